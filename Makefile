@@ -1,0 +1,146 @@
+# cordon - build, test, demo, install.
+#
+#   make            library, tools and modules into build/
+#   make test       install missing packages, build, run the test suite, the
+#                   same suite under ASan+UBSan, and brief fuzzing runs
+#   make demo       install missing packages, build, run the demo
+#   make bench      run the benchmarks and write docs/benchmarks output
+#   make install    PREFIX=/usr/local by default
+#   make format     clang-format every source file in place
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+SAN     ?=
+CC      ?= gcc
+VERSION := 0.1.0
+
+# -Wno-format-truncation: diagnostics are cut to their buffers on purpose.
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-format-truncation
+CSTD    := -std=gnu11
+OPT     := -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN   := -fsanitize=address,undefined
+endif
+CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -MMD -MP
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
+LDLIBS  := -ldl -lpthread
+
+LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/util/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LAUNCH_SRC := $(wildcard src/launcher/*.c)
+LAUNCH_OBJ := $(LAUNCH_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_UTIL := $(BUILD)/obj/tests/util.o
+TEST_MOD_SRC := $(wildcard tests/modules/*.c)
+TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
+BENCH_MOD_SRC := $(wildcard bench/modules/*.c)
+BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+
+# Modules are always built without sanitizers: they run inside the sandbox,
+# whose allow-list has no room for the sanitizer runtimes.
+MOD_CFLAGS := $(CSTD) $(WARN) -O2 -g -fPIC -Iinclude
+MOD_LDFLAGS := -shared -Wl,-z,now
+
+LIBA  := $(BUILD)/lib/libcordon.a
+LIBSO := $(BUILD)/lib/libcordon.so
+LAUNCHER := $(BUILD)/bin/cordon-domain
+BENCH := $(BUILD)/bin/cordon-bench
+
+.PHONY: all deps test test-unit test-asan fuzz demo bench install format clean tests
+
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/pkgconfig/cordon.pc
+
+deps:
+	@bash scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libcordon.so.0 $(LDSAN) -o $@ $^ $(LDLIBS)
+
+# The launcher exports libcordon's API to the modules it loads (-rdynamic,
+# whole archive), so a module links against nothing but libc.
+$(LAUNCHER): $(LAUNCH_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $(LAUNCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lseccomp $(LDLIBS)
+
+$(BENCH): $(BENCH_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
+
+$(BUILD)/lib/cordon/%.so: bench/modules/%.c
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/modules/%.so: tests/modules/%.c
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+tests: $(TEST_BIN) $(TEST_MOD)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+$(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# The unit suite against the normal build.
+test-unit: all tests
+	CORDON_LAUNCHER=$(abspath $(LAUNCHER)) bash tests/run.sh $(BUILD)/tests
+
+# The same suite with ASan+UBSan (the launcher stays uninstrumented).
+test-asan: all
+	$(MAKE) BUILD=build/asan SAN=1 tests
+	CORDON_LAUNCHER=$(abspath $(LAUNCHER)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run.sh build/asan/tests
+
+fuzz: $(FUZZ_BIN)
+	bash fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-10}
+
+test: deps
+	$(MAKE) test-unit
+	$(MAKE) test-asan
+	$(MAKE) fuzz
+
+demo: deps all
+	bash scripts/demo.sh $(BUILD)
+
+bench: all
+	$(BENCH) ipc
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
+	install -m 755 $(LAUNCHER) $(BENCH) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
+	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so
+	install -m 644 $(BENCH_MOD) $(DESTDIR)$(PREFIX)/lib/cordon/
+	install -m 644 include/cordon/*.h $(DESTDIR)$(PREFIX)/include/cordon/
+	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

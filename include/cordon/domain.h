@@ -1,0 +1,120 @@
+/*
+ * cordon/domain.h - protection domains, seen from the trusted host.
+ *
+ * A domain runs a module (code the host does not trust) and talks to the host
+ * only through a channel (cordon/channel.h). Two backends share one API:
+ *
+ *   CDN_BACKEND_PROCESS  the real isolation backend. The host spawns the
+ *       launcher (cordon-domain), which maps the channel, reads the module
+ *       file, closes every file descriptor, sets no_new_privs and a seccomp
+ *       allow-list whose default action kills the process, optionally pins
+ *       itself to a core, and only then links the module into its address
+ *       space and runs it. The host watches the domain through a pidfd.
+ *   CDN_BACKEND_INPROC   a thread in the host process with the same channel
+ *       and the same generated glue. No memory isolation: for debugging,
+ *       differential tests, and measuring glue cost apart from the crossing.
+ *
+ * Lifecycle: cdn_domain_create -> cdn_domain_start -> calls ->
+ * cdn_domain_stop (graceful) or cdn_domain_kill -> cdn_domain_wait ->
+ * cdn_domain_destroy. A domain is single-host-thread: calls on one domain
+ * must not be made from two threads at once.
+ */
+#ifndef CORDON_DOMAIN_H
+#define CORDON_DOMAIN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cordon/channel.h"
+#include "cordon/module.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cdn_backend { CDN_BACKEND_PROCESS = 0, CDN_BACKEND_INPROC = 1 };
+
+struct cdn_domain_config {
+    enum cdn_backend backend;
+    /* Path of the module shared object. Required for PROCESS; for INPROC
+     * either this or `module` must be set. */
+    const char *module_path;
+    /* INPROC only: a module already linked into the host. */
+    const struct cdn_module *module;
+    /* Opaque argument string handed to the module (cdn_dom_arg); <= 255 bytes. */
+    const char *module_arg;
+    /* CPU to pin the domain to, or -1 to leave placement to the scheduler. */
+    int cpu;
+    enum cdn_wait_policy host_policy;   /* how the host waits for replies */
+    enum cdn_wait_policy domain_policy; /* how the domain waits for requests */
+    /* Channel size; all zero selects cdn_chan_default_geometry. */
+    struct cdn_chan_geometry geometry;
+    /* How long start() waits for the domain's HELLO; 0 selects 5 s. */
+    int64_t start_timeout_ns;
+    /* PROCESS only: launcher path; NULL searches $CORDON_LAUNCHER, then the
+     * running program's directory and ../bin, then the install prefix. */
+    const char *launcher_path;
+    /* PROCESS only, for debugging: keep the launcher's stderr open and allow
+     * the domain to write to it. Weakens the sandbox; off by default. */
+    int keep_stderr;
+};
+
+/* Fills cfg with defaults: PROCESS backend, no pinning, spin on both sides. */
+void cdn_domain_config_init(struct cdn_domain_config *cfg);
+
+typedef struct cdn_domain cdn_domain;
+
+/* How a domain ended. */
+struct cdn_exit_info {
+    int exited;   /* 1: it exited; code holds its exit status */
+    int code;
+    int signaled; /* 1: a signal killed it; signo holds the signal */
+    int signo;    /* SIGSYS means the seccomp filter killed it */
+    int killed_by_host; /* 1: the host called cdn_domain_kill */
+};
+
+/* Validates cfg and allocates the domain and its channel; does not run it. */
+int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out);
+
+/* Starts the domain and waits for its HELLO (bounded by start_timeout_ns). */
+int cdn_domain_start(cdn_domain *dom);
+
+/* The host's endpoint on the domain's channel, for batching and custom loops. */
+cdn_ep *cdn_domain_ep(cdn_domain *dom);
+
+/* Handler for requests the domain sends to the host (nested calls). */
+void cdn_domain_set_handler(cdn_domain *dom, cdn_handler_fn handler, void *arg);
+
+/* Synchronous call into the domain; see cdn_ep_call. A protocol violation
+ * makes the host kill the domain (the reason is kept: cdn_domain_reason). */
+int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
+                    int64_t timeout_ns);
+
+/* Nonzero while the domain is running. */
+int cdn_domain_alive(cdn_domain *dom);
+
+/* Asks the domain to stop and waits up to timeout_ns; kills it if it does not. */
+int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns);
+
+/* Kills the domain at once (SIGKILL for PROCESS; INPROC: see docs). */
+int cdn_domain_kill(cdn_domain *dom, const char *reason);
+
+/* Waits up to timeout_ns for the domain to end and reports how it ended. */
+int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns);
+
+/* Why the host killed the domain, or "" if it did not. */
+const char *cdn_domain_reason(const cdn_domain *dom);
+
+/* The domain's process id (PROCESS backend), or -1. */
+pid_t cdn_domain_pid(const cdn_domain *dom);
+
+/* Stops (if needed) and frees everything. Safe on NULL. */
+void cdn_domain_destroy(cdn_domain *dom);
+
+/* Formats info as text ("exited with status 3", "killed by SIGSYS (seccomp)"). */
+const char *cdn_exit_describe(const struct cdn_exit_info *info, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+/*
+ * call.c - synchronous request/reply on top of an endpoint: the serve loop
+ * (the callee side) and cdn_ep_call (the caller side, which services nested
+ * requests from the peer while it waits for its own reply).
+ */
+#include <string.h>
+
+#include "endpoint.h"
+
+/* Status codes a peer may legitimately put in an error reply. */
+static int peer_status_valid(int32_t s)
+{
+    return s < 0 && s >= CDN_ENOENT;
+}
+
+int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
+                     int64_t timeout_ns)
+{
+    struct cdn_msg rep;
+    memset(&rep, 0, sizeof rep);
+    rep.rpc_id = req->rpc_id;
+    if (req->rpc_id == CDN_RPC_PING || req->rpc_id == CDN_RPC_STOP) {
+        /* empty reply */
+    } else if (!handler) {
+        cdn_msg_set_error(&rep, CDN_ENOENT);
+    } else {
+        int st = handler(arg, req, &rep);
+        if (st != CDN_OK)
+            cdn_msg_set_error(&rep, st);
+    }
+    rep.call_id = req->call_id;
+    rep.flags = (uint8_t)(CDN_MSG_REPLY | (rep.flags & CDN_MSG_ERROR));
+    return cdn_ep_send(ep, &rep, timeout_ns);
+}
+
+int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg)
+{
+    struct cdn_msg req;
+    for (;;) {
+        int r = cdn_ep_recv(ep, &req, -1);
+        if (r != CDN_OK)
+            return r;
+        if (!(req.flags & CDN_MSG_REQUEST))
+            return cdn_ep_violation_set(ep, "reply received while serving", ep->rx.pos - 1,
+                                        req.call_id);
+        r = cdn_ep_serve_one(ep, &req, handler, arg, -1);
+        if (r != CDN_OK)
+            return r;
+        if (req.rpc_id == CDN_RPC_STOP)
+            return CDN_OK;
+    }
+}
+
+static int64_t remaining(int64_t deadline)
+{
+    if (deadline == INT64_MAX)
+        return -1;
+    int64_t left = deadline - cdn_now_ns();
+    return left > 0 ? left : 1; /* 1 ns: one last non-blocking look */
+}
+
+int cdn_ep_call(cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply, cdn_handler_fn handler,
+                void *arg, int64_t timeout_ns)
+{
+    if (!ep || !req || !reply)
+        return CDN_EINVAL;
+    int64_t deadline = timeout_ns < 0 ? INT64_MAX : cdn_now_ns() + timeout_ns;
+    uint32_t id = ++ep->next_call_id;
+    if (id == 0)
+        id = ++ep->next_call_id;
+    req->call_id = id;
+    req->flags = CDN_MSG_REQUEST;
+    int r = cdn_ep_send(ep, req, remaining(deadline));
+    if (r != CDN_OK)
+        return r;
+    for (;;) {
+        r = cdn_ep_recv(ep, reply, remaining(deadline));
+        if (r != CDN_OK)
+            return r;
+        if (reply->flags & CDN_MSG_REPLY) {
+            if (reply->call_id != id)
+                return cdn_ep_violation_set(ep, "reply to a call that is not outstanding",
+                                            ep->rx.pos - 1, reply->call_id);
+            if (reply->flags & CDN_MSG_ERROR) {
+                int32_t s;
+                memcpy(&s, reply->data, sizeof s);
+                if (!peer_status_valid(s))
+                    return cdn_ep_violation_set(ep, "error reply with an invalid status",
+                                                ep->rx.pos - 1, (uint32_t)s);
+                return s;
+            }
+            return CDN_OK;
+        }
+        /* A nested request from the peer: serve it, keep waiting. */
+        r = cdn_ep_serve_one(ep, reply, handler, arg, remaining(deadline));
+        if (r != CDN_OK)
+            return r;
+    }
+}

@@ -1,0 +1,336 @@
+/*
+ * endpoint.c - sending and receiving on one side of a channel.
+ *
+ * The fast path is a single cache line per message: the producer waits until
+ * the slot's sequence word says "free", writes header and payload, then
+ * publishes with a release store of the sequence word; the consumer waits for
+ * "full", copies the slot into private memory, validates the copy, and later
+ * frees the slot with another release store.
+ *
+ * Freeing is deferred: a received slot is released right after the next
+ * publish on the other ring (or at the next receive). On the request/reply
+ * path this takes the free store off the critical path: the reply becomes
+ * visible first, the housekeeping store follows.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "endpoint.h"
+#include "futex.h"
+
+/* Spin iterations before the adaptive policy sleeps (~20-50 us of pause). */
+#define ADAPTIVE_SPINS 2048u
+/* Iterations between checks of the dead flag and of the deadline. */
+#define CHECK_EVERY 256u
+/* Iterations between calls of the peer-liveness callback (a system call). */
+#define PEER_CHECK_EVERY 8192u
+/* Longest single futex sleep: how late we notice peer death or a deadline
+ * when the peer does not wake us. */
+#define SLEEP_SLICE_NS 2000000
+
+int64_t cdn_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static inline uint32_t seq_load(const uint8_t *slot)
+{
+    return __atomic_load_n((const uint32_t *)slot, __ATOMIC_ACQUIRE);
+}
+
+static inline void seq_store(uint8_t *slot, uint32_t v)
+{
+    __atomic_store_n((uint32_t *)slot, v, __ATOMIC_RELEASE);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen)
+{
+    ep->stats.protocol_errors++;
+    if (!ep->broken) {
+        ep->broken = 1;
+        snprintf(ep->violation, sizeof ep->violation, "%s (position %llu, value 0x%x)", what,
+                 (unsigned long long)pos, seen);
+    }
+    return CDN_EPROTO;
+}
+
+int cdn_ep_protocol_error(cdn_ep *ep, const char *what)
+{
+    ep->stats.protocol_errors++;
+    if (!ep->broken) {
+        ep->broken = 1;
+        snprintf(ep->violation, sizeof ep->violation, "%s", what);
+    }
+    return CDN_EPROTO;
+}
+
+int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_wait_policy policy,
+                  cdn_ep **out)
+{
+    struct cdn_region_layout l;
+    if (!region || !out || !region->base || cdn_layout_compute(&region->geom, &l) != CDN_OK ||
+        region->size < l.total)
+        return CDN_EINVAL;
+    cdn_ep *ep = calloc(1, sizeof *ep);
+    if (!ep)
+        return CDN_ENOMEM;
+    if (region->geom.ext_slot_size) {
+        ep->rx_ext_buf = malloc(region->geom.ext_slot_size);
+        if (!ep->rx_ext_buf) {
+            free(ep);
+            return CDN_ENOMEM;
+        }
+    }
+    ep->geom = region->geom;
+    ep->mask = region->geom.ring_slots - 1;
+    ep->policy = policy;
+    ep->peer_may_sleep = 1;
+    uint8_t *base = region->base;
+    int tx = side == CDN_SIDE_HOST ? CDN_RING_H2D : CDN_RING_D2H;
+    int rx = 1 - tx;
+    ep->tx.slots = base + l.ring_off[tx];
+    ep->tx.ext = base + l.ext_off[tx];
+    ep->tx.ctl = cdn_ring_ctl(base, tx);
+    ep->rx.slots = base + l.ring_off[rx];
+    ep->rx.ext = base + l.ext_off[rx];
+    ep->rx.ctl = cdn_ring_ctl(base, rx);
+    *out = ep;
+    return CDN_OK;
+}
+
+void cdn_ep_destroy(cdn_ep *ep)
+{
+    if (!ep)
+        return;
+    free(ep->rx_ext_buf);
+    free(ep);
+}
+
+void cdn_ep_set_peer_check(cdn_ep *ep, cdn_peer_dead_fn fn, void *arg)
+{
+    ep->peer_dead = fn;
+    ep->peer_arg = arg;
+}
+
+void cdn_ep_set_policy(cdn_ep *ep, enum cdn_wait_policy policy)
+{
+    ep->policy = policy;
+}
+
+void cdn_ep_set_peer_policy(cdn_ep *ep, enum cdn_wait_policy peer_policy)
+{
+    ep->peer_may_sleep = peer_policy != CDN_WAIT_SPIN;
+}
+
+void cdn_ep_mark_dead(cdn_ep *ep)
+{
+    __atomic_store_n(&ep->dead, 1, __ATOMIC_SEQ_CST);
+    /* Kick our own sleepers so they notice now, not at the end of a slice. */
+    cdn_futex_wake(&ep->rx.ctl->data_doorbell, 64);
+    cdn_futex_wake(&ep->tx.ctl->space_doorbell, 64);
+}
+
+int cdn_ep_broken(const cdn_ep *ep)
+{
+    return ep->broken;
+}
+
+const char *cdn_ep_violation(const cdn_ep *ep)
+{
+    return ep->violation;
+}
+
+void cdn_ep_get_stats(const cdn_ep *ep, struct cdn_ep_stats *out)
+{
+    *out = ep->stats;
+}
+
+static int is_dead(cdn_ep *ep)
+{
+    if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
+        return 1;
+    if (ep->peer_dead && ep->peer_dead(ep->peer_arg)) {
+        __atomic_store_n(&ep->dead, 1, __ATOMIC_RELEASE);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Waits until the sequence word of `slot` equals `want`. While waiting the
+ * only other legal value is `idle`; anything else is a protocol violation.
+ * `sleeping`/`doorbell` are the event count the adaptive policy sleeps on.
+ */
+static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idle, uint64_t pos,
+                    int64_t timeout_ns, uint32_t *sleeping, uint32_t *doorbell, const char *what)
+{
+    uint32_t s = seq_load(slot);
+    if (s == want)
+        return CDN_OK;
+    if (s != idle)
+        return cdn_ep_violation_set(ep, what, pos, s);
+    if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
+        return CDN_EDEAD;
+    if (timeout_ns == 0)
+        return CDN_EAGAIN;
+    int64_t deadline = timeout_ns < 0 ? INT64_MAX : cdn_now_ns() + timeout_ns;
+
+    for (uint32_t i = 1;; i++) {
+        cpu_relax();
+        s = seq_load(slot);
+        if (s == want)
+            return CDN_OK;
+        if (s != idle)
+            return cdn_ep_violation_set(ep, what, pos, s);
+        if (i % CHECK_EVERY == 0) {
+            if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
+                return CDN_EDEAD;
+            if (deadline != INT64_MAX && cdn_now_ns() >= deadline)
+                return CDN_ETIMEDOUT;
+            if (i % PEER_CHECK_EVERY == 0 && is_dead(ep))
+                return CDN_EDEAD;
+            if (ep->policy == CDN_WAIT_ADAPTIVE && i >= ADAPTIVE_SPINS)
+                break;
+        }
+    }
+
+    /* Adaptive: sleep on the event count. The doorbell value is read before
+     * announcing sleep and re-checking the slot, so a publish that races with
+     * us either shows in the re-check or changes the doorbell (futex returns
+     * at once). */
+    for (;;) {
+        uint32_t bell = __atomic_load_n(doorbell, __ATOMIC_ACQUIRE);
+        __atomic_store_n(sleeping, 1, __ATOMIC_SEQ_CST);
+        s = seq_load(slot);
+        if (s == want || s != idle) {
+            __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+            if (s == want)
+                return CDN_OK;
+            return cdn_ep_violation_set(ep, what, pos, s);
+        }
+        int64_t slice = SLEEP_SLICE_NS;
+        if (deadline != INT64_MAX) {
+            int64_t left = deadline - cdn_now_ns();
+            if (left <= 0) {
+                __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+                return CDN_ETIMEDOUT;
+            }
+            if (left < slice)
+                slice = left;
+        }
+        ep->stats.futex_waits++;
+        cdn_futex_wait(doorbell, bell, slice);
+        __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
+        s = seq_load(slot);
+        if (s == want)
+            return CDN_OK;
+        if (s != idle)
+            return cdn_ep_violation_set(ep, what, pos, s);
+        if (is_dead(ep))
+            return CDN_EDEAD;
+    }
+}
+
+/* Wakes a peer sleeping on an event count, if it said it sleeps. */
+static inline void wake_peer(cdn_ep *ep, uint32_t *sleeping, uint32_t *doorbell)
+{
+    if (!ep->peer_may_sleep)
+        return;
+    /* Order our publish before reading `sleeping` (store->load). */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(sleeping, __ATOMIC_RELAXED)) {
+        __atomic_fetch_add(doorbell, 1, __ATOMIC_RELEASE);
+        ep->stats.futex_wakes++;
+        cdn_futex_wake(doorbell, 1);
+    }
+}
+
+static inline void release_rx(cdn_ep *ep)
+{
+    if (!ep->rx_release_pending)
+        return;
+    ep->rx_release_pending = 0;
+    uint64_t c = ep->rx.pos - 1;
+    uint8_t *slot = ep->rx.slots + (size_t)(c & ep->mask) * CDN_SLOT_SIZE;
+    seq_store(slot, (uint32_t)(c + ep->geom.ring_slots));
+    wake_peer(ep, &ep->rx.ctl->space_sleeping, &ep->rx.ctl->space_doorbell);
+}
+
+int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
+{
+    if (!ep || !msg)
+        return CDN_EINVAL;
+    if (ep->broken)
+        return CDN_EPROTO;
+    if (msg->inline_len > CDN_INLINE_MAX || (msg->flags & ~CDN_MSG_FLAGS_ALL))
+        return CDN_EINVAL;
+    if (msg->ext_len > ep->geom.ext_slot_size)
+        return CDN_ETOOBIG;
+    if (msg->ext_len && !msg->ext)
+        return CDN_EINVAL;
+
+    uint64_t p = ep->tx.pos;
+    uint32_t idx = (uint32_t)(p & ep->mask);
+    uint8_t *slot = ep->tx.slots + (size_t)idx * CDN_SLOT_SIZE;
+    int r = wait_seq(ep, slot, (uint32_t)p, (uint32_t)(p - ep->geom.ring_slots + 1), p, timeout_ns,
+                     &ep->tx.ctl->space_sleeping, &ep->tx.ctl->space_doorbell,
+                     "send slot has an impossible sequence word");
+    if (r != CDN_OK)
+        return r;
+    if (msg->ext_len)
+        memcpy(ep->tx.ext + (size_t)idx * ep->geom.ext_slot_size, msg->ext, msg->ext_len);
+    cdn_msg_encode(msg, &ep->geom, slot); /* cannot fail: checked above */
+    seq_store(slot, (uint32_t)(p + 1));
+    ep->tx.pos = p + 1;
+    ep->stats.sent++;
+    wake_peer(ep, &ep->tx.ctl->data_sleeping, &ep->tx.ctl->data_doorbell);
+    release_rx(ep);
+    return CDN_OK;
+}
+
+int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
+{
+    if (!ep || !msg)
+        return CDN_EINVAL;
+    if (ep->broken)
+        return CDN_EPROTO;
+    release_rx(ep);
+
+    uint64_t c = ep->rx.pos;
+    uint32_t idx = (uint32_t)(c & ep->mask);
+    uint8_t *slot = ep->rx.slots + (size_t)idx * CDN_SLOT_SIZE;
+    int r = wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, c, timeout_ns,
+                     &ep->rx.ctl->data_sleeping, &ep->rx.ctl->data_doorbell,
+                     "receive slot has an impossible sequence word");
+    if (r != CDN_OK)
+        return r;
+
+    /* Copy first, then validate the copy; never look at the slot again. */
+    uint8_t copy[CDN_SLOT_SIZE];
+    memcpy(copy, slot, sizeof copy);
+    r = cdn_msg_decode(copy, &ep->geom, msg);
+    if (r != CDN_OK)
+        return cdn_ep_violation_set(ep, "malformed message header", c, copy[6]);
+    if (msg->ext_len) {
+        memcpy(ep->rx_ext_buf, ep->rx.ext + (size_t)idx * ep->geom.ext_slot_size, msg->ext_len);
+        msg->ext = ep->rx_ext_buf;
+    }
+    ep->rx.pos = c + 1;
+    ep->rx_release_pending = 1;
+    ep->stats.received++;
+    return CDN_OK;
+}

@@ -1,0 +1,42 @@
+/* endpoint.h - the private state of one side of a channel. */
+#ifndef CORDON_IPC_ENDPOINT_H
+#define CORDON_IPC_ENDPOINT_H
+
+#include <stdint.h>
+
+#include "layout.h"
+
+/* One direction as seen by one side. `pos` is private: it is never stored in,
+ * nor derived from, shared memory. */
+struct cdn_ring_view {
+    uint8_t *slots;
+    uint8_t *ext;
+    struct cdn_ring_ctl *ctl;
+    uint64_t pos;
+};
+
+struct cdn_ep {
+    struct cdn_chan_geometry geom; /* private copy; all bounds come from here */
+    uint32_t mask;
+    struct cdn_ring_view tx, rx;
+    enum cdn_wait_policy policy;
+    int peer_may_sleep; /* peer uses the adaptive policy: wake it after publishing */
+    int rx_release_pending;
+    cdn_peer_dead_fn peer_dead;
+    void *peer_arg;
+    int dead;   /* atomic */
+    int broken; /* first protocol violation seen */
+    char violation[128];
+    uint8_t *rx_ext_buf; /* private copy of the last received extension payload */
+    uint32_t next_call_id;
+    struct cdn_ep_stats stats;
+};
+
+/* Records a protocol violation and returns CDN_EPROTO. */
+int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen);
+
+/* Sends a reply to req (fills call_id and flags) and handles control rpcs. */
+int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
+                     int64_t timeout_ns);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * cordon-domain - the launcher of a process domain.
+ *
+ * The order of steps is the security argument, so it is spelled out:
+ *   1. parse arguments; ask for SIGKILL if the host dies; pin to a core
+ *   2. read the module file into private memory (plain data, nothing runs)
+ *   3. map the channel from its fd, then close every file descriptor
+ *   4. map and relocate the module with our own loader (no module code runs)
+ *   5. set no_new_privs and install the seccomp filter (default: kill)
+ *   6. only now run module code: constructors, then cordon_module.main()
+ * The host learns the result through its pidfd; exit codes are listed in
+ * src/runtime/launch_proto.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../runtime/launch_proto.h"
+#include "../runtime/module_ctx.h"
+#include "elf_load.h"
+#include "sandbox.h"
+
+#define MODULE_MAX_BYTES (64u << 20)
+
+struct launch_args {
+    int fd;
+    struct cdn_chan_geometry geom;
+    enum cdn_wait_policy policy, peer_policy;
+    int cpu;
+    long parent;
+    const char *module;
+    const char *arg;
+    int keep_stderr;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cordon-domain --fd N --slots S --ext E --module PATH\n"
+               "                     [--policy spin|adaptive] [--peer-policy spin|adaptive]\n"
+               "                     [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]\n"
+               "Runs a cordon module in a sandboxed process domain. Started by the host\n"
+               "library (libcordon); not meant to be run by hand.\n");
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_policy(const char *s, enum cdn_wait_policy *out)
+{
+    if (strcmp(s, "spin") == 0)
+        *out = CDN_WAIT_SPIN;
+    else if (strcmp(s, "adaptive") == 0)
+        *out = CDN_WAIT_ADAPTIVE;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct launch_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->fd = -1;
+    a->cpu = -1;
+    a->arg = "";
+    long v;
+    for (int i = 1; i < argc; i++) {
+        const char *k = argv[i];
+        if (strcmp(k, "--keep-stderr") == 0) {
+            a->keep_stderr = 1;
+            continue;
+        }
+        if (strcmp(k, "--help") == 0) {
+            usage(stdout);
+            exit(0);
+        }
+        if (i + 1 >= argc)
+            return -1;
+        const char *val = argv[++i];
+        if (strcmp(k, "--fd") == 0 && parse_long(val, 0, INT_MAX, &v) == 0)
+            a->fd = (int)v;
+        else if (strcmp(k, "--slots") == 0 && parse_long(val, 0, CDN_RING_MAX, &v) == 0)
+            a->geom.ring_slots = (uint32_t)v;
+        else if (strcmp(k, "--ext") == 0 && parse_long(val, 0, CDN_EXT_MAX, &v) == 0)
+            a->geom.ext_slot_size = (uint32_t)v;
+        else if (strcmp(k, "--cpu") == 0 && parse_long(val, -1, CPU_SETSIZE - 1, &v) == 0)
+            a->cpu = (int)v;
+        else if (strcmp(k, "--parent") == 0 && parse_long(val, 1, INT_MAX, &v) == 0)
+            a->parent = v;
+        else if (strcmp(k, "--policy") == 0 && parse_policy(val, &a->policy) == 0)
+            ;
+        else if (strcmp(k, "--peer-policy") == 0 && parse_policy(val, &a->peer_policy) == 0)
+            ;
+        else if (strcmp(k, "--module") == 0)
+            a->module = val;
+        else if (strcmp(k, "--arg") == 0 && strlen(val) <= CDN_MODULE_ARG_MAX)
+            a->arg = val;
+        else
+            return -1;
+    }
+    if (a->fd < 0 || !a->module || cdn_geometry_check(&a->geom) != CDN_OK)
+        return -1;
+    return 0;
+}
+
+static uint8_t *read_module(const char *path, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    uint8_t *buf = NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        st.st_size <= MODULE_MAX_BYTES) {
+        buf = malloc((size_t)st.st_size);
+        size_t got = 0;
+        while (buf && got < (size_t)st.st_size) {
+            ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+            if (n <= 0) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            got += (size_t)n;
+        }
+        *size = got;
+    }
+    close(fd);
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    struct launch_args a;
+    if (parse_args(argc, argv, &a) != 0) {
+        usage(stderr);
+        return CDN_LAUNCH_USAGE;
+    }
+
+    /* 1. Die with the host; bail out if it is already gone. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (a.parent && getppid() != (pid_t)a.parent)
+        return CDN_LAUNCH_USAGE;
+    if (a.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(a.cpu, &set);
+        sched_setaffinity(0, sizeof set, &set); /* best effort: placement, not safety */
+    }
+
+    /* 2. The module as data. */
+    size_t mod_size = 0;
+    uint8_t *mod = read_module(a.module, &mod_size);
+    if (!mod) {
+        fprintf(stderr, "cordon-domain: cannot read module %s: %s\n", a.module, strerror(errno));
+        return CDN_LAUNCH_MODREAD;
+    }
+
+    /* 3. The channel, then no descriptors at all. */
+    struct cdn_region region;
+    if (cdn_region_map(a.fd, &a.geom, &region) != CDN_OK) {
+        fprintf(stderr, "cordon-domain: cannot map channel fd %d\n", a.fd);
+        return CDN_LAUNCH_CHANNEL;
+    }
+    region.fd = -1; /* closed below with everything else */
+    if (a.keep_stderr) {
+        close(0);
+        close(1);
+        syscall(SYS_close_range, 3, ~0U, 0);
+    } else {
+        syscall(SYS_close_range, 0, ~0U, 0);
+    }
+
+    /* 4. Link the module. Nothing of it runs yet. */
+    struct cdn_elf_image img;
+    char err[256];
+    if (cdn_elf_load(mod, mod_size, &img, err, sizeof err) != 0) {
+        if (a.keep_stderr)
+            fprintf(stderr, "cordon-domain: %s: %s\n", a.module, err);
+        return CDN_LAUNCH_LINK;
+    }
+    free(mod);
+    const struct cdn_module *m = cdn_elf_symbol(&img, CDN_MODULE_SYMBOL);
+    if (!m || m->abi != CDN_MODULE_ABI || !m->main)
+        return CDN_LAUNCH_ABI;
+
+    cdn_ep *ep;
+    if (cdn_ep_create(&region, CDN_SIDE_DOMAIN, a.policy, &ep) != CDN_OK)
+        return CDN_LAUNCH_CHANNEL;
+    cdn_ep_set_peer_policy(ep, a.peer_policy);
+
+    /* 5. The sandbox. */
+    if (cdn_sandbox_enter(a.keep_stderr) != 0)
+        return CDN_LAUNCH_SANDBOX;
+
+    /* 6. Module code, under the filter. */
+    cdn_elf_run_init(&img);
+    if (cdn_dom_hello(ep, 5000000000LL) != CDN_OK)
+        return CDN_LAUNCH_CHANNEL;
+    struct cdn_dom_ctx ctx = {
+        .ep = ep, .arg = a.arg, .region_base = region.base, .region_size = region.size};
+    int rc = m->main(&ctx);
+    /* _exit: no atexit handlers or stdio flushing on the way out; the module
+     * has no business with either, and a flush would be a forbidden write. */
+    _exit(rc == CDN_OK ? 0 : 1);
+}

@@ -1,0 +1,258 @@
+/*
+ * domain.c - the backend-independent part of a domain's life: configuration,
+ * the start handshake, calls, and the end.
+ *
+ * A call that fails with CDN_EPROTO means the domain broke the channel
+ * protocol; the host then kills it at once and keeps the reason. The host
+ * never waits on a domain without a bound: every wait either has a deadline
+ * or ends when the liveness check (pidfd / thread flag) reports death.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain_impl.h"
+
+#define DEFAULT_START_TIMEOUT_NS 5000000000LL
+
+void cdn_domain_config_init(struct cdn_domain_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->backend = CDN_BACKEND_PROCESS;
+    cfg->cpu = -1;
+    cfg->host_policy = CDN_WAIT_SPIN;
+    cfg->domain_policy = CDN_WAIT_SPIN;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        return CDN_EINVAL;
+    memcpy(dst, src, n + 1);
+    return CDN_OK;
+}
+
+int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
+{
+    if (!cfg || !out)
+        return CDN_EINVAL;
+    *out = NULL;
+    if (cfg->backend != CDN_BACKEND_PROCESS && cfg->backend != CDN_BACKEND_INPROC)
+        return CDN_EINVAL;
+    if (cfg->backend == CDN_BACKEND_PROCESS && !cfg->module_path)
+        return CDN_EINVAL;
+    if (cfg->backend == CDN_BACKEND_INPROC && !cfg->module_path && !cfg->module)
+        return CDN_EINVAL;
+    if (cfg->host_policy > CDN_WAIT_ADAPTIVE || cfg->domain_policy > CDN_WAIT_ADAPTIVE)
+        return CDN_EINVAL;
+    if (cfg->cpu < -1 || cfg->cpu >= CPU_SETSIZE)
+        return CDN_EINVAL;
+    struct cdn_chan_geometry geom = cfg->geometry;
+    if (geom.ring_slots == 0 && geom.ext_slot_size == 0)
+        geom = cdn_chan_default_geometry;
+    if (cdn_geometry_check(&geom) != CDN_OK)
+        return CDN_EINVAL;
+
+    cdn_domain *dom = calloc(1, sizeof *dom);
+    if (!dom)
+        return CDN_ENOMEM;
+    dom->cfg = *cfg;
+    dom->cfg.geometry = geom;
+    dom->pid = -1;
+    dom->pidfd = -1;
+    dom->region.fd = -1;
+    dom->ops = cfg->backend == CDN_BACKEND_PROCESS ? &cdn_process_ops : &cdn_inproc_ops;
+    int r = CDN_OK;
+    if (cfg->module_path)
+        r = copy_str(dom->module_path, sizeof dom->module_path, cfg->module_path);
+    if (r == CDN_OK && cfg->module_arg)
+        r = copy_str(dom->module_arg, sizeof dom->module_arg, cfg->module_arg);
+    if (r == CDN_OK && cfg->launcher_path)
+        r = copy_str(dom->launcher_path, sizeof dom->launcher_path, cfg->launcher_path);
+    if (r == CDN_OK)
+        r = cdn_region_create(&geom, &dom->region);
+    if (r == CDN_OK)
+        r = cdn_ep_create(&dom->region, CDN_SIDE_HOST, cfg->host_policy, &dom->ep);
+    if (r != CDN_OK) {
+        cdn_region_release(&dom->region);
+        free(dom);
+        return r;
+    }
+    cdn_ep_set_peer_policy(dom->ep, cfg->domain_policy);
+    cdn_ep_set_peer_check(dom->ep, dom->ops->peer_dead, dom);
+    *out = dom;
+    return CDN_OK;
+}
+
+int cdn_domain_await_hello(struct cdn_domain *dom)
+{
+    int64_t timeout = dom->cfg.start_timeout_ns > 0 ? dom->cfg.start_timeout_ns
+                                                     : DEFAULT_START_TIMEOUT_NS;
+    struct cdn_msg m;
+    int r = cdn_ep_recv(dom->ep, &m, timeout);
+    if (r != CDN_OK)
+        return r;
+    uint32_t abi = 0;
+    memcpy(&abi, m.data, sizeof abi);
+    if (m.rpc_id != CDN_RPC_HELLO || !(m.flags & CDN_MSG_REQUEST) || m.inline_len != sizeof abi ||
+        abi != CDN_MODULE_ABI)
+        return cdn_ep_protocol_error(dom->ep, "bad HELLO from domain");
+    struct cdn_msg rep;
+    memset(&rep, 0, sizeof rep);
+    rep.rpc_id = CDN_RPC_HELLO;
+    rep.call_id = m.call_id;
+    rep.flags = CDN_MSG_REPLY;
+    return cdn_ep_send(dom->ep, &rep, timeout);
+}
+
+int cdn_domain_start(cdn_domain *dom)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_CREATED)
+        return CDN_ESTATE;
+    int r = dom->ops->start(dom);
+    if (r != CDN_OK) {
+        if (dom->state == CDN_DOM_RUNNING) {
+            if (r == CDN_EPROTO)
+                cdn_domain_kill(dom, cdn_ep_violation(dom->ep));
+            else if (r == CDN_ETIMEDOUT)
+                cdn_domain_kill(dom, "no HELLO before the start timeout");
+            else if (r != CDN_EDEAD)
+                cdn_domain_kill(dom, "start failed");
+        }
+        return r == CDN_EDEAD ? CDN_ELOAD : r;
+    }
+    return CDN_OK;
+}
+
+cdn_ep *cdn_domain_ep(cdn_domain *dom)
+{
+    return dom ? dom->ep : NULL;
+}
+
+void cdn_domain_set_handler(cdn_domain *dom, cdn_handler_fn handler, void *arg)
+{
+    dom->handler = handler;
+    dom->handler_arg = arg;
+}
+
+int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
+                    int64_t timeout_ns)
+{
+    if (!dom || !req || !reply)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_RUNNING)
+        return dom->state == CDN_DOM_ENDED ? CDN_EDEAD : CDN_ESTATE;
+    if (req->rpc_id >= CDN_RPC_CONTROL_BASE && req->rpc_id != CDN_RPC_PING)
+        return CDN_EINVAL;
+    int r = cdn_ep_call(dom->ep, req, reply, dom->handler, dom->handler_arg, timeout_ns);
+    if (r == CDN_EPROTO && cdn_ep_broken(dom->ep))
+        cdn_domain_kill(dom, cdn_ep_violation(dom->ep));
+    return r;
+}
+
+int cdn_domain_alive(cdn_domain *dom)
+{
+    if (!dom || dom->state != CDN_DOM_RUNNING)
+        return 0;
+    return !dom->ops->peer_dead(dom);
+}
+
+int cdn_domain_kill(cdn_domain *dom, const char *reason)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_RUNNING)
+        return CDN_ESTATE;
+    if (!dom->reason[0])
+        snprintf(dom->reason, sizeof dom->reason, "%s", reason ? reason : "killed by host");
+    dom->killed_by_host = 1;
+    cdn_ep_mark_dead(dom->ep);
+    return dom->ops->kill(dom);
+}
+
+int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state == CDN_DOM_CREATED)
+        return CDN_ESTATE;
+    if (dom->state == CDN_DOM_RUNNING) {
+        int r = dom->ops->wait(dom, timeout_ns);
+        if (r != CDN_OK)
+            return r;
+        dom->state = CDN_DOM_ENDED;
+        dom->exit.killed_by_host = dom->killed_by_host;
+        cdn_ep_mark_dead(dom->ep);
+    }
+    if (info)
+        *info = dom->exit;
+    return CDN_OK;
+}
+
+int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_RUNNING)
+        return dom->state == CDN_DOM_ENDED ? CDN_OK : CDN_ESTATE;
+    int64_t deadline = cdn_now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+    struct cdn_msg req, rep;
+    memset(&req, 0, sizeof req);
+    req.rpc_id = CDN_RPC_STOP;
+    int r = cdn_ep_call(dom->ep, &req, &rep, dom->handler, dom->handler_arg, timeout_ns);
+    if (r == CDN_OK) {
+        int64_t left = deadline - cdn_now_ns();
+        r = cdn_domain_wait(dom, NULL, left > 0 ? left : 0);
+    }
+    if (r != CDN_OK && dom->state == CDN_DOM_RUNNING) {
+        cdn_domain_kill(dom, "did not stop in time");
+        r = cdn_domain_wait(dom, NULL, 1000000000LL);
+    }
+    return r;
+}
+
+const char *cdn_domain_reason(const cdn_domain *dom)
+{
+    return dom ? dom->reason : "";
+}
+
+pid_t cdn_domain_pid(const cdn_domain *dom)
+{
+    return dom ? dom->pid : -1;
+}
+
+void cdn_domain_destroy(cdn_domain *dom)
+{
+    if (!dom)
+        return;
+    if (dom->state == CDN_DOM_RUNNING) {
+        cdn_domain_kill(dom, "destroyed while running");
+        cdn_domain_wait(dom, NULL, 2000000000LL);
+    }
+    dom->ops->release(dom);
+    if (dom->leaked)
+        return; /* a thread still uses the channel; see inproc release() */
+    cdn_ep_destroy(dom->ep);
+    cdn_region_release(&dom->region);
+    free(dom);
+}
+
+const char *cdn_exit_describe(const struct cdn_exit_info *info, char *buf, size_t len)
+{
+    if (info->signaled) {
+        const char *name = sigabbrev_np(info->signo);
+        snprintf(buf, len, "killed by SIG%s%s%s", name ? name : "?",
+                 info->signo == SIGSYS ? " (seccomp: forbidden system call)" : "",
+                 info->killed_by_host ? " (by the host)" : "");
+    } else if (info->exited) {
+        snprintf(buf, len, "exited with status %d", info->code);
+    } else {
+        snprintf(buf, len, "still running");
+    }
+    return buf;
+}

@@ -1,0 +1,31 @@
+/* module_ctx.c - accessors for modules, and the domain side of the handshake. */
+#include <string.h>
+
+#include "module_ctx.h"
+
+cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx)
+{
+    return ctx->ep;
+}
+
+const char *cdn_dom_arg(struct cdn_dom_ctx *ctx)
+{
+    return ctx->arg ? ctx->arg : "";
+}
+
+void cdn_dom_region(struct cdn_dom_ctx *ctx, void **base, size_t *size)
+{
+    *base = ctx->region_base;
+    *size = ctx->region_size;
+}
+
+int cdn_dom_hello(cdn_ep *ep, int64_t timeout_ns)
+{
+    struct cdn_msg req, rep;
+    memset(&req, 0, sizeof req);
+    req.rpc_id = CDN_RPC_HELLO;
+    uint32_t abi = CDN_MODULE_ABI;
+    memcpy(req.data, &abi, sizeof abi);
+    req.inline_len = sizeof abi;
+    return cdn_ep_call(ep, &req, &rep, NULL, NULL, timeout_ns);
+}

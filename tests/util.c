@@ -1,0 +1,56 @@
+/* util.c - helpers shared by the test programs. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *test_module_path(const char *name)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    assert_non_null(slash);
+    *slash = 0;
+    snprintf(path, sizeof path, "%s/modules/%s.so", exe, name);
+    return path;
+}
+
+cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
+                       enum cdn_wait_policy policy)
+{
+    struct cdn_domain_config cfg;
+    cdn_domain_config_init(&cfg);
+    cfg.backend = backend;
+    cfg.module_path = test_module_path(name);
+    cfg.module_arg = arg;
+    cfg.host_policy = policy;
+    cfg.domain_policy = policy;
+    cdn_domain *dom = NULL;
+    assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
+    int r = cdn_domain_start(dom);
+    if (r != CDN_OK)
+        fprintf(stderr, "start %s: %s (%s)\n", name, cdn_strerror(r), cdn_domain_reason(dom));
+    assert_int_equal(r, CDN_OK);
+    return dom;
+}
+
+void test_msg_u64(struct cdn_msg *m, uint16_t rpc, uint64_t v)
+{
+    memset(m, 0, sizeof *m);
+    m->rpc_id = rpc;
+    memcpy(m->data, &v, sizeof v);
+    m->inline_len = sizeof v;
+}
+
+uint64_t test_get_u64(const struct cdn_msg *m)
+{
+    uint64_t v;
+    memcpy(&v, m->data, sizeof v);
+    return v;
+}
