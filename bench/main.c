@@ -1,0 +1,122 @@
+/*
+ * cordon-bench - measures cordon against its baselines, side by side in one
+ * run. See docs/benchmarks.md for what each number means.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#ifndef CDN_INSTALL_LIBDIR
+#define CDN_INSTALL_LIBDIR "/usr/local/lib"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cordon-bench ipc [--json] [--quick]\n"
+               "\n"
+               "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
+               "           inproc channel, process domain (spin, adaptive, batched),\n"
+               "           pipe and socketpair RPC\n"
+               "\n"
+               "  --json   one JSON object on stdout instead of a table\n"
+               "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
+               "  --help   this text\n"
+               "\n"
+               "Progress goes to stderr. Exit status: 0 ok, 1 a benchmark failed, 2 usage.\n");
+}
+
+const char *bench_module_path(const char *name)
+{
+    static char path[PATH_MAX];
+    const char *dir = getenv("CORDON_MODULE_DIR");
+    if (dir && *dir) {
+        snprintf(path, sizeof path, "%s/%s.so", dir, name);
+        return path;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(path, sizeof path, "%s/../lib/cordon/%s.so", exe, name);
+            if (access(path, R_OK) == 0)
+                return path;
+        }
+    }
+    snprintf(path, sizeof path, "%s/cordon/%s.so", CDN_INSTALL_LIBDIR, name);
+    return path;
+}
+
+void bench_progress(int i, int n, const char *what)
+{
+    fprintf(stderr, "[%d/%d] %s\n", i, n, what);
+}
+
+void bench_print(FILE *out, const char *bench, const struct bench_result *r, size_t n,
+                 double tsc_per_ns, const struct bench_opts *o, const char *targets_json,
+                 const char *targets_text)
+{
+    if (o->json) {
+        fprintf(out, "{\"bench\":\"%s\",\"tsc_ghz\":%.4f,\"host_cpu\":%d,\"domain_cpu\":%d,", bench,
+                tsc_per_ns, o->host_cpu, o->dom_cpu);
+        fprintf(out, "\"quick\":%s,\"results\":[", o->quick ? "true" : "false");
+        for (size_t i = 0; i < n; i++)
+            fprintf(out,
+                    "%s{\"name\":\"%s\",\"median_ns\":%.2f,\"p99_ns\":%.2f,\"median_cycles\":%.1f,"
+                    "\"samples\":%zu}",
+                    i ? "," : "", r[i].name, r[i].median_ns, r[i].p99_ns, r[i].median_cycles,
+                    r[i].samples);
+        fprintf(out, "],\"targets\":%s}\n", targets_json);
+        return;
+    }
+    fprintf(out, "%-24s %12s %12s %14s %10s\n", "name", "median ns", "p99 ns", "median cycles",
+            "samples");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%-24s %12.1f %12.1f %14.0f %10zu%s%s\n", r[i].name, r[i].median_ns,
+                r[i].p99_ns, r[i].median_cycles, r[i].samples, r[i].note ? "  " : "",
+                r[i].note ? r[i].note : "");
+    fprintf(out, "(cycles are TSC ticks at %.3f GHz; batch rows are per call)\n%s", tsc_per_ns,
+            targets_text);
+}
+
+int main(int argc, char **argv)
+{
+    struct bench_opts o = {.json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1};
+    const char *cmd = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            o.json = 1;
+        else if (strcmp(argv[i], "--quick") == 0)
+            o.quick = 1;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (!cmd && argv[i][0] != '-')
+            cmd = argv[i];
+        else {
+            fprintf(stderr, "cordon-bench: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!cmd) {
+        usage(stderr);
+        return 2;
+    }
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        o.dom_cpu = 0;
+        fprintf(stderr, "cordon-bench: one CPU only; host and domain share it\n");
+    }
+    if (strcmp(cmd, "ipc") == 0)
+        return bench_ipc(&o);
+    fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -14,7 +14,7 @@ static int peer_status_valid(int32_t s)
 }
 
 int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
-                     int64_t timeout_ns)
+                     struct cdn_wait *w)
 {
     struct cdn_msg rep;
     memset(&rep, 0, sizeof rep);
@@ -30,20 +30,21 @@ int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handl
     }
     rep.call_id = req->call_id;
     rep.flags = (uint8_t)(CDN_MSG_REPLY | (rep.flags & CDN_MSG_ERROR));
-    return cdn_ep_send(ep, &rep, timeout_ns);
+    return cdn_ep_send_w(ep, &rep, w);
 }
 
 int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg)
 {
     struct cdn_msg req;
     for (;;) {
-        int r = cdn_ep_recv(ep, &req, -1);
+        struct cdn_wait w = cdn_wait_for(-1);
+        int r = cdn_ep_recv_w(ep, &req, &w);
         if (r != CDN_OK)
             return r;
         if (!(req.flags & CDN_MSG_REQUEST))
             return cdn_ep_violation_set(ep, "reply received while serving", ep->rx.pos - 1,
                                         req.call_id);
-        r = cdn_ep_serve_one(ep, &req, handler, arg, -1);
+        r = cdn_ep_serve_one(ep, &req, handler, arg, &w);
         if (r != CDN_OK)
             return r;
         if (req.rpc_id == CDN_RPC_STOP)
@@ -51,30 +52,22 @@ int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg)
     }
 }
 
-static int64_t remaining(int64_t deadline)
-{
-    if (deadline == INT64_MAX)
-        return -1;
-    int64_t left = deadline - cdn_now_ns();
-    return left > 0 ? left : 1; /* 1 ns: one last non-blocking look */
-}
-
 int cdn_ep_call(cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply, cdn_handler_fn handler,
                 void *arg, int64_t timeout_ns)
 {
     if (!ep || !req || !reply)
         return CDN_EINVAL;
-    int64_t deadline = timeout_ns < 0 ? INT64_MAX : cdn_now_ns() + timeout_ns;
+    struct cdn_wait w = cdn_wait_for(timeout_ns);
     uint32_t id = ++ep->next_call_id;
     if (id == 0)
         id = ++ep->next_call_id;
     req->call_id = id;
     req->flags = CDN_MSG_REQUEST;
-    int r = cdn_ep_send(ep, req, remaining(deadline));
+    int r = cdn_ep_send_w(ep, req, &w);
     if (r != CDN_OK)
         return r;
     for (;;) {
-        r = cdn_ep_recv(ep, reply, remaining(deadline));
+        r = cdn_ep_recv_w(ep, reply, &w);
         if (r != CDN_OK)
             return r;
         if (reply->flags & CDN_MSG_REPLY) {
@@ -92,7 +85,7 @@ int cdn_ep_call(cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply, cdn_hand
             return CDN_OK;
         }
         /* A nested request from the peer: serve it, keep waiting. */
-        r = cdn_ep_serve_one(ep, reply, handler, arg, remaining(deadline));
+        r = cdn_ep_serve_one(ep, reply, handler, arg, &w);
         if (r != CDN_OK)
             return r;
     }

@@ -99,6 +99,7 @@ int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_
     ep->mask = region->geom.ring_slots - 1;
     ep->policy = policy;
     ep->peer_may_sleep = 1;
+    ep->tx_known_free = UINT64_MAX;
     uint8_t *base = region->base;
     int tx = side == CDN_SIDE_HOST ? CDN_RING_H2D : CDN_RING_D2H;
     int rx = 1 - tx;
@@ -175,8 +176,18 @@ static int is_dead(cdn_ep *ep)
  * only other legal value is `idle`; anything else is a protocol violation.
  * `sleeping`/`doorbell` are the event count the adaptive policy sleeps on.
  */
+static int deadline_passed(struct cdn_wait *w)
+{
+    if (w->timeout_ns < 0)
+        return 0;
+    int64_t now = cdn_now_ns();
+    if (w->deadline == 0)
+        w->deadline = now + w->timeout_ns;
+    return now >= w->deadline;
+}
+
 static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idle, uint64_t pos,
-                    int64_t timeout_ns, uint32_t *sleeping, uint32_t *doorbell, const char *what)
+                    struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell, const char *what)
 {
     uint32_t s = seq_load(slot);
     if (s == want)
@@ -185,9 +196,8 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
         return cdn_ep_violation_set(ep, what, pos, s);
     if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
         return CDN_EDEAD;
-    if (timeout_ns == 0)
+    if (w->timeout_ns == 0)
         return CDN_EAGAIN;
-    int64_t deadline = timeout_ns < 0 ? INT64_MAX : cdn_now_ns() + timeout_ns;
 
     for (uint32_t i = 1;; i++) {
         cpu_relax();
@@ -199,7 +209,7 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
         if (i % CHECK_EVERY == 0) {
             if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
                 return CDN_EDEAD;
-            if (deadline != INT64_MAX && cdn_now_ns() >= deadline)
+            if (deadline_passed(w))
                 return CDN_ETIMEDOUT;
             if (i % PEER_CHECK_EVERY == 0 && is_dead(ep))
                 return CDN_EDEAD;
@@ -223,14 +233,14 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
             return cdn_ep_violation_set(ep, what, pos, s);
         }
         int64_t slice = SLEEP_SLICE_NS;
-        if (deadline != INT64_MAX) {
-            int64_t left = deadline - cdn_now_ns();
-            if (left <= 0) {
+        if (w->timeout_ns >= 0) {
+            if (deadline_passed(w)) {
                 __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
                 return CDN_ETIMEDOUT;
             }
+            int64_t left = w->deadline - cdn_now_ns();
             if (left < slice)
-                slice = left;
+                slice = left > 0 ? left : 1;
         }
         ep->stats.futex_waits++;
         cdn_futex_wait(doorbell, bell, slice);
@@ -272,6 +282,18 @@ static inline void release_rx(cdn_ep *ep)
 
 int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
 {
+    struct cdn_wait w = cdn_wait_for(timeout_ns);
+    return cdn_ep_send_w(ep, msg, &w);
+}
+
+int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
+{
+    struct cdn_wait w = cdn_wait_for(timeout_ns);
+    return cdn_ep_recv_w(ep, msg, &w);
+}
+
+int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
+{
     if (!ep || !msg)
         return CDN_EINVAL;
     if (ep->broken)
@@ -286,11 +308,15 @@ int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
     uint64_t p = ep->tx.pos;
     uint32_t idx = (uint32_t)(p & ep->mask);
     uint8_t *slot = ep->tx.slots + (size_t)idx * CDN_SLOT_SIZE;
-    int r = wait_seq(ep, slot, (uint32_t)p, (uint32_t)(p - ep->geom.ring_slots + 1), p, timeout_ns,
-                     &ep->tx.ctl->space_sleeping, &ep->tx.ctl->space_doorbell,
-                     "send slot has an impossible sequence word");
-    if (r != CDN_OK)
-        return r;
+    if (p != ep->tx_known_free) {
+        int r = wait_seq(ep, slot, (uint32_t)p, (uint32_t)(p - ep->geom.ring_slots + 1), p, w,
+                         &ep->tx.ctl->space_sleeping, &ep->tx.ctl->space_doorbell,
+                         "send slot has an impossible sequence word");
+        if (r != CDN_OK)
+            return r;
+    } else if (__atomic_load_n(&ep->dead, __ATOMIC_RELAXED)) {
+        return CDN_EDEAD;
+    }
     if (msg->ext_len)
         memcpy(ep->tx.ext + (size_t)idx * ep->geom.ext_slot_size, msg->ext, msg->ext_len);
     cdn_msg_encode(msg, &ep->geom, slot); /* cannot fail: checked above */
@@ -299,10 +325,21 @@ int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
     ep->stats.sent++;
     wake_peer(ep, &ep->tx.ctl->data_sleeping, &ep->tx.ctl->data_doorbell);
     release_rx(ep);
+    /*
+     * Look at the next slot now, while the peer is busy with this message,
+     * rather than at the next send, when the peer is spinning on that very
+     * line: reading it then would cost a cross-core transfer on the critical
+     * path. An honest peer cannot make a free slot busy again; a hostile one
+     * that rewrites the word afterwards only garbles its own ring (we never
+     * read back anything but sequence words from our send ring).
+     */
+    const uint8_t *next = ep->tx.slots + (size_t)((p + 1) & ep->mask) * CDN_SLOT_SIZE;
+    if (seq_load(next) == (uint32_t)(p + 1))
+        ep->tx_known_free = p + 1;
     return CDN_OK;
 }
 
-int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
+int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
 {
     if (!ep || !msg)
         return CDN_EINVAL;
@@ -313,7 +350,7 @@ int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
     uint64_t c = ep->rx.pos;
     uint32_t idx = (uint32_t)(c & ep->mask);
     uint8_t *slot = ep->rx.slots + (size_t)idx * CDN_SLOT_SIZE;
-    int r = wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, c, timeout_ns,
+    int r = wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, c, w,
                      &ep->rx.ctl->data_sleeping, &ep->rx.ctl->data_doorbell,
                      "receive slot has an impossible sequence word");
     if (r != CDN_OK)

@@ -22,6 +22,8 @@ struct cdn_ep {
     enum cdn_wait_policy policy;
     int peer_may_sleep; /* peer uses the adaptive policy: wake it after publishing */
     int rx_release_pending;
+    /* tx position already seen free (see cdn_ep_send_w), or UINT64_MAX. */
+    uint64_t tx_known_free;
     cdn_peer_dead_fn peer_dead;
     void *peer_arg;
     int dead;   /* atomic */
@@ -32,11 +34,32 @@ struct cdn_ep {
     struct cdn_ep_stats stats;
 };
 
+/*
+ * A wait budget shared by the steps of one operation (a call is a send, then
+ * receives). The absolute deadline is computed lazily, the first time a wait
+ * has spun long enough to look at the clock, so the fast path (the slot is
+ * ready within a few hundred spins) never reads the clock. The deadline can
+ * therefore start a few microseconds late; nothing relies on more precision.
+ */
+struct cdn_wait {
+    int64_t timeout_ns; /* < 0: none; 0: do not wait */
+    int64_t deadline;   /* 0 until first needed */
+};
+
+static inline struct cdn_wait cdn_wait_for(int64_t timeout_ns)
+{
+    struct cdn_wait w = {timeout_ns, 0};
+    return w;
+}
+
+int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w);
+int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w);
+
 /* Records a protocol violation and returns CDN_EPROTO. */
 int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen);
 
 /* Sends a reply to req (fills call_id and flags) and handles control rpcs. */
 int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
-                     int64_t timeout_ns);
+                     struct cdn_wait *w);
 
 #endif

@@ -1,0 +1,30 @@
+/* bench.h - the cordon-bench subcommands. */
+#ifndef CORDON_BENCH_BENCH_H
+#define CORDON_BENCH_BENCH_H
+
+#include <stdio.h>
+
+#include "stats.h"
+
+struct bench_opts {
+    int json;
+    int quick;    /* fewer samples: for smoke tests, not for reporting */
+    int host_cpu; /* the host side's CPU; the domain gets the other one */
+    int dom_cpu;
+};
+
+/* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,
+ * or the install prefix). Returns a static buffer. */
+const char *bench_module_path(const char *name);
+
+/* Prints a progress line on stderr ("[i/n] name"). */
+void bench_progress(int i, int n, const char *what);
+
+/* Prints results as a table, or as the JSON object of the bench. */
+void bench_print(FILE *out, const char *bench, const struct bench_result *r, size_t n,
+                 double tsc_per_ns, const struct bench_opts *o, const char *targets_json,
+                 const char *targets_text);
+
+int bench_ipc(const struct bench_opts *o);
+
+#endif

@@ -1,0 +1,32 @@
+/* stats.h - timing and summary statistics for the benchmarks. */
+#ifndef CORDON_BENCH_STATS_H
+#define CORDON_BENCH_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+static inline uint64_t bench_tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi)::"memory");
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* TSC ticks per nanosecond, measured against CLOCK_MONOTONIC over ~50 ms. */
+double bench_tsc_per_ns(void);
+
+struct bench_result {
+    char name[48];
+    double median_ns, p99_ns, median_cycles;
+    size_t samples;
+    const char *note;
+};
+
+/* Summarises samples (TSC ticks per operation; sorted in place). */
+void bench_summarise(struct bench_result *r, const char *name, uint64_t *ticks, size_t n,
+                     double per_op_divisor, double tsc_per_ns);
+
+/* Pins the calling thread to one CPU; returns 0 or -1. */
+int bench_pin(int cpu);
+
+#endif
