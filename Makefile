@@ -105,21 +105,24 @@ $(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
 
 # The unit suite against the normal build.
 test-unit: all tests
-	CORDON_LAUNCHER=$(abspath $(LAUNCHER)) bash tests/run.sh $(BUILD)/tests
+	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) bash tests/run.sh $(BUILD)/tests
 
 # The same suite with ASan+UBSan (the launcher stays uninstrumented).
 test-asan: all
 	$(MAKE) BUILD=build/asan SAN=1 tests
-	CORDON_LAUNCHER=$(abspath $(LAUNCHER)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run.sh build/asan/tests
 
 fuzz: $(FUZZ_BIN)
 	bash fuzz/run.sh $(BUILD)/fuzz $${FUZZ_SECONDS:-10}
 
+# One closing line for the whole run: unit + ASan counts (fuzzing fails loudly).
 test: deps
-	$(MAKE) test-unit
-	$(MAKE) test-asan
+	@rm -f build/test-summary
+	$(MAKE) test-unit CORDON_TEST_SUMMARY=$(abspath build/test-summary)
+	$(MAKE) test-asan CORDON_TEST_SUMMARY=$(abspath build/test-summary)
 	$(MAKE) fuzz
+	@awk '{p+=$$1; f+=$$2} END {printf "%d passed, %d failed\n", p, f}' build/test-summary
 
 demo: deps all
 	bash scripts/demo.sh $(BUILD)

@@ -351,8 +351,7 @@ static void test_config_errors(void **state)
     cdn_domain_destroy(dom);
 }
 
-#define BOTH(fn)                                                                                   \
-    cmocka_unit_test_setup(fn, setup_process), cmocka_unit_test_setup(fn, setup_inproc)
+#define BOTH(fn) cmocka_unit_test_setup(fn, setup_process), cmocka_unit_test_setup(fn, setup_inproc)
 
 int main(void)
 {

@@ -67,13 +67,13 @@ static void test_rejects(void **state)
         uint8_t val;
         const char *what;
     } cases[] = {
-        {6, 0x10 | CDN_MSG_REQUEST, "unknown flag bit"},
-        {6, 0, "neither request nor reply"},
-        {6, CDN_MSG_REQUEST | CDN_MSG_REPLY, "both request and reply"},
-        {6, CDN_MSG_REQUEST | CDN_MSG_ERROR, "error flag on a request"},
-        {6, CDN_MSG_REQUEST | CDN_MSG_EXT, "ext flag with zero ext_len"},
-        {7, CDN_INLINE_MAX + 1, "inline_len over the maximum"},
-        {7, 0xff, "inline_len 255"},
+        {18, 0x10 | CDN_MSG_REQUEST, "unknown flag bit"},
+        {18, 0, "neither request nor reply"},
+        {18, CDN_MSG_REQUEST | CDN_MSG_REPLY, "both request and reply"},
+        {18, CDN_MSG_REQUEST | CDN_MSG_ERROR, "error flag on a request"},
+        {18, CDN_MSG_REQUEST | CDN_MSG_EXT, "ext flag with zero ext_len"},
+        {19, CDN_INLINE_MAX + 1, "inline_len over the maximum"},
+        {19, 0xff, "inline_len 255"},
         {12, 1, "ext_len without ext flag"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -85,7 +85,7 @@ static void test_rejects(void **state)
     }
     /* ext_len beyond the geometry's chunk */
     memcpy(slot, good, sizeof slot);
-    slot[6] = CDN_MSG_REQUEST | CDN_MSG_EXT;
+    slot[18] = CDN_MSG_REQUEST | CDN_MSG_EXT;
     uint32_t big = geom.ext_slot_size + 1;
     memcpy(slot + 12, &big, 4);
     assert_int_equal(cdn_msg_decode(slot, &geom, &out), CDN_EPROTO);
@@ -94,8 +94,8 @@ static void test_rejects(void **state)
     assert_int_equal(cdn_msg_decode(slot, &geom, &out), CDN_EPROTO);
     /* error reply too short to carry a status */
     memcpy(slot, good, sizeof slot);
-    slot[6] = CDN_MSG_REPLY | CDN_MSG_ERROR;
-    slot[7] = 3;
+    slot[18] = CDN_MSG_REPLY | CDN_MSG_ERROR;
+    slot[19] = 3;
     assert_int_equal(cdn_msg_decode(slot, &geom, &out), CDN_EPROTO);
 }
 
@@ -141,10 +141,8 @@ static void test_geometry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_short_inline_zeroes_rest),
-        cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_encode_rejects),
+        cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_short_inline_zeroes_rest),
+        cmocka_unit_test(test_rejects),   cmocka_unit_test(test_encode_rejects),
         cmocka_unit_test(test_geometry),
     };
     return cmocka_run_group_tests_name("msg", tests, NULL, NULL);

@@ -45,13 +45,18 @@ static void test_empty_and_full(void **state)
     req(&m, 99);
     assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_EAGAIN);
     assert_int_equal(cdn_ep_send(p.host, &m, 1000000), CDN_ETIMEDOUT);
-    /* Receiving one frees one slot only at the next receive or send (the
-     * release is deferred), so the ring is still full right after recv. */
+    /* The consumer sends nothing back (no acks), so it releases explicitly,
+     * in batches of half a ring: after one receive the ring is still full,
+     * after two, two slots are free. */
     assert_int_equal(cdn_ep_recv(p.dom, &m, 0), CDN_OK);
     assert_int_equal(test_get_u64(&m), 0);
+    assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_EAGAIN);
     assert_int_equal(cdn_ep_recv(p.dom, &m, 0), CDN_OK);
     req(&m, 4);
     assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_OK);
+    req(&m, 5);
+    assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_OK);
+    assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_EAGAIN);
     assert_false(cdn_ep_broken(p.host));
     assert_false(cdn_ep_broken(p.dom));
     pair_close(&p);
@@ -142,11 +147,53 @@ static void test_forged_full_slot(void **state)
     memset(slot, 0, 64);
     uint32_t seq = 1, ext = 1u << 30;
     memcpy(slot, &seq, 4);
-    slot[6] = CDN_MSG_REPLY | CDN_MSG_EXT;
+    slot[18] = CDN_MSG_REPLY | CDN_MSG_EXT;
     memcpy(slot + 12, &ext, 4);
     struct cdn_msg m;
     assert_int_equal(cdn_ep_recv(p.host, &m, 0), CDN_EPROTO);
     assert_non_null(strstr(cdn_ep_violation(p.host), "malformed"));
+    pair_close(&p);
+}
+
+/* A peer that acknowledges messages it was never sent. */
+static void test_forged_ack(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, 4, 0, CDN_WAIT_SPIN);
+    struct cdn_msg m;
+    memset(&m, 0, sizeof m);
+    m.flags = CDN_MSG_REPLY;
+    assert_int_equal(cdn_ep_send(p.dom, &m, 0), CDN_OK); /* honest: ack 0 */
+    assert_int_equal(cdn_ep_recv(p.host, &m, 0), CDN_OK);
+    uint8_t *slot = (uint8_t *)p.region.base + 4096 + 4 * 64 + 64; /* ring 1, slot 1 */
+    memset(slot + 4, 0, 60);
+    uint32_t ack = 3, seq = 2;
+    memcpy(slot + 4, &ack, 4);
+    slot[18] = CDN_MSG_REPLY;
+    memcpy(slot, &seq, 4);
+    assert_int_equal(cdn_ep_recv(p.host, &m, 0), CDN_EPROTO);
+    assert_non_null(strstr(cdn_ep_violation(p.host), "ack beyond"));
+    pair_close(&p);
+}
+
+/* Request/reply with acks: after a warm-up lap no consumer ever writes a
+ * slot, and a long run still never stalls for want of a release. */
+static void test_acks_keep_ring_flowing(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, 2, 0, CDN_WAIT_SPIN);
+    struct cdn_msg m;
+    for (uint64_t i = 0; i < 10000; i++) {
+        req(&m, i);
+        assert_int_equal(cdn_ep_send(p.host, &m, 0), CDN_OK);
+        assert_int_equal(cdn_ep_recv(p.dom, &m, 0), CDN_OK);
+        m.flags = CDN_MSG_REPLY;
+        assert_int_equal(cdn_ep_send(p.dom, &m, 0), CDN_OK);
+        assert_int_equal(cdn_ep_recv(p.host, &m, 0), CDN_OK);
+        assert_int_equal(test_get_u64(&m), i);
+    }
     pair_close(&p);
 }
 
@@ -208,10 +255,15 @@ static void test_mark_dead(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty_and_full),   cmocka_unit_test(test_wraparound_order),
-        cmocka_unit_test(test_ext_payload),      cmocka_unit_test(test_corrupt_sequence),
-        cmocka_unit_test(test_forged_full_slot), cmocka_unit_test(test_adaptive_threads),
+        cmocka_unit_test(test_empty_and_full),
+        cmocka_unit_test(test_wraparound_order),
+        cmocka_unit_test(test_ext_payload),
+        cmocka_unit_test(test_corrupt_sequence),
+        cmocka_unit_test(test_forged_full_slot),
+        cmocka_unit_test(test_adaptive_threads),
         cmocka_unit_test(test_mark_dead),
+        cmocka_unit_test(test_forged_ack),
+        cmocka_unit_test(test_acks_keep_ring_flowing),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }

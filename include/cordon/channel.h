@@ -4,8 +4,10 @@
  * A channel is a shared-memory region (a sealed memfd) that holds two one-way
  * rings of 64-byte slots, one per direction, plus a bounded extension area for
  * payloads that do not fit in a slot. Each slot carries its own sequence word,
- * so the two sides never write a shared head or tail counter: a message costs
- * one cache-line transfer in each direction (FastForward / fipc style).
+ * so the two sides never write a shared head or tail counter (FastForward /
+ * fipc style). Each message also carries an acknowledgement of what its
+ * sender has consumed from the other ring, so in request/reply traffic no
+ * slot is ever written by its consumer: one cache line moves per message.
  *
  * Each side talks through an endpoint (cdn_ep) held in its own private memory.
  * Endpoints treat everything read from the region as hostile:
@@ -30,24 +32,24 @@
 extern "C" {
 #endif
 
-#define CDN_SLOT_SIZE 64u   /* bytes per ring slot: one x86 cache line */
-#define CDN_INLINE_MAX 48u  /* payload bytes carried inside a slot */
-#define CDN_RING_MIN 2u     /* smallest ring (slots); must be a power of two */
-#define CDN_RING_MAX 4096u  /* largest ring (slots) */
-#define CDN_EXT_MAX 65536u  /* largest extension chunk per slot (bytes) */
+#define CDN_SLOT_SIZE  64u    /* bytes per ring slot: one x86 cache line */
+#define CDN_INLINE_MAX 44u    /* payload bytes carried inside a slot */
+#define CDN_RING_MIN   2u     /* smallest ring (slots); must be a power of two */
+#define CDN_RING_MAX   4096u  /* largest ring (slots) */
+#define CDN_EXT_MAX    65536u /* largest extension chunk per slot (bytes) */
 
 /* Message flags (cdn_msg.flags). Unknown bits are a protocol error. */
-#define CDN_MSG_REQUEST 0x01u /* a call; the receiver must answer it */
-#define CDN_MSG_REPLY 0x02u   /* the answer to the call with the same call_id */
-#define CDN_MSG_ERROR 0x04u   /* reply only: the call failed; data[0..3] = int32 status */
-#define CDN_MSG_EXT 0x08u     /* ext_len bytes follow in the slot's extension chunk */
+#define CDN_MSG_REQUEST   0x01u /* a call; the receiver must answer it */
+#define CDN_MSG_REPLY     0x02u /* the answer to the call with the same call_id */
+#define CDN_MSG_ERROR     0x04u /* reply only: the call failed; data[0..3] = int32 status */
+#define CDN_MSG_EXT       0x08u /* ext_len bytes follow in the slot's extension chunk */
 #define CDN_MSG_FLAGS_ALL 0x0fu
 
 /* rpc ids at or above this value are reserved for the runtime's control calls. */
 #define CDN_RPC_CONTROL_BASE 0xff00u
-#define CDN_RPC_HELLO 0xff00u /* domain -> host, once, when the domain is ready */
-#define CDN_RPC_STOP 0xff01u  /* host -> domain: leave the serve loop and exit */
-#define CDN_RPC_PING 0xff02u  /* either way: answered with an empty reply */
+#define CDN_RPC_HELLO        0xff00u /* domain -> host, once, when the domain is ready */
+#define CDN_RPC_STOP         0xff01u /* host -> domain: leave the serve loop and exit */
+#define CDN_RPC_PING         0xff02u /* either way: answered with an empty reply */
 
 /* How a side waits for a slot to fill or free up. */
 enum cdn_wait_policy {
@@ -57,8 +59,9 @@ enum cdn_wait_policy {
 
 /* Size of a channel. Both sides must be given the same geometry. */
 struct cdn_chan_geometry {
-    uint32_t ring_slots;    /* slots per direction; power of two in [CDN_RING_MIN, CDN_RING_MAX] */
-    uint32_t ext_slot_size; /* extension bytes per slot (0 = none); <= CDN_EXT_MAX, multiple of 64 */
+    uint32_t ring_slots; /* slots per direction; power of two in [CDN_RING_MIN, CDN_RING_MAX] */
+    uint32_t
+        ext_slot_size; /* extension bytes per slot (0 = none); <= CDN_EXT_MAX, multiple of 64 */
 };
 
 /* The geometry used when a caller passes NULL: 64 slots, 4 KiB extension each. */
@@ -75,8 +78,8 @@ struct cdn_msg {
     uint8_t flags;
     uint8_t inline_len; /* <= CDN_INLINE_MAX */
     uint32_t call_id;
-    uint32_t ext_len;  /* <= geometry.ext_slot_size */
-    uint32_t reserved; /* zero */
+    uint32_t ext_len; /* <= geometry.ext_slot_size */
+    uint32_t ack;     /* channel-internal flow control; set by the endpoint */
     _Alignas(8) uint8_t data[CDN_INLINE_MAX];
     const void *ext;
 };

@@ -66,10 +66,10 @@ typedef struct cdn_domain cdn_domain;
 
 /* How a domain ended. */
 struct cdn_exit_info {
-    int exited;   /* 1: it exited; code holds its exit status */
+    int exited; /* 1: it exited; code holds its exit status */
     int code;
-    int signaled; /* 1: a signal killed it; signo holds the signal */
-    int signo;    /* SIGSYS means the seccomp filter killed it */
+    int signaled;       /* 1: a signal killed it; signo holds the signal */
+    int signo;          /* SIGSYS means the seccomp filter killed it */
     int killed_by_host; /* 1: the host called cdn_domain_kill */
 };
 

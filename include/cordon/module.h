@@ -28,7 +28,7 @@
 extern "C" {
 #endif
 
-#define CDN_MODULE_ABI 1u
+#define CDN_MODULE_ABI    1u
 #define CDN_MODULE_SYMBOL "cordon_module"
 
 struct cdn_dom_ctx;

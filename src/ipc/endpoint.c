@@ -1,16 +1,13 @@
 /*
  * endpoint.c - sending and receiving on one side of a channel.
  *
- * The fast path is a single cache line per message: the producer waits until
- * the slot's sequence word says "free", writes header and payload, then
- * publishes with a release store of the sequence word; the consumer waits for
- * "full", copies the slot into private memory, validates the copy, and later
- * frees the slot with another release store.
- *
- * Freeing is deferred: a received slot is released right after the next
- * publish on the other ring (or at the next receive). On the request/reply
- * path this takes the free store off the critical path: the reply becomes
- * visible first, the housekeeping store follows.
+ * The fast path is a single cache line per message: the producer knows the
+ * slot is free (from the peer's acks, or by reading its sequence word),
+ * writes header, ack and payload, then publishes with a release store of the
+ * sequence word; the consumer waits for "full", copies the slot into private
+ * memory and validates the copy. Consumers release slots explicitly only
+ * when they are about to wait; see layout.h for the protocol and its proof
+ * obligations.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -99,7 +96,6 @@ int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_
     ep->mask = region->geom.ring_slots - 1;
     ep->policy = policy;
     ep->peer_may_sleep = 1;
-    ep->tx_known_free = UINT64_MAX;
     uint8_t *base = region->base;
     int tx = side == CDN_SIDE_HOST ? CDN_RING_H2D : CDN_RING_D2H;
     int rx = 1 - tx;
@@ -186,13 +182,24 @@ static int deadline_passed(struct cdn_wait *w)
     return now >= w->deadline;
 }
 
-static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idle, uint64_t pos,
-                    struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell, const char *what)
+static void flush_releases(cdn_ep *ep);
+
+/*
+ * Waits until the sequence word of `slot` equals `want`. While waiting the
+ * only other legal values are idle1 and idle2; anything else is a protocol
+ * violation. `sleeping`/`doorbell` are the event count the adaptive policy
+ * sleeps on. Before waiting for real, releases every consumed rx slot so that
+ * a peer waiting for space can go on (no deadlock through unsent acks).
+ */
+static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, uint32_t idle2,
+                    uint64_t pos, struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell,
+                    const char *what)
 {
+#define IDLE(v) ((v) == idle1 || (v) == idle2)
     uint32_t s = seq_load(slot);
     if (s == want)
         return CDN_OK;
-    if (s != idle)
+    if (!IDLE(s))
         return cdn_ep_violation_set(ep, what, pos, s);
     if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
         return CDN_EDEAD;
@@ -204,9 +211,11 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
         s = seq_load(slot);
         if (s == want)
             return CDN_OK;
-        if (s != idle)
+        if (!IDLE(s))
             return cdn_ep_violation_set(ep, what, pos, s);
         if (i % CHECK_EVERY == 0) {
+            if (i == CHECK_EVERY)
+                flush_releases(ep);
             if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
                 return CDN_EDEAD;
             if (deadline_passed(w))
@@ -226,7 +235,7 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
         uint32_t bell = __atomic_load_n(doorbell, __ATOMIC_ACQUIRE);
         __atomic_store_n(sleeping, 1, __ATOMIC_SEQ_CST);
         s = seq_load(slot);
-        if (s == want || s != idle) {
+        if (s == want || !IDLE(s)) {
             __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
             if (s == want)
                 return CDN_OK;
@@ -248,11 +257,12 @@ static int wait_seq(cdn_ep *ep, const uint8_t *slot, uint32_t want, uint32_t idl
         s = seq_load(slot);
         if (s == want)
             return CDN_OK;
-        if (s != idle)
+        if (!IDLE(s))
             return cdn_ep_violation_set(ep, what, pos, s);
         if (is_dead(ep))
             return CDN_EDEAD;
     }
+#undef IDLE
 }
 
 /* Wakes a peer sleeping on an event count, if it said it sleeps. */
@@ -269,14 +279,27 @@ static inline void wake_peer(cdn_ep *ep, uint32_t *sleeping, uint32_t *doorbell)
     }
 }
 
-static inline void release_rx(cdn_ep *ep)
+/*
+ * Explicitly releases every consumed rx slot not yet released. The CAS only
+ * succeeds while the slot still holds the message we consumed: if the peer
+ * already reused it (having learned from an ack that it was free), the slot
+ * is left alone.
+ */
+static void flush_releases(cdn_ep *ep)
 {
-    if (!ep->rx_release_pending)
+    if (ep->rx_released == ep->rx.pos)
         return;
-    ep->rx_release_pending = 0;
-    uint64_t c = ep->rx.pos - 1;
-    uint8_t *slot = ep->rx.slots + (size_t)(c & ep->mask) * CDN_SLOT_SIZE;
-    seq_store(slot, (uint32_t)(c + ep->geom.ring_slots));
+    /* Slots of positions older than one lap belong to newer messages now. */
+    uint64_t from = ep->rx_released;
+    if (ep->rx.pos - from > ep->geom.ring_slots)
+        from = ep->rx.pos - ep->geom.ring_slots;
+    for (uint64_t q = from; q < ep->rx.pos; q++) {
+        uint32_t *seq = (uint32_t *)(ep->rx.slots + (size_t)(q & ep->mask) * CDN_SLOT_SIZE);
+        uint32_t expect = (uint32_t)(q + 1);
+        __atomic_compare_exchange_n(seq, &expect, (uint32_t)(q + ep->geom.ring_slots), 0,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+    }
+    ep->rx_released = ep->rx.pos;
     wake_peer(ep, &ep->rx.ctl->space_sleeping, &ep->rx.ctl->space_doorbell);
 }
 
@@ -308,8 +331,10 @@ int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
     uint64_t p = ep->tx.pos;
     uint32_t idx = (uint32_t)(p & ep->mask);
     uint8_t *slot = ep->tx.slots + (size_t)idx * CDN_SLOT_SIZE;
-    if (p != ep->tx_known_free) {
-        int r = wait_seq(ep, slot, (uint32_t)p, (uint32_t)(p - ep->geom.ring_slots + 1), p, w,
+    uint32_t n = ep->geom.ring_slots;
+    if (p >= ep->tx_acked + n) {
+        /* No ack covers the slot yet: its sequence word must say released. */
+        int r = wait_seq(ep, slot, (uint32_t)p, (uint32_t)(p - n + 1), (uint32_t)(p - n + 1), p, w,
                          &ep->tx.ctl->space_sleeping, &ep->tx.ctl->space_doorbell,
                          "send slot has an impossible sequence word");
         if (r != CDN_OK)
@@ -320,22 +345,17 @@ int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
     if (msg->ext_len)
         memcpy(ep->tx.ext + (size_t)idx * ep->geom.ext_slot_size, msg->ext, msg->ext_len);
     cdn_msg_encode(msg, &ep->geom, slot); /* cannot fail: checked above */
+    /* Our ack: everything we consumed so far. The peer may reuse those slots
+     * as soon as it reads this; a later explicit release of one of them is
+     * harmless (see flush_releases), and still needed if the peer is stuck
+     * waiting for space without reading its ring. */
+    uint32_t ack = (uint32_t)ep->rx.pos;
+    memcpy(slot + 4, &ack, sizeof ack);
+    ep->rx_acked = ep->rx.pos;
     seq_store(slot, (uint32_t)(p + 1));
     ep->tx.pos = p + 1;
     ep->stats.sent++;
     wake_peer(ep, &ep->tx.ctl->data_sleeping, &ep->tx.ctl->data_doorbell);
-    release_rx(ep);
-    /*
-     * Look at the next slot now, while the peer is busy with this message,
-     * rather than at the next send, when the peer is spinning on that very
-     * line: reading it then would cost a cross-core transfer on the critical
-     * path. An honest peer cannot make a free slot busy again; a hostile one
-     * that rewrites the word afterwards only garbles its own ring (we never
-     * read back anything but sequence words from our send ring).
-     */
-    const uint8_t *next = ep->tx.slots + (size_t)((p + 1) & ep->mask) * CDN_SLOT_SIZE;
-    if (seq_load(next) == (uint32_t)(p + 1))
-        ep->tx_known_free = p + 1;
     return CDN_OK;
 }
 
@@ -345,12 +365,12 @@ int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
         return CDN_EINVAL;
     if (ep->broken)
         return CDN_EPROTO;
-    release_rx(ep);
 
     uint64_t c = ep->rx.pos;
     uint32_t idx = (uint32_t)(c & ep->mask);
     uint8_t *slot = ep->rx.slots + (size_t)idx * CDN_SLOT_SIZE;
-    int r = wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, c, w,
+    uint32_t n = ep->geom.ring_slots;
+    int r = wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, (uint32_t)(c - n + 1), c, w,
                      &ep->rx.ctl->data_sleeping, &ep->rx.ctl->data_doorbell,
                      "receive slot has an impossible sequence word");
     if (r != CDN_OK)
@@ -361,13 +381,21 @@ int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
     memcpy(copy, slot, sizeof copy);
     r = cdn_msg_decode(copy, &ep->geom, msg);
     if (r != CDN_OK)
-        return cdn_ep_violation_set(ep, "malformed message header", c, copy[6]);
+        return cdn_ep_violation_set(ep, "malformed message header", c, copy[18]);
+    /* The ack may only move forward, and never past what we have sent. */
+    uint32_t advance = msg->ack - (uint32_t)ep->tx_acked;
+    if (advance > (uint32_t)(ep->tx.pos - ep->tx_acked))
+        return cdn_ep_violation_set(ep, "ack beyond what was sent", c, msg->ack);
+    ep->tx_acked += advance;
     if (msg->ext_len) {
         memcpy(ep->rx_ext_buf, ep->rx.ext + (size_t)idx * ep->geom.ext_slot_size, msg->ext_len);
         msg->ext = ep->rx_ext_buf;
     }
     ep->rx.pos = c + 1;
-    ep->rx_release_pending = 1;
     ep->stats.received++;
+    /* A one-way stream sends no acks back: release in batches of half a ring. */
+    uint64_t covered = ep->rx_released > ep->rx_acked ? ep->rx_released : ep->rx_acked;
+    if (ep->rx.pos - covered >= n / 2)
+        flush_releases(ep);
     return CDN_OK;
 }

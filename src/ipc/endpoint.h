@@ -21,9 +21,13 @@ struct cdn_ep {
     struct cdn_ring_view tx, rx;
     enum cdn_wait_policy policy;
     int peer_may_sleep; /* peer uses the adaptive policy: wake it after publishing */
-    int rx_release_pending;
-    /* tx position already seen free (see cdn_ep_send_w), or UINT64_MAX. */
-    uint64_t tx_known_free;
+    /* Flow control (see layout.h). tx_acked: the peer has consumed our tx
+     * positions below this. rx_released: rx positions below this were
+     * explicitly released. rx_acked: rx positions below this were announced
+     * in an ack we sent (the peer may not have read it yet). */
+    uint64_t tx_acked;
+    uint64_t rx_released;
+    uint64_t rx_acked;
     cdn_peer_dead_fn peer_dead;
     void *peer_arg;
     int dead;   /* atomic */

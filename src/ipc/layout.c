@@ -1,7 +1,8 @@
 /* layout.c - geometry validation and region layout. */
 #include "layout.h"
 
-const struct cdn_chan_geometry cdn_chan_default_geometry = {.ring_slots = 64, .ext_slot_size = 4096};
+const struct cdn_chan_geometry cdn_chan_default_geometry = {.ring_slots = 64,
+                                                            .ext_slot_size = 4096};
 
 int cdn_geometry_check(const struct cdn_chan_geometry *geom)
 {

@@ -14,18 +14,32 @@
  *
  * Slot layout (64 bytes):
  *   0  u32 seq          sequence/status word, written last (release)
- *   4  u16 rpc_id
- *   6  u8  flags
- *   7  u8  inline_len
+ *   4  u32 ack          sender's consumed count on the other ring (low 32 bits)
  *   8  u32 call_id
  *   12 u32 ext_len
- *   16 u8  data[48]
+ *   16 u16 rpc_id
+ *   18 u8  flags
+ *   19 u8  inline_len
+ *   20 u8  data[44]
  *
  * Sequence protocol, for the slot at private position p (slot p & mask):
- *   free for the producer      seq == p
- *   full, for the consumer     seq == p + 1
- *   after consumption          seq := p + ring_slots (free for the next lap)
- * Any other value seen by either side is a protocol violation.
+ *   full, for the consumer     seq == p + 1 (written by the producer)
+ *   released by the consumer   seq == p + N (N = ring_slots; CAS from p + 1)
+ * The producer may reuse the slot for position p + N once it knows position p
+ * was consumed: either an ack >= p + 1 arrived in a message on the other
+ * ring, or the slot's seq reads p + N. The consumer writes that explicit
+ * release only when it is about to wait (or has many unacknowledged slots),
+ * and with a compare-and-swap, so a slot the producer already reused on the
+ * strength of an ack is never clobbered. In request/reply traffic every
+ * message carries an ack, so no consumer ever writes a slot: each message
+ * moves one cache line.
+ *
+ * While waiting for slot p, the legal values are:
+ *   producer (wants p free):   p - N + 1 (not yet released), p (released)
+ *   consumer (wants p + 1):    p (released last lap), p - N + 1 (consumed
+ *                              last lap, acknowledged, not released)
+ * Any other value is a protocol violation. Acks must move forward and never
+ * beyond what was sent; anything else is a violation too.
  */
 #ifndef CORDON_IPC_LAYOUT_H
 #define CORDON_IPC_LAYOUT_H
@@ -35,7 +49,7 @@
 #include "cordon/channel.h"
 
 #define CDN_CTL_SIZE 4096u
-#define CDN_SLOT_HDR 16u
+#define CDN_SLOT_HDR 20u
 #define CDN_RING_H2D 0
 #define CDN_RING_D2H 1
 

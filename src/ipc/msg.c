@@ -27,8 +27,8 @@ int cdn_msg_decode(const uint8_t slot[CDN_SLOT_SIZE], const struct cdn_chan_geom
 {
     if (!slot || !geom || !out)
         return CDN_EINVAL;
-    uint8_t flags = slot[6];
-    uint8_t inline_len = slot[7];
+    uint8_t flags = slot[18];
+    uint8_t inline_len = slot[19];
     uint32_t ext_len = get32(slot + 12);
     if (flags & ~CDN_MSG_FLAGS_ALL)
         return CDN_EPROTO;
@@ -48,12 +48,12 @@ int cdn_msg_decode(const uint8_t slot[CDN_SLOT_SIZE], const struct cdn_chan_geom
     }
     if ((flags & CDN_MSG_ERROR) && inline_len < 4)
         return CDN_EPROTO;
-    out->rpc_id = get16(slot + 4);
+    out->rpc_id = get16(slot + 16);
     out->flags = flags;
     out->inline_len = inline_len;
     out->call_id = get32(slot + 8);
     out->ext_len = ext_len;
-    out->reserved = 0;
+    out->ack = get32(slot + 4);
     /* Copy only the declared bytes; the rest of data[] is zeroed so that no
      * stale bytes from an earlier message are ever mistaken for payload. */
     memcpy(out->data, slot + CDN_SLOT_HDR, inline_len);
@@ -77,11 +77,12 @@ int cdn_msg_encode(const struct cdn_msg *msg, const struct cdn_chan_geometry *ge
             return CDN_EINVAL;
         flags |= CDN_MSG_EXT;
     }
-    memcpy(slot + 4, &msg->rpc_id, 2);
-    slot[6] = flags;
-    slot[7] = msg->inline_len;
+    memcpy(slot + 4, &msg->ack, 4);
     memcpy(slot + 8, &msg->call_id, 4);
     memcpy(slot + 12, &msg->ext_len, 4);
+    memcpy(slot + 16, &msg->rpc_id, 2);
+    slot[18] = flags;
+    slot[19] = msg->inline_len;
     memcpy(slot + CDN_SLOT_HDR, msg->data, msg->inline_len);
     return CDN_OK;
 }

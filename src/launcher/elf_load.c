@@ -16,7 +16,7 @@
 
 #include "elf_load.h"
 
-#define PAGE 4096u
+#define PAGE     4096u
 #define MAX_SPAN (1u << 30)
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -214,18 +214,42 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
     for (size_t i = 0; i < ndyn && d[i].d_tag != DT_NULL; i++) {
         uint64_t v = d[i].d_un.d_val;
         switch (d[i].d_tag) {
-        case DT_STRTAB: strtab = v; break;
-        case DT_SYMTAB: symtab = v; break;
-        case DT_STRSZ: strsz = v; break;
-        case DT_RELA: rela = v; break;
-        case DT_RELASZ: relasz = v; break;
-        case DT_JMPREL: jmprel = v; break;
-        case DT_PLTRELSZ: pltrelsz = v; break;
-        case DT_PLTREL: pltrel = (int64_t)v; break;
-        case DT_INIT: init = v; break;
-        case DT_INIT_ARRAY: init_array = v; break;
-        case DT_INIT_ARRAYSZ: init_arraysz = v; break;
-        case DT_HASH: hash = v; break;
+        case DT_STRTAB:
+            strtab = v;
+            break;
+        case DT_SYMTAB:
+            symtab = v;
+            break;
+        case DT_STRSZ:
+            strsz = v;
+            break;
+        case DT_RELA:
+            rela = v;
+            break;
+        case DT_RELASZ:
+            relasz = v;
+            break;
+        case DT_JMPREL:
+            jmprel = v;
+            break;
+        case DT_PLTRELSZ:
+            pltrelsz = v;
+            break;
+        case DT_PLTREL:
+            pltrel = (int64_t)v;
+            break;
+        case DT_INIT:
+            init = v;
+            break;
+        case DT_INIT_ARRAY:
+            init_array = v;
+            break;
+        case DT_INIT_ARRAYSZ:
+            init_arraysz = v;
+            break;
+        case DT_HASH:
+            hash = v;
+            break;
         case DT_REL:
         case DT_TEXTREL:
             munmap(map, img->span);
@@ -249,8 +273,8 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
     for (size_t i = 0; i < ndyn && d[i].d_tag != DT_NULL; i++) {
         if (d[i].d_tag != DT_NEEDED)
             continue;
-        if (d[i].d_un.d_val >= strsz || !memchr(img->strtab + d[i].d_un.d_val, 0,
-                                                strsz - d[i].d_un.d_val))
+        if (d[i].d_un.d_val >= strsz ||
+            !memchr(img->strtab + d[i].d_un.d_val, 0, strsz - d[i].d_un.d_val))
             goto bad_dyn;
         const char *need = img->strtab + d[i].d_un.d_val;
         if (!needed_allowed(need)) {
@@ -321,7 +345,7 @@ void cdn_elf_run_init(const struct cdn_elf_image *img)
         img->init();
     for (size_t i = 0; i < img->init_count; i++) {
         void (*fn)(void) = img->init_array[i];
-        if (fn && fn != (void (*)(void))-1)
+        if (fn && fn != (void (*)(void)) - 1)
             fn();
     }
 }

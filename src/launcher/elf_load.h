@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 struct cdn_elf_image {
-    uint8_t *map;    /* start of the mapping */
-    size_t span;     /* bytes mapped */
-    uintptr_t bias;  /* load address - link address */
+    uint8_t *map;   /* start of the mapping */
+    size_t span;    /* bytes mapped */
+    uintptr_t bias; /* load address - link address */
     const Elf64_Sym *syms;
     size_t nsyms;
     const char *strtab;

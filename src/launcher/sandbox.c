@@ -26,11 +26,11 @@ int cdn_sandbox_enter(int allow_stderr)
         return -1;
     }
     static const int plain[] = {
-        SCMP_SYS(exit),          SCMP_SYS(exit_group),    SCMP_SYS(futex),
-        SCMP_SYS(munmap),        SCMP_SYS(madvise),       SCMP_SYS(mremap),
-        SCMP_SYS(brk),           SCMP_SYS(rt_sigreturn),  SCMP_SYS(rt_sigprocmask),
-        SCMP_SYS(sched_yield),   SCMP_SYS(nanosleep),     SCMP_SYS(clock_nanosleep),
-        SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),  SCMP_SYS(getpid),
+        SCMP_SYS(exit),          SCMP_SYS(exit_group),      SCMP_SYS(futex),
+        SCMP_SYS(munmap),        SCMP_SYS(madvise),         SCMP_SYS(mremap),
+        SCMP_SYS(brk),           SCMP_SYS(rt_sigreturn),    SCMP_SYS(rt_sigprocmask),
+        SCMP_SYS(sched_yield),   SCMP_SYS(nanosleep),       SCMP_SYS(clock_nanosleep),
+        SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),    SCMP_SYS(getpid),
         SCMP_SYS(gettid),        SCMP_SYS(restart_syscall), SCMP_SYS(getrandom),
     };
     int rc = 0;

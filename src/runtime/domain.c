@@ -89,8 +89,8 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
 
 int cdn_domain_await_hello(struct cdn_domain *dom)
 {
-    int64_t timeout = dom->cfg.start_timeout_ns > 0 ? dom->cfg.start_timeout_ns
-                                                     : DEFAULT_START_TIMEOUT_NS;
+    int64_t timeout =
+        dom->cfg.start_timeout_ns > 0 ? dom->cfg.start_timeout_ns : DEFAULT_START_TIMEOUT_NS;
     struct cdn_msg m;
     int r = cdn_ep_recv(dom->ep, &m, timeout);
     if (r != CDN_OK)
@@ -140,8 +140,7 @@ void cdn_domain_set_handler(cdn_domain *dom, cdn_handler_fn handler, void *arg)
     dom->handler_arg = arg;
 }
 
-int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
-                    int64_t timeout_ns)
+int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply, int64_t timeout_ns)
 {
     if (!dom || !req || !reply)
         return CDN_EINVAL;
