@@ -26,8 +26,9 @@ CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -MMD -MP
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
-LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/util/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/util/*.c)
+LIB_ASM := $(wildcard src/async/*.S)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)
 LAUNCH_OBJ := $(LAUNCH_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -63,6 +64,10 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -c $< -o $@
+
 $(LIBA): $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -97,7 +102,7 @@ tests: $(TEST_BIN) $(TEST_MOD)
 
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
-	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
 
 $(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
 	@mkdir -p $(@D)

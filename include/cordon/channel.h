@@ -151,6 +151,10 @@ int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns);
  * return CDN_EDEAD. Async-signal-safe and thread-safe. */
 void cdn_ep_mark_dead(cdn_ep *ep);
 
+/* Asks the liveness callback now (a system call for process domains).
+ * Returns CDN_OK, or CDN_EDEAD (and marks the endpoint dead). */
+int cdn_ep_check_peer(cdn_ep *ep);
+
 /* Nonzero once the endpoint has seen a protocol violation. */
 int cdn_ep_broken(const cdn_ep *ep);
 

@@ -25,6 +25,9 @@ enum cdn_status {
     CDN_ESTATE = -9,    /* the object is not in a state that allows this call */
     CDN_ELOAD = -10,    /* a module could not be loaded */
     CDN_ENOENT = -11,   /* no such object, symbol or rpc */
+    CDN_ELIMIT = -12,   /* a configured limit (calls in flight, table size) is reached */
+    CDN_EPERM = -13,    /* the caller does not own / may not use this object */
+    CDN_EBADH = -14,    /* a forged, stale or wrong-type handle or reference */
 };
 
 /* Returns a static, human-readable description of a status code. */

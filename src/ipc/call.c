@@ -10,26 +10,32 @@
 /* Status codes a peer may legitimately put in an error reply. */
 static int peer_status_valid(int32_t s)
 {
-    return s < 0 && s >= CDN_ENOENT;
+    return s < 0 && s >= CDN_EBADH;
+}
+
+void cdn_ep_make_reply(const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
+                       struct cdn_msg *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->rpc_id = req->rpc_id;
+    if (req->rpc_id == CDN_RPC_PING || req->rpc_id == CDN_RPC_STOP) {
+        /* empty reply */
+    } else if (!handler) {
+        cdn_msg_set_error(rep, CDN_ENOENT);
+    } else {
+        int st = handler(arg, req, rep);
+        if (st != CDN_OK)
+            cdn_msg_set_error(rep, st);
+    }
+    rep->call_id = req->call_id;
+    rep->flags = (uint8_t)(CDN_MSG_REPLY | (rep->flags & CDN_MSG_ERROR));
 }
 
 int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
                      struct cdn_wait *w)
 {
     struct cdn_msg rep;
-    memset(&rep, 0, sizeof rep);
-    rep.rpc_id = req->rpc_id;
-    if (req->rpc_id == CDN_RPC_PING || req->rpc_id == CDN_RPC_STOP) {
-        /* empty reply */
-    } else if (!handler) {
-        cdn_msg_set_error(&rep, CDN_ENOENT);
-    } else {
-        int st = handler(arg, req, &rep);
-        if (st != CDN_OK)
-            cdn_msg_set_error(&rep, st);
-    }
-    rep.call_id = req->call_id;
-    rep.flags = (uint8_t)(CDN_MSG_REPLY | (rep.flags & CDN_MSG_ERROR));
+    cdn_ep_make_reply(req, handler, arg, &rep);
     return cdn_ep_send_w(ep, &rep, w);
 }
 

@@ -167,6 +167,11 @@ static int is_dead(cdn_ep *ep)
     return 0;
 }
 
+int cdn_ep_check_peer(cdn_ep *ep)
+{
+    return is_dead(ep) ? CDN_EDEAD : CDN_OK;
+}
+
 /*
  * Waits until the sequence word of `slot` equals `want`. While waiting the
  * only other legal value is `idle`; anything else is a protocol violation.

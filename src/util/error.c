@@ -28,6 +28,12 @@ const char *cdn_strerror(int status)
         return "module load failed";
     case CDN_ENOENT:
         return "no such object";
+    case CDN_ELIMIT:
+        return "limit reached";
+    case CDN_EPERM:
+        return "not permitted: not the owner";
+    case CDN_EBADH:
+        return "invalid handle";
     default:
         return "unknown status";
     }

@@ -1,0 +1,362 @@
+/*
+ * dispatch.c - asynchronous calls over attached channels.
+ *
+ * Calls in flight live in a fixed table; a call id is the entry's index in
+ * the low 16 bits and the entry's generation in the high 16, so a reply that
+ * arrives for an old use of the entry (or a forged id) never completes a
+ * different call. A reply must also come in on the channel its call went out
+ * on. Anything else is a protocol violation: the channel fails and every call
+ * in flight on it returns the error.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "async_impl.h"
+
+/* Idle polls between liveness checks of the peers (a system call each). */
+#define PEER_CHECK_NS 1000000
+
+int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *arg)
+{
+    if (!rt || !ep)
+        return CDN_EINVAL;
+    for (uint32_t i = 0; i < rt->nchans; i++)
+        if (rt->chans[i].ep == ep)
+            return CDN_ESTATE;
+    if (rt->nchans == rt->cfg.max_channels)
+        return CDN_ELIMIT;
+    struct cdn_async_chan *c = &rt->chans[rt->nchans++];
+    memset(c, 0, sizeof *c);
+    c->rt = rt;
+    c->ep = ep;
+    c->handler = handler;
+    c->arg = arg;
+    return CDN_OK;
+}
+
+static struct cdn_async_chan *find_chan(cdn_async *rt, cdn_ep *ep)
+{
+    for (uint32_t i = 0; i < rt->nchans; i++)
+        if (rt->chans[i].ep == ep)
+            return &rt->chans[i];
+    return NULL;
+}
+
+static void complete(cdn_async *rt, struct cdn_call_entry *e, int status);
+
+static void fail_chan(cdn_async *rt, struct cdn_async_chan *c, int status)
+{
+    if (c->status == CDN_OK)
+        c->status = status;
+    for (uint32_t i = 0; i < rt->cfg.max_outstanding; i++) {
+        struct cdn_call_entry *e = &rt->calls[i];
+        if (e->chan == c && (e->state == CALL_WAITING || e->state == CALL_ABANDONED))
+            complete(rt, e, status);
+    }
+}
+
+int cdn_async_detach(cdn_async *rt, cdn_ep *ep)
+{
+    struct cdn_async_chan *c = find_chan(rt, ep);
+    if (!c)
+        return CDN_ENOENT;
+    if (c->outstanding)
+        fail_chan(rt, c, CDN_EDEAD);
+    *c = rt->chans[--rt->nchans];
+    /* Entries point at channels by address: fix the one that moved. */
+    for (uint32_t i = 0; i < rt->cfg.max_outstanding; i++)
+        if (rt->calls[i].chan == &rt->chans[rt->nchans])
+            rt->calls[i].chan = c;
+    return CDN_OK;
+}
+
+static struct cdn_call_entry *entry_alloc(cdn_async *rt)
+{
+    if (rt->free_call == UINT16_MAX)
+        return NULL;
+    struct cdn_call_entry *e = &rt->calls[rt->free_call];
+    rt->free_call = e->next_free;
+    e->gen++;
+    if (e->gen == 0 && e == rt->calls)
+        e->gen = 1; /* call id 0 is never used */
+    return e;
+}
+
+static void entry_free(cdn_async *rt, struct cdn_call_entry *e)
+{
+    e->state = CALL_FREE;
+    e->chan = NULL;
+    e->waiter = NULL;
+    e->reply = NULL;
+    e->cw = NULL;
+    e->next_free = (uint16_t)rt->free_call;
+    rt->free_call = (uint32_t)(e - rt->calls);
+}
+
+/* Tells the caller the outcome (if it still waits) and wakes it. */
+static void notify(cdn_async *rt, struct cdn_call_entry *e, int status)
+{
+    if (!e->cw)
+        return;
+    e->cw->status = status;
+    e->cw->done = 1;
+    e->cw = NULL;
+    e->reply = NULL;
+    if (e->waiter)
+        cdn_runq_push(rt, e->waiter);
+    e->waiter = NULL;
+}
+
+/* Ends a call: its reply arrived or its channel failed. */
+static void complete(cdn_async *rt, struct cdn_call_entry *e, int status)
+{
+    if (e->state == CALL_WAITING)
+        rt->waiting--;
+    notify(rt, e, status);
+    e->chan->outstanding--;
+    rt->stats.outstanding--;
+    entry_free(rt, e);
+}
+
+/* The caller gives up; the entry stays until the late reply or the channel's
+ * end, so that reply cannot be mistaken for another call's. */
+static void abandon(cdn_async *rt, struct cdn_call_entry *e, int status)
+{
+    rt->waiting--;
+    e->state = CALL_ABANDONED;
+    notify(rt, e, status);
+}
+
+static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
+{
+    uint32_t idx = m->call_id & 0xffffu;
+    uint16_t gen = (uint16_t)(m->call_id >> 16);
+    struct cdn_call_entry *e = idx < rt->cfg.max_outstanding ? &rt->calls[idx] : NULL;
+    if (!e || e->gen != gen || e->chan != c ||
+        (e->state != CALL_WAITING && e->state != CALL_ABANDONED))
+        return cdn_ep_protocol_error(c->ep, "reply to a call that is not outstanding");
+    int status = CDN_OK;
+    if (m->flags & CDN_MSG_ERROR) {
+        int32_t s;
+        memcpy(&s, m->data, sizeof s);
+        if (s >= 0 || s < CDN_EBADH)
+            return cdn_ep_protocol_error(c->ep, "error reply with an invalid status");
+        status = s;
+    }
+    if (e->cw) {
+        *e->reply = *m;
+        e->reply->ext = NULL;
+        if (m->ext_len) {
+            if (e->ext_cap < m->ext_len) {
+                uint8_t *b = realloc(e->ext_buf, m->ext_len);
+                if (b) {
+                    e->ext_buf = b;
+                    e->ext_cap = m->ext_len;
+                }
+            }
+            if (e->ext_cap >= m->ext_len) {
+                memcpy(e->ext_buf, m->ext, m->ext_len);
+                e->reply->ext = e->ext_buf;
+            } else {
+                e->reply->ext_len = 0;
+                status = CDN_ENOMEM;
+            }
+        }
+    }
+    rt->stats.replies_dispatched++;
+    complete(rt, e, status);
+    return CDN_OK;
+}
+
+/* A fiber that serves one request from a peer. The reply is built once; if
+ * the ring is full the fiber yields until it is not (or the channel dies). */
+static void serve_fiber(void *arg)
+{
+    struct cdn_fiber *f = arg;
+    struct cdn_async_chan *c = f->req_chan;
+    cdn_async *rt = c->rt;
+    if (f->req.ext_len)
+        f->req.ext = f->req_ext;
+    struct cdn_msg rep;
+    cdn_ep_make_reply(&f->req, c->handler, c->arg, &rep);
+    rt->stats.requests_served++;
+    for (;;) {
+        int r = cdn_ep_send(c->ep, &rep, 0);
+        if (r != CDN_EAGAIN) {
+            if (r != CDN_OK)
+                fail_chan(rt, c, r);
+            return;
+        }
+        cdn_async_yield(rt);
+        if (c->status != CDN_OK)
+            return;
+    }
+}
+
+static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
+{
+    struct cdn_fiber *f = cdn_fiber_new(rt, serve_fiber, NULL);
+    if (!f)
+        return CDN_ENOMEM;
+    f->arg = f;
+    f->req = *m;
+    f->req_chan = c;
+    if (m->ext_len) {
+        if (f->req_ext_cap < m->ext_len) {
+            uint8_t *b = realloc(f->req_ext, m->ext_len);
+            if (!b) {
+                cdn_fiber_free(rt, f);
+                return CDN_ENOMEM;
+            }
+            f->req_ext = b;
+            f->req_ext_cap = m->ext_len;
+        }
+        memcpy(f->req_ext, m->ext, m->ext_len);
+    }
+    /* Detached: no finish scope waits for request servers. */
+    rt->stats.spawned++;
+    rt->stats.live_fibers++;
+    cdn_runq_push(rt, f);
+    return CDN_OK;
+}
+
+/* Deadlines and liveness, about once a millisecond of polling. */
+static void periodic_checks(cdn_async *rt)
+{
+    int64_t now = cdn_now_ns();
+    if (now < rt->next_check)
+        return;
+    rt->next_check = now + 1000000;
+    for (uint32_t i = 0; i < rt->nchans; i++) {
+        struct cdn_async_chan *c = &rt->chans[i];
+        if (c->status == CDN_OK && c->outstanding && cdn_ep_check_peer(c->ep) != CDN_OK)
+            fail_chan(rt, c, CDN_EDEAD);
+    }
+    if (rt->waiting == 0)
+        return;
+    for (uint32_t i = 0; i < rt->cfg.max_outstanding; i++) {
+        struct cdn_call_entry *e = &rt->calls[i];
+        if (e->state != CALL_WAITING || e->wait.timeout_ns < 0)
+            continue;
+        if (e->wait.deadline == 0)
+            e->wait.deadline = now + e->wait.timeout_ns;
+        else if (now >= e->wait.deadline)
+            abandon(rt, e, CDN_ETIMEDOUT);
+    }
+}
+
+int cdn_dispatch_poll(cdn_async *rt, int idle)
+{
+    int handled = 0;
+    struct cdn_msg m;
+    for (uint32_t i = 0; i < rt->nchans; i++) {
+        struct cdn_async_chan *c = &rt->chans[i];
+        for (int k = 0; k < 32 && c->status == CDN_OK; k++) {
+            int r = cdn_ep_recv(c->ep, &m, 0);
+            if (r == CDN_EAGAIN)
+                break;
+            if (r != CDN_OK) {
+                fail_chan(rt, c, r);
+                break;
+            }
+            handled++;
+            if (m.flags & CDN_MSG_REPLY) {
+                if (deliver_reply(rt, c, &m) != CDN_OK)
+                    fail_chan(rt, c, CDN_EPROTO);
+            } else if (spawn_server(rt, c, &m) != CDN_OK) {
+                struct cdn_msg rep;
+                memset(&rep, 0, sizeof rep);
+                rep.rpc_id = m.rpc_id;
+                rep.call_id = m.call_id;
+                cdn_msg_set_error(&rep, CDN_ENOMEM);
+                rep.flags |= CDN_MSG_REPLY;
+                if (cdn_ep_send(c->ep, &rep, 0) != CDN_OK)
+                    fail_chan(rt, c, CDN_EDEAD);
+            }
+        }
+    }
+    if (!handled) {
+        if (++rt->idle_polls % 64 == 0)
+            periodic_checks(rt);
+        if (idle)
+            __builtin_ia32_pause();
+    }
+    return handled;
+}
+
+int cdn_dispatch_has_waiters(const cdn_async *rt)
+{
+    return rt->waiting > 0;
+}
+
+static int call_done(void *arg)
+{
+    return ((struct cdn_call_wait *)arg)->done;
+}
+
+int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
+                   int64_t timeout_ns)
+{
+    if (!rt || !ep || !req || !reply)
+        return CDN_EINVAL;
+    struct cdn_async_chan *c = find_chan(rt, ep);
+    if (!c)
+        return CDN_EINVAL;
+    if (c->status != CDN_OK)
+        return c->status;
+    struct cdn_call_entry *e = entry_alloc(rt);
+    if (!e)
+        return CDN_ELIMIT;
+    struct cdn_call_wait cw = {0, CDN_OK};
+    req->call_id = ((uint32_t)e->gen << 16) | (uint32_t)(e - rt->calls);
+    req->flags = CDN_MSG_REQUEST;
+    /* Send; a full ring means the peer is behind: let others run meanwhile. */
+    struct cdn_wait budget = cdn_wait_for(timeout_ns);
+    for (;;) {
+        int r = cdn_ep_send(ep, req, 0);
+        if (r == CDN_OK)
+            break;
+        if (r != CDN_EAGAIN || timeout_ns == 0) {
+            entry_free(rt, e);
+            if (r == CDN_EDEAD || r == CDN_EPROTO)
+                fail_chan(rt, c, r);
+            return r == CDN_EAGAIN ? CDN_ETIMEDOUT : r;
+        }
+        if (budget.timeout_ns > 0) {
+            int64_t now = cdn_now_ns();
+            if (budget.deadline == 0)
+                budget.deadline = now + budget.timeout_ns;
+            else if (now >= budget.deadline) {
+                entry_free(rt, e);
+                return CDN_ETIMEDOUT;
+            }
+        }
+        if (rt->current)
+            cdn_async_yield(rt);
+        else
+            cdn_dispatch_poll(rt, 1);
+        if (c->status != CDN_OK) {
+            entry_free(rt, e);
+            return c->status;
+        }
+    }
+    e->state = CALL_WAITING;
+    e->chan = c;
+    e->waiter = rt->current;
+    e->reply = reply;
+    e->cw = &cw;
+    e->wait = budget;
+    c->outstanding++;
+    rt->waiting++;
+    rt->stats.calls++;
+    if (++rt->stats.outstanding > rt->stats.outstanding_peak)
+        rt->stats.outstanding_peak = rt->stats.outstanding;
+    if (rt->current) {
+        while (!cw.done)
+            cdn_fiber_switch_out(rt);
+    } else {
+        cdn_sched_until(rt, call_done, &cw);
+    }
+    return cw.status;
+}

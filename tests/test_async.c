@@ -1,0 +1,414 @@
+/*
+ * test_async.c - fibers, finish scopes, and asynchronous calls into process
+ * domains: ten thousand fibers with interleaved calls, nested call chains in
+ * both directions, the explicit limit on calls in flight, a domain that dies
+ * under 32 waiting fibers, and the stack guard page.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cordon/async.h"
+#include "util.h"
+
+#define SEC 1000000000LL
+
+struct counter {
+    cdn_async *rt;
+    int value;
+    int order[64];
+    int n;
+};
+
+struct child {
+    struct counter *c;
+    int id;
+};
+
+static void step_fiber(void *arg)
+{
+    struct child *ch = arg;
+    for (int i = 0; i < 3; i++) {
+        ch->c->order[ch->c->n++] = ch->id;
+        cdn_async_yield(ch->c->rt);
+    }
+    ch->c->value++;
+}
+
+static void test_spawn_yield_finish(void **state)
+{
+    (void)state;
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    struct counter c = {.rt = rt};
+    struct child kids[4];
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < 4; i++) {
+        kids[i] = (struct child){&c, i};
+        assert_int_equal(cdn_async_spawn(rt, step_fiber, &kids[i]), CDN_OK);
+    }
+    assert_int_equal(c.value, 0); /* nothing runs before the root blocks */
+    cdn_finish_end(rt, &f);
+    assert_int_equal(c.value, 4);
+    /* Round robin: 0 1 2 3 0 1 2 3 0 1 2 3 */
+    assert_int_equal(c.n, 12);
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(c.order[i], i % 4);
+    struct cdn_async_stats st;
+    cdn_async_get_stats(rt, &st);
+    assert_int_equal(st.spawned, 4);
+    assert_int_equal(st.finished, 4);
+    assert_int_equal(st.live_fibers, 0);
+    cdn_async_destroy(rt);
+}
+
+static void leaf(void *arg)
+{
+    struct counter *c = arg;
+    cdn_async_yield(c->rt);
+    c->value++;
+}
+
+/* A fiber that opens its own scope, spawns leaves, and waits for them. */
+static void parent_fiber(void *arg)
+{
+    struct counter *c = arg;
+    struct cdn_finish f;
+    cdn_finish_begin(c->rt, &f);
+    for (int i = 0; i < 10; i++)
+        cdn_async_spawn(c->rt, leaf, c);
+    cdn_finish_end(c->rt, &f);
+    assert_int_equal(c->value % 10, 0); /* all ten of this scope are done */
+    c->value += 1000;
+}
+
+static void test_nested_finish(void **state)
+{
+    (void)state;
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    struct counter c = {.rt = rt};
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    cdn_async_spawn(rt, parent_fiber, &c);
+    cdn_finish_end(rt, &f);
+    assert_int_equal(c.value, 1010);
+    assert_int_equal(cdn_async_run(rt), CDN_OK);
+    cdn_async_destroy(rt);
+}
+
+/* Recurses until the stack runs out; the limit is only there to keep the
+ * compiler from calling the recursion infinite. */
+static int recurse(int depth, volatile char *sink)
+{
+    volatile char buf[1024];
+    buf[0] = (char)depth;
+    *sink = buf[0];
+    if (depth > 1000000)
+        return depth;
+    return recurse(depth + 1, sink) + buf[0];
+}
+
+static void overflow_fiber(void *arg)
+{
+    volatile char sink;
+    (void)arg;
+    (void)recurse(0, &sink);
+}
+
+/* Overflowing a fiber stack hits the guard page: a clean SIGSEGV, not a
+ * silent write into whatever lies below. Runs in a child process. */
+static void test_guard_page(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct cdn_async_config cfg = {.stack_size = 32768};
+        cdn_async *rt;
+        if (cdn_async_create(&cfg, &rt) != CDN_OK)
+            _exit(2);
+        cdn_async_spawn(rt, overflow_fiber, NULL);
+        cdn_async_run(rt);
+        _exit(0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFSIGNALED(st));
+    assert_int_equal(WTERMSIG(st), SIGSEGV);
+}
+
+/* ---- calls into a process domain ---- */
+
+struct caller {
+    cdn_async *rt;
+    cdn_domain *dom;
+    uint64_t id;
+    int calls, ok, errors, last_status;
+};
+
+static void call_fiber(void *arg)
+{
+    struct caller *c = arg;
+    for (int i = 0; i < c->calls; i++) {
+        struct cdn_msg q, a;
+        uint64_t v = c->id * 1000 + (uint64_t)i;
+        test_msg_u64(&q, 1, v);
+        int r = cdn_async_call(c->rt, cdn_domain_ep(c->dom), &q, &a, 30 * SEC);
+        c->last_status = r;
+        if (r == CDN_OK && test_get_u64(&a) == v)
+            c->ok++;
+        else
+            c->errors++;
+        if (i % 2 == 0)
+            cdn_async_yield(c->rt); /* interleave */
+    }
+}
+
+static void test_ten_thousand_fibers(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async_config cfg = {.stack_size = 16384, .max_outstanding = 16384};
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    enum { N = 10000, CALLS = 3 };
+    struct caller *cs = calloc(N, sizeof *cs);
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < N; i++) {
+        cs[i] = (struct caller){.rt = rt, .dom = dom, .id = (uint64_t)i, .calls = CALLS};
+        assert_int_equal(cdn_async_spawn(rt, call_fiber, &cs[i]), CDN_OK);
+    }
+    cdn_finish_end(rt, &f);
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        if (cs[i].errors)
+            fail_msg("fiber %d: %d errors, last status %s", i, cs[i].errors,
+                     cdn_strerror(cs[i].last_status));
+        ok += cs[i].ok;
+    }
+    assert_int_equal(ok, N * CALLS);
+    struct cdn_async_stats st;
+    cdn_async_get_stats(rt, &st);
+    assert_int_equal(st.calls, N * CALLS);
+    /* Many in flight at once: the scheduler polls every 16 hand-overs, so
+     * at least the first 15 fibers' calls are out before any reply is taken
+     * (more, up to the ring's 64, when the domain is slower than the host). */
+    assert_true(st.outstanding_peak >= 15);
+    assert_int_equal(st.outstanding, 0);
+    free(cs);
+    assert_int_equal(cdn_async_detach(rt, cdn_domain_ep(dom)), CDN_OK);
+    cdn_async_destroy(rt);
+    assert_int_equal(cdn_domain_stop(dom, 5 * SEC), CDN_OK);
+    cdn_domain_destroy(dom);
+}
+
+static void test_outstanding_limit(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async_config cfg = {.max_outstanding = 4};
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    struct caller cs[5];
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < 5; i++) {
+        cs[i] = (struct caller){.rt = rt, .dom = dom, .id = (uint64_t)i, .calls = 1};
+        cdn_async_spawn(rt, call_fiber, &cs[i]);
+    }
+    cdn_finish_end(rt, &f);
+    /* The first four are in flight before anything is polled; the fifth
+     * finds the table full and is told so. */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cs[i].ok, 1);
+    assert_int_equal(cs[4].last_status, CDN_ELIMIT);
+    cdn_async_destroy(rt);
+    cdn_domain_stop(dom, 5 * SEC);
+    cdn_domain_destroy(dom);
+}
+
+struct nest {
+    cdn_async *rt;
+    cdn_domain *dom;
+    int host_levels;
+};
+
+/* Host rpc 100 (x, depth): at depth 0 answers 2x; otherwise calls the
+ * domain's rpc 5 with (x+1, depth-1) from this fiber, asynchronously. */
+static int nest_handler(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
+{
+    struct nest *n = arg;
+    n->host_levels++;
+    uint64_t x, d;
+    memcpy(&x, req->data, 8);
+    memcpy(&d, req->data + 8, 8);
+    uint64_t out = x * 2;
+    if (d > 0) {
+        assert_true(cdn_async_in_fiber(n->rt));
+        struct cdn_msg q, a;
+        test_msg_u64(&q, 5, x + 1);
+        uint64_t nd = d - 1;
+        memcpy(q.data + 8, &nd, 8);
+        q.inline_len = 16;
+        int r = cdn_async_call(n->rt, cdn_domain_ep(n->dom), &q, &a, 5 * SEC);
+        if (r != CDN_OK)
+            return r;
+        out = test_get_u64(&a);
+    }
+    memcpy(rep->data, &out, 8);
+    rep->inline_len = 8;
+    return CDN_OK;
+}
+
+static void test_nested_chain(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    struct nest n = {.rt = rt, .dom = dom};
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), nest_handler, &n), CDN_OK);
+    /* From the root: host -> dom(5) -> host(100) -> dom(5) -> ... depth 5. */
+    struct cdn_msg q, a;
+    test_msg_u64(&q, 5, 10);
+    uint64_t depth = 5;
+    memcpy(q.data + 8, &depth, 8);
+    q.inline_len = 16;
+    assert_int_equal(cdn_async_call(rt, cdn_domain_ep(dom), &q, &a, 5 * SEC), CDN_OK);
+    assert_int_equal(n.host_levels, 6);
+    assert_int_equal(test_get_u64(&a), (10 + 5) * 2 + 6);
+    cdn_async_destroy(rt);
+    cdn_domain_stop(dom, 5 * SEC);
+    cdn_domain_destroy(dom);
+}
+
+struct victim {
+    cdn_async *rt;
+    cdn_domain *dom;
+    int status[32];
+    int64_t killed_at, last_done;
+};
+
+struct vcall {
+    struct victim *v;
+    int i;
+};
+
+static void victim_fiber(void *arg)
+{
+    struct vcall *vc = arg;
+    struct cdn_msg q, a;
+    test_msg_u64(&q, vc->i == 0 ? 6 : 1, 0); /* the first hangs the domain */
+    vc->v->status[vc->i] = cdn_async_call(vc->v->rt, cdn_domain_ep(vc->v->dom), &q, &a, 30 * SEC);
+    vc->v->last_done = cdn_now_ns();
+}
+
+static void killer_fiber(void *arg)
+{
+    struct victim *v = arg;
+    struct cdn_async_stats st;
+    do {
+        cdn_async_yield(v->rt);
+        cdn_async_get_stats(v->rt, &st);
+    } while (st.outstanding < 32);
+    v->killed_at = cdn_now_ns();
+    kill(cdn_domain_pid(v->dom), SIGSEGV); /* as if it crashed */
+}
+
+static void test_death_wakes_all_waiters(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    struct victim v = {.rt = rt, .dom = dom};
+    struct vcall vc[32];
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < 32; i++) {
+        vc[i] = (struct vcall){&v, i};
+        cdn_async_spawn(rt, victim_fiber, &vc[i]);
+    }
+    cdn_async_spawn(rt, killer_fiber, &v);
+    cdn_finish_end(rt, &f);
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(v.status[i], CDN_EDEAD);
+    assert_true(v.last_done - v.killed_at < SEC / 2);
+    struct cdn_exit_info info;
+    assert_int_equal(cdn_domain_wait(dom, &info, 5 * SEC), CDN_OK);
+    assert_int_equal(info.signo, SIGSEGV);
+    /* The channel stays failed: new calls fail fast. */
+    struct cdn_msg q, a;
+    test_msg_u64(&q, 1, 0);
+    assert_int_equal(cdn_async_call(rt, cdn_domain_ep(dom), &q, &a, SEC), CDN_EDEAD);
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom);
+}
+
+static void timeout_fiber(void *arg)
+{
+    struct caller *c = arg;
+    struct cdn_msg q, a;
+    test_msg_u64(&q, 6, 0); /* hangs */
+    c->last_status = cdn_async_call(c->rt, cdn_domain_ep(c->dom), &q, &a, SEC / 10);
+}
+
+static void test_call_timeout(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    struct caller c = {.rt = rt, .dom = dom};
+    int64_t t0 = cdn_now_ns();
+    cdn_async_spawn(rt, timeout_fiber, &c);
+    assert_int_equal(cdn_async_run(rt), CDN_OK);
+    assert_int_equal(c.last_status, CDN_ETIMEDOUT);
+    assert_true(cdn_now_ns() - t0 < 2 * SEC);
+    struct cdn_async_stats st;
+    cdn_async_get_stats(rt, &st);
+    assert_int_equal(st.outstanding, 1); /* abandoned, kept for the late reply */
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom); /* kills the hung domain */
+}
+
+/* A domain that answers with call ids it was never given. */
+static void test_forged_reply_id(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "badmsg", CDN_WAIT_SPIN);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    struct cdn_msg q, a;
+    test_msg_u64(&q, 1, 0);
+    assert_int_equal(cdn_async_call(rt, cdn_domain_ep(dom), &q, &a, 5 * SEC), CDN_EPROTO);
+    assert_non_null(strstr(cdn_ep_violation(cdn_domain_ep(dom)), "not outstanding"));
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spawn_yield_finish),
+        cmocka_unit_test(test_nested_finish),
+        cmocka_unit_test(test_guard_page),
+        cmocka_unit_test(test_ten_thousand_fibers),
+        cmocka_unit_test(test_outstanding_limit),
+        cmocka_unit_test(test_nested_chain),
+        cmocka_unit_test(test_death_wakes_all_waiters),
+        cmocka_unit_test(test_call_timeout),
+        cmocka_unit_test(test_forged_reply_id),
+    };
+    return cmocka_run_group_tests_name("async", tests, NULL, NULL);
+}
