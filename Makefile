@@ -26,7 +26,7 @@ CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -MMD -MP
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
-LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/util/*.c)
+LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/cap/*.c src/heap/*.c src/util/*.c)
 LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)

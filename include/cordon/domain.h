@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "cordon/channel.h"
+#include "cordon/heap.h"
 #include "cordon/module.h"
 
 #ifdef __cplusplus
@@ -54,6 +55,8 @@ struct cdn_domain_config {
     /* PROCESS only: launcher path; NULL searches $CORDON_LAUNCHER, then the
      * running program's directory and ../bin, then the install prefix. */
     const char *launcher_path;
+    /* A shared heap to map into the domain (cdn_dom_heap), or NULL. */
+    struct cdn_heap *heap;
     /* PROCESS only, for debugging: keep the launcher's stderr open and allow
      * the domain to write to it. Weakens the sandbox; off by default. */
     int keep_stderr;

@@ -48,6 +48,16 @@ const char *cdn_dom_arg(struct cdn_dom_ctx *ctx);
 /* The domain's mapping of its channel region (tests use it to play hostile). */
 void cdn_dom_region(struct cdn_dom_ctx *ctx, void **base, size_t *size);
 
+/* The domain's mapping of its shared heap (base NULL, size 0 if none). */
+void cdn_dom_heap(struct cdn_dom_ctx *ctx, void **base, size_t *size);
+
+/*
+ * The bytes of the heap object at reference `ref` (as the host sent it), if
+ * [offset, offset + len) lies inside the heap; NULL otherwise. The domain
+ * cannot check ownership (the host keeps that); it can only stay in bounds.
+ */
+void *cdn_dom_heap_ptr(struct cdn_dom_ctx *ctx, uint64_t ref, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

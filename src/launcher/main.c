@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -41,6 +42,7 @@ struct launch_args {
     const char *module;
     const char *arg;
     int keep_stderr;
+    size_t heap_size;
 };
 
 static void usage(FILE *f)
@@ -48,6 +50,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: cordon-domain --fd N --slots S --ext E --module PATH\n"
                "                     [--policy spin|adaptive] [--peer-policy spin|adaptive]\n"
                "                     [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]\n"
+               "                     [--heap-size BYTES]\n"
                "Runs a cordon module in a sandboxed process domain. Started by the host\n"
                "library (libcordon); not meant to be run by hand.\n");
 }
@@ -108,6 +111,8 @@ static int parse_args(int argc, char **argv, struct launch_args *a)
             ;
         else if (strcmp(k, "--peer-policy") == 0 && parse_policy(val, &a->peer_policy) == 0)
             ;
+        else if (strcmp(k, "--heap-size") == 0 && parse_long(val, 0, 1L << 30, &v) == 0)
+            a->heap_size = (size_t)v;
         else if (strcmp(k, "--module") == 0)
             a->module = val;
         else if (strcmp(k, "--arg") == 0 && strlen(val) <= CDN_MODULE_ARG_MAX)
@@ -180,6 +185,15 @@ int main(int argc, char **argv)
         return CDN_LAUNCH_CHANNEL;
     }
     region.fd = -1; /* closed below with everything else */
+    void *heap = NULL;
+    if (a.heap_size) {
+        struct stat hst;
+        if (fstat(CDN_LAUNCH_HEAP_FD, &hst) != 0 || (size_t)hst.st_size != a.heap_size)
+            return CDN_LAUNCH_CHANNEL;
+        heap = mmap(NULL, a.heap_size, PROT_READ | PROT_WRITE, MAP_SHARED, CDN_LAUNCH_HEAP_FD, 0);
+        if (heap == MAP_FAILED)
+            return CDN_LAUNCH_CHANNEL;
+    }
     if (a.keep_stderr) {
         close(0);
         close(1);
@@ -215,7 +229,13 @@ int main(int argc, char **argv)
     if (cdn_dom_hello(ep, 5000000000LL) != CDN_OK)
         return CDN_LAUNCH_CHANNEL;
     struct cdn_dom_ctx ctx = {
-        .ep = ep, .arg = a.arg, .region_base = region.base, .region_size = region.size};
+        .ep = ep,
+        .arg = a.arg,
+        .region_base = region.base,
+        .region_size = region.size,
+        .heap_base = heap,
+        .heap_size = a.heap_size,
+    };
     int rc = m->main(&ctx);
     /* _exit: no atexit handlers or stdio flushing on the way out; the module
      * has no business with either, and a flush would be a forbidden write. */

@@ -84,6 +84,10 @@ static int inproc_start(struct cdn_domain *dom)
     dom->ctx.arg = dom->module_arg;
     dom->ctx.region_base = dom->region.base;
     dom->ctx.region_size = dom->region.size;
+    if (dom->cfg.heap) {
+        dom->ctx.heap_base = cdn_heap_base(dom->cfg.heap);
+        dom->ctx.heap_size = cdn_heap_size(dom->cfg.heap);
+    }
     int e = pthread_create(&dom->thread, NULL, inproc_thread, dom);
     if (e != 0) {
         errno = e;

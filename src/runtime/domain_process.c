@@ -96,6 +96,8 @@ static int process_start(struct cdn_domain *dom)
     snprintf(ext_s, sizeof ext_s, "%u", dom->cfg.geometry.ext_slot_size);
     snprintf(cpu_s, sizeof cpu_s, "%d", dom->cfg.cpu);
     snprintf(parent_s, sizeof parent_s, "%d", (int)getpid());
+    char heap_s[24];
+    snprintf(heap_s, sizeof heap_s, "%zu", dom->cfg.heap ? cdn_heap_size(dom->cfg.heap) : 0);
     char *argv[24];
     int a = 0;
     argv[a++] = launcher;
@@ -119,11 +121,17 @@ static int process_start(struct cdn_domain *dom)
     argv[a++] = dom->module_arg;
     if (dom->cfg.keep_stderr)
         argv[a++] = "--keep-stderr";
+    if (dom->cfg.heap) {
+        argv[a++] = "--heap-size";
+        argv[a++] = heap_s;
+    }
     argv[a] = NULL;
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, dom->region.fd, CDN_LAUNCH_FD);
+    if (dom->cfg.heap)
+        posix_spawn_file_actions_adddup2(&fa, cdn_heap_fd(dom->cfg.heap), CDN_LAUNCH_HEAP_FD);
     pid_t pid;
     int e = posix_spawn(&pid, launcher, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);

@@ -5,6 +5,7 @@
  *   cordon-domain --fd N --slots S --ext E --policy spin|adaptive
  *                 --peer-policy spin|adaptive --module PATH
  *                 [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]
+ *                 [--heap-size BYTES]   (heap memfd on fd 4)
  *
  * The channel geometry comes from the host on the command line, never from
  * the shared region, so neither side sizes anything by a value the other
@@ -13,7 +14,8 @@
 #ifndef CORDON_RUNTIME_LAUNCH_PROTO_H
 #define CORDON_RUNTIME_LAUNCH_PROTO_H
 
-#define CDN_LAUNCH_FD 3 /* the channel memfd in the launcher */
+#define CDN_LAUNCH_FD 3      /* the channel memfd in the launcher */
+#define CDN_LAUNCH_HEAP_FD 4 /* the shared heap's memfd, with --heap-size */
 
 enum cdn_launch_exit {
     CDN_LAUNCH_USAGE = 64,   /* bad arguments */

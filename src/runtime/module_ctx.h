@@ -13,6 +13,8 @@ struct cdn_dom_ctx {
     const char *arg;
     void *region_base;
     size_t region_size;
+    void *heap_base;
+    size_t heap_size;
 };
 
 /* Domain side of the start handshake: sends HELLO and waits for the host's

@@ -9,6 +9,8 @@
  *   5 nested      call host rpc 100 with u64 x, depth d; reply with its answer + 1
  *   6 hang        spin forever without touching the channel
  *   7 abort       abort() in the middle of the call
+ *   8 heap fill   data = (href, len, byte): fill the heap object with byte,
+ *                 answer the sum of its previous bytes (bounds-checked)
  * The module argument selects a start-up misbehaviour: "open", "socket".
  */
 #include <fcntl.h>
@@ -26,6 +28,7 @@ static volatile uintptr_t crash_address = 8;
 struct state {
     uint64_t last_seq;
     cdn_ep *ep;
+    struct cdn_dom_ctx *ctx;
 };
 
 static uint64_t get_u64(const struct cdn_msg *m, size_t at)
@@ -82,6 +85,19 @@ static int handle(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
             __asm__ volatile("" ::: "memory");
     case 7:
         abort();
+    case 8: {
+        uint64_t len = get_u64(req, 8);
+        uint8_t *p = cdn_dom_heap_ptr(st->ctx, get_u64(req, 0), len);
+        if (!p)
+            return CDN_EINVAL;
+        uint64_t sum = 0;
+        for (uint64_t i = 0; i < len; i++) {
+            sum += p[i];
+            p[i] = (uint8_t)get_u64(req, 16);
+        }
+        put_u64(rep, 0, sum);
+        return CDN_OK;
+    }
     default:
         return CDN_ENOENT;
     }
@@ -98,7 +114,7 @@ static int echo_main(struct cdn_dom_ctx *ctx)
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         return fd >= 0 ? CDN_OK : CDN_ESYS;
     }
-    struct state st = {.last_seq = 0, .ep = cdn_dom_ep(ctx)};
+    struct state st = {.last_seq = 0, .ep = cdn_dom_ep(ctx), .ctx = ctx};
     return cdn_ep_serve(cdn_dom_ep(ctx), handle, &st);
 }
 

@@ -1,0 +1,340 @@
+/*
+ * heap.c - the shared heap's allocator and ownership tracking (see
+ * cordon/heap.h).
+ *
+ * Layout: the heap is cut into 64 KiB chunks; a chunk is given, on first
+ * need, to one size class (64 B .. 64 KiB, powers of two) and carved into
+ * objects of that size. Per-object metadata sits in a host-private array
+ * indexed by offset / 64; free lists link through that array, never through
+ * the shared bytes, so a domain that scribbles on the heap cannot corrupt the
+ * allocator.
+ *
+ * Invariants:
+ *   - meta[i].state == OBJ_LIVE only at the first 64-byte unit of a live
+ *     object, whose offset is a multiple of its class size;
+ *   - a live object has exactly one owner; borrowers is a bit set of domain
+ *     ids, and the owner's bit is never in it;
+ *   - a free object's generation differs from every reference handed out for
+ *     it before (bumped on free).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cordon/heap.h"
+
+#define UNIT 64u
+#define CHUNK 65536u
+#define NCLASSES 11 /* 64 << 0 .. 64 << 10 */
+#define NO_OBJ UINT32_MAX
+#define CHUNK_FREE 0xff
+
+enum { OBJ_NONE = 0, OBJ_FREE = 1, OBJ_LIVE = 2 };
+
+struct obj_meta {
+    uint32_t gen;
+    uint32_t owner;
+    uint64_t borrowers;
+    uint32_t next_free; /* unit index of the next free object of the class */
+    uint32_t len;       /* requested length */
+    uint8_t state;
+    uint8_t cls;
+};
+
+struct cdn_heap {
+    int fd;
+    uint8_t *base;
+    size_t size;
+    struct obj_meta *meta; /* size / UNIT entries */
+    uint8_t *chunk_cls;    /* size / CHUNK entries */
+    uint32_t nchunks, next_chunk;
+    uint32_t free_list[NCLASSES];
+    uint32_t owned[CDN_HEAP_MAX_DOMAINS + 1];
+    struct cdn_heap_stats stats;
+};
+
+int cdn_heap_create(size_t size, struct cdn_heap **out)
+{
+    if (!out)
+        return CDN_EINVAL;
+    if (size == 0)
+        size = 16u << 20;
+    if (size % CHUNK || size > (1u << 30))
+        return CDN_EINVAL;
+    struct cdn_heap *h = calloc(1, sizeof *h);
+    if (!h)
+        return CDN_ENOMEM;
+    h->fd = memfd_create("cordon-heap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (h->fd < 0)
+        goto sys;
+    if (ftruncate(h->fd, (off_t)size) != 0 ||
+        fcntl(h->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
+        goto sys;
+    h->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+    if (h->base == MAP_FAILED) {
+        h->base = NULL;
+        goto sys;
+    }
+    h->size = size;
+    h->nchunks = (uint32_t)(size / CHUNK);
+    h->meta = calloc(size / UNIT, sizeof *h->meta);
+    h->chunk_cls = malloc(h->nchunks);
+    if (!h->meta || !h->chunk_cls) {
+        cdn_heap_destroy(h);
+        return CDN_ENOMEM;
+    }
+    memset(h->chunk_cls, CHUNK_FREE, h->nchunks);
+    for (int c = 0; c < NCLASSES; c++)
+        h->free_list[c] = NO_OBJ;
+    *out = h;
+    return CDN_OK;
+sys:
+    cdn_heap_destroy(h);
+    return CDN_ESYS;
+}
+
+void cdn_heap_destroy(struct cdn_heap *h)
+{
+    if (!h)
+        return;
+    if (h->base)
+        munmap(h->base, h->size);
+    if (h->fd >= 0)
+        close(h->fd);
+    free(h->meta);
+    free(h->chunk_cls);
+    free(h);
+}
+
+int cdn_heap_fd(const struct cdn_heap *h)
+{
+    return h->fd;
+}
+
+void *cdn_heap_base(const struct cdn_heap *h)
+{
+    return h->base;
+}
+
+size_t cdn_heap_size(const struct cdn_heap *h)
+{
+    return h->size;
+}
+
+static int class_of(size_t len)
+{
+    int c = 0;
+    while (((size_t)UNIT << c) < len)
+        c++;
+    return c;
+}
+
+static int valid_domain(uint32_t d)
+{
+    return d <= CDN_HEAP_MAX_DOMAINS;
+}
+
+static int violation(struct cdn_heap *h, int status)
+{
+    h->stats.violations++;
+    return status;
+}
+
+/* Carves a fresh chunk into free objects of class c. */
+static int grow_class(struct cdn_heap *h, int c)
+{
+    if (h->next_chunk == h->nchunks)
+        return CDN_ENOMEM;
+    uint32_t chunk = h->next_chunk++;
+    h->chunk_cls[chunk] = (uint8_t)c;
+    uint32_t units = (UNIT << c) / UNIT;
+    uint32_t first = chunk * (CHUNK / UNIT);
+    for (uint32_t u = first + CHUNK / UNIT; u > first;) {
+        u -= units;
+        struct obj_meta *m = &h->meta[u];
+        m->state = OBJ_FREE;
+        m->cls = (uint8_t)c;
+        m->gen = 1;
+        m->next_free = h->free_list[c];
+        h->free_list[c] = u;
+    }
+    return CDN_OK;
+}
+
+int cdn_heap_alloc(struct cdn_heap *h, uint32_t owner, size_t len, cdn_href *out, void **ptr)
+{
+    if (!h || !out || len == 0 || !valid_domain(owner))
+        return CDN_EINVAL;
+    if (len > CDN_HEAP_MAX_OBJ)
+        return CDN_ETOOBIG;
+    int c = class_of(len);
+    if (h->free_list[c] == NO_OBJ && grow_class(h, c) != CDN_OK)
+        return CDN_ENOMEM;
+    uint32_t u = h->free_list[c];
+    struct obj_meta *m = &h->meta[u];
+    h->free_list[c] = m->next_free;
+    m->state = OBJ_LIVE;
+    m->owner = owner;
+    m->borrowers = 0;
+    m->len = (uint32_t)len;
+    m->next_free = NO_OBJ;
+    h->owned[owner]++;
+    h->stats.allocs++;
+    h->stats.live_objects++;
+    h->stats.live_bytes += len;
+    uint64_t off = (uint64_t)u * UNIT;
+    *out = off | ((cdn_href)m->gen << 32);
+    if (ptr)
+        *ptr = h->base + off;
+    return CDN_OK;
+}
+
+/* The live object ref names, or NULL. */
+static struct obj_meta *lookup(struct cdn_heap *h, cdn_href ref)
+{
+    uint64_t off = ref & 0xffffffffu;
+    uint32_t gen = (uint32_t)(ref >> 32);
+    if (off >= h->size || off % UNIT)
+        return NULL;
+    struct obj_meta *m = &h->meta[off / UNIT];
+    if (m->state != OBJ_LIVE || m->gen != gen)
+        return NULL;
+    return m;
+}
+
+static void release(struct cdn_heap *h, struct obj_meta *m)
+{
+    uint32_t u = (uint32_t)(m - h->meta);
+    h->owned[m->owner]--;
+    h->stats.live_objects--;
+    h->stats.live_bytes -= m->len;
+    m->state = OBJ_FREE;
+    m->gen++;
+    if (m->gen == 0)
+        m->gen = 1;
+    m->borrowers = 0;
+    m->next_free = h->free_list[m->cls];
+    h->free_list[m->cls] = u;
+}
+
+int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who)
+{
+    if (!h)
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    if (m->owner != who || m->borrowers)
+        return violation(h, CDN_EPERM);
+    release(h, m);
+    h->stats.frees++;
+    return CDN_OK;
+}
+
+int cdn_heap_move(struct cdn_heap *h, cdn_href ref, uint32_t from, uint32_t to)
+{
+    if (!h || !valid_domain(to))
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    if (m->owner != from || m->borrowers)
+        return violation(h, CDN_EPERM);
+    h->owned[from]--;
+    h->owned[to]++;
+    m->owner = to;
+    h->stats.moves++;
+    return CDN_OK;
+}
+
+int cdn_heap_lend(struct cdn_heap *h, cdn_href ref, uint32_t owner, uint32_t borrower)
+{
+    if (!h || !valid_domain(borrower) || borrower == CDN_HEAP_HOST)
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    if (m->owner != owner || borrower == owner)
+        return violation(h, CDN_EPERM);
+    m->borrowers |= 1ull << borrower;
+    h->stats.lends++;
+    return CDN_OK;
+}
+
+int cdn_heap_return(struct cdn_heap *h, cdn_href ref, uint32_t borrower)
+{
+    if (!h || !valid_domain(borrower) || borrower == CDN_HEAP_HOST)
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    if (!(m->borrowers & (1ull << borrower)))
+        return violation(h, CDN_EPERM);
+    m->borrowers &= ~(1ull << borrower);
+    h->stats.returns++;
+    return CDN_OK;
+}
+
+int cdn_heap_access(struct cdn_heap *h, cdn_href ref, uint32_t who, size_t need, void **ptr,
+                    size_t *len)
+{
+    if (!h || !valid_domain(who))
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    int may = m->owner == who || (who != CDN_HEAP_HOST && (m->borrowers & (1ull << who)));
+    if (!may)
+        return violation(h, CDN_EPERM);
+    if (need > m->len)
+        return violation(h, CDN_ETOOBIG);
+    if (ptr)
+        *ptr = h->base + (ref & 0xffffffffu);
+    if (len)
+        *len = m->len;
+    return CDN_OK;
+}
+
+int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner)
+{
+    struct obj_meta *m = h ? lookup(h, ref) : NULL;
+    if (!m)
+        return CDN_EBADH;
+    *owner = m->owner;
+    return CDN_OK;
+}
+
+uint32_t cdn_heap_reclaim(struct cdn_heap *h, uint32_t domain)
+{
+    if (!h || !valid_domain(domain) || domain == CDN_HEAP_HOST)
+        return 0;
+    uint32_t freed = 0;
+    uint64_t bit = 1ull << domain;
+    size_t units = h->size / UNIT;
+    for (size_t u = 0; u < units; u++) {
+        struct obj_meta *m = &h->meta[u];
+        if (m->state != OBJ_LIVE)
+            continue;
+        m->borrowers &= ~bit;
+        if (m->owner == domain) {
+            /* Borrowers of a dead owner's object lose it too. */
+            release(h, m);
+            freed++;
+        }
+    }
+    h->stats.reclaimed += freed;
+    return freed;
+}
+
+uint32_t cdn_heap_owned_by(const struct cdn_heap *h, uint32_t domain)
+{
+    return valid_domain(domain) ? h->owned[domain] : 0;
+}
+
+void cdn_heap_get_stats(const struct cdn_heap *h, struct cdn_heap_stats *out)
+{
+    *out = h->stats;
+}
