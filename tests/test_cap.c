@@ -65,6 +65,7 @@ static void test_full_and_revoke_all(void **state)
     cdn_cap_get_stats(t, &st);
     assert_int_equal(st.live, 0);
     assert_int_equal(cdn_cap_insert(t, &objs[0], T_SKB, &extra), CDN_OK);
+    cdn_cap_destroy(t);
     assert_int_equal(cdn_cap_create(0, &t), CDN_EINVAL);
     assert_int_equal(cdn_cap_create(CDN_CAP_MAX_SLOTS, &t), CDN_EINVAL);
     cdn_cap_destroy(NULL);

@@ -40,6 +40,7 @@ static void test_alloc_free_reuse(void **state)
     assert_int_equal(cdn_heap_free(h, r[0], DOM_A), CDN_EBADH);
     assert_int_equal(cdn_heap_alloc(h, DOM_A, CDN_HEAP_MAX_OBJ + 1, &again, NULL), CDN_ETOOBIG);
     assert_int_equal(cdn_heap_alloc(h, 64, 8, &again, NULL), CDN_EINVAL);
+    cdn_heap_destroy(h);
     assert_int_equal(cdn_heap_create(12345, &h), CDN_EINVAL);
     cdn_heap_destroy(NULL);
 }
