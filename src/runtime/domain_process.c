@@ -127,14 +127,26 @@ static int process_start(struct cdn_domain *dom)
     }
     argv[a] = NULL;
 
+    /* Move the fds out of the way first: if the heap's fd were 3, dup2-ing
+     * the channel onto 3 would clobber it before it reached 4. */
+    int chan_fd = fcntl(dom->region.fd, F_DUPFD_CLOEXEC, 16);
+    int heap_fd = dom->cfg.heap ? fcntl(cdn_heap_fd(dom->cfg.heap), F_DUPFD_CLOEXEC, 16) : -1;
+    if (chan_fd < 0 || (dom->cfg.heap && heap_fd < 0)) {
+        if (chan_fd >= 0)
+            close(chan_fd);
+        return CDN_ESYS;
+    }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, dom->region.fd, CDN_LAUNCH_FD);
-    if (dom->cfg.heap)
-        posix_spawn_file_actions_adddup2(&fa, cdn_heap_fd(dom->cfg.heap), CDN_LAUNCH_HEAP_FD);
+    posix_spawn_file_actions_adddup2(&fa, chan_fd, CDN_LAUNCH_FD);
+    if (heap_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, heap_fd, CDN_LAUNCH_HEAP_FD);
     pid_t pid;
     int e = posix_spawn(&pid, launcher, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    close(chan_fd);
+    if (heap_fd >= 0)
+        close(heap_fd);
     if (e != 0) {
         errno = e;
         snprintf(dom->reason, sizeof dom->reason, "spawn %s: %s", launcher, strerror(e));
