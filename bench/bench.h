@@ -27,4 +27,10 @@ void bench_print(FILE *out, const char *bench, const struct bench_result *r, siz
 
 int bench_ipc(const struct bench_opts *o);
 
+/* Appends the async/capability/heap rows to r; returns how many (negative if
+ * any failed). BENCH_ASYNC_ROWS bounds it. */
+#define BENCH_ASYNC_ROWS 10
+int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
+                     uint64_t *scratch, size_t cap);
+
 #endif

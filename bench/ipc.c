@@ -311,9 +311,9 @@ int bench_ipc(const struct bench_opts *o)
         vars[v].t = malloc(sizeof(uint64_t) * cap);
     bench_pin(o->host_cpu);
     double tpn = bench_tsc_per_ns();
-    struct bench_result r[R_N];
+    struct bench_result r[R_N + BENCH_ASYNC_ROWS];
     memset(r, 0, sizeof r);
-    int step = 0, steps = ROUNDS + 6, failed = 0;
+    int step = 0, steps = ROUNDS + 7, failed = 0;
     size_t got;
 
     bench_progress(++step, steps, "direct-call");
@@ -359,6 +359,12 @@ int bench_ipc(const struct bench_opts *o)
     got = run_fd_rpc(scratch, n_slow, 0, o->host_cpu);
     bench_summarise(&r[R_PIPE_SAME], "pipe-rpc-samecore", scratch, got, 1, tpn);
     r[R_PIPE_SAME].note = "(both ends on one CPU)";
+    bench_progress(++step, steps, "async runtime, handles, heap");
+    int extra = bench_async_rows(o, r + R_N, tpn, scratch, cap + warm);
+    if (extra < 0) {
+        failed = 1;
+        extra = -extra;
+    }
     bench_progress(++step, steps, "done");
     /* Targets from the foundation issue, as ratios measured in this run. */
     double t1 = r[R_SPIN].median_ns / r[R_RAW].median_ns;
@@ -378,7 +384,7 @@ int bench_ipc(const struct bench_opts *o)
              "  pipe-rpc / process-spin             = %6.1f  (>= 100)  %s\n",
              t1, t1 <= 1.5 ? "ok" : "MISSED", t2, t2 <= 0.25 ? "ok" : "MISSED", t3,
              t3 >= 100 ? "ok" : "MISSED");
-    bench_print(stdout, "ipc", r, R_N, tpn, o, tj, tt);
+    bench_print(stdout, "ipc", r, R_N + (size_t)extra, tpn, o, tj, tt);
     for (size_t v = 0; v < nv; v++)
         free(vars[v].t);
     free(scratch);

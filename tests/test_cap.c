@@ -99,7 +99,7 @@ static void test_forgery(void **state)
             if (cdn_cap_lookup(ta, x, type, &o) == CDN_OK) {
                 hits++;
                 int k = (int)((int *)o - obj_a);
-                assert_true(k >= 0 && k < N);              /* domain A's own object */
+                assert_true(k >= 0 && k < N);                     /* domain A's own object */
                 assert_int_equal(k % 2 ? T_SKB : T_NETDEV, type); /* of that type */
             }
         }

@@ -83,7 +83,7 @@ static void test_ownership_rules(void **state)
     assert_int_equal(cdn_heap_free(h, r, DOM_A), CDN_EPERM);
     assert_int_equal(cdn_heap_move(h, r, DOM_A, CDN_HEAP_HOST), CDN_EPERM);
     assert_int_equal(cdn_heap_lend(h, r, DOM_B, DOM_B), CDN_EPERM); /* borrower can't re-lend */
-    assert_int_equal(cdn_heap_return(h, r, DOM_A), CDN_EPERM);     /* owner never borrowed */
+    assert_int_equal(cdn_heap_return(h, r, DOM_A), CDN_EPERM);      /* owner never borrowed */
     assert_int_equal(cdn_heap_return(h, r, DOM_B), CDN_OK);
     assert_int_equal(cdn_heap_return(h, r, DOM_B), CDN_EPERM);
     assert_int_equal(cdn_heap_access(h, r, DOM_B, 1, NULL, NULL), CDN_EPERM);

@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 typedef uint64_t cdn_handle;
-#define CDN_HANDLE_NULL ((cdn_handle)0)
+#define CDN_HANDLE_NULL   ((cdn_handle)0)
 #define CDN_CAP_MAX_SLOTS (1u << 24)
 
 struct cdn_cap_table;
@@ -54,8 +54,8 @@ int cdn_cap_revoke(struct cdn_cap_table *t, cdn_handle h, uint16_t type, void **
 
 /* Revokes every live handle, calling fn (may be NULL) on each object.
  * Returns how many were revoked. */
-uint32_t cdn_cap_revoke_all(struct cdn_cap_table *t, void (*fn)(void *obj, uint16_t type, void *arg),
-                            void *arg);
+uint32_t cdn_cap_revoke_all(struct cdn_cap_table *t,
+                            void (*fn)(void *obj, uint16_t type, void *arg), void *arg);
 
 void cdn_cap_get_stats(const struct cdn_cap_table *t, struct cdn_cap_stats *out);
 

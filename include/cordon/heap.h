@@ -41,10 +41,10 @@
 extern "C" {
 #endif
 
-#define CDN_HEAP_HOST 0u
+#define CDN_HEAP_HOST        0u
 #define CDN_HEAP_MAX_DOMAINS 63u
-#define CDN_HEAP_MIN_OBJ 64u
-#define CDN_HEAP_MAX_OBJ 65536u
+#define CDN_HEAP_MIN_OBJ     64u
+#define CDN_HEAP_MAX_OBJ     65536u
 
 /* offset (low 32 bits) | generation (high 32 bits); 0 is never valid */
 typedef uint64_t cdn_href;

@@ -14,7 +14,7 @@ struct cdn_fiber {
     size_t map_size;
     cdn_fiber_fn fn;
     void *arg;
-    struct cdn_finish *scope;     /* the scope it was spawned into */
+    struct cdn_finish *scope;      /* the scope it was spawned into */
     struct cdn_finish *finish_top; /* innermost scope opened by this fiber */
     int runnable, finished;
     /* A request this fiber serves (dispatch spawns one fiber per request). */
@@ -55,7 +55,7 @@ struct cdn_call_entry {
     struct cdn_msg *reply;    /* caller's buffer; valid while cw != NULL */
     struct cdn_call_wait *cw; /* NULL once the caller stopped waiting */
     struct cdn_wait wait;     /* the call's timeout budget */
-    uint8_t *ext_buf;     /* private copy of the reply's extension bytes */
+    uint8_t *ext_buf;         /* private copy of the reply's extension bytes */
     uint32_t ext_cap;
 };
 
@@ -73,7 +73,7 @@ struct cdn_async {
     int64_t next_check; /* next scan of deadlines and peer liveness */
     uint32_t idle_polls;
     uint32_t steps;
-    uint32_t waiting;   /* entries in CALL_WAITING */
+    uint32_t waiting; /* entries in CALL_WAITING */
     struct cdn_async_stats stats;
 #if defined(__SANITIZE_ADDRESS__)
     const void *root_stack_bottom;

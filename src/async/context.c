@@ -7,8 +7,8 @@
 #if defined(__x86_64__)
 void cdn_ctx_start(void);
 
-void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size,
-                  void (*entry)(void *), void *arg)
+void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size, void (*entry)(void *),
+                  void *arg)
 {
     /* The top is 16-byte aligned. The switch's ret pops cdn_ctx_start,
      * leaving rsp = top; its call pushes a return address, so entry starts
@@ -16,12 +16,12 @@ void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size,
     uintptr_t top = ((uintptr_t)stack_base + stack_size) & ~(uintptr_t)15;
     uint64_t *sp = (uint64_t *)top;
     *--sp = (uint64_t)(uintptr_t)cdn_ctx_start; /* popped by ret */
-    *--sp = 0;                               /* rbp */
-    *--sp = 0;                               /* rbx */
-    *--sp = (uint64_t)(uintptr_t)arg;        /* r12 */
-    *--sp = (uint64_t)(uintptr_t)entry;      /* r13 */
-    *--sp = 0;                               /* r14 */
-    *--sp = 0;                               /* r15 */
+    *--sp = 0;                                  /* rbp */
+    *--sp = 0;                                  /* rbx */
+    *--sp = (uint64_t)(uintptr_t)arg;           /* r12 */
+    *--sp = (uint64_t)(uintptr_t)entry;         /* r13 */
+    *--sp = 0;                                  /* r14 */
+    *--sp = 0;                                  /* r15 */
     ctx->sp = sp;
 }
 #else
@@ -30,8 +30,8 @@ void cdn_ctx_switch(struct cdn_ctx *from, struct cdn_ctx *to)
     swapcontext(&from->uc, &to->uc);
 }
 
-void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size,
-                  void (*entry)(void *), void *arg)
+void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size, void (*entry)(void *),
+                  void *arg)
 {
     memset(ctx, 0, sizeof *ctx);
     getcontext(&ctx->uc);

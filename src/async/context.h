@@ -29,7 +29,7 @@ void cdn_ctx_switch(struct cdn_ctx *from, struct cdn_ctx *to);
 
 /* Prepares *ctx so that switching to it calls entry(arg) on the given stack.
  * entry must never return. */
-void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size,
-                  void (*entry)(void *), void *arg);
+void cdn_ctx_init(struct cdn_ctx *ctx, void *stack_base, size_t stack_size, void (*entry)(void *),
+                  void *arg);
 
 #endif

@@ -120,8 +120,8 @@ void cdn_fiber_switch_out(cdn_async *rt)
     struct cdn_fiber *f = rt->current;
     rt->stats.switches++;
 #if defined(__SANITIZE_ADDRESS__)
-    __sanitizer_start_switch_fiber(f->finished ? NULL : &f->asan_fake_stack,
-                                   rt->root_stack_bottom, rt->root_stack_size);
+    __sanitizer_start_switch_fiber(f->finished ? NULL : &f->asan_fake_stack, rt->root_stack_bottom,
+                                   rt->root_stack_size);
     cdn_ctx_switch(&f->ctx, &rt->root);
     __sanitizer_finish_switch_fiber(f->asan_fake_stack, NULL, NULL);
 #else

@@ -13,9 +13,9 @@
 
 #include "async_impl.h"
 
-#define DEFAULT_STACK (64u << 10)
+#define DEFAULT_STACK       (64u << 10)
 #define DEFAULT_OUTSTANDING 1024u
-#define DEFAULT_CHANNELS 16u
+#define DEFAULT_CHANNELS    16u
 
 int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
 {

@@ -27,7 +27,7 @@ struct cap_slot {
 
 struct cdn_cap_table {
     struct cap_slot *slots;
-    uint32_t nslots; /* capacity + 1 (slot 0 unused) */
+    uint32_t nslots;    /* capacity + 1 (slot 0 unused) */
     uint32_t free_head; /* 0: none */
     struct cdn_cap_stats stats;
 };
@@ -152,8 +152,8 @@ int cdn_cap_revoke(struct cdn_cap_table *t, cdn_handle h, uint16_t type, void **
     return CDN_OK;
 }
 
-uint32_t cdn_cap_revoke_all(struct cdn_cap_table *t, void (*fn)(void *obj, uint16_t type, void *arg),
-                            void *arg)
+uint32_t cdn_cap_revoke_all(struct cdn_cap_table *t,
+                            void (*fn)(void *obj, uint16_t type, void *arg), void *arg)
 {
     if (!t)
         return 0;

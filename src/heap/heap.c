@@ -26,10 +26,10 @@
 
 #include "cordon/heap.h"
 
-#define UNIT 64u
-#define CHUNK 65536u
-#define NCLASSES 11 /* 64 << 0 .. 64 << 10 */
-#define NO_OBJ UINT32_MAX
+#define UNIT       64u
+#define CHUNK      65536u
+#define NCLASSES   11 /* 64 << 0 .. 64 << 10 */
+#define NO_OBJ     UINT32_MAX
 #define CHUNK_FREE 0xff
 
 enum { OBJ_NONE = 0, OBJ_FREE = 1, OBJ_LIVE = 2 };

@@ -14,7 +14,7 @@
 #ifndef CORDON_RUNTIME_LAUNCH_PROTO_H
 #define CORDON_RUNTIME_LAUNCH_PROTO_H
 
-#define CDN_LAUNCH_FD 3      /* the channel memfd in the launcher */
+#define CDN_LAUNCH_FD      3 /* the channel memfd in the launcher */
 #define CDN_LAUNCH_HEAP_FD 4 /* the shared heap's memfd, with --heap-size */
 
 enum cdn_launch_exit {
