@@ -22,7 +22,7 @@ ifeq ($(SAN),1)
 OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN   := -fsanitize=address,undefined
 endif
-CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -MMD -MP
+CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -DCDN_INSTALL_LIBDIR='"$(PREFIX)/lib"' -MMD -MP
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
