@@ -31,6 +31,10 @@ LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)
 LAUNCH_OBJ := $(LAUNCH_SRC:%.c=$(BUILD)/obj/%.o)
+IDLC_SRC := $(wildcard src/idl/*.c)
+IDLC_OBJ := $(IDLC_SRC:%.c=$(BUILD)/obj/%.o)
+IDL_LIB_OBJ := $(filter-out %/main.o,$(IDLC_OBJ))
+IDLC := $(BUILD)/bin/cordon-idlc
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -55,7 +59,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 
 .PHONY: all deps test test-unit test-asan fuzz demo bench install format clean tests
 
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -82,6 +86,10 @@ $(LAUNCHER): $(LAUNCH_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $(LAUNCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lseccomp $(LDLIBS)
 
+$(IDLC): $(IDLC_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(LDSAN) -o $@ $(IDLC_OBJ)
+
 $(BENCH): $(BENCH_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
@@ -94,15 +102,15 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(TEST_UTIL) $(IDL_LIB_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 tests: $(TEST_BIN) $(TEST_MOD)
 
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(IDLC_SRC)
 	@mkdir -p $(@D)
-	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
+	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(filter-out %/main.c,$(IDLC_SRC)) $(LDLIBS)
 
 $(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
 	@mkdir -p $(@D)
@@ -137,7 +145,7 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
-	install -m 755 $(LAUNCHER) $(BENCH) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LAUNCHER) $(IDLC) $(BENCH) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
 	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so

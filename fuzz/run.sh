@@ -9,6 +9,9 @@ for f in "$dir"/fuzz_*; do
   name=$(basename "$f")
   corpus="$dir/corpus-$name"
   mkdir -p "$corpus"
+  # Seeds kept in the repository (fuzz/corpus/NAME), if any.
+  seeds="$(dirname "$0")/corpus/$name"
+  [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
   echo "fuzz: $name for ${secs}s"
   "$f" -max_total_time="$secs" -print_final_stats=0 -artifact_prefix="$dir/$name-" "$corpus" \
     2>"$dir/$name.log" || { tail -40 "$dir/$name.log"; echo "fuzz: $name FAILED"; exit 1; }
