@@ -26,7 +26,7 @@ CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -DCDN_INSTALL_LIBDI
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
-LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/cap/*.c src/heap/*.c src/util/*.c)
+LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
 LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)
@@ -50,7 +50,10 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 # Modules are always built without sanitizers: they run inside the sandbox,
 # whose allow-list has no room for the sanitizer runtimes.
 MOD_CFLAGS := $(CSTD) $(WARN) -O2 -g -fPIC -Iinclude
-MOD_LDFLAGS := -shared -Wl,-z,now
+# -Bsymbolic: a module's calls to its own functions (the generated stubs
+# among them) must bind inside the module, even when an inproc host process
+# defines functions of the same names.
+MOD_LDFLAGS := -shared -Wl,-z,now -Wl,-Bsymbolic
 
 LIBA  := $(BUILD)/lib/libcordon.a
 LIBSO := $(BUILD)/lib/libcordon.so
@@ -105,6 +108,28 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(TEST_UTIL) $(IDL_LIB_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+# The IDL end-to-end suite: glue generated from tests/idl/demo.idl.
+GEN_DEMO := $(BUILD)/gen/demo
+$(GEN_DEMO)/demo_host.c $(GEN_DEMO)/demo_domain.c: tests/idl/demo.idl $(IDLC)
+	@mkdir -p $(GEN_DEMO)
+	$(IDLC) $< -o $(GEN_DEMO)
+
+$(BUILD)/obj/gen/demo_host.o: $(GEN_DEMO)/demo_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(GEN_DEMO) -Itests/idl $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/test_idl_e2e.o: tests/test_idl_e2e.c $(GEN_DEMO)/demo_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(GEN_DEMO) -Itests/idl $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_idl_e2e: $(BUILD)/obj/tests/test_idl_e2e.o $(BUILD)/obj/gen/demo_host.o $(TEST_UTIL) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/gen/demo_host.o $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+$(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_domain.c
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@ $^
 
 tests: $(TEST_BIN) $(TEST_MOD)
 

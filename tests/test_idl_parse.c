@@ -155,10 +155,8 @@ static void test_error_cap_and_garbage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed_inputs),
-        cmocka_unit_test(test_valid_file),
-        cmocka_unit_test(test_quote_and_caret),
-        cmocka_unit_test(test_many_errors_one_run),
+        cmocka_unit_test(test_malformed_inputs),      cmocka_unit_test(test_valid_file),
+        cmocka_unit_test(test_quote_and_caret),       cmocka_unit_test(test_many_errors_one_run),
         cmocka_unit_test(test_error_cap_and_garbage),
     };
     return cmocka_run_group_tests_name("idl-parse", tests, NULL, NULL);

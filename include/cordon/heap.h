@@ -80,6 +80,10 @@ int cdn_heap_return(struct cdn_heap *h, cdn_href ref, uint32_t borrower);
 int cdn_heap_access(struct cdn_heap *h, cdn_href ref, uint32_t who, size_t need, void **ptr,
                     size_t *len);
 
+/* The reference and length of the live object that starts at ptr (a host
+ * address in the heap); CDN_EBADH if no object starts there. */
+int cdn_heap_ref_of(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len);
+
 /* The owner of ref, or CDN_EBADH. */
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner);
 

@@ -298,6 +298,22 @@ int cdn_heap_access(struct cdn_heap *h, cdn_href ref, uint32_t who, size_t need,
     return CDN_OK;
 }
 
+int cdn_heap_ref_of(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len)
+{
+    const uint8_t *p = ptr;
+    if (!h || p < h->base || p >= h->base + h->size)
+        return CDN_EBADH;
+    uint64_t off = (uint64_t)(p - h->base);
+    if (off % UNIT)
+        return CDN_EBADH;
+    struct obj_meta *m = &h->meta[off / UNIT];
+    if (m->state != OBJ_LIVE)
+        return CDN_EBADH;
+    *ref = off | ((cdn_href)m->gen << 32);
+    *len = m->len;
+    return CDN_OK;
+}
+
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner)
 {
     struct obj_meta *m = h ? lookup(h, ref) : NULL;

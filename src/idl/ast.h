@@ -16,7 +16,7 @@ struct idl_loc {
 
 enum idl_type_kind {
     T_VOID,
-    T_SCALAR,     /* scalar: width, signedness */
+    T_SCALAR, /* scalar: width, signedness */
     T_BOOL,
     T_ENUM,       /* ref names an enum */
     T_STRING,     /* bound = max characters */
@@ -50,12 +50,12 @@ struct idl_type {
     uint8_t is_signed; /* T_SCALAR */
     const char *ref;   /* T_ENUM, T_PROJECTION, T_RPC_PTR: the name used */
     struct idl_loc ref_loc;
-    struct idl_type *elem;       /* T_ARRAY */
+    struct idl_type *elem;         /* T_ARRAY */
     enum idl_array_size size_kind; /* T_ARRAY */
-    uint64_t count;              /* T_ARRAY fixed size */
-    const char *expr;            /* T_ARRAY size expression (C text) */
+    uint64_t count;                /* T_ARRAY fixed size */
+    const char *expr;              /* T_ARRAY size expression (C text) */
     struct idl_loc expr_loc;
-    uint64_t bound;              /* T_STRING, T_ARRAY (null/expr), T_SHARED; 0 = missing */
+    uint64_t bound; /* T_STRING, T_ARRAY (null/expr), T_SHARED; 0 = missing */
     int has_bound;
     /* resolved by the checker */
     struct idl_projection *proj;

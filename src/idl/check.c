@@ -10,10 +10,10 @@
 
 #include "parser.h"
 
-#define MAX_WIRE 65536u /* the largest extension chunk a channel can have */
+#define MAX_WIRE   65536u /* the largest extension chunk a channel can have */
 #define MAX_PARAMS 16u
 #define MAX_FIELDS 64u
-#define MAX_ELEMS 65536u
+#define MAX_ELEMS  65536u
 
 struct checker {
     struct idl_file *f;
@@ -120,9 +120,9 @@ static void check_bounds(struct checker *c, const struct idl_var *v)
             if (t->has_bound)
                 idl_error(c->d, t->loc, "a fixed-size array takes no maximum");
         } else if (!t->has_bound) {
-            idl_error(c->d, t->loc, "array '%s' of variable size needs a maximum: array<T, %s, MAX>",
-                      v->name ? v->name : "(return)",
-                      t->size_kind == A_NULL ? "null" : "{{...}}");
+            idl_error(c->d, t->loc,
+                      "array '%s' of variable size needs a maximum: array<T, %s, MAX>",
+                      v->name ? v->name : "(return)", t->size_kind == A_NULL ? "null" : "{{...}}");
         } else if (t->bound == 0 || t->bound > MAX_ELEMS) {
             idl_error(c->d, t->loc, "array bound %llu out of range (1..%u)",
                       (unsigned long long)t->bound, MAX_ELEMS);
@@ -172,8 +172,10 @@ static void check_expr(struct checker *c, const struct idl_var *v, const struct 
         } else if ((*p >= '0' && *p <= '9') || strchr(" +-*/()", *p)) {
             p++;
         } else {
-            idl_error(c->d, t->expr_loc, "size expression of '%s' has '%c'; only + - * / ( ), "
-                      "numbers and scalar names are allowed", v->name, *p);
+            idl_error(c->d, t->expr_loc,
+                      "size expression of '%s' has '%c'; only + - * / ( ), "
+                      "numbers and scalar names are allowed",
+                      v->name, *p);
             return;
         }
     }
@@ -201,7 +203,8 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
     unsigned life = AT_ALLOC_CALLER | AT_ALLOC_CALLEE | AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE |
                     AT_BIND_CALLER | AT_BIND_CALLEE;
     if ((a & life) && !proj_ptr)
-        idl_error(c->d, loc, "alloc/dealloc/bind apply to projection pointers only ('%s' is not one)",
+        idl_error(c->d, loc,
+                  "alloc/dealloc/bind apply to projection pointers only ('%s' is not one)",
                   v->name ? v->name : "return value");
     if ((a & AT_ALLOC_CALLER) && (a & AT_ALLOC_CALLEE))
         idl_error(c->d, loc, "conflicting attributes: alloc(caller) and alloc(callee)");
@@ -217,11 +220,25 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
         idl_error(c->d, loc, "conflicting attributes: [move] and [lend]");
     if (v->pointer && v->type->kind != T_PROJECTION && v->type->kind != T_SHARED &&
         v->type->kind != T_SCALAR && v->type->kind != T_BOOL && v->type->kind != T_ENUM)
-        idl_error(c->d, v->loc, "a pointer to %s is not allowed; strings and arrays are passed by "
-                  "value in the IDL", v->type->kind == T_STRING ? "a string" : "an array");
+        idl_error(c->d, v->loc,
+                  "a pointer to %s is not allowed; strings and arrays are passed by "
+                  "value in the IDL",
+                  v->type->kind == T_STRING ? "a string" : "an array");
+    if (use == USE_FIELD && v->pointer && v->type->kind != T_PROJECTION &&
+        v->type->kind != T_SHARED)
+        idl_error(c->d, v->loc,
+                  "field '%s': pointers to scalars cannot be fields; project the "
+                  "value itself",
+                  v->name);
+    if (use == USE_RETURN &&
+        (v->type->kind == T_ARRAY || v->type->kind == T_STRING ||
+         (v->pointer && v->type->kind != T_PROJECTION && v->type->kind != T_SHARED)))
+        idl_error(c->d, v->loc, "a function cannot return %s; return a projection or a scalar",
+                  v->type->kind == T_ARRAY    ? "an array"
+                  : v->type->kind == T_STRING ? "a string"
+                                              : "a pointer");
     if (v->type->kind == T_PROJECTION && !v->pointer && use != USE_FIELD)
-        idl_error(c->d, v->loc, "projection '%s' passed by value; pass a pointer",
-                  v->type->ref);
+        idl_error(c->d, v->loc, "projection '%s' passed by value; pass a pointer", v->type->ref);
     if (v->type->kind == T_RPC_PTR && use != USE_FIELD)
         idl_error(c->d, v->loc, "rpc_ptr slots belong in projections");
 }
@@ -229,6 +246,9 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
 static void check_var(struct checker *c, struct idl_var *v, enum use use,
                       const struct idl_var *siblings)
 {
+    if (v->name && strncmp(v->name, "cdn_", 4) == 0)
+        idl_error(c->d, v->loc, "'%s': names starting with 'cdn_' are reserved for generated code",
+                  v->name);
     if (!resolve(c, v->type, use == USE_FIELD))
         return;
     check_attrs(c, v, use);
@@ -349,8 +369,10 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
             wire += wire_max(v);
         }
         if (!cyclic && wire > MAX_WIRE)
-            idl_error(d, r->loc, "the arguments of '%s' can take up to %llu bytes on the wire; "
-                      "the limit is %u", r->name, (unsigned long long)wire, MAX_WIRE);
+            idl_error(d, r->loc,
+                      "the arguments of '%s' can take up to %llu bytes on the wire; "
+                      "the limit is %u",
+                      r->name, (unsigned long long)wire, MAX_WIRE);
     }
     if (id >= 0xff00)
         idl_error(d, f->module_loc, "too many rpcs (%u); the limit is 65279", id);

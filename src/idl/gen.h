@@ -4,7 +4,7 @@
 
 #include "ast.h"
 
-#define GEN_HOST 1u
+#define GEN_HOST   1u
 #define GEN_DOMAIN 2u
 
 /* Writes the generated files for `sides` into dir. Returns 0, or -1 after

@@ -17,10 +17,11 @@ void idl_lex_init(struct idl_lexer *lx, const char *src, size_t len, struct idl_
 
 const char *idl_tok_name(enum idl_tok k)
 {
-    static const char *names[] = {"end of file", "identifier", "integer", "string",
-                                  "{{expression}}", "'{'", "'}'", "'('", "')'", "'<'",
-                                  "'>'", "'['", "']'", "','", "';'", "'*'", "'='", "'-'",
-                                  "invalid token"};
+    static const char *names[] = {
+        "end of file", "identifier", "integer", "string",       "{{expression}}",
+        "'{'",         "'}'",        "'('",     "')'",          "'<'",
+        "'>'",         "'['",        "']'",     "','",          "';'",
+        "'*'",         "'='",        "'-'",     "invalid token"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "token";
 }
 

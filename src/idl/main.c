@@ -20,22 +20,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: cordon-idlc FILE.idl -o DIR [--side host|domain|both]\n"
-            "       cordon-idlc --check FILE.idl\n"
-            "\n"
-            "Compiles a cordon IDL file (docs/idl.md) into C glue:\n"
-            "  DIR/NAME_common.h          rpc ids, handle types, shared declarations\n"
-            "  DIR/NAME_host.{h,c}        host side: dispatch, caller stubs, trampolines\n"
-            "  DIR/NAME_domain.{h,c}      domain side: stubs with the original names, dispatch\n"
-            "\n"
-            "  -o DIR        output directory (created if missing)\n"
-            "  --side S      host, domain or both (default both)\n"
-            "  --check       parse and check only; write nothing\n"
-            "  --help        this text\n"
-            "\n"
-            "Errors are printed as file:line:col: error: message. Exit status: 0 ok,\n"
-            "1 errors in the input, 2 usage or I/O error.\n");
+    fprintf(f, "usage: cordon-idlc FILE.idl -o DIR [--side host|domain|both]\n"
+               "       cordon-idlc --check FILE.idl\n"
+               "\n"
+               "Compiles a cordon IDL file (docs/idl.md) into C glue:\n"
+               "  DIR/NAME_common.h          rpc ids, handle types, shared declarations\n"
+               "  DIR/NAME_host.{h,c}        host side: dispatch, caller stubs, trampolines\n"
+               "  DIR/NAME_domain.{h,c}      domain side: stubs with the original names, dispatch\n"
+               "\n"
+               "  -o DIR        output directory (created if missing)\n"
+               "  --side S      host, domain or both (default both)\n"
+               "  --check       parse and check only; write nothing\n"
+               "  --help        this text\n"
+               "\n"
+               "Errors are printed as file:line:col: error: message. Exit status: 0 ok,\n"
+               "1 errors in the input, 2 usage or I/O error.\n");
 }
 
 static char *read_file(const char *path, size_t *len)

@@ -50,9 +50,9 @@ static int is_word(const struct idl_token *t, const char *w)
 }
 
 static const char *const keywords[] = {
-    "include", "module", "rpc",  "export", "rpc_ptr", "projection", "struct", "enum", "void",
-    "string",  "array",  "shared", "null", "u8",     "u16",        "u32",    "u64",  "s8",
-    "s16",     "s32",    "s64",  "bool",   "int",    "unsigned",   "long",   "char", NULL};
+    "include", "module", "rpc",    "export", "rpc_ptr", "projection", "struct", "enum", "void",
+    "string",  "array",  "shared", "null",   "u8",      "u16",        "u32",    "u64",  "s8",
+    "s16",     "s32",    "s64",    "bool",   "int",     "unsigned",   "long",   "char", NULL};
 
 static int is_keyword(const struct idl_token *t)
 {
@@ -95,8 +95,8 @@ static const char *ident(struct parser *p, const char *what, struct idl_loc *loc
 {
     if (p->tok.kind != TK_IDENT || is_keyword(&p->tok)) {
         if (p->tok.kind == TK_IDENT) {
-            idl_error(p->d, p->tok.loc, "expected %s, found keyword '%.*s'", what,
-                      (int)p->tok.len, p->tok.text);
+            idl_error(p->d, p->tok.loc, "expected %s, found keyword '%.*s'", what, (int)p->tok.len,
+                      p->tok.text);
         } else {
             unexpected(p, what);
         }
@@ -157,8 +157,8 @@ static struct idl_type *new_type(struct parser *p, enum idl_type_kind k, struct 
 static const struct {
     const char *name;
     uint8_t width, is_signed;
-} scalars[] = {{"u8", 1, 0},  {"u16", 2, 0}, {"u32", 4, 0}, {"u64", 8, 0},
-               {"s8", 1, 1},  {"s16", 2, 1}, {"s32", 4, 1}, {"s64", 8, 1},
+} scalars[] = {{"u8", 1, 0},  {"u16", 2, 0},      {"u32", 4, 0},  {"u64", 8, 0},
+               {"s8", 1, 1},  {"s16", 2, 1},      {"s32", 4, 1},  {"s64", 8, 1},
                {"int", 4, 1}, {"unsigned", 4, 0}, {"long", 8, 1}, {"char", 1, 1}};
 
 static struct idl_type *parse_type(struct parser *p);

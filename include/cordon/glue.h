@@ -1,0 +1,173 @@
+/*
+ * cordon/glue.h - the runtime under the code cordon-idlc generates.
+ *
+ * Generated code marshals arguments into a wire buffer, makes the call
+ * through a glue context, and unmarshals the reply; on the other side it
+ * unmarshals, validates, calls the real function and marshals the reply. Most
+ * readers never call this API directly.
+ *
+ * Objects cross by reference (64 bits, never a pointer):
+ *   - a host object is named by a capability handle (cordon/cap.h) from the
+ *     domain's table; its type tag is the projection's id;
+ *   - an object the domain created (an ops table, say) is named by an id the
+ *     domain chose: bit 63 set, the projection id in bits 48..62, a counter
+ *     below. The host keeps such ids in a per-domain map, so a domain can only
+ *     ever name its own objects.
+ * Each side keeps a *shadow* for objects the other side owns, created on
+ * first sight (the NEW flag) and freed by dealloc.
+ */
+#ifndef CORDON_GLUE_H
+#define CORDON_GLUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cordon/async.h"
+#include "cordon/cap.h"
+#include "cordon/channel.h"
+#include "cordon/heap.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cdn_glue_side { CDN_GLUE_HOST = 0, CDN_GLUE_DOMAIN = 1 };
+
+#define CDN_REF_DOMAIN (1ull << 63)
+#define CDN_REF_FLAG_NEW 0x01u /* the receiver has not seen this object yet */
+
+struct cdn_glue;
+
+/* ---- contexts ---- */
+
+int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out);
+void cdn_glue_destroy(struct cdn_glue *g);
+
+/* The generated dispatcher for requests arriving on this glue. */
+void cdn_glue_set_dispatch(struct cdn_glue *g, cdn_handler_fn fn);
+cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g);
+
+/* Calls go through the async runtime (fibers) when one is set, else they
+ * are synchronous calls that serve nested requests while they wait. */
+void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt);
+void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns);
+/* The host's shared heap and the domain's id in it (host side), or the
+ * domain's mapping of it (domain side). */
+void cdn_glue_set_heap(struct cdn_glue *g, struct cdn_heap *heap, uint32_t domain_id);
+void cdn_glue_set_heap_mapping(struct cdn_glue *g, void *base, size_t size);
+
+/* What an integer-returning stub returns when the call failed (default -5,
+ * -EIO); cdn_glue_last_error tells why (a cordon status), 0 if it did not. */
+void cdn_glue_set_dead_value(struct cdn_glue *g, int64_t v);
+int64_t cdn_glue_dead_value(const struct cdn_glue *g);
+int cdn_glue_last_error(const struct cdn_glue *g);
+void cdn_glue_set_error(struct cdn_glue *g, int status);
+
+/* Opaque user data (the generated code leaves it alone). */
+void cdn_glue_set_user(struct cdn_glue *g, void *user);
+void *cdn_glue_user(const struct cdn_glue *g);
+
+struct cdn_cap_table *cdn_glue_caps(struct cdn_glue *g);
+cdn_ep *cdn_glue_ep(struct cdn_glue *g);
+enum cdn_glue_side cdn_glue_side_of(const struct cdn_glue *g);
+
+/* The domain's glue, for stubs that have the original C signature (and so
+ * no context argument). Set by the generated NAME_domain_init. */
+void cdn_glue_set_current(struct cdn_glue *g);
+struct cdn_glue *cdn_glue_current(void);
+
+/* The glue that owns host shadow `obj` (for trampolines), or NULL. */
+struct cdn_glue *cdn_glue_owner_of(const void *obj);
+
+struct cdn_glue_stats {
+    uint64_t calls, dispatched, rejected; /* rejected: requests that failed validation */
+    uint32_t objects;                     /* objects with a reference on this side */
+};
+void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
+
+/* ---- wire buffers ---- */
+
+struct cdn_wbuf {
+    uint8_t *buf;
+    uint32_t len, cap, max;
+    int err;
+    uint8_t small[256];
+};
+
+struct cdn_rbuf {
+    const uint8_t *buf;
+    uint32_t len, pos;
+    int err;
+};
+
+void cdn_wbuf_init(struct cdn_wbuf *w, struct cdn_glue *g);
+void cdn_wbuf_release(struct cdn_wbuf *w);
+void cdn_w_bytes(struct cdn_wbuf *w, const void *p, size_t n);
+void cdn_w_u8(struct cdn_wbuf *w, uint8_t v);
+void cdn_w_u16(struct cdn_wbuf *w, uint16_t v);
+void cdn_w_u32(struct cdn_wbuf *w, uint32_t v);
+void cdn_w_u64(struct cdn_wbuf *w, uint64_t v);
+/* A string of at most max characters; longer is an error (EINVAL). */
+void cdn_w_string(struct cdn_wbuf *w, const char *s, size_t max);
+
+void cdn_rbuf_from_msg(struct cdn_rbuf *r, const struct cdn_msg *m);
+const void *cdn_r_bytes(struct cdn_rbuf *r, size_t n);
+uint8_t cdn_r_u8(struct cdn_rbuf *r);
+uint16_t cdn_r_u16(struct cdn_rbuf *r);
+uint32_t cdn_r_u32(struct cdn_rbuf *r);
+uint64_t cdn_r_u64(struct cdn_rbuf *r);
+/* Reads a string of at most max characters into dst (cap bytes, NUL added);
+ * an over-long string or one with a NUL inside sets the error. */
+void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max);
+/* A bool must be 0 or 1. */
+int cdn_r_bool(struct cdn_rbuf *r);
+/* An element count that must not exceed max. */
+uint32_t cdn_r_count(struct cdn_rbuf *r, uint32_t max);
+/* Marks the buffer bad (a failed validation in generated code). */
+void cdn_r_fail(struct cdn_rbuf *r, int status);
+/* CDN_OK if everything was read without error and nothing is left over. */
+int cdn_r_finish(const struct cdn_rbuf *r);
+
+/* ---- calls ---- */
+
+/* Sends the request in w as rpc `rpc` and waits for the reply; on success r
+ * reads the reply's payload (backed by *store). Releases w. */
+int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
+                  struct cdn_msg *store);
+
+/* Puts the payload in w into the reply message (inline or extension).
+ * The extension bytes stay in the glue until the reply is sent. */
+int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep);
+
+/* ---- objects ---- */
+
+/* Gives obj (of projection type `type`) a reference for the other side;
+ * *is_new tells whether the other side sees it for the first time. NULL
+ * objects get reference 0. */
+int cdn_glue_export(struct cdn_glue *g, void *obj, uint16_t type, uint64_t *ref, int *is_new);
+
+/* Resolves a reference received from the other side. A NEW reference makes
+ * a zeroed shadow of `size` bytes (owned by the glue). Reference 0 is NULL.
+ * Returns CDN_OK or CDN_EBADH (forged, stale, wrong type, NEW when it is not). */
+int cdn_glue_resolve(struct cdn_glue *g, uint64_t ref, unsigned flags, uint16_t type, size_t size,
+                     void **obj);
+
+/* The reference obj already has, or 0. */
+uint64_t cdn_glue_ref_of(struct cdn_glue *g, const void *obj);
+
+/* Drops obj's reference (dealloc); frees it if it is a shadow the glue made. */
+void cdn_glue_forget(struct cdn_glue *g, void *obj);
+
+/* ---- shared heap buffers ---- */
+
+/* Host: the reference and length of the heap object holding ptr (which must
+ * be its start). Domain: the same computed from the mapping. */
+int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint32_t *len);
+/* Validates a received reference: host checks ownership (owned by or lent to
+ * the domain, or the host's own) and bounds; domain checks bounds. */
+int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t max, void **ptr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,426 @@
+/*
+ * glue.c - glue contexts: calls, replies, object references and shared
+ * buffers for generated code (see cordon/glue.h).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../ipc/endpoint.h"
+#include "glue_impl.h"
+
+#define DEFAULT_TIMEOUT_NS 5000000000LL
+#define HOST_CAPS 65536u
+
+/* Host shadows -> owning glue, for trampolines (which get only the C
+ * arguments). Guarded: several host threads may own glues. */
+static struct cdn_hmap owners;
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread struct cdn_glue *current_glue;
+
+int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
+{
+    if (!ep || !out || (side != CDN_GLUE_HOST && side != CDN_GLUE_DOMAIN))
+        return CDN_EINVAL;
+    struct cdn_glue *g = calloc(1, sizeof *g);
+    if (!g)
+        return CDN_ENOMEM;
+    g->side = side;
+    g->ep = ep;
+    g->timeout_ns = DEFAULT_TIMEOUT_NS;
+    g->dead_value = -5; /* -EIO */
+    g->wire_max = ep->geom.ext_slot_size > CDN_INLINE_MAX ? ep->geom.ext_slot_size : CDN_INLINE_MAX;
+    g->next_id = 1;
+    if (side == CDN_GLUE_HOST && cdn_cap_create(HOST_CAPS, &g->caps) != CDN_OK) {
+        free(g);
+        return CDN_ENOMEM;
+    }
+    cdn_hmap_init(&g->by_ref);
+    cdn_hmap_init(&g->by_obj);
+    cdn_hmap_init(&g->shadows);
+    cdn_hmap_init(&g->shared);
+    *out = g;
+    return CDN_OK;
+}
+
+void cdn_glue_destroy(struct cdn_glue *g)
+{
+    if (!g)
+        return;
+    pthread_mutex_lock(&owners_lock);
+    for (size_t i = 0; i < g->shadows.cap; i++)
+        if (g->shadows.slots[i].key) {
+            cdn_hmap_del(&owners, g->shadows.slots[i].key);
+            free(g->shadows.slots[i].ptr);
+        }
+    pthread_mutex_unlock(&owners_lock);
+    if (current_glue == g)
+        current_glue = NULL;
+    cdn_hmap_free(&g->by_ref);
+    cdn_hmap_free(&g->by_obj);
+    cdn_hmap_free(&g->shadows);
+    cdn_hmap_free(&g->shared);
+    cdn_cap_destroy(g->caps);
+    free(g->reply_ext);
+    free(g);
+}
+
+void cdn_glue_set_dispatch(struct cdn_glue *g, cdn_handler_fn fn)
+{
+    g->dispatch = fn;
+}
+
+cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g)
+{
+    return g->dispatch;
+}
+
+void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt)
+{
+    g->rt = rt;
+}
+
+void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns)
+{
+    g->timeout_ns = timeout_ns;
+}
+
+void cdn_glue_set_heap(struct cdn_glue *g, struct cdn_heap *heap, uint32_t domain_id)
+{
+    g->heap = heap;
+    g->heap_domain = domain_id;
+    if (heap) {
+        g->heap_base = cdn_heap_base(heap);
+        g->heap_size = cdn_heap_size(heap);
+    }
+}
+
+void cdn_glue_set_heap_mapping(struct cdn_glue *g, void *base, size_t size)
+{
+    g->heap_base = base;
+    g->heap_size = size;
+}
+
+void cdn_glue_set_dead_value(struct cdn_glue *g, int64_t v)
+{
+    g->dead_value = v;
+}
+
+int64_t cdn_glue_dead_value(const struct cdn_glue *g)
+{
+    return g->dead_value;
+}
+
+int cdn_glue_last_error(const struct cdn_glue *g)
+{
+    return g->last_error;
+}
+
+void cdn_glue_set_error(struct cdn_glue *g, int status)
+{
+    g->last_error = status;
+}
+
+void cdn_glue_set_user(struct cdn_glue *g, void *user)
+{
+    g->user = user;
+}
+
+void *cdn_glue_user(const struct cdn_glue *g)
+{
+    return g->user;
+}
+
+struct cdn_cap_table *cdn_glue_caps(struct cdn_glue *g)
+{
+    return g->caps;
+}
+
+cdn_ep *cdn_glue_ep(struct cdn_glue *g)
+{
+    return g->ep;
+}
+
+enum cdn_glue_side cdn_glue_side_of(const struct cdn_glue *g)
+{
+    return g->side;
+}
+
+void cdn_glue_set_current(struct cdn_glue *g)
+{
+    current_glue = g;
+}
+
+struct cdn_glue *cdn_glue_current(void)
+{
+    return current_glue;
+}
+
+struct cdn_glue *cdn_glue_owner_of(const void *obj)
+{
+    pthread_mutex_lock(&owners_lock);
+    struct cdn_hmap_entry *e = cdn_hmap_get(&owners, (uint64_t)(uintptr_t)obj);
+    struct cdn_glue *g = e ? e->ptr : NULL;
+    pthread_mutex_unlock(&owners_lock);
+    return g;
+}
+
+void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out)
+{
+    *out = g->stats;
+    out->objects = (uint32_t)g->by_obj.count;
+}
+
+/* ---- calls ---- */
+
+static void payload_to_msg(struct cdn_wbuf *w, struct cdn_msg *m)
+{
+    if (w->len <= CDN_INLINE_MAX) {
+        memcpy(m->data, w->buf, w->len);
+        m->inline_len = (uint8_t)w->len;
+        m->ext = NULL;
+        m->ext_len = 0;
+    } else {
+        m->inline_len = 0;
+        m->ext = w->buf;
+        m->ext_len = w->len;
+    }
+}
+
+int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
+                  struct cdn_msg *store)
+{
+    int st = w->err;
+    if (st == CDN_OK) {
+        struct cdn_msg req;
+        memset(&req, 0, sizeof req);
+        req.rpc_id = rpc;
+        payload_to_msg(w, &req);
+        g->stats.calls++;
+        if (g->rt)
+            st = cdn_async_call(g->rt, g->ep, &req, store, g->timeout_ns);
+        else
+            st = cdn_ep_call(g->ep, &req, store, g->dispatch, g, g->timeout_ns);
+    }
+    cdn_wbuf_release(w);
+    g->last_error = st;
+    if (st == CDN_OK)
+        cdn_rbuf_from_msg(r, store);
+    return st;
+}
+
+int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
+{
+    int st = w->err;
+    if (st == CDN_OK && w->len > CDN_INLINE_MAX) {
+        /* The reply is sent after the dispatcher returns: keep the bytes in
+         * the glue, not in the caller's (stack) buffer. */
+        if (g->reply_ext_cap < w->len) {
+            uint8_t *b = realloc(g->reply_ext, w->len);
+            if (!b)
+                st = CDN_ENOMEM;
+            else {
+                g->reply_ext = b;
+                g->reply_ext_cap = w->len;
+            }
+        }
+        if (st == CDN_OK) {
+            memcpy(g->reply_ext, w->buf, w->len);
+            rep->inline_len = 0;
+            rep->ext = g->reply_ext;
+            rep->ext_len = w->len;
+        }
+    } else if (st == CDN_OK) {
+        payload_to_msg(w, rep);
+    }
+    cdn_wbuf_release(w);
+    return st;
+}
+
+/* ---- objects ---- */
+
+static uint16_t ref_type(uint64_t ref)
+{
+    return (uint16_t)((ref >> 48) & 0x7fff);
+}
+
+int cdn_glue_export(struct cdn_glue *g, void *obj, uint16_t type, uint64_t *ref, int *is_new)
+{
+    *is_new = 0;
+    if (!obj) {
+        *ref = 0;
+        return CDN_OK;
+    }
+    struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_obj, (uint64_t)(uintptr_t)obj);
+    if (e) {
+        if (ref_type(e->aux) != type)
+            return CDN_EINVAL; /* one object, two projections: a bug in the caller */
+        *ref = e->aux;
+        return CDN_OK;
+    }
+    uint64_t r;
+    if (g->side == CDN_GLUE_HOST) {
+        cdn_handle h;
+        int st = cdn_cap_insert(g->caps, obj, type, &h);
+        if (st != CDN_OK)
+            return st;
+        r = h;
+    } else {
+        r = CDN_REF_DOMAIN | ((uint64_t)type << 48) | (g->next_id++ & 0xffffffffffffull);
+        if (cdn_hmap_put(&g->by_ref, r, obj, type) != 0)
+            return CDN_ENOMEM;
+    }
+    if (cdn_hmap_put(&g->by_obj, (uint64_t)(uintptr_t)obj, NULL, r) != 0)
+        return CDN_ENOMEM;
+    *ref = r;
+    *is_new = 1;
+    return CDN_OK;
+}
+
+static int make_shadow(struct cdn_glue *g, uint64_t ref, uint16_t type, size_t size, void **obj)
+{
+    if (size == 0 || size > (1u << 20))
+        return CDN_EINVAL;
+    void *s = calloc(1, size);
+    if (!s)
+        return CDN_ENOMEM;
+    if (cdn_hmap_put(&g->by_ref, ref, s, type) != 0 ||
+        cdn_hmap_put(&g->by_obj, (uint64_t)(uintptr_t)s, NULL, ref) != 0 ||
+        cdn_hmap_put(&g->shadows, (uint64_t)(uintptr_t)s, s, 0) != 0) {
+        cdn_hmap_del(&g->by_ref, ref);
+        cdn_hmap_del(&g->by_obj, (uint64_t)(uintptr_t)s);
+        free(s);
+        return CDN_ENOMEM;
+    }
+    if (g->side == CDN_GLUE_HOST) {
+        pthread_mutex_lock(&owners_lock);
+        int bad = cdn_hmap_put(&owners, (uint64_t)(uintptr_t)s, g, 0);
+        pthread_mutex_unlock(&owners_lock);
+        if (bad)
+            return CDN_ENOMEM;
+    }
+    *obj = s;
+    return CDN_OK;
+}
+
+int cdn_glue_resolve(struct cdn_glue *g, uint64_t ref, unsigned flags, uint16_t type, size_t size,
+                     void **obj)
+{
+    *obj = NULL;
+    if (ref == 0)
+        return (flags & CDN_REF_FLAG_NEW) ? CDN_EBADH : CDN_OK;
+    if (flags & ~CDN_REF_FLAG_NEW)
+        return CDN_EBADH;
+    int peer_owned = (g->side == CDN_GLUE_HOST) == !!(ref & CDN_REF_DOMAIN);
+    if (ref_type(ref) != type)
+        return CDN_EBADH;
+    if (!peer_owned) {
+        /* One of ours coming back: never NEW. */
+        if (flags & CDN_REF_FLAG_NEW)
+            return CDN_EBADH;
+        if (g->side == CDN_GLUE_HOST)
+            return cdn_cap_lookup(g->caps, ref, type, obj);
+        struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_ref, ref);
+        if (!e || e->aux != type)
+            return CDN_EBADH;
+        *obj = e->ptr;
+        return CDN_OK;
+    }
+    struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_ref, ref);
+    if (flags & CDN_REF_FLAG_NEW) {
+        if (e)
+            return CDN_EBADH; /* NEW twice: the peer is confused or lying */
+        return make_shadow(g, ref, type, size, obj);
+    }
+    if (!e || e->aux != type)
+        return CDN_EBADH;
+    *obj = e->ptr;
+    return CDN_OK;
+}
+
+uint64_t cdn_glue_ref_of(struct cdn_glue *g, const void *obj)
+{
+    struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_obj, (uint64_t)(uintptr_t)obj);
+    return e ? e->aux : 0;
+}
+
+void cdn_glue_forget(struct cdn_glue *g, void *obj)
+{
+    if (!obj)
+        return;
+    uint64_t key = (uint64_t)(uintptr_t)obj;
+    struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_obj, key);
+    if (!e)
+        return;
+    uint64_t ref = e->aux;
+    cdn_hmap_del(&g->by_obj, key);
+    cdn_hmap_del(&g->by_ref, ref);
+    if (g->side == CDN_GLUE_HOST && !(ref & CDN_REF_DOMAIN))
+        cdn_cap_revoke(g->caps, ref, ref_type(ref), NULL);
+    if (cdn_hmap_get(&g->shadows, key)) {
+        cdn_hmap_del(&g->shadows, key);
+        pthread_mutex_lock(&owners_lock);
+        cdn_hmap_del(&owners, key);
+        pthread_mutex_unlock(&owners_lock);
+        free(obj);
+    }
+}
+
+/* ---- shared heap buffers ---- */
+
+int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint32_t *len)
+{
+    *ref = 0;
+    *len = 0;
+    if (!ptr)
+        return CDN_OK;
+    if (g->side == CDN_GLUE_DOMAIN) {
+        struct cdn_hmap_entry *e = cdn_hmap_get(&g->shared, (uint64_t)(uintptr_t)ptr);
+        if (!e)
+            return CDN_EINVAL; /* not a heap buffer the host gave us */
+        *ref = e->aux;
+        *len = (uint32_t)(uintptr_t)e->ptr;
+        return CDN_OK;
+    }
+    if (!g->heap)
+        return CDN_EINVAL;
+    cdn_href r;
+    size_t n;
+    int st = cdn_heap_ref_of(g->heap, ptr, &r, &n);
+    if (st != CDN_OK)
+        return st;
+    *ref = r;
+    *len = (uint32_t)n;
+    return CDN_OK;
+}
+
+int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t max, void **ptr)
+{
+    *ptr = NULL;
+    if (ref == 0)
+        return len == 0 ? CDN_OK : CDN_EBADH;
+    if (len == 0 || len > max)
+        return CDN_EBADH;
+    if (g->side == CDN_GLUE_HOST) {
+        if (!g->heap)
+            return CDN_EBADH;
+        /* The domain may name what it owns or borrows, and host-owned buffers
+         * (it can read those bytes anyway: the heap is mapped into it). */
+        size_t n;
+        int st = cdn_heap_access(g->heap, ref, g->heap_domain, len, ptr, &n);
+        if (st == CDN_EPERM) {
+            uint32_t owner;
+            if (cdn_heap_owner(g->heap, ref, &owner) == CDN_OK && owner == CDN_HEAP_HOST)
+                st = cdn_heap_access(g->heap, ref, CDN_HEAP_HOST, len, ptr, &n);
+        }
+        return st == CDN_OK ? CDN_OK : CDN_EBADH;
+    }
+    uint64_t off = ref & 0xffffffffu;
+    if (!g->heap_base || off > g->heap_size || len > g->heap_size - off)
+        return CDN_EBADH;
+    *ptr = g->heap_base + off;
+    if (cdn_hmap_put(&g->shared, (uint64_t)(uintptr_t)*ptr, (void *)(uintptr_t)len, ref) != 0)
+        return CDN_ENOMEM;
+    return CDN_OK;
+}
