@@ -60,7 +60,7 @@ LIBSO := $(BUILD)/lib/libcordon.so
 LAUNCHER := $(BUILD)/bin/cordon-domain
 BENCH := $(BUILD)/bin/cordon-bench
 
-.PHONY: all deps test test-unit test-asan fuzz demo bench install format clean tests
+.PHONY: golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/pkgconfig/cordon.pc
 
@@ -133,6 +133,11 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 
 tests: $(TEST_BIN) $(TEST_MOD)
 
+# The dispatch fuzzer compiles the generated host glue of tests/idl/demo.idl.
+$(BUILD)/fuzz/fuzz_dispatch: fuzz/fuzz_dispatch.c $(GEN_DEMO)/demo_host.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 -Iinclude -I$(GEN_DEMO) -Itests/idl -fsanitize=fuzzer,address,undefined -o $@ $< $(GEN_DEMO)/demo_host.c $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
+
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(IDLC_SRC)
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(filter-out %/main.c,$(IDLC_SRC)) $(LDLIBS)
@@ -179,7 +184,11 @@ install: all
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tests/golden/')
+
+# Rewrites the reviewed generator output (tests/test_idl_golden.c compares).
+golden: $(IDLC)
+	$(IDLC) tests/idl/demo.idl -o tests/golden
 
 clean:
 	rm -rf build

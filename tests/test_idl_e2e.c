@@ -115,7 +115,7 @@ struct outcome {
     int xmit_ret;
     uint64_t tx_packets, tx_bytes;
     uint64_t kick;
-    int32_t malformed[9];
+    int32_t malformed[10];
     int host_calls_during_malformed;
     int dead_ret, dead_err;
 };
@@ -170,7 +170,7 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
 
     /* malformed requests from the domain */
     int before = host_calls;
-    for (uint32_t i = 0; i < 9; i++)
+    for (uint32_t i = 0; i < 10; i++)
         o->malformed[i] = demo_call_demo_probe(g, 666 + i);
     o->host_calls_during_malformed = host_calls - before;
 
@@ -199,9 +199,9 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->tx_packets, 1);
     assert_int_equal(o->tx_bytes, 100);
     assert_int_equal(o->kick, 12 + 7 * 1000000ull);
-    static const int32_t want[9] = {CDN_EBADH,  CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EPROTO,
-                                    CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EBADH};
-    for (int i = 0; i < 9; i++)
+    static const int32_t want[10] = {CDN_EBADH,  CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EPROTO,
+                                     CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EBADH,  CDN_EPROTO};
+    for (int i = 0; i < 10; i++)
         if (o->malformed[i] != want[i])
             fail_msg("malformed case %d: got %d (%s), want %s", 666 + i, o->malformed[i],
                      cdn_strerror(o->malformed[i]), cdn_strerror(want[i]));

@@ -33,7 +33,7 @@ extern "C" {
 
 enum cdn_glue_side { CDN_GLUE_HOST = 0, CDN_GLUE_DOMAIN = 1 };
 
-#define CDN_REF_DOMAIN (1ull << 63)
+#define CDN_REF_DOMAIN   (1ull << 63)
 #define CDN_REF_FLAG_NEW 0x01u /* the receiver has not seen this object yet */
 
 struct cdn_glue;

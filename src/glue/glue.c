@@ -11,7 +11,7 @@
 #include "glue_impl.h"
 
 #define DEFAULT_TIMEOUT_NS 5000000000LL
-#define HOST_CAPS 65536u
+#define HOST_CAPS          65536u
 
 /* Host shadows -> owning glue, for trampolines (which get only the C
  * arguments). Guarded: several host threads may own glues. */

@@ -11,7 +11,7 @@ struct cdn_glue {
     cdn_async *rt;
     cdn_handler_fn dispatch;
     int64_t timeout_ns;
-    uint32_t wire_max; /* largest payload: the channel's extension chunk, or inline */
+    uint32_t wire_max;          /* largest payload: the channel's extension chunk, or inline */
     struct cdn_cap_table *caps; /* host: handles for host objects */
     /* ref -> (object, type); object -> (ref). On the host, host objects are
      * resolved through `caps` and only mapped object -> ref here. */

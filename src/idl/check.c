@@ -152,7 +152,7 @@ static int scalar_sibling(const struct idl_var *siblings, const char *name, size
 static void check_expr(struct checker *c, const struct idl_var *v, const struct idl_var *siblings)
 {
     const struct idl_type *t = v->type;
-    if (t->kind != T_ARRAY || t->size_kind != A_EXPR)
+    if (!((t->kind == T_ARRAY && t->size_kind == A_EXPR) || (t->kind == T_SHARED && t->expr)))
         return;
     const char *p = t->expr;
     int any = 0;

@@ -341,6 +341,8 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
         } else {
             out(g, "        uint32_t cdn_n = cdn_r_count(cdn_r, %llu);\n",
                 (unsigned long long)t->bound);
+            if (t->size_kind == A_EXPR)
+                out(g, "        cdn_cnt_%s = cdn_n;\n", fl->name);
             out(g,
                 "        if (cdn_n > sizeof(o->%s) / sizeof(o->%s[0]) - %d)\n"
                 "            cdn_r_fail(cdn_r, CDN_EPROTO), cdn_n = 0;\n",
@@ -355,6 +357,8 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
     case T_SHARED:
         out(g, "        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n        uint32_t cdn_len = "
                "cdn_r_u32(cdn_r);\n");
+        if (t->expr)
+            out(g, "        cdn_shlen_%s = cdn_len;\n", fl->name);
         out(g, "        void *cdn_ptr = NULL;\n");
         out(g,
             "        if (!cdn_r->err && cdn_glue_shared_in(cdn_g, cdn_ref, cdn_len, %llu, "
@@ -412,12 +416,35 @@ static void emit_proj_helpers(struct gen *g, enum side side)
             "dir)\n{\n",
             p->name, p->c_struct);
         out(g, "    (void)cdn_g;\n    (void)o;\n");
+        for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
+            if (!field_dir(fl))
+                continue;
+            if (fl->type->kind == T_SHARED && fl->type->expr)
+                out(g, "    uint32_t cdn_shlen_%s = 0;\n", fl->name);
+            if (fl->type->kind == T_ARRAY && fl->type->size_kind == A_EXPR)
+                out(g, "    uint32_t cdn_cnt_%s = 0;\n", fl->name);
+        }
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
             if (fl->type->kind != T_RPC_PTR && field_dir(fl))
                 emit_get_field(g, p, fl);
-        for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
-            if (fl->type->kind == T_ARRAY && fl->type->size_kind == A_EXPR && field_dir(fl))
-                out(g, "    /* the count of %s must agree with its size expression */\n", fl->name);
+        /* Size expressions are checked once every field has arrived. */
+        char fx[512];
+        for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
+            if (!field_dir(fl) || !fl->type->expr)
+                continue;
+            if (fl->type->kind == T_SHARED)
+                out(g,
+                    "    if ((dir & %d) && !cdn_r->err && (uint64_t)(%s) > cdn_shlen_%s)\n"
+                    "        cdn_r_fail(cdn_r, CDN_EPROTO); /* %s shorter than {{%s}} */\n",
+                    field_dir(fl), field_expr(fl->type->expr, fx, sizeof fx), fl->name, fl->name,
+                    fl->type->expr);
+            else
+                out(g,
+                    "    if ((dir & %d) && !cdn_r->err && cdn_cnt_%s != (uint32_t)(%s))\n"
+                    "        cdn_r_fail(cdn_r, CDN_EPROTO); /* count of %s != {{%s}} */\n",
+                    field_dir(fl), fl->name, field_expr(fl->type->expr, fx, sizeof fx), fl->name,
+                    fl->type->expr);
+        }
         if (nslots) {
             out(g, "    if (dir == %d) {\n        uint64_t cdn_bits = cdn_r_u64(cdn_r);\n",
                 DIR_ALL);
@@ -613,14 +640,14 @@ static void get_param_in(struct gen *g, const struct idl_var *v)
         break;
     }
     case T_SHARED:
-        out(g, "    void *%s = NULL;\n    {\n", v->name);
-        out(g, "        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n        uint32_t cdn_len = "
-               "cdn_r_u32(cdn_r);\n");
+        out(g, "    void *%s = NULL;\n    uint32_t %s_len = 0;\n    {\n", v->name, v->name);
+        out(g, "        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n        %s_len = cdn_r_u32(cdn_r);\n",
+            v->name);
         out(g,
-            "        if (!cdn_r->err && cdn_glue_shared_in(cdn_g, cdn_ref, cdn_len, %llu, &%s) != "
-            "CDN_OK)\n"
+            "        if (!cdn_r->err &&\n"
+            "            cdn_glue_shared_in(cdn_g, cdn_ref, %s_len, %llu, &%s) != CDN_OK)\n"
             "            cdn_r_fail(cdn_r, CDN_EBADH);\n    }\n",
-            (unsigned long long)t->bound, v->name);
+            v->name, (unsigned long long)t->bound, v->name);
         break;
     case T_PROJECTION:
         out(g, "    struct %s *%s = get_%s_ref(cdn_g, cdn_r, %d);\n", t->proj->c_struct, v->name,
@@ -640,6 +667,11 @@ static void check_expr_counts(struct gen *g, const struct idl_rpc *r)
                 "    if (!cdn_r->err && %s_n != (uint32_t)(%s))\n"
                 "        cdn_r_fail(cdn_r, CDN_EPROTO); /* count disagrees with {{%s}} */\n",
                 v->name, v->type->expr, v->type->expr);
+        else if (v->type->kind == T_SHARED && v->type->expr)
+            out(g,
+                "    if (!cdn_r->err && (uint64_t)(%s) > %s_len)\n"
+                "        cdn_r_fail(cdn_r, CDN_EPROTO); /* buffer shorter than {{%s}} */\n",
+                v->type->expr, v->name, v->type->expr);
 }
 
 /* Callee side: writes the [out] part of parameter v into the reply. */
@@ -786,7 +818,8 @@ static int find_ops(struct gen *g, const struct idl_rpc *r, char *expr, size_t n
         snprintf(q[tail++].path, sizeof q[0].path, "%s", a->name);
         while (head < tail) {
             const struct idl_projection *p = q[head].p;
-            const char *path = q[head++].path;
+            char path[256]; /* a copy: the queue is appended to below */
+            snprintf(path, sizeof path, "%s", q[head++].path);
             for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
                 if (fl->type->kind == T_RPC_PTR && fl->type->rpcptr == r) {
                     snprintf(expr, n, "%s", path);

@@ -242,10 +242,21 @@ static struct idl_type *parse_type(struct parser *p)
         next(p);
         if (p->tok.kind == TK_LT) {
             next(p);
-            if (!parse_u64(p, &t->bound, "the buffer's maximum size") ||
-                !expect(p, TK_GT, "'>' to close 'shared<'"))
+            if (!parse_u64(p, &t->bound, "the buffer's maximum size"))
                 return NULL;
             t->has_bound = 1;
+            if (p->tok.kind == TK_COMMA) { /* shared<MAX, {{needed bytes}}> */
+                next(p);
+                if (p->tok.kind != TK_EXPR) {
+                    unexpected(p, "a {{size expression}} of the bytes the buffer must hold");
+                    return NULL;
+                }
+                t->expr = idl_strndup(p->f, p->tok.text, p->tok.len);
+                t->expr_loc = p->tok.loc;
+                next(p);
+            }
+            if (!expect(p, TK_GT, "'>' to close 'shared<'"))
+                return NULL;
         }
         return t;
     }

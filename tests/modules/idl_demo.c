@@ -75,11 +75,11 @@ static int32_t malformed(uint32_t seed)
     }
     case 672: /* add with trailing garbage */
         return raw_call(demo_RPC_add, b, 20);
-    case 673: { /* checksum whose count disagrees with {{n}} */
+    case 673: {                      /* checksum whose count disagrees with {{n}} */
         uint32_t hdr[3] = {2, 1, 7}; /* n = 2, but one word follows */
         memcpy(b, hdr, sizeof hdr);
-        memset(b + 12, 0, 6);          /* mac */
-        memset(b + 18, 0, 4);          /* zs: count 0 */
+        memset(b + 12, 0, 6); /* mac */
+        memset(b + 18, 0, 4); /* zs: count 0 */
         return raw_call(demo_RPC_checksum, b, 22);
     }
     case 674: { /* a host handle presented as NEW */
@@ -88,6 +88,9 @@ static int32_t malformed(uint32_t seed)
         b[8] = CDN_REF_FLAG_NEW;
         return raw_call(demo_RPC_bump_stats, b, 17);
     }
+    case 675: /* a NULL buffer with a length: the host must not trust len */
+        buffer_sum(NULL, 100);
+        return cdn_glue_last_error(cdn_glue_current());
     default:
         return -1000;
     }
