@@ -26,6 +26,7 @@ CPPFLAGS += -Iinclude -DCDN_INSTALL_BINDIR='"$(PREFIX)/bin"' -DCDN_INSTALL_LIBDI
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
+PUB_HDR := $(wildcard include/cordon/*.h)
 LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
 LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
@@ -42,7 +43,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
 TEST_MOD_SRC := $(wildcard tests/modules/*.c)
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
-BENCH_MOD_SRC := $(wildcard bench/modules/*.c)
+BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
@@ -62,7 +63,8 @@ BENCH := $(BUILD)/bin/cordon-bench
 
 .PHONY: golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/pkgconfig/cordon.pc
+GEN_CB := $(BUILD)/gen/cb
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -93,15 +95,34 @@ $(IDLC): $(IDLC_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDSAN) -o $@ $(IDLC_OBJ)
 
-$(BENCH): $(BENCH_OBJ) $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
+# Generated glue of bench/idl/cb.idl: host side in cordon-bench, domain side
+# in the idl_bench module.
+$(GEN_CB)/cb_host.c $(GEN_CB)/cb_domain.c: bench/idl/cb.idl $(IDLC) $(PUB_HDR)
+	@mkdir -p $(GEN_CB)
+	$(IDLC) $< -o $(GEN_CB)
 
-$(BUILD)/lib/cordon/%.so: bench/modules/%.c
+$(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/bench/idl.o: bench/idl.c $(GEN_CB)/cb_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/cordon/idl_bench.so: bench/modules/idl_bench.c $(GEN_CB)/cb_domain.c $(PUB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -I$(GEN_CB) -Ibench/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+
+$(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
+
+
+$(BUILD)/lib/cordon/%.so: bench/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
 
-$(BUILD)/tests/modules/%.so: tests/modules/%.c
+$(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
 
@@ -111,7 +132,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 
 # The IDL end-to-end suite: glue generated from tests/idl/demo.idl.
 GEN_DEMO := $(BUILD)/gen/demo
-$(GEN_DEMO)/demo_host.c $(GEN_DEMO)/demo_domain.c: tests/idl/demo.idl $(IDLC)
+$(GEN_DEMO)/demo_host.c $(GEN_DEMO)/demo_domain.c: tests/idl/demo.idl $(IDLC) $(PUB_HDR)
 	@mkdir -p $(GEN_DEMO)
 	$(IDLC) $< -o $(GEN_DEMO)
 
@@ -127,9 +148,9 @@ $(BUILD)/tests/test_idl_e2e: $(BUILD)/obj/tests/test_idl_e2e.o $(BUILD)/obj/gen/
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/gen/demo_host.o $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
-$(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_domain.c
+$(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_domain.c $(PUB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@ $^
+	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 
 tests: $(TEST_BIN) $(TEST_MOD)
 
@@ -179,7 +200,7 @@ install: all
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
 	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so
-	install -m 644 $(BENCH_MOD) $(DESTDIR)$(PREFIX)/lib/cordon/
+	install -m 644 $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(DESTDIR)$(PREFIX)/lib/cordon/
 	install -m 644 include/cordon/*.h $(DESTDIR)$(PREFIX)/include/cordon/
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 

@@ -30,6 +30,10 @@ int bench_ipc(const struct bench_opts *o);
 /* Appends the async/capability/heap rows to r; returns how many (negative if
  * any failed). BENCH_ASYNC_ROWS bounds it. */
 #define BENCH_ASYNC_ROWS 10
+#define BENCH_IDL_ROWS   4
+int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
+                   uint64_t *scratch, size_t cap);
+int bench_idlc(const struct bench_opts *o);
 int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
                      uint64_t *scratch, size_t cap);
 

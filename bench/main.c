@@ -17,11 +17,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cordon-bench ipc [--json] [--quick]\n"
+    fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
                "\n"
                "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
                "           inproc channel, process domain (spin, adaptive, batched),\n"
-               "           pipe and socketpair RPC\n"
+               "           pipe and socketpair RPC; async runtime, handles, heap; calls\n"
+               "           through IDL-generated glue\n"
+               "  idlc     cordon-idlc on a generated IDL of more than 2,500 lines\n"
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
@@ -116,6 +118,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "ipc") == 0)
         return bench_ipc(&o);
+    if (strcmp(cmd, "idlc") == 0)
+        return bench_idlc(&o);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -68,6 +68,8 @@ void cdn_glue_set_user(struct cdn_glue *g, void *user);
 void *cdn_glue_user(const struct cdn_glue *g);
 
 struct cdn_cap_table *cdn_glue_caps(struct cdn_glue *g);
+/* The largest payload a call or reply may carry on this glue's channel. */
+uint32_t cdn_glue_wire_max(const struct cdn_glue *g);
 cdn_ep *cdn_glue_ep(struct cdn_glue *g);
 enum cdn_glue_side cdn_glue_side_of(const struct cdn_glue *g);
 
@@ -89,8 +91,9 @@ void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
 
 struct cdn_wbuf {
     uint8_t *buf;
-    uint32_t len, cap, max;
+    uint32_t len, cap;
     int err;
+    struct cdn_glue *g; /* its channel bounds the payload (checked at send) */
     uint8_t small[256];
 };
 
@@ -100,22 +103,81 @@ struct cdn_rbuf {
     int err;
 };
 
-void cdn_wbuf_init(struct cdn_wbuf *w, struct cdn_glue *g);
-void cdn_wbuf_release(struct cdn_wbuf *w);
 void cdn_w_bytes(struct cdn_wbuf *w, const void *p, size_t n);
-void cdn_w_u8(struct cdn_wbuf *w, uint8_t v);
-void cdn_w_u16(struct cdn_wbuf *w, uint16_t v);
-void cdn_w_u32(struct cdn_wbuf *w, uint32_t v);
-void cdn_w_u64(struct cdn_wbuf *w, uint64_t v);
+void cdn_wbuf_free(struct cdn_wbuf *w);
+
+static inline void cdn_wbuf_init(struct cdn_wbuf *w, struct cdn_glue *g)
+{
+    w->buf = w->small;
+    w->len = 0;
+    w->cap = sizeof w->small;
+    w->err = 0;
+    w->g = g;
+}
+
+static inline void cdn_wbuf_release(struct cdn_wbuf *w)
+{
+    if (w->buf != w->small)
+        cdn_wbuf_free(w);
+    w->len = 0;
+}
+
+/* Fast paths (inline: a call's glue runs several of these): room in the
+ * buffer and no error means a plain copy; anything else takes cdn_w_bytes. */
+#define CDN_W_FIXED(name, type)                                                                    \
+    static inline void name(struct cdn_wbuf *w, type v)                                            \
+    {                                                                                              \
+        if (__builtin_expect(!w->err && w->cap - w->len >= sizeof v, 1)) {                         \
+            __builtin_memcpy(w->buf + w->len, &v, sizeof v);                                       \
+            w->len += (uint32_t)sizeof v;                                                          \
+        } else {                                                                                   \
+            cdn_w_bytes(w, &v, sizeof v);                                                          \
+        }                                                                                          \
+    }
+CDN_W_FIXED(cdn_w_u8, uint8_t)
+CDN_W_FIXED(cdn_w_u16, uint16_t)
+CDN_W_FIXED(cdn_w_u32, uint32_t)
+CDN_W_FIXED(cdn_w_u64, uint64_t)
+#undef CDN_W_FIXED
 /* A string of at most max characters; longer is an error (EINVAL). */
 void cdn_w_string(struct cdn_wbuf *w, const char *s, size_t max);
 
-void cdn_rbuf_from_msg(struct cdn_rbuf *r, const struct cdn_msg *m);
 const void *cdn_r_bytes(struct cdn_rbuf *r, size_t n);
-uint8_t cdn_r_u8(struct cdn_rbuf *r);
-uint16_t cdn_r_u16(struct cdn_rbuf *r);
-uint32_t cdn_r_u32(struct cdn_rbuf *r);
-uint64_t cdn_r_u64(struct cdn_rbuf *r);
+
+static inline void cdn_rbuf_from_msg(struct cdn_rbuf *r, const struct cdn_msg *m)
+{
+    if (m->ext_len) {
+        r->buf = (const uint8_t *)m->ext;
+        r->len = m->ext_len;
+    } else {
+        r->buf = m->data;
+        r->len = m->inline_len;
+    }
+    r->pos = 0;
+    r->err = 0;
+}
+
+/* Fast paths: enough bytes left and no error means a plain copy; a short
+ * read sets the error (in cdn_r_bytes) and yields 0. */
+#define CDN_R_FIXED(name, type)                                                                    \
+    static inline type name(struct cdn_rbuf *r)                                                    \
+    {                                                                                              \
+        type v = 0;                                                                                \
+        if (__builtin_expect(!r->err && r->len - r->pos >= sizeof v, 1)) {                         \
+            __builtin_memcpy(&v, r->buf + r->pos, sizeof v);                                       \
+            r->pos += (uint32_t)sizeof v;                                                          \
+        } else {                                                                                   \
+            const void *p = cdn_r_bytes(r, sizeof v);                                              \
+            if (p)                                                                                 \
+                __builtin_memcpy(&v, p, sizeof v);                                                 \
+        }                                                                                          \
+        return v;                                                                                  \
+    }
+CDN_R_FIXED(cdn_r_u8, uint8_t)
+CDN_R_FIXED(cdn_r_u16, uint16_t)
+CDN_R_FIXED(cdn_r_u32, uint32_t)
+CDN_R_FIXED(cdn_r_u64, uint64_t)
+#undef CDN_R_FIXED
 /* Reads a string of at most max characters into dst (cap bytes, NUL added);
  * an over-long string or one with a NUL inside sets the error. */
 void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max);
@@ -126,7 +188,12 @@ uint32_t cdn_r_count(struct cdn_rbuf *r, uint32_t max);
 /* Marks the buffer bad (a failed validation in generated code). */
 void cdn_r_fail(struct cdn_rbuf *r, int status);
 /* CDN_OK if everything was read without error and nothing is left over. */
-int cdn_r_finish(const struct cdn_rbuf *r);
+static inline int cdn_r_finish(const struct cdn_rbuf *r)
+{
+    if (r->err)
+        return r->err;
+    return r->pos == r->len ? CDN_OK : CDN_EPROTO;
+}
 
 /* ---- calls ---- */
 

@@ -137,6 +137,11 @@ struct cdn_cap_table *cdn_glue_caps(struct cdn_glue *g)
     return g->caps;
 }
 
+uint32_t cdn_glue_wire_max(const struct cdn_glue *g)
+{
+    return g->wire_max;
+}
+
 cdn_ep *cdn_glue_ep(struct cdn_glue *g)
 {
     return g->ep;
@@ -192,10 +197,13 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
                   struct cdn_msg *store)
 {
     int st = w->err;
+    if (st == CDN_OK && w->len > g->wire_max)
+        st = CDN_ETOOBIG;
     if (st == CDN_OK) {
-        struct cdn_msg req;
-        memset(&req, 0, sizeof req);
+        struct cdn_msg req; /* the fields the channel reads are all set here */
         req.rpc_id = rpc;
+        req.flags = 0;
+        req.ack = 0;
         payload_to_msg(w, &req);
         g->stats.calls++;
         if (g->rt)
@@ -213,6 +221,8 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
 int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
 {
     int st = w->err;
+    if (st == CDN_OK && w->len > g->wire_max)
+        st = CDN_ETOOBIG;
     if (st == CDN_OK && w->len > CDN_INLINE_MAX) {
         /* The reply is sent after the dispatcher returns: keep the bytes in
          * the glue, not in the caller's (stack) buffer. */

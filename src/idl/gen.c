@@ -916,9 +916,15 @@ static void emit_domain_stubs(struct gen *g)
 static void emit_tmp_helpers(struct gen *g)
 {
     out(g,
-        "/* Temporary buffers of one dispatched call (strings, arrays). */\n"
-        "struct tmp_list {\n    void *p[%d];\n    int cdn_n;\n};\n\n"
+        "/* Temporary buffers of one dispatched call (strings, arrays): small ones\n"
+        " * from an arena on the dispatcher's stack, big ones from the heap. */\n"
+        "struct tmp_list {\n    void *p[%d];\n    int cdn_n;\n    size_t used;\n"
+        "    _Alignas(16) unsigned char arena[1024];\n};\n\n"
         "static void *tmp_alloc(struct tmp_list *t, size_t cdn_n)\n{\n"
+        "    size_t need = (cdn_n + 15) & ~(size_t)15;\n"
+        "    if (need <= sizeof t->arena - t->used) {\n"
+        "        void *q = t->arena + t->used;\n        t->used += need;\n"
+        "        memset(q, 0, cdn_n);\n        return q;\n    }\n"
         "    if (t->cdn_n == (int)(sizeof t->p / sizeof t->p[0]))\n        return NULL;\n"
         "    return t->p[t->cdn_n++] = calloc(1, cdn_n);\n}\n\n"
         "static void tmp_free(struct tmp_list *t)\n{\n"
@@ -991,9 +997,11 @@ static void emit_dispatch(struct gen *g, enum side s)
         side, g->m, side);
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)\n{\n",
         g->m, side);
-    out(g, "    struct cdn_glue *cdn_g = arg;\n    struct cdn_rbuf cdn_rb;\n    struct cdn_rbuf "
+    out(g, "    struct cdn_glue *cdn_g = arg;\n    (void)cdn_g;\n    (void)rep;\n    struct "
+           "cdn_rbuf cdn_rb;\n    struct cdn_rbuf "
            "*cdn_r = &cdn_rb;\n");
-    out(g, "    struct tmp_list cdn_tmp = {.cdn_n = 0};\n    cdn_rbuf_from_msg(cdn_r, req);\n");
+    out(g, "    struct tmp_list cdn_tmp;\n    cdn_tmp.cdn_n = 0; /* the rest needs no zeroing */\n "
+           "   cdn_tmp.used = 0;\n    cdn_rbuf_from_msg(cdn_r, req);\n");
     out(g, "    switch (req->rpc_id) {\n");
     for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
         int mine = s == HOST ? r->kind == RPC_IMPORT : r->kind != RPC_IMPORT;
@@ -1029,16 +1037,22 @@ static void emit_common(struct gen *g)
            "#include <cordon/glue.h>\n");
     for (const struct idl_include *i = g->f->includes; i; i = i->next)
         out(g, "#include \"%s\"\n", i->path);
-    out(g, "\n/* rpc ids, in declaration order */\nenum {\n");
-    for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next)
-        out(g, "    %s_RPC_%s = %u, /* %s */\n", g->m, r->name, r->id,
-            r->kind == RPC_IMPORT   ? "rpc"
-            : r->kind == RPC_EXPORT ? "export rpc"
-                                    : "rpc_ptr");
-    out(g, "};\n\n/* handle type tags of the projections */\nenum {\n");
-    for (const struct idl_projection *p = g->f->projections; p; p = p->next)
-        out(g, "    %s_TYPE_%s = %u, /* struct %s */\n", g->m, p->name, p->id, p->c_struct);
-    out(g, "};\n\n");
+    if (g->f->rpcs) {
+        out(g, "\n/* rpc ids, in declaration order */\nenum {\n");
+        for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next)
+            out(g, "    %s_RPC_%s = %u, /* %s */\n", g->m, r->name, r->id,
+                r->kind == RPC_IMPORT   ? "rpc"
+                : r->kind == RPC_EXPORT ? "export rpc"
+                                        : "rpc_ptr");
+        out(g, "};\n");
+    }
+    if (g->f->projections) {
+        out(g, "\n/* handle type tags of the projections */\nenum {\n");
+        for (const struct idl_projection *p = g->f->projections; p; p = p->next)
+            out(g, "    %s_TYPE_%s = %u, /* struct %s */\n", g->m, p->name, p->id, p->c_struct);
+        out(g, "};\n");
+    }
+    out(g, "\n");
     for (const struct idl_enum *e = g->f->enums; e; e = e->next) {
         out(g, "/* enum %s: values the other side may send */\n", e->name);
         out(g, "static inline int %s_valid_%s(int32_t v)\n{\n    switch (v) {\n", g->m, e->name);

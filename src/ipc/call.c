@@ -16,8 +16,14 @@ static int peer_status_valid(int32_t s)
 void cdn_ep_make_reply(const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
                        struct cdn_msg *rep)
 {
-    memset(rep, 0, sizeof *rep);
+    /* Field by field, not memset: this runs once per call. data[] past
+     * inline_len is never sent. */
     rep->rpc_id = req->rpc_id;
+    rep->flags = 0;
+    rep->inline_len = 0;
+    rep->ext_len = 0;
+    rep->ack = 0;
+    rep->ext = NULL;
     if (req->rpc_id == CDN_RPC_PING || req->rpc_id == CDN_RPC_STOP) {
         /* empty reply */
     } else if (!handler) {

@@ -618,14 +618,24 @@ int32_t bump_stats(struct device *dev, uint64_t by)
     return cdn_ret;
 }
 
-/* Temporary buffers of one dispatched call (strings, arrays). */
+/* Temporary buffers of one dispatched call (strings, arrays): small ones
+ * from an arena on the dispatcher's stack, big ones from the heap. */
 struct tmp_list {
     void *p[17];
     int cdn_n;
+    size_t used;
+    _Alignas(16) unsigned char arena[1024];
 };
 
 static void *tmp_alloc(struct tmp_list *t, size_t cdn_n)
 {
+    size_t need = (cdn_n + 15) & ~(size_t)15;
+    if (need <= sizeof t->arena - t->used) {
+        void *q = t->arena + t->used;
+        t->used += need;
+        memset(q, 0, cdn_n);
+        return q;
+    }
     if (t->cdn_n == (int)(sizeof t->p / sizeof t->p[0]))
         return NULL;
     return t->p[t->cdn_n++] = calloc(1, cdn_n);
@@ -643,9 +653,13 @@ static void tmp_free(struct tmp_list *t)
 int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
 {
     struct cdn_glue *cdn_g = arg;
+    (void)cdn_g;
+    (void)rep;
     struct cdn_rbuf cdn_rb;
     struct cdn_rbuf *cdn_r = &cdn_rb;
-    struct tmp_list cdn_tmp = {.cdn_n = 0};
+    struct tmp_list cdn_tmp;
+    cdn_tmp.cdn_n = 0; /* the rest needs no zeroing */
+    cdn_tmp.used = 0;
     cdn_rbuf_from_msg(cdn_r, req);
     switch (req->rpc_id) {
     case demo_RPC_demo_probe: { /* tests/idl/demo.idl:23 */
