@@ -106,7 +106,8 @@ static int write_big_idl(FILE *f, int projections)
             fprintf(f, "        projection p%d *prev;\n", p - 1);
         fprintf(f, "    }\n");
         lines += 18 + (p > 0);
-        fprintf(f, "    rpc s32 call%d(projection p%d *x, u32 n, array<u32, {{n}}, 16> v);\n", p, p);
+        fprintf(f, "    rpc s32 call%d(projection p%d *x, u32 n, array<u32, {{n}}, 16> v);\n", p,
+                p);
         fprintf(f, "    export rpc u64 back%d(projection p%d [in, out] *x, string<64> tag);\n", p,
                 p);
         lines += 2;

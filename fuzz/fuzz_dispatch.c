@@ -64,6 +64,11 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     return s;
 }
 
+int32_t consume(void *buf)
+{
+    return buf ? 0 : -1;
+}
+
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
 {
     if (quotient && b && !(a == INT32_MIN && b == -1))

@@ -21,6 +21,7 @@
 static int host_calls;
 static struct device *registered;
 static int freed;
+static int consumed;
 
 int32_t add(int32_t a, int64_t b, uint8_t c, bool flip)
 {
@@ -97,6 +98,13 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
     *rem += a % b;
 }
 
+int32_t consume(void *buf)
+{
+    host_calls++;
+    consumed += buf != NULL;
+    return 0;
+}
+
 int32_t bump_stats(struct device *dev, uint64_t by)
 {
     host_calls++;
@@ -115,6 +123,8 @@ struct outcome {
     int xmit_ret;
     uint64_t tx_packets, tx_bytes;
     uint64_t kick;
+    uint32_t take_sum, owner_after_take, owner_after_consume;
+    int32_t consume_ok, consume_again, give_not_owned_ret, give_not_owned_err;
     int32_t malformed[10];
     int host_calls_during_malformed;
     int dead_ret, dead_err;
@@ -165,6 +175,21 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
     o->tx_packets = registered->stats.tx_packets;
     o->tx_bytes = registered->stats.tx_bytes;
 
+    /* shared buffers change hands: host -> domain ([move]) and back */
+    cdn_href b2, b3;
+    uint8_t *p2;
+    assert_int_equal(cdn_heap_alloc(heap, CDN_HEAP_HOST, 64, &b2, (void **)&p2), CDN_OK);
+    memset(p2, 2, 64);
+    o->take_sum = demo_call_demo_take(g, p2, 64);
+    cdn_heap_owner(heap, b2, &o->owner_after_take);
+    o->consume_ok = demo_call_demo_probe(g, 20);
+    cdn_heap_owner(heap, b2, &o->owner_after_consume);
+    o->consume_again = demo_call_demo_probe(g, 21); /* no longer the domain's */
+    void *p3;
+    assert_int_equal(cdn_heap_alloc(heap, 1, 64, &b3, &p3), CDN_OK); /* the domain's */
+    o->give_not_owned_ret = (int32_t)demo_call_demo_take(g, p3, 64);
+    o->give_not_owned_err = cdn_glue_last_error(g);
+
     /* export rpc with a projection argument and nested calls back */
     o->kick = demo_call_demo_kick(g, registered, 3);
 
@@ -199,6 +224,13 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->tx_packets, 1);
     assert_int_equal(o->tx_bytes, 100);
     assert_int_equal(o->kick, 12 + 7 * 1000000ull);
+    assert_int_equal(o->take_sum, 128);
+    assert_int_equal(o->owner_after_take, 1);
+    assert_int_equal(o->consume_ok, 0);
+    assert_int_equal(o->owner_after_consume, CDN_HEAP_HOST);
+    assert_int_equal(o->consume_again, CDN_EBADH);
+    assert_int_equal(o->give_not_owned_ret, -5);
+    assert_int_equal(o->give_not_owned_err, CDN_EPERM);
     static const int32_t want[10] = {CDN_EBADH,  CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EPROTO,
                                      CDN_EPROTO, CDN_EPROTO, CDN_EPROTO, CDN_EBADH,  CDN_EPROTO};
     for (int i = 0; i < 10; i++)

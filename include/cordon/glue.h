@@ -234,6 +234,17 @@ int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint
  * the domain, or the host's own) and bounds; domain checks bounds. */
 int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t max, void **ptr);
 
+/* Ownership moves of shared buffers passed as arguments (host side only; the
+ * domain side calls are no-ops: the host keeps the books).
+ *   give      before a host -> domain call: [move] hands the buffer to the
+ *             domain, [lend] lends it for the call
+ *   give_end  after that call: a lent buffer comes back
+ *   take      a domain -> host call with a [move] buffer: it must be the
+ *             domain's, and becomes the host's (CDN_EBADH otherwise) */
+int cdn_glue_shared_give(struct cdn_glue *g, uint64_t ref, int lend);
+void cdn_glue_shared_give_end(struct cdn_glue *g, uint64_t ref, int lend);
+int cdn_glue_shared_take(struct cdn_glue *g, uint64_t ref);
+
 #ifdef __cplusplus
 }
 #endif

@@ -405,6 +405,32 @@ int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint
     return CDN_OK;
 }
 
+int cdn_glue_shared_give(struct cdn_glue *g, uint64_t ref, int lend)
+{
+    if (g->side != CDN_GLUE_HOST || ref == 0)
+        return CDN_OK;
+    if (!g->heap)
+        return CDN_EINVAL;
+    return lend ? cdn_heap_lend(g->heap, ref, CDN_HEAP_HOST, g->heap_domain)
+                : cdn_heap_move(g->heap, ref, CDN_HEAP_HOST, g->heap_domain);
+}
+
+void cdn_glue_shared_give_end(struct cdn_glue *g, uint64_t ref, int lend)
+{
+    if (g->side == CDN_GLUE_HOST && ref && lend && g->heap)
+        cdn_heap_return(g->heap, ref, g->heap_domain);
+}
+
+int cdn_glue_shared_take(struct cdn_glue *g, uint64_t ref)
+{
+    if (g->side != CDN_GLUE_HOST || ref == 0)
+        return CDN_OK;
+    if (!g->heap)
+        return CDN_EBADH;
+    return cdn_heap_move(g->heap, ref, g->heap_domain, CDN_HEAP_HOST) == CDN_OK ? CDN_OK
+                                                                                : CDN_EBADH;
+}
+
 int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t max, void **ptr)
 {
     *ptr = NULL;

@@ -557,12 +557,18 @@ static void put_param_in(struct gen *g, const struct idl_rpc *r, const struct id
             out(g, "    }\n");
         break;
     case T_SHARED:
-        out(g, "    {\n        uint64_t cdn_ref;\n        uint32_t cdn_len;\n");
+        out(g, "    uint64_t %s_sref = 0;\n    {\n        uint32_t cdn_len;\n", v->name);
         out(g,
-            "        if (cdn_glue_shared_out(cdn_g, %s, &cdn_ref, &cdn_len) != CDN_OK)\n"
+            "        if (cdn_glue_shared_out(cdn_g, %s, &%s_sref, &cdn_len) != CDN_OK)\n"
             "            cdn_w->err = CDN_EINVAL;\n",
+            v->name, v->name);
+        /* ownership: [move] (default) hands it over, [lend] lends it for the call */
+        out(g,
+            "        else if (cdn_glue_shared_give(cdn_g, %s_sref, %d) != CDN_OK)\n"
+            "            cdn_w->err = CDN_EPERM; /* not ours to %s */\n",
+            v->name, !!(v->attrs & AT_LEND), (v->attrs & AT_LEND) ? "lend" : "give");
+        out(g, "        cdn_w_u64(cdn_w, %s_sref);\n        cdn_w_u32(cdn_w, cdn_len);\n    }\n",
             v->name);
-        out(g, "        cdn_w_u64(cdn_w, cdn_ref);\n        cdn_w_u32(cdn_w, cdn_len);\n    }\n");
         (void)s;
         break;
     case T_PROJECTION:
@@ -640,14 +646,15 @@ static void get_param_in(struct gen *g, const struct idl_var *v)
         break;
     }
     case T_SHARED:
-        out(g, "    void *%s = NULL;\n    uint32_t %s_len = 0;\n    {\n", v->name, v->name);
-        out(g, "        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n        %s_len = cdn_r_u32(cdn_r);\n",
-            v->name);
+        out(g, "    void *%s = NULL;\n    uint32_t %s_len = 0;\n    uint64_t %s_sref = 0;\n",
+            v->name, v->name, v->name);
+        out(g, "    {\n        %s_sref = cdn_r_u64(cdn_r);\n        %s_len = cdn_r_u32(cdn_r);\n",
+            v->name, v->name);
         out(g,
             "        if (!cdn_r->err &&\n"
-            "            cdn_glue_shared_in(cdn_g, cdn_ref, %s_len, %llu, &%s) != CDN_OK)\n"
+            "            cdn_glue_shared_in(cdn_g, %s_sref, %s_len, %llu, &%s) != CDN_OK)\n"
             "            cdn_r_fail(cdn_r, CDN_EBADH);\n    }\n",
-            v->name, (unsigned long long)t->bound, v->name);
+            v->name, v->name, (unsigned long long)t->bound, v->name);
         break;
     case T_PROJECTION:
         out(g, "    struct %s *%s = get_%s_ref(cdn_g, cdn_r, %d);\n", t->proj->c_struct, v->name,
@@ -786,6 +793,9 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, enum side s, 
            "= &cdn_rb;\n");
     out(g, "    int cdn_st = cdn_glue_call(cdn_g, %s_RPC_%s, cdn_w, cdn_r, &cdn_store);\n", g->m,
         r->name);
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_SHARED && (v->attrs & AT_LEND))
+            out(g, "    cdn_glue_shared_give_end(cdn_g, %s_sref, 1);\n", v->name);
     out(g, "    if (cdn_st != CDN_OK)\n");
     emit_dead_return(g, r, "        ");
     get_ret(g, r);
@@ -966,6 +976,15 @@ static void emit_dispatch_case(struct gen *g, const struct idl_rpc *r, enum side
             slot->name);
     out(g, "    if (cdn_st != CDN_OK) {\n        tmp_free(&cdn_tmp);\n        return cdn_st;\n    "
            "}\n");
+    /* [move] buffers become the callee's only once the whole call is valid */
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_SHARED && !(v->attrs & AT_LEND))
+            out(g,
+                "    if (cdn_glue_shared_take(cdn_g, %s_sref) != CDN_OK) {\n"
+                "        tmp_free(&cdn_tmp);\n        return CDN_EBADH; /* not the caller's to "
+                "give */\n"
+                "    }\n",
+                v->name);
     /* the call */
     out(g, "    ");
     if (r->ret->type->kind != T_VOID)

@@ -19,12 +19,14 @@ enum {
     demo_RPC_device_register = 6, /* rpc */
     demo_RPC_device_free = 7, /* rpc */
     demo_RPC_buffer_sum = 8, /* rpc */
-    demo_RPC_divide = 9, /* rpc */
-    demo_RPC_bump_stats = 10, /* rpc */
-    demo_RPC_demo_probe = 11, /* export rpc */
-    demo_RPC_demo_kick = 12, /* export rpc */
-    demo_RPC_dev_open = 13, /* rpc_ptr */
-    demo_RPC_dev_xmit = 14, /* rpc_ptr */
+    demo_RPC_consume = 9, /* rpc */
+    demo_RPC_divide = 10, /* rpc */
+    demo_RPC_bump_stats = 11, /* rpc */
+    demo_RPC_demo_probe = 12, /* export rpc */
+    demo_RPC_demo_kick = 13, /* export rpc */
+    demo_RPC_demo_take = 14, /* export rpc */
+    demo_RPC_dev_open = 15, /* rpc_ptr */
+    demo_RPC_dev_xmit = 16, /* rpc_ptr */
 };
 
 /* handle type tags of the projections */

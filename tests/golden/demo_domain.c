@@ -23,7 +23,7 @@ static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct pa
 static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
 static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
 
-/* projection <struct device_ops> device_ops (tests/idl/demo.idl:30) */
+/* projection <struct device_ops> device_ops (tests/idl/demo.idl:32) */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
 {
     (void)cdn_g;
@@ -78,7 +78,7 @@ static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_
     return o;
 }
 
-/* projection <struct device> device (tests/idl/demo.idl:35) */
+/* projection <struct device> device (tests/idl/demo.idl:37) */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir)
 {
     (void)cdn_g;
@@ -158,7 +158,7 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* projection <struct stats> stats (tests/idl/demo.idl:45) */
+/* projection <struct stats> stats (tests/idl/demo.idl:47) */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
@@ -211,7 +211,7 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
     return o;
 }
 
-/* projection <struct packet> packet (tests/idl/demo.idl:50) */
+/* projection <struct packet> packet (tests/idl/demo.idl:52) */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;
@@ -525,12 +525,14 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     /* buf */
+    uint64_t buf_sref = 0;
     {
-        uint64_t cdn_ref;
         uint32_t cdn_len;
-        if (cdn_glue_shared_out(cdn_g, buf, &cdn_ref, &cdn_len) != CDN_OK)
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
             cdn_w->err = CDN_EINVAL;
-        cdn_w_u64(cdn_w, cdn_ref);
+        else if (cdn_glue_shared_give(cdn_g, buf_sref, 1) != CDN_OK)
+            cdn_w->err = CDN_EPERM; /* not ours to lend */
+        cdn_w_u64(cdn_w, buf_sref);
         cdn_w_u32(cdn_w, cdn_len);
     }
     /* len */
@@ -539,6 +541,7 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     struct cdn_rbuf cdn_rb;
     struct cdn_rbuf *cdn_r = &cdn_rb;
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_buffer_sum, cdn_w, cdn_r, &cdn_store);
+    cdn_glue_shared_give_end(cdn_g, buf_sref, 1);
     if (cdn_st != CDN_OK)
         return (uint32_t)cdn_glue_dead_value(cdn_g);
     uint32_t cdn_ret = 0;
@@ -551,7 +554,43 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     return cdn_ret;
 }
 
-/* rpc divide (tests/idl/demo.idl:19): runs in the host */
+/* rpc consume (tests/idl/demo.idl:19): runs in the host */
+int32_t consume(void *buf)
+{
+    struct cdn_glue *cdn_g = cdn_glue_current();
+    if (!cdn_g)
+        return (int32_t)-5; /* -EIO: glue not initialised */
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* buf */
+    uint64_t buf_sref = 0;
+    {
+        uint32_t cdn_len;
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
+            cdn_w->err = CDN_EINVAL;
+        else if (cdn_glue_shared_give(cdn_g, buf_sref, 0) != CDN_OK)
+            cdn_w->err = CDN_EPERM; /* not ours to give */
+        cdn_w_u64(cdn_w, buf_sref);
+        cdn_w_u32(cdn_w, cdn_len);
+    }
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_consume, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    int32_t cdn_ret = 0;
+    cdn_ret = (int32_t)cdn_r_u32(cdn_r);
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    }
+    return cdn_ret;
+}
+
+/* rpc divide (tests/idl/demo.idl:20): runs in the host */
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
 {
     struct cdn_glue *cdn_g = cdn_glue_current();
@@ -587,7 +626,7 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
     }
 }
 
-/* rpc bump_stats (tests/idl/demo.idl:20): runs in the host */
+/* rpc bump_stats (tests/idl/demo.idl:21): runs in the host */
 int32_t bump_stats(struct device *dev, uint64_t by)
 {
     struct cdn_glue *cdn_g = cdn_glue_current();
@@ -662,7 +701,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     cdn_tmp.used = 0;
     cdn_rbuf_from_msg(cdn_r, req);
     switch (req->rpc_id) {
-    case demo_RPC_demo_probe: { /* tests/idl/demo.idl:23 */
+    case demo_RPC_demo_probe: { /* tests/idl/demo.idl:24 */
     /* seed */
     uint32_t seed = 0;
     seed = (uint32_t)cdn_r_u32(cdn_r);
@@ -679,7 +718,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_demo_kick: { /* tests/idl/demo.idl:24 */
+    case demo_RPC_demo_kick: { /* tests/idl/demo.idl:25 */
     /* dev */
     struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
     /* times */
@@ -700,7 +739,41 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_dev_open: { /* tests/idl/demo.idl:27 */
+    case demo_RPC_demo_take: { /* tests/idl/demo.idl:26 */
+    /* buf */
+    void *buf = NULL;
+    uint32_t buf_len = 0;
+    uint64_t buf_sref = 0;
+    {
+        buf_sref = cdn_r_u64(cdn_r);
+        buf_len = cdn_r_u32(cdn_r);
+        if (!cdn_r->err &&
+            cdn_glue_shared_in(cdn_g, buf_sref, buf_len, 4096, &buf) != CDN_OK)
+            cdn_r_fail(cdn_r, CDN_EBADH);
+    }
+    /* len */
+    uint32_t len = 0;
+    len = (uint32_t)cdn_r_u32(cdn_r);
+    if (!cdn_r->err && (uint64_t)(len) > buf_len)
+        cdn_r_fail(cdn_r, CDN_EPROTO); /* buffer shorter than {{len}} */
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        tmp_free(&cdn_tmp);
+        return cdn_st;
+    }
+    if (cdn_glue_shared_take(cdn_g, buf_sref) != CDN_OK) {
+        tmp_free(&cdn_tmp);
+        return CDN_EBADH; /* not the caller's to give */
+    }
+    uint32_t cdn_ret = demo_take(buf, len);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
+    tmp_free(&cdn_tmp);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+    }
+    case demo_RPC_dev_open: { /* tests/idl/demo.idl:29 */
     void *cdn_ops_obj = NULL;
     if (cdn_glue_resolve(cdn_g, cdn_r_u64(cdn_r), 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_ops_obj) != CDN_OK || !cdn_ops_obj)
         cdn_r_fail(cdn_r, CDN_EBADH);
@@ -724,7 +797,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_dev_xmit: { /* tests/idl/demo.idl:28 */
+    case demo_RPC_dev_xmit: { /* tests/idl/demo.idl:30 */
     void *cdn_ops_obj = NULL;
     if (cdn_glue_resolve(cdn_g, cdn_r_u64(cdn_r), 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_ops_obj) != CDN_OK || !cdn_ops_obj)
         cdn_r_fail(cdn_r, CDN_EBADH);

@@ -26,7 +26,7 @@ static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
 static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
 
-/* projection <struct device_ops> device_ops (tests/idl/demo.idl:30) */
+/* projection <struct device_ops> device_ops (tests/idl/demo.idl:32) */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
 {
     (void)cdn_g;
@@ -83,7 +83,7 @@ static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_
     return o;
 }
 
-/* projection <struct device> device (tests/idl/demo.idl:35) */
+/* projection <struct device> device (tests/idl/demo.idl:37) */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir)
 {
     (void)cdn_g;
@@ -163,7 +163,7 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* projection <struct stats> stats (tests/idl/demo.idl:45) */
+/* projection <struct stats> stats (tests/idl/demo.idl:47) */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
@@ -216,7 +216,7 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
     return o;
 }
 
-/* projection <struct packet> packet (tests/idl/demo.idl:50) */
+/* projection <struct packet> packet (tests/idl/demo.idl:52) */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;
@@ -294,7 +294,7 @@ static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* export rpc demo_probe (tests/idl/demo.idl:23): calls the domain's demo_probe */
+/* export rpc demo_probe (tests/idl/demo.idl:24): calls the domain's demo_probe */
 int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
 {
     struct cdn_wbuf cdn_wb;
@@ -318,7 +318,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
     return cdn_ret;
 }
 
-/* export rpc demo_kick (tests/idl/demo.idl:24): calls the domain's demo_kick */
+/* export rpc demo_kick (tests/idl/demo.idl:25): calls the domain's demo_kick */
 uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_t times)
 {
     struct cdn_wbuf cdn_wb;
@@ -346,7 +346,42 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
     return cdn_ret;
 }
 
-/* rpc_ptr dev_open (tests/idl/demo.idl:27), installed in device_ops.open: the ops table is found as
+/* export rpc demo_take (tests/idl/demo.idl:26): calls the domain's demo_take */
+uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
+{
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* buf */
+    uint64_t buf_sref = 0;
+    {
+        uint32_t cdn_len;
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
+            cdn_w->err = CDN_EINVAL;
+        else if (cdn_glue_shared_give(cdn_g, buf_sref, 0) != CDN_OK)
+            cdn_w->err = CDN_EPERM; /* not ours to give */
+        cdn_w_u64(cdn_w, buf_sref);
+        cdn_w_u32(cdn_w, cdn_len);
+    }
+    /* len */
+    cdn_w_u32(cdn_w, (uint32_t)(len));
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_demo_take, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (uint32_t)cdn_glue_dead_value(cdn_g);
+    uint32_t cdn_ret = 0;
+    cdn_ret = (uint32_t)cdn_r_u32(cdn_r);
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        return (uint32_t)cdn_glue_dead_value(cdn_g);
+    }
+    return cdn_ret;
+}
+
+/* rpc_ptr dev_open (tests/idl/demo.idl:29), installed in device_ops.open: the ops table is found as
  * dev->ops, its owner is the domain to call. */
 static int32_t demo_tramp_device_ops_open(struct device *dev)
 {
@@ -378,7 +413,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
     return cdn_ret;
 }
 
-/* rpc_ptr dev_xmit (tests/idl/demo.idl:28), installed in device_ops.xmit: the ops table is found as
+/* rpc_ptr dev_xmit (tests/idl/demo.idl:30), installed in device_ops.xmit: the ops table is found as
  * dev->ops, its owner is the domain to call. */
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev)
 {
@@ -647,11 +682,12 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     /* buf */
     void *buf = NULL;
     uint32_t buf_len = 0;
+    uint64_t buf_sref = 0;
     {
-        uint64_t cdn_ref = cdn_r_u64(cdn_r);
+        buf_sref = cdn_r_u64(cdn_r);
         buf_len = cdn_r_u32(cdn_r);
         if (!cdn_r->err &&
-            cdn_glue_shared_in(cdn_g, cdn_ref, buf_len, 4096, &buf) != CDN_OK)
+            cdn_glue_shared_in(cdn_g, buf_sref, buf_len, 4096, &buf) != CDN_OK)
             cdn_r_fail(cdn_r, CDN_EBADH);
     }
     /* len */
@@ -672,7 +708,36 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_divide: { /* tests/idl/demo.idl:19 */
+    case demo_RPC_consume: { /* tests/idl/demo.idl:19 */
+    /* buf */
+    void *buf = NULL;
+    uint32_t buf_len = 0;
+    uint64_t buf_sref = 0;
+    {
+        buf_sref = cdn_r_u64(cdn_r);
+        buf_len = cdn_r_u32(cdn_r);
+        if (!cdn_r->err &&
+            cdn_glue_shared_in(cdn_g, buf_sref, buf_len, 4096, &buf) != CDN_OK)
+            cdn_r_fail(cdn_r, CDN_EBADH);
+    }
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        tmp_free(&cdn_tmp);
+        return cdn_st;
+    }
+    if (cdn_glue_shared_take(cdn_g, buf_sref) != CDN_OK) {
+        tmp_free(&cdn_tmp);
+        return CDN_EBADH; /* not the caller's to give */
+    }
+    int32_t cdn_ret = consume(buf);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
+    tmp_free(&cdn_tmp);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+    }
+    case demo_RPC_divide: { /* tests/idl/demo.idl:20 */
     /* a */
     int32_t a = 0;
     a = (int32_t)cdn_r_u32(cdn_r);
@@ -703,7 +768,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_bump_stats: { /* tests/idl/demo.idl:20 */
+    case demo_RPC_bump_stats: { /* tests/idl/demo.idl:21 */
     /* dev */
     struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
     /* by */

@@ -45,11 +45,13 @@ struct device *device_alloc(const char *name, uint32_t mtu);
 int32_t device_register(struct device *dev);
 void device_free(struct device *dev);
 uint32_t buffer_sum(void *buf, uint32_t len);
+int32_t consume(void *buf);
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem);
 int32_t bump_stats(struct device *dev, uint64_t by);
 
 /* domain side */
 int32_t demo_probe(uint32_t seed);
 uint64_t demo_kick(struct device *dev, uint32_t times);
+uint32_t demo_take(void *buf, uint32_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "demo_domain.h"
 
 static struct device *my_dev;
+static void *kept; /* a heap buffer the host gave us (demo_take) */
 static int opened;
 
 static int dev_open(struct device *dev)
@@ -101,6 +102,10 @@ int32_t demo_probe(uint32_t seed)
 {
     if (seed >= 666)
         return malformed(seed);
+    if (seed == 20 || seed == 21) { /* give `kept` back to the host ([move]) */
+        int32_t r = consume(kept);
+        return r == 0 ? 0 : cdn_glue_last_error(cdn_glue_current());
+    }
     if (add(2, 40, 3, true) != -45 || add(1, 2, 3, false) != 6)
         return 1;
     uint32_t words[5] = {1, 2, 3, 4, 5};
@@ -128,6 +133,15 @@ int32_t demo_probe(uint32_t seed)
         return 8;
     divide(1, 0, NULL, NULL);
     return 0;
+}
+
+uint32_t demo_take(void *buf, uint32_t len)
+{
+    kept = buf;
+    uint32_t s = 0;
+    for (uint32_t i = 0; i < len; i++)
+        s += ((uint8_t *)buf)[i];
+    return s;
 }
 
 uint64_t demo_kick(struct device *dev, uint32_t times)
