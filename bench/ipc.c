@@ -384,9 +384,11 @@ int bench_ipc(const struct bench_opts *o)
         tj, sizeof tj,
         "[{\"target\":\"process-spin / raw-pingpong <= 1.5\",\"ratio\":%.3f,\"pass\":%s},"
         "{\"target\":\"process-spin-batch32 / process-spin <= 0.25\",\"ratio\":%.3f,\"pass\":%s},"
-        "{\"target\":\"pipe-rpc / process-spin >= 100\",\"ratio\":%.1f,\"pass\":%s}]",
+        "{\"target\":\"pipe-rpc / process-spin >= 100\",\"ratio\":%.1f,\"pass\":%s},"
+        "{\"target\":\"idl-int-call - idl-null-ping <= 50 cycles\",\"cycles\":%.0f,"
+        "\"pass\":%s}]",
         t1, t1 <= 1.5 ? "true" : "false", t2, t2 <= 0.25 ? "true" : "false", t3,
-        t3 >= 100 ? "true" : "false");
+        t3 >= 100 ? "true" : "false", glue, glue >= 0 && glue <= 50 ? "true" : "false");
     snprintf(tt, sizeof tt,
              "targets:\n  process-spin / raw-pingpong        = %6.3f  (<= 1.5)  %s\n"
              "  process-spin-batch32 / process-spin = %6.3f  (<= 0.25) %s\n"
