@@ -105,6 +105,12 @@ int32_t consume(void *buf)
     return 0;
 }
 
+int32_t call_twice(int (*cb)(struct device *dev), struct device *dev)
+{
+    host_calls++;
+    return cb ? cb(dev) + cb(dev) : -1; /* calls back into the domain, twice */
+}
+
 int32_t bump_stats(struct device *dev, uint64_t by)
 {
     host_calls++;

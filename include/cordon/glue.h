@@ -33,7 +33,9 @@ extern "C" {
 
 enum cdn_glue_side { CDN_GLUE_HOST = 0, CDN_GLUE_DOMAIN = 1 };
 
-#define CDN_REF_DOMAIN   (1ull << 63)
+#define CDN_REF_DOMAIN (1ull << 63)
+/* Type tag of a domain function passed by pointer (an rpc_ptr argument). */
+#define CDN_TYPE_FN      0x7fffu
 #define CDN_REF_FLAG_NEW 0x01u /* the receiver has not seen this object yet */
 
 struct cdn_glue;
@@ -80,6 +82,26 @@ struct cdn_glue *cdn_glue_current(void);
 
 /* The glue that owns host shadow `obj` (for trampolines), or NULL. */
 struct cdn_glue *cdn_glue_owner_of(const void *obj);
+
+/* Every glue has an id, never reused in a process; a destroyed glue's id
+ * resolves to NULL. (Trampolines for function-pointer arguments hold ids,
+ * not pointers, so they cannot reach a freed glue.) */
+uint64_t cdn_glue_id(const struct cdn_glue *g);
+struct cdn_glue *cdn_glue_by_id(uint64_t id);
+
+/* One entry of a generated pool of trampolines for an rpc_ptr argument. */
+struct cdn_fn_slot {
+    uint64_t glue_id; /* 0: free */
+    uint64_t ref;     /* the domain's reference for its function */
+};
+
+/* Finds the slot already bound to (g, ref), or binds a free one. Returns its
+ * index, CDN_EBADH for a reference that is not a domain function, or
+ * CDN_ELIMIT when every slot is taken. */
+int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
+
+/* The glue an rpc_ptr trampoline slot belongs to (NULL: free or dead). */
+struct cdn_glue *cdn_glue_fn_glue(const struct cdn_fn_slot *slot);
 
 struct cdn_glue_stats {
     uint64_t calls, dispatched, rejected; /* rejected: requests that failed validation */

@@ -18,6 +18,8 @@
 static struct cdn_hmap owners;
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread struct cdn_glue *current_glue;
+static struct cdn_hmap by_id; /* id -> glue, under owners_lock */
+static uint64_t next_glue_id = 1;
 
 int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
 {
@@ -40,6 +42,15 @@ int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
     cdn_hmap_init(&g->by_obj);
     cdn_hmap_init(&g->shadows);
     cdn_hmap_init(&g->shared);
+    pthread_mutex_lock(&owners_lock);
+    g->id = next_glue_id++;
+    int bad = cdn_hmap_put(&by_id, g->id, g, 0);
+    pthread_mutex_unlock(&owners_lock);
+    if (bad) {
+        cdn_cap_destroy(g->caps);
+        free(g);
+        return CDN_ENOMEM;
+    }
     *out = g;
     return CDN_OK;
 }
@@ -49,6 +60,7 @@ void cdn_glue_destroy(struct cdn_glue *g)
     if (!g)
         return;
     pthread_mutex_lock(&owners_lock);
+    cdn_hmap_del(&by_id, g->id);
     for (size_t i = 0; i < g->shadows.cap; i++)
         if (g->shadows.slots[i].key) {
             cdn_hmap_del(&owners, g->shadows.slots[i].key);
@@ -169,6 +181,45 @@ struct cdn_glue *cdn_glue_owner_of(const void *obj)
     struct cdn_glue *g = e ? e->ptr : NULL;
     pthread_mutex_unlock(&owners_lock);
     return g;
+}
+
+uint64_t cdn_glue_id(const struct cdn_glue *g)
+{
+    return g->id;
+}
+
+struct cdn_glue *cdn_glue_by_id(uint64_t id)
+{
+    pthread_mutex_lock(&owners_lock);
+    struct cdn_hmap_entry *e = cdn_hmap_get(&by_id, id);
+    struct cdn_glue *g = e ? e->ptr : NULL;
+    pthread_mutex_unlock(&owners_lock);
+    return g;
+}
+
+struct cdn_glue *cdn_glue_fn_glue(const struct cdn_fn_slot *slot)
+{
+    return slot->glue_id ? cdn_glue_by_id(slot->glue_id) : NULL;
+}
+
+int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n)
+{
+    if (g->side != CDN_GLUE_HOST || !(ref & CDN_REF_DOMAIN) ||
+        ((ref >> 48) & 0x7fff) != CDN_TYPE_FN)
+        return CDN_EBADH;
+    int free_slot = -1;
+    for (int i = 0; i < n; i++) {
+        if (pool[i].glue_id == g->id && pool[i].ref == ref)
+            return i;
+        /* a slot is free if never used or its glue is gone */
+        if (free_slot < 0 && (!pool[i].glue_id || !cdn_glue_by_id(pool[i].glue_id)))
+            free_slot = i;
+    }
+    if (free_slot < 0)
+        return CDN_ELIMIT;
+    pool[free_slot].glue_id = g->id;
+    pool[free_slot].ref = ref;
+    return free_slot;
 }
 
 void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out)

@@ -29,6 +29,7 @@ struct cdn_glue {
     uint8_t *reply_ext; /* extension bytes of the reply being sent */
     uint32_t reply_ext_cap;
     struct cdn_glue_stats stats;
+    uint64_t id;
 };
 
 #endif

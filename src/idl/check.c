@@ -239,8 +239,8 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
                                               : "a pointer");
     if (v->type->kind == T_PROJECTION && !v->pointer && use != USE_FIELD)
         idl_error(c->d, v->loc, "projection '%s' passed by value; pass a pointer", v->type->ref);
-    if (v->type->kind == T_RPC_PTR && use != USE_FIELD)
-        idl_error(c->d, v->loc, "rpc_ptr slots belong in projections");
+    if (v->type->kind == T_RPC_PTR && use == USE_RETURN)
+        idl_error(c->d, v->loc, "a function cannot return an rpc_ptr");
 }
 
 static void check_var(struct checker *c, struct idl_var *v, enum use use,
@@ -361,6 +361,12 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
             idl_error(d, r->loc, "'%s' has %u parameters; the limit is %u", r->name, r->nparams,
                       MAX_PARAMS);
         check_dups(&c, r->params, "parameter");
+        for (struct idl_var *v = r->params; v; v = v->next)
+            if (v->type->kind == T_RPC_PTR && r->kind != RPC_IMPORT)
+                idl_error(d, v->loc,
+                          "function pointers cross only from the domain to the host (an rpc's "
+                          "argument); '%s' is an %s",
+                          r->name, kind_word(r->kind));
         if (r->ret->type->kind != T_VOID)
             check_var(&c, r->ret, USE_RETURN, NULL);
         uint64_t wire = wire_max(r->ret);
@@ -374,6 +380,8 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
                       "the limit is %u",
                       r->name, (unsigned long long)wire, MAX_WIRE);
     }
+    if (pid >= 0x7fff)
+        idl_error(d, f->module_loc, "too many projections (%u); the limit is 32766", pid);
     if (id >= 0xff00)
         idl_error(d, f->module_loc, "too many rpcs (%u); the limit is 65279", id);
     return d->errors;

@@ -97,10 +97,9 @@ static void c_type(struct gen *g, const struct idl_var *v, char *buf, size_t n)
         snprintf(buf, n, "void *");
         break;
     case T_RPC_PTR:
-        snprintf(buf, n, "void *");
+        snprintf(buf, n, "%s_fn_%s", g->m, t->ref);
         break;
     }
-    (void)g;
 }
 
 static void print_params(struct gen *g, const struct idl_rpc *r, int leading_comma)
@@ -149,6 +148,17 @@ static void emit_dead_return(struct gen *g, const struct idl_rpc *r, const char 
         out(g, "%sreturn%s;\n", indent, dv);
     else
         out(g, "%sreturn (%s)cdn_glue_dead_value(cdn_g);\n", indent, rt);
+}
+
+#define FN_POOL 16 /* trampolines per rpc_ptr passed as an argument */
+
+static int used_as_argument(const struct idl_file *f, const struct idl_rpc *rp)
+{
+    for (const struct idl_rpc *r = f->rpcs; r; r = r->next)
+        for (const struct idl_var *v = r->params; v; v = v->next)
+            if (v->type->kind == T_RPC_PTR && v->type->rpcptr == rp)
+                return 1;
+    return 0;
 }
 
 /* ---- direction helpers ---- */
@@ -574,6 +584,15 @@ static void put_param_in(struct gen *g, const struct idl_rpc *r, const struct id
     case T_PROJECTION:
         out(g, "    put_%s_ref(cdn_g, cdn_w, %s, %d);\n", t->proj->name, v->name, DIR_IN);
         break;
+    case T_RPC_PTR:
+        /* the function stays here; the host gets a reference to it */
+        out(g, "    {\n        uint64_t cdn_ref = 0;\n        int cdn_is_new = 0;\n");
+        out(g,
+            "        if (%s && cdn_glue_export(cdn_g, (void *)(uintptr_t)%s, CDN_TYPE_FN, "
+            "&cdn_ref, &cdn_is_new) != CDN_OK)\n            cdn_w->err = CDN_EINVAL;\n",
+            v->name, v->name);
+        out(g, "        cdn_w_u64(cdn_w, cdn_ref);\n    }\n");
+        break;
     default:
         break;
     }
@@ -659,6 +678,16 @@ static void get_param_in(struct gen *g, const struct idl_var *v)
     case T_PROJECTION:
         out(g, "    struct %s *%s = get_%s_ref(cdn_g, cdn_r, %d);\n", t->proj->c_struct, v->name,
             t->proj->name, DIR_IN);
+        break;
+    case T_RPC_PTR:
+        out(g, "    %s_fn_%s %s = NULL;\n    {\n        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n",
+            g->m, t->ref, v->name);
+        out(g,
+            "        if (!cdn_r->err && cdn_ref) {\n"
+            "            int cdn_k = cdn_glue_fn_bind(cdn_g, cdn_ref, %s_pool_%s, %d);\n"
+            "            if (cdn_k < 0)\n                cdn_r_fail(cdn_r, cdn_k);\n"
+            "            else\n                %s = %s_fns_%s[cdn_k];\n        }\n    }\n",
+            g->m, t->ref, FN_POOL, v->name, g->m, t->ref);
         break;
     default:
         break;
@@ -849,6 +878,51 @@ static int find_ops(struct gen *g, const struct idl_rpc *r, char *expr, size_t n
     return 0;
 }
 
+/* A pool of FN_POOL trampolines for rpc_ptr r passed as an argument: C has no
+ * closures, so each trampoline is bound to one (domain, function) pair. */
+static void emit_fn_pool(struct gen *g, const struct idl_rpc *r)
+{
+    char rt[128];
+    ret_type(g, r, rt, sizeof rt);
+    size_t l = strlen(rt);
+    const char *sp = rt[l - 1] == '*' ? "" : " ";
+    out(g,
+        "/* rpc_ptr %s (%s:%u) passed as an argument: %d trampolines, each bound\n"
+        " * to one domain function while its domain lives. */\n",
+        r->name, g->f->path, r->loc.line, FN_POOL);
+    out(g, "static struct cdn_fn_slot %s_pool_%s[%d];\n\n", g->m, r->name, FN_POOL);
+    out(g, "static %s%s%s_fncall_%s(int cdn_k", rt, sp, g->m, r->name);
+    print_params(g, r, 1);
+    out(g,
+        ")\n{\n    struct cdn_glue *cdn_g = cdn_glue_fn_glue(&%s_pool_%s[cdn_k]);\n"
+        "    if (!cdn_g)\n",
+        g->m, r->name);
+    if (dead_value(r))
+        out(g, "        return%s;\n", dead_value(r));
+    else
+        out(g, "        return (%s)-5; /* -EIO: its domain is gone */\n", rt);
+    char pre[256];
+    snprintf(pre, sizeof pre,
+             "    cdn_w_u8(cdn_w, 1); /* a function passed by pointer */\n"
+             "    cdn_w_u64(cdn_w, %s_pool_%s[cdn_k].ref);\n",
+             g->m, r->name);
+    emit_call_body(g, r, HOST, pre);
+    out(g, "}\n\n");
+    for (int k = 0; k < FN_POOL; k++) {
+        out(g, "static %s%s%s_fn%d_%s(", rt, sp, g->m, k, r->name);
+        print_params(g, r, 0);
+        out(g, ")\n{\n    %s%s_fncall_%s(%d", r->ret->type->kind == T_VOID ? "" : "return ", g->m,
+            r->name, k);
+        for (const struct idl_var *v = r->params; v; v = v->next)
+            out(g, ", %s", v->name);
+        out(g, ");\n}\n");
+    }
+    out(g, "\nstatic const %s_fn_%s %s_fns_%s[%d] = {\n", g->m, r->name, g->m, r->name, FN_POOL);
+    for (int k = 0; k < FN_POOL; k++)
+        out(g, "    %s_fn%d_%s,\n", g->m, k, r->name);
+    out(g, "};\n\n");
+}
+
 static void emit_host_callers(struct gen *g)
 {
     char rt[128];
@@ -868,11 +942,15 @@ static void emit_host_callers(struct gen *g)
             out(g, "}\n\n");
             continue;
         }
+        if (used_as_argument(g->f, r))
+            emit_fn_pool(g, r);
         /* rpc_ptr: one trampoline per ops-table slot that uses it */
         char expr[256], tn[160];
         const struct idl_projection *ops;
         const struct idl_var *slot;
         if (!find_ops(g, r, expr, sizeof expr, &ops, &slot)) {
+            if (used_as_argument(g->f, r))
+                continue;
             gen_error(
                 g, r->loc,
                 "cannot reach an cdn_ops table holding this rpc_ptr from its arguments:", r->name);
@@ -894,7 +972,9 @@ static void emit_host_callers(struct gen *g)
         else
             out(g, "        return (%s)-5; /* -EIO: no domain owns this table */\n", rt);
         char pre[256];
-        snprintf(pre, sizeof pre, "    cdn_w_u64(cdn_w, cdn_glue_ref_of(cdn_g, cdn_ops));\n");
+        snprintf(pre, sizeof pre,
+                 "    cdn_w_u8(cdn_w, 0); /* an ops-table slot */\n"
+                 "    cdn_w_u64(cdn_w, cdn_glue_ref_of(cdn_g, cdn_ops));\n");
         emit_call_body(g, r, HOST, pre);
         out(g, "}\n\n");
     }
@@ -951,29 +1031,36 @@ static void emit_dispatch_case(struct gen *g, const struct idl_rpc *r, enum side
     const struct idl_var *slot = NULL;
     char expr[256];
     if (r->kind == RPC_PTR) {
-        if (!find_ops(g, r, expr, sizeof expr, &ops, &slot)) {
-            out(g, "        return CDN_ENOENT;\n    }\n");
-            return;
+        /* which function: an ops-table slot (kind 0) or a function the domain
+         * passed by pointer (kind 1); both are references the domain issued */
+        out(g, "    %s_fn_%s cdn_fn = NULL;\n    {\n", g->m, r->name);
+        out(g, "        uint8_t cdn_kind = cdn_r_u8(cdn_r);\n        uint64_t cdn_fref = "
+               "cdn_r_u64(cdn_r);\n        void *cdn_obj = NULL;\n");
+        if (find_ops(g, r, expr, sizeof expr, &ops, &slot)) {
+            char ty[96];
+            proj_type(g, ops, ty, sizeof ty);
+            out(g,
+                "        if (cdn_kind == 0 && cdn_glue_resolve(cdn_g, cdn_fref, 0, %s, "
+                "sizeof(struct %s), &cdn_obj) == CDN_OK && cdn_obj)\n"
+                "            cdn_fn = (%s_fn_%s)((struct %s *)cdn_obj)->%s;\n        else ",
+                ty, ops->c_struct, g->m, r->name, ops->c_struct, slot->name);
+        } else {
+            out(g, "        ");
         }
-        char ty[96];
-        proj_type(g, ops, ty, sizeof ty);
-        out(g, "    void *cdn_ops_obj = NULL;\n");
         out(g,
-            "    if (cdn_glue_resolve(cdn_g, cdn_r_u64(cdn_r), 0, %s, sizeof(struct %s), "
-            "&cdn_ops_obj) != "
-            "CDN_OK || !cdn_ops_obj)\n        cdn_r_fail(cdn_r, CDN_EBADH);\n",
-            ty, ops->c_struct);
-        out(g, "    struct %s *cdn_ops = cdn_ops_obj;\n", ops->c_struct);
+            "if (cdn_kind == 1 && cdn_glue_resolve(cdn_g, cdn_fref, 0, CDN_TYPE_FN, 0, "
+            "&cdn_obj) == CDN_OK && cdn_obj)\n"
+            "            cdn_fn = (%s_fn_%s)(uintptr_t)cdn_obj;\n"
+            "        else\n            cdn_r_fail(cdn_r, CDN_EBADH);\n    }\n",
+            g->m, r->name);
     }
     for (const struct idl_var *v = r->params; v; v = v->next)
         get_param_in(g, v);
     check_expr_counts(g, r);
     out(g, "    int cdn_st = cdn_r_finish(cdn_r);\n");
     if (r->kind == RPC_PTR)
-        out(g,
-            "    if (cdn_st == CDN_OK && !cdn_ops->%s)\n        cdn_st = CDN_ENOENT; /* slot not "
-            "set */\n",
-            slot->name);
+        out(g, "    if (cdn_st == CDN_OK && !cdn_fn)\n        cdn_st = CDN_ENOENT; /* slot not set "
+               "*/\n");
     out(g, "    if (cdn_st != CDN_OK) {\n        tmp_free(&cdn_tmp);\n        return cdn_st;\n    "
            "}\n");
     /* [move] buffers become the callee's only once the whole call is valid */
@@ -990,7 +1077,7 @@ static void emit_dispatch_case(struct gen *g, const struct idl_rpc *r, enum side
     if (r->ret->type->kind != T_VOID)
         out(g, "%s cdn_ret = ", rt);
     if (r->kind == RPC_PTR)
-        out(g, "cdn_ops->%s(", slot->name);
+        out(g, "cdn_fn(");
     else
         out(g, "%s(", r->name);
     emit_args(g, r);
@@ -1084,6 +1171,17 @@ static void emit_common(struct gen *g)
                 out(g, "    case %lld: /* %s */\n", (long long)it->value, it->name);
         }
         out(g, "        return 1;\n    default:\n        return 0;\n    }\n}\n\n");
+    }
+    for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
+        if (r->kind != RPC_PTR)
+            continue;
+        char rt[128];
+        ret_type(g, r, rt, sizeof rt);
+        size_t l = strlen(rt);
+        out(g, "/* rpc_ptr %s (%s:%u) */\ntypedef %s%s(*%s_fn_%s)(", r->name, g->f->path,
+            r->loc.line, rt, rt[l - 1] == '*' ? "" : " ", g->m, r->name);
+        print_params(g, r, 0);
+        out(g, ");\n\n");
     }
     out(g, "#endif\n");
 }

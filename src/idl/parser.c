@@ -382,8 +382,16 @@ static int parse_params(struct parser *p, struct idl_rpc *r)
     struct idl_var **tail = &r->params;
     for (;;) {
         struct idl_var *v = idl_alloc(p->f, sizeof *v);
-        if (!parse_typed(p, v))
+        if (is_word(&p->tok, "rpc_ptr")) { /* a function pointer argument */
+            v->loc = p->tok.loc;
+            next(p);
+            v->type = new_type(p, T_RPC_PTR, p->tok.loc);
+            v->type->ref = ident(p, "the name of an rpc_ptr declaration", &v->type->ref_loc);
+            if (!v->type->ref)
+                return 0;
+        } else if (!parse_typed(p, v)) {
             return 0;
+        }
         if (v->type->kind == T_VOID) {
             idl_error(p->d, v->loc, "'void' is not a parameter type");
             return 0;

@@ -22,11 +22,12 @@ enum {
     demo_RPC_consume = 9, /* rpc */
     demo_RPC_divide = 10, /* rpc */
     demo_RPC_bump_stats = 11, /* rpc */
-    demo_RPC_demo_probe = 12, /* export rpc */
-    demo_RPC_demo_kick = 13, /* export rpc */
-    demo_RPC_demo_take = 14, /* export rpc */
-    demo_RPC_dev_open = 15, /* rpc_ptr */
-    demo_RPC_dev_xmit = 16, /* rpc_ptr */
+    demo_RPC_call_twice = 12, /* rpc */
+    demo_RPC_demo_probe = 13, /* export rpc */
+    demo_RPC_demo_kick = 14, /* export rpc */
+    demo_RPC_demo_take = 15, /* export rpc */
+    demo_RPC_dev_open = 16, /* rpc_ptr */
+    demo_RPC_dev_xmit = 17, /* rpc_ptr */
 };
 
 /* handle type tags of the projections */
@@ -50,5 +51,11 @@ static inline int demo_valid_color(int32_t v)
         return 0;
     }
 }
+
+/* rpc_ptr dev_open (tests/idl/demo.idl:30) */
+typedef int32_t (*demo_fn_dev_open)(struct device *dev);
+
+/* rpc_ptr dev_xmit (tests/idl/demo.idl:31) */
+typedef enum color (*demo_fn_dev_xmit)(struct packet *pkt, struct device *dev);
 
 #endif

@@ -23,7 +23,7 @@ static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct pa
 static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
 static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
 
-/* projection <struct device_ops> device_ops (tests/idl/demo.idl:32) */
+/* projection <struct device_ops> device_ops (tests/idl/demo.idl:33) */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
 {
     (void)cdn_g;
@@ -78,7 +78,7 @@ static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_
     return o;
 }
 
-/* projection <struct device> device (tests/idl/demo.idl:37) */
+/* projection <struct device> device (tests/idl/demo.idl:38) */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir)
 {
     (void)cdn_g;
@@ -158,7 +158,7 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* projection <struct stats> stats (tests/idl/demo.idl:47) */
+/* projection <struct stats> stats (tests/idl/demo.idl:48) */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
@@ -211,7 +211,7 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
     return o;
 }
 
-/* projection <struct packet> packet (tests/idl/demo.idl:52) */
+/* projection <struct packet> packet (tests/idl/demo.idl:53) */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;
@@ -657,6 +657,43 @@ int32_t bump_stats(struct device *dev, uint64_t by)
     return cdn_ret;
 }
 
+/* rpc call_twice (tests/idl/demo.idl:22): runs in the host */
+int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
+{
+    struct cdn_glue *cdn_g = cdn_glue_current();
+    if (!cdn_g)
+        return (int32_t)-5; /* -EIO: glue not initialised */
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* cb */
+    {
+        uint64_t cdn_ref = 0;
+        int cdn_is_new = 0;
+        if (cb && cdn_glue_export(cdn_g, (void *)(uintptr_t)cb, CDN_TYPE_FN, &cdn_ref, &cdn_is_new) != CDN_OK)
+            cdn_w->err = CDN_EINVAL;
+        cdn_w_u64(cdn_w, cdn_ref);
+    }
+    /* dev */
+    put_device_ref(cdn_g, cdn_w, dev, 1);
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_call_twice, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    int32_t cdn_ret = 0;
+    cdn_ret = (int32_t)cdn_r_u32(cdn_r);
+    if (dev)
+        get_device(cdn_g, cdn_r, dev, 2);
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    }
+    return cdn_ret;
+}
+
 /* Temporary buffers of one dispatched call (strings, arrays): small ones
  * from an arena on the dispatcher's stack, big ones from the heap. */
 struct tmp_list {
@@ -701,7 +738,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     cdn_tmp.used = 0;
     cdn_rbuf_from_msg(cdn_r, req);
     switch (req->rpc_id) {
-    case demo_RPC_demo_probe: { /* tests/idl/demo.idl:24 */
+    case demo_RPC_demo_probe: { /* tests/idl/demo.idl:25 */
     /* seed */
     uint32_t seed = 0;
     seed = (uint32_t)cdn_r_u32(cdn_r);
@@ -718,7 +755,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_demo_kick: { /* tests/idl/demo.idl:25 */
+    case demo_RPC_demo_kick: { /* tests/idl/demo.idl:26 */
     /* dev */
     struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
     /* times */
@@ -739,7 +776,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_demo_take: { /* tests/idl/demo.idl:26 */
+    case demo_RPC_demo_take: { /* tests/idl/demo.idl:27 */
     /* buf */
     void *buf = NULL;
     uint32_t buf_len = 0;
@@ -773,21 +810,29 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_dev_open: { /* tests/idl/demo.idl:29 */
-    void *cdn_ops_obj = NULL;
-    if (cdn_glue_resolve(cdn_g, cdn_r_u64(cdn_r), 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_ops_obj) != CDN_OK || !cdn_ops_obj)
-        cdn_r_fail(cdn_r, CDN_EBADH);
-    struct device_ops *cdn_ops = cdn_ops_obj;
+    case demo_RPC_dev_open: { /* tests/idl/demo.idl:30 */
+    demo_fn_dev_open cdn_fn = NULL;
+    {
+        uint8_t cdn_kind = cdn_r_u8(cdn_r);
+        uint64_t cdn_fref = cdn_r_u64(cdn_r);
+        void *cdn_obj = NULL;
+        if (cdn_kind == 0 && cdn_glue_resolve(cdn_g, cdn_fref, 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_obj) == CDN_OK && cdn_obj)
+            cdn_fn = (demo_fn_dev_open)((struct device_ops *)cdn_obj)->open;
+        else if (cdn_kind == 1 && cdn_glue_resolve(cdn_g, cdn_fref, 0, CDN_TYPE_FN, 0, &cdn_obj) == CDN_OK && cdn_obj)
+            cdn_fn = (demo_fn_dev_open)(uintptr_t)cdn_obj;
+        else
+            cdn_r_fail(cdn_r, CDN_EBADH);
+    }
     /* dev */
     struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
     int cdn_st = cdn_r_finish(cdn_r);
-    if (cdn_st == CDN_OK && !cdn_ops->open)
+    if (cdn_st == CDN_OK && !cdn_fn)
         cdn_st = CDN_ENOENT; /* slot not set */
     if (cdn_st != CDN_OK) {
         tmp_free(&cdn_tmp);
         return cdn_st;
     }
-    int32_t cdn_ret = cdn_ops->open(dev);
+    int32_t cdn_ret = cdn_fn(dev);
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
@@ -797,23 +842,31 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
-    case demo_RPC_dev_xmit: { /* tests/idl/demo.idl:30 */
-    void *cdn_ops_obj = NULL;
-    if (cdn_glue_resolve(cdn_g, cdn_r_u64(cdn_r), 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_ops_obj) != CDN_OK || !cdn_ops_obj)
-        cdn_r_fail(cdn_r, CDN_EBADH);
-    struct device_ops *cdn_ops = cdn_ops_obj;
+    case demo_RPC_dev_xmit: { /* tests/idl/demo.idl:31 */
+    demo_fn_dev_xmit cdn_fn = NULL;
+    {
+        uint8_t cdn_kind = cdn_r_u8(cdn_r);
+        uint64_t cdn_fref = cdn_r_u64(cdn_r);
+        void *cdn_obj = NULL;
+        if (cdn_kind == 0 && cdn_glue_resolve(cdn_g, cdn_fref, 0, demo_TYPE_device_ops, sizeof(struct device_ops), &cdn_obj) == CDN_OK && cdn_obj)
+            cdn_fn = (demo_fn_dev_xmit)((struct device_ops *)cdn_obj)->xmit;
+        else if (cdn_kind == 1 && cdn_glue_resolve(cdn_g, cdn_fref, 0, CDN_TYPE_FN, 0, &cdn_obj) == CDN_OK && cdn_obj)
+            cdn_fn = (demo_fn_dev_xmit)(uintptr_t)cdn_obj;
+        else
+            cdn_r_fail(cdn_r, CDN_EBADH);
+    }
     /* pkt */
     struct packet *pkt = get_packet_ref(cdn_g, cdn_r, 1);
     /* dev */
     struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
     int cdn_st = cdn_r_finish(cdn_r);
-    if (cdn_st == CDN_OK && !cdn_ops->xmit)
+    if (cdn_st == CDN_OK && !cdn_fn)
         cdn_st = CDN_ENOENT; /* slot not set */
     if (cdn_st != CDN_OK) {
         tmp_free(&cdn_tmp);
         return cdn_st;
     }
-    enum color cdn_ret = cdn_ops->xmit(pkt, dev);
+    enum color cdn_ret = cdn_fn(pkt, dev);
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);

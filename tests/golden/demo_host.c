@@ -26,7 +26,7 @@ static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
 static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
 
-/* projection <struct device_ops> device_ops (tests/idl/demo.idl:32) */
+/* projection <struct device_ops> device_ops (tests/idl/demo.idl:33) */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
 {
     (void)cdn_g;
@@ -83,7 +83,7 @@ static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_
     return o;
 }
 
-/* projection <struct device> device (tests/idl/demo.idl:37) */
+/* projection <struct device> device (tests/idl/demo.idl:38) */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir)
 {
     (void)cdn_g;
@@ -163,7 +163,7 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* projection <struct stats> stats (tests/idl/demo.idl:47) */
+/* projection <struct stats> stats (tests/idl/demo.idl:48) */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
@@ -216,7 +216,7 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
     return o;
 }
 
-/* projection <struct packet> packet (tests/idl/demo.idl:52) */
+/* projection <struct packet> packet (tests/idl/demo.idl:53) */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;
@@ -294,7 +294,7 @@ static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* export rpc demo_probe (tests/idl/demo.idl:24): calls the domain's demo_probe */
+/* export rpc demo_probe (tests/idl/demo.idl:25): calls the domain's demo_probe */
 int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
 {
     struct cdn_wbuf cdn_wb;
@@ -318,7 +318,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
     return cdn_ret;
 }
 
-/* export rpc demo_kick (tests/idl/demo.idl:25): calls the domain's demo_kick */
+/* export rpc demo_kick (tests/idl/demo.idl:26): calls the domain's demo_kick */
 uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_t times)
 {
     struct cdn_wbuf cdn_wb;
@@ -346,7 +346,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
     return cdn_ret;
 }
 
-/* export rpc demo_take (tests/idl/demo.idl:26): calls the domain's demo_take */
+/* export rpc demo_take (tests/idl/demo.idl:27): calls the domain's demo_take */
 uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
 {
     struct cdn_wbuf cdn_wb;
@@ -381,7 +381,125 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
     return cdn_ret;
 }
 
-/* rpc_ptr dev_open (tests/idl/demo.idl:29), installed in device_ops.open: the ops table is found as
+/* rpc_ptr dev_open (tests/idl/demo.idl:30) passed as an argument: 16 trampolines, each bound
+ * to one domain function while its domain lives. */
+static struct cdn_fn_slot demo_pool_dev_open[16];
+
+static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
+{
+    struct cdn_glue *cdn_g = cdn_glue_fn_glue(&demo_pool_dev_open[cdn_k]);
+    if (!cdn_g)
+        return (int32_t)-5; /* -EIO: its domain is gone */
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u8(cdn_w, 1); /* a function passed by pointer */
+    cdn_w_u64(cdn_w, demo_pool_dev_open[cdn_k].ref);
+    /* dev */
+    put_device_ref(cdn_g, cdn_w, dev, 1);
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_dev_open, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    int32_t cdn_ret = 0;
+    cdn_ret = (int32_t)cdn_r_u32(cdn_r);
+    if (dev)
+        get_device(cdn_g, cdn_r, dev, 2);
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    }
+    return cdn_ret;
+}
+
+static int32_t demo_fn0_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(0, dev);
+}
+static int32_t demo_fn1_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(1, dev);
+}
+static int32_t demo_fn2_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(2, dev);
+}
+static int32_t demo_fn3_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(3, dev);
+}
+static int32_t demo_fn4_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(4, dev);
+}
+static int32_t demo_fn5_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(5, dev);
+}
+static int32_t demo_fn6_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(6, dev);
+}
+static int32_t demo_fn7_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(7, dev);
+}
+static int32_t demo_fn8_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(8, dev);
+}
+static int32_t demo_fn9_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(9, dev);
+}
+static int32_t demo_fn10_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(10, dev);
+}
+static int32_t demo_fn11_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(11, dev);
+}
+static int32_t demo_fn12_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(12, dev);
+}
+static int32_t demo_fn13_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(13, dev);
+}
+static int32_t demo_fn14_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(14, dev);
+}
+static int32_t demo_fn15_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(15, dev);
+}
+
+static const demo_fn_dev_open demo_fns_dev_open[16] = {
+    demo_fn0_dev_open,
+    demo_fn1_dev_open,
+    demo_fn2_dev_open,
+    demo_fn3_dev_open,
+    demo_fn4_dev_open,
+    demo_fn5_dev_open,
+    demo_fn6_dev_open,
+    demo_fn7_dev_open,
+    demo_fn8_dev_open,
+    demo_fn9_dev_open,
+    demo_fn10_dev_open,
+    demo_fn11_dev_open,
+    demo_fn12_dev_open,
+    demo_fn13_dev_open,
+    demo_fn14_dev_open,
+    demo_fn15_dev_open,
+};
+
+/* rpc_ptr dev_open (tests/idl/demo.idl:30), installed in device_ops.open: the ops table is found as
  * dev->ops, its owner is the domain to call. */
 static int32_t demo_tramp_device_ops_open(struct device *dev)
 {
@@ -392,6 +510,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u8(cdn_w, 0); /* an ops-table slot */
     cdn_w_u64(cdn_w, cdn_glue_ref_of(cdn_g, cdn_ops));
     /* dev */
     put_device_ref(cdn_g, cdn_w, dev, 1);
@@ -413,7 +532,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
     return cdn_ret;
 }
 
-/* rpc_ptr dev_xmit (tests/idl/demo.idl:30), installed in device_ops.xmit: the ops table is found as
+/* rpc_ptr dev_xmit (tests/idl/demo.idl:31), installed in device_ops.xmit: the ops table is found as
  * dev->ops, its owner is the domain to call. */
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev)
 {
@@ -424,6 +543,7 @@ static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u8(cdn_w, 0); /* an ops-table slot */
     cdn_w_u64(cdn_w, cdn_glue_ref_of(cdn_g, cdn_ops));
     /* pkt */
     put_packet_ref(cdn_g, cdn_w, pkt, 1);
@@ -780,6 +900,36 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
         return cdn_st;
     }
     int32_t cdn_ret = bump_stats(dev, by);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
+    if (dev)
+        put_device(cdn_g, cdn_w, dev, 2);
+    tmp_free(&cdn_tmp);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+    }
+    case demo_RPC_call_twice: { /* tests/idl/demo.idl:22 */
+    /* cb */
+    demo_fn_dev_open cb = NULL;
+    {
+        uint64_t cdn_ref = cdn_r_u64(cdn_r);
+        if (!cdn_r->err && cdn_ref) {
+            int cdn_k = cdn_glue_fn_bind(cdn_g, cdn_ref, demo_pool_dev_open, 16);
+            if (cdn_k < 0)
+                cdn_r_fail(cdn_r, cdn_k);
+            else
+                cb = demo_fns_dev_open[cdn_k];
+        }
+    }
+    /* dev */
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        tmp_free(&cdn_tmp);
+        return cdn_st;
+    }
+    int32_t cdn_ret = call_twice(cb, dev);
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);

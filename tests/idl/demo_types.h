@@ -48,6 +48,7 @@ uint32_t buffer_sum(void *buf, uint32_t len);
 int32_t consume(void *buf);
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem);
 int32_t bump_stats(struct device *dev, uint64_t by);
+int32_t call_twice(int (*cb)(struct device *dev), struct device *dev);
 
 /* domain side */
 int32_t demo_probe(uint32_t seed);

@@ -132,6 +132,9 @@ int32_t demo_probe(uint32_t seed)
     if (q != 3 || rem != 2 + 1000)
         return 8;
     divide(1, 0, NULL, NULL);
+    int before = opened;
+    if (call_twice(dev_open, my_dev) != 2 * (int32_t)(my_dev->mtu + 1) || opened != before + 2)
+        return 9;
     return 0;
 }
 
