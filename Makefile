@@ -152,6 +152,38 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 
+# ---- the kernel core (host) and the case-study drivers ----
+KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
+KERNEL_SRC := $(wildcard kernel/core/*.c kernel/net/*.c)
+KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/obj/kernel/%.o: kernel/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+# native mode: the driver compiled into the host
+$(BUILD)/obj/drivers/%.native.o: drivers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+GEN_DUMMY := $(BUILD)/gen/dummy
+$(GEN_DUMMY)/dummy_host.c $(GEN_DUMMY)/dummy_domain.c: drivers/net/dummy.idl $(IDLC) $(PUB_HDR)
+	@mkdir -p $(GEN_DUMMY)
+	$(IDLC) $< -o $(GEN_DUMMY)
+$(BUILD)/obj/gen/dummy_host.o: $(GEN_DUMMY)/dummy_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
+# isolated modes: the same driver source with the generated domain glue
+DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c
+$(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o
+
+$(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_net_dummy: $(BUILD)/obj/tests/test_net_dummy.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
 tests: $(TEST_BIN) $(TEST_MOD)
 
 # The dispatch fuzzer compiles the generated host glue of tests/idl/demo.idl.

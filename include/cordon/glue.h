@@ -247,6 +247,11 @@ uint64_t cdn_glue_ref_of(struct cdn_glue *g, const void *obj);
 /* Drops obj's reference (dealloc); frees it if it is a shadow the glue made. */
 void cdn_glue_forget(struct cdn_glue *g, void *obj);
 
+/* The host is about to free obj: every glue drops its reference, so no
+ * domain can name a freed host object (no dangling handle). Host code that
+ * frees objects it may have shown to a domain calls this first. */
+void cdn_glue_forget_everywhere(void *obj);
+
 /* ---- shared heap buffers ---- */
 
 /* Host: the reference and length of the heap object holding ptr (which must

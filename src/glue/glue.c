@@ -428,6 +428,23 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj)
     }
 }
 
+void cdn_glue_forget_everywhere(void *obj)
+{
+    if (!obj)
+        return;
+    /* Collect the glues first: forgetting takes owners_lock itself. */
+    struct cdn_glue *gs[64];
+    size_t n = 0;
+    pthread_mutex_lock(&owners_lock);
+    for (size_t i = 0; i < by_id.cap && n < 64; i++)
+        if (by_id.slots[i].key)
+            gs[n++] = by_id.slots[i].ptr;
+    pthread_mutex_unlock(&owners_lock);
+    for (size_t i = 0; i < n; i++)
+        if (gs[i]->side == CDN_GLUE_HOST)
+            cdn_glue_forget(gs[i], obj);
+}
+
 /* ---- shared heap buffers ---- */
 
 int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint32_t *len)

@@ -722,8 +722,9 @@ static void put_param_out(struct gen *g, const struct idl_var *v)
             put_scalar(g, t, e, "        ");
         }
     } else if (t->kind == T_PROJECTION) {
-        out(g, "    if (%s)\n        put_%s(cdn_g, cdn_w, %s, %d);\n", v->name, t->proj->name,
-            v->name, DIR_OUT);
+        /* skipped if the object was freed (and so forgotten) during the call */
+        out(g, "    if (%s && cdn_glue_ref_of(cdn_g, %s))\n        put_%s(cdn_g, cdn_w, %s, %d);\n",
+            v->name, v->name, t->proj->name, v->name, DIR_OUT);
     }
 }
 
@@ -739,8 +740,8 @@ static void get_param_out(struct gen *g, const struct idl_var *v)
             get_scalar(g, t, e, "        ");
         }
     } else if (t->kind == T_PROJECTION) {
-        out(g, "    if (%s)\n        get_%s(cdn_g, cdn_r, %s, %d);\n", v->name, t->proj->name,
-            v->name, DIR_OUT);
+        out(g, "    if (%s && cdn_glue_ref_of(cdn_g, %s))\n        get_%s(cdn_g, cdn_r, %s, %d);\n",
+            v->name, v->name, t->proj->name, v->name, DIR_OUT);
     }
 }
 
@@ -790,7 +791,8 @@ static void get_ret(struct gen *g, const struct idl_rpc *r)
     }
 }
 
-/* dealloc(side) on the given side: forget the object after the call. */
+/* dealloc(either side): after the call both sides drop their reference (and a
+ * shadow the glue made), so neither keeps a name for a freed object. */
 static void emit_deallocs(struct gen *g, const struct idl_rpc *r, unsigned attr)
 {
     for (const struct idl_var *v = r->params; v; v = v->next)
@@ -834,7 +836,7 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, enum side s, 
            "        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */\n");
     emit_dead_return(g, r, "        ");
     out(g, "    }\n");
-    emit_deallocs(g, r, AT_DEALLOC_CALLER);
+    emit_deallocs(g, r, AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE);
     if (r->ret->type->kind != T_VOID)
         out(g, "    return cdn_ret;\n");
 }
@@ -1088,7 +1090,7 @@ static void emit_dispatch_case(struct gen *g, const struct idl_rpc *r, enum side
     put_ret(g, r);
     for (const struct idl_var *v = r->params; v; v = v->next)
         put_param_out(g, v);
-    emit_deallocs(g, r, AT_DEALLOC_CALLEE);
+    emit_deallocs(g, r, AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE);
     out(g, "    tmp_free(&cdn_tmp);\n    return cdn_glue_reply(cdn_g, cdn_w, rep);\n    }\n");
     (void)s;
 }
@@ -1200,6 +1202,17 @@ static void emit_side_header(struct gen *g, enum side s)
     out(g, "void %s_%s_init(struct cdn_glue *cdn_g);\n", g->m, side);
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);\n\n",
         g->m, side);
+    if (s == DOMAIN) {
+        out(g, "/* The driver's functions the host calls (export rpcs). */\n");
+        for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
+            if (r->kind != RPC_EXPORT)
+                continue;
+            ret_type(g, r, rt, sizeof rt);
+            out(g, "%s%s%s(", rt, rt[strlen(rt) - 1] == '*' ? "" : " ", r->name);
+            print_params(g, r, 0);
+            out(g, ");\n");
+        }
+    }
     if (s == HOST) {
         for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
             if (r->kind != RPC_EXPORT)

@@ -479,7 +479,7 @@ int32_t device_register(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -506,13 +506,14 @@ void device_free(struct device *dev)
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_device_free, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
         return;
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
         return;
     }
+    cdn_glue_forget(cdn_g, dev);
 }
 
 /* rpc buffer_sum (tests/idl/demo.idl:18): runs in the host */
@@ -647,7 +648,7 @@ int32_t bump_stats(struct device *dev, uint64_t by)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -684,7 +685,7 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -771,7 +772,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u64(cdn_w, (uint64_t)(cdn_ret));
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
@@ -837,7 +838,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
@@ -871,9 +872,9 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(int32_t)(cdn_ret));
-    if (pkt)
+    if (pkt && cdn_glue_ref_of(cdn_g, pkt))
         put_packet(cdn_g, cdn_w, pkt, 2);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);

@@ -336,7 +336,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     uint64_t cdn_ret = 0;
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -405,7 +405,7 @@ static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -522,7 +522,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -562,9 +562,9 @@ static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *
             cdn_r_fail(cdn_r, CDN_EPROTO);
         cdn_ret = (enum color)cdn_v;
     }
-    if (pkt)
+    if (pkt && cdn_glue_ref_of(cdn_g, pkt))
         get_packet(cdn_g, cdn_r, pkt, 2);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         get_device(cdn_g, cdn_r, dev, 2);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -775,7 +775,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
@@ -792,7 +792,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     cdn_glue_forget(cdn_g, dev);
     tmp_free(&cdn_tmp);
@@ -904,7 +904,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
@@ -934,7 +934,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev)
+    if (dev && cdn_glue_ref_of(cdn_g, dev))
         put_device(cdn_g, cdn_w, dev, 2);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);

@@ -1,0 +1,13 @@
+/* core_impl.h - state shared by the host kernel core's files. */
+#ifndef CORDON_KERNEL_CORE_IMPL_H
+#define CORDON_KERNEL_CORE_IMPL_H
+
+#include "cordon_kernel.h"
+#include "linux/kernel.h"
+
+extern struct cdn_kernel_stats cdn_kstats;
+
+/* Forgets all network devices and restarts naming (kernel bring-up). */
+void cdn_net_reset(void);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * driver_module.h - the cordon module wrapper of an isolated driver: a glue
+ * context on the domain's channel and heap, the generated dispatcher, and the
+ * serve loop. The host then calls the driver's module_init through the glue.
+ *
+ *     CDN_DRIVER_MODULE(dummy, dummy_domain_init, dummy_domain_dispatch)
+ */
+#ifndef CORDON_KERNEL_DRIVER_MODULE_H
+#define CORDON_KERNEL_DRIVER_MODULE_H
+
+#include "cordon/glue.h"
+#include "cordon/module.h"
+
+#define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH)                                                    \
+    static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
+    {                                                                                              \
+        struct cdn_glue *g;                                                                        \
+        if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)                        \
+            return CDN_ENOMEM;                                                                     \
+        void *base;                                                                                \
+        size_t size;                                                                               \
+        cdn_dom_heap(ctx, &base, &size);                                                           \
+        cdn_glue_set_heap_mapping(g, base, size);                                                  \
+        INIT(g);                                                                                   \
+        int r = cdn_ep_serve(cdn_dom_ep(ctx), DISPATCH, g);                                        \
+        cdn_glue_destroy(g);                                                                       \
+        return r;                                                                                  \
+    }                                                                                              \
+    const struct cdn_module cordon_module = {                                                      \
+        .abi = CDN_MODULE_ABI, .name = #NAME, .main = NAME##_module_main}
+
+#endif

@@ -1,0 +1,20 @@
+/* linux/module.h - module boilerplate. module_init/module_exit name the
+ * functions the host calls (directly in native mode, through the glue's
+ * export rpcs in a domain). */
+#ifndef CDN_LINUX_MODULE_H
+#define CDN_LINUX_MODULE_H
+
+#include "linux/kernel.h"
+
+#define __init
+#define __exit
+#define module_init(fn)
+#define module_exit(fn)
+#define module_param(name, type, perm)
+#define MODULE_PARM_DESC(name, desc)
+#define MODULE_LICENSE(l)
+#define MODULE_AUTHOR(a)
+#define MODULE_DESCRIPTION(d)
+#define MODULE_ALIAS_RTNL_LINK(n)
+
+#endif

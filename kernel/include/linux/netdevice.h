@@ -1,0 +1,125 @@
+/* linux/netdevice.h - network devices, with Linux's names and semantics for
+ * the part the case-study drivers use. */
+#ifndef CDN_LINUX_NETDEVICE_H
+#define CDN_LINUX_NETDEVICE_H
+
+#include "linux/kernel.h"
+#include "linux/skbuff.h"
+#include "linux/spinlock.h"
+
+#define IFNAMSIZ 16
+#define ETH_ALEN 6
+#define ETH_HLEN 14
+#define ETH_DATA_LEN 1500
+#define ARPHRD_ETHER 1
+
+#define IFF_UP 0x1
+#define IFF_BROADCAST 0x2
+#define IFF_NOARP 0x80
+#define IFF_MULTICAST 0x1000
+
+#define IFF_NO_QUEUE 0x200000
+#define IFF_DONT_BRIDGE 0x800
+#define IFF_LIVE_ADDR_CHANGE 0x100000
+
+#define NETIF_F_SG (1ull << 0)
+#define NETIF_F_HW_CSUM (1ull << 1)
+#define NETIF_F_HIGHDMA (1ull << 2)
+#define NETIF_F_LLTX (1ull << 3)
+#define NETIF_F_GSO_SOFTWARE (1ull << 4)
+
+#define NET_NAME_ENUM 1
+
+enum netdev_tx { NETDEV_TX_OK = 0x00, NETDEV_TX_BUSY = 0x10 };
+typedef enum netdev_tx netdev_tx_t;
+
+struct rtnl_link_stats64 {
+    u64 rx_packets;
+    u64 tx_packets;
+    u64 rx_bytes;
+    u64 tx_bytes;
+    u64 rx_dropped;
+    u64 tx_dropped;
+};
+
+struct net_device;
+
+struct net_device_ops {
+    int (*ndo_init)(struct net_device *dev);
+    void (*ndo_uninit)(struct net_device *dev);
+    int (*ndo_open)(struct net_device *dev);
+    int (*ndo_stop)(struct net_device *dev);
+    netdev_tx_t (*ndo_start_xmit)(struct sk_buff *skb, struct net_device *dev);
+    void (*ndo_get_stats64)(struct net_device *dev, struct rtnl_link_stats64 *storage);
+    int (*ndo_change_carrier)(struct net_device *dev, bool new_carrier);
+};
+
+/* Per-device software counters, as Linux's pcpu_lstats (one "cpu" here). */
+struct pcpu_lstats {
+    u64 packets;
+    u64 bytes;
+};
+
+struct net_device {
+    char name[IFNAMSIZ];
+    unsigned int flags;
+    unsigned int priv_flags;
+    unsigned int mtu, min_mtu, max_mtu;
+    unsigned short type;
+    unsigned short hard_header_len;
+    unsigned char addr_len;
+    unsigned char dev_addr[ETH_ALEN];
+    u64 features, hw_features, hw_enc_features;
+    const struct net_device_ops *netdev_ops;
+    bool needs_free_netdev;
+    void (*priv_destructor)(struct net_device *dev);
+    /* the driver's own, never projected: stays on the driver's side */
+    struct pcpu_lstats lstats;
+    /* the host's own */
+    int reg_state;
+    int queue_stopped;
+    int carrier;
+    struct net_device *next;
+    u64 host_private;
+};
+
+/* the host core */
+struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
+                                    unsigned char name_assign_type,
+                                    void (*setup)(struct net_device *), unsigned int txqs,
+                                    unsigned int rxqs);
+#define alloc_netdev(sizeof_priv, name, name_assign_type, setup)                                  \
+    alloc_netdev_mqs(sizeof_priv, name, name_assign_type, setup, 1, 1)
+void free_netdev(struct net_device *dev);
+int register_netdevice(struct net_device *dev);
+int register_netdev(struct net_device *dev);
+void unregister_netdevice(struct net_device *dev);
+void unregister_netdev(struct net_device *dev);
+void ether_setup(struct net_device *dev);
+void eth_hw_addr_random(struct net_device *dev);
+void netif_carrier_on(struct net_device *dev);
+void netif_carrier_off(struct net_device *dev);
+void netif_start_queue(struct net_device *dev);
+void netif_stop_queue(struct net_device *dev);
+void netif_wake_queue(struct net_device *dev);
+int netif_queue_stopped(const struct net_device *dev);
+int dev_queue_xmit(struct sk_buff *skb);
+struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage);
+struct net_device *dev_get_by_name(const char *name);
+void rtnl_lock(void);
+void rtnl_unlock(void);
+
+/* driver-local helpers, as in Linux */
+static inline void dev_lstats_add(struct net_device *dev, unsigned int len)
+{
+    dev->lstats.packets++;
+    dev->lstats.bytes += len;
+}
+
+static inline void dev_lstats_read(struct net_device *dev, u64 *packets, u64 *bytes)
+{
+    *packets = dev->lstats.packets;
+    *bytes = dev->lstats.bytes;
+}
+
+#endif

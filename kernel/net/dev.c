@@ -1,0 +1,202 @@
+/*
+ * dev.c - the host's network device core: allocation, registration, the
+ * transmit path and statistics, with Linux's names and semantics.
+ */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "../core/core_impl.h"
+#include "cordon/glue.h"
+#include "linux/netdevice.h"
+
+static struct net_device *dev_list;
+static pthread_mutex_t rtnl = PTHREAD_MUTEX_INITIALIZER;
+static int rtnl_held;
+static int next_index;
+
+void cdn_net_reset(void)
+{
+    dev_list = NULL;
+    next_index = 0;
+}
+
+void rtnl_lock(void)
+{
+    /* recursive in effect: the host thread holding it may be re-entered by a
+     * domain's nested call (register_netdevice inside dummy_init_module) */
+    if (rtnl_held++ == 0)
+        pthread_mutex_lock(&rtnl);
+}
+
+void rtnl_unlock(void)
+{
+    if (rtnl_held > 0 && --rtnl_held == 0)
+        pthread_mutex_unlock(&rtnl);
+}
+
+struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
+                                    unsigned char name_assign_type,
+                                    void (*setup)(struct net_device *), unsigned int txqs,
+                                    unsigned int rxqs)
+{
+    (void)name_assign_type;
+    if (sizeof_priv < 0 || sizeof_priv > (1 << 20) || txqs == 0 || rxqs == 0 || !name)
+        return NULL;
+    struct net_device *dev = calloc(1, sizeof *dev + (size_t)sizeof_priv);
+    if (!dev)
+        return NULL;
+    /* "dummy%d" -> "dummy0": the one format Linux names use */
+    const char *pct = strstr(name, "%d");
+    if (pct)
+        snprintf(dev->name, sizeof dev->name, "%.*s%d", (int)(pct - name), name, next_index++);
+    else
+        snprintf(dev->name, sizeof dev->name, "%s", name);
+    dev->mtu = ETH_DATA_LEN;
+    dev->carrier = 1;
+    if (setup)
+        setup(dev);
+    return dev;
+}
+
+void free_netdev(struct net_device *dev)
+{
+    if (!dev)
+        return;
+    cdn_glue_forget_everywhere(dev);
+    cdn_kstats.netdevs_freed++;
+    free(dev);
+}
+
+int register_netdevice(struct net_device *dev)
+{
+    if (!dev || dev->reg_state == 1)
+        return -EINVAL;
+    if (dev->netdev_ops && dev->netdev_ops->ndo_init) {
+        int err = dev->netdev_ops->ndo_init(dev);
+        if (err)
+            return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
+    }
+    dev->reg_state = 1;
+    dev->next = dev_list;
+    dev_list = dev;
+    cdn_kstats.netdevs_registered++;
+    return 0;
+}
+
+int register_netdev(struct net_device *dev)
+{
+    rtnl_lock();
+    int err = register_netdevice(dev);
+    rtnl_unlock();
+    return err;
+}
+
+void unregister_netdevice(struct net_device *dev)
+{
+    for (struct net_device **p = &dev_list; *p; p = &(*p)->next)
+        if (*p == dev) {
+            *p = dev->next;
+            dev->reg_state = 2;
+            if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
+                dev->netdev_ops->ndo_uninit(dev);
+            if (dev->needs_free_netdev)
+                free_netdev(dev);
+            return;
+        }
+}
+
+void unregister_netdev(struct net_device *dev)
+{
+    rtnl_lock();
+    unregister_netdevice(dev);
+    rtnl_unlock();
+}
+
+void ether_setup(struct net_device *dev)
+{
+    dev->type = ARPHRD_ETHER;
+    dev->hard_header_len = ETH_HLEN;
+    dev->mtu = ETH_DATA_LEN;
+    dev->min_mtu = 68;
+    dev->max_mtu = ETH_DATA_LEN;
+    dev->addr_len = ETH_ALEN;
+    dev->flags = IFF_BROADCAST | IFF_MULTICAST;
+}
+
+void eth_hw_addr_random(struct net_device *dev)
+{
+    static uint64_t x = 0x5deece66dull;
+    for (int i = 0; i < ETH_ALEN; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        dev->dev_addr[i] = (unsigned char)(x >> 56);
+    }
+    dev->dev_addr[0] = (unsigned char)((dev->dev_addr[0] & 0xfe) | 0x02); /* local, unicast */
+}
+
+void netif_carrier_on(struct net_device *dev)
+{
+    dev->carrier = 1;
+}
+
+void netif_carrier_off(struct net_device *dev)
+{
+    dev->carrier = 0;
+}
+
+void netif_start_queue(struct net_device *dev)
+{
+    dev->queue_stopped = 0;
+}
+
+void netif_stop_queue(struct net_device *dev)
+{
+    dev->queue_stopped = 1;
+}
+
+void netif_wake_queue(struct net_device *dev)
+{
+    dev->queue_stopped = 0;
+}
+
+int netif_queue_stopped(const struct net_device *dev)
+{
+    return dev->queue_stopped;
+}
+
+int dev_queue_xmit(struct sk_buff *skb)
+{
+    struct net_device *dev = skb ? skb->dev : NULL;
+    if (!dev || dev->reg_state != 1 || dev->queue_stopped || !dev->netdev_ops ||
+        !dev->netdev_ops->ndo_start_xmit) {
+        kfree_skb(skb);
+        cdn_kstats.xmit_dropped++;
+        return -ENODEV;
+    }
+    netdev_tx_t rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
+    if (rc != NETDEV_TX_OK) {
+        /* NETDEV_TX_BUSY: the driver kept nothing; the core drops it. Any
+         * other value is a driver bug (or a dead domain): the skb's fate is
+         * unknown to us only if the driver lies, so count and move on. */
+        if (rc == NETDEV_TX_BUSY)
+            kfree_skb(skb);
+        cdn_kstats.xmit_dropped++;
+        return -EBUSY;
+    }
+    return 0;
+}
+
+struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage)
+{
+    memset(storage, 0, sizeof *storage);
+    if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64)
+        dev->netdev_ops->ndo_get_stats64(dev, storage);
+    return storage;
+}
+
+struct net_device *dev_get_by_name(const char *name)
+{
+    for (struct net_device *d = dev_list; d; d = d->next)
+        if (strcmp(d->name, name) == 0)
+            return d;
+    return NULL;
+}
