@@ -64,7 +64,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -105,6 +105,10 @@ $(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/bench/net.o: bench/net.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/bench/idl.o: bench/idl.c $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
@@ -113,9 +117,9 @@ $(BUILD)/lib/cordon/idl_bench.so: bench/modules/idl_bench.c $(GEN_CB)/cb_domain.
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -I$(GEN_CB) -Ibench/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 
-$(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(LIBA)
+$(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
+	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
 
 
 $(BUILD)/lib/cordon/%.so: bench/modules/%.c $(PUB_HDR)
@@ -154,7 +158,7 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 
 # ---- the kernel core (host) and the case-study drivers ----
 KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
-KERNEL_SRC := $(wildcard kernel/core/*.c kernel/net/*.c)
+KERNEL_SRC := $(filter-out kernel/net/dummy_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c))
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/kernel/%.o: kernel/%.c
 	@mkdir -p $(@D)
@@ -175,7 +179,10 @@ DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/pr
 $(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
-KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o
+$(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
+KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o
 
 $(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)

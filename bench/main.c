@@ -17,13 +17,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
+    fprintf(f, "usage: cordon-bench ipc|idlc|net [--json] [--quick]\n"
                "\n"
                "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
                "           inproc channel, process domain (spin, adaptive, batched),\n"
                "           pipe and socketpair RPC; async runtime, handles, heap; calls\n"
                "           through IDL-generated glue\n"
                "  idlc     cordon-idlc on a generated IDL of more than 2,500 lines\n"
+               "  net      pktgen-like transmit through the dummy driver: native, inproc,\n"
+               "           process; 64 B and 1500 B; 1 and 32 packets in flight\n"
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
@@ -120,6 +122,8 @@ int main(int argc, char **argv)
         return bench_ipc(&o);
     if (strcmp(cmd, "idlc") == 0)
         return bench_idlc(&o);
+    if (strcmp(cmd, "net") == 0)
+        return bench_net(&o);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -12,22 +12,16 @@
 #include <unistd.h>
 
 #include "cordon_kernel.h"
-#include "dummy_host.h"
+#include "linux/netdevice.h"
 #include "util.h"
 
 #define SEC 1000000000LL
 
-int dummy_init_module(void); /* drivers/net/dummy.c, native build */
-void dummy_cleanup_module(void);
+extern const struct cdn_driver_desc cdn_dummy_driver;
 
-enum mode { NATIVE, INPROC, PROCESS };
+enum mode { NATIVE = CDN_DRV_NATIVE, INPROC = CDN_DRV_INPROC, PROCESS = CDN_DRV_PROCESS };
 
-struct loaded {
-    cdn_domain *dom;
-    struct cdn_glue *g;
-};
-
-static const char *driver_path(const char *name)
+static const char *module_dir(void)
 {
     static char path[PATH_MAX];
     char exe[PATH_MAX];
@@ -35,42 +29,8 @@ static const char *driver_path(const char *name)
     assert_true(n > 0);
     exe[n] = 0;
     *strrchr(exe, '/') = 0;
-    snprintf(path, sizeof path, "%s/../lib/cordon/%s.so", exe, name);
+    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
     return path;
-}
-
-static int load(enum mode m, struct loaded *l)
-{
-    memset(l, 0, sizeof *l);
-    if (m == NATIVE)
-        return dummy_init_module();
-    struct cdn_domain_config cfg;
-    cdn_domain_config_init(&cfg);
-    cfg.backend = m == INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
-    cfg.module_path = driver_path("dummy");
-    cfg.heap = cdn_kernel_heap();
-    assert_int_equal(cdn_domain_create(&cfg, &l->dom), CDN_OK);
-    int r = cdn_domain_start(l->dom);
-    if (r != CDN_OK)
-        fail_msg("start: %s (%s)", cdn_strerror(r), cdn_domain_reason(l->dom));
-    assert_int_equal(cdn_glue_create(CDN_GLUE_HOST, cdn_domain_ep(l->dom), &l->g), CDN_OK);
-    cdn_glue_set_heap(l->g, cdn_kernel_heap(), 1);
-    dummy_host_init(l->g);
-    cdn_domain_set_handler(l->dom, dummy_host_dispatch, l->g);
-    return dummy_call_dummy_init_module(l->g);
-}
-
-static void unload(enum mode m, struct loaded *l)
-{
-    if (m == NATIVE) {
-        dummy_cleanup_module();
-        return;
-    }
-    dummy_call_dummy_cleanup_module(l->g);
-    assert_int_equal(cdn_glue_last_error(l->g), CDN_OK);
-    assert_int_equal(cdn_domain_stop(l->dom, 5 * SEC), CDN_OK);
-    cdn_glue_destroy(l->g);
-    cdn_domain_destroy(l->dom);
 }
 
 static void run_mode(enum mode m)
@@ -78,8 +38,10 @@ static void run_mode(enum mode m)
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_kernel_stats k0, k1;
     cdn_kernel_get_stats(&k0);
-    struct loaded l;
-    assert_int_equal(load(m, &l), 0);
+    struct cdn_driver l;
+    int r = cdn_driver_load(&cdn_dummy_driver, (enum cdn_drv_mode)m, -1, module_dir(), &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
     struct net_device *dev = dev_get_by_name(m == NATIVE ? "dummy0" : "dummy0");
     assert_non_null(dev);
     /* what setup() did, seen by the host */
@@ -112,12 +74,12 @@ static void run_mode(enum mode m)
     struct cdn_heap_stats hs;
     cdn_heap_get_stats(cdn_kernel_heap(), &hs);
     assert_int_equal(hs.live_objects, 0); /* no packet data left behind */
-    if (l.g) {
+    if (l.glue) {
         struct cdn_glue_stats gs;
-        cdn_glue_get_stats(l.g, &gs);
+        cdn_glue_get_stats(l.glue, &gs);
         assert_true(gs.objects < 8); /* skbs are forgotten as they are freed */
     }
-    unload(m, &l);
+    cdn_driver_unload(&l);                  /* module_exit: unregisters (and frees) dummy0 */
     assert_null(dev_get_by_name("dummy0")); /* unregistered (and freed: needs_free_netdev) */
     cdn_kernel_exit();
 }
@@ -145,7 +107,8 @@ static void test_dummy_log(void **state)
 {
     (void)state;
     char buf[8192];
-    assert_non_null(strstr(cdn_kernel_log_tail(buf, sizeof buf), "domain: dummy: 1 device(s) ready"));
+    assert_non_null(
+        strstr(cdn_kernel_log_tail(buf, sizeof buf), "domain: dummy: 1 device(s) ready"));
     assert_non_null(strstr(buf, "dummy: 1 device(s) ready"));
 }
 

@@ -99,6 +99,15 @@ int cdn_async_detach(cdn_async *rt, cdn_ep *ep);
 int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
                    int64_t timeout_ns);
 
+/*
+ * From the root: serves requests arriving on the attached channels, each on
+ * its own fiber, until one of them brings CDN_RPC_STOP (returns CDN_OK) or
+ * every attached channel has failed (returns the first failure). This is a
+ * domain's main loop when its calls must not serialise: several requests may
+ * be in flight at once, each free to call back into the peer.
+ */
+int cdn_async_serve(cdn_async *rt);
+
 /* Nonzero when called on a fiber (not the root). */
 int cdn_async_in_fiber(const cdn_async *rt);
 

@@ -11,7 +11,7 @@
 #include "core_impl.h"
 
 #define LOG_LINES 64
-#define LOG_LINE 256
+#define LOG_LINE  256
 
 static struct cdn_heap *heap;
 static char log_ring[LOG_LINES][LOG_LINE];

@@ -15,14 +15,24 @@
     static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
     {                                                                                              \
         struct cdn_glue *g;                                                                        \
-        if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)                        \
+        if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)                       \
             return CDN_ENOMEM;                                                                     \
         void *base;                                                                                \
         size_t size;                                                                               \
         cdn_dom_heap(ctx, &base, &size);                                                           \
         cdn_glue_set_heap_mapping(g, base, size);                                                  \
         INIT(g);                                                                                   \
-        int r = cdn_ep_serve(cdn_dom_ep(ctx), DISPATCH, g);                                        \
+        /* each request on its own fiber: several may be in flight, each                           \
+         * free to call back into the host (a transmit frees its packet) */                        \
+        cdn_async *rt;                                                                             \
+        int r = cdn_async_create(NULL, &rt);                                                       \
+        if (r == CDN_OK)                                                                           \
+            r = cdn_async_attach(rt, cdn_dom_ep(ctx), DISPATCH, g);                                \
+        if (r == CDN_OK) {                                                                         \
+            cdn_glue_set_async(g, rt);                                                             \
+            r = cdn_async_serve(rt);                                                               \
+        }                                                                                          \
+        cdn_async_destroy(rt);                                                                     \
         cdn_glue_destroy(g);                                                                       \
         return r;                                                                                  \
     }                                                                                              \

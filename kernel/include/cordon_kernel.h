@@ -26,3 +26,42 @@ struct cdn_kernel_stats {
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);
 
 #endif
+
+/* ---- loading a driver in one of three modes ---- */
+
+#include "cordon/async.h"
+#include "cordon/domain.h"
+#include "cordon/glue.h"
+
+enum cdn_drv_mode { CDN_DRV_NATIVE = 0, CDN_DRV_INPROC = 1, CDN_DRV_PROCESS = 2 };
+
+/* What the loader needs to know about a driver: its native entry points and
+ * the generated host glue for the isolated modes. */
+struct cdn_driver_desc {
+    const char *name; /* the module is <libdir>/cordon/<name>.so */
+    int (*native_init)(void);
+    void (*native_exit)(void);
+    void (*glue_init)(struct cdn_glue *g);
+    cdn_handler_fn dispatch;
+    int32_t (*call_init)(struct cdn_glue *g);
+    void (*call_exit)(struct cdn_glue *g);
+};
+
+struct cdn_driver {
+    const struct cdn_driver_desc *desc;
+    enum cdn_drv_mode mode;
+    cdn_domain *dom;
+    struct cdn_glue *glue;
+    cdn_async *rt; /* set by cdn_driver_use_async */
+    char reason[192];
+};
+
+/* Loads (and initialises) the driver: native calls its init directly; the
+ * isolated modes start a domain on `cpu` (-1: anywhere) and call init
+ * through the glue. Returns the driver's init result or a cordon status. */
+int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
+                    const char *module_dir, struct cdn_driver *out);
+/* Route calls through an async runtime (fibers) instead of blocking. */
+int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt);
+void cdn_driver_unload(struct cdn_driver *drv);
+const char *cdn_drv_mode_name(enum cdn_drv_mode m);

@@ -73,7 +73,8 @@ struct cdn_async {
     int64_t next_check; /* next scan of deadlines and peer liveness */
     uint32_t idle_polls;
     uint32_t steps;
-    uint32_t waiting; /* entries in CALL_WAITING */
+    uint32_t waiting;   /* entries in CALL_WAITING */
+    int stop_requested; /* a CDN_RPC_STOP request was answered */
     struct cdn_async_stats stats;
 #if defined(__SANITIZE_ADDRESS__)
     const void *root_stack_bottom;

@@ -264,6 +264,13 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
             if (m.flags & CDN_MSG_REPLY) {
                 if (deliver_reply(rt, c, &m) != CDN_OK)
                     fail_chan(rt, c, CDN_EPROTO);
+            } else if (m.rpc_id == CDN_RPC_STOP) {
+                /* answered at once; cdn_async_serve returns */
+                struct cdn_msg rep;
+                cdn_ep_make_reply(&m, NULL, NULL, &rep);
+                if (cdn_ep_send(c->ep, &rep, 0) != CDN_OK)
+                    fail_chan(rt, c, CDN_EDEAD);
+                rt->stop_requested = 1;
             } else if (spawn_server(rt, c, &m) != CDN_OK) {
                 struct cdn_msg rep;
                 memset(&rep, 0, sizeof rep);

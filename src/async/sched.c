@@ -203,10 +203,46 @@ void cdn_finish_end(cdn_async *rt, struct cdn_finish *f)
     }
 }
 
+static int runq_empty(void *arg)
+{
+    return ((cdn_async *)arg)->runq_head == NULL;
+}
+
 static int all_done(void *arg)
 {
     cdn_async *rt = arg;
     return rt->stats.live_fibers == 0;
+}
+
+static int serve_done(cdn_async *rt)
+{
+    if (rt->stop_requested)
+        return 1;
+    for (uint32_t i = 0; i < rt->nchans; i++)
+        if (rt->chans[i].status == CDN_OK)
+            return 0;
+    return 1; /* every channel failed */
+}
+
+int cdn_async_serve(cdn_async *rt)
+{
+    if (!rt || rt->current)
+        return CDN_ESTATE;
+    rt->stop_requested = 0;
+    unsigned idle = 0;
+    while (!serve_done(rt)) {
+        /* cdn_sched_until would call a quiet channel a deadlock; serving
+         * means waiting for the peer indefinitely, so poll here instead. */
+        if (rt->runq_head)
+            cdn_sched_until(rt, runq_empty, rt);
+        if (cdn_dispatch_poll(rt, idle > 64) > 0)
+            idle = 0;
+        else
+            idle++;
+    }
+    if (rt->stop_requested)
+        return CDN_OK;
+    return rt->nchans ? rt->chans[0].status : CDN_ESTATE;
 }
 
 int cdn_async_run(cdn_async *rt)

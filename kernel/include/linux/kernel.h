@@ -28,23 +28,23 @@ typedef unsigned int gfp_t;
 
 #define EINVAL 22
 #define ENOMEM 12
-#define EIO 5
-#define EBUSY 16
+#define EIO    5
+#define EBUSY  16
 #define ENODEV 19
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define unlikely(x) __builtin_expect(!!(x), 0)
-#define likely(x) __builtin_expect(!!(x), 1)
+#define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))
+#define unlikely(x)                     __builtin_expect(!!(x), 0)
+#define likely(x)                       __builtin_expect(!!(x), 1)
 
 /* printk: the host writes to its log; a domain forwards the formatted text. */
 __attribute__((format(printf, 1, 2))) int printk(const char *fmt, ...);
 #define KERN_INFO "<6>"
-#define KERN_ERR "<3>"
+#define KERN_ERR  "<3>"
 /* Where a domain's printk lines end up (a generated rpc to the host). */
 void cdn_kernel_log(const char *msg);
 #define pr_info(...) printk(KERN_INFO __VA_ARGS__)
-#define pr_err(...) printk(KERN_ERR __VA_ARGS__)
+#define pr_err(...)  printk(KERN_ERR __VA_ARGS__)
 
 /* Allocation: domain-local in a domain (its own heap), host-local in the host. */
 static inline void *kmalloc(size_t n, gfp_t flags)

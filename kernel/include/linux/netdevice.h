@@ -7,25 +7,25 @@
 #include "linux/skbuff.h"
 #include "linux/spinlock.h"
 
-#define IFNAMSIZ 16
-#define ETH_ALEN 6
-#define ETH_HLEN 14
+#define IFNAMSIZ     16
+#define ETH_ALEN     6
+#define ETH_HLEN     14
 #define ETH_DATA_LEN 1500
 #define ARPHRD_ETHER 1
 
-#define IFF_UP 0x1
+#define IFF_UP        0x1
 #define IFF_BROADCAST 0x2
-#define IFF_NOARP 0x80
+#define IFF_NOARP     0x80
 #define IFF_MULTICAST 0x1000
 
-#define IFF_NO_QUEUE 0x200000
-#define IFF_DONT_BRIDGE 0x800
+#define IFF_NO_QUEUE         0x200000
+#define IFF_DONT_BRIDGE      0x800
 #define IFF_LIVE_ADDR_CHANGE 0x100000
 
-#define NETIF_F_SG (1ull << 0)
-#define NETIF_F_HW_CSUM (1ull << 1)
-#define NETIF_F_HIGHDMA (1ull << 2)
-#define NETIF_F_LLTX (1ull << 3)
+#define NETIF_F_SG           (1ull << 0)
+#define NETIF_F_HW_CSUM      (1ull << 1)
+#define NETIF_F_HIGHDMA      (1ull << 2)
+#define NETIF_F_LLTX         (1ull << 3)
 #define NETIF_F_GSO_SOFTWARE (1ull << 4)
 
 #define NET_NAME_ENUM 1
@@ -88,7 +88,7 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
                                     unsigned char name_assign_type,
                                     void (*setup)(struct net_device *), unsigned int txqs,
                                     unsigned int rxqs);
-#define alloc_netdev(sizeof_priv, name, name_assign_type, setup)                                  \
+#define alloc_netdev(sizeof_priv, name, name_assign_type, setup)                                   \
     alloc_netdev_mqs(sizeof_priv, name, name_assign_type, setup, 1, 1)
 void free_netdev(struct net_device *dev);
 int register_netdevice(struct net_device *dev);

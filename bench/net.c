@@ -1,0 +1,172 @@
+/*
+ * net.c - `cordon-bench net`: a pktgen-like transmitter driving the dummy
+ * driver through the host's dev_queue_xmit, in native, inproc and process
+ * modes, side by side in one run.
+ *
+ * Batch B means B transmissions in flight: B fibers of the async runtime each
+ * send their share of the packets; a fiber whose call crosses into the domain
+ * waits while the others go on. Native mode runs the same fibers (they never
+ * wait), so every row has the same structure.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "cordon_kernel.h"
+#include "linux/netdevice.h"
+
+extern const struct cdn_driver_desc cdn_dummy_driver;
+
+struct sender {
+    struct net_device *dev;
+    unsigned size;
+    long packets;
+    int failed;
+};
+
+static void send_loop(void *arg)
+{
+    struct sender *s = arg;
+    for (long i = 0; i < s->packets; i++) {
+        struct sk_buff *skb = alloc_skb(s->size, GFP_KERNEL);
+        if (!skb) {
+            s->failed = 1;
+            return;
+        }
+        skb->data[0] = (unsigned char)i; /* touch the packet as a generator would */
+        skb->dev = s->dev;
+        if (dev_queue_xmit(skb) != 0)
+            s->failed = 1;
+    }
+}
+
+/* Returns packets per second, or a negative value on failure. */
+static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long packets, int cpu,
+                      double tpn, const char *moddir, double *ticks_per_op)
+{
+    if (cdn_kernel_init(64u << 20) != 0)
+        return -1;
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&cdn_dummy_driver, mode, cpu, moddir, &drv);
+    if (r != 0) {
+        fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n", cdn_drv_mode_name(mode),
+                r, drv.reason);
+        cdn_kernel_exit();
+        return -1;
+    }
+    cdn_async *rt;
+    cdn_async_create(NULL, &rt);
+    cdn_driver_use_async(&drv, rt);
+    struct net_device *dev = dev_get_by_name("dummy0");
+    struct sender s[64];
+    long per = packets / batch;
+    struct cdn_finish f;
+    uint64_t t0 = bench_tsc();
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < batch; i++) {
+        s[i] = (struct sender){dev, size, per, 0};
+        cdn_async_spawn(rt, send_loop, &s[i]);
+    }
+    cdn_finish_end(rt, &f);
+    uint64_t t1 = bench_tsc();
+    int failed = !dev;
+    for (int i = 0; i < batch; i++)
+        failed |= s[i].failed;
+    struct rtnl_link_stats64 st;
+    if (dev) {
+        dev_get_stats(dev, &st);
+        failed |= st.tx_packets != (uint64_t)(per * batch);
+    }
+    if (failed) {
+        int bad = 0;
+        for (int i = 0; i < batch; i++)
+            bad += s[i].failed;
+        fprintf(stderr,
+                "cordon-bench: net %s %uB batch %d: %d of %d senders saw errors, tx_packets %llu "
+                "of %ld (glue: %s)\n",
+                cdn_drv_mode_name(mode), size, batch, bad, batch,
+                dev ? (unsigned long long)st.tx_packets : 0ull, per * batch,
+                drv.glue ? cdn_strerror(cdn_glue_last_error(drv.glue)) : "-");
+    }
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+    if (failed)
+        return -1;
+    double ns = (double)(t1 - t0) / tpn;
+    *ticks_per_op = (double)(t1 - t0) / (double)(per * batch);
+    return (double)(per * batch) / (ns / 1e9);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int bench_net(const struct bench_opts *o)
+{
+    char moddir[PATH_MAX];
+    snprintf(moddir, sizeof moddir, "%s", bench_module_path("dummy"));
+    *strrchr(moddir, '/') = 0;
+    bench_pin(o->host_cpu);
+    double tpn = bench_tsc_per_ns();
+    static const unsigned sizes[] = {64, 1500};
+    static const int batches[] = {1, 32};
+    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
+    const int rounds = o->quick ? 1 : 3;
+    long packets = o->quick ? 20000 : 200000;
+    int failed = 0, step = 0, steps = 2 * 2 * rounds;
+    if (o->json)
+        printf("{\"bench\":\"net\",\"tsc_ghz\":%.4f,\"packets\":%ld,\"rounds\":%d,\"results\":[",
+               tpn, packets, rounds);
+    else
+        printf("%-22s %-8s %12s %12s %10s\n", "name", "mode", "Mpps", "ticks/pkt", "vs native");
+    int first = 1;
+    for (int si = 0; si < 2; si++)
+        for (int bi = 0; bi < 2; bi++) {
+            double pps[3][8], ticks[3][8];
+            for (int round = 0; round < rounds; round++) {
+                char what[64];
+                snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
+                         round + 1);
+                bench_progress(++step, steps, what);
+                for (int mi = 0; mi < 3; mi++) {
+                    pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets,
+                                             o->dom_cpu, tpn, moddir, &ticks[mi][round]);
+                    failed |= pps[mi][round] < 0;
+                }
+            }
+            double med[3], tmed[3];
+            for (int mi = 0; mi < 3; mi++) {
+                qsort(pps[mi], (size_t)rounds, sizeof(double), cmp_d);
+                qsort(ticks[mi], (size_t)rounds, sizeof(double), cmp_d);
+                med[mi] = pps[mi][rounds / 2];
+                tmed[mi] = ticks[mi][rounds / 2];
+            }
+            for (int mi = 0; mi < 3; mi++) {
+                char name[48];
+                snprintf(name, sizeof name, "net-%uB-batch%d", sizes[si], batches[bi]);
+                double ratio = med[0] > 0 ? med[mi] / med[0] : 0;
+                if (o->json)
+                    printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
+                           "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f}",
+                           first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi],
+                           tmed[mi], ratio);
+                else
+                    printf("%-22s %-8s %12.3f %12.0f %9.1f%%\n", name,
+                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio * 100);
+                first = 0;
+            }
+        }
+    if (o->json)
+        printf("]}\n");
+    else
+        printf("(medians of %d rounds of %ld packets; ticks are TSC at %.3f GHz)\n", rounds,
+               packets, tpn);
+    return failed;
+}
