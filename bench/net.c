@@ -53,8 +53,8 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
     struct cdn_driver drv;
     int r = cdn_driver_load(&cdn_dummy_driver, mode, cpu, moddir, &drv);
     if (r != 0) {
-        fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n", cdn_drv_mode_name(mode),
-                r, drv.reason);
+        fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n", cdn_drv_mode_name(mode), r,
+                drv.reason);
         cdn_kernel_exit();
         return -1;
     }
@@ -136,8 +136,8 @@ int bench_net(const struct bench_opts *o)
                          round + 1);
                 bench_progress(++step, steps, what);
                 for (int mi = 0; mi < 3; mi++) {
-                    pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets,
-                                             o->dom_cpu, tpn, moddir, &ticks[mi][round]);
+                    pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets, o->dom_cpu,
+                                             tpn, moddir, &ticks[mi][round]);
                     failed |= pps[mi][round] < 0;
                 }
             }
@@ -155,11 +155,11 @@ int bench_net(const struct bench_opts *o)
                 if (o->json)
                     printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
                            "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f}",
-                           first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi],
-                           tmed[mi], ratio);
+                           first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi], tmed[mi],
+                           ratio);
                 else
-                    printf("%-22s %-8s %12.3f %12.0f %9.1f%%\n", name,
-                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio * 100);
+                    printf("%-22s %-8s %12.3f %12.0f %9.1f%%\n", name, cdn_drv_mode_name(modes[mi]),
+                           med[mi] / 1e6, tmed[mi], ratio * 100);
                 first = 0;
             }
         }

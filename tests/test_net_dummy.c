@@ -11,6 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <signal.h>
+#include <stdlib.h>
+
+#include "../kernel/core/core_impl.h"
 #include "cordon_kernel.h"
 #include "linux/netdevice.h"
 #include "util.h"
@@ -102,6 +106,58 @@ static void test_dummy_process(void **state)
     run_mode(PROCESS);
 }
 
+/* A driver that misbehaves (tests/modules/net_bad.c) in a process domain:
+ * the host reports each fault, frees what the driver did not, refuses what it
+ * made up, survives its crash, and leaks nothing. */
+static void test_misbehaving_driver(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_dummy_driver;
+    bad.name = "net_bad";
+    struct cdn_driver l;
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, module_dir(), &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    struct net_device *dev = dev_get_by_name("bad0");
+    assert_non_null(dev);
+    struct cdn_kernel_stats k;
+    unsigned lens[] = {100, 61, 100, 62, 100, 63, 100, 64, 100};
+    int rc[9];
+    for (int i = 0; i < 9; i++) {
+        struct sk_buff *skb = alloc_skb(lens[i], GFP_KERNEL);
+        assert_non_null(skb);
+        skb->dev = dev;
+        rc[i] = dev_queue_xmit(skb);
+    }
+    cdn_kernel_get_stats(&k);
+    if (getenv("CORDON_TEST_VERBOSE"))
+        for (int i = 0; i < 9; i++)
+            fprintf(stderr, "len %u -> %d\n", lens[i], rc[i]);
+    assert_int_equal(rc[0], 0);
+    assert_int_equal(rc[1], -EBUSY); /* out-of-range return: reported, dropped */
+    assert_int_equal(k.xmit_bad_returns >= 1, 1);
+    assert_int_equal(rc[2], 0);              /* and the host goes on */
+    assert_int_equal(rc[3], 0);              /* double free: the second is refused */
+    assert_int_equal(k.skb_double_frees, 0); /* ...by the glue, before the core */
+    assert_int_equal(rc[5], 0);              /* a made-up skb: refused, the real one freed */
+    assert_int_equal(rc[7], -EBUSY);         /* crash mid-transmit */
+    assert_int_not_equal(rc[8], 0);          /* the domain is gone: fail fast */
+    assert_false(cdn_domain_alive(l.dom));
+    struct cdn_exit_info info;
+    assert_int_equal(cdn_domain_wait(l.dom, &info, 5 * SEC), CDN_OK);
+    assert_int_equal(info.signo, SIGSEGV);
+    /* every skb is accounted for: freed by the driver or reclaimed by the core */
+    assert_int_equal(k.skbs_allocated, 9);
+    assert_int_equal(k.skbs_freed, 9);
+    assert_int_equal(cdn_skbs_live(), 0);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_driver_unload(&l);
+    cdn_kernel_exit();
+}
+
 /* The driver's printk lines reach the host's log from every mode. */
 static void test_dummy_log(void **state)
 {
@@ -115,10 +171,9 @@ static void test_dummy_log(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dummy_native),
-        cmocka_unit_test(test_dummy_inproc),
-        cmocka_unit_test(test_dummy_process),
-        cmocka_unit_test(test_dummy_log),
+        cmocka_unit_test(test_dummy_native),       cmocka_unit_test(test_dummy_inproc),
+        cmocka_unit_test(test_dummy_process),      cmocka_unit_test(test_dummy_log),
+        cmocka_unit_test(test_misbehaving_driver),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

@@ -10,4 +10,9 @@ extern struct cdn_kernel_stats cdn_kstats;
 /* Forgets all network devices and restarts naming (kernel bring-up). */
 void cdn_net_reset(void);
 
+struct sk_buff;
+/* Nonzero while skb is allocated and not yet freed. */
+int cdn_skb_live(const struct sk_buff *skb);
+unsigned long cdn_skbs_live(void);
+
 #endif

@@ -21,11 +21,12 @@ const char *cdn_kernel_log_tail(char *buf, size_t len);
 /* Counters the tests read. */
 struct cdn_kernel_stats {
     unsigned long skbs_allocated, skbs_freed, xmit_dropped;
+    unsigned long skb_double_frees; /* kfree_skb of an skb that is not live */
+    unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
+    unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
     unsigned long netdevs_registered, netdevs_freed;
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);
-
-#endif
 
 /* ---- loading a driver in one of three modes ---- */
 
@@ -65,3 +66,5 @@ int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int
 int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt);
 void cdn_driver_unload(struct cdn_driver *drv);
 const char *cdn_drv_mode_name(enum cdn_drv_mode m);
+
+#endif

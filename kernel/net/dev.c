@@ -174,11 +174,18 @@ int dev_queue_xmit(struct sk_buff *skb)
     }
     netdev_tx_t rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
     if (rc != NETDEV_TX_OK) {
-        /* NETDEV_TX_BUSY: the driver kept nothing; the core drops it. Any
-         * other value is a driver bug (or a dead domain): the skb's fate is
-         * unknown to us only if the driver lies, so count and move on. */
-        if (rc == NETDEV_TX_BUSY)
+        /* NETDEV_TX_BUSY: the driver kept nothing, the core drops it. Any
+         * other value is a driver bug or a dead domain: if the skb is still
+         * live the driver never freed it, so the core does (nothing leaks). */
+        if (rc != NETDEV_TX_BUSY) {
+            cdn_kstats.xmit_bad_returns++;
+            printk(KERN_ERR "%s: ndo_start_xmit returned %d\n", dev->name, (int)rc);
+        }
+        if (cdn_skb_live(skb)) {
+            if (rc != NETDEV_TX_BUSY)
+                cdn_kstats.skbs_reclaimed++;
             kfree_skb(skb);
+        }
         cdn_kstats.xmit_dropped++;
         return -EBUSY;
     }

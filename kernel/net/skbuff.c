@@ -3,9 +3,24 @@
  * an isolated driver reads packets in place; the host frees both parts and
  * first makes every domain forget the skb (no dangling handle).
  */
+#include "../../src/glue/hmap.h"
 #include "../core/core_impl.h"
 #include "cordon/glue.h"
 #include "linux/skbuff.h"
+
+/* Every live skb, so that the core can tell a double free (or a driver that
+ * failed to free) from a normal one, in every mode: native drivers too. */
+static struct cdn_hmap live;
+
+int cdn_skb_live(const struct sk_buff *skb)
+{
+    return cdn_hmap_get(&live, (uint64_t)(uintptr_t)skb) != NULL;
+}
+
+unsigned long cdn_skbs_live(void)
+{
+    return (unsigned long)live.count;
+}
 
 struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
 {
@@ -24,6 +39,11 @@ struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
     }
     skb->data = data;
     skb->len = size;
+    if (cdn_hmap_put(&live, (uint64_t)(uintptr_t)skb, skb, 0) != 0) {
+        cdn_heap_free(h, ref, CDN_HEAP_HOST);
+        free(skb);
+        return NULL;
+    }
     cdn_kstats.skbs_allocated++;
     return skb;
 }
@@ -32,6 +52,11 @@ void kfree_skb(struct sk_buff *skb)
 {
     if (!skb)
         return;
+    if (cdn_hmap_del(&live, (uint64_t)(uintptr_t)skb) != 0) {
+        cdn_kstats.skb_double_frees++;
+        printk(KERN_ERR "skb %p freed twice (or never allocated); ignored\n", (void *)skb);
+        return;
+    }
     cdn_glue_forget_everywhere(skb);
     cdn_href ref;
     size_t len;

@@ -34,6 +34,7 @@ enum dir { DIR_IN = 1, DIR_OUT = 2, DIR_ALL = 3 };
 
 struct gen {
     const struct idl_file *f;
+    int host; /* generating the host side (it refuses unannounced new objects) */
     FILE *o;
     const char *m; /* module name */
     int failed;
@@ -229,7 +230,7 @@ static void emit_proj_prototypes(struct gen *g)
             p->name, p->c_struct);
         out(g,
             "static struct %s *get_%s_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int "
-            "dir);\n",
+            "dir, int may_new);\n",
             p->c_struct, p->name);
     }
     out(g, "\n");
@@ -379,7 +380,8 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
         break;
     case T_PROJECTION:
         if (fl->pointer)
-            out(g, "        o->%s = get_%s_ref(cdn_g, cdn_r, dir);\n", fl->name, t->proj->name);
+            out(g, "        o->%s = get_%s_ref(cdn_g, cdn_r, dir, %d);\n", fl->name, t->proj->name,
+                !g->host || (fl->attrs & AT_ALLOC_CALLER) ? 1 : 0);
         else
             out(g, "        get_%s(cdn_g, cdn_r, &o->%s, dir);\n", t->proj->name, fl->name);
         break;
@@ -496,20 +498,33 @@ static void emit_proj_helpers(struct gen *g, enum side side)
 
         out(g,
             "static struct %s *get_%s_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int "
-            "dir)\n{\n",
+            "dir, int may_new)\n{\n",
             p->c_struct, p->name);
         out(g, "    uint64_t cdn_ref = cdn_r_u64(cdn_r);\n    unsigned cdn_flags = "
                "cdn_r_u8(cdn_r);\n");
         out(g, "    void *o = NULL;\n    if (cdn_r->err)\n        return NULL;\n");
+        /* The IDL says which objects the peer may introduce (alloc(caller));
+         * anywhere else a NEW reference is a fake object: refused. */
+        out(g, "    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {\n"
+               "        cdn_r_fail(cdn_r, CDN_EBADH);\n        return NULL;\n    }\n");
         out(g,
             "    if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, %s, sizeof(struct %s), &o) != "
             "CDN_OK) {\n"
             "        cdn_r_fail(cdn_r, CDN_EBADH);\n        return NULL;\n    }\n",
             ty, p->c_struct);
         out(g,
-            "    if (o)\n        get_%s(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? %d : "
-            "dir);\n",
-            p->name, DIR_ALL);
+            "    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {\n"
+            "        get_%s(cdn_g, cdn_r, o, %d); /* a fresh shadow: nothing to protect */\n"
+            "    } else if (o) {\n"
+            "        /* all or nothing: decode into a copy, keep it only if every\n"
+            "         * value was valid (a bad one must not leave half an update) */\n"
+            "        struct %s cdn_copy;\n        memcpy(&cdn_copy, o, sizeof cdn_copy);\n"
+            "        get_%s(cdn_g, cdn_r, &cdn_copy, dir);\n"
+            "        /* (only if changed: the object may be read-only, a const ops table) */\n"
+            "        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)\n"
+            "            memcpy(o, &cdn_copy, sizeof cdn_copy);\n"
+            "    }\n",
+            p->name, DIR_ALL, p->c_struct, p->name);
         out(g, "    return o;\n}\n\n");
     }
 }
@@ -676,8 +691,8 @@ static void get_param_in(struct gen *g, const struct idl_var *v)
             v->name, v->name, (unsigned long long)t->bound, v->name);
         break;
     case T_PROJECTION:
-        out(g, "    struct %s *%s = get_%s_ref(cdn_g, cdn_r, %d);\n", t->proj->c_struct, v->name,
-            t->proj->name, DIR_IN);
+        out(g, "    struct %s *%s = get_%s_ref(cdn_g, cdn_r, %d, %d);\n", t->proj->c_struct,
+            v->name, t->proj->name, DIR_IN, !g->host || (v->attrs & AT_ALLOC_CALLER) ? 1 : 0);
         break;
     case T_RPC_PTR:
         out(g, "    %s_fn_%s %s = NULL;\n    {\n        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n",
@@ -740,8 +755,15 @@ static void get_param_out(struct gen *g, const struct idl_var *v)
             get_scalar(g, t, e, "        ");
         }
     } else if (t->kind == T_PROJECTION) {
-        out(g, "    if (%s && cdn_glue_ref_of(cdn_g, %s))\n        get_%s(cdn_g, cdn_r, %s, %d);\n",
-            v->name, v->name, t->proj->name, v->name, DIR_OUT);
+        /* decoded into a copy; applied after the whole reply validated */
+        out(g,
+            "    struct %s cdn_out_%s;\n    int cdn_has_out_%s = %s && cdn_glue_ref_of(cdn_g, "
+            "%s);\n",
+            t->proj->c_struct, v->name, v->name, v->name, v->name);
+        out(g,
+            "    if (cdn_has_out_%s) {\n        memcpy(&cdn_out_%s, %s, sizeof cdn_out_%s);\n"
+            "        get_%s(cdn_g, cdn_r, &cdn_out_%s, %d);\n    }\n",
+            v->name, v->name, v->name, v->name, t->proj->name, v->name, DIR_OUT);
     }
 }
 
@@ -774,7 +796,8 @@ static void get_ret(struct gen *g, const struct idl_rpc *r)
     case T_VOID:
         break;
     case T_PROJECTION:
-        out(g, "    %s cdn_ret = get_%s_ref(cdn_g, cdn_r, %d);\n", rt, t->proj->name, DIR_OUT);
+        out(g, "    %s cdn_ret = get_%s_ref(cdn_g, cdn_r, %d, %d);\n", rt, t->proj->name, DIR_OUT,
+            !g->host || (r->ret->attrs & AT_ALLOC_CALLEE) ? 1 : 0);
         break;
     case T_SHARED:
         out(g,
@@ -833,9 +856,15 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, enum side s, 
     for (const struct idl_var *v = r->params; v; v = v->next)
         get_param_out(g, v);
     out(g, "    cdn_st = cdn_r_finish(cdn_r);\n    if (cdn_st != CDN_OK) {\n"
-           "        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */\n");
+           "        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */\n");
     emit_dead_return(g, r, "        ");
     out(g, "    }\n");
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_PROJECTION && v->pointer)
+            out(g,
+                "    if (cdn_has_out_%s && memcmp(%s, &cdn_out_%s, sizeof cdn_out_%s) != 0)\n"
+                "        memcpy(%s, &cdn_out_%s, sizeof cdn_out_%s);\n",
+                v->name, v->name, v->name, v->name, v->name, v->name, v->name);
     emit_deallocs(g, r, AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE);
     if (r->ret->type->kind != T_VOID)
         out(g, "    return cdn_ret;\n");
@@ -1230,6 +1259,7 @@ static void emit_side_header(struct gen *g, enum side s)
 
 static void emit_side_source(struct gen *g, enum side s)
 {
+    g->host = s == HOST;
     const char *side = s == HOST ? "host" : "domain";
     banner(g);
     out(g, "#include <stdlib.h>\n#include <string.h>\n\n#include \"%s_%s.h\"\n\n", g->m, side);

@@ -9,19 +9,19 @@
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir);
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device_ops *o, int dir);
 static void put_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir);
-static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir);
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device *o, int dir);
 static void put_device_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir);
-static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir);
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct stats *o, int dir);
 static void put_stats_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir);
-static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct packet *o, int dir);
 static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
-static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 
 /* projection <struct device_ops> device_ops (tests/idl/demo.idl:33) */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
@@ -62,19 +62,33 @@ static void put_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, s
         put_device_ops(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_device_ops, sizeof(struct device_ops), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_device_ops(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_device_ops(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct device_ops cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_device_ops(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -123,7 +137,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct de
             o->addr[cdn_i] = (uint8_t)cdn_r_u8(cdn_r);
     }
     if (dir & 3) { /* ops */
-        o->ops = get_device_ops_ref(cdn_g, cdn_r, dir);
+        o->ops = get_device_ops_ref(cdn_g, cdn_r, dir, 1);
     }
     if (dir & 2) { /* stats */
         get_stats(cdn_g, cdn_r, &o->stats, dir);
@@ -142,19 +156,33 @@ static void put_device_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struc
         put_device(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_device, sizeof(struct device), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_device(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_device(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct device cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_device(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -195,19 +223,33 @@ static void put_stats_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct
         put_stats(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_stats, sizeof(struct stats), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_stats(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_stats(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct stats cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_stats(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -273,19 +315,33 @@ static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struc
         put_packet(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_packet, sizeof(struct packet), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_packet(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_packet(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct packet cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_packet(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -316,7 +372,7 @@ int32_t add(int32_t a, int64_t b, uint8_t c, bool flip)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -367,7 +423,7 @@ uint64_t checksum(uint32_t n, const uint32_t *words, const uint8_t *mac, const i
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -394,7 +450,7 @@ uint32_t name_len(const char *name)
     cdn_ret = (uint32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (uint32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -426,7 +482,7 @@ enum color next_color(enum color c)
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (enum color)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -451,10 +507,10 @@ struct device *device_alloc(const char *name, uint32_t mtu)
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_device_alloc, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
         return NULL;
-    struct device * cdn_ret = get_device_ref(cdn_g, cdn_r, 2);
+    struct device * cdn_ret = get_device_ref(cdn_g, cdn_r, 2, 1);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return NULL;
     }
     return cdn_ret;
@@ -479,13 +535,19 @@ int32_t device_register(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -506,13 +568,19 @@ void device_free(struct device *dev)
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_device_free, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
         return;
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return;
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     cdn_glue_forget(cdn_g, dev);
 }
 
@@ -549,7 +617,7 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     cdn_ret = (uint32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (uint32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -585,7 +653,7 @@ int32_t consume(void *buf)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -622,7 +690,7 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
         *rem = (int32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return;
     }
 }
@@ -648,13 +716,19 @@ int32_t bump_stats(struct device *dev, uint64_t by)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -685,13 +759,19 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -758,7 +838,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     }
     case demo_RPC_demo_kick: { /* tests/idl/demo.idl:26 */
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 1);
     /* times */
     uint32_t times = 0;
     times = (uint32_t)cdn_r_u32(cdn_r);
@@ -825,7 +905,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
             cdn_r_fail(cdn_r, CDN_EBADH);
     }
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 1);
     int cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st == CDN_OK && !cdn_fn)
         cdn_st = CDN_ENOENT; /* slot not set */
@@ -857,9 +937,9 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
             cdn_r_fail(cdn_r, CDN_EBADH);
     }
     /* pkt */
-    struct packet *pkt = get_packet_ref(cdn_g, cdn_r, 1);
+    struct packet *pkt = get_packet_ref(cdn_g, cdn_r, 1, 1);
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 1);
     int cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st == CDN_OK && !cdn_fn)
         cdn_st = CDN_ENOENT; /* slot not set */

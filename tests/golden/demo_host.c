@@ -9,19 +9,19 @@
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir);
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device_ops *o, int dir);
 static void put_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir);
-static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir);
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device *o, int dir);
 static void put_device_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir);
-static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir);
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct stats *o, int dir);
 static void put_stats_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir);
-static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct packet *o, int dir);
 static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir);
-static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir);
+static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new);
 
 static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
@@ -67,19 +67,33 @@ static void put_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, s
         put_device_ops(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_device_ops, sizeof(struct device_ops), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_device_ops(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_device_ops(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct device_ops cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_device_ops(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -128,7 +142,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct de
             o->addr[cdn_i] = (uint8_t)cdn_r_u8(cdn_r);
     }
     if (dir & 3) { /* ops */
-        o->ops = get_device_ops_ref(cdn_g, cdn_r, dir);
+        o->ops = get_device_ops_ref(cdn_g, cdn_r, dir, 1);
     }
     if (dir & 2) { /* stats */
         get_stats(cdn_g, cdn_r, &o->stats, dir);
@@ -147,19 +161,33 @@ static void put_device_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struc
         put_device(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_device, sizeof(struct device), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_device(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_device(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct device cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_device(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -200,19 +228,33 @@ static void put_stats_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct
         put_stats(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_stats, sizeof(struct stats), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_stats(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_stats(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct stats cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_stats(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -278,19 +320,33 @@ static void put_packet_ref(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struc
         put_packet(cdn_g, cdn_w, o, cdn_is_new ? 3 : dir);
 }
 
-static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir)
+static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, int dir, int may_new)
 {
     uint64_t cdn_ref = cdn_r_u64(cdn_r);
     unsigned cdn_flags = cdn_r_u8(cdn_r);
     void *o = NULL;
     if (cdn_r->err)
         return NULL;
+    if ((cdn_flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(cdn_r, CDN_EBADH);
+        return NULL;
+    }
     if (cdn_glue_resolve(cdn_g, cdn_ref, cdn_flags, demo_TYPE_packet, sizeof(struct packet), &o) != CDN_OK) {
         cdn_r_fail(cdn_r, CDN_EBADH);
         return NULL;
     }
-    if (o)
-        get_packet(cdn_g, cdn_r, o, (cdn_flags & CDN_REF_FLAG_NEW) ? 3 : dir);
+    if (o && (cdn_flags & CDN_REF_FLAG_NEW)) {
+        get_packet(cdn_g, cdn_r, o, 3); /* a fresh shadow: nothing to protect */
+    } else if (o) {
+        /* all or nothing: decode into a copy, keep it only if every
+         * value was valid (a bad one must not leave half an update) */
+        struct packet cdn_copy;
+        memcpy(&cdn_copy, o, sizeof cdn_copy);
+        get_packet(cdn_g, cdn_r, &cdn_copy, dir);
+        /* (only if changed: the object may be read-only, a const ops table) */
+        if (!cdn_r->err && memcmp(o, &cdn_copy, sizeof cdn_copy) != 0)
+            memcpy(o, &cdn_copy, sizeof cdn_copy);
+    }
     return o;
 }
 
@@ -312,7 +368,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -336,13 +392,19 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     uint64_t cdn_ret = 0;
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -375,7 +437,7 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
     cdn_ret = (uint32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (uint32_t)cdn_glue_dead_value(cdn_g);
     }
     return cdn_ret;
@@ -405,13 +467,19 @@ static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -522,13 +590,19 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -562,15 +636,27 @@ static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *
             cdn_r_fail(cdn_r, CDN_EPROTO);
         cdn_ret = (enum color)cdn_v;
     }
-    if (pkt && cdn_glue_ref_of(cdn_g, pkt))
-        get_packet(cdn_g, cdn_r, pkt, 2);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
-        get_device(cdn_g, cdn_r, dev, 2);
+    struct packet cdn_out_pkt;
+    int cdn_has_out_pkt = pkt && cdn_glue_ref_of(cdn_g, pkt);
+    if (cdn_has_out_pkt) {
+        memcpy(&cdn_out_pkt, pkt, sizeof cdn_out_pkt);
+        get_packet(cdn_g, cdn_r, &cdn_out_pkt, 2);
+    }
+    struct device cdn_out_dev;
+    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    if (cdn_has_out_dev) {
+        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
-        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply */
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return (enum color)cdn_glue_dead_value(cdn_g);
     }
+    if (cdn_has_out_pkt && memcmp(pkt, &cdn_out_pkt, sizeof cdn_out_pkt) != 0)
+        memcpy(pkt, &cdn_out_pkt, sizeof cdn_out_pkt);
+    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
+        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
     return cdn_ret;
 }
 
@@ -764,7 +850,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     }
     case demo_RPC_device_register: { /* tests/idl/demo.idl:16 */
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 0);
     int cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         tmp_free(&cdn_tmp);
@@ -782,7 +868,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     }
     case demo_RPC_device_free: { /* tests/idl/demo.idl:17 */
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 0);
     int cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         tmp_free(&cdn_tmp);
@@ -890,7 +976,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     }
     case demo_RPC_bump_stats: { /* tests/idl/demo.idl:21 */
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 0);
     /* by */
     uint64_t by = 0;
     by = (uint64_t)cdn_r_u64(cdn_r);
@@ -923,7 +1009,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
         }
     }
     /* dev */
-    struct device *dev = get_device_ref(cdn_g, cdn_r, 1);
+    struct device *dev = get_device_ref(cdn_g, cdn_r, 1, 0);
     int cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         tmp_free(&cdn_tmp);

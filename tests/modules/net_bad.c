@@ -1,0 +1,74 @@
+/*
+ * net_bad.c - a network driver that misbehaves on purpose, behind the glue
+ * of drivers/net/dummy.idl. The packet length picks the fault:
+ *   61  return a value that is neither NETDEV_TX_OK nor NETDEV_TX_BUSY
+ *   62  free the skb twice
+ *   63  free a made-up skb (a pointer the host never gave us), then the real one
+ *   64  crash (SIGSEGV) in the middle of the transmit
+ *   else  behave (free and count)
+ */
+#include <linux/netdevice.h>
+#include <linux/module.h>
+
+#include "driver_module.h"
+#include "dummy_domain.h"
+
+static volatile uintptr_t crash_at = 8;
+static struct net_device *bad_dev;
+
+static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+    dev_lstats_add(dev, skb->len);
+    switch (skb->len) {
+    case 61:
+        return (netdev_tx_t)7;
+    case 62:
+        dev_kfree_skb(skb);
+        dev_kfree_skb(skb); /* our shadow is gone: this sends a reference the host rejects */
+        return NETDEV_TX_OK;
+    case 63: {
+        static struct sk_buff fake = {.len = 63};
+        dev_kfree_skb(&fake);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 64:
+        *(volatile int *)crash_at = 1;
+        return NETDEV_TX_OK;
+    default:
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+}
+
+static void bad_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
+{
+    dev_lstats_read(dev, &stats->tx_packets, &stats->tx_bytes);
+}
+
+static const struct net_device_ops bad_ops = {
+    .ndo_start_xmit = bad_xmit,
+    .ndo_get_stats64 = bad_get_stats64,
+};
+
+static void bad_setup(struct net_device *dev)
+{
+    ether_setup(dev);
+    dev->netdev_ops = &bad_ops;
+}
+
+int dummy_init_module(void)
+{
+    bad_dev = alloc_netdev(0, "bad%d", NET_NAME_ENUM, bad_setup);
+    if (!bad_dev)
+        return -ENOMEM;
+    return register_netdev(bad_dev);
+}
+
+void dummy_cleanup_module(void)
+{
+    if (bad_dev)
+        unregister_netdev(bad_dev);
+}
+
+CDN_DRIVER_MODULE(net_bad, dummy_domain_init, dummy_domain_dispatch);
