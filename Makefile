@@ -41,7 +41,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -64,7 +64,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -117,9 +117,6 @@ $(BUILD)/lib/cordon/idl_bench.so: bench/modules/idl_bench.c $(GEN_CB)/cb_domain.
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -I$(GEN_CB) -Ibench/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 
-$(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
 
 
 $(BUILD)/lib/cordon/%.so: bench/modules/%.c $(PUB_HDR)
@@ -158,7 +155,7 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 
 # ---- the kernel core (host) and the case-study drivers ----
 KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
-KERNEL_SRC := $(filter-out kernel/net/dummy_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c))
+KERNEL_SRC := $(filter-out %_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c))
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/kernel/%.o: kernel/%.c
 	@mkdir -p $(@D)
@@ -186,7 +183,22 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 $(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
-KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o
+GEN_NULLB := $(BUILD)/gen/null_blk
+$(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c: drivers/block/null_blk.idl $(IDLC) $(PUB_HDR)
+	@mkdir -p $(GEN_NULLB)
+	$(IDLC) $< -o $(GEN_NULLB)
+$(BUILD)/obj/gen/null_blk_host.o: $(GEN_NULLB)/null_blk_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/kernel/block/null_blk_desc.o: kernel/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
+NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c $(GEN_NULLB)/null_blk_domain.c
+$(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
+	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 
 $(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
@@ -256,5 +268,20 @@ golden: $(IDLC)
 
 clean:
 	rm -rf build
+
+$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c kernel/domain/printk.c $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+$(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_blk_null: $(BUILD)/obj/tests/test_blk_null.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_bad.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+# (after KERNEL_HOST_OBJ is complete: prerequisites expand when read)
+$(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -25,6 +25,7 @@ int cdn_kernel_init(size_t heap_size)
         return 0;
     memset(&cdn_kstats, 0, sizeof cdn_kstats);
     cdn_net_reset();
+    cdn_blk_reset();
     return cdn_heap_create(heap_size ? heap_size : (64u << 20), &heap);
 }
 

@@ -9,6 +9,7 @@ extern struct cdn_kernel_stats cdn_kstats;
 
 /* Forgets all network devices and restarts naming (kernel bring-up). */
 void cdn_net_reset(void);
+void cdn_blk_reset(void);
 
 struct sk_buff;
 /* Nonzero while skb is allocated and not yet freed. */

@@ -24,6 +24,7 @@ struct cdn_kernel_stats {
     unsigned long skb_double_frees; /* kfree_skb of an skb that is not live */
     unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
     unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
+    unsigned long blk_requests, blk_not_completed, blk_double_completions;
     unsigned long netdevs_registered, netdevs_freed;
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);

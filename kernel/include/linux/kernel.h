@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* snprintf, as the kernel has it */
 #include <stdlib.h>
 #include <string.h>
 

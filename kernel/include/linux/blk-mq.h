@@ -1,0 +1,132 @@
+/*
+ * linux/blk-mq.h - a multi-queue block layer with Linux's names, reduced to
+ * what the case study needs: a tag set with an ops table, one hardware
+ * context per disk, requests whose data sits in the shared heap (so an
+ * isolated driver reads and writes it in place), completion by
+ * blk_mq_end_request.
+ */
+#ifndef CDN_LINUX_BLK_MQ_H
+#define CDN_LINUX_BLK_MQ_H
+
+#include "linux/kernel.h"
+
+typedef u8 blk_status_t;
+#define BLK_STS_OK 0
+#define BLK_STS_NOTSUPP 1
+#define BLK_STS_IOERR 10
+#define BLK_STS_RESOURCE 9
+
+enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
+
+#define SECTOR_SHIFT 9
+#define BLK_MQ_F_SHOULD_MERGE 1u
+
+struct request_queue;
+struct gendisk;
+
+struct request {
+    u64 sector;
+    u32 nr_bytes;
+    u8 op;
+    unsigned char *data; /* in the shared heap */
+    /* the host's own */
+    struct request_queue *q;
+    blk_status_t status;
+    int completed;
+    int started;
+};
+
+struct blk_mq_queue_data {
+    struct request *rq;
+    bool last;
+};
+
+struct blk_mq_hw_ctx {
+    struct request_queue *queue;
+    unsigned int queue_num;
+    void *driver_data; /* the driver's own */
+};
+
+struct blk_mq_ops {
+    blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd);
+};
+
+struct blk_mq_tag_set {
+    const struct blk_mq_ops *ops;
+    unsigned int nr_hw_queues;
+    unsigned int queue_depth;
+    int numa_node;
+    unsigned int cmd_size;
+    unsigned int flags;
+    void *driver_data; /* the driver's own */
+};
+
+struct request_queue {
+    struct blk_mq_tag_set *tag_set;
+    void *queuedata; /* the driver's own */
+    struct blk_mq_hw_ctx hctx;
+};
+
+struct gendisk {
+    char disk_name[32];
+    int major;
+    int first_minor;
+    u64 capacity; /* in 512-byte sectors */
+    struct request_queue *queue;
+    void *private_data; /* the driver's own */
+    /* the host's own */
+    int added;
+    struct gendisk *next;
+};
+
+int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set);
+void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
+struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set);
+int add_disk(struct gendisk *disk);
+void del_gendisk(struct gendisk *disk);
+void put_disk(struct gendisk *disk);
+void set_capacity(struct gendisk *disk, u64 sectors);
+void blk_mq_end_request(struct request *rq, blk_status_t error);
+
+/* queuedata is the driver's pointer: it stays on the driver's side. */
+static inline struct gendisk *blk_mq_alloc_disk(struct blk_mq_tag_set *set, void *queuedata)
+{
+    struct gendisk *disk = cdn_blk_mq_alloc_disk(set);
+    if (disk && disk->queue)
+        disk->queue->queuedata = queuedata;
+    return disk;
+}
+
+/* Bookkeeping only in this core: local on either side. */
+static inline void blk_mq_start_request(struct request *rq)
+{
+    rq->started = 1;
+}
+
+static inline enum req_op req_op(const struct request *rq)
+{
+    return (enum req_op)rq->op;
+}
+
+static inline u64 blk_rq_pos(const struct request *rq)
+{
+    return rq->sector;
+}
+
+static inline unsigned int blk_rq_bytes(const struct request *rq)
+{
+    return rq->nr_bytes;
+}
+
+static inline u64 get_capacity(const struct gendisk *disk)
+{
+    return disk->capacity;
+}
+
+/* host: synchronous I/O through a disk's driver (the load generator's path).
+ * Returns 0 or a negative errno; a driver that never completes the request
+ * gets -EIO and the request is reclaimed. */
+int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf);
+struct gendisk *cdn_blk_disk_by_name(const char *name);
+
+#endif

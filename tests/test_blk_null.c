@@ -1,0 +1,148 @@
+/*
+ * test_blk_null.c - the null_blk driver (drivers/block/null_blk.c) in its
+ * three modes, with every byte read back checked against what was written;
+ * and a misbehaving block driver in a process domain.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kernel/core/core_impl.h"
+#include "cordon_kernel.h"
+#include "linux/blk-mq.h"
+#include "util.h"
+
+extern const struct cdn_driver_desc cdn_null_blk_driver;
+
+static const char *module_dir(void)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = 0;
+    *strrchr(exe, '/') = 0;
+    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
+    return path;
+}
+
+static void fill(uint8_t *b, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        b[i] = (uint8_t)(seed >> 56);
+    }
+}
+
+static void run_mode(enum cdn_drv_mode m)
+{
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, module_dir(), &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    assert_int_equal(get_capacity(disk), (64ull << 20) >> 9);
+    static uint8_t w[65536], rd[65536];
+    /* writes of several sizes and alignments, then every one read back */
+    static const struct {
+        uint64_t sector;
+        uint32_t bytes;
+    } io[] = {{0, 4096}, {8, 512}, {9, 512}, {100, 65536}, {1000, 4096}, {77, 1536}, {131070, 1024}};
+    for (size_t i = 0; i < sizeof io / sizeof io[0]; i++) {
+        fill(w, io[i].bytes, io[i].sector);
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_WRITE, io[i].sector, io[i].bytes, w), 0);
+    }
+    for (size_t i = 0; i < sizeof io / sizeof io[0]; i++) {
+        fill(w, io[i].bytes, io[i].sector);
+        memset(rd, 0, sizeof rd);
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, io[i].sector, io[i].bytes, rd), 0);
+        if (memcmp(w, rd, io[i].bytes) != 0)
+            fail_msg("%s: data mismatch at sector %llu", cdn_drv_mode_name(m),
+                     (unsigned long long)io[i].sector);
+    }
+    /* never written: zeros */
+    memset(rd, 1, 4096);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 50000, 4096, rd), 0);
+    for (int i = 0; i < 4096; i++)
+        assert_int_equal(rd[i], 0);
+    /* past the end: the driver fails it, cleanly */
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, (64ull << 20) >> 9, 512, rd), -EIO);
+    /* nothing left behind per request */
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    if (drv.glue) {
+        struct cdn_glue_stats gs;
+        cdn_glue_get_stats(drv.glue, &gs);
+        assert_true(gs.objects < 12);
+    }
+    cdn_driver_unload(&drv);
+    assert_null(cdn_blk_disk_by_name("nullb0"));
+    cdn_kernel_exit();
+}
+
+static void test_null_blk_native(void **state)
+{
+    (void)state;
+    run_mode(CDN_DRV_NATIVE);
+}
+
+static void test_null_blk_inproc(void **state)
+{
+    (void)state;
+    run_mode(CDN_DRV_INPROC);
+}
+
+static void test_null_blk_process(void **state)
+{
+    (void)state;
+    run_mode(CDN_DRV_PROCESS);
+}
+
+static void test_misbehaving_block_driver(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_null_blk_driver;
+    bad.name = "blk_bad";
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, module_dir(), &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    static uint8_t b[4096];
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, 4096, b), 0);
+    assert_int_equal(b[0], 0xab);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 1000, 4096, b), -EIO); /* never completed */
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 2000, 4096, b), 0);    /* second end refused */
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 3000, 4096, b), -EIO); /* bad status */
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), 0);       /* and on it goes */
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.blk_not_completed, 1);
+    assert_int_equal(k.blk_double_completions, 0); /* refused by the glue, before the core */
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    assert_true(cdn_domain_alive(drv.dom));
+    cdn_driver_unload(&drv);
+    cdn_kernel_exit();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_blk_native),
+        cmocka_unit_test(test_null_blk_inproc),
+        cmocka_unit_test(test_null_blk_process),
+        cmocka_unit_test(test_misbehaving_block_driver),
+    };
+    return cmocka_run_group_tests_name("blk-null", tests, NULL, NULL);
+}
