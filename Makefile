@@ -105,6 +105,10 @@ $(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
 
+$(BUILD)/obj/bench/blk.o: bench/blk.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/bench/net.o: bench/net.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@

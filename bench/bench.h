@@ -35,6 +35,7 @@ int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tp
                    uint64_t *scratch, size_t cap);
 int bench_idlc(const struct bench_opts *o);
 int bench_net(const struct bench_opts *o);
+int bench_blk(const struct bench_opts *o);
 int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
                      uint64_t *scratch, size_t cap);
 

@@ -17,7 +17,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cordon-bench ipc|idlc|net [--json] [--quick]\n"
+    fprintf(f, "usage: cordon-bench ipc|idlc|net|blk [--json] [--quick]\n"
                "\n"
                "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
                "           inproc channel, process domain (spin, adaptive, batched),\n"
@@ -26,6 +26,8 @@ static void usage(FILE *f)
                "  idlc     cordon-idlc on a generated IDL of more than 2,500 lines\n"
                "  net      pktgen-like transmit through the dummy driver: native, inproc,\n"
                "           process; 64 B and 1500 B; 1 and 32 packets in flight\n"
+               "  blk      fio-like I/O through null_blk (memory backed, every read\n"
+               "           verified): native, inproc, process; 4K QD1/QD16, 512B QD16\n"
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
@@ -124,6 +126,8 @@ int main(int argc, char **argv)
         return bench_idlc(&o);
     if (strcmp(cmd, "net") == 0)
         return bench_net(&o);
+    if (strcmp(cmd, "blk") == 0)
+        return bench_blk(&o);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -53,7 +53,8 @@ static void run_mode(enum cdn_drv_mode m)
     static const struct {
         uint64_t sector;
         uint32_t bytes;
-    } io[] = {{0, 4096}, {8, 512}, {9, 512}, {100, 65536}, {1000, 4096}, {77, 1536}, {131070, 1024}};
+    } io[] = {{0, 4096},    {8, 512},   {9, 512},      {100, 65536},
+              {1000, 4096}, {77, 1536}, {131070, 1024}};
     for (size_t i = 0; i < sizeof io / sizeof io[0]; i++) {
         fill(w, io[i].bytes, io[i].sector);
         assert_int_equal(cdn_blk_rw(disk, REQ_OP_WRITE, io[i].sector, io[i].bytes, w), 0);

@@ -19,8 +19,8 @@ void cdn_blk_reset(void)
 
 int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
 {
-    if (!set || !set->ops || !set->ops->queue_rq || set->nr_hw_queues < 1 ||
-        set->queue_depth < 1 || set->queue_depth > 4096)
+    if (!set || !set->ops || !set->ops->queue_rq || set->nr_hw_queues < 1 || set->queue_depth < 1 ||
+        set->queue_depth > 4096)
         return -EINVAL;
     return 0;
 }

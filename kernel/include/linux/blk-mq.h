@@ -11,14 +11,14 @@
 #include "linux/kernel.h"
 
 typedef u8 blk_status_t;
-#define BLK_STS_OK 0
-#define BLK_STS_NOTSUPP 1
-#define BLK_STS_IOERR 10
+#define BLK_STS_OK       0
+#define BLK_STS_NOTSUPP  1
+#define BLK_STS_IOERR    10
 #define BLK_STS_RESOURCE 9
 
 enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
 
-#define SECTOR_SHIFT 9
+#define SECTOR_SHIFT          9
 #define BLK_MQ_F_SHOULD_MERGE 1u
 
 struct request_queue;
