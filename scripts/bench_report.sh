@@ -14,7 +14,7 @@ echo "| name | median ns | p99 ns | median cycles (TSC) |"
 echo "|---|---:|---:|---:|"
 awk '{printf "| %s | %.1f | %.1f | %.0f |\n", $1, $2, $3, $4}' "$dat"
 gnuplot <<GP
-set terminal pngcairo size 1000,520 font ",10"
+set terminal pngcairo size 1000,520 font ",10" noenhanced
 set output "$png"
 set title "cordon-bench ipc: null call round trip (median, log scale)"
 set ylabel "ns per call"
