@@ -64,7 +64,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -255,11 +255,11 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
-	install -m 755 $(LAUNCHER) $(IDLC) $(BENCH) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LAUNCHER) $(IDLC) $(BENCH) $(BUILD)/bin/cordon-demo $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
 	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so
-	install -m 644 $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(DESTDIR)$(PREFIX)/lib/cordon/
+	install -m 644 $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(DESTDIR)$(PREFIX)/lib/cordon/
 	install -m 644 include/cordon/*.h $(DESTDIR)$(PREFIX)/include/cordon/
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
@@ -282,6 +282,14 @@ $(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
 $(BUILD)/tests/test_blk_null: $(BUILD)/obj/tests/test_blk_null.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_bad.so
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+DEMO := $(BUILD)/bin/cordon-demo
+$(BUILD)/obj/tools/demo.o: tools/demo.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(DEMO): $(BUILD)/obj/tools/demo.o $(KERNEL_HOST_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
 # (after KERNEL_HOST_OBJ is complete: prerequisites expand when read)
 $(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)

@@ -73,8 +73,8 @@ static double run_one(enum cdn_drv_mode mode, uint32_t bs, int qd, long ios, int
     struct cdn_driver drv;
     int r = cdn_driver_load(&cdn_null_blk_driver, mode, cpu, moddir, &drv);
     if (r != 0) {
-        fprintf(stderr, "cordon-bench: cannot load null_blk (%s): %d %s\n",
-                cdn_drv_mode_name(mode), r, drv.reason);
+        fprintf(stderr, "cordon-bench: cannot load null_blk (%s): %d %s\n", cdn_drv_mode_name(mode),
+                r, drv.reason);
         cdn_kernel_exit();
         return -1;
     }
@@ -89,8 +89,13 @@ static double run_one(enum cdn_drv_mode mode, uint32_t bs, int qd, long ios, int
     cdn_finish_begin(rt, &f);
     for (int i = 0; i < qd; i++) {
         /* each fiber its own blocks, so the checks never race */
-        j[i] = (struct job){cdn_blk_disk_by_name("nullb0"), bs, ios / qd, 0x9e3779b97f4a7c15ull + (uint64_t)i * 7919,
-                            expect, 0, 0};
+        j[i] = (struct job){cdn_blk_disk_by_name("nullb0"),
+                            bs,
+                            ios / qd,
+                            0x9e3779b97f4a7c15ull + (uint64_t)i * 7919,
+                            expect,
+                            0,
+                            0};
         cdn_async_spawn(rt, io_loop, &j[i]);
     }
     cdn_finish_end(rt, &f);
@@ -161,10 +166,11 @@ int bench_blk(const struct bench_opts *o)
         for (int m = 0; m < 3; m++) {
             double ratio = med[0] > 0 ? med[m] / med[0] : 0;
             if (o->json)
-                printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
-                       "\"ratio_to_native\":%.3f}",
-                       first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
-                       ratio);
+                printf(
+                    "%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
+                    "\"ratio_to_native\":%.3f}",
+                    first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
+                    ratio);
             else
                 printf("%-16s %-8s %12.1f %12.0f %9.1f%%\n", cfgs[c].name,
                        cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio * 100);
