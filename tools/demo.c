@@ -49,8 +49,8 @@ static int load(const struct cdn_driver_desc *d, enum cdn_drv_mode m, struct cdn
 {
     int r = cdn_driver_load(d, m, 1, moddir(), drv);
     if (r != 0)
-        fprintf(stderr, "cordon-demo: cannot load %s (%s): %d %s\n", d->name,
-                cdn_drv_mode_name(m), r, drv->reason);
+        fprintf(stderr, "cordon-demo: cannot load %s (%s): %d %s\n", d->name, cdn_drv_mode_name(m),
+                r, drv->reason);
     return r;
 }
 
@@ -135,8 +135,8 @@ static double blk_run(enum cdn_drv_mode m, unsigned long *mismatches)
     double secs = (double)(cdn_now_ns() - t0) / 1e9;
     if (tty)
         fprintf(stderr, "\n");
-    printf("  %-8s %10lu I/Os, %lu errors, %lu data mismatches: %.1f kIOPS\n",
-           cdn_drv_mode_name(m), ios, errors, *mismatches, (double)ios / secs / 1e3);
+    printf("  %-8s %10lu I/Os, %lu errors, %lu data mismatches: %.1f kIOPS\n", cdn_drv_mode_name(m),
+           ios, errors, *mismatches, (double)ios / secs / 1e3);
     free(expect);
     cdn_driver_unload(&drv);
     cdn_kernel_exit();

@@ -43,7 +43,8 @@ extern "C" {
 #define CDN_MSG_REPLY     0x02u /* the answer to the call with the same call_id */
 #define CDN_MSG_ERROR     0x04u /* reply only: the call failed; data[0..3] = int32 status */
 #define CDN_MSG_EXT       0x08u /* ext_len bytes follow in the slot's extension chunk */
-#define CDN_MSG_FLAGS_ALL 0x0fu
+#define CDN_MSG_ONEWAY    0x10u /* request only: the sender does not wait; no reply is sent */
+#define CDN_MSG_FLAGS_ALL 0x1fu
 
 /* rpc ids at or above this value are reserved for the runtime's control calls. */
 #define CDN_RPC_CONTROL_BASE 0xff00u

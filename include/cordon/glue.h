@@ -224,6 +224,11 @@ static inline int cdn_r_finish(const struct cdn_rbuf *r)
 int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
                   struct cdn_msg *store);
 
+/* Sends the request in w as a one-way rpc: no reply, no waiting (beyond a
+ * free slot). The peer handles it in order, before anything sent after it.
+ * Releases w. */
+int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w);
+
 /* Puts the payload in w into the reply message (inline or extension).
  * The extension bytes stay in the glue until the reply is sent. */
 int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep);

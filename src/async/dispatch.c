@@ -181,6 +181,8 @@ static void serve_fiber(void *arg)
     struct cdn_msg rep;
     cdn_ep_make_reply(&f->req, c->handler, c->arg, &rep);
     rt->stats.requests_served++;
+    if (f->req.flags & CDN_MSG_ONEWAY)
+        return; /* nobody waits for it */
     for (;;) {
         int r = cdn_ep_send(c->ep, &rep, 0);
         if (r != CDN_EAGAIN) {

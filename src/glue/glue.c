@@ -269,6 +269,32 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
     return st;
 }
 
+int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
+{
+    int st = w->err;
+    if (st == CDN_OK && w->len > g->wire_max)
+        st = CDN_ETOOBIG;
+    if (st == CDN_OK) {
+        struct cdn_msg req;
+        req.rpc_id = rpc;
+        req.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
+        req.call_id = 0;
+        req.ack = 0;
+        payload_to_msg(w, &req);
+        g->stats.calls++;
+        /* Waiting for a free slot: fibers let others run meanwhile. */
+        for (;;) {
+            st = cdn_ep_send(g->ep, &req, g->rt ? 0 : g->timeout_ns);
+            if (st != CDN_EAGAIN || !g->rt)
+                break;
+            cdn_async_yield(g->rt);
+        }
+    }
+    cdn_wbuf_release(w);
+    g->last_error = st;
+    return st;
+}
+
 int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
 {
     int st = w->err;

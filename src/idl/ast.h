@@ -84,6 +84,8 @@ struct idl_rpc {
     struct idl_var *params;
     uint32_t nparams;
     uint32_t id; /* assigned by the checker */
+    int oneway;  /* rpc [oneway]: sent without waiting for a reply */
+    struct idl_loc oneway_loc;
     struct idl_rpc *next;
 };
 

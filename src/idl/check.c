@@ -333,9 +333,19 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
 {
     struct checker c = {f, d};
     check_names(&c);
+    /* Handle type tags name the C struct, not the projection: one object may
+     * be seen through several projections (KSplit's per-function views),
+     * and must keep one handle. */
     uint32_t pid = 0;
     for (struct idl_projection *p = f->projections; p; p = p->next) {
-        p->id = ++pid;
+        p->id = 0;
+        for (struct idl_projection *q = f->projections; q != p; q = q->next)
+            if (strcmp(q->c_struct, p->c_struct) == 0) {
+                p->id = q->id;
+                break;
+            }
+        if (!p->id)
+            p->id = ++pid;
         if (p->nfields > MAX_FIELDS)
             idl_error(d, p->loc, "projection '%s' has %u fields; the limit is %u", p->name,
                       p->nfields, MAX_FIELDS);
@@ -361,6 +371,17 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
             idl_error(d, r->loc, "'%s' has %u parameters; the limit is %u", r->name, r->nparams,
                       MAX_PARAMS);
         check_dups(&c, r->params, "parameter");
+        if (r->oneway) {
+            if (r->kind != RPC_IMPORT)
+                idl_error(d, r->oneway_loc, "[oneway] applies to rpcs the domain calls");
+            if (r->ret->type->kind != T_VOID)
+                idl_error(d, r->oneway_loc, "a [oneway] rpc returns nothing: nobody waits for it");
+            for (struct idl_var *v = r->params; v; v = v->next)
+                if ((v->attrs & AT_OUT) || v->type->kind == T_RPC_PTR)
+                    idl_error(d, v->loc,
+                              "'%s': a [oneway] rpc has no [out] arguments and takes no callbacks",
+                              v->name);
+        }
         for (struct idl_var *v = r->params; v; v = v->next)
             if (v->type->kind == T_RPC_PTR && r->kind != RPC_IMPORT)
                 idl_error(d, v->loc,

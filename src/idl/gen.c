@@ -405,7 +405,7 @@ static void emit_proj_helpers(struct gen *g, enum side side)
             "static void put_%s(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct %s *o, int "
             "dir)\n{\n",
             p->name, p->c_struct);
-        out(g, "    (void)cdn_g;\n    (void)o;\n");
+        out(g, "    (void)cdn_g;\n    (void)cdn_w;\n    (void)o;\n    (void)dir;\n");
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
             if (fl->type->kind != T_RPC_PTR && field_dir(fl))
                 emit_put_field(g, fl);
@@ -427,7 +427,7 @@ static void emit_proj_helpers(struct gen *g, enum side side)
             "static void get_%s(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct %s *o, int "
             "dir)\n{\n",
             p->name, p->c_struct);
-        out(g, "    (void)cdn_g;\n    (void)o;\n");
+        out(g, "    (void)cdn_g;\n    (void)cdn_r;\n    (void)o;\n    (void)dir;\n");
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
             if (!field_dir(fl))
                 continue;
@@ -897,15 +897,20 @@ static int find_ops(struct gen *g, const struct idl_rpc *r, char *expr, size_t n
                     *slot = fl;
                     return 1;
                 }
-            for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
-                if (fl->type->kind == T_PROJECTION && fl->pointer && tail < 64 &&
-                    strlen(path) < 180) {
-                    q[tail].p = fl->type->proj;
-                    snprintf(q[tail++].path, sizeof q[0].path, "%s->%s", path, fl->name);
-                }
+            /* The C struct's pointer fields are there whatever a projection
+             * lists: follow those of every projection of the same struct. */
+            for (const struct idl_projection *pp = g->f->projections; pp; pp = pp->next) {
+                if (strcmp(pp->c_struct, p->c_struct) != 0)
+                    continue;
+                for (const struct idl_var *fl = pp->fields; fl; fl = fl->next)
+                    if (fl->type->kind == T_PROJECTION && fl->pointer && tail < 64 &&
+                        strlen(path) < 180) {
+                        q[tail].p = fl->type->proj;
+                        snprintf(q[tail++].path, sizeof q[0].path, "%s->%s", path, fl->name);
+                    }
+            }
         }
     }
-    (void)g;
     return 0;
 }
 
@@ -1027,7 +1032,17 @@ static void emit_domain_stubs(struct gen *g)
             out(g, "        return%s;\n", dead_value(r));
         else
             out(g, "        return (%s)-5; /* -EIO: glue not initialised */\n", rt);
-        emit_call_body(g, r, DOMAIN, NULL);
+        if (r->oneway) {
+            /* [oneway]: marshal, send, go on; the host handles it in order */
+            out(g, "    struct cdn_wbuf cdn_wb;\n    struct cdn_wbuf *cdn_w = &cdn_wb;\n"
+                   "    cdn_wbuf_init(cdn_w, cdn_g);\n");
+            for (const struct idl_var *v = r->params; v; v = v->next)
+                put_param_in(g, r, v, DOMAIN);
+            out(g, "    cdn_glue_send_oneway(cdn_g, %s_RPC_%s, cdn_w);\n", g->m, r->name);
+            emit_deallocs(g, r, AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE);
+        } else {
+            emit_call_body(g, r, DOMAIN, NULL);
+        }
         out(g, "}\n\n");
     }
 }

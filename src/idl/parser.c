@@ -416,6 +416,21 @@ static void parse_rpc(struct parser *p, enum idl_rpc_kind kind, struct idl_loc l
     struct idl_rpc *r = idl_alloc(p->f, sizeof *r);
     r->kind = kind;
     r->loc = loc;
+    if (p->tok.kind == TK_LBRACK) { /* rpc [oneway] void f(...) */
+        r->oneway_loc = p->tok.loc;
+        next(p);
+        if (!is_word(&p->tok, "oneway")) {
+            unexpected(p, "'oneway' (the only attribute of an rpc)");
+            sync(p);
+            return;
+        }
+        next(p);
+        if (!expect(p, TK_RBRACK, "']' after 'oneway'")) {
+            sync(p);
+            return;
+        }
+        r->oneway = 1;
+    }
     r->ret = idl_alloc(p->f, sizeof *r->ret);
     if (!parse_typed(p, r->ret) || !(r->name = ident(p, "a function name", &r->loc)) ||
         !parse_params(p, r) || !expect(p, TK_SEMI, "';' after the declaration")) {

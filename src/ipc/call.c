@@ -42,6 +42,8 @@ int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handl
 {
     struct cdn_msg rep;
     cdn_ep_make_reply(req, handler, arg, &rep);
+    if (req->flags & CDN_MSG_ONEWAY)
+        return CDN_OK; /* the sender is not waiting: the reply is dropped */
     return cdn_ep_send_w(ep, &rep, w);
 }
 

@@ -38,6 +38,8 @@ int cdn_msg_decode(const uint8_t slot[CDN_SLOT_SIZE], const struct cdn_chan_geom
         return CDN_EPROTO;
     if ((flags & CDN_MSG_ERROR) && !rep)
         return CDN_EPROTO;
+    if ((flags & CDN_MSG_ONEWAY) && !req)
+        return CDN_EPROTO;
     if (inline_len > CDN_INLINE_MAX)
         return CDN_EPROTO;
     if (flags & CDN_MSG_EXT) {

@@ -27,7 +27,9 @@ static struct packet *get_packet_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device_ops *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_w;
     (void)o;
+    (void)dir;
     if (dir == 3) { /* ops-table slots: which are set */
         uint64_t cdn_bits = 0;
         if (o->open)
@@ -41,7 +43,9 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struc
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device_ops *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_r;
     (void)o;
+    (void)dir;
     if (dir == 3) {
         uint64_t cdn_bits = cdn_r_u64(cdn_r);
         if (cdn_bits >> 2)
@@ -96,7 +100,9 @@ static struct device_ops *get_device_ops_ref(struct cdn_glue *cdn_g, struct cdn_
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct device *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_w;
     (void)o;
+    (void)dir;
     if (dir & 3) { /* name */
         cdn_w_string(cdn_w, o->name, 15);
     }
@@ -121,7 +127,9 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct de
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct device *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_r;
     (void)o;
+    (void)dir;
     if (dir & 3) { /* name */
         cdn_r_string(cdn_r, o->name, sizeof(o->name), 15);
     }
@@ -190,7 +198,9 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_w;
     (void)o;
+    (void)dir;
     if (dir & 3) { /* tx_packets */
         cdn_w_u64(cdn_w, (uint64_t)(o->tx_packets));
     }
@@ -202,7 +212,9 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct sta
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct stats *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_r;
     (void)o;
+    (void)dir;
     if (dir & 3) { /* tx_packets */
         o->tx_packets = (uint64_t)cdn_r_u64(cdn_r);
     }
@@ -257,7 +269,9 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_w;
     (void)o;
+    (void)dir;
     if (dir & 1) { /* len */
         cdn_w_u32(cdn_w, (uint32_t)(o->len));
     }
@@ -277,7 +291,9 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct pa
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct packet *o, int dir)
 {
     (void)cdn_g;
+    (void)cdn_r;
     (void)o;
+    (void)dir;
     uint32_t cdn_shlen_data = 0;
     if (dir & 1) { /* len */
         o->len = (uint32_t)cdn_r_u32(cdn_r);
