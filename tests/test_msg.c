@@ -67,7 +67,8 @@ static void test_rejects(void **state)
         uint8_t val;
         const char *what;
     } cases[] = {
-        {18, 0x10 | CDN_MSG_REQUEST, "unknown flag bit"},
+        {18, 0x20 | CDN_MSG_REQUEST, "unknown flag bit"},
+        {18, CDN_MSG_REPLY | CDN_MSG_ONEWAY, "one-way flag on a reply"},
         {18, 0, "neither request nor reply"},
         {18, CDN_MSG_REQUEST | CDN_MSG_REPLY, "both request and reply"},
         {18, CDN_MSG_REQUEST | CDN_MSG_ERROR, "error flag on a request"},
