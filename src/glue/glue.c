@@ -458,17 +458,27 @@ void cdn_glue_forget_everywhere(void *obj)
 {
     if (!obj)
         return;
-    /* Collect the glues first: forgetting takes owners_lock itself. */
-    struct cdn_glue *gs[64];
+    /* Collect the glues first (forgetting takes owners_lock itself); every
+     * glue, however many: a missed one would keep a dangling handle. */
+    struct cdn_glue *small[32], **gs = small;
     size_t n = 0;
     pthread_mutex_lock(&owners_lock);
-    for (size_t i = 0; i < by_id.cap && n < 64; i++)
+    if (by_id.count > sizeof small / sizeof small[0]) {
+        gs = malloc(by_id.count * sizeof *gs);
+        if (!gs) {
+            pthread_mutex_unlock(&owners_lock);
+            abort(); /* cannot guarantee the invariant: stop rather than dangle */
+        }
+    }
+    for (size_t i = 0; i < by_id.cap; i++)
         if (by_id.slots[i].key)
             gs[n++] = by_id.slots[i].ptr;
     pthread_mutex_unlock(&owners_lock);
     for (size_t i = 0; i < n; i++)
         if (gs[i]->side == CDN_GLUE_HOST)
             cdn_glue_forget(gs[i], obj);
+    if (gs != small)
+        free(gs);
 }
 
 /* ---- shared heap buffers ---- */
