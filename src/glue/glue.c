@@ -19,6 +19,7 @@ static struct cdn_hmap owners;
 static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread struct cdn_glue *current_glue;
 static struct cdn_hmap by_id; /* id -> glue, under owners_lock */
+static int host_glues;        /* atomic: live host-side glues (fast path below) */
 static uint64_t next_glue_id = 1;
 
 int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
@@ -46,6 +47,8 @@ int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
     g->id = next_glue_id++;
     int bad = cdn_hmap_put(&by_id, g->id, g, 0);
     pthread_mutex_unlock(&owners_lock);
+    if (!bad && side == CDN_GLUE_HOST)
+        __atomic_fetch_add(&host_glues, 1, __ATOMIC_RELEASE);
     if (bad) {
         cdn_cap_destroy(g->caps);
         free(g);
@@ -59,6 +62,8 @@ void cdn_glue_destroy(struct cdn_glue *g)
 {
     if (!g)
         return;
+    if (g->side == CDN_GLUE_HOST)
+        __atomic_fetch_sub(&host_glues, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&owners_lock);
     cdn_hmap_del(&by_id, g->id);
     for (size_t i = 0; i < g->shadows.cap; i++)
@@ -456,7 +461,8 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj)
 
 void cdn_glue_forget_everywhere(void *obj)
 {
-    if (!obj)
+    /* No host glue, no domain can know obj: native drivers pay nothing. */
+    if (!obj || !__atomic_load_n(&host_glues, __ATOMIC_ACQUIRE))
         return;
     /* Collect the glues first (forgetting takes owners_lock itself); every
      * glue, however many: a missed one would keep a dangling handle. */
