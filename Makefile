@@ -291,6 +291,13 @@ $(DEMO): $(BUILD)/obj/tools/demo.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
+$(BUILD)/obj/tests/test_recovery.o: tests/test_recovery.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_recovery: $(BUILD)/obj/tests/test_recovery.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
 # (after KERNEL_HOST_OBJ is complete: prerequisites expand when read)
 $(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)

@@ -11,6 +11,11 @@ extern struct cdn_kernel_stats cdn_kstats;
 void cdn_net_reset(void);
 void cdn_blk_reset(void);
 
+/* Recovery: nonzero while a restarted driver's init runs (replay). */
+extern int cdn_kernel_recovering;
+/* Points devices whose ops belong to glue g at inert ops; returns how many. */
+int cdn_net_orphan(struct cdn_glue *g);
+
 struct sk_buff;
 /* Nonzero while skb is allocated and not yet freed. */
 int cdn_skb_live(const struct sk_buff *skb);

@@ -25,6 +25,7 @@ struct cdn_kernel_stats {
     unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
     unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
     unsigned long blk_requests, blk_not_completed, blk_double_completions;
+    unsigned long restarts, objects_reclaimed, devices_reattached;
     unsigned long netdevs_registered, netdevs_freed;
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);
@@ -55,6 +56,8 @@ struct cdn_driver {
     cdn_domain *dom;
     struct cdn_glue *glue;
     cdn_async *rt; /* set by cdn_driver_use_async */
+    int cpu;
+    char path[4096];
     char reason[192];
 };
 
@@ -63,6 +66,18 @@ struct cdn_driver {
  * through the glue. Returns the driver's init result or a cordon status. */
 int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
                     const char *module_dir, struct cdn_driver *out);
+/*
+ * Recovery (the shadow-driver idea): the isolated driver died or hung. Kills
+ * it if needed, points the host objects it served (net devices) at inert
+ * operations, reclaims its handles and shared-heap objects, starts a new
+ * domain and runs the driver's init again, during which the host core
+ * re-attaches it to the objects that still exist instead of creating new
+ * ones: the same net_device, same name, still registered. Host clients keep
+ * their pointers. Returns the new init's result; *ms (may be NULL) gets the
+ * time it took, in milliseconds.
+ */
+int cdn_driver_restart(struct cdn_driver *drv, double *ms);
+
 /* Route calls through an async runtime (fibers) instead of blocking. */
 int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt);
 void cdn_driver_unload(struct cdn_driver *drv);

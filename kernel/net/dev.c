@@ -10,6 +10,30 @@
 #include "linux/netdevice.h"
 
 static struct net_device *dev_list;
+int cdn_kernel_recovering;
+
+/* What an orphaned device does until its driver is back: drop, quietly. */
+static netdev_tx_t orphan_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+    (void)skb;
+    (void)dev;
+    return NETDEV_TX_BUSY; /* the core frees the skb */
+}
+
+static const struct net_device_ops orphan_ops = {.ndo_start_xmit = orphan_xmit};
+
+int cdn_net_orphan(struct cdn_glue *g)
+{
+    int n = 0;
+    for (struct net_device *d = dev_list; d; d = d->next)
+        if (d->netdev_ops && d->netdev_ops != &orphan_ops &&
+            cdn_glue_owner_of(d->netdev_ops) == g) {
+            d->netdev_ops = &orphan_ops; /* the old table dies with the glue */
+            d->orphaned = 1;
+            n++;
+        }
+    return n;
+}
 static pthread_mutex_t rtnl = PTHREAD_MUTEX_INITIALIZER;
 static int rtnl_held;
 static int next_index;
@@ -42,6 +66,17 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
     (void)name_assign_type;
     if (sizeof_priv < 0 || sizeof_priv > (1 << 20) || txqs == 0 || rxqs == 0 || !name)
         return NULL;
+    if (cdn_kernel_recovering) {
+        /* replay: the restarted driver gets back the device it had */
+        for (struct net_device *d = dev_list; d; d = d->next)
+            if (d->orphaned) {
+                d->orphaned = 0;
+                cdn_kstats.devices_reattached++;
+                if (setup)
+                    setup(d); /* re-installs its (new) ops */
+                return d;
+            }
+    }
     struct net_device *dev = calloc(1, sizeof *dev + (size_t)sizeof_priv);
     if (!dev)
         return NULL;
@@ -69,6 +104,12 @@ void free_netdev(struct net_device *dev)
 
 int register_netdevice(struct net_device *dev)
 {
+    if (dev && dev->reg_state == 1 && cdn_kernel_recovering) {
+        /* replay: already registered; run the new driver's init hook only */
+        if (dev->netdev_ops && dev->netdev_ops->ndo_init)
+            return dev->netdev_ops->ndo_init(dev);
+        return 0;
+    }
     if (!dev || dev->reg_state == 1)
         return -EINVAL;
     if (dev->netdev_ops && dev->netdev_ops->ndo_init) {

@@ -79,6 +79,7 @@ struct net_device {
     int reg_state;
     int queue_stopped;
     int carrier;
+    int orphaned; /* its driver died; waiting for the restarted one */
     struct net_device *next;
     u64 host_private;
 };
