@@ -18,6 +18,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-bench ipc|idlc|net|blk [--json] [--quick]\n"
+               "       cordon-bench faults [--faults N] [--seed S] [--json]\n"
                "\n"
                "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
                "           inproc channel, process domain (spin, adaptive, batched),\n"
@@ -28,6 +29,9 @@ static void usage(FILE *f)
                "           process; 64 B and 1500 B; 1 and 32 packets in flight\n"
                "  blk      fio-like I/O through null_blk (memory backed, every read\n"
                "           verified): native, inproc, process; 4K QD1/QD16, 512B QD16\n"
+               "  faults   fault-injection campaign against an isolated net driver under\n"
+               "           traffic (crash, hang, abort, wild writes, bad values, ...);\n"
+               "           exit status 1 if a fault was not recovered or anything leaked\n"
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
@@ -96,9 +100,19 @@ int main(int argc, char **argv)
 {
     struct bench_opts o = {.json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1};
     const char *cmd = NULL;
+    int nfaults = 500;
+    unsigned long long seed = 1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             o.json = 1;
+        else if (strcmp(argv[i], "--faults") == 0 && i + 1 < argc) {
+            nfaults = atoi(argv[++i]);
+            if (nfaults < 1 || nfaults > 10000000) {
+                fprintf(stderr, "cordon-bench: --faults takes 1..10000000\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--quick") == 0)
             o.quick = 1;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -128,6 +142,8 @@ int main(int argc, char **argv)
         return bench_net(&o);
     if (strcmp(cmd, "blk") == 0)
         return bench_blk(&o);
+    if (strcmp(cmd, "faults") == 0)
+        return bench_faults(&o, nfaults, seed ? seed : 1);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -5,15 +5,23 @@
  *   62  free the skb twice
  *   63  free a made-up skb (a pointer the host never gave us), then the real one
  *   64  crash (SIGSEGV) in the middle of the transmit
+ *   65  hang: spin forever in the transmit (the host's deadline fires)
+ *   66  abort()
+ *   67  wild writes: scribble over the domain's own channel region, then
+ *       carry on (the host sees impossible slots and kills it)
+ *   68  an allocation storm: grab memory until malloc fails, then behave
  *   else  behave (free and count)
  */
 #include <linux/netdevice.h>
 #include <linux/module.h>
+#include <stdlib.h>
 
 #include "driver_module.h"
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
+static void *region_base; /* this domain's channel region, for case 67 */
+static size_t region_size;
 static struct net_device *bad_dev;
 
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -35,6 +43,27 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
     case 64:
         *(volatile int *)crash_at = 1;
         return NETDEV_TX_OK;
+    case 65:
+        for (;;)
+            __asm__ volatile("" ::: "memory");
+    case 66:
+        abort();
+    case 67:
+        if (region_base)
+            for (size_t i = 4096; i < region_size; i += 8)
+                *(volatile uint64_t *)((char *)region_base + i) = 0x5a5a5a5a5a5a5a5aull ^ i;
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    case 68: {
+        size_t got = 0;
+        void *p;
+        while (got < (256u << 20) && (p = malloc(1u << 20)) != NULL) {
+            memset(p, 1, 4096);
+            got += 1u << 20; /* leaked on purpose: a storm */
+        }
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
     default:
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
@@ -71,4 +100,28 @@ void dummy_cleanup_module(void)
         unregister_netdev(bad_dev);
 }
 
-CDN_DRIVER_MODULE(net_bad, dummy_domain_init, dummy_domain_dispatch);
+/* The standard wrapper, plus a note of the region for the wild writes. */
+static int net_bad_main(struct cdn_dom_ctx *ctx)
+{
+    cdn_dom_region(ctx, &region_base, &region_size);
+    struct cdn_glue *g;
+    if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)
+        return CDN_ENOMEM;
+    void *base;
+    size_t size;
+    cdn_dom_heap(ctx, &base, &size);
+    cdn_glue_set_heap_mapping(g, base, size);
+    dummy_domain_init(g);
+    cdn_async *rt;
+    int r = cdn_async_create(NULL, &rt);
+    if (r == CDN_OK)
+        r = cdn_async_attach(rt, cdn_dom_ep(ctx), dummy_domain_dispatch, g);
+    if (r == CDN_OK) {
+        cdn_glue_set_async(g, rt);
+        r = cdn_async_serve(rt);
+    }
+    return r;
+}
+
+const struct cdn_module cordon_module = {
+    .abi = CDN_MODULE_ABI, .name = "net_bad", .main = net_bad_main};
