@@ -62,6 +62,7 @@ static int cmp_d(const void *a, const void *b)
 
 int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed)
 {
+    const uint64_t seed0 = seed; /* reported: the same seed replays the campaign */
     char moddir[PATH_MAX];
     snprintf(moddir, sizeof moddir, "%s", bench_module_path("net_bad"));
     *strrchr(moddir, '/') = 0;
@@ -137,7 +138,7 @@ int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed)
                "\"throughput_ratio_during_campaign\":%.3f,\"skbs_leaked\":%ld,"
                "\"heap_objects_left\":%u,\"seed\":%llu,\"kinds\":{",
                injected, recovered, not_recovered, restarts, p50, p99, ratio, leaked,
-               hs.live_objects, (unsigned long long)seed);
+               hs.live_objects, (unsigned long long)seed0);
         for (size_t i = 0; i < NKINDS; i++)
             printf("%s\"%s\":%ld", i ? "," : "", kinds[i].name, per_kind[i]);
         printf("}}\n");
