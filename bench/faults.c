@@ -26,9 +26,8 @@ extern const struct cdn_driver_desc cdn_dummy_driver;
 static const struct {
     unsigned len;
     const char *name;
-} kinds[] = {{61, "bad-return"},  {62, "double-free"}, {63, "forged-object"},
-             {64, "segfault"},    {65, "hang"},        {66, "abort"},
-             {67, "wild-writes"}, {68, "alloc-storm"}};
+} kinds[] = {{61, "bad-return"}, {62, "double-free"}, {63, "forged-object"}, {64, "segfault"},
+             {65, "hang"},       {66, "abort"},       {67, "wild-writes"},   {68, "alloc-storm"}};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static uint64_t rnd(uint64_t *s)
@@ -120,8 +119,8 @@ int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed)
     qsort(rec_ms, (size_t)restarts, sizeof(double), cmp_d);
     double p50 = restarts ? rec_ms[restarts / 2] : 0;
     double p99 = restarts ? rec_ms[(size_t)((double)restarts * 0.99) < (size_t)restarts
-                                        ? (size_t)((double)restarts * 0.99)
-                                        : (size_t)restarts - 1]
+                                       ? (size_t)((double)restarts * 0.99)
+                                       : (size_t)restarts - 1]
                           : 0;
     double ratio = clean_pps > 0 ? ((double)normal_ok / secs) / clean_pps : 0;
     struct cdn_kernel_stats k;
