@@ -18,18 +18,6 @@
 
 extern const struct cdn_driver_desc cdn_null_blk_driver;
 
-static const char *module_dir(void)
-{
-    static char path[PATH_MAX];
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    assert_true(n > 0);
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
-    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
-    return path;
-}
-
 static void fill(uint8_t *b, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++) {
@@ -42,7 +30,7 @@ static void run_mode(enum cdn_drv_mode m)
 {
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, module_dir(), &drv);
+    int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, test_lib_dir(), &drv);
     if (r != 0)
         fail_msg("load: %d %s", r, drv.reason);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
@@ -113,7 +101,7 @@ static void test_misbehaving_block_driver(void **state)
     struct cdn_driver_desc bad = cdn_null_blk_driver;
     bad.name = "blk_bad";
     struct cdn_driver drv;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, module_dir(), &drv);
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
     if (r != 0)
         fail_msg("load: %d %s", r, drv.reason);
     struct gendisk *disk = cdn_blk_disk_by_name("badb0");

@@ -25,25 +25,13 @@ extern const struct cdn_driver_desc cdn_dummy_driver;
 
 enum mode { NATIVE = CDN_DRV_NATIVE, INPROC = CDN_DRV_INPROC, PROCESS = CDN_DRV_PROCESS };
 
-static const char *module_dir(void)
-{
-    static char path[PATH_MAX];
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    assert_true(n > 0);
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
-    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
-    return path;
-}
-
 static void run_mode(enum mode m)
 {
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_kernel_stats k0, k1;
     cdn_kernel_get_stats(&k0);
     struct cdn_driver l;
-    int r = cdn_driver_load(&cdn_dummy_driver, (enum cdn_drv_mode)m, -1, module_dir(), &l);
+    int r = cdn_driver_load(&cdn_dummy_driver, (enum cdn_drv_mode)m, -1, test_lib_dir(), &l);
     if (r != 0)
         fail_msg("load: %d %s", r, l.reason);
     struct net_device *dev = dev_get_by_name(m == NATIVE ? "dummy0" : "dummy0");
@@ -116,7 +104,7 @@ static void test_misbehaving_driver(void **state)
     struct cdn_driver_desc bad = cdn_dummy_driver;
     bad.name = "net_bad";
     struct cdn_driver l;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, module_dir(), &l);
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
     if (r != 0)
         fail_msg("load: %d %s", r, l.reason);
     struct net_device *dev = dev_get_by_name("bad0");

@@ -20,18 +20,6 @@
 
 extern const struct cdn_driver_desc cdn_dummy_driver;
 
-static const char *module_dir(void)
-{
-    static char path[PATH_MAX];
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    assert_true(n > 0);
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
-    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
-    return path;
-}
-
 static int send(struct net_device *dev, int n)
 {
     int ok = 0;
@@ -49,7 +37,7 @@ static void test_crash_and_restart(void **state)
     (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, module_dir(), &drv);
+    int r = cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
     if (r != 0)
         fail_msg("load: %d %s", r, drv.reason);
     struct net_device *dev = dev_get_by_name("dummy0");

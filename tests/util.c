@@ -21,6 +21,18 @@ const char *test_module_path(const char *name)
     return path;
 }
 
+const char *test_lib_dir(void)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    assert_true(n > 0);
+    exe[n] = 0;
+    *strrchr(exe, '/') = 0;
+    snprintf(path, sizeof path, "%s/../lib/cordon", exe);
+    return path;
+}
+
 cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
                        enum cdn_wait_policy policy)
 {

@@ -13,6 +13,9 @@
 /* Path of a test module: <dir of this test binary>/modules/<name>.so */
 const char *test_module_path(const char *name);
 
+/* <dir of this test binary>/../lib/cordon: where the driver modules are. */
+const char *test_lib_dir(void);
+
 /* Creates and starts a domain running test module `name`. */
 cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
                        enum cdn_wait_policy policy);

@@ -4,6 +4,9 @@
  * serve loop. The host then calls the driver's module_init through the glue.
  *
  *     CDN_DRIVER_MODULE(dummy, dummy_domain_init, dummy_domain_dispatch)
+ *
+ * CDN_DRIVER_MODULE_HOOK adds a function run first with the module context
+ * (a test driver uses it to find its own channel region).
  */
 #ifndef CORDON_KERNEL_DRIVER_MODULE_H
 #define CORDON_KERNEL_DRIVER_MODULE_H
@@ -11,9 +14,14 @@
 #include "cordon/glue.h"
 #include "cordon/module.h"
 
-#define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH)                                                    \
+#define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH) CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, NULL)
+
+#define CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, HOOK)                                         \
     static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
     {                                                                                              \
+        void (*hook_)(struct cdn_dom_ctx *) = HOOK;                                                \
+        if (hook_)                                                                                 \
+            hook_(ctx);                                                                            \
         struct cdn_glue *g;                                                                        \
         if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)                       \
             return CDN_ENOMEM;                                                                     \

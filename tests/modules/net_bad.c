@@ -100,28 +100,10 @@ void dummy_cleanup_module(void)
         unregister_netdev(bad_dev);
 }
 
-/* The standard wrapper, plus a note of the region for the wild writes. */
-static int net_bad_main(struct cdn_dom_ctx *ctx)
+/* The standard wrapper, after noting the region for the wild writes. */
+static void note_region(struct cdn_dom_ctx *ctx)
 {
     cdn_dom_region(ctx, &region_base, &region_size);
-    struct cdn_glue *g;
-    if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)
-        return CDN_ENOMEM;
-    void *base;
-    size_t size;
-    cdn_dom_heap(ctx, &base, &size);
-    cdn_glue_set_heap_mapping(g, base, size);
-    dummy_domain_init(g);
-    cdn_async *rt;
-    int r = cdn_async_create(NULL, &rt);
-    if (r == CDN_OK)
-        r = cdn_async_attach(rt, cdn_dom_ep(ctx), dummy_domain_dispatch, g);
-    if (r == CDN_OK) {
-        cdn_glue_set_async(g, rt);
-        r = cdn_async_serve(rt);
-    }
-    return r;
 }
 
-const struct cdn_module cordon_module = {
-    .abi = CDN_MODULE_ABI, .name = "net_bad", .main = net_bad_main};
+CDN_DRIVER_MODULE_HOOK(net_bad, dummy_domain_init, dummy_domain_dispatch, note_region);
