@@ -36,6 +36,10 @@ IDLC_SRC := $(wildcard src/idl/*.c)
 IDLC_OBJ := $(IDLC_SRC:%.c=$(BUILD)/obj/%.o)
 IDL_LIB_OBJ := $(filter-out %/main.o,$(IDLC_OBJ))
 IDLC := $(BUILD)/bin/cordon-idlc
+# cordon-split: the analyzer, on libclang's C API (Debian libclang-19-dev).
+LLVM_DIR ?= /usr/lib/llvm-19
+SPLIT := $(BUILD)/bin/cordon-split
+SPLIT_SRC := $(wildcard src/split/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -64,7 +68,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: faults golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -90,6 +94,10 @@ $(LIBSO): $(LIB_OBJ)
 $(LAUNCHER): $(LAUNCH_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $(LAUNCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lseccomp $(LDLIBS)
+
+$(SPLIT): $(SPLIT_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(WARN) $(OPT) -I$(LLVM_DIR)/include -o $@ $(SPLIT_SRC) $(LDSAN) -L$(LLVM_DIR)/lib -lclang -lpthread -Wl,-rpath,$(LLVM_DIR)/lib
 
 $(IDLC): $(IDLC_OBJ)
 	@mkdir -p $(@D)
@@ -232,12 +240,12 @@ $(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
 
 # The unit suite against the normal build.
 test-unit: all tests
-	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) bash tests/run.sh $(BUILD)/tests
+	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) CORDON_BIN=$(abspath $(BUILD)/bin) bash tests/run.sh $(BUILD)/tests
 
 # The same suite with ASan+UBSan (the launcher stays uninstrumented).
 test-asan: all
 	$(MAKE) BUILD=build/asan SAN=1 tests
-	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) CORDON_BIN=$(abspath $(BUILD)/bin) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 bash tests/run.sh build/asan/tests
 
 # A fault-injection campaign (issue 6 asks for >= 500 in CI); fails on any
@@ -265,7 +273,7 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
-	install -m 755 $(LAUNCHER) $(IDLC) $(BENCH) $(BUILD)/bin/cordon-demo $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/bin/cordon-demo $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
 	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so

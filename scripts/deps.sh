@@ -8,6 +8,7 @@ pkgs=(
   libseccomp-dev      # the process-domain sandbox (seccomp allow-list)
   clang libclang-rt-14-dev  # libFuzzer + sanitizer runtimes for fuzzing
   pkg-config          # the installed cordon.pc
+  libclang-19-dev     # cordon-split, the analyzer (libclang's C API)
   gnuplot-nox         # benchmark charts (PNG)
 )
 missing=()

@@ -78,6 +78,7 @@ static const char *valid =
     "    }\n"
     "    projection <struct stats> stats { u64 rx; u64 tx; }\n"
     "    projection <struct skb> skb { u32 len; shared<2048> [in] *data; }\n"
+    "    projection <struct module> module_ { u32 refcnt; }\n" /* a C name may be an IDL keyword */
     "};\n";
 
 static void test_valid_file(void **state)
@@ -99,6 +100,7 @@ static void test_valid_file(void **state)
     struct idl_projection *dev = idl_find_projection(&f, "dev");
     assert_non_null(dev);
     assert_int_equal(dev->nfields, 7);
+    assert_string_equal(idl_find_projection(&f, "module_")->c_struct, "module");
     struct idl_enum *tx = idl_find_enum(&f, "tx");
     assert_int_equal(tx->items->next->next->value, -1);
     idl_file_free(&f);

@@ -109,6 +109,19 @@ static const char *ident(struct parser *p, const char *what, struct idl_loc *loc
     return s;
 }
 
+/* A C name (the struct of a projection): any identifier, IDL keywords
+ * included, since "struct module" is a real kernel struct. */
+static const char *c_ident(struct parser *p, const char *what)
+{
+    if (p->tok.kind != TK_IDENT) {
+        unexpected(p, what);
+        return NULL;
+    }
+    const char *s = idl_strndup(p->f, p->tok.text, p->tok.len);
+    next(p);
+    return s;
+}
+
 /* Skips to just after the next ';' at this depth, or to the '}' that closes
  * it (not consumed), or to end of file. */
 static void sync(struct parser *p)
@@ -484,7 +497,7 @@ static void parse_projection(struct parser *p, struct idl_loc loc)
         return;
     }
     next(p);
-    if (!(pr->c_struct = ident(p, "a struct name", NULL)) ||
+    if (!(pr->c_struct = c_ident(p, "a struct name")) ||
         !expect(p, TK_GT, "'>' after the struct name") ||
         !(pr->name = ident(p, "a projection name", &pr->loc)) ||
         !expect(p, TK_LBRACE, "'{' to open the projection")) {

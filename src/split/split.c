@@ -1,0 +1,1148 @@
+/*
+ * cordon-split - derives a driver's IDL from its C source (libclang).
+ *
+ *   cordon-split [--json] [-o FILE.idl] [--module NAME] DRIVER.c... -- CLANG FLAGS
+ *
+ * What it finds, per translation unit (a file is "driver" if it is one of the
+ * files named on the command line; everything else is "kernel"):
+ *   drv_to_kernel  functions the driver calls that the kernel defines
+ *                  (static inline functions of kernel headers run locally and
+ *                  are not boundary functions)
+ *   kernel_to_drv  driver functions the kernel can reach: named in an
+ *                  initializer of a global (ops tables, module_init/exit) or
+ *                  passed as an argument to a kernel function
+ *   structs        every field of a kernel struct the driver reads or writes,
+ *                  with the function and file:line of each access
+ *   locks          lock, atomic and RCU calls in the driver
+ *   warnings       what a person must decide (pointers without a bound,
+ *                  void *, unknown types)
+ * and writes an IDL in cordon's language (docs/idl.md) that cordon-idlc
+ * accepts, with the provenance in comments. The analysis is a starting point:
+ * directions are left at their default ([in, out]) and bounds must be checked.
+ */
+#define _GNU_SOURCE
+#include <clang-c/Index.h>
+#include <limits.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAXN 4096
+
+struct name_set {
+    char *v[MAXN];
+    char *note[MAXN];
+    CXCursor decl[MAXN]; /* a declaration, for signatures */
+    int n;
+};
+
+static int set_find(const struct name_set *s, const char *x)
+{
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], x) == 0)
+            return i;
+    return -1;
+}
+
+static int set_add(struct name_set *s, const char *x, const char *note, CXCursor decl)
+{
+    int i = set_find(s, x);
+    if (i >= 0 || s->n == MAXN)
+        return i;
+    s->v[s->n] = strdup(x);
+    s->note[s->n] = note ? strdup(note) : NULL;
+    s->decl[s->n] = decl;
+    return s->n++;
+}
+
+struct access {
+    char *strct, *field, *where;
+    int written;
+    CXCursor field_decl;
+};
+
+static struct access acc[16 * MAXN];
+static int nacc;
+static struct name_set enums;
+static struct name_set driver_defs, drv_to_kernel, kernel_to_drv, locks, warnings, structs;
+static const char **driver_files;
+static int ndriver_files;
+static char current_fn[256];
+
+static const char *const local_lib[] = {
+    "kmalloc", "kzalloc", "kfree", "memcpy", "memset", "memmove", "memcmp", "strlen", "strcmp",
+    "strncmp", "strcpy", "strncpy", "strlcpy", "strscpy", "snprintf", "sprintf", "sscanf", "printk",
+    "_printk", "vsnprintf", "kstrdup", "kcalloc", "kmalloc_array", "krealloc", "vfree", "vmalloc",
+    "vzalloc", "kvfree", "kvmalloc", "kvzalloc", "__kmalloc", "kmem_cache_alloc", "kmem_cache_free",
+    "might_sleep", "__might_sleep", "__warn_printk", "warn_slowpath_fmt", "dump_stack",
+    /* per-CPU memory is the domain's own, like its heap */
+    "__alloc_percpu", "__alloc_percpu_gfp", "free_percpu", "strchr", "strrchr", "strstr",
+    "kstrndup", "kmemdup", "bitmap_zalloc", "bitmap_free", "kstrtoint", "kstrtouint", "kstrtobool",
+    "kstrtoull", "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32", NULL};
+
+/* Declared, never defined: the kernel's compile-time checks (a call to one
+ * is a build error in a real build), not functions. */
+static int is_compile_time_check(const char *n)
+{
+    return strncmp(n, "__compiletime_assert", 20) == 0 || strncmp(n, "__bad_", 6) == 0 ||
+           strstr(n, "_wrong_size") != NULL || strcmp(n, "__get_user_bad") == 0 ||
+           strcmp(n, "__put_user_bad") == 0;
+}
+
+/* Extra local functions from --local. */
+static struct name_set user_local;
+
+static int is_lock_name(const char *n);
+
+/* Functions the domain implements itself: memory, strings, printing and the
+ * synchronisation primitives (a lock is reported in "locks" and its cost is
+ * the domain's; it is not a call into the kernel). */
+static int is_local_lib(const char *n)
+{
+    for (int i = 0; local_lib[i]; i++)
+        if (strcmp(local_lib[i], n) == 0)
+            return 1;
+    return is_lock_name(n) || set_find(&user_local, n) >= 0;
+}
+
+static int is_lock_name(const char *n)
+{
+    return strncmp(n, "spin_", 5) == 0 || strncmp(n, "_raw_spin", 9) == 0 ||
+           strncmp(n, "mutex_", 6) == 0 || strncmp(n, "atomic", 6) == 0 ||
+           strncmp(n, "rcu_", 4) == 0 || strncmp(n, "synchronize_rcu", 15) == 0 ||
+           strncmp(n, "read_lock", 9) == 0 || strncmp(n, "write_lock", 10) == 0 ||
+           strncmp(n, "down_", 5) == 0 || strncmp(n, "up_", 3) == 0 ||
+           strncmp(n, "local_bh", 8) == 0 || strncmp(n, "u64_stats", 9) == 0;
+}
+
+/* The file a cursor's *expansion* location is in (macro-generated code is
+ * attributed to the file that used the macro). */
+static const char *cursor_file(CXCursor c, unsigned *line, char *buf, size_t n)
+{
+    CXSourceLocation loc = clang_getCursorLocation(c);
+    CXFile f;
+    unsigned col, off;
+    clang_getExpansionLocation(loc, &f, line, &col, &off);
+    CXString s = clang_getFileName(f);
+    const char *cs = clang_getCString(s);
+    snprintf(buf, n, "%s", cs ? cs : "");
+    clang_disposeString(s);
+    return buf;
+}
+
+/* The boundary: a file is the driver's if it is one of the files named on
+ * the command line or sits in the directory of one (a driver's private
+ * headers, like null_blk.h); every other file is the kernel's. */
+static char *driver_dirs[64];
+
+/* in_driver is asked for every declaration of every header: the answer
+ * per file is cached (CXFile handles are stable within a translation unit,
+ * and the cache is cleared between units). */
+static struct {
+    CXFile file;
+    int driver;
+} file_cache[512];
+static int nfile_cache;
+
+static int in_driver_file(const char *f);
+
+static int in_driver(CXCursor c)
+{
+    CXFile file;
+    unsigned line, col, off;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &col, &off);
+    for (int i = 0; i < nfile_cache; i++)
+        if (file_cache[i].file == file)
+            return file_cache[i].driver;
+    CXString s = clang_getFileName(file);
+    const char *cs = clang_getCString(s);
+    int d = cs ? in_driver_file(cs) : 0;
+    clang_disposeString(s);
+    if (nfile_cache < (int)(sizeof file_cache / sizeof file_cache[0]))
+        file_cache[nfile_cache++] = (typeof(file_cache[0])){file, d};
+    return d;
+}
+
+static int in_driver_file(const char *f)
+{
+    char real[PATH_MAX];
+    if (!f[0] || !realpath(f, real))
+        return 0;
+    char *slash = strrchr(real, '/');
+    if (!slash)
+        return 0;
+    *slash = 0;
+    for (int i = 0; i < ndriver_files; i++)
+        if (driver_dirs[i] && strcmp(real, driver_dirs[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void where(CXCursor c, char *buf, size_t n)
+{
+    char f[4096];
+    unsigned line;
+    cursor_file(c, &line, f, sizeof f);
+    const char *base = strrchr(f, '/');
+    snprintf(buf, n, "%s %s:%u", current_fn, base ? base + 1 : f, line);
+}
+
+static char *spell(CXCursor c)
+{
+    CXString s = clang_getCursorSpelling(c);
+    char *r = strdup(clang_getCString(s) ? clang_getCString(s) : "");
+    clang_disposeString(s);
+    return r;
+}
+
+static void warn(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    set_add(&warnings, buf, NULL, clang_getNullCursor());
+}
+
+static int is_record(CXCursor c)
+{
+    return clang_getCursorKind(c) == CXCursor_StructDecl ||
+           clang_getCursorKind(c) == CXCursor_UnionDecl;
+}
+
+/* libclang 19 spells an anonymous record "struct (anonymous at FILE:L:C)". */
+static int is_anonymous(CXCursor rec)
+{
+    if (clang_Cursor_isAnonymous(rec) || clang_Cursor_isAnonymousRecordDecl(rec))
+        return 1;
+    char *n = spell(rec);
+    int anon = !*n || strstr(n, "(anonymous") || strstr(n, "(unnamed");
+    free(n);
+    return anon;
+}
+
+/* The named struct a field belongs to, or NULL. A field of an anonymous
+ * struct or union inside a named one belongs to the named one, as C says. */
+static char *field_struct(CXCursor field)
+{
+    CXCursor p = clang_getCursorSemanticParent(field);
+    while (is_record(p) && is_anonymous(p))
+        p = clang_getCursorSemanticParent(p);
+    if (!is_record(p))
+        return NULL;
+    return spell(p);
+}
+
+static void record_access(CXCursor member, int written)
+{
+    CXCursor field = clang_getCursorReferenced(member);
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field))
+        return; /* driver-private structs do not cross */
+    char *st = field_struct(field);
+    if (!st)
+        return;
+    char w[512];
+    where(member, w, sizeof w);
+    if (nacc < (int)(sizeof acc / sizeof acc[0])) {
+        acc[nacc] = (struct access){st, spell(field), strdup(w), written, field};
+        nacc++;
+    }
+    CXCursor rec = clang_getCursorSemanticParent(field);
+    while (is_record(rec) && is_anonymous(rec))
+        rec = clang_getCursorSemanticParent(rec);
+    set_add(&structs, st, NULL, rec);
+}
+
+static void note_function_ref(CXCursor ref, const char *how)
+{
+    CXCursor fn = clang_getCursorReferenced(ref);
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
+        return;
+    CXCursor def = clang_getCursorDefinition(fn);
+    if (clang_Cursor_isNull(def) || !in_driver(def))
+        return;
+    char *n = spell(fn);
+    char w[512];
+    where(ref, w, sizeof w);
+    char note[700];
+    snprintf(note, sizeof note, "%s (%s)", how, w);
+    set_add(&kernel_to_drv, n, note, def);
+    free(n);
+}
+
+/* Inside a call to a kernel function: function names among the arguments are
+ * callbacks the kernel can call. */
+static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr)
+        note_function_ref(c, "passed to the kernel");
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d);
+
+/* Children of an assignment or ++/--: the first (the target) is written
+ * (its own base expressions are only read), the rest are visited as usual. */
+static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    int *index = d;
+    if ((*index)++ == 0 && clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
+        record_access(c, 1);
+        clang_visitChildren(c, body_visit, NULL);
+        return CXChildVisit_Continue;
+    }
+    return body_visit(c, parent, NULL) == CXChildVisit_Recurse
+               ? (clang_visitChildren(c, body_visit, NULL), CXChildVisit_Continue)
+               : CXChildVisit_Continue;
+}
+
+/* Where the direct calls of the current function are: a function name at
+ * one of these places is called, anywhere else its address is taken. */
+static CXSourceLocation call_sites[4096];
+static int ncall_sites;
+
+static int is_call_site(CXCursor ref)
+{
+    CXSourceLocation l = clang_getCursorLocation(ref);
+    for (int i = 0; i < ncall_sites; i++)
+        if (clang_equalLocations(l, call_sites[i]))
+            return 1;
+    return 0;
+}
+
+static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_DeclRefExpr && !is_call_site(c)) {
+        /* a driver function whose address escapes can be called by anyone
+         * holding it; Linux's module_init/module_exit take it in
+         * __inittest/__exittest */
+        const char *how = strcmp(current_fn, "__inittest") == 0   ? "module_init"
+                          : strcmp(current_fn, "__exittest") == 0 ? "module_exit"
+                                                                  : "address taken";
+        note_function_ref(c, how);
+        return CXChildVisit_Recurse;
+    }
+    if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
+        enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+        if (op == CXBinaryOperator_Assign || k == CXCursor_CompoundAssignOperator) {
+            int index = 0;
+            clang_visitChildren(c, assigned_visit, &index);
+            return CXChildVisit_Continue;
+        }
+    } else if (k == CXCursor_UnaryOperator) {
+        enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
+        if (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec ||
+            op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PreDec) {
+            int index = 0;
+            clang_visitChildren(c, assigned_visit, &index);
+            return CXChildVisit_Continue;
+        }
+    } else if (k == CXCursor_MemberRefExpr) {
+        record_access(c, 0);
+    } else if (k == CXCursor_CallExpr) {
+        if (ncall_sites < (int)(sizeof call_sites / sizeof call_sites[0]))
+            call_sites[ncall_sites++] = clang_getCursorLocation(c);
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(callee) == CXCursor_FunctionDecl) {
+            char *n = spell(callee);
+            CXCursor def = clang_getCursorDefinition(callee);
+            int defined_here = !clang_Cursor_isNull(def) && in_driver(def);
+            int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
+            char w[512];
+            where(c, w, sizeof w);
+            if (is_lock_name(n))
+                set_add(&locks, n, w, callee);
+            if (!defined_here && !inline_in_header && !is_local_lib(n) &&
+                !is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
+                set_add(&drv_to_kernel, n, w, callee);
+                clang_visitChildren(c, callback_args, NULL);
+            }
+            free(n);
+        }
+    }
+    (void)d;
+    return CXChildVisit_Recurse;
+}
+
+/* Global initializers: driver functions named there are entry points. */
+static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    const char *var = d;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        char how[300];
+        snprintf(how, sizeof how, "in the initializer of %s", var);
+        note_function_ref(c, how);
+    }
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (!in_driver(c))
+        return CXChildVisit_Continue;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
+        char *n = spell(c);
+        snprintf(current_fn, sizeof current_fn, "%s", n);
+        set_add(&driver_defs, n, NULL, c);
+        free(n);
+        ncall_sites = 0;
+        clang_visitChildren(c, body_visit, NULL);
+        current_fn[0] = 0;
+    } else if (k == CXCursor_VarDecl) {
+        char *n = spell(c);
+        snprintf(current_fn, sizeof current_fn, "%s", n);
+        clang_visitChildren(c, init_visit, n);
+        current_fn[0] = 0;
+        free(n);
+    }
+    return CXChildVisit_Continue;
+}
+
+/* ---- IDL output ---- */
+
+/* cordon's IDL keywords (src/idl/parser.c) cannot name things. */
+static const char *const idl_keywords[] = {
+    "include", "module", "rpc",    "export", "rpc_ptr", "projection", "struct", "enum", "void",
+    "string",  "array",  "shared", "null",   "u8",      "u16",        "u32",    "u64",  "s8",
+    "s16",     "s32",    "s64",    "bool",   "int",     "unsigned",   "long",   "char", NULL};
+
+/* A C name as an IDL identifier: a keyword gets a trailing '_'. The result
+ * lives until the eighth call after. */
+static const char *idl_ident(const char *n)
+{
+    static char ring[8][256];
+    static int next;
+    for (int i = 0; idl_keywords[i]; i++)
+        if (strcmp(idl_keywords[i], n) == 0) {
+            char *b = ring[next++ % 8];
+            snprintf(b, 256, "%s_", n);
+            return b;
+        }
+    return n;
+}
+
+static const char *scalar_of(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    switch (t.kind) {
+    case CXType_Bool:
+        return "bool";
+    case CXType_Char_S:
+    case CXType_SChar:
+        return "s8";
+    case CXType_Char_U:
+    case CXType_UChar:
+        return "u8";
+    case CXType_Short:
+        return "s16";
+    case CXType_UShort:
+        return "u16";
+    case CXType_Int:
+        return "s32";
+    case CXType_UInt:
+        return "u32";
+    case CXType_Long:
+    case CXType_LongLong:
+        return "s64";
+    case CXType_ULong:
+    case CXType_ULongLong:
+        return "u64";
+    default:
+        return NULL;
+    }
+}
+
+static char *type_struct_name(CXType t)
+{
+    t = clang_getCanonicalType(t);
+    if (t.kind != CXType_Record)
+        return NULL;
+    CXCursor d = clang_getTypeDeclaration(t);
+    return is_anonymous(d) ? NULL : spell(d);
+}
+
+static int is_struct_projected(const char *n)
+{
+    return set_find(&structs, n) >= 0;
+}
+
+/* Writes an IDL type for t (a parameter, return or field). Returns 0 if it
+ * cannot (and warns). */
+static int idl_type(FILE *o, CXType t, const char *what, int field)
+{
+    const char *sc = scalar_of(t);
+    CXType can = clang_getCanonicalType(t);
+    if (sc) {
+        fprintf(o, "%s", sc);
+        return 1;
+    }
+    if (can.kind == CXType_Enum) {
+        CXCursor ed = clang_getTypeDeclaration(can);
+        char *en = spell(ed);
+        if (!*en) { /* anonymous enum: its values are plain integers */
+            free(en);
+            fprintf(o, "s32");
+            return 1;
+        }
+        set_add(&enums, en, NULL, ed);
+        fprintf(o, "enum %s", en);
+        free(en);
+        return 1;
+    }
+    if (can.kind == CXType_Pointer) {
+        CXType pt = clang_getCanonicalType(clang_getPointeeType(can));
+        if (pt.kind == CXType_Char_S || pt.kind == CXType_Char_U) {
+            fprintf(o, "string<255>");
+            warn("%s: char * taken as a string of at most 255 characters: check the bound", what);
+            return 1;
+        }
+        char *sn = type_struct_name(pt);
+        if (sn) {
+            if (!is_struct_projected(sn))
+                set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+            fprintf(o, "projection %s *", idl_ident(sn));
+            free(sn);
+            return 1;
+        }
+        if (pt.kind == CXType_Void) {
+            warn("%s: void * cannot cross; a person must choose a projection or shared buffer",
+                 what);
+            return 0;
+        }
+        if (pt.kind == CXType_FunctionProto) {
+            warn("%s: function pointer: declared as an rpc_ptr slot", what);
+            return 0;
+        }
+        const char *ps = scalar_of(pt);
+        if (ps && field) {
+            warn("%s: %s * field has no bound: a person must choose shared<N> or an array", what,
+                 ps);
+            return 0;
+        }
+        if (ps) {
+            fprintf(o, "%s *", ps);
+            return 1;
+        }
+    }
+    if (can.kind == CXType_ConstantArray && field) {
+        CXType et = clang_getCanonicalType(clang_getArrayElementType(can));
+        long long n = clang_getArraySize(can);
+        if (et.kind == CXType_Char_S || et.kind == CXType_Char_U) {
+            fprintf(o, "string<%lld>", n > 1 ? n - 1 : 1);
+            return 1;
+        }
+        const char *es = scalar_of(et);
+        if (es) {
+            fprintf(o, "array<%s, %lld>", es, n);
+            return 1;
+        }
+    }
+    char *sn = type_struct_name(can);
+    if (sn && field) {
+        if (!is_struct_projected(sn))
+            set_add(&structs, sn, NULL, clang_getTypeDeclaration(can));
+        fprintf(o, "projection %s", idl_ident(sn));
+        free(sn);
+        return 1;
+    }
+    free(sn);
+    CXString s = clang_getTypeSpelling(t);
+    warn("%s: type '%s' has no IDL form yet", what, clang_getCString(s));
+    clang_disposeString(s);
+    return 0;
+}
+
+static void write_params(FILE *o, CXCursor fn)
+{
+    int n = clang_Cursor_getNumArguments(fn);
+    if (n <= 0) {
+        fprintf(o, "void");
+        return;
+    }
+    char fname[256];
+    char *f = spell(fn);
+    snprintf(fname, sizeof fname, "%s", f);
+    free(f);
+    for (int i = 0; i < n; i++) {
+        CXCursor a = clang_Cursor_getArgument(fn, (unsigned)i);
+        char *an = spell(a);
+        char what[512];
+        snprintf(what, sizeof what, "%s(%s)", fname, an);
+        if (i)
+            fprintf(o, ", ");
+        CXType at = clang_getCursorType(a);
+        CXType pt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
+        if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
+            fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? an : "cb");
+        } else {
+            if (!idl_type(o, at, what, 0))
+                fprintf(o, "u64 /* FIXME */");
+            fprintf(o, " %s", *an ? idl_ident(an) : "arg");
+        }
+        free(an);
+    }
+}
+
+/* A function-pointer argument needs an rpc_ptr declaration: derive it. */
+static void write_fnptr_decls(FILE *o, CXCursor fn)
+{
+    int n = clang_Cursor_getNumArguments(fn);
+    char *fname = spell(fn);
+    for (int i = 0; i < n; i++) {
+        CXCursor a = clang_Cursor_getArgument(fn, (unsigned)i);
+        CXType pt = clang_getCanonicalType(
+            clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(a))));
+        if (pt.kind != CXType_FunctionProto)
+            continue;
+        char *an = spell(a);
+        fprintf(o, "    rpc_ptr ");
+        char what[300];
+        snprintf(what, sizeof what, "%s(%s)", fname, an);
+        if (clang_getCanonicalType(clang_getResultType(pt)).kind == CXType_Void)
+            fprintf(o, "void");
+        else if (!idl_type(o, clang_getResultType(pt), what, 0))
+            fprintf(o, "s32 /* FIXME */");
+        fprintf(o, " %s_%s(", fname, *an ? an : "cb");
+        int na = clang_getNumArgTypes(pt);
+        if (na <= 0)
+            fprintf(o, "void");
+        for (int j = 0; j < na; j++) {
+            fprintf(o, "%s", j ? ", " : "");
+            if (!idl_type(o, clang_getArgType(pt, (unsigned)j), what, 0))
+                fprintf(o, "u64 /* FIXME */");
+            fprintf(o, " a%d", j);
+        }
+        fprintf(o, ");\n");
+        free(an);
+    }
+    free(fname);
+}
+
+static int enum_count;
+
+static enum CXChildVisitResult enum_const(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) != CXCursor_EnumConstantDecl)
+        return CXChildVisit_Continue;
+    FILE *o = d;
+    char *n = spell(c);
+    fprintf(o, "%s%s = %lld", enum_count++ ? ", " : "", n, clang_getEnumConstantDeclValue(c));
+    free(n);
+    return CXChildVisit_Continue;
+}
+
+static void write_enum(FILE *o, const char *name, CXCursor decl)
+{
+    enum_count = 0;
+    fprintf(o, "    enum %s { ", name);
+    clang_visitChildren(decl, enum_const, o);
+    fprintf(o, " }\n");
+}
+
+static void write_ret(FILE *o, CXCursor fn, const char *what)
+{
+    CXType rt = clang_getCursorResultType(fn);
+    if (clang_getCanonicalType(rt).kind == CXType_Void)
+        fprintf(o, "void");
+    else if (!idl_type(o, rt, what, 0))
+        fprintf(o, "s64 /* FIXME */");
+}
+
+struct field_visit {
+    FILE *o;
+    const char *sname;
+};
+
+static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct field_visit *fv = d;
+    if (is_record(c) && is_anonymous(c)) { /* its fields are the parent's */
+        clang_visitChildren(c, field_out, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    char *fn = spell(c);
+    int r = 0, w = 0;
+    char prov[300] = "";
+    for (int i = 0; i < nacc; i++)
+        if (strcmp(acc[i].strct, fv->sname) == 0 && strcmp(acc[i].field, fn) == 0) {
+            if (acc[i].written)
+                w = 1;
+            else
+                r = 1;
+            if (!prov[0])
+                snprintf(prov, sizeof prov, "%s", acc[i].where);
+        }
+    if ((r || w) && strcmp(idl_ident(fn), fn) != 0) {
+        warn("%s.%s: the field's name is an IDL keyword; it cannot be projected", fv->sname, fn);
+        fprintf(fv->o, "        // %s: name is an IDL keyword\n", fn);
+    } else if (r || w) {
+        CXType ft = clang_getCursorType(c);
+        CXType pt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(ft)));
+        char what[300];
+        snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
+        /* function-pointer fields are ops slots */
+        if (clang_getCanonicalType(ft).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
+            fprintf(fv->o, "        rpc_ptr %s %s;", fn, fn);
+        } else {
+            char *sn = type_struct_name(pt);
+            int ops_ptr = sn && clang_getCanonicalType(ft).kind == CXType_Pointer;
+            fprintf(fv->o, "        ");
+            if (ops_ptr) {
+                if (!is_struct_projected(sn))
+                    set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+                fprintf(fv->o, "projection %s%s *%s;", idl_ident(sn), w ? " [alloc(caller)]" : "",
+                        fn);
+            } else if (idl_type(fv->o, ft, what, 1)) {
+                fprintf(fv->o, " %s;", fn);
+            } else {
+                fprintf(fv->o, "// %s: no IDL form", fn);
+            }
+            free(sn);
+        }
+        fprintf(fv->o, " // %s%s%s: %s\n", r ? "read" : "", r && w ? ", " : "", w ? "written" : "",
+                prov);
+    }
+    free(fn);
+    return CXChildVisit_Continue;
+}
+
+/* rpc_ptr declarations for the ops slots the driver fills (kernel -> driver). */
+static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct field_visit *fv = d;
+    if (is_record(c) && is_anonymous(c)) { /* its fields are the parent's */
+        clang_visitChildren(c, slot_decls, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    CXType pt = clang_getCanonicalType(
+        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
+    if (pt.kind != CXType_FunctionProto)
+        return CXChildVisit_Continue;
+    char *fn = spell(c);
+    int used = 0;
+    for (int i = 0; i < nacc && !used; i++)
+        used = strcmp(acc[i].strct, fv->sname) == 0 && strcmp(acc[i].field, fn) == 0;
+    if (used) {
+        char what[300];
+        snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
+        fprintf(fv->o, "    rpc_ptr ");
+        if (clang_getCanonicalType(clang_getResultType(pt)).kind == CXType_Void)
+            fprintf(fv->o, "void");
+        else if (!idl_type(fv->o, clang_getResultType(pt), what, 0))
+            fprintf(fv->o, "s32");
+        fprintf(fv->o, " %s(", fn);
+        int na = clang_getNumArgTypes(pt);
+        if (na <= 0)
+            fprintf(fv->o, "void");
+        for (int j = 0; j < na; j++) {
+            fprintf(fv->o, "%s", j ? ", " : "");
+            if (!idl_type(fv->o, clang_getArgType(pt, (unsigned)j), what, 0))
+                fprintf(fv->o, "u64");
+            fprintf(fv->o, " a%d", j);
+        }
+        fprintf(fv->o, ");\n");
+    }
+    free(fn);
+    return CXChildVisit_Continue;
+}
+
+/* Designated initializers of ops tables count as accesses (writes) too. */
+static enum CXChildVisitResult ops_init(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (clang_getCursorKind(c) == CXCursor_MemberRef)
+        record_access(c, 1);
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult ops_vars(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (in_driver(c) && clang_getCursorKind(c) == CXCursor_VarDecl) {
+        char *n = spell(c);
+        snprintf(current_fn, sizeof current_fn, "%s", n);
+        clang_visitChildren(c, ops_init, NULL);
+        current_fn[0] = 0;
+        free(n);
+    }
+    return CXChildVisit_Continue;
+}
+
+static struct name_set includes;
+
+static void inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData d)
+{
+    (void)d;
+    if (len != 1) /* only what the driver file itself includes */
+        return;
+    CXFile from;
+    unsigned l, c, o;
+    clang_getExpansionLocation(stack[0], &from, &l, &c, &o);
+    CXString fs = clang_getFileName(from);
+    const char *fromname = clang_getCString(fs);
+    int drv = 0;
+    for (int i = 0; i < ndriver_files && fromname; i++)
+        drv |= strstr(fromname, driver_files[i]) != NULL;
+    clang_disposeString(fs);
+    if (!drv)
+        return;
+    CXString s = clang_getFileName(f);
+    const char *p = clang_getCString(s);
+    const char *lin = p ? strstr(p, "/linux/") : NULL;
+    if (lin)
+        set_add(&includes, lin + 1, NULL, clang_getNullCursor());
+    clang_disposeString(s);
+}
+
+static void json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', o);
+        if ((unsigned char)*s >= 32)
+            fputc(*s, o);
+    }
+    fputc('"', o);
+}
+
+static void json_list(FILE *o, const char *key, const struct name_set *s)
+{
+    fprintf(o, "\"%s\":[", key);
+    for (int i = 0; i < s->n; i++) {
+        if (i)
+            fputc(',', o);
+        json_str(o, s->v[i]);
+    }
+    fputc(']', o);
+}
+
+/* Whether access k repeats an earlier one (same struct, field and kind). */
+static int seen_before(int k, int written)
+{
+    for (int j = 0; j < k; j++)
+        if (acc[j].written == written && strcmp(acc[j].strct, acc[k].strct) == 0 &&
+            strcmp(acc[j].field, acc[k].field) == 0)
+            return 1;
+    return 0;
+}
+
+struct parse_job {
+    const char **files;
+    int nfiles, next, done;
+    const char *const *args;
+    int nargs;
+    CXTranslationUnit *tus;
+    enum CXErrorCode *err;
+    pthread_mutex_t lock;
+};
+
+static void *parse_worker(void *arg)
+{
+    struct parse_job *j = arg;
+    CXIndex idx = clang_createIndex(0, 0); /* kept: its units live on */
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        int f = j->next < j->nfiles ? j->next++ : -1;
+        pthread_mutex_unlock(&j->lock);
+        if (f < 0)
+            break;
+        j->err[f] = clang_parseTranslationUnit2(idx, j->files[f], j->args, j->nargs, NULL, 0,
+                                                CXTranslationUnit_None, &j->tus[f]);
+        pthread_mutex_lock(&j->lock);
+        j->done++;
+        if (j->nfiles > 4) /* progress, for long runs */
+            fprintf(stderr, "[%d/%d] %s\n", j->done, j->nfiles, j->files[f]);
+        pthread_mutex_unlock(&j->lock);
+    }
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cordon-split [--json] [-o FILE.idl] [--module NAME] [--local F1,F2,...]\n"
+               "                    DRIVER.c... -- CLANG-FLAGS\n"
+               "Analyses a driver's C source with libclang and writes an IDL for cordon-idlc\n"
+               "(FILE.idl, default stdout) and a report on stderr (--json: as JSON on stdout,\n"
+               "with the IDL then only in -o).\n"
+               "The boundary: the DRIVER.c files are the driver, every other file the kernel;\n"
+               "functions the domain implements itself (memory, strings, printk, locks,\n"
+               "atomics; --local adds more) are not boundary functions.\n"
+               "Exit status: 0 ok, 1 parse errors, 2 usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    int json = 0;
+    const char *out = NULL, *module = NULL;
+    const char *files[64];
+    int nfiles = 0, sep = argc;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            sep = i;
+            break;
+        } else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (strcmp(argv[i], "--local") == 0 && i + 1 < argc) {
+            char *list = strdup(argv[++i]), *save = NULL;
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                set_add(&user_local, t, NULL, clang_getNullCursor());
+            free(list);
+        } else if (strcmp(argv[i], "--module") == 0 && i + 1 < argc)
+            module = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (argv[i][0] != '-' && nfiles < 64)
+            files[nfiles++] = argv[i];
+        else {
+            fprintf(stderr, "cordon-split: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!nfiles) {
+        usage(stderr);
+        return 2;
+    }
+    driver_files = files;
+    ndriver_files = nfiles;
+    for (int i = 0; i < nfiles; i++) {
+        char real[PATH_MAX];
+        if (realpath(files[i], real)) {
+            *strrchr(real, '/') = 0;
+            driver_dirs[i] = strdup(real);
+        }
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Parsing (kernel headers, mostly) is nearly all the time: the units
+     * are parsed in parallel, one CXIndex per thread, and analysed in order
+     * afterwards (the analysis keeps global state and is quick). */
+    struct parse_job job = {.files = files,
+                            .nfiles = nfiles,
+                            .args = (const char *const *)(argv + sep + 1),
+                            .nargs = argc - sep - 1};
+    job.tus = calloc((size_t)nfiles, sizeof *job.tus);
+    job.err = calloc((size_t)nfiles, sizeof *job.err);
+    if (!job.tus || !job.err) {
+        fprintf(stderr, "cordon-split: out of memory\n");
+        return 2;
+    }
+    pthread_mutex_init(&job.lock, NULL);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads = (int)(ncpu < 1 ? 1 : ncpu > 16 ? 16 : ncpu);
+    if (nthreads > nfiles)
+        nthreads = nfiles;
+    pthread_t threads[16];
+    for (int t = 0; t < nthreads; t++)
+        if (pthread_create(&threads[t], NULL, parse_worker, &job) != 0)
+            parse_worker(&job); /* no thread: do the work here */
+    for (int t = 0; t < nthreads; t++)
+        pthread_join(threads[t], NULL);
+    int errors = 0;
+    for (int f = 0; f < nfiles; f++) {
+        CXTranslationUnit tu = job.tus[f];
+        if (job.err[f] != CXError_Success) {
+            fprintf(stderr, "%s: error: cannot parse (libclang error %d)\n", files[f],
+                    (int)job.err[f]);
+            errors++;
+            continue;
+        }
+        unsigned nd = clang_getNumDiagnostics(tu);
+        for (unsigned i = 0; i < nd; i++) {
+            CXDiagnostic dg = clang_getDiagnostic(tu, i);
+            if (clang_getDiagnosticSeverity(dg) >= CXDiagnostic_Error) {
+                CXString s = clang_formatDiagnostic(dg, clang_defaultDiagnosticDisplayOptions());
+                fprintf(stderr, "%s\n", clang_getCString(s));
+                clang_disposeString(s);
+                errors++;
+            }
+            clang_disposeDiagnostic(dg);
+        }
+        nfile_cache = 0;
+        CXCursor root = clang_getTranslationUnitCursor(tu);
+        clang_visitChildren(root, top_visit, NULL);
+        clang_visitChildren(root, ops_vars, NULL);
+        clang_getInclusions(tu, inclusion, NULL);
+        /* keep the TU: cursors in the sets point into it */
+    }
+    /* A function another driver file defines is the driver's own: each
+     * translation unit alone could not know that. */
+    int kept = 0;
+    for (int i = 0; i < drv_to_kernel.n; i++) {
+        if (set_find(&driver_defs, drv_to_kernel.v[i]) >= 0) {
+            free(drv_to_kernel.v[i]);
+            free(drv_to_kernel.note[i]);
+            continue;
+        }
+        drv_to_kernel.v[kept] = drv_to_kernel.v[i];
+        drv_to_kernel.note[kept] = drv_to_kernel.note[i];
+        drv_to_kernel.decl[kept] = drv_to_kernel.decl[i];
+        kept++;
+    }
+    drv_to_kernel.n = kept;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+    char modname[128];
+    if (module)
+        snprintf(modname, sizeof modname, "%s", module);
+    else {
+        const char *b = strrchr(files[0], '/');
+        snprintf(modname, sizeof modname, "%s", b ? b + 1 : files[0]);
+        char *dot = strrchr(modname, '.');
+        if (dot)
+            *dot = 0;
+        for (char *p = modname; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+                *p = '_';
+    }
+
+    /* the IDL */
+    FILE *o = out ? fopen(out, "w") : (json ? NULL : stdout);
+    if (out && !o) {
+        perror(out);
+        return 2;
+    }
+    if (o) {
+        fprintf(o, "// Generated by cordon-split from");
+        for (int i = 0; i < nfiles; i++)
+            fprintf(o, " %s", files[i]);
+        fprintf(o, ".\n// A starting point: check the bounds and directions it could not know.\n");
+        for (int i = 0; i < includes.n; i++)
+            fprintf(o, "include \"%s\";\n", includes.v[i]);
+        fprintf(o, "\nmodule %s {\n", modname);
+        /* the body goes to memory first: enums are found while writing it */
+        FILE *final = o;
+        char *body = NULL;
+        size_t body_len = 0;
+        o = open_memstream(&body, &body_len);
+        if (!o) {
+            perror("open_memstream");
+            return 2;
+        }
+        fprintf(o, "    // driver -> kernel (%d)\n", drv_to_kernel.n);
+        for (int i = 0; i < drv_to_kernel.n; i++) {
+            write_fnptr_decls(o, drv_to_kernel.decl[i]);
+            fprintf(o, "    rpc ");
+            write_ret(o, drv_to_kernel.decl[i], drv_to_kernel.v[i]);
+            fprintf(o, " %s(", drv_to_kernel.v[i]);
+            write_params(o, drv_to_kernel.decl[i]);
+            fprintf(o, "); // %s\n", drv_to_kernel.note[i]);
+        }
+        fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
+        for (int i = 0; i < kernel_to_drv.n; i++) {
+            const char *how = kernel_to_drv.note[i];
+            int via_ptr = !strstr(how, "initializer of cdn_module") &&
+                          strncmp(how, "module_init", 11) != 0 &&
+                          strncmp(how, "module_exit", 11) != 0;
+            if (via_ptr) {
+                fprintf(o, "    // %s: %s\n", kernel_to_drv.v[i], kernel_to_drv.note[i]);
+                continue; /* reached through an ops slot or callback: an rpc_ptr below */
+            }
+            fprintf(o, "    export rpc ");
+            write_ret(o, kernel_to_drv.decl[i], kernel_to_drv.v[i]);
+            fprintf(o, " %s(", kernel_to_drv.v[i]);
+            write_params(o, kernel_to_drv.decl[i]);
+            fprintf(o, "); // %s\n", kernel_to_drv.note[i]);
+        }
+        fprintf(o, "\n    // ops-table slots the driver fills\n");
+        for (int i = 0; i < structs.n; i++) {
+            struct field_visit fv = {o, structs.v[i]};
+            clang_visitChildren(structs.decl[i], slot_decls, &fv);
+        }
+        /* projections: iterate until no new struct appears (fields add some) */
+        fprintf(o, "\n    // the fields the driver touches, per struct\n");
+        for (int i = 0; i < structs.n; i++) {
+            CXType t = clang_getCursorType(structs.decl[i]);
+            CXCursor decl = clang_getTypeDeclaration(clang_getCanonicalType(t));
+            fprintf(o, "    projection <struct %s> %s {\n", structs.v[i], idl_ident(structs.v[i]));
+            struct field_visit fv = {o, structs.v[i]};
+            clang_visitChildren(decl, field_out, &fv);
+            fprintf(o, "    }\n");
+        }
+        fprintf(o, "}\n");
+        fclose(o);
+        o = final;
+        for (int i = 0; i < enums.n; i++)
+            write_enum(o, enums.v[i], enums.decl[i]);
+        fwrite(body, 1, body_len, o);
+        free(body);
+        if (o != stdout)
+            fclose(o);
+    }
+
+    /* the report */
+    FILE *r = json ? stdout : stderr;
+    if (json) {
+        fprintf(r, "{\"module\":");
+        json_str(r, modname);
+        fputc(',', r);
+        json_list(r, "drv_to_kernel", &drv_to_kernel);
+        fputc(',', r);
+        json_list(r, "kernel_to_drv", &kernel_to_drv);
+        fprintf(r, ",\"structs\":{");
+        for (int i = 0; i < structs.n; i++) {
+            fprintf(r, "%s", i ? "," : "");
+            json_str(r, structs.v[i]);
+            fprintf(r, ":{\"read\":[");
+            int first_r = 1, first_w = 1;
+            for (int k = 0; k < nacc; k++)
+                if (strcmp(acc[k].strct, structs.v[i]) == 0 && !acc[k].written &&
+                    !seen_before(k, 0)) {
+                    fprintf(r, "%s", first_r ? "" : ",");
+                    json_str(r, acc[k].field);
+                    first_r = 0;
+                }
+            fprintf(r, "],\"written\":[");
+            for (int k = 0; k < nacc; k++)
+                if (strcmp(acc[k].strct, structs.v[i]) == 0 && acc[k].written &&
+                    !seen_before(k, 1)) {
+                    fprintf(r, "%s", first_w ? "" : ",");
+                    json_str(r, acc[k].field);
+                    first_w = 0;
+                }
+            fprintf(r, "]}");
+        }
+        fprintf(r, "},");
+        json_list(r, "locks", &locks);
+        fputc(',', r);
+        json_list(r, "warnings", &warnings);
+        fprintf(r, ",\"parse_errors\":%d,\"seconds\":%.3f}\n", errors, secs);
+    } else {
+        fprintf(r,
+                "cordon-split: %d driver -> kernel, %d kernel -> driver functions, %d structs, "
+                "%d field accesses, %d lock/atomic/RCU uses, %d warnings, %d parse errors, "
+                "%.2f s\n",
+                drv_to_kernel.n, kernel_to_drv.n, structs.n, nacc, locks.n, warnings.n, errors,
+                secs);
+        for (int i = 0; i < warnings.n; i++)
+            fprintf(r, "warning: %s\n", warnings.v[i]);
+    }
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,223 @@
+/*
+ * test_split.c - cordon-split, the analyzer, run as a user would run it on
+ * our two case-study drivers: its report must name the boundary functions and
+ * fields the drivers really use, and the IDL it writes must be accepted by
+ * cordon-idlc. Bad input (a driver that does not parse, bad arguments) must
+ * give a clear error and a non-zero exit status.
+ *
+ * The tools are taken from $CORDON_BIN (set by the Makefile) and the sources
+ * from the working directory, which is the repository root under make.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define KFLAGS "-Ikernel/include -Ikernel/include/linux -Iinclude -std=gnu11"
+
+static const char *bin_dir(void)
+{
+    const char *d = getenv("CORDON_BIN");
+    return d && *d ? d : "build/bin";
+}
+
+/* Runs a shell command; returns its exit status and its stdout (caller frees). */
+static int run(const char *cmd, char **out)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    buf[len] = 0;
+    int st = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The JSON list named key, as a string from '[' to ']' (caller frees). */
+static char *json_list(const char *json, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\":[", key);
+    const char *s = strstr(json, pat);
+    if (!s)
+        return NULL;
+    s += strlen(pat) - 1;
+    const char *e = strchr(s, ']');
+    return e ? strndup(s, (size_t)(e - s + 1)) : NULL;
+}
+
+static void assert_listed(const char *json, const char *key, const char *name)
+{
+    char *l = json_list(json, key);
+    assert_non_null(l);
+    char q[256];
+    snprintf(q, sizeof q, "\"%s\"", name);
+    if (!strstr(l, q))
+        fail_msg("%s missing from %s: %s", name, key, l);
+    free(l);
+}
+
+static void assert_not_listed(const char *json, const char *key, const char *name)
+{
+    char *l = json_list(json, key);
+    assert_non_null(l);
+    char q[256];
+    snprintf(q, sizeof q, "\"%s\"", name);
+    if (strstr(l, q))
+        fail_msg("%s must not be in %s: %s", name, key, l);
+    free(l);
+}
+
+/* Analyses a driver, checks the IDL with cordon-idlc, returns the JSON. */
+static char *split_and_check(const char *driver, const char *idl)
+{
+    char cmd[2048], *json;
+    snprintf(cmd, sizeof cmd, "%s/cordon-split --json -o %s %s -- " KFLAGS, bin_dir(), idl, driver);
+    assert_int_equal(run(cmd, &json), 0);
+    assert_non_null(strstr(json, "\"parse_errors\":0"));
+    assert_non_null(strstr(json, "\"seconds\":"));
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
+    char *diag;
+    int rc = run(cmd, &diag);
+    if (rc != 0)
+        fail_msg("cordon-idlc rejected the generated %s:\n%s", idl, diag);
+    free(diag);
+    return json;
+}
+
+static void dummy_net_boundary(void **state)
+{
+    (void)state;
+    char idl[] = "/tmp/cordon-split-XXXXXX";
+    int fd = mkstemp(idl);
+    assert_true(fd >= 0);
+    close(fd);
+    char *json = split_and_check("drivers/net/dummy.c", idl);
+    /* calls into the kernel */
+    assert_listed(json, "drv_to_kernel", "alloc_netdev_mqs");
+    assert_listed(json, "drv_to_kernel", "register_netdevice");
+    assert_listed(json, "drv_to_kernel", "rtnl_lock");
+    /* memcpy and friends run in the domain: not boundary functions */
+    assert_not_listed(json, "drv_to_kernel", "memset");
+    /* reached by the kernel: ops table, callback argument, module entry */
+    assert_listed(json, "kernel_to_drv", "dummy_xmit");
+    assert_listed(json, "kernel_to_drv", "dummy_setup");
+    assert_listed(json, "kernel_to_drv", "dummy_init_module");
+    assert_listed(json, "kernel_to_drv", "dummy_cleanup_module");
+    /* fields: dummy_setup writes the ops pointer, dummy_xmit reads skb->len */
+    const char *nd = strstr(json, "\"net_device\":{");
+    assert_non_null(nd);
+    char *written = json_list(nd, "written");
+    assert_non_null(written);
+    assert_non_null(strstr(written, "\"netdev_ops\""));
+    free(written);
+    const char *skb = strstr(json, "\"sk_buff\":{");
+    assert_non_null(skb);
+    char *read = json_list(skb, "read");
+    assert_non_null(strstr(read, "\"len\""));
+    free(read);
+    free(json);
+    unlink(idl);
+}
+
+static void null_blk_boundary(void **state)
+{
+    (void)state;
+    char idl[] = "/tmp/cordon-split-XXXXXX";
+    int fd = mkstemp(idl);
+    assert_true(fd >= 0);
+    close(fd);
+    char *json = split_and_check("drivers/block/null_blk.c", idl);
+    assert_listed(json, "drv_to_kernel", "blk_mq_alloc_tag_set");
+    assert_listed(json, "drv_to_kernel", "blk_mq_end_request");
+    assert_listed(json, "kernel_to_drv", "null_queue_rq");
+    free(json);
+    unlink(idl);
+}
+
+/* The report goes to stderr and the IDL to stdout by default. */
+static void text_mode_writes_idl_to_stdout(void **state)
+{
+    (void)state;
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "%s/cordon-split drivers/net/dummy.c -- " KFLAGS " 2>/dev/null",
+             bin_dir());
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out, "module dummy {"));
+    assert_non_null(strstr(out, "export rpc s32 dummy_init_module(void);"));
+    free(out);
+}
+
+static void parse_error_is_reported(void **state)
+{
+    (void)state;
+    char src[] = "/tmp/cordon-split-bad-XXXXXX.c";
+    int fd = mkstemps(src, 2);
+    assert_true(fd >= 0);
+    const char *text = "int f(void) { return undeclared_thing; }\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "%s/cordon-split --json %s -- -std=gnu11 2>&1 >/dev/null", bin_dir(),
+             src);
+    assert_int_equal(run(cmd, &out), 1);
+    /* file:line:col: error: message */
+    char want[256];
+    snprintf(want, sizeof want, "%s:1:22: error:", src);
+    if (!strstr(out, want))
+        fail_msg("expected '%s' in:\n%s", want, out);
+    free(out);
+    unlink(src);
+}
+
+static void missing_file_and_bad_usage(void **state)
+{
+    (void)state;
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "%s/cordon-split /nonexistent/driver.c -- -std=gnu11 2>&1",
+             bin_dir());
+    assert_int_equal(run(cmd, &out), 1);
+    assert_non_null(strstr(out, "/nonexistent/driver.c"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s/cordon-split 2>&1", bin_dir());
+    assert_int_equal(run(cmd, &out), 2);
+    assert_non_null(strstr(out, "usage:"));
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s/cordon-split --bogus x.c 2>&1", bin_dir());
+    assert_int_equal(run(cmd, &out), 2);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s/cordon-split --help", bin_dir());
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out, "usage:"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dummy_net_boundary),
+        cmocka_unit_test(null_blk_boundary),
+        cmocka_unit_test(text_mode_writes_idl_to_stdout),
+        cmocka_unit_test(parse_error_is_reported),
+        cmocka_unit_test(missing_file_and_bad_usage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
