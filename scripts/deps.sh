@@ -9,6 +9,7 @@ pkgs=(
   clang libclang-rt-14-dev  # libFuzzer + sanitizer runtimes for fuzzing
   pkg-config          # the installed cordon.pc
   libclang-19-dev     # cordon-split, the analyzer (libclang's C API)
+  linux-source-6.1 linux-headers-amd64  # real drivers the analyzer is tested on
   gnuplot-nox         # benchmark charts (PNG)
 )
 missing=()

@@ -153,6 +153,46 @@ static void null_blk_boundary(void **state)
     unlink(idl);
 }
 
+/* The real Linux 6.1 dummy.c (scripts/split_linux.sh unpacks it from
+ * Debian's linux-source-6.1): it must parse with no errors, its boundary
+ * must match what the driver does (KSplit counts 11 kernel -> driver
+ * functions for it; so must we), and its IDL must pass cordon-idlc. */
+static void linux_dummy_net(void **state)
+{
+    (void)state;
+    char idl[] = "/tmp/cordon-split-XXXXXX";
+    int fd = mkstemp(idl);
+    assert_true(fd >= 0);
+    close(fd);
+    char cmd[1024], *json;
+    snprintf(cmd, sizeof cmd, "CORDON_BIN=%s bash scripts/split_linux.sh dummy --json -o %s",
+             bin_dir(), idl);
+    assert_int_equal(run(cmd, &json), 0);
+    assert_non_null(strstr(json, "\"parse_errors\":0"));
+    const char *k2d[] = {"dummy_dev_init",     "dummy_dev_uninit",    "dummy_xmit",
+                         "set_multicast_list", "dummy_get_stats64",   "dummy_change_carrier",
+                         "dummy_get_drvinfo",  "dummy_setup",         "dummy_validate",
+                         "dummy_init_module",  "dummy_cleanup_module"};
+    for (size_t i = 0; i < sizeof k2d / sizeof k2d[0]; i++)
+        assert_listed(json, "kernel_to_drv", k2d[i]);
+    char *l = json_list(json, "kernel_to_drv");
+    int commas = 0;
+    for (char *p = l; *p; p++)
+        commas += *p == ',';
+    assert_int_equal(commas + 1, 11);
+    free(l);
+    assert_listed(json, "drv_to_kernel", "register_netdevice");
+    assert_listed(json, "drv_to_kernel", "__rtnl_link_register");
+    assert_not_listed(json, "drv_to_kernel", "__compiletime_assert_0");
+    free(json);
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
+    char *diag;
+    if (run(cmd, &diag) != 0)
+        fail_msg("cordon-idlc rejected the IDL of Linux's dummy.c:\n%s", diag);
+    free(diag);
+    unlink(idl);
+}
+
 /* The report goes to stderr and the IDL to stdout by default. */
 static void text_mode_writes_idl_to_stdout(void **state)
 {
@@ -216,6 +256,7 @@ int main(void)
         cmocka_unit_test(dummy_net_boundary),
         cmocka_unit_test(null_blk_boundary),
         cmocka_unit_test(text_mode_writes_idl_to_stdout),
+        cmocka_unit_test(linux_dummy_net),
         cmocka_unit_test(parse_error_is_reported),
         cmocka_unit_test(missing_file_and_bad_usage),
     };

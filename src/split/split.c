@@ -411,7 +411,74 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* ---- recursion: cordon copies projections, so they cannot be cyclic ---- */
+
+struct edge {
+    int from, to;
+    char *field;
+};
+static struct edge edges[8 * MAXN];
+static int nedges;
+static int collecting_edges; /* pass 1 records, pass 2 consults */
+
+static void note_edge(const char *from, const char *to, const char *field)
+{
+    if (!collecting_edges || nedges == (int)(sizeof edges / sizeof edges[0]))
+        return;
+    edges[nedges++] =
+        (struct edge){set_find(&structs, from), set_find(&structs, to), strdup(field)};
+}
+
+static char cut[8 * MAXN]; /* edges[i] closes a cycle: the field is left out */
+static char color[MAXN];
+
+static void dfs(int v)
+{
+    color[v] = 1;
+    for (int i = 0; i < nedges; i++) {
+        if (edges[i].from != v || edges[i].to < 0)
+            continue;
+        if (color[edges[i].to] == 1)
+            cut[i] = 1;
+        else if (color[edges[i].to] == 0)
+            dfs(edges[i].to);
+    }
+    color[v] = 2;
+}
+
+static void find_cycles(void)
+{
+    memset(color, 0, sizeof color);
+    for (int v = 0; v < structs.n; v++)
+        if (!color[v])
+            dfs(v);
+}
+
+static int is_cut(const char *from, const char *field)
+{
+    int f = set_find(&structs, from);
+    for (int i = 0; i < nedges; i++)
+        if (cut[i] && edges[i].from == f && strcmp(edges[i].field, field) == 0)
+            return 1;
+    return 0;
+}
+
 /* ---- IDL output ---- */
+
+static const char *idl_ident(const char *n);
+
+/* The IDL name of the projection of struct n: its own name, unless an rpc
+ * has it (ptp_clock_event is both a struct and a function in Linux). */
+static const char *proj_name(const char *n)
+{
+    static char ring[8][256];
+    static int next;
+    if (set_find(&drv_to_kernel, n) < 0 && set_find(&kernel_to_drv, n) < 0)
+        return idl_ident(n);
+    char *b = ring[next++ % 8];
+    snprintf(b, 256, "%s_s", n);
+    return b;
+}
 
 /* cordon's IDL keywords (src/idl/parser.c) cannot name things. */
 static const char *const idl_keywords[] = {
@@ -491,14 +558,13 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
     }
     if (can.kind == CXType_Enum) {
         CXCursor ed = clang_getTypeDeclaration(can);
-        char *en = spell(ed);
-        if (!*en) { /* anonymous enum: its values are plain integers */
-            free(en);
+        if (is_anonymous(ed)) { /* its values are plain integers */
             fprintf(o, "s32");
             return 1;
         }
+        char *en = spell(ed);
         set_add(&enums, en, NULL, ed);
-        fprintf(o, "enum %s", en);
+        fprintf(o, "enum %s", idl_ident(en));
         free(en);
         return 1;
     }
@@ -513,7 +579,7 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
         if (sn) {
             if (!is_struct_projected(sn))
                 set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
-            fprintf(o, "projection %s *", idl_ident(sn));
+            fprintf(o, "projection %s *", proj_name(sn));
             free(sn);
             return 1;
         }
@@ -554,7 +620,7 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
     if (sn && field) {
         if (!is_struct_projected(sn))
             set_add(&structs, sn, NULL, clang_getTypeDeclaration(can));
-        fprintf(o, "projection %s", idl_ident(sn));
+        fprintf(o, "projection %s", proj_name(sn));
         free(sn);
         return 1;
     }
@@ -586,11 +652,14 @@ static void write_params(FILE *o, CXCursor fn)
         CXType at = clang_getCursorType(a);
         CXType pt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
         if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
-            fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? an : "cb");
+            fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? idl_ident(an) : "cb");
         } else {
             if (!idl_type(o, at, what, 0))
                 fprintf(o, "u64 /* FIXME */");
-            fprintf(o, " %s", *an ? idl_ident(an) : "arg");
+            if (*an)
+                fprintf(o, " %s", idl_ident(an));
+            else
+                fprintf(o, " arg%d", i);
         }
         free(an);
     }
@@ -648,7 +717,7 @@ static enum CXChildVisitResult enum_const(CXCursor c, CXCursor parent, CXClientD
 static void write_enum(FILE *o, const char *name, CXCursor decl)
 {
     enum_count = 0;
-    fprintf(o, "    enum %s { ", name);
+    fprintf(o, "    enum %s { ", idl_ident(name));
     clang_visitChildren(decl, enum_const, o);
     fprintf(o, " }\n");
 }
@@ -656,7 +725,14 @@ static void write_enum(FILE *o, const char *name, CXCursor decl)
 static void write_ret(FILE *o, CXCursor fn, const char *what)
 {
     CXType rt = clang_getCursorResultType(fn);
-    if (clang_getCanonicalType(rt).kind == CXType_Void)
+    CXType rpt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(rt)));
+    if (clang_getCanonicalType(rt).kind == CXType_Pointer &&
+        (rpt.kind == CXType_Char_S || rpt.kind == CXType_Char_U)) {
+        warn("%s: returns char *: a string cannot come back as a result; return it through a "
+             "projection",
+             what);
+        fprintf(o, "u64 /* FIXME: char * */");
+    } else if (clang_getCanonicalType(rt).kind == CXType_Void)
         fprintf(o, "void");
     else if (!idl_type(o, rt, what, 0))
         fprintf(o, "s64 /* FIXME */");
@@ -671,7 +747,9 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
 {
     (void)parent;
     struct field_visit *fv = d;
-    if (is_record(c) && is_anonymous(c)) { /* its fields are the parent's */
+    /* an anonymous member's fields are the parent's; a named member of an
+     * unnamed type (struct_group's "headers") is a field of its own */
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
         clang_visitChildren(c, field_out, d);
         return CXChildVisit_Continue;
     }
@@ -699,21 +777,31 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
         snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
         /* function-pointer fields are ops slots */
         if (clang_getCanonicalType(ft).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
-            fprintf(fv->o, "        rpc_ptr %s %s;", fn, fn);
+            fprintf(fv->o, "        rpc_ptr %s_%s %s;", fv->sname, fn, fn);
         } else {
             char *sn = type_struct_name(pt);
             int ops_ptr = sn && clang_getCanonicalType(ft).kind == CXType_Pointer;
+            char *embedded = ops_ptr ? NULL : type_struct_name(ft);
             fprintf(fv->o, "        ");
-            if (ops_ptr) {
+            if (ops_ptr && !collecting_edges && is_cut(fv->sname, fn)) {
+                warn("%s.%s: points back to a projection that contains it; cordon copies "
+                     "projections, so the analysis leaves it out: pass it separately",
+                     fv->sname, fn);
+                fprintf(fv->o, "// %s: %s * would make the projection recursive;", fn, sn);
+            } else if (ops_ptr) {
+                note_edge(fv->sname, sn, fn);
                 if (!is_struct_projected(sn))
                     set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
-                fprintf(fv->o, "projection %s%s *%s;", idl_ident(sn), w ? " [alloc(caller)]" : "",
+                fprintf(fv->o, "projection %s%s *%s;", proj_name(sn), w ? " [alloc(caller)]" : "",
                         fn);
             } else if (idl_type(fv->o, ft, what, 1)) {
+                if (embedded)
+                    note_edge(fv->sname, embedded, fn);
                 fprintf(fv->o, " %s;", fn);
             } else {
                 fprintf(fv->o, "// %s: no IDL form", fn);
             }
+            free(embedded);
             free(sn);
         }
         fprintf(fv->o, " // %s%s%s: %s\n", r ? "read" : "", r && w ? ", " : "", w ? "written" : "",
@@ -728,7 +816,9 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
 {
     (void)parent;
     struct field_visit *fv = d;
-    if (is_record(c) && is_anonymous(c)) { /* its fields are the parent's */
+    /* an anonymous member's fields are the parent's; a named member of an
+     * unnamed type (struct_group's "headers") is a field of its own */
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
         clang_visitChildren(c, slot_decls, d);
         return CXChildVisit_Continue;
     }
@@ -750,7 +840,7 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
             fprintf(fv->o, "void");
         else if (!idl_type(fv->o, clang_getResultType(pt), what, 0))
             fprintf(fv->o, "s32");
-        fprintf(fv->o, " %s(", fn);
+        fprintf(fv->o, " %s_%s(", fv->sname, fn);
         int na = clang_getNumArgTypes(pt);
         if (na <= 0)
             fprintf(fv->o, "void");
@@ -878,6 +968,50 @@ static void *parse_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
     }
     return NULL;
+}
+
+/* Everything inside "module NAME { ... }". */
+static void write_module_body(FILE *o)
+{
+    fprintf(o, "    // driver -> kernel (%d)\n", drv_to_kernel.n);
+    for (int i = 0; i < drv_to_kernel.n; i++) {
+        write_fnptr_decls(o, drv_to_kernel.decl[i]);
+        fprintf(o, "    rpc ");
+        write_ret(o, drv_to_kernel.decl[i], drv_to_kernel.v[i]);
+        fprintf(o, " %s(", drv_to_kernel.v[i]);
+        write_params(o, drv_to_kernel.decl[i]);
+        fprintf(o, "); // %s\n", drv_to_kernel.note[i]);
+    }
+    fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
+    for (int i = 0; i < kernel_to_drv.n; i++) {
+        const char *how = kernel_to_drv.note[i];
+        int via_ptr = !strstr(how, "initializer of cdn_module") &&
+                      strncmp(how, "module_init", 11) != 0 && strncmp(how, "module_exit", 11) != 0;
+        if (via_ptr) {
+            fprintf(o, "    // %s: %s\n", kernel_to_drv.v[i], kernel_to_drv.note[i]);
+            continue; /* reached through an ops slot or callback: an rpc_ptr below */
+        }
+        fprintf(o, "    export rpc ");
+        write_ret(o, kernel_to_drv.decl[i], kernel_to_drv.v[i]);
+        fprintf(o, " %s(", kernel_to_drv.v[i]);
+        write_params(o, kernel_to_drv.decl[i]);
+        fprintf(o, "); // %s\n", kernel_to_drv.note[i]);
+    }
+    fprintf(o, "\n    // ops-table slots the driver fills\n");
+    for (int i = 0; i < structs.n; i++) {
+        struct field_visit fv = {o, structs.v[i]};
+        clang_visitChildren(structs.decl[i], slot_decls, &fv);
+    }
+    /* projections: iterate until no new struct appears (fields add some) */
+    fprintf(o, "\n    // the fields the driver touches, per struct\n");
+    for (int i = 0; i < structs.n; i++) {
+        CXType t = clang_getCursorType(structs.decl[i]);
+        CXCursor decl = clang_getTypeDeclaration(clang_getCanonicalType(t));
+        fprintf(o, "    projection <struct %s> %s {\n", structs.v[i], proj_name(structs.v[i]));
+        struct field_visit fv = {o, structs.v[i]};
+        clang_visitChildren(decl, field_out, &fv);
+        fprintf(o, "    }\n");
+    }
 }
 
 static void usage(FILE *f)
@@ -1023,6 +1157,20 @@ int main(int argc, char **argv)
                 *p = '_';
     }
 
+    /* Pass 1 writes the IDL to nowhere: it completes the set of structs
+     * (fields bring in new ones) and records which projection points to
+     * which, so the cycles can be cut before pass 2 writes it for real. */
+    FILE *nowhere = fopen("/dev/null", "w");
+    if (!nowhere) {
+        perror("/dev/null");
+        return 2;
+    }
+    collecting_edges = 1;
+    write_module_body(nowhere);
+    collecting_edges = 0;
+    fclose(nowhere);
+    find_cycles();
+
     /* the IDL */
     FILE *o = out ? fopen(out, "w") : (json ? NULL : stdout);
     if (out && !o) {
@@ -1046,46 +1194,7 @@ int main(int argc, char **argv)
             perror("open_memstream");
             return 2;
         }
-        fprintf(o, "    // driver -> kernel (%d)\n", drv_to_kernel.n);
-        for (int i = 0; i < drv_to_kernel.n; i++) {
-            write_fnptr_decls(o, drv_to_kernel.decl[i]);
-            fprintf(o, "    rpc ");
-            write_ret(o, drv_to_kernel.decl[i], drv_to_kernel.v[i]);
-            fprintf(o, " %s(", drv_to_kernel.v[i]);
-            write_params(o, drv_to_kernel.decl[i]);
-            fprintf(o, "); // %s\n", drv_to_kernel.note[i]);
-        }
-        fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
-        for (int i = 0; i < kernel_to_drv.n; i++) {
-            const char *how = kernel_to_drv.note[i];
-            int via_ptr = !strstr(how, "initializer of cdn_module") &&
-                          strncmp(how, "module_init", 11) != 0 &&
-                          strncmp(how, "module_exit", 11) != 0;
-            if (via_ptr) {
-                fprintf(o, "    // %s: %s\n", kernel_to_drv.v[i], kernel_to_drv.note[i]);
-                continue; /* reached through an ops slot or callback: an rpc_ptr below */
-            }
-            fprintf(o, "    export rpc ");
-            write_ret(o, kernel_to_drv.decl[i], kernel_to_drv.v[i]);
-            fprintf(o, " %s(", kernel_to_drv.v[i]);
-            write_params(o, kernel_to_drv.decl[i]);
-            fprintf(o, "); // %s\n", kernel_to_drv.note[i]);
-        }
-        fprintf(o, "\n    // ops-table slots the driver fills\n");
-        for (int i = 0; i < structs.n; i++) {
-            struct field_visit fv = {o, structs.v[i]};
-            clang_visitChildren(structs.decl[i], slot_decls, &fv);
-        }
-        /* projections: iterate until no new struct appears (fields add some) */
-        fprintf(o, "\n    // the fields the driver touches, per struct\n");
-        for (int i = 0; i < structs.n; i++) {
-            CXType t = clang_getCursorType(structs.decl[i]);
-            CXCursor decl = clang_getTypeDeclaration(clang_getCanonicalType(t));
-            fprintf(o, "    projection <struct %s> %s {\n", structs.v[i], idl_ident(structs.v[i]));
-            struct field_visit fv = {o, structs.v[i]};
-            clang_visitChildren(decl, field_out, &fv);
-            fprintf(o, "    }\n");
-        }
+        write_module_body(o);
         fprintf(o, "}\n");
         fclose(o);
         o = final;
