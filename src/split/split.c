@@ -665,6 +665,30 @@ static void write_params(FILE *o, CXCursor fn)
     }
 }
 
+/* "rpc_ptr RET PREFIX_NAME(ARGS);" for a function prototype type. A type
+ * with no IDL form is written as a FIXME (and warned about by idl_type). */
+static void write_rpc_ptr(FILE *o, CXType proto, const char *prefix, const char *name,
+                          const char *what)
+{
+    fprintf(o, "    rpc_ptr ");
+    CXType rt = clang_getResultType(proto);
+    if (clang_getCanonicalType(rt).kind == CXType_Void)
+        fprintf(o, "void");
+    else if (!idl_type(o, rt, what, 0))
+        fprintf(o, "s32 /* FIXME */");
+    fprintf(o, " %s_%s(", prefix, name);
+    int na = clang_getNumArgTypes(proto);
+    if (na <= 0)
+        fprintf(o, "void");
+    for (int j = 0; j < na; j++) {
+        fprintf(o, "%s", j ? ", " : "");
+        if (!idl_type(o, clang_getArgType(proto, (unsigned)j), what, 0))
+            fprintf(o, "u64 /* FIXME */");
+        fprintf(o, " a%d", j);
+    }
+    fprintf(o, ");\n");
+}
+
 /* A function-pointer argument needs an rpc_ptr declaration: derive it. */
 static void write_fnptr_decls(FILE *o, CXCursor fn)
 {
@@ -677,24 +701,9 @@ static void write_fnptr_decls(FILE *o, CXCursor fn)
         if (pt.kind != CXType_FunctionProto)
             continue;
         char *an = spell(a);
-        fprintf(o, "    rpc_ptr ");
         char what[300];
         snprintf(what, sizeof what, "%s(%s)", fname, an);
-        if (clang_getCanonicalType(clang_getResultType(pt)).kind == CXType_Void)
-            fprintf(o, "void");
-        else if (!idl_type(o, clang_getResultType(pt), what, 0))
-            fprintf(o, "s32 /* FIXME */");
-        fprintf(o, " %s_%s(", fname, *an ? an : "cb");
-        int na = clang_getNumArgTypes(pt);
-        if (na <= 0)
-            fprintf(o, "void");
-        for (int j = 0; j < na; j++) {
-            fprintf(o, "%s", j ? ", " : "");
-            if (!idl_type(o, clang_getArgType(pt, (unsigned)j), what, 0))
-                fprintf(o, "u64 /* FIXME */");
-            fprintf(o, " a%d", j);
-        }
-        fprintf(o, ");\n");
+        write_rpc_ptr(o, pt, fname, *an ? an : "cb", what);
         free(an);
     }
     free(fname);
@@ -835,22 +844,7 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
     if (used) {
         char what[300];
         snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
-        fprintf(fv->o, "    rpc_ptr ");
-        if (clang_getCanonicalType(clang_getResultType(pt)).kind == CXType_Void)
-            fprintf(fv->o, "void");
-        else if (!idl_type(fv->o, clang_getResultType(pt), what, 0))
-            fprintf(fv->o, "s32");
-        fprintf(fv->o, " %s_%s(", fv->sname, fn);
-        int na = clang_getNumArgTypes(pt);
-        if (na <= 0)
-            fprintf(fv->o, "void");
-        for (int j = 0; j < na; j++) {
-            fprintf(fv->o, "%s", j ? ", " : "");
-            if (!idl_type(fv->o, clang_getArgType(pt, (unsigned)j), what, 0))
-                fprintf(fv->o, "u64");
-            fprintf(fv->o, " a%d", j);
-        }
-        fprintf(fv->o, ");\n");
+        write_rpc_ptr(fv->o, pt, fv->sname, fn, what);
     }
     free(fn);
     return CXChildVisit_Continue;
