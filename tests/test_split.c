@@ -86,6 +86,14 @@ static void assert_not_listed(const char *json, const char *key, const char *nam
     free(l);
 }
 
+/* Creates the file named by the mkstemp template (and keeps the name). */
+static void make_temp(char *template)
+{
+    int fd = mkstemp(template);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
 /* Analyses a driver, checks the IDL with cordon-idlc, returns the JSON. */
 static char *split_and_check(const char *driver, const char *idl)
 {
@@ -107,9 +115,7 @@ static void dummy_net_boundary(void **state)
 {
     (void)state;
     char idl[] = "/tmp/cordon-split-XXXXXX";
-    int fd = mkstemp(idl);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(idl);
     char *json = split_and_check("drivers/net/dummy.c", idl);
     /* calls into the kernel */
     assert_listed(json, "drv_to_kernel", "alloc_netdev_mqs");
@@ -142,9 +148,7 @@ static void null_blk_boundary(void **state)
 {
     (void)state;
     char idl[] = "/tmp/cordon-split-XXXXXX";
-    int fd = mkstemp(idl);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(idl);
     char *json = split_and_check("drivers/block/null_blk.c", idl);
     assert_listed(json, "drv_to_kernel", "blk_mq_alloc_tag_set");
     assert_listed(json, "drv_to_kernel", "blk_mq_end_request");
@@ -161,9 +165,7 @@ static void linux_dummy_net(void **state)
 {
     (void)state;
     char idl[] = "/tmp/cordon-split-XXXXXX";
-    int fd = mkstemp(idl);
-    assert_true(fd >= 0);
-    close(fd);
+    make_temp(idl);
     char cmd[1024], *json;
     snprintf(cmd, sizeof cmd, "CORDON_BIN=%s bash scripts/split_linux.sh dummy --json -o %s",
              bin_dir(), idl);

@@ -386,6 +386,16 @@ static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Recurse;
 }
 
+/* Designated initializers of ops tables count as accesses (writes) too. */
+static enum CXChildVisitResult ops_init(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (clang_getCursorKind(c) == CXCursor_MemberRef)
+        record_access(c, 1);
+    return CXChildVisit_Recurse;
+}
+
 static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
@@ -405,6 +415,7 @@ static enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientDa
         char *n = spell(c);
         snprintf(current_fn, sizeof current_fn, "%s", n);
         clang_visitChildren(c, init_visit, n);
+        clang_visitChildren(c, ops_init, NULL); /* designated initialisers write fields */
         current_fn[0] = 0;
         free(n);
     }
@@ -752,17 +763,24 @@ struct field_visit {
     const char *sname;
 };
 
+/* Whether c is a field of the struct being visited. An anonymous member's
+ * fields are the parent's, so its record is visited with the same visitor
+ * (and 0 returned); a named member of an unnamed type (struct_group's
+ * "headers") is a field of its own. */
+static int is_member_field(CXCursor c, CXCursorVisitor visitor, CXClientData d)
+{
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        clang_visitChildren(c, visitor, d);
+        return 0;
+    }
+    return clang_getCursorKind(c) == CXCursor_FieldDecl;
+}
+
 static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
     struct field_visit *fv = d;
-    /* an anonymous member's fields are the parent's; a named member of an
-     * unnamed type (struct_group's "headers") is a field of its own */
-    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
-        clang_visitChildren(c, field_out, d);
-        return CXChildVisit_Continue;
-    }
-    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+    if (!is_member_field(c, field_out, d))
         return CXChildVisit_Continue;
     char *fn = spell(c);
     int r = 0, w = 0;
@@ -825,13 +843,7 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
 {
     (void)parent;
     struct field_visit *fv = d;
-    /* an anonymous member's fields are the parent's; a named member of an
-     * unnamed type (struct_group's "headers") is a field of its own */
-    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
-        clang_visitChildren(c, slot_decls, d);
-        return CXChildVisit_Continue;
-    }
-    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+    if (!is_member_field(c, slot_decls, d))
         return CXChildVisit_Continue;
     CXType pt = clang_getCanonicalType(
         clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
@@ -847,30 +859,6 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
         write_rpc_ptr(fv->o, pt, fv->sname, fn, what);
     }
     free(fn);
-    return CXChildVisit_Continue;
-}
-
-/* Designated initializers of ops tables count as accesses (writes) too. */
-static enum CXChildVisitResult ops_init(CXCursor c, CXCursor parent, CXClientData d)
-{
-    (void)parent;
-    (void)d;
-    if (clang_getCursorKind(c) == CXCursor_MemberRef)
-        record_access(c, 1);
-    return CXChildVisit_Recurse;
-}
-
-static enum CXChildVisitResult ops_vars(CXCursor c, CXCursor parent, CXClientData d)
-{
-    (void)parent;
-    (void)d;
-    if (in_driver(c) && clang_getCursorKind(c) == CXCursor_VarDecl) {
-        char *n = spell(c);
-        snprintf(current_fn, sizeof current_fn, "%s", n);
-        clang_visitChildren(c, ops_init, NULL);
-        current_fn[0] = 0;
-        free(n);
-    }
     return CXChildVisit_Continue;
 }
 
@@ -1115,7 +1103,6 @@ int main(int argc, char **argv)
         nfile_cache = 0;
         CXCursor root = clang_getTranslationUnitCursor(tu);
         clang_visitChildren(root, top_visit, NULL);
-        clang_visitChildren(root, ops_vars, NULL);
         clang_getInclusions(tu, inclusion, NULL);
         /* keep the TU: cursors in the sets point into it */
     }
