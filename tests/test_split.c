@@ -195,6 +195,48 @@ static void linux_dummy_net(void **state)
     unlink(idl);
 }
 
+/* -p DIR: flags from a compile_commands.json whose paths are relative to
+ * its "directory" (run from elsewhere, so nothing resolves by accident). */
+static void compilation_database(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-db-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cwd[4096], path[4200];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(path, sizeof path, "%s/compile_commands.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[{\"directory\": \"%s\", \"file\": \"drivers/net/dummy.c\", \"arguments\": "
+            "[\"cc\", \"-Ikernel/include\", \"-Ikernel/include/linux\", \"-Iinclude\", "
+            "\"-std=gnu11\", \"-c\", \"drivers/net/dummy.c\", \"-o\", \"dummy.o\"]}]\n",
+            cwd);
+    fclose(f);
+    char cmd[8192], *json;
+    snprintf(cmd, sizeof cmd, "cd / && %s/cordon-split --json -p %s", bin_dir(), dir);
+    if (bin_dir()[0] != '/') /* relative to the repository */
+        snprintf(cmd, sizeof cmd, "cd / && %s/%s/cordon-split --json -p %s", cwd, bin_dir(), dir);
+    assert_int_equal(run(cmd, &json), 0);
+    assert_non_null(strstr(json, "\"module\":\"dummy\""));
+    assert_listed(json, "drv_to_kernel", "register_netdevice");
+    assert_listed(json, "kernel_to_drv", "dummy_xmit");
+    free(json);
+    /* a file the database does not have: status 1, said so */
+    char *out;
+    snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " /etc/hostname 2>&1");
+    assert_int_equal(run(cmd, &out), 1);
+    assert_non_null(strstr(out, "not in"));
+    free(out);
+    unlink(path);
+    rmdir(dir);
+    /* no database: status 2 */
+    snprintf(cmd, sizeof cmd, "%s/cordon-split -p %s 2>&1", bin_dir(), dir);
+    assert_int_equal(run(cmd, &out), 2);
+    assert_non_null(strstr(out, "compile_commands.json: error:"));
+    free(out);
+}
+
 /* The report goes to stderr and the IDL to stdout by default. */
 static void text_mode_writes_idl_to_stdout(void **state)
 {
@@ -259,6 +301,7 @@ int main(void)
         cmocka_unit_test(null_blk_boundary),
         cmocka_unit_test(text_mode_writes_idl_to_stdout),
         cmocka_unit_test(linux_dummy_net),
+        cmocka_unit_test(compilation_database),
         cmocka_unit_test(parse_error_is_reported),
         cmocka_unit_test(missing_file_and_bad_usage),
     };

@@ -21,6 +21,7 @@
  * directions are left at their default ([in, out]) and bounds must be checked.
  */
 #define _GNU_SOURCE
+#include <clang-c/CXCompilationDatabase.h>
 #include <clang-c/Index.h>
 #include <limits.h>
 #include <pthread.h>
@@ -167,9 +168,17 @@ static int in_driver(CXCursor c)
     return d;
 }
 
+/* The directory relative file names of the unit being analysed are
+ * relative to (its compile_commands.json entry's), or NULL: the cwd. */
+static const char *unit_dir;
+
 static int in_driver_file(const char *f)
 {
-    char real[PATH_MAX];
+    char real[PATH_MAX], joined[PATH_MAX];
+    if (f[0] && f[0] != '/' && unit_dir) {
+        snprintf(joined, sizeof joined, "%s/%s", unit_dir, f);
+        f = joined;
+    }
     if (!f[0] || !realpath(f, real))
         return 0;
     char *slash = strrchr(real, '/');
@@ -924,8 +933,11 @@ static int seen_before(int k, int written)
 struct parse_job {
     const char **files;
     int nfiles, next, done;
-    const char *const *args;
+    const char *const *args; /* flags after "--", for every file */
     int nargs;
+    char ***full_argv; /* or, from compile_commands.json: a command per file */
+    int *full_argc;
+    char **dirs; /* and its directory */
     CXTranslationUnit *tus;
     enum CXErrorCode *err;
     pthread_mutex_t lock;
@@ -941,8 +953,13 @@ static void *parse_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (f < 0)
             break;
-        j->err[f] = clang_parseTranslationUnit2(idx, j->files[f], j->args, j->nargs, NULL, 0,
-                                                CXTranslationUnit_None, &j->tus[f]);
+        if (j->full_argv)
+            j->err[f] = clang_parseTranslationUnit2(
+                idx, j->files[f], (const char *const *)j->full_argv[f], j->full_argc[f], NULL, 0,
+                CXTranslationUnit_None, &j->tus[f]);
+        else
+            j->err[f] = clang_parseTranslationUnit2(idx, j->files[f], j->args, j->nargs, NULL, 0,
+                                                    CXTranslationUnit_None, &j->tus[f]);
         pthread_mutex_lock(&j->lock);
         j->done++;
         if (j->nfiles > 4) /* progress, for long runs */
@@ -1000,6 +1017,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-split [--json] [-o FILE.idl] [--module NAME] [--local F1,F2,...]\n"
                "                    DRIVER.c... -- CLANG-FLAGS\n"
+               "       cordon-split [options] -p BUILD-DIR [DRIVER.c...] [-- EXTRA-FLAGS]\n"
+               "With -p, each file's flags come from BUILD-DIR/compile_commands.json (every\n"
+               "file in it when none is named).\n"
                "Analyses a driver's C source with libclang and writes an IDL for cordon-idlc\n"
                "(FILE.idl, default stdout) and a report on stderr (--json: as JSON on stdout,\n"
                "with the IDL then only in -o).\n"
@@ -1009,12 +1029,89 @@ static void usage(FILE *f)
                "Exit status: 0 ok, 1 parse errors, 2 usage.\n");
 }
 
+/* PREFIX + path, with a relative path joined to dir. */
+static char *absolute_in(const char *dir, const char *prefix, const char *path)
+{
+    char buf[PATH_MAX + 64];
+    if (path[0] == '/' || !dir)
+        snprintf(buf, sizeof buf, "%s%s", prefix, path);
+    else
+        snprintf(buf, sizeof buf, "%s%s/%s", prefix, dir, path);
+    return strdup(buf);
+}
+
+/* The flags of one compile_commands.json entry for libclang: the entry's
+ * own arguments, relative paths resolved against its directory, then the
+ * extra flags given after "--". Also sets *file to the entry's
+ * source as an absolute path. */
+static char **command_argv(CXCompileCommand cmd, const char *const *extra, int nextra,
+                           int *argc_out, const char **file)
+{
+    unsigned n = clang_CompileCommand_getNumArgs(cmd);
+    char **v = calloc(n + 3 + (unsigned)nextra + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    CXString dir = clang_CompileCommand_getDirectory(cmd);
+    CXString src = clang_CompileCommand_getFilename(cmd);
+    const char *d = clang_getCString(dir), *f = clang_getCString(src);
+    char path[PATH_MAX];
+    if (f && f[0] != '/')
+        snprintf(path, sizeof path, "%s/%s", d ? d : ".", f);
+    else
+        snprintf(path, sizeof path, "%s", f ? f : "");
+    *file = strdup(path);
+    /* libclang's own driver is used, so the compiler's name, -c, -o FILE and
+     * the source go. Relative include paths are made absolute against the
+     * entry's directory: -working-directory would also move libclang's
+     * resource directory (stdbool.h, ...) when that is relative. */
+    static const char *const path_flags[] = {"-I",         "-isystem", "-iquote",
+                                             "-idirafter", "-include", NULL};
+    int k = 0;
+    int path_next = 0;
+    for (unsigned i = 1; i < n; i++) {
+        CXString a = clang_CompileCommand_getArg(cmd, i);
+        const char *as = clang_getCString(a);
+        if (path_next) {
+            v[k++] = absolute_in(d, "", as);
+            path_next = 0;
+        } else if (strcmp(as, "-o") == 0) {
+            i++;
+        } else if (strcmp(as, "-c") == 0 || strcmp(as, f ? f : "") == 0 || strcmp(as, path) == 0) {
+            /* dropped */
+        } else {
+            int matched = 0;
+            for (int p = 0; path_flags[p] && !matched; p++) {
+                size_t len = strlen(path_flags[p]);
+                if (strcmp(as, path_flags[p]) == 0) {
+                    v[k++] = strdup(as);
+                    path_next = matched = 1;
+                } else if (strncmp(as, path_flags[p], len) == 0 && len == 2) {
+                    v[k++] = absolute_in(d, path_flags[p], as + len);
+                    matched = 1;
+                }
+            }
+            if (!matched)
+                v[k++] = strdup(as);
+        }
+        clang_disposeString(a);
+    }
+    for (int i = 0; i < nextra; i++)
+        v[k++] = strdup(extra[i]);
+    clang_disposeString(dir);
+    clang_disposeString(src);
+    *argc_out = k;
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     int json = 0;
     const char *out = NULL, *module = NULL;
-    const char *files[64];
+    const char *db_dir = NULL;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0, sep = argc;
+    if (!files)
+        return 2;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
             sep = i;
@@ -1033,13 +1130,74 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
-        } else if (argv[i][0] != '-' && nfiles < 64)
+        } else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+            db_dir = argv[++i];
+        else if (argv[i][0] != '-')
             files[nfiles++] = argv[i];
         else {
             fprintf(stderr, "cordon-split: unknown argument '%s'\n", argv[i]);
             usage(stderr);
             return 2;
         }
+    }
+    /* -p DIR: the files' flags come from DIR/compile_commands.json (and all
+     * of its files are the driver when none are named) */
+    char ***full_argv = NULL;
+    int *full_argc = NULL;
+    char **dirs = NULL;
+    if (db_dir) {
+        CXCompilationDatabase_Error dberr;
+        CXCompilationDatabase db = clang_CompilationDatabase_fromDirectory(db_dir, &dberr);
+        if (dberr != CXCompilationDatabase_NoError) {
+            fprintf(stderr,
+                    "%s/compile_commands.json: error: cannot load the compilation database\n",
+                    db_dir);
+            return 2;
+        }
+        CXCompileCommands all = clang_CompilationDatabase_getAllCompileCommands(db);
+        unsigned ncmd = clang_CompileCommands_getSize(all);
+        const char **named = files;
+        int nnamed = nfiles;
+        files = calloc((size_t)ncmd + 1, sizeof *files);
+        full_argv = calloc((size_t)ncmd + 1, sizeof *full_argv);
+        full_argc = calloc((size_t)ncmd + 1, sizeof *full_argc);
+        dirs = calloc((size_t)ncmd + 1, sizeof *dirs);
+        if (!files || !full_argv || !full_argc || !dirs)
+            return 2;
+        nfiles = 0;
+        int *found = calloc((size_t)nnamed + 1, sizeof *found);
+        for (unsigned c = 0; c < ncmd; c++) {
+            const char *file;
+            int fargc;
+            char **fargv =
+                command_argv(clang_CompileCommands_getCommand(all, c),
+                             (const char *const *)(argv + sep + 1), argc - sep - 1, &fargc, &file);
+            if (!fargv)
+                return 2;
+            int keep = nnamed == 0;
+            for (int i = 0; i < nnamed; i++) {
+                char a[PATH_MAX], b[PATH_MAX];
+                if (realpath(named[i], a) && realpath(file, b) && strcmp(a, b) == 0)
+                    keep = found[i] = 1;
+            }
+            if (keep) {
+                CXString d =
+                    clang_CompileCommand_getDirectory(clang_CompileCommands_getCommand(all, c));
+                dirs[nfiles] = strdup(clang_getCString(d) ? clang_getCString(d) : ".");
+                clang_disposeString(d);
+                files[nfiles] = file;
+                full_argv[nfiles] = fargv;
+                full_argc[nfiles++] = fargc;
+            }
+        }
+        for (int i = 0; i < nnamed; i++)
+            if (!found[i]) {
+                fprintf(stderr, "%s: error: not in %s/compile_commands.json\n", named[i], db_dir);
+                return 1;
+            }
+        free(found);
+        clang_CompileCommands_dispose(all);
+        clang_CompilationDatabase_dispose(db);
     }
     if (!nfiles) {
         usage(stderr);
@@ -1062,7 +1220,10 @@ int main(int argc, char **argv)
     struct parse_job job = {.files = files,
                             .nfiles = nfiles,
                             .args = (const char *const *)(argv + sep + 1),
-                            .nargs = argc - sep - 1};
+                            .nargs = argc - sep - 1,
+                            .full_argv = full_argv,
+                            .full_argc = full_argc,
+                            .dirs = dirs};
     job.tus = calloc((size_t)nfiles, sizeof *job.tus);
     job.err = calloc((size_t)nfiles, sizeof *job.err);
     if (!job.tus || !job.err) {
@@ -1101,6 +1262,7 @@ int main(int argc, char **argv)
             clang_disposeDiagnostic(dg);
         }
         nfile_cache = 0;
+        unit_dir = job.dirs ? job.dirs[f] : NULL;
         CXCursor root = clang_getTranslationUnitCursor(tu);
         clang_visitChildren(root, top_visit, NULL);
         clang_getInclusions(tu, inclusion, NULL);
