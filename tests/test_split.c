@@ -186,6 +186,11 @@ static void linux_dummy_net(void **state)
     assert_listed(json, "drv_to_kernel", "register_netdevice");
     assert_listed(json, "drv_to_kernel", "__rtnl_link_register");
     assert_not_listed(json, "drv_to_kernel", "__compiletime_assert_0");
+    /* u64_stats_init(&lstats->syncp): synchronisation on a kernel struct */
+    char *syncs = json_list(json, "shared_syncs");
+    assert_non_null(syncs);
+    assert_non_null(strstr(syncs, "u64_stats_init pcpu_lstats.syncp"));
+    free(syncs);
     free(json);
     snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
     char *diag;

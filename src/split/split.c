@@ -297,6 +297,36 @@ static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClie
 
 static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d);
 
+/* Lock, atomic and RCU calls whose operand is a field of a kernel struct
+ * (spin_lock(&dev->lock), atomic_inc(&skb->users)): synchronisation on
+ * shared state, which an isolated driver cannot do on its own copy. */
+static struct name_set shared_syncs;
+
+struct lock_call {
+    const char *call, *where;
+};
+
+static enum CXChildVisitResult lock_operand(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct lock_call *lc = d;
+    if (clang_getCursorKind(c) != CXCursor_MemberRefExpr)
+        return CXChildVisit_Recurse;
+    CXCursor field = clang_getCursorReferenced(c);
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field))
+        return CXChildVisit_Recurse;
+    char *st = field_struct(field);
+    if (st) {
+        char *fn = spell(field);
+        char entry[700];
+        snprintf(entry, sizeof entry, "%s %s.%s (%s)", lc->call, st, fn, lc->where);
+        set_add(&shared_syncs, entry, NULL, clang_getNullCursor());
+        free(fn);
+        free(st);
+    }
+    return CXChildVisit_Continue; /* the outermost field is the one synchronised on */
+}
+
 /* Children of an assignment or ++/--: the first (the target) is written
  * (its own base expressions are only read), the rest are visited as usual. */
 static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXClientData d)
@@ -368,8 +398,11 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
             char w[512];
             where(c, w, sizeof w);
-            if (is_lock_name(n))
+            if (is_lock_name(n)) {
                 set_add(&locks, n, w, callee);
+                struct lock_call lc = {n, w};
+                clang_visitChildren(c, lock_operand, &lc);
+            }
             if (!defined_here && !inline_in_header && !is_local_lib(n) &&
                 !is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
                 set_add(&drv_to_kernel, n, w, callee);
@@ -1384,6 +1417,8 @@ int main(int argc, char **argv)
         fprintf(r, "},");
         json_list(r, "locks", &locks);
         fputc(',', r);
+        json_list(r, "shared_syncs", &shared_syncs);
+        fputc(',', r);
         json_list(r, "warnings", &warnings);
         fprintf(r, ",\"parse_errors\":%d,\"seconds\":%.3f}\n", errors, secs);
     } else {
@@ -1393,6 +1428,8 @@ int main(int argc, char **argv)
                 "%.2f s\n",
                 drv_to_kernel.n, kernel_to_drv.n, structs.n, nacc, locks.n, warnings.n, errors,
                 secs);
+        for (int i = 0; i < shared_syncs.n; i++)
+            fprintf(r, "shared sync: %s\n", shared_syncs.v[i]);
         for (int i = 0; i < warnings.n; i++)
             fprintf(r, "warning: %s\n", warnings.v[i]);
     }
