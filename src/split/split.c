@@ -81,17 +81,24 @@ static const char *const local_lib[] = {
     "vzalloc", "kvfree", "kvmalloc", "kvzalloc", "__kmalloc", "kmem_cache_alloc", "kmem_cache_free",
     "might_sleep", "__might_sleep", "__warn_printk", "warn_slowpath_fmt", "dump_stack",
     /* per-CPU memory is the domain's own, like its heap */
-    "__alloc_percpu", "__alloc_percpu_gfp", "free_percpu", "strchr", "strrchr", "strstr",
-    "kstrndup", "kmemdup", "bitmap_zalloc", "bitmap_free", "kstrtoint", "kstrtouint", "kstrtobool",
-    "kstrtoull", "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32", NULL};
+    "__alloc_percpu", "__alloc_percpu_gfp", "free_percpu", "kmalloc_node", "kzalloc_node",
+    "kcalloc_node", "kmalloc_array_node", "__kmalloc_node", "kmalloc_trace", "kmalloc_node_trace",
+    "kmalloc_large", "kmalloc_large_node", "strchr", "strrchr", "strstr", "kstrndup", "kmemdup",
+    "bitmap_zalloc", "bitmap_free", "kstrtoint", "kstrtouint", "kstrtobool", "kstrtoull",
+    "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32", NULL};
 
 /* Declared, never defined: the kernel's compile-time checks (a call to one
- * is a build error in a real build), not functions. */
+ * is a build error in a real build), not functions. Also the hardening and
+ * debugging hooks that header inlines call on a failed check (FORTIFY_SOURCE,
+ * list and refcount debugging): a domain reports those itself. */
 static int is_compile_time_check(const char *n)
 {
     return strncmp(n, "__compiletime_assert", 20) == 0 || strncmp(n, "__bad_", 6) == 0 ||
            strstr(n, "_wrong_size") != NULL || strcmp(n, "__get_user_bad") == 0 ||
-           strcmp(n, "__put_user_bad") == 0;
+           strcmp(n, "__put_user_bad") == 0 || strstr(n, "_overflow") != NULL ||
+           strcmp(n, "fortify_panic") == 0 || strncmp(n, "__real_", 7) == 0 ||
+           strcmp(n, "__check_object_size") == 0 || strncmp(n, "__list_", 7) == 0 ||
+           strcmp(n, "refcount_warn_saturate") == 0;
 }
 
 /* Extra local functions from --local. */
@@ -107,6 +114,10 @@ static int is_local_lib(const char *n)
     for (int i = 0; local_lib[i]; i++)
         if (strcmp(local_lib[i], n) == 0)
             return 1;
+    /* bitmap searches are pure library code */
+    if (strncmp(n, "_find_", 6) == 0 || strncmp(n, "find_next_", 10) == 0 ||
+        strncmp(n, "find_first_", 11) == 0)
+        return 1;
     return is_lock_name(n) || set_find(&user_local, n) >= 0;
 }
 
@@ -302,6 +313,32 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
  * shared state, which an isolated driver cannot do on its own copy. */
 static struct name_set shared_syncs;
 
+/* Inline kernel functions already followed in this translation unit: an
+ * open-addressing table of their definitions (ixgbe's units reach
+ * thousands, so a list would be slow). */
+#define INLINE_SLOTS 32768
+static CXCursor inline_seen[INLINE_SLOTS];
+static unsigned char inline_used[INLINE_SLOTS];
+static int ninline_seen;
+
+/* Marks def as followed; returns 0 if it already was (or the table is
+ * full, which stops following rather than loop). */
+static int inline_first_visit(CXCursor def)
+{
+    if (ninline_seen >= INLINE_SLOTS / 2)
+        return 0;
+    unsigned h = clang_hashCursor(def) & (INLINE_SLOTS - 1);
+    while (inline_used[h]) {
+        if (clang_equalCursors(inline_seen[h], def))
+            return 0;
+        h = (h + 1) & (INLINE_SLOTS - 1);
+    }
+    inline_used[h] = 1;
+    inline_seen[h] = def;
+    ninline_seen++;
+    return 1;
+}
+
 struct lock_call {
     const char *call, *where;
 };
@@ -408,6 +445,13 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
                 set_add(&drv_to_kernel, n, w, callee);
                 clang_visitChildren(c, callback_args, NULL);
             }
+            /* A kernel header's inline function runs in the domain, as part
+             * of the driver: its calls into the kernel and its field accesses
+             * are the driver's (dev_kfree_skb calls consume_skb). Each is
+             * followed once per unit; local and lock functions are not. */
+            if (inline_in_header && !is_local_lib(n) && !is_compile_time_check(n) &&
+                inline_first_visit(def))
+                clang_visitChildren(def, body_visit, NULL);
             free(n);
         }
     }
@@ -1295,6 +1339,8 @@ int main(int argc, char **argv)
             clang_disposeDiagnostic(dg);
         }
         nfile_cache = 0;
+        memset(inline_used, 0, sizeof inline_used);
+        ninline_seen = 0;
         unit_dir = job.dirs ? job.dirs[f] : NULL;
         CXCursor root = clang_getTranslationUnitCursor(tu);
         clang_visitChildren(root, top_visit, NULL);
