@@ -91,24 +91,6 @@ static int expect(struct parser *p, enum idl_tok k, const char *what)
 }
 
 /* Reads an identifier that is not a keyword. */
-static const char *ident(struct parser *p, const char *what, struct idl_loc *loc)
-{
-    if (p->tok.kind != TK_IDENT || is_keyword(&p->tok)) {
-        if (p->tok.kind == TK_IDENT) {
-            idl_error(p->d, p->tok.loc, "expected %s, found keyword '%.*s'", what, (int)p->tok.len,
-                      p->tok.text);
-        } else {
-            unexpected(p, what);
-        }
-        return NULL;
-    }
-    if (loc)
-        *loc = p->tok.loc;
-    const char *s = idl_strndup(p->f, p->tok.text, p->tok.len);
-    next(p);
-    return s;
-}
-
 /* A C name (the struct of a projection): any identifier, IDL keywords
  * included, since "struct module" is a real kernel struct. */
 static const char *c_ident(struct parser *p, const char *what)
@@ -120,6 +102,18 @@ static const char *c_ident(struct parser *p, const char *what)
     const char *s = idl_strndup(p->f, p->tok.text, p->tok.len);
     next(p);
     return s;
+}
+
+static const char *ident(struct parser *p, const char *what, struct idl_loc *loc)
+{
+    if (p->tok.kind == TK_IDENT && is_keyword(&p->tok)) {
+        idl_error(p->d, p->tok.loc, "expected %s, found keyword '%.*s'", what, (int)p->tok.len,
+                  p->tok.text);
+        return NULL;
+    }
+    if (loc && p->tok.kind == TK_IDENT)
+        *loc = p->tok.loc;
+    return c_ident(p, what);
 }
 
 /* Skips to just after the next ';' at this depth, or to the '}' that closes

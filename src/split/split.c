@@ -37,7 +37,8 @@
 struct name_set {
     char *v[MAXN];
     char *note[MAXN];
-    CXCursor decl[MAXN]; /* a declaration, for signatures */
+    CXCursor decl[MAXN];              /* a declaration, for signatures */
+    unsigned char module_entry[MAXN]; /* kernel_to_drv: module_init/exit */
     int n;
 };
 
@@ -70,7 +71,6 @@ static struct access acc[16 * MAXN];
 static int nacc;
 static struct name_set enums;
 static struct name_set driver_defs, drv_to_kernel, kernel_to_drv, locks, warnings, structs;
-static const char **driver_files;
 static int ndriver_files;
 static char current_fn[256];
 
@@ -278,7 +278,10 @@ static void record_access(CXCursor member, int written)
     set_add(&structs, st, NULL, rec);
 }
 
-static void note_function_ref(CXCursor ref, const char *how)
+/* Records a driver function the kernel can reach through ref. A module
+ * entry point (module_init/exit) becomes an "export rpc"; any other is
+ * reached through a pointer and becomes an rpc_ptr. */
+static void note_function_ref(CXCursor ref, const char *how, int module_entry)
 {
     CXCursor fn = clang_getCursorReferenced(ref);
     if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
@@ -291,7 +294,9 @@ static void note_function_ref(CXCursor ref, const char *how)
     where(ref, w, sizeof w);
     char note[700];
     snprintf(note, sizeof note, "%s (%s)", how, w);
-    set_add(&kernel_to_drv, n, note, def);
+    int i = set_add(&kernel_to_drv, n, note, def);
+    if (i >= 0 && module_entry)
+        kernel_to_drv.module_entry[i] = 1;
     free(n);
 }
 
@@ -302,7 +307,7 @@ static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClie
     (void)parent;
     (void)d;
     if (clang_getCursorKind(c) == CXCursor_DeclRefExpr)
-        note_function_ref(c, "passed to the kernel");
+        note_function_ref(c, "passed to the kernel", 0);
     return CXChildVisit_Recurse;
 }
 
@@ -401,10 +406,13 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
          * __inittest/__exittest */
-        const char *how = strcmp(current_fn, "__inittest") == 0   ? "module_init"
-                          : strcmp(current_fn, "__exittest") == 0 ? "module_exit"
-                                                                  : "address taken";
-        note_function_ref(c, how);
+        int init = strcmp(current_fn, "__inittest") == 0;
+        int exit = strcmp(current_fn, "__exittest") == 0;
+        note_function_ref(c,
+                          init   ? "module_init"
+                          : exit ? "module_exit"
+                                 : "address taken",
+                          init || exit);
         return CXChildVisit_Recurse;
     }
     if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
@@ -467,7 +475,10 @@ static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientD
     if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
         char how[300];
         snprintf(how, sizeof how, "in the initializer of %s", var);
-        note_function_ref(c, how);
+        /* kernel/include/linux/module.h's module_init/module_exit */
+        int entry =
+            strcmp(var, "cdn_module_init_fn") == 0 || strcmp(var, "cdn_module_exit_fn") == 0;
+        note_function_ref(c, how, entry);
     }
     return CXChildVisit_Recurse;
 }
@@ -638,11 +649,6 @@ static char *type_struct_name(CXType t)
     return is_anonymous(d) ? NULL : spell(d);
 }
 
-static int is_struct_projected(const char *n)
-{
-    return set_find(&structs, n) >= 0;
-}
-
 /* Writes an IDL type for t (a parameter, return or field). Returns 0 if it
  * cannot (and warns). */
 static int idl_type(FILE *o, CXType t, const char *what, int field)
@@ -674,8 +680,7 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
         }
         char *sn = type_struct_name(pt);
         if (sn) {
-            if (!is_struct_projected(sn))
-                set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+            set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
             fprintf(o, "projection %s *", proj_name(sn));
             free(sn);
             return 1;
@@ -715,8 +720,7 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
     }
     char *sn = type_struct_name(can);
     if (sn && field) {
-        if (!is_struct_projected(sn))
-            set_add(&structs, sn, NULL, clang_getTypeDeclaration(can));
+        set_add(&structs, sn, NULL, clang_getTypeDeclaration(can));
         fprintf(o, "projection %s", proj_name(sn));
         free(sn);
         return 1;
@@ -903,8 +907,7 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
                 fprintf(fv->o, "// %s: %s * would make the projection recursive;", fn, sn);
             } else if (ops_ptr) {
                 note_edge(fv->sname, sn, fn);
-                if (!is_struct_projected(sn))
-                    set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+                set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
                 fprintf(fv->o, "projection %s%s *%s;", proj_name(sn), w ? " [alloc(caller)]" : "",
                         fn);
             } else if (idl_type(fv->o, ft, what, 1)) {
@@ -953,16 +956,14 @@ static struct name_set includes;
 static void inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData d)
 {
     (void)d;
-    if (len != 1) /* only what the driver file itself includes */
+    if (len != 1) /* only what the driver's own files include */
         return;
     CXFile from;
     unsigned l, c, o;
     clang_getExpansionLocation(stack[0], &from, &l, &c, &o);
     CXString fs = clang_getFileName(from);
     const char *fromname = clang_getCString(fs);
-    int drv = 0;
-    for (int i = 0; i < ndriver_files && fromname; i++)
-        drv |= strstr(fromname, driver_files[i]) != NULL;
+    int drv = fromname && in_driver_file(fromname);
     clang_disposeString(fs);
     if (!drv)
         return;
@@ -1060,10 +1061,7 @@ static void write_module_body(FILE *o)
     }
     fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
     for (int i = 0; i < kernel_to_drv.n; i++) {
-        const char *how = kernel_to_drv.note[i];
-        int via_ptr = !strstr(how, "initializer of cdn_module") &&
-                      strncmp(how, "module_init", 11) != 0 && strncmp(how, "module_exit", 11) != 0;
-        if (via_ptr) {
+        if (!kernel_to_drv.module_entry[i]) {
             fprintf(o, "    // %s: %s\n", kernel_to_drv.v[i], kernel_to_drv.note[i]);
             continue; /* reached through an ops slot or callback: an rpc_ptr below */
         }
@@ -1280,7 +1278,6 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    driver_files = files;
     ndriver_files = nfiles;
     for (int i = 0; i < nfiles; i++) {
         char real[PATH_MAX];
