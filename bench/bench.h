@@ -31,8 +31,9 @@ int bench_ipc(const struct bench_opts *o);
  * any failed). BENCH_ASYNC_ROWS bounds it. */
 #define BENCH_ASYNC_ROWS 10
 #define BENCH_IDL_ROWS   4
+/* *paired_glue: median over iterations of (int call - null call), ticks. */
 int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
-                   uint64_t *scratch, size_t cap);
+                   uint64_t *scratch, size_t cap, double *paired_glue);
 int bench_idlc(const struct bench_opts *o);
 int bench_net(const struct bench_opts *o);
 int bench_blk(const struct bench_opts *o);

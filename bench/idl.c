@@ -18,8 +18,14 @@
 #define SEC 1000000000LL
 
 /* The raw null call and the three glue calls, on one domain. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
-                   uint64_t *scratch, size_t cap)
+                   uint64_t *scratch, size_t cap, double *paired_glue)
 {
     enum { PING, INT, STR, ARR, NROWS };
     static const char *names[NROWS] = {"idl-null-ping", "idl-int-call", "idl-string256-call",
@@ -54,32 +60,54 @@ int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tp
         t[k] = scratch + (size_t)k * chunk * rounds;
     int failed = 0;
     struct cdn_msg q, a;
-    /* Each iteration makes all four calls back to back, timing each: the
-     * samples of the four rows are taken under the same conditions, so the
-     * differences between rows are the glue's, not the machine's drift. */
-    for (size_t i = 0; i < chunk * rounds + warm && !failed; i++) {
+    /* The rows take turns in blocks of BLOCK calls of one kind: a block
+     * lasts ~50 us, so all four rows see the same machine conditions and
+     * the differences between rows are the glue's, not the VM's drift. Within
+     * a block the same call repeats, as in the anchors' loops; interleaving
+     * single calls instead adds a branch-predictor miss on every rpc id
+     * (the spin wait between calls scrambles the branch history), which is
+     * a cost of the mix, not of the glue. Sample j of the int block pairs
+     * with sample j of the null block that ran just before it. */
+    enum { BLOCK = 64 };
+    size_t total = chunk * rounds + warm;
+    for (size_t b0 = 0; b0 < total && !failed; b0 += BLOCK) {
         for (int k = 0; k < NROWS; k++) {
-            uint64_t s = bench_tsc();
-            switch (k) {
-            case PING:
-                memset(&q, 0, sizeof q);
-                q.rpc_id = CDN_RPC_PING;
-                failed |= cdn_domain_call(dom, &q, &a, SEC) != CDN_OK;
-                break;
-            case INT:
-                failed |= cb_call_int_call(g, (int32_t)i) != (int32_t)i + 1;
-                break;
-            case STR:
-                failed |= cb_call_string_call(g, str) != 256;
-                break;
-            case ARR:
-                failed |= cb_call_array_call(g, arr) != 496;
-                break;
+            for (size_t i = b0; i < b0 + BLOCK && i < total && !failed; i++) {
+                uint64_t s = bench_tsc();
+                switch (k) {
+                case PING:
+                    memset(&q, 0, sizeof q);
+                    q.rpc_id = CDN_RPC_PING;
+                    failed |= cdn_domain_call(dom, &q, &a, SEC) != CDN_OK;
+                    break;
+                case INT:
+                    failed |= cb_call_int_call(g, (int32_t)i) != (int32_t)i + 1;
+                    break;
+                case STR:
+                    failed |= cb_call_string_call(g, str) != 256;
+                    break;
+                case ARR:
+                    failed |= cb_call_array_call(g, arr) != 496;
+                    break;
+                }
+                uint64_t e = bench_tsc();
+                if (i >= warm)
+                    t[k][n[k]++] = e - s;
             }
-            uint64_t e = bench_tsc();
-            if (i >= warm)
-                t[k][n[k]++] = e - s;
         }
+    }
+    /* The glue's cost per call, pair by pair: in each iteration the int call
+     * ran right after the null call, so their difference cancels the slow
+     * drift of this machine's cross-core latency. */
+    *paired_glue = -1;
+    int64_t *diff = malloc(sizeof *diff * (n[INT] ? n[INT] : 1));
+    size_t nd = 0;
+    if (diff) {
+        for (size_t i = 0; i < n[INT] && i < n[PING]; i++)
+            diff[nd++] = (int64_t)t[INT][i] - (int64_t)t[PING][i];
+        qsort(diff, nd, sizeof *diff, cmp_i64);
+        *paired_glue = nd ? (double)diff[nd / 2] : -1;
+        free(diff);
     }
     for (int k = 0; k < NROWS; k++)
         bench_summarise(&r[k], names[k], t[k], n[k], 1, tpn);

@@ -366,7 +366,8 @@ int bench_ipc(const struct bench_opts *o)
         extra = -extra;
     }
     bench_progress(++step, steps, "generated glue (idl-*)");
-    int idl = bench_idl_rows(o, r + R_N + extra, tpn, scratch, cap + warm);
+    double paired = -1;
+    int idl = bench_idl_rows(o, r + R_N + extra, tpn, scratch, cap + warm, &paired);
     if (idl <= 0) {
         failed = 1;
         idl = -idl;
@@ -375,7 +376,11 @@ int bench_ipc(const struct bench_opts *o)
     bench_progress(++step, steps, "done");
     /* Targets from the foundation issue, as ratios measured in this run. */
     /* -1: the idl rows did not run (reported as failed) */
-    double glue = idl ? r[R_N + extra - 3].median_cycles - r[R_N + extra - 4].median_cycles : -1;
+    /* The glue target is judged on the paired median (see bench/idl.c); the
+     * difference of the two rows' medians is printed beside it. */
+    double glue_rows =
+        idl ? r[R_N + extra - 3].median_cycles - r[R_N + extra - 4].median_cycles : -1;
+    double glue = idl ? paired : -1;
     double t1 = r[R_SPIN].median_ns / r[R_RAW].median_ns;
     double t2 = r[R_B32].median_ns / r[R_SPIN].median_ns;
     double t3 = r[R_PIPE].median_ns / r[R_SPIN].median_ns;
@@ -386,19 +391,21 @@ int bench_ipc(const struct bench_opts *o)
         "{\"target\":\"process-spin-batch32 / process-spin <= 0.25\",\"ratio\":%.3f,\"pass\":%s},"
         "{\"target\":\"pipe-rpc / process-spin >= 100\",\"ratio\":%.1f,\"pass\":%s},"
         "{\"target\":\"idl-int-call - idl-null-ping <= 50 cycles\",\"cycles\":%.0f,"
-        "\"pass\":%s}]",
+        "\"difference_of_medians\":%.0f,\"pass\":%s}]",
         t1, t1 <= 1.5 ? "true" : "false", t2, t2 <= 0.25 ? "true" : "false", t3,
-        t3 >= 100 ? "true" : "false", glue, glue >= 0 && glue <= 50 ? "true" : "false");
+        t3 >= 100 ? "true" : "false", glue, glue_rows, glue >= 0 && glue <= 50 ? "true" : "false");
     snprintf(tt, sizeof tt,
              "targets:\n  process-spin / raw-pingpong        = %6.3f  (<= 1.5)  %s\n"
              "  process-spin-batch32 / process-spin = %6.3f  (<= 0.25) %s\n"
              "  pipe-rpc / process-spin             = %6.1f  (>= 100)  %s\n"
-             "  idl-int-call - idl-null-ping        = %6.0f cycles (<= 50) %s\n",
+             "  idl-int-call - idl-null-ping        = %6.0f cycles (<= 50) %s"
+             "  (paired median; difference of the medians: %.0f)\n",
              t1, t1 <= 1.5 ? "ok" : "MISSED", t2, t2 <= 0.25 ? "ok" : "MISSED", t3,
              t3 >= 100 ? "ok" : "MISSED", glue,
              glue < 0     ? "FAILED"
              : glue <= 50 ? "ok"
-                          : "MISSED");
+                          : "MISSED",
+             glue_rows);
     bench_print(stdout, "ipc", r, R_N + (size_t)extra, tpn, o, tj, tt);
     for (size_t v = 0; v < nv; v++)
         free(vars[v].t);

@@ -231,7 +231,21 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w);
 
 /* Puts the payload in w into the reply message (inline or extension).
  * The extension bytes stay in the glue until the reply is sent. */
-int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep);
+int cdn_glue_reply_slow(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep);
+static inline int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
+{
+    /* Inline because it runs once per dispatched call, and most replies
+     * are a status or a few scalars. */
+    if (__builtin_expect(!w->err && w->len <= CDN_INLINE_MAX && w->buf == w->small, 1)) {
+        cdn_msg_copy_inline(rep->data, w->buf, w->len);
+        rep->inline_len = (uint8_t)w->len;
+        rep->ext = NULL;
+        rep->ext_len = 0;
+        w->len = 0;
+        return CDN_OK;
+    }
+    return cdn_glue_reply_slow(g, w, rep);
+}
 
 /* ---- objects ---- */
 

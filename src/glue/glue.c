@@ -238,7 +238,7 @@ void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out)
 static void payload_to_msg(struct cdn_wbuf *w, struct cdn_msg *m)
 {
     if (w->len <= CDN_INLINE_MAX) {
-        memcpy(m->data, w->buf, w->len);
+        cdn_msg_copy_inline(m->data, w->buf, w->len);
         m->inline_len = (uint8_t)w->len;
         m->ext = NULL;
         m->ext_len = 0;
@@ -300,7 +300,7 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
     return st;
 }
 
-int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
+int cdn_glue_reply_slow(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)
 {
     int st = w->err;
     if (st == CDN_OK && w->len > g->wire_max)

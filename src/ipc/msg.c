@@ -58,8 +58,8 @@ int cdn_msg_decode(const uint8_t slot[CDN_SLOT_SIZE], const struct cdn_chan_geom
     out->ack = get32(slot + 4);
     /* Copy only the declared bytes; the rest of data[] is zeroed so that no
      * stale bytes from an earlier message are ever mistaken for payload. */
-    memcpy(out->data, slot + CDN_SLOT_HDR, inline_len);
-    memset(out->data + inline_len, 0, CDN_INLINE_MAX - inline_len);
+    memset(out->data, 0, CDN_INLINE_MAX); /* fixed size: a few stores */
+    cdn_msg_copy_inline(out->data, slot + CDN_SLOT_HDR, inline_len);
     out->ext = NULL;
     return CDN_OK;
 }
@@ -85,7 +85,7 @@ int cdn_msg_encode(const struct cdn_msg *msg, const struct cdn_chan_geometry *ge
     memcpy(slot + 16, &msg->rpc_id, 2);
     slot[18] = flags;
     slot[19] = msg->inline_len;
-    memcpy(slot + CDN_SLOT_HDR, msg->data, msg->inline_len);
+    cdn_msg_copy_inline(slot + CDN_SLOT_HDR, msg->data, msg->inline_len);
     return CDN_OK;
 }
 

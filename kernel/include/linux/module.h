@@ -10,10 +10,8 @@
 #define __exit
 /* Visible to analysis (cordon-split finds the entry points here), as Linux's
  * own macros are; nothing calls these pointers. */
-#define module_init(fn)                                                                            \
-    __attribute__((unused)) static int (*const cdn_module_init_fn)(void) = fn
-#define module_exit(fn)                                                                            \
-    __attribute__((unused)) static void (*const cdn_module_exit_fn)(void) = fn
+#define module_init(fn) __attribute__((unused)) static int (*const cdn_module_init_fn)(void) = fn
+#define module_exit(fn) __attribute__((unused)) static void (*const cdn_module_exit_fn)(void) = fn
 #define module_param(name, type, perm)
 #define MODULE_PARM_DESC(name, desc)
 #define MODULE_LICENSE(l)
