@@ -157,6 +157,10 @@ size_t cdn_region_size(const struct cdn_chan_geometry *geom);
 int cdn_region_create(const struct cdn_chan_geometry *geom, struct cdn_region *out);
 
 /* Maps an existing region from fd (the domain side). Checks the fd's size. */
+/* The domain's heartbeat counter in the control page (advanced by the
+ * domain's endpoint; read by the host's watchdog, see cordon/domain.h). */
+const uint32_t *cdn_region_heartbeat(const struct cdn_region *r);
+
 int cdn_region_map(int fd, const struct cdn_chan_geometry *geom, struct cdn_region *out);
 
 /* Unmaps and closes a region (either side). Safe on a zeroed region. */

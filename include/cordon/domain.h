@@ -60,6 +60,16 @@ struct cdn_domain_config {
     /* PROCESS only, for debugging: keep the launcher's stderr open and allow
      * the domain to write to it. Weakens the sandbox; off by default. */
     int keep_stderr;
+    /* Heartbeat watchdog: if the domain neither waits on its channel nor
+     * receives from it for this long (it is stuck in module code, with or
+     * without a call in flight), a host thread kills it and records why
+     * (cdn_domain_reason: "watchdog: ..."). Must exceed the longest call the
+     * domain may legitimately spend in module code. 0: no watchdog. */
+    int64_t heartbeat_timeout_ns;
+    /* PROCESS only: a cap on the domain's private data memory (heap, brk,
+     * private mappings; RLIMIT_DATA, set by the launcher before module code
+     * runs). The channel and the shared heap do not count. 0: no cap. */
+    uint64_t memory_limit;
 };
 
 /* Fills cfg with defaults: PROCESS backend, no pinning, spin on both sides. */

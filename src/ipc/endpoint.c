@@ -105,6 +105,8 @@ int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_
     ep->rx.slots = base + l.ring_off[rx];
     ep->rx.ext = base + l.ext_off[rx];
     ep->rx.ctl = cdn_ring_ctl(base, rx);
+    if (side == CDN_SIDE_DOMAIN)
+        ep->beat = cdn_heartbeat_word(base);
     *out = ep;
     return CDN_OK;
 }
@@ -196,6 +198,14 @@ static void flush_releases(cdn_ep *ep);
  * sleeps on. Before waiting for real, releases every consumed rx slot so that
  * a peer waiting for space can go on (no deadlock through unsent acks).
  */
+/* The domain side shows it is alive: waiting (it is not stuck in module
+ * code) or receiving (it is making progress). See cdn_heartbeat_word. */
+static inline void heartbeat(cdn_ep *ep)
+{
+    if (ep->beat)
+        __atomic_store_n(ep->beat, ++ep->beats, __ATOMIC_RELAXED);
+}
+
 static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, uint32_t idle2,
                     uint64_t pos, struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell,
                     const char *what)
@@ -219,6 +229,7 @@ static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, ui
         if (!IDLE(s))
             return cdn_ep_violation_set(ep, what, pos, s);
         if (i % CHECK_EVERY == 0) {
+            heartbeat(ep);
             if (i == CHECK_EVERY)
                 flush_releases(ep);
             if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
@@ -258,6 +269,7 @@ static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, ui
         }
         ep->stats.futex_waits++;
         cdn_futex_wait(doorbell, bell, slice);
+        heartbeat(ep);
         __atomic_store_n(sleeping, 0, __ATOMIC_RELAXED);
         s = seq_load(slot);
         if (s == want)
@@ -381,6 +393,7 @@ int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
     if (r != CDN_OK)
         return r;
 
+    heartbeat(ep);
     /* Copy first, then validate the copy; never look at the slot again. */
     uint8_t copy[CDN_SLOT_SIZE];
     memcpy(copy, slot, sizeof copy);

@@ -35,6 +35,8 @@ struct cdn_ep {
     char violation[128];
     uint8_t *rx_ext_buf; /* private copy of the last received extension payload */
     uint32_t next_call_id;
+    uint32_t *beat; /* domain side: the heartbeat word (layout.h); host side: NULL */
+    uint32_t beats; /* private count; published to *beat */
     struct cdn_ep_stats stats;
 };
 

@@ -81,4 +81,16 @@ static inline struct cdn_ring_ctl *cdn_ring_ctl(void *base, int ring)
     return (struct cdn_ring_ctl *)((uint8_t *)base + 64 * (1 + ring));
 }
 
+/*
+ * The domain's heartbeat: a counter on its own cache line (offset 192 of the
+ * control page) that the domain side of the channel advances while it waits
+ * and as it receives. The host's watchdog only compares successive values,
+ * so a domain that writes garbage here at worst keeps itself looking alive;
+ * its calls still have deadlines.
+ */
+static inline uint32_t *cdn_heartbeat_word(void *base)
+{
+    return (uint32_t *)((uint8_t *)base + 64 * 3);
+}
+
 #endif

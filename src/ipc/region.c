@@ -102,3 +102,8 @@ void cdn_region_reset(struct cdn_region *region)
         }
     }
 }
+
+const uint32_t *cdn_region_heartbeat(const struct cdn_region *r)
+{
+    return cdn_heartbeat_word(r->base);
+}

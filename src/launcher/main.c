@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,6 +44,7 @@ struct launch_args {
     const char *arg;
     int keep_stderr;
     size_t heap_size;
+    unsigned long long mem_limit; /* RLIMIT_DATA for module code; 0: none */
 };
 
 static void usage(FILE *f)
@@ -50,7 +52,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: cordon-domain --fd N --slots S --ext E --module PATH\n"
                "                     [--policy spin|adaptive] [--peer-policy spin|adaptive]\n"
                "                     [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]\n"
-               "                     [--heap-size BYTES]\n"
+               "                     [--heap-size BYTES] [--mem-limit BYTES]\n"
                "Runs a cordon module in a sandboxed process domain. Started by the host\n"
                "library (libcordon); not meant to be run by hand.\n");
 }
@@ -113,6 +115,8 @@ static int parse_args(int argc, char **argv, struct launch_args *a)
             ;
         else if (strcmp(k, "--heap-size") == 0 && parse_long(val, 0, 1L << 30, &v) == 0)
             a->heap_size = (size_t)v;
+        else if (strcmp(k, "--mem-limit") == 0 && parse_long(val, 1 << 20, LONG_MAX, &v) == 0)
+            a->mem_limit = (unsigned long long)v;
         else if (strcmp(k, "--module") == 0)
             a->module = val;
         else if (strcmp(k, "--arg") == 0 && strlen(val) <= CDN_MODULE_ARG_MAX)
@@ -219,6 +223,16 @@ int main(int argc, char **argv)
     if (cdn_ep_create(&region, CDN_SIDE_DOMAIN, a.policy, &ep) != CDN_OK)
         return CDN_LAUNCH_CHANNEL;
     cdn_ep_set_peer_policy(ep, a.peer_policy);
+
+    /* The memory cap: private data (malloc, brk, private mappings) only, so
+     * the channel and the shared heap, both shared mappings, do not count.
+     * An allocation storm then fails inside the domain instead of pressing
+     * on the host's memory. */
+    if (a.mem_limit) {
+        struct rlimit rl = {(rlim_t)a.mem_limit, (rlim_t)a.mem_limit};
+        if (setrlimit(RLIMIT_DATA, &rl) != 0)
+            return CDN_LAUNCH_SANDBOX;
+    }
 
     /* 5. The sandbox. */
     if (cdn_sandbox_enter(a.keep_stderr) != 0)

@@ -50,6 +50,13 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
         return CDN_EINVAL;
     if (cfg->cpu < -1 || cfg->cpu >= CPU_SETSIZE)
         return CDN_EINVAL;
+    if (cfg->heartbeat_timeout_ns < 0)
+        return CDN_EINVAL;
+    /* A cap below 1 MiB could not even run the launcher; an inproc domain
+     * shares the host's memory, so a cap would be a promise not kept. */
+    if (cfg->memory_limit &&
+        (cfg->memory_limit < (1u << 20) || cfg->backend != CDN_BACKEND_PROCESS))
+        return CDN_EINVAL;
     struct cdn_chan_geometry geom = cfg->geometry;
     if (geom.ring_slots == 0 && geom.ext_slot_size == 0)
         geom = cdn_chan_default_geometry;
@@ -108,6 +115,76 @@ int cdn_domain_await_hello(struct cdn_domain *dom)
     return cdn_ep_send(dom->ep, &rep, timeout);
 }
 
+/* The watchdog thread: samples the heartbeat word every quarter timeout
+ * and kills the domain when it has not moved for a whole timeout. It only
+ * reads the shared word and sends a kill (both safe from any thread); the
+ * host thread learns of the death the usual way (pidfd / dead flag). */
+static void *watchdog_main(void *arg)
+{
+    struct cdn_domain *dom = arg;
+    const uint32_t *word = cdn_region_heartbeat(&dom->region);
+    int64_t timeout = dom->cfg.heartbeat_timeout_ns;
+    int64_t period = timeout / 4 > 1000000 ? timeout / 4 : 1000000;
+    uint32_t last = __atomic_load_n(word, __ATOMIC_RELAXED);
+    int64_t last_change = cdn_now_ns();
+    pthread_mutex_lock(&dom->wd_lock);
+    while (!dom->wd_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t ns = (int64_t)ts.tv_nsec + period;
+        ts.tv_sec += ns / 1000000000LL;
+        ts.tv_nsec = ns % 1000000000LL;
+        pthread_cond_timedwait(&dom->wd_cond, &dom->wd_lock, &ts);
+        if (dom->wd_stop)
+            break;
+        uint32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+        int64_t now = cdn_now_ns();
+        if (v != last) {
+            last = v;
+            last_change = now;
+        } else if (now - last_change >= timeout) {
+            snprintf(dom->wd_reason, sizeof dom->wd_reason,
+                     "watchdog: no heartbeat for %lld ms (hung in module code)",
+                     (long long)((now - last_change) / 1000000));
+            __atomic_store_n(&dom->wd_fired, 1, __ATOMIC_RELEASE);
+            cdn_ep_mark_dead(dom->ep);
+            dom->ops->kill(dom);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&dom->wd_lock);
+    return NULL;
+}
+
+static void watchdog_start(struct cdn_domain *dom)
+{
+    if (dom->cfg.heartbeat_timeout_ns <= 0 || dom->wd_started)
+        return;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&dom->wd_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&dom->wd_lock, NULL);
+    dom->wd_stop = 0;
+    if (pthread_create(&dom->wd_thread, NULL, watchdog_main, dom) == 0)
+        dom->wd_started = 1;
+}
+
+static void watchdog_stop(struct cdn_domain *dom)
+{
+    if (!dom->wd_started)
+        return;
+    pthread_mutex_lock(&dom->wd_lock);
+    dom->wd_stop = 1;
+    pthread_cond_signal(&dom->wd_cond);
+    pthread_mutex_unlock(&dom->wd_lock);
+    pthread_join(dom->wd_thread, NULL);
+    pthread_cond_destroy(&dom->wd_cond);
+    pthread_mutex_destroy(&dom->wd_lock);
+    dom->wd_started = 0;
+}
+
 int cdn_domain_start(cdn_domain *dom)
 {
     if (!dom)
@@ -126,6 +203,7 @@ int cdn_domain_start(cdn_domain *dom)
         }
         return r == CDN_EDEAD ? CDN_ELOAD : r;
     }
+    watchdog_start(dom);
     return CDN_OK;
 }
 
@@ -167,8 +245,12 @@ int cdn_domain_kill(cdn_domain *dom, const char *reason)
         return CDN_EINVAL;
     if (dom->state != CDN_DOM_RUNNING)
         return CDN_ESTATE;
-    if (!dom->reason[0])
-        snprintf(dom->reason, sizeof dom->reason, "%s", reason ? reason : "killed by host");
+    if (!dom->reason[0]) {
+        if (__atomic_load_n(&dom->wd_fired, __ATOMIC_ACQUIRE))
+            snprintf(dom->reason, sizeof dom->reason, "%s", dom->wd_reason);
+        else
+            snprintf(dom->reason, sizeof dom->reason, "%s", reason ? reason : "killed by host");
+    }
     dom->killed_by_host = 1;
     cdn_ep_mark_dead(dom->ep);
     return dom->ops->kill(dom);
@@ -185,7 +267,9 @@ int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout
         if (r != CDN_OK)
             return r;
         dom->state = CDN_DOM_ENDED;
-        dom->exit.killed_by_host = dom->killed_by_host;
+        watchdog_stop(dom);
+        dom->exit.killed_by_host =
+            dom->killed_by_host || __atomic_load_n(&dom->wd_fired, __ATOMIC_ACQUIRE);
         cdn_ep_mark_dead(dom->ep);
     }
     if (info)
@@ -217,6 +301,8 @@ int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
 
 const char *cdn_domain_reason(const cdn_domain *dom)
 {
+    if (dom && !dom->reason[0] && __atomic_load_n(&dom->wd_fired, __ATOMIC_ACQUIRE))
+        return dom->wd_reason;
     return dom ? dom->reason : "";
 }
 
@@ -233,6 +319,7 @@ void cdn_domain_destroy(cdn_domain *dom)
         cdn_domain_kill(dom, "destroyed while running");
         cdn_domain_wait(dom, NULL, 2000000000LL);
     }
+    watchdog_stop(dom);
     dom->ops->release(dom);
     if (dom->leaked)
         return; /* a thread still uses the channel; see inproc release() */

@@ -53,6 +53,15 @@ struct cdn_domain {
     struct cdn_dom_ctx ctx;
     void *dl_handle;
     const struct cdn_module *module;
+
+    /* heartbeat watchdog (domain.c) */
+    pthread_t wd_thread;
+    int wd_started;
+    int wd_stop; /* under wd_lock */
+    int wd_fired; /* atomic: the watchdog killed the domain; wd_reason is set */
+    char wd_reason[96];
+    pthread_mutex_t wd_lock;
+    pthread_cond_t wd_cond;
 };
 
 extern const struct cdn_backend_ops cdn_process_ops;

@@ -125,6 +125,12 @@ static int process_start(struct cdn_domain *dom)
         argv[a++] = "--heap-size";
         argv[a++] = heap_s;
     }
+    char mem_s[24];
+    if (dom->cfg.memory_limit) {
+        snprintf(mem_s, sizeof mem_s, "%llu", (unsigned long long)dom->cfg.memory_limit);
+        argv[a++] = "--mem-limit";
+        argv[a++] = mem_s;
+    }
     argv[a] = NULL;
 
     /* Move the fds out of the way first: if the heap's fd were 3, dup2-ing

@@ -6,6 +6,7 @@
  *                 --peer-policy spin|adaptive --module PATH
  *                 [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]
  *                 [--heap-size BYTES]   (heap memfd on fd 4)
+ *                 [--mem-limit BYTES]   (RLIMIT_DATA before module code runs)
  *
  * The channel geometry comes from the host on the command line, never from
  * the shared region, so neither side sizes anything by a value the other

@@ -11,6 +11,8 @@
  *   7 abort       abort() in the middle of the call
  *   8 heap fill   data = (href, len, byte): fill the heap object with byte,
  *                 answer the sum of its previous bytes (bounds-checked)
+ *   9 allocate    data = u64 MiB: malloc and touch that much (kept, never
+ *                 freed); answer 1 if it worked, 0 if malloc said no
  * The module argument selects a start-up misbehaviour: "open", "socket".
  */
 #include <fcntl.h>
@@ -96,6 +98,15 @@ static int handle(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
             p[i] = (uint8_t)get_u64(req, 16);
         }
         put_u64(rep, 0, sum);
+        return CDN_OK;
+    }
+    case 9: {
+        size_t bytes = (size_t)get_u64(req, 0) << 20;
+        uint8_t *p = malloc(bytes);
+        if (p)
+            for (size_t i = 0; i < bytes; i += 4096)
+                p[i] = 1;
+        put_u64(rep, 0, p != NULL);
         return CDN_OK;
     }
     default:
