@@ -12,7 +12,7 @@
 
 #include "util.h"
 
-#define MS 1000000LL
+#define MS  1000000LL
 #define SEC 1000000000LL
 
 static cdn_domain *start_echo(enum cdn_backend backend, enum cdn_wait_policy policy,

@@ -13,8 +13,14 @@ void cdn_blk_reset(void);
 
 /* Recovery: nonzero while a restarted driver's init runs (replay). */
 extern int cdn_kernel_recovering;
-/* Points devices whose ops belong to glue g at inert ops; returns how many. */
-int cdn_net_orphan(struct cdn_glue *g);
+/* Points devices whose ops belong to glue g at inert ops and remembers their
+ * driver (owner); returns how many. */
+int cdn_net_orphan(struct cdn_glue *g, void *owner);
+/* A crossing through g failed: let the supervisor apply g's driver's policy. */
+void cdn_core_crossing_failed(struct cdn_glue *g);
+/* A request reached a device orphaned by owner: nonzero if the caller waited
+ * for a restart that succeeded (the device is re-attached), 0 to fail fast. */
+int cdn_core_wait_driver(void *owner);
 
 struct sk_buff;
 /* Nonzero while skb is allocated and not yet freed. */

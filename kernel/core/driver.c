@@ -1,5 +1,6 @@
 /*
- * driver.c - loading a driver natively or into a domain (see cordon_kernel.h).
+ * driver.c - loading a driver natively or into a domain, and the supervisor
+ * that restarts it or takes it down when it fails (see cordon_kernel.h).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -12,12 +13,56 @@ const char *cdn_drv_mode_name(enum cdn_drv_mode m)
     return m == CDN_DRV_NATIVE ? "native" : m == CDN_DRV_INPROC ? "inproc" : "process";
 }
 
+/* Every loaded isolated driver, so that the cores can find a failed
+ * crossing's driver. Host-thread only, like the rest of the core. */
+static struct cdn_driver *drivers;
+
+void cdn_driver_policy_init(struct cdn_driver_policy *p)
+{
+    memset(p, 0, sizeof *p);
+    p->on_failure = CDN_RESTART;
+    p->while_down = CDN_FAIL_FAST;
+    p->restart_window_ns = 1000000000LL;
+    p->call_timeout_ns = 5000000000LL;
+    p->heartbeat_ns = 1000000000LL;
+    p->strict = 1;
+}
+
+/*
+ * Requests from the driver go through here to the generated dispatch. The
+ * dispatch fails a request only when it does not validate — a forged or
+ * stale handle, an rpc id the IDL does not declare, a string or array larger
+ * than declared, a count that disagrees — never because the host function
+ * failed (that result travels in the reply). In strict mode (the default)
+ * such a request is a protocol violation: the channel is marked broken, the
+ * crossing in progress fails with EPROTO, and the supervisor kills and
+ * restarts the driver, with the reason kept.
+ */
+static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
+{
+    struct cdn_glue *g = arg;
+    struct cdn_driver *drv = cdn_glue_user(g);
+    int st = drv->desc->dispatch(g, req, rep);
+    if (st != CDN_OK && st != CDN_ENOMEM) {
+        drv->stats.rejected++;
+        if (drv->policy.strict) {
+            char why[96];
+            snprintf(why, sizeof why, "request rpc %u rejected (%s)", (unsigned)req->rpc_id,
+                     cdn_strerror(st));
+            cdn_ep_protocol_error(cdn_domain_ep(drv->dom), why);
+        }
+    }
+    return st;
+}
+
 /* Starts the domain, its glue, and runs the driver's init through it. */
 static int start_isolated(struct cdn_driver *out)
 {
     const struct cdn_driver_desc *d = out->desc;
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
+    cfg.heartbeat_timeout_ns = out->policy.heartbeat_ns;
+    cfg.memory_limit = out->mode == CDN_DRV_PROCESS ? out->policy.memory_limit : 0;
     cfg.backend = out->mode == CDN_DRV_INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
     cfg.module_path = out->path;
     cfg.heap = cdn_kernel_heap();
@@ -35,36 +80,55 @@ static int start_isolated(struct cdn_driver *out)
         return r;
     }
     cdn_glue_set_heap(out->glue, cdn_kernel_heap(), 1);
+    if (out->policy.call_timeout_ns > 0)
+        cdn_glue_set_timeout(out->glue, out->policy.call_timeout_ns);
     d->glue_init(out->glue);
-    cdn_domain_set_handler(out->dom, d->dispatch, out->glue);
+    /* every way a request can arrive goes through driver_dispatch: the
+     * domain's handler, the glue's (nested requests during a call) and the
+     * async runtime's */
+    cdn_glue_set_user(out->glue, out);
+    cdn_glue_set_dispatch(out->glue, driver_dispatch);
+    cdn_domain_set_handler(out->dom, driver_dispatch, out->glue);
     if (out->rt)
         cdn_driver_use_async(out, out->rt);
     return d->call_init(out->glue);
 }
 
-int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
-                    const char *module_dir, struct cdn_driver *out)
+int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
+                           const char *module_dir, const struct cdn_driver_policy *policy,
+                           struct cdn_driver *out)
 {
     memset(out, 0, sizeof *out);
     out->desc = d;
     out->mode = mode;
     out->cpu = cpu;
+    if (policy)
+        out->policy = *policy;
+    else
+        cdn_driver_policy_init(&out->policy);
     if (mode == CDN_DRV_NATIVE)
         return d->native_init();
     snprintf(out->path, sizeof out->path, "%s/%s.so", module_dir, d->name);
+    out->next = drivers;
+    drivers = out;
     return start_isolated(out);
 }
 
-int cdn_driver_restart(struct cdn_driver *drv, double *ms)
+int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
+                    const char *module_dir, struct cdn_driver *out)
 {
-    if (drv->mode == CDN_DRV_NATIVE || !drv->dom)
-        return CDN_EINVAL;
-    int64_t t0 = cdn_now_ns();
+    return cdn_driver_load_policy(d, mode, cpu, module_dir, NULL, out);
+}
+
+/* Ends the dead (or about to be killed) domain and takes back everything it
+ * had: devices orphaned, handles revoked, shared-heap objects reclaimed. */
+static void tear_down(struct cdn_driver *drv, const char *why)
+{
     if (cdn_domain_alive(drv->dom))
-        cdn_domain_kill(drv->dom, "restart");
+        cdn_domain_kill(drv->dom, why);
     cdn_domain_wait(drv->dom, NULL, 1000000000LL);
     /* host objects first: nothing may point into what the glue frees */
-    cdn_net_orphan(drv->glue);
+    cdn_net_orphan(drv->glue, drv);
     if (drv->rt) {
         cdn_async_detach(drv->rt, cdn_domain_ep(drv->dom));
         cdn_glue_set_async(drv->glue, NULL);
@@ -77,13 +141,103 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     drv->glue = NULL;
     drv->dom = NULL;
     cdn_kstats.objects_reclaimed += cdn_heap_reclaim(cdn_kernel_heap(), 1);
+}
+
+int cdn_driver_restart(struct cdn_driver *drv, double *ms)
+{
+    if (drv->mode == CDN_DRV_NATIVE || (!drv->dom && !drv->down))
+        return CDN_EINVAL;
+    int64_t t0 = cdn_now_ns();
+    drv->restarting = 1;
+    if (drv->dom)
+        tear_down(drv, "restart");
     cdn_kernel_recovering = 1;
     int r = start_isolated(drv);
     cdn_kernel_recovering = 0;
+    drv->restarting = 0;
+    drv->down = r != 0;
     cdn_kstats.restarts++;
+    double took = (double)(cdn_now_ns() - t0) / 1e6;
+    if (r == 0) {
+        drv->stats.restarts++;
+        drv->stats.last_restart_ms = took;
+    }
     if (ms)
-        *ms = (double)(cdn_now_ns() - t0) / 1e6;
+        *ms = took;
     return r;
+}
+
+static int crossing_failed(int st)
+{
+    return st == CDN_EDEAD || st == CDN_ETIMEDOUT || st == CDN_EPROTO;
+}
+
+int cdn_driver_check(struct cdn_driver *drv)
+{
+    if (drv->mode == CDN_DRV_NATIVE)
+        return CDN_OK;
+    if (drv->down)
+        return CDN_EDEAD;
+    if (drv->restarting)
+        return CDN_OK; /* the restart in progress decides */
+    int st = cdn_glue_last_error(drv->glue);
+    if (cdn_domain_alive(drv->dom) && !crossing_failed(st))
+        return CDN_OK;
+    drv->stats.failures++;
+    /* Why, in order of precedence: the host's own reason for killing it
+     * (protocol violation, watchdog), how it ended, the failed call. */
+    const char *why = cdn_domain_reason(drv->dom);
+    struct cdn_exit_info info;
+    char how[96];
+    if (why[0])
+        snprintf(drv->reason, sizeof drv->reason, "%s", why);
+    else if (cdn_ep_broken(cdn_domain_ep(drv->dom)))
+        snprintf(drv->reason, sizeof drv->reason, "protocol violation: %s",
+                 cdn_ep_violation(cdn_domain_ep(drv->dom)));
+    else if (!cdn_domain_alive(drv->dom) && cdn_domain_wait(drv->dom, &info, 100000000LL) == 0)
+        snprintf(drv->reason, sizeof drv->reason, "%s", cdn_exit_describe(&info, how, sizeof how));
+    else
+        snprintf(drv->reason, sizeof drv->reason, "a call failed: %s", cdn_strerror(st));
+    int64_t now = cdn_now_ns();
+    if (now - drv->window_start > drv->policy.restart_window_ns) {
+        drv->window_start = now;
+        drv->window_restarts = 0;
+    }
+    int budget_left =
+        drv->policy.max_restarts <= 0 || drv->window_restarts < drv->policy.max_restarts;
+    if (drv->policy.on_failure == CDN_STAY_DOWN || !budget_left) {
+        printk(KERN_ERR "%s: driver failed (%s); staying down\n", drv->desc->name, drv->reason);
+        tear_down(drv, "taken down");
+        drv->down = 1;
+        return CDN_EDEAD;
+    }
+    drv->window_restarts++;
+    printk(KERN_WARNING "%s: driver failed (%s); restarting\n", drv->desc->name, drv->reason);
+    return cdn_driver_restart(drv, NULL) == 0 ? CDN_OK : CDN_EDEAD;
+}
+
+void cdn_core_crossing_failed(struct cdn_glue *g)
+{
+    for (struct cdn_driver *d = drivers; d; d = d->next)
+        if (d->glue == g && g) {
+            cdn_driver_check(d);
+            return;
+        }
+}
+
+int cdn_core_wait_driver(void *owner)
+{
+    struct cdn_driver *drv = NULL;
+    for (struct cdn_driver *d = drivers; d; d = d->next)
+        if (d == owner)
+            drv = d;
+    if (!drv || drv->down || drv->policy.while_down != CDN_WAIT_FOR_RESTART)
+        return 0;
+    /* Only another fiber can be restarting it while we run: let it finish.
+     * Bounded: a restart's own calls have deadlines. */
+    while (drv->restarting && drv->rt)
+        cdn_async_yield(drv->rt);
+    return !drv->down && !drv->restarting;
 }
 
 int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt)
@@ -91,7 +245,7 @@ int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt)
     if (drv->mode == CDN_DRV_NATIVE)
         return CDN_OK;
     drv->rt = rt;
-    int r = cdn_async_attach(rt, cdn_domain_ep(drv->dom), drv->desc->dispatch, drv->glue);
+    int r = cdn_async_attach(rt, cdn_domain_ep(drv->dom), driver_dispatch, drv->glue);
     if (r == CDN_OK)
         cdn_glue_set_async(drv->glue, rt);
     return r;
@@ -103,6 +257,13 @@ void cdn_driver_unload(struct cdn_driver *drv)
         drv->desc->native_exit();
         return;
     }
+    for (struct cdn_driver **p = &drivers; *p; p = &(*p)->next)
+        if (*p == drv) {
+            *p = drv->next;
+            break;
+        }
+    if (!drv->dom)
+        return; /* down: tear_down already took everything back */
     if (drv->rt) {
         cdn_async_detach(drv->rt, cdn_domain_ep(drv->dom));
         cdn_glue_set_async(drv->glue, NULL);

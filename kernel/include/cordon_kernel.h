@@ -50,6 +50,39 @@ struct cdn_driver_desc {
     void (*call_exit)(struct cdn_glue *g);
 };
 
+/*
+ * What the supervisor does when an isolated driver fails (it died, hung,
+ * broke the protocol, or a crossing into it failed), and what requests that
+ * reach its devices meanwhile get.
+ */
+enum cdn_on_failure {
+    CDN_RESTART = 0,   /* restart it and re-attach its devices (default) */
+    CDN_STAY_DOWN = 1, /* leave it down; its devices drop everything */
+};
+enum cdn_while_down {
+    CDN_FAIL_FAST = 0,        /* a request for a device whose driver is down fails at once */
+    CDN_WAIT_FOR_RESTART = 1, /* it waits (its fiber yields) while a restart runs, then goes on */
+};
+struct cdn_driver_policy {
+    enum cdn_on_failure on_failure;
+    enum cdn_while_down while_down;
+    int max_restarts;          /* within restart_window_ns; beyond it stays down. 0: no limit */
+    int64_t restart_window_ns; /* default 1 s */
+    int64_t call_timeout_ns;   /* deadline of each call into the driver; default 5 s */
+    int64_t heartbeat_ns;      /* watchdog (cordon/domain.h); default 1 s; 0: off */
+    uint64_t memory_limit;     /* the domain's private memory cap; 0 (default): none */
+    int strict; /* a request that fails validation is a protocol violation (default 1) */
+};
+/* Fills p with the defaults above. */
+void cdn_driver_policy_init(struct cdn_driver_policy *p);
+
+struct cdn_driver_stats {
+    unsigned long failures; /* failures the supervisor saw */
+    unsigned long restarts; /* successful restarts */
+    unsigned long rejected; /* requests from the driver that failed validation */
+    double last_restart_ms; /* how long the last restart took */
+};
+
 struct cdn_driver {
     const struct cdn_driver_desc *desc;
     enum cdn_drv_mode mode;
@@ -58,7 +91,14 @@ struct cdn_driver {
     cdn_async *rt; /* set by cdn_driver_use_async */
     int cpu;
     char path[4096];
-    char reason[192];
+    char reason[192]; /* why it last failed (or failed to load) */
+    struct cdn_driver_policy policy;
+    struct cdn_driver_stats stats;
+    int down;       /* the supervisor took it down (policy, or a restart failed) */
+    int restarting; /* a restart is running (other fibers may see its devices orphaned) */
+    int64_t window_start;
+    int window_restarts;
+    struct cdn_driver *next; /* the supervisor's list of loaded drivers */
 };
 
 /* Loads (and initialises) the driver: native calls its init directly; the
@@ -66,6 +106,20 @@ struct cdn_driver {
  * through the glue. Returns the driver's init result or a cordon status. */
 int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
                     const char *module_dir, struct cdn_driver *out);
+/* The same with a policy (NULL: defaults). *out must stay where it is until
+ * cdn_driver_unload: the supervisor keeps a pointer to it. */
+int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
+                           const char *module_dir, const struct cdn_driver_policy *policy,
+                           struct cdn_driver *out);
+/*
+ * The supervisor's step: if the driver failed (domain dead or killed by the
+ * watchdog, or the last crossing ended in EDEAD, ETIMEDOUT or EPROTO), it
+ * records why and applies the policy: restart (cdn_driver_restart), or take
+ * it down for good (its devices orphaned, its objects reclaimed). The host
+ * cores call this by themselves after a crossing fails; call it to poll.
+ * Returns CDN_OK if the driver is up (again), CDN_EDEAD if it is down.
+ */
+int cdn_driver_check(struct cdn_driver *drv);
 /*
  * Recovery (the shadow-driver idea): the isolated driver died or hung. Kills
  * it if needed, points the host objects it served (net devices) at inert

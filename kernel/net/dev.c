@@ -22,7 +22,7 @@ static netdev_tx_t orphan_xmit(struct sk_buff *skb, struct net_device *dev)
 
 static const struct net_device_ops orphan_ops = {.ndo_start_xmit = orphan_xmit};
 
-int cdn_net_orphan(struct cdn_glue *g)
+int cdn_net_orphan(struct cdn_glue *g, void *owner)
 {
     int n = 0;
     for (struct net_device *d = dev_list; d; d = d->next)
@@ -30,6 +30,7 @@ int cdn_net_orphan(struct cdn_glue *g)
             cdn_glue_owner_of(d->netdev_ops) == g) {
             d->netdev_ops = &orphan_ops; /* the old table dies with the glue */
             d->orphaned = 1;
+            d->orphan_owner = owner;
             n++;
         }
     return n;
@@ -207,6 +208,8 @@ int netif_queue_stopped(const struct net_device *dev)
 int dev_queue_xmit(struct sk_buff *skb)
 {
     struct net_device *dev = skb ? skb->dev : NULL;
+    if (dev && dev->orphaned)
+        cdn_core_wait_driver(dev->orphan_owner); /* by policy: wait for a restart, or not */
     if (!dev || dev->reg_state != 1 || dev->queue_stopped || !dev->netdev_ops ||
         !dev->netdev_ops->ndo_start_xmit) {
         kfree_skb(skb);
@@ -228,6 +231,11 @@ int dev_queue_xmit(struct sk_buff *skb)
             kfree_skb(skb);
         }
         cdn_kstats.xmit_dropped++;
+        /* A failed crossing (dead, hung, or lying domain): the supervisor
+         * restarts the driver or takes it down, by its policy. Looked up
+         * only here, so the good path pays nothing for it. */
+        if (rc != NETDEV_TX_BUSY)
+            cdn_core_crossing_failed(cdn_glue_owner_of(dev->netdev_ops));
         return -EBUSY;
     }
     return 0;

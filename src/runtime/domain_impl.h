@@ -57,7 +57,7 @@ struct cdn_domain {
     /* heartbeat watchdog (domain.c) */
     pthread_t wd_thread;
     int wd_started;
-    int wd_stop; /* under wd_lock */
+    int wd_stop;  /* under wd_lock */
     int wd_fired; /* atomic: the watchdog killed the domain; wd_reason is set */
     char wd_reason[96];
     pthread_mutex_t wd_lock;

@@ -10,11 +10,18 @@
  *   67  wild writes: scribble over the domain's own channel region, then
  *       carry on (the host sees impossible slots and kills it)
  *   68  an allocation storm: grab memory until malloc fails, then behave
+ *   69  a forged handle: call netif_carrier_on with a device reference
+ *       made up by hand (a raw message, past the glue)
+ *   70  an undeclared rpc id (a raw request with id 999)
+ *   71  an oversized message: a log line of 1,000 bytes where the IDL
+ *       declares string<255>
+ *   72  a slow reply: spin for 10 ms, then behave (under the deadline)
  *   else  behave (free and count)
  */
 #include <linux/netdevice.h>
 #include <linux/module.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "driver_module.h"
 #include "dummy_domain.h"
@@ -23,6 +30,19 @@ static volatile uintptr_t crash_at = 8;
 static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
 static struct net_device *bad_dev;
+/* Sends hand-made bytes as rpc `rpc`, past the typed stubs (through the
+ * glue's raw call, so the async runtime still routes the reply), and waits
+ * for the host's answer, if any. */
+static void raw_request(uint16_t rpc, const void *payload, uint32_t len)
+{
+    struct cdn_glue *g = cdn_glue_current();
+    struct cdn_wbuf w;
+    struct cdn_rbuf r;
+    struct cdn_msg store;
+    cdn_wbuf_init(&w, g);
+    cdn_w_bytes(&w, payload, len);
+    cdn_glue_call(g, rpc, &w, &r, &store);
+}
 
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -61,6 +81,34 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
             memset(p, 1, 4096);
             got += 1u << 20; /* leaked on purpose: a storm */
         }
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 69: {
+        uint64_t forged = 0x00070000deadbeefull; /* no such handle */
+        raw_request(dummy_RPC_netif_carrier_on, &forged, sizeof forged);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 70: {
+        uint32_t junk = 42;
+        raw_request(999, &junk, sizeof junk);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 71: {
+        static char line[1004];
+        uint32_t n = 1000;
+        memcpy(line, &n, 4); /* a string on the wire: u32 length, bytes */
+        memset(line + 4, 'x', 1000);
+        raw_request(dummy_RPC_cdn_kernel_log, line, sizeof line);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 72: {
+        volatile unsigned long spin = 0;
+        while (spin < 20000000ul) /* ~10 ms */
+            spin++;
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }

@@ -40,8 +40,9 @@ typedef unsigned int gfp_t;
 
 /* printk: the host writes to its log; a domain forwards the formatted text. */
 __attribute__((format(printf, 1, 2))) int printk(const char *fmt, ...);
-#define KERN_INFO "<6>"
-#define KERN_ERR  "<3>"
+#define KERN_INFO    "<6>"
+#define KERN_ERR     "<3>"
+#define KERN_WARNING "<4>"
 /* Where a domain's printk lines end up (a generated rpc to the host). */
 void cdn_kernel_log(const char *msg);
 #define pr_info(...) printk(KERN_INFO __VA_ARGS__)

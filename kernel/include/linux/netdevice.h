@@ -79,7 +79,8 @@ struct net_device {
     int reg_state;
     int queue_stopped;
     int carrier;
-    int orphaned; /* its driver died; waiting for the restarted one */
+    int orphaned;       /* its driver died; waiting for the restarted one */
+    void *orphan_owner; /* the struct cdn_driver it waits for */
     struct net_device *next;
     u64 host_private;
 };
