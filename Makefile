@@ -209,7 +209,7 @@ $(BUILD)/obj/gen/null_blk_host.o: $(GEN_NULLB)/null_blk_host.c
 $(BUILD)/obj/kernel/block/null_blk_desc.o: kernel/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
-NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c $(GEN_NULLB)/null_blk_domain.c
+NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NULLB)/null_blk_domain.c
 $(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)

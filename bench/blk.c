@@ -103,6 +103,9 @@ static double run_one(enum cdn_drv_mode mode, uint32_t bs, int qd, long ios, int
     long done = 0;
     for (int i = 0; i < qd; i++) {
         *bad += j[i].mismatches + j[i].errors;
+        if (j[i].mismatches + j[i].errors && getenv("CORDON_BENCH_VERBOSE"))
+            fprintf(stderr, "blk %s bs %u qd %d job %d: %ld mismatches, %ld errors\n",
+                    cdn_drv_mode_name(mode), bs, qd, i, j[i].mismatches, j[i].errors);
         done += j[i].ios;
     }
     cdn_driver_unload(&drv);

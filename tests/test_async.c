@@ -168,6 +168,61 @@ static void call_fiber(void *arg)
     }
 }
 
+/* Replies too big for a slot: each fiber must read its own reply's
+ * extension bytes, even when other replies arrive (and reuse its freed call
+ * entry) before it runs again. A regression test: the bytes used to live in
+ * the call entry and were overwritten by the next call that took it. */
+static void ext_call_fiber(void *arg)
+{
+    struct caller *c = arg;
+    uint8_t out[200], in[200];
+    for (int i = 0; i < c->calls; i++) {
+        for (size_t k = 0; k < sizeof out; k++)
+            out[k] = (uint8_t)(c->id * 31 + (uint64_t)i * 7 + k);
+        struct cdn_msg q, a;
+        memset(&q, 0, sizeof q);
+        q.rpc_id = 1; /* echo: reply = request */
+        q.ext = out;
+        q.ext_len = sizeof out;
+        int r = cdn_async_call(c->rt, cdn_domain_ep(c->dom), &q, &a, 30 * SEC);
+        c->last_status = r;
+        if (r == CDN_OK && a.ext_len == sizeof in) {
+            memcpy(in, a.ext, sizeof in);
+            if (memcmp(in, out, sizeof in) == 0)
+                c->ok++;
+            else
+                c->errors++;
+        } else {
+            c->errors++;
+        }
+    }
+}
+
+static void test_extension_replies_stay_apart(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
+    enum { N = 32, CALLS = 200 };
+    struct caller cs[N];
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < N; i++) {
+        cs[i] = (struct caller){.rt = rt, .dom = dom, .id = (uint64_t)i, .calls = CALLS};
+        assert_int_equal(cdn_async_spawn(rt, ext_call_fiber, &cs[i]), CDN_OK);
+    }
+    cdn_finish_end(rt, &f);
+    for (int i = 0; i < N; i++)
+        if (cs[i].errors)
+            fail_msg("fiber %d: %d of %d replies were not its own (last status %s)", i,
+                     cs[i].errors, CALLS, cdn_strerror(cs[i].last_status));
+    assert_int_equal(cdn_async_detach(rt, cdn_domain_ep(dom)), CDN_OK);
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom);
+}
+
 static void test_ten_thousand_fibers(void **state)
 {
     (void)state;
@@ -404,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_nested_finish),
         cmocka_unit_test(test_guard_page),
         cmocka_unit_test(test_ten_thousand_fibers),
+        cmocka_unit_test(test_extension_replies_stay_apart),
         cmocka_unit_test(test_outstanding_limit),
         cmocka_unit_test(test_nested_chain),
         cmocka_unit_test(test_death_wakes_all_waiters),

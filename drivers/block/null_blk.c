@@ -2,13 +2,16 @@
 /*
  * null_blk.c - a null block device, written for cordon in the style of
  * Linux's drivers/block/null_blk: requests complete at once; in the
- * memory-backed mode written data is kept (in the driver's own memory) and
- * read back. The same source runs natively or isolated (null_blk.idl).
+ * memory-backed mode written data is kept and read back. Where Linux's
+ * null_blk keeps pages of its own, this one stores into the device's memory
+ * (cdn_blk_media), which the host keeps: it behaves like a disk whose
+ * contents survive a crash of its driver. The same source runs natively or
+ * isolated (null_blk.idl).
  */
 #include <linux/blk-mq.h>
 #include <linux/module.h>
 
-#define NULLB_PAGE 4096u
+#define NULLB_PAGE CDN_BLK_MEDIA_CHUNK
 
 static unsigned long long nr_sectors = (64ull << 20) >> SECTOR_SHIFT; /* 64 MiB */
 static int memory_backed = 1;
@@ -17,19 +20,14 @@ static unsigned int hw_queue_depth = 64;
 struct nullb {
     struct blk_mq_tag_set tag_set;
     struct gendisk *disk;
-    unsigned char **pages; /* memory-backed store, allocated on first write */
-    u64 npages;
 };
 
 static struct nullb *the_nullb;
 
+/* The store's page idx (a chunk of the device's memory), made on first write. */
 static unsigned char *nullb_page(struct nullb *nb, u64 idx, bool alloc)
 {
-    if (idx >= nb->npages)
-        return NULL;
-    if (!nb->pages[idx] && alloc)
-        nb->pages[idx] = kzalloc(NULLB_PAGE, GFP_KERNEL);
-    return nb->pages[idx];
+    return cdn_blk_media(nb->disk, (u32)idx, alloc);
 }
 
 /* Copies between the request's data and the store, page by page. */
@@ -83,12 +81,6 @@ int __init null_init(void)
 
     if (!nb)
         return -ENOMEM;
-    nb->npages = (nr_sectors << SECTOR_SHIFT) / NULLB_PAGE;
-    nb->pages = kzalloc(nb->npages * sizeof *nb->pages, GFP_KERNEL);
-    if (!nb->pages) {
-        kfree(nb);
-        return -ENOMEM;
-    }
     nb->tag_set.ops = &null_mq_ops;
     nb->tag_set.nr_hw_queues = 1;
     nb->tag_set.queue_depth = hw_queue_depth;
@@ -118,7 +110,6 @@ out_disk:
 out_tags:
     blk_mq_free_tag_set(&nb->tag_set);
 out_free:
-    kfree(nb->pages);
     kfree(nb);
     return err;
 }
@@ -131,9 +122,6 @@ void __exit null_exit(void)
     del_gendisk(nb->disk);
     put_disk(nb->disk);
     blk_mq_free_tag_set(&nb->tag_set);
-    for (u64 i = 0; i < nb->npages; i++)
-        kfree(nb->pages[i]);
-    kfree(nb->pages);
     kfree(nb);
     the_nullb = NULL;
 }

@@ -12,6 +12,34 @@
 
 static struct gendisk *disks;
 
+/* What an orphaned disk's queue runs until its driver is back: fail the
+ * request, completed (so the core does not count it as lost). */
+static blk_status_t orphan_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *bd)
+{
+    (void)hctx;
+    blk_mq_end_request(bd->rq, BLK_STS_IOERR);
+    return BLK_STS_OK;
+}
+static const struct blk_mq_ops orphan_ops = {.queue_rq = orphan_queue_rq};
+static struct blk_mq_tag_set orphan_set = {.ops = &orphan_ops, .nr_hw_queues = 1, .queue_depth = 1};
+
+int cdn_blk_orphan(struct cdn_glue *g, void *owner)
+{
+    int n = 0;
+    for (struct gendisk *d = disks; d; d = d->next) {
+        struct request_queue *q = d->queue;
+        /* the tag set is the driver's (a shadow the glue is about to free) */
+        if (q && q->tag_set && q->tag_set != &orphan_set && cdn_glue_owner_of(q->tag_set) == g) {
+            q->tag_set = &orphan_set;
+            q->queuedata = NULL;
+            d->orphaned = 1;
+            d->orphan_owner = owner;
+            n++;
+        }
+    }
+    return n;
+}
+
 void cdn_blk_reset(void)
 {
     disks = NULL;
@@ -34,6 +62,17 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
 {
     if (!set)
         return NULL;
+    if (cdn_kernel_recovering)
+        for (struct gendisk *d = disks; d; d = d->next)
+            if (d->orphaned) {
+                /* replay: the restarted driver gets its old disk back, with
+                 * its new tag set; host clients keep their pointer */
+                d->queue->tag_set = set;
+                d->orphaned = 0;
+                d->reattached = 1;
+                cdn_kstats.devices_reattached++;
+                return d;
+            }
     struct gendisk *disk = calloc(1, sizeof *disk);
     struct request_queue *q = calloc(1, sizeof *q);
     if (!disk || !q) {
@@ -49,6 +88,10 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
 
 int add_disk(struct gendisk *disk)
 {
+    if (disk && disk->reattached) {
+        disk->reattached = 0; /* still registered, under the same name */
+        return 0;
+    }
     if (!disk || disk->added || !disk->disk_name[0])
         return -EINVAL;
     disk->added = 1;
@@ -67,10 +110,71 @@ void del_gendisk(struct gendisk *disk)
         }
 }
 
+/* The chunk's slot, allocating the table on first use; NULL if out of range. */
+static int media_slot(struct gendisk *disk, u32 index)
+{
+    u64 bytes = disk->capacity << SECTOR_SHIFT;
+    u64 chunks = (bytes + CDN_BLK_MEDIA_CHUNK - 1) / CDN_BLK_MEDIA_CHUNK;
+    if (index >= chunks || chunks > (1u << 20))
+        return -1;
+    if (!disk->media) {
+        disk->media = calloc(chunks, sizeof *disk->media);
+        disk->media_ref = calloc(chunks, sizeof *disk->media_ref);
+        if (!disk->media || !disk->media_ref) {
+            free(disk->media);
+            free(disk->media_ref);
+            disk->media = NULL;
+            disk->media_ref = NULL;
+            return -1;
+        }
+        disk->media_chunks = (u32)chunks;
+    }
+    if (index >= disk->media_chunks)
+        return -1; /* the capacity grew after the table was made: not supported */
+    return 0;
+}
+
+u64 cdn_blk_media_chunk(struct gendisk *disk, u32 index, bool alloc)
+{
+    if (!disk || media_slot(disk, index) != 0)
+        return 0;
+    if (!disk->media[index] && alloc) {
+        cdn_href ref;
+        void *p;
+        /* host-owned: a driver's death does not reclaim it */
+        if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, CDN_BLK_MEDIA_CHUNK, &ref, &p) != 0)
+            return 0;
+        memset(p, 0, CDN_BLK_MEDIA_CHUNK);
+        disk->media[index] = p;
+        disk->media_ref[index] = ref;
+    }
+    return disk->media[index] ? disk->media_ref[index] : 0;
+}
+
+void *cdn_blk_media(struct gendisk *disk, u32 index, bool alloc)
+{
+    if (!disk || !cdn_blk_media_chunk(disk, index, alloc))
+        return NULL;
+    return disk->media[index];
+}
+
+static void media_free(struct gendisk *disk)
+{
+    for (u32 i = 0; disk->media && i < disk->media_chunks; i++)
+        if (disk->media[i])
+            cdn_heap_free(cdn_kernel_heap(), disk->media_ref[i], CDN_HEAP_HOST);
+    free(disk->media);
+    free(disk->media_ref);
+    disk->media = NULL;
+    disk->media_ref = NULL;
+    disk->media_chunks = 0;
+}
+
 void put_disk(struct gendisk *disk)
 {
     if (!disk)
         return;
+    media_free(disk);
     del_gendisk(disk);
     cdn_glue_forget_everywhere(&disk->queue->hctx);
     cdn_glue_forget_everywhere(disk->queue);
@@ -106,12 +210,37 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
     return NULL;
 }
 
+/* One pass of a request through the driver; 1 if it completed with
+ * BLK_STS_OK. The data buffer is the host's again when this returns. */
+static int issue(struct gendisk *disk, struct request *rq, cdn_href ref, int *lost)
+{
+    struct request_queue *q = disk->queue;
+    rq->completed = 0;
+    rq->status = 0;
+    struct blk_mq_queue_data bd = {.rq = rq, .last = true};
+    blk_status_t sts = q->tag_set->ops->queue_rq(&q->hctx, &bd);
+    *lost = !rq->completed;
+    if (!rq->completed) {
+        /* BLK_STS_RESOURCE/busy means "try later"; anything else without a
+         * completion is a driver that lost the request (or died). */
+        cdn_kstats.blk_not_completed++;
+        printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %u)\n",
+               disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
+    }
+    cdn_glue_forget_everywhere(rq);
+    uint32_t owner;
+    if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
+        cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
+    return rq->completed && rq->status == BLK_STS_OK;
+}
+
 int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
 {
     if (!disk || !disk->added || (op != REQ_OP_READ && op != REQ_OP_WRITE) || bytes == 0 ||
         bytes > CDN_HEAP_MAX_OBJ || bytes % 512)
         return -EINVAL;
-    struct request_queue *q = disk->queue;
+    if (disk->orphaned)
+        cdn_core_wait_driver(disk->orphan_owner); /* by policy: wait for a restart, or not */
     struct request *rq = calloc(1, sizeof *rq);
     if (!rq)
         return -ENOMEM;
@@ -125,30 +254,31 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     rq->nr_bytes = bytes;
     rq->op = (u8)op;
     rq->data = data;
-    rq->q = q;
-    if (op == REQ_OP_WRITE)
-        memcpy(data, buf, bytes);
-    struct blk_mq_queue_data bd = {.rq = rq, .last = true};
-    blk_status_t sts = q->tag_set->ops->queue_rq(&q->hctx, &bd);
-    int err = 0;
-    if (!rq->completed) {
-        /* BLK_STS_RESOURCE/busy means "try later"; anything else without a
-         * completion is a driver that lost the request (or died). */
-        cdn_kstats.blk_not_completed++;
-        printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %u)\n",
-               disk->disk_name, (unsigned long long)sector, (unsigned)sts);
-        err = -EIO;
-    } else if (rq->status != BLK_STS_OK) {
-        err = -EIO;
-    } else if (op == REQ_OP_READ) {
-        memcpy(buf, data, bytes);
+    rq->q = disk->queue;
+    int ok = 0;
+    /* A request in flight when its driver fails is issued again, once, to
+     * the restarted driver: reads and writes of whole blocks are idempotent,
+     * and the caller has not been told anything yet, so no acknowledged
+     * write is lost and no read returns another request's data. */
+    for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        if (op == REQ_OP_WRITE)
+            memcpy(data, buf, bytes); /* again: the failed driver may have scribbled on it */
+        struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
+        int lost;
+        ok = issue(disk, rq, ref, &lost);
+        if (ok || !g)
+            break;
+        int st = cdn_glue_last_error(g);
+        if (st != CDN_EDEAD && st != CDN_ETIMEDOUT && st != CDN_EPROTO)
+            break; /* the driver answered: its error stands */
+        if (!cdn_core_crossing_failed(g))
+            break; /* down by policy: fail */
+        cdn_kstats.blk_retried++;
     }
+    if (ok && op == REQ_OP_READ)
+        memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;
-    cdn_glue_forget_everywhere(rq);
-    uint32_t owner;
-    if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
-        cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
     cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
     free(rq);
-    return err;
+    return ok ? 0 : -EIO;
 }

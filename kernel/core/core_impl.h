@@ -16,8 +16,11 @@ extern int cdn_kernel_recovering;
 /* Points devices whose ops belong to glue g at inert ops and remembers their
  * driver (owner); returns how many. */
 int cdn_net_orphan(struct cdn_glue *g, void *owner);
-/* A crossing through g failed: let the supervisor apply g's driver's policy. */
-void cdn_core_crossing_failed(struct cdn_glue *g);
+/* A crossing through g failed: let the supervisor apply g's driver's policy.
+ * Returns 1 if the driver was restarted and is up, 0 otherwise. */
+int cdn_core_crossing_failed(struct cdn_glue *g);
+/* Points disks whose tag set belongs to glue g at an inert queue. */
+int cdn_blk_orphan(struct cdn_glue *g, void *owner);
 /* A request reached a device orphaned by owner: nonzero if the caller waited
  * for a restart that succeeded (the device is re-attached), 0 to fail fast. */
 int cdn_core_wait_driver(void *owner);

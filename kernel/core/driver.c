@@ -129,6 +129,7 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     cdn_domain_wait(drv->dom, NULL, 1000000000LL);
     /* host objects first: nothing may point into what the glue frees */
     cdn_net_orphan(drv->glue, drv);
+    cdn_blk_orphan(drv->glue, drv);
     if (drv->rt) {
         cdn_async_detach(drv->rt, cdn_domain_ep(drv->dom));
         cdn_glue_set_async(drv->glue, NULL);
@@ -216,13 +217,14 @@ int cdn_driver_check(struct cdn_driver *drv)
     return cdn_driver_restart(drv, NULL) == 0 ? CDN_OK : CDN_EDEAD;
 }
 
-void cdn_core_crossing_failed(struct cdn_glue *g)
+int cdn_core_crossing_failed(struct cdn_glue *g)
 {
     for (struct cdn_driver *d = drivers; d; d = d->next)
         if (d->glue == g && g) {
-            cdn_driver_check(d);
-            return;
+            unsigned long before = d->stats.restarts;
+            return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
         }
+    return 0;
 }
 
 int cdn_core_wait_driver(void *owner)

@@ -6,6 +6,12 @@
 #include "context.h"
 #include "cordon/async.h"
 
+/* A growable buffer for a reply's extension bytes. */
+struct cdn_reply_ext {
+    uint8_t *buf;
+    uint32_t cap;
+};
+
 struct cdn_fiber {
     struct cdn_ctx ctx;
     cdn_async *rt;
@@ -22,6 +28,9 @@ struct cdn_fiber {
     uint8_t *req_ext; /* private copy of the request's extension bytes */
     uint32_t req_ext_cap;
     struct cdn_async_chan *req_chan;
+    /* The extension bytes of the last reply to a call this fiber made:
+     * valid until its next call (see deliver_reply). */
+    struct cdn_reply_ext rep_ext;
 #if defined(__SANITIZE_ADDRESS__)
     void *asan_fake_stack;
 #endif
@@ -55,8 +64,6 @@ struct cdn_call_entry {
     struct cdn_msg *reply;    /* caller's buffer; valid while cw != NULL */
     struct cdn_call_wait *cw; /* NULL once the caller stopped waiting */
     struct cdn_wait wait;     /* the call's timeout budget */
-    uint8_t *ext_buf;         /* private copy of the reply's extension bytes */
-    uint32_t ext_cap;
 };
 
 struct cdn_async {
@@ -69,8 +76,9 @@ struct cdn_async {
     struct cdn_async_chan *chans;
     uint32_t nchans;
     struct cdn_call_entry *calls;
-    uint32_t free_call; /* head of the free list, or UINT16_MAX */
-    int64_t next_check; /* next scan of deadlines and peer liveness */
+    struct cdn_reply_ext root_rep_ext; /* as cdn_fiber.rep_ext, for calls from the root */
+    uint32_t free_call;                /* head of the free list, or UINT16_MAX */
+    int64_t next_check;                /* next scan of deadlines and peer liveness */
     uint32_t idle_polls;
     uint32_t steps;
     uint32_t waiting;   /* entries in CALL_WAITING */

@@ -148,16 +148,20 @@ static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct c
         *e->reply = *m;
         e->reply->ext = NULL;
         if (m->ext_len) {
-            if (e->ext_cap < m->ext_len) {
-                uint8_t *b = realloc(e->ext_buf, m->ext_len);
+            /* The bytes go to the waiting caller's own buffer, not the call
+             * entry's: the entry is freed now and may carry another call
+             * (and its reply) before the caller runs again and reads these. */
+            struct cdn_reply_ext *x = e->waiter ? &e->waiter->rep_ext : &rt->root_rep_ext;
+            if (x->cap < m->ext_len) {
+                uint8_t *b = realloc(x->buf, m->ext_len);
                 if (b) {
-                    e->ext_buf = b;
-                    e->ext_cap = m->ext_len;
+                    x->buf = b;
+                    x->cap = m->ext_len;
                 }
             }
-            if (e->ext_cap >= m->ext_len) {
-                memcpy(e->ext_buf, m->ext, m->ext_len);
-                e->reply->ext = e->ext_buf;
+            if (x->cap >= m->ext_len) {
+                memcpy(x->buf, m->ext, m->ext_len);
+                e->reply->ext = x->buf;
             } else {
                 e->reply->ext_len = 0;
                 status = CDN_ENOMEM;
@@ -183,6 +187,27 @@ static void serve_fiber(void *arg)
     rt->stats.requests_served++;
     if (f->req.flags & CDN_MSG_ONEWAY)
         return; /* nobody waits for it */
+    /* A reply's extension bytes may live in a buffer shared by every call
+     * on the handler's side (the glue keeps one per context): if the send
+     * below has to yield for a free slot, another fiber's reply would
+     * overwrite them. Keep a private copy, in the request's buffer (the
+     * request is no longer needed). */
+    if (rep.ext_len) {
+        if (f->req_ext_cap < rep.ext_len) {
+            uint8_t *b = realloc(f->req_ext, rep.ext_len);
+            if (!b) {
+                cdn_msg_set_error(&rep, CDN_ENOMEM);
+                b = f->req_ext;
+            } else {
+                f->req_ext = b;
+                f->req_ext_cap = rep.ext_len;
+            }
+        }
+        if (rep.ext_len) {
+            memmove(f->req_ext, rep.ext, rep.ext_len);
+            rep.ext = f->req_ext;
+        }
+    }
     for (;;) {
         int r = cdn_ep_send(c->ep, &rep, 0);
         if (r != CDN_EAGAIN) {

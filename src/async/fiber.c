@@ -88,6 +88,7 @@ static void fiber_release(struct cdn_fiber *f)
 {
     munmap(f->stack, f->map_size);
     free(f->req_ext);
+    free(f->rep_ext.buf);
     free(f);
 }
 

@@ -65,8 +65,7 @@ void cdn_async_destroy(cdn_async *rt)
         cdn_fiber_free(rt, f);
     }
     cdn_fiber_free_all(rt);
-    for (uint32_t i = 0; i < rt->cfg.max_outstanding; i++)
-        free(rt->calls[i].ext_buf);
+    free(rt->root_rep_ext.buf);
     free(rt->calls);
     free(rt->chans);
     free(rt);

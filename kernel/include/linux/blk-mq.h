@@ -76,12 +76,33 @@ struct gendisk {
     void *private_data; /* the driver's own */
     /* the host's own */
     int added;
+    void **media;   /* the device's memory, in chunks (cdn_blk_media) */
+    u64 *media_ref; /* their shared-heap references */
+    u32 media_chunks;
+    int orphaned;       /* its driver failed; the disk waits for the restarted one */
+    int reattached;     /* re-attached during this recovery: add_disk is a no-op */
+    void *orphan_owner; /* the struct cdn_driver it waits for */
     struct gendisk *next;
 };
 
 int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set);
 void blk_mq_free_tag_set(struct blk_mq_tag_set *set);
 struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set);
+
+/*
+ * cordon: the device's own memory, what a real disk keeps on its media. It
+ * belongs to the host's block core and outlives the driver, so a restarted
+ * driver finds every block its predecessor stored (no acknowledged write is
+ * lost to a driver crash). Chunk `index` covers bytes [index * CHUNK,
+ * (index + 1) * CHUNK) of the disk; NULL if beyond the capacity, or not yet
+ * stored and alloc is false (the caller then reads zeros). Inside a domain
+ * the chunks are shared-heap objects the host owns; the domain's
+ * implementation (kernel/domain/blk_media.c) asks for each one once.
+ */
+#define CDN_BLK_MEDIA_CHUNK 65536u
+void *cdn_blk_media(struct gendisk *disk, u32 index, bool alloc);
+/* The rpc behind it: the chunk's shared-heap reference, or 0. */
+u64 cdn_blk_media_chunk(struct gendisk *disk, u32 index, bool alloc);
 int add_disk(struct gendisk *disk);
 void del_gendisk(struct gendisk *disk);
 void put_disk(struct gendisk *disk);
