@@ -45,7 +45,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -68,7 +68,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: faults golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -113,7 +113,7 @@ $(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/bench/faults.o: bench/faults.c
+$(BUILD)/obj/bench/faults%.o: bench/faults%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 
@@ -213,6 +213,11 @@ NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel
 $(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+# the real null_blk with a fault shim around its completions (cordon-bench faults)
+BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NULLB)/null_blk_domain.c
+$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
 	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 

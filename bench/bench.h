@@ -37,7 +37,8 @@ int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tp
 int bench_idlc(const struct bench_opts *o);
 int bench_net(const struct bench_opts *o);
 int bench_blk(const struct bench_opts *o);
-int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed);
+/* The fault campaign; workload is "net", "blk" or "both". */
+int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const char *workload);
 int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
                      uint64_t *scratch, size_t cap);
 

@@ -18,7 +18,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-bench ipc|idlc|net|blk [--json] [--quick]\n"
-               "       cordon-bench faults [--faults N] [--seed S] [--json]\n"
+               "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
+               "                           [--json]\n"
                "\n"
                "  ipc      null-call round trips: direct call, raw cache-line ping-pong,\n"
                "           inproc channel, process domain (spin, adaptive, batched),\n"
@@ -29,9 +30,13 @@ static void usage(FILE *f)
                "           process; 64 B and 1500 B; 1 and 32 packets in flight\n"
                "  blk      fio-like I/O through null_blk (memory backed, every read\n"
                "           verified): native, inproc, process; 4K QD1/QD16, 512B QD16\n"
-               "  faults   fault-injection campaign against an isolated net driver under\n"
-               "           traffic (crash, hang, abort, wild writes, bad values, ...);\n"
-               "           exit status 1 if a fault was not recovered or anything leaked\n"
+               "  faults   fault-injection campaign against isolated drivers under load:\n"
+               "           net (a misbehaving driver under traffic) and blk (null_blk\n"
+               "           with a fault shim, every read verified, signals mid-I/O);\n"
+               "           crashes, hangs, aborts, wild writes, bad values, forged\n"
+               "           handles, undeclared rpcs, oversized messages, slow replies;\n"
+               "           exit status 1 if a fault was not recovered, an acknowledged\n"
+               "           write was lost, a read returned wrong data, or anything leaked\n"
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
@@ -102,6 +107,7 @@ int main(int argc, char **argv)
     const char *cmd = NULL;
     int nfaults = 500;
     unsigned long long seed = 1;
+    const char *workload = "both";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0)
             o.json = 1;
@@ -113,6 +119,8 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc)
+            workload = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             o.quick = 1;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -143,7 +151,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "blk") == 0)
         return bench_blk(&o);
     if (strcmp(cmd, "faults") == 0)
-        return bench_faults(&o, nfaults, seed ? seed : 1);
+        return bench_faults(&o, nfaults, seed ? seed : 1, workload);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -92,6 +92,13 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out);
 /* Starts the domain and waits for its HELLO (bounded by start_timeout_ns). */
 int cdn_domain_start(cdn_domain *dom);
 
+/* A start in two halves, for a warm spare: start_async launches the domain
+ * (PROCESS: spawn, sandbox, module load) and returns; the domain then waits,
+ * asleep, for its HELLO to be answered. start_finish answers it; only then
+ * may calls be made. The INPROC backend starts fully in start_async. */
+int cdn_domain_start_async(cdn_domain *dom);
+int cdn_domain_start_finish(cdn_domain *dom);
+
 /* The host's endpoint on the domain's channel, for batching and custom loops. */
 cdn_ep *cdn_domain_ep(cdn_domain *dom);
 
@@ -114,6 +121,11 @@ int cdn_domain_kill(cdn_domain *dom, const char *reason);
 
 /* Waits up to timeout_ns for the domain to end and reports how it ended. */
 int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns);
+
+/* After a kill: waits up to timeout_ns until the domain can no longer run
+ * module code (PROCESS: ended, or its exit has begun; INPROC: its thread
+ * ended). Cheaper than cdn_domain_wait, which waits for the whole exit. */
+int cdn_domain_wait_stopped(cdn_domain *dom, int64_t timeout_ns);
 
 /* Why the host killed the domain, or "" if it did not. */
 const char *cdn_domain_reason(const cdn_domain *dom);

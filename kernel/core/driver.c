@@ -3,6 +3,7 @@
  * that restarts it or takes it down when it fails (see cordon_kernel.h).
  */
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void cdn_driver_policy_init(struct cdn_driver_policy *p)
     p->call_timeout_ns = 5000000000LL;
     p->heartbeat_ns = 1000000000LL;
     p->strict = 1;
+    p->warm_spare = 1;
 }
 
 /*
@@ -56,20 +58,76 @@ static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg 
 }
 
 /* Starts the domain, its glue, and runs the driver's init through it. */
+static void domain_config(const struct cdn_driver *drv, struct cdn_domain_config *cfg)
+{
+    cdn_domain_config_init(cfg);
+    cfg->heartbeat_timeout_ns = drv->policy.heartbeat_ns;
+    cfg->memory_limit = drv->mode == CDN_DRV_PROCESS ? drv->policy.memory_limit : 0;
+    cfg->backend = drv->mode == CDN_DRV_INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
+    cfg->module_path = drv->path;
+    cfg->heap = cdn_kernel_heap();
+    cfg->cpu = drv->cpu;
+}
+
+/*
+ * The warm spare: a domain launched ahead of need (spawned, sandboxed, its
+ * module loaded), asleep until its HELLO is answered. A restart takes it
+ * instead of launching one, which is most of a restart's time. Launched
+ * after a (re)start has finished, so it is not part of the measured
+ * recovery; its launch (a posix_spawn) costs the host about a millisecond
+ * at that point.
+ */
+static void prepare_spare(struct cdn_driver *drv)
+{
+    if (drv->mode != CDN_DRV_PROCESS || !drv->policy.warm_spare || drv->spare)
+        return;
+    struct cdn_domain_config cfg;
+    domain_config(drv, &cfg);
+    if (cdn_domain_create(&cfg, &drv->spare) != CDN_OK)
+        return;
+    if (cdn_domain_start_async(drv->spare) != CDN_OK) {
+        cdn_domain_destroy(drv->spare);
+        drv->spare = NULL;
+    }
+}
+
+/* Dead domains whose exit has begun but not ended are kept until it has:
+ * reaping one (cdn_domain_destroy) waits for its whole exit, which for a
+ * domain with much memory takes milliseconds that no one needs to wait. */
+static void bury(struct cdn_driver *drv, int64_t wait_ns)
+{
+    int kept = 0;
+    for (int i = 0; i < drv->ngrave; i++) {
+        cdn_domain *d = drv->graveyard[i];
+        if (wait_ns == 0 && cdn_domain_wait(d, NULL, 0) != CDN_OK) {
+            drv->graveyard[kept++] = d;
+            continue;
+        }
+        cdn_domain_destroy(d); /* waits (bounded) for the end */
+    }
+    drv->ngrave = kept;
+}
+
 static int start_isolated(struct cdn_driver *out)
 {
     const struct cdn_driver_desc *d = out->desc;
-    struct cdn_domain_config cfg;
-    cdn_domain_config_init(&cfg);
-    cfg.heartbeat_timeout_ns = out->policy.heartbeat_ns;
-    cfg.memory_limit = out->mode == CDN_DRV_PROCESS ? out->policy.memory_limit : 0;
-    cfg.backend = out->mode == CDN_DRV_INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
-    cfg.module_path = out->path;
-    cfg.heap = cdn_kernel_heap();
-    cfg.cpu = out->cpu;
-    int r = cdn_domain_create(&cfg, &out->dom);
-    if (r == CDN_OK)
-        r = cdn_domain_start(out->dom);
+    int r = CDN_ELOAD;
+    if (out->spare) {
+        out->dom = out->spare;
+        out->spare = NULL;
+        r = cdn_domain_start_finish(out->dom);
+        if (r != CDN_OK) { /* the spare died meanwhile: launch one now */
+            cdn_domain_destroy(out->dom);
+            out->dom = NULL;
+        }
+    }
+    if (!out->dom) {
+        struct cdn_domain_config cfg;
+        domain_config(out, &cfg);
+        r = cdn_domain_create(&cfg, &out->dom);
+        if (r == CDN_OK)
+            r = cdn_domain_start(out->dom);
+    }
     if (r == CDN_OK)
         r = cdn_glue_create(CDN_GLUE_HOST, cdn_domain_ep(out->dom), &out->glue);
     if (r != CDN_OK) {
@@ -111,7 +169,10 @@ int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mo
     snprintf(out->path, sizeof out->path, "%s/%s.so", module_dir, d->name);
     out->next = drivers;
     drivers = out;
-    return start_isolated(out);
+    int r = start_isolated(out);
+    if (r == 0)
+        prepare_spare(out);
+    return r;
 }
 
 int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
@@ -126,7 +187,10 @@ static void tear_down(struct cdn_driver *drv, const char *why)
 {
     if (cdn_domain_alive(drv->dom))
         cdn_domain_kill(drv->dom, why);
-    cdn_domain_wait(drv->dom, NULL, 1000000000LL);
+    /* It must not run again before its objects are taken back; its exit
+     * need not have finished (see bury). */
+    if (cdn_domain_wait_stopped(drv->dom, 1000000000LL) != CDN_OK)
+        cdn_domain_wait(drv->dom, NULL, 1000000000LL);
     /* host objects first: nothing may point into what the glue frees */
     cdn_net_orphan(drv->glue, drv);
     cdn_blk_orphan(drv->glue, drv);
@@ -138,7 +202,9 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     cdn_cap_get_stats(cdn_glue_caps(drv->glue), &cs);
     cdn_kstats.objects_reclaimed += cs.live; /* handles revoked with the glue */
     cdn_glue_destroy(drv->glue);
-    cdn_domain_destroy(drv->dom);
+    if (drv->ngrave == (int)(sizeof drv->graveyard / sizeof drv->graveyard[0]))
+        bury(drv, -1);
+    drv->graveyard[drv->ngrave++] = drv->dom;
     drv->glue = NULL;
     drv->dom = NULL;
     cdn_kstats.objects_reclaimed += cdn_heap_reclaim(cdn_kernel_heap(), 1);
@@ -165,6 +231,9 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     }
     if (ms)
         *ms = took;
+    bury(drv, 0);
+    if (r == 0)
+        prepare_spare(drv);
     return r;
 }
 
@@ -264,6 +333,11 @@ void cdn_driver_unload(struct cdn_driver *drv)
             *p = drv->next;
             break;
         }
+    if (drv->spare) {
+        cdn_domain_destroy(drv->spare);
+        drv->spare = NULL;
+    }
+    bury(drv, -1);
     if (!drv->dom)
         return; /* down: tear_down already took everything back */
     if (drv->rt) {

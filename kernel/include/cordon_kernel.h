@@ -72,7 +72,8 @@ struct cdn_driver_policy {
     int64_t call_timeout_ns;   /* deadline of each call into the driver; default 5 s */
     int64_t heartbeat_ns;      /* watchdog (cordon/domain.h); default 1 s; 0: off */
     uint64_t memory_limit;     /* the domain's private memory cap; 0 (default): none */
-    int strict; /* a request that fails validation is a protocol violation (default 1) */
+    int strict;     /* a request that fails validation is a protocol violation (default 1) */
+    int warm_spare; /* PROCESS: keep a launched domain ready for a restart (default 1) */
 };
 /* Fills p with the defaults above. */
 void cdn_driver_policy_init(struct cdn_driver_policy *p);
@@ -99,7 +100,10 @@ struct cdn_driver {
     int restarting; /* a restart is running (other fibers may see its devices orphaned) */
     int64_t window_start;
     int window_restarts;
-    struct cdn_driver *next; /* the supervisor's list of loaded drivers */
+    struct cdn_driver *next;  /* the supervisor's list of loaded drivers */
+    cdn_domain *spare;        /* see cdn_driver_policy.warm_spare */
+    cdn_domain *graveyard[8]; /* killed domains whose exit has not finished */
+    int ngrave;
 };
 
 /* Loads (and initialises) the driver: native calls its init directly; the

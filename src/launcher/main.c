@@ -240,8 +240,14 @@ int main(int argc, char **argv)
 
     /* 6. Module code, under the filter. */
     cdn_elf_run_init(&img);
-    if (cdn_dom_hello(ep, 5000000000LL) != CDN_OK)
+    /* The host may keep this domain as a warm spare and answer the HELLO
+     * only when it needs it: wait without a bound, asleep on the futex (the
+     * host wakes us; PDEATHSIG ends us if the host dies), then go back to
+     * the configured policy. */
+    cdn_ep_set_policy(ep, CDN_WAIT_ADAPTIVE);
+    if (cdn_dom_hello(ep, -1) != CDN_OK)
         return CDN_LAUNCH_CHANNEL;
+    cdn_ep_set_policy(ep, a.policy);
     struct cdn_dom_ctx ctx = {
         .ep = ep,
         .arg = a.arg,

@@ -98,6 +98,8 @@ int cdn_domain_await_hello(struct cdn_domain *dom)
 {
     int64_t timeout =
         dom->cfg.start_timeout_ns > 0 ? dom->cfg.start_timeout_ns : DEFAULT_START_TIMEOUT_NS;
+    /* The domain waits for our answer asleep (see the launcher): wake it. */
+    cdn_ep_set_peer_policy(dom->ep, CDN_WAIT_ADAPTIVE);
     struct cdn_msg m;
     int r = cdn_ep_recv(dom->ep, &m, timeout);
     if (r != CDN_OK)
@@ -112,7 +114,9 @@ int cdn_domain_await_hello(struct cdn_domain *dom)
     rep.rpc_id = CDN_RPC_HELLO;
     rep.call_id = m.call_id;
     rep.flags = CDN_MSG_REPLY;
-    return cdn_ep_send(dom->ep, &rep, timeout);
+    r = cdn_ep_send(dom->ep, &rep, timeout);
+    cdn_ep_set_peer_policy(dom->ep, dom->cfg.domain_policy);
+    return r;
 }
 
 /* The watchdog thread: samples the heartbeat word every quarter timeout
@@ -183,6 +187,50 @@ static void watchdog_stop(struct cdn_domain *dom)
     pthread_cond_destroy(&dom->wd_cond);
     pthread_mutex_destroy(&dom->wd_lock);
     dom->wd_started = 0;
+}
+
+static int start_failed(cdn_domain *dom, int r)
+{
+    if (dom->state == CDN_DOM_RUNNING) {
+        if (r == CDN_EPROTO)
+            cdn_domain_kill(dom, cdn_ep_violation(dom->ep));
+        else if (r == CDN_ETIMEDOUT)
+            cdn_domain_kill(dom, "no HELLO before the start timeout");
+        else if (r != CDN_EDEAD)
+            cdn_domain_kill(dom, "start failed");
+    }
+    return r == CDN_EDEAD ? CDN_ELOAD : r;
+}
+
+int cdn_domain_start_async(cdn_domain *dom)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_CREATED)
+        return CDN_ESTATE;
+    if (dom->cfg.backend != CDN_BACKEND_PROCESS)
+        return cdn_domain_start(dom);
+    dom->hello_pending = 1;
+    int r = dom->ops->start(dom);
+    if (r != CDN_OK) {
+        dom->hello_pending = 0;
+        return start_failed(dom, r);
+    }
+    return CDN_OK;
+}
+
+int cdn_domain_start_finish(cdn_domain *dom)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (!dom->hello_pending)
+        return dom->state == CDN_DOM_RUNNING ? CDN_OK : CDN_ESTATE;
+    dom->hello_pending = 0;
+    int r = cdn_domain_await_hello(dom);
+    if (r != CDN_OK)
+        return start_failed(dom, r);
+    watchdog_start(dom);
+    return CDN_OK;
 }
 
 int cdn_domain_start(cdn_domain *dom)
@@ -297,6 +345,45 @@ int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
         r = cdn_domain_wait(dom, NULL, 1000000000LL);
     }
     return r;
+}
+
+int cdn_domain_wait_stopped(cdn_domain *dom, int64_t timeout_ns)
+{
+    if (!dom)
+        return CDN_EINVAL;
+    if (dom->state != CDN_DOM_RUNNING)
+        return dom->state == CDN_DOM_ENDED ? CDN_OK : CDN_ESTATE;
+    if (dom->cfg.backend != CDN_BACKEND_PROCESS)
+        return cdn_domain_wait(dom, NULL, timeout_ns);
+    /* PF_EXITING (0x4) in /proc/PID/stat's flags: the kernel is tearing the
+     * process down and it will not run user code again. Its exit (freeing
+     * its memory) can take much longer; nothing needs to wait for that. */
+    int64_t deadline = cdn_now_ns() + (timeout_ns < 0 ? INT64_MAX / 2 : timeout_ns);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)dom->pid);
+    for (;;) {
+        if (cdn_domain_wait(dom, NULL, 0) == CDN_OK)
+            return CDN_OK;
+        FILE *f = fopen(path, "re");
+        if (!f)
+            return CDN_OK; /* gone */
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        /* fields after the command name, which ends at the last ')':
+         * state ppid pgrp session tty_nr tpgid flags */
+        char *p = strrchr(buf, ')');
+        char state = 0;
+        unsigned long flags = 0;
+        if (p && sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2 &&
+            (state == 'Z' || state == 'X' || (flags & 0x4)))
+            return CDN_OK;
+        if (cdn_now_ns() >= deadline)
+            return CDN_ETIMEDOUT;
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 const char *cdn_domain_reason(const cdn_domain *dom)

@@ -54,6 +54,8 @@ struct cdn_domain {
     void *dl_handle;
     const struct cdn_module *module;
 
+    int hello_pending; /* started with cdn_domain_start_async; HELLO not yet answered */
+
     /* heartbeat watchdog (domain.c) */
     pthread_t wd_thread;
     int wd_started;

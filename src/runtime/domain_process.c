@@ -169,6 +169,8 @@ static int process_start(struct cdn_domain *dom)
         return CDN_ESYS;
     }
     dom->state = CDN_DOM_RUNNING;
+    if (dom->hello_pending)
+        return CDN_OK; /* cdn_domain_start_finish completes the handshake */
     int r = cdn_domain_await_hello(dom);
     if (r == CDN_EDEAD) {
         struct cdn_exit_info info;

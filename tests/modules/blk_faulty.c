@@ -1,0 +1,115 @@
+/*
+ * blk_faulty.c - the real null_blk driver (drivers/block/null_blk.c, not a
+ * line changed) with a fault shim for cordon-bench's block campaign. The
+ * module is linked with --wrap=blk_mq_end_request, so every completion the
+ * driver makes passes through here first. A request to a sector at or past
+ * CDN_FAULT_BASE names a fault, (sector - CDN_FAULT_BASE) / 8:
+ *   0 segfault   1 abort   2 hang   3 wild writes over the channel
+ *   4 complete with an out-of-range status   5 complete twice
+ *   6 never complete   7 forged handle   8 undeclared rpc id
+ *   9 oversized message   10 allocation storm   11 slow reply (10 ms)
+ * Any other request completes normally, through the real stub.
+ */
+#include <linux/blk-mq.h>
+#include <linux/module.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_module.h"
+#include "null_blk_domain.h"
+
+#define CDN_FAULT_BASE 120000ull
+
+void __real_blk_mq_end_request(struct request *rq, blk_status_t error);
+void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error);
+
+static volatile uintptr_t crash_at = 8;
+static void *region_base;
+static size_t region_size;
+
+static void raw_request(uint16_t rpc, const void *payload, uint32_t len)
+{
+    struct cdn_glue *g = cdn_glue_current();
+    struct cdn_wbuf w;
+    struct cdn_rbuf r;
+    struct cdn_msg store;
+    cdn_wbuf_init(&w, g);
+    cdn_w_bytes(&w, payload, len);
+    cdn_glue_call(g, rpc, &w, &r, &store);
+}
+
+void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
+{
+    u64 sector = blk_rq_pos(rq);
+    if (sector < CDN_FAULT_BASE) {
+        __real_blk_mq_end_request(rq, error);
+        return;
+    }
+    switch ((sector - CDN_FAULT_BASE) / 8) {
+    case 0:
+        *(volatile int *)crash_at = 1;
+        break;
+    case 1:
+        abort();
+    case 2:
+        for (;;)
+            __asm__ volatile("" ::: "memory");
+    case 3:
+        if (region_base)
+            for (size_t i = 4096; i < region_size; i += 8)
+                *(volatile uint64_t *)((char *)region_base + i) = 0x5a5a5a5a5a5a5a5aull ^ i;
+        break;
+    case 4:
+        __real_blk_mq_end_request(rq, 77);
+        return;
+    case 5:
+        __real_blk_mq_end_request(rq, error);
+        __real_blk_mq_end_request(rq, error);
+        return;
+    case 6:
+        return; /* lost */
+    case 7: {
+        uint64_t forged = 0x00070000deadbeefull;
+        raw_request(null_blk_RPC_set_capacity, &forged, sizeof forged);
+        break;
+    }
+    case 8: {
+        uint32_t junk = 42;
+        raw_request(999, &junk, sizeof junk);
+        break;
+    }
+    case 9: {
+        static char line[1004];
+        uint32_t n = 1000;
+        memcpy(line, &n, 4);
+        memset(line + 4, 'x', 1000);
+        raw_request(null_blk_RPC_cdn_kernel_log, line, sizeof line);
+        break;
+    }
+    case 10: {
+        size_t got = 0;
+        void *p;
+        while (got < (512u << 20) && (p = malloc(1u << 20)) != NULL) {
+            memset(p, 1, 4096);
+            got += 1u << 20; /* leaked on purpose */
+        }
+        break;
+    }
+    case 11: {
+        volatile unsigned long spin = 0;
+        while (spin < 20000000ul)
+            spin++;
+        break;
+    }
+    default:
+        break;
+    }
+    __real_blk_mq_end_request(rq, error);
+}
+
+static void note_region(struct cdn_dom_ctx *ctx)
+{
+    cdn_dom_region(ctx, &region_base, &region_size);
+}
+
+CDN_DRIVER_MODULE_HOOK(null_blk, null_blk_domain_init, null_blk_domain_dispatch, note_region);
