@@ -10,11 +10,17 @@
  *   cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both] [--json]
  *
  * With both workloads, N faults are split evenly between them.
+ *
+ * The campaign runs in a child process (the host under test) and this
+ * process only reports: host_crashes is whether that child died, as its
+ * parent saw it, not a constant.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "faults.h"
 
@@ -32,15 +38,16 @@ static double pct(const double *v, long n, double p)
     return v[i < n ? i : n - 1];
 }
 
-static void print_json_kinds(const struct campaign *c)
+static void print_json_kinds(FILE *out, const struct campaign *c)
 {
-    printf("{");
+    fprintf(out, "{");
     for (int i = 0; i < c->nkinds; i++)
-        printf("%s\"%s\":%ld", i ? "," : "", c->kind_name[i], c->per_kind[i]);
-    printf("}");
+        fprintf(out, "%s\"%s\":%ld", i ? "," : "", c->kind_name[i], c->per_kind[i]);
+    fprintf(out, "}");
 }
 
-int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const char *workload)
+static int run_campaign(FILE *out, const struct bench_opts *o, int nfaults, uint64_t seed,
+                        const char *workload)
 {
     int do_net = !strcmp(workload, "net") || !strcmp(workload, "both");
     int do_blk = !strcmp(workload, "blk") || !strcmp(workload, "both");
@@ -84,45 +91,49 @@ int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const c
     }
     qsort(rec, (size_t)nrec, sizeof *rec, cmp_d);
     if (o->json) {
-        printf("{\"faults_injected\":%ld,\"host_crashes\":0,\"recovered\":%ld,"
-               "\"not_recovered\":%ld,\"restarts\":%ld,\"acknowledged_lost\":%ld,"
-               "\"data_mismatches\":%ld,\"recovery_ms_p50\":%.3f,\"recovery_ms_p99\":%.3f,"
-               "\"throughput_ratio_during_campaign\":%.3f,\"skbs_leaked\":%ld,"
-               "\"heap_objects_left\":%u,\"seed\":%llu,\"workloads\":{",
-               t.injected, t.recovered, t.not_recovered, t.restarts, t.acknowledged_lost,
-               t.data_mismatches, pct(rec, nrec, 0.5), pct(rec, nrec, 0.99), ratio, t.leaked,
-               t.heap_left, (unsigned long long)seed);
+        fprintf(out,
+                "{\"faults_injected\":%ld,\"host_crashes\":@HOST_CRASHES@,\"recovered\":%ld,"
+                "\"not_recovered\":%ld,\"restarts\":%ld,\"acknowledged_lost\":%ld,"
+                "\"data_mismatches\":%ld,\"recovery_ms_p50\":%.3f,\"recovery_ms_p99\":%.3f,"
+                "\"throughput_ratio_during_campaign\":%.3f,\"skbs_leaked\":%ld,"
+                "\"heap_objects_left\":%u,\"seed\":%llu,\"workloads\":{",
+                t.injected, t.recovered, t.not_recovered, t.restarts, t.acknowledged_lost,
+                t.data_mismatches, pct(rec, nrec, 0.5), pct(rec, nrec, 0.99), ratio, t.leaked,
+                t.heap_left, (unsigned long long)seed);
         for (int i = 0; i < n; i++) {
             const struct campaign *c = &cs[i];
-            printf("%s\"%s\":{\"faults_injected\":%ld,\"recovered\":%ld,\"not_recovered\":%ld,"
-                   "\"restarts\":%ld,\"acknowledged_lost\":%ld,\"data_mismatches\":%ld,"
-                   "\"recovery_ms_p50\":%.3f,\"recovery_ms_p99\":%.3f,"
-                   "\"throughput_ratio_during_campaign\":%.3f,\"kinds\":",
-                   i ? "," : "", c->workload, c->injected, c->recovered, c->not_recovered,
-                   c->restarts, c->acknowledged_lost, c->data_mismatches,
-                   pct(c->rec_ms, c->restarts, 0.5), pct(c->rec_ms, c->restarts, 0.99),
-                   c->throughput_ratio);
-            print_json_kinds(c);
-            printf("}");
+            fprintf(out,
+                    "%s\"%s\":{\"faults_injected\":%ld,\"recovered\":%ld,\"not_recovered\":%ld,"
+                    "\"restarts\":%ld,\"acknowledged_lost\":%ld,\"data_mismatches\":%ld,"
+                    "\"recovery_ms_p50\":%.3f,\"recovery_ms_p99\":%.3f,"
+                    "\"throughput_ratio_during_campaign\":%.3f,\"kinds\":",
+                    i ? "," : "", c->workload, c->injected, c->recovered, c->not_recovered,
+                    c->restarts, c->acknowledged_lost, c->data_mismatches,
+                    pct(c->rec_ms, c->restarts, 0.5), pct(c->rec_ms, c->restarts, 0.99),
+                    c->throughput_ratio);
+            print_json_kinds(out, c);
+            fprintf(out, "}");
         }
-        printf("}}\n");
+        fprintf(out, "}}\n");
     } else {
         for (int i = 0; i < n; i++) {
             const struct campaign *c = &cs[i];
-            printf("%s: %ld faults (", c->workload, c->injected);
+            fprintf(out, "%s: %ld faults (", c->workload, c->injected);
             for (int k = 0; k < c->nkinds; k++)
-                printf("%s%s %ld", k ? ", " : "", c->kind_name[k], c->per_kind[k]);
-            printf(")\n  recovered %ld, not recovered %ld, restarts %ld, recovery ms p50 %.2f "
-                   "p99 %.2f, throughput during / clean %.3f\n",
-                   c->recovered, c->not_recovered, c->restarts, pct(c->rec_ms, c->restarts, 0.5),
-                   pct(c->rec_ms, c->restarts, 0.99), c->throughput_ratio);
+                fprintf(out, "%s%s %ld", k ? ", " : "", c->kind_name[k], c->per_kind[k]);
+            fprintf(out,
+                    ")\n  recovered %ld, not recovered %ld, restarts %ld, recovery ms p50 %.2f "
+                    "p99 %.2f, throughput during / clean %.3f\n",
+                    c->recovered, c->not_recovered, c->restarts, pct(c->rec_ms, c->restarts, 0.5),
+                    pct(c->rec_ms, c->restarts, 0.99), c->throughput_ratio);
         }
-        printf("host crashes 0 (this process survived them all)\n"
-               "recovered %ld of %ld, restarts %ld, recovery ms p50 %.2f, p99 %.2f\n"
-               "acknowledged writes lost %ld, reads with wrong data %ld\n"
-               "skbs leaked %ld, shared-heap objects left %u\n",
-               t.recovered, t.injected, t.restarts, pct(rec, nrec, 0.5), pct(rec, nrec, 0.99),
-               t.acknowledged_lost, t.data_mismatches, t.leaked, t.heap_left);
+        fprintf(out,
+                "host crashes @HOST_CRASHES@ (the host process under test, as its parent saw it)\n"
+                "recovered %ld of %ld, restarts %ld, recovery ms p50 %.2f, p99 %.2f\n"
+                "acknowledged writes lost %ld, reads with wrong data %ld\n"
+                "skbs leaked %ld, shared-heap objects left %u\n",
+                t.recovered, t.injected, t.restarts, pct(rec, nrec, 0.5), pct(rec, nrec, 0.99),
+                t.acknowledged_lost, t.data_mismatches, t.leaked, t.heap_left);
     }
     for (int i = 0; i < n; i++)
         free(cs[i].rec_ms);
@@ -130,4 +141,67 @@ int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const c
     return t.not_recovered || t.leaked || t.heap_left || t.acknowledged_lost || t.data_mismatches
                ? 1
                : 0;
+}
+
+int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const char *workload)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return 1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        close(fd[0]);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&buf, &len);
+        int r = mem ? run_campaign(mem, o, nfaults, seed, workload) : 1;
+        if (mem)
+            fclose(mem);
+        for (size_t done = 0; buf && done < len;) {
+            ssize_t n = write(fd[1], buf + done, len - done);
+            if (n <= 0)
+                break;
+            done += (size_t)n;
+        }
+        _exit(r);
+    }
+    close(fd[1]);
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    for (ssize_t n; text && (n = read(fd[0], text + len, cap - len - 1)) > 0;) {
+        len += (size_t)n;
+        if (cap - len < 4096) {
+            char *t = realloc(text, cap *= 2);
+            if (!t)
+                break;
+            text = t;
+        }
+    }
+    close(fd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    int crashed = WIFSIGNALED(st);
+    if (!text)
+        return 1;
+    text[len] = 0;
+    if (crashed) {
+        fprintf(stderr, "cordon-bench: the host under test died by signal %d\n", WTERMSIG(st));
+        if (o->json)
+            printf("{\"host_crashes\":1,\"signal\":%d}\n", WTERMSIG(st));
+        free(text);
+        return 1;
+    }
+    /* the one field only the parent can know: the child did not crash */
+    static const char mark[] = "@HOST_CRASHES@";
+    const char *p = text;
+    for (const char *q; (q = strstr(p, mark)) != NULL; p = q + sizeof mark - 1) {
+        fwrite(p, 1, (size_t)(q - p), stdout);
+        fputc('0', stdout);
+    }
+    fputs(p, stdout);
+    free(text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }

@@ -33,18 +33,27 @@
 
 extern const struct cdn_driver_desc cdn_null_blk_driver;
 
-#define BS 4096u
-#define BLOCKS 1024u             /* the verified area: 4 MiB */
-#define FAULT_BASE 120000ull     /* blk_faulty.c's CDN_FAULT_BASE */
+#define BS         4096u
+#define BLOCKS     1024u     /* the verified area: 4 MiB */
+#define FAULT_BASE 120000ull /* blk_faulty.c's CDN_FAULT_BASE */
 
 static const struct {
     int code; /* blk_faulty.c's fault number, or -signal for the helper */
     const char *name;
-} kinds[] = {{0, "segfault"},        {1, "abort"},           {2, "hang"},
-             {3, "wild-writes"},     {4, "bad-status"},      {5, "double-completion"},
-             {6, "never-completed"}, {7, "forged-handle"},   {8, "undeclared-rpc"},
-             {9, "oversized-message"}, {10, "alloc-storm"},  {11, "slow-reply"},
-             {-SIGKILL, "sigkill-mid-io"}, {-SIGSEGV, "sigsegv-mid-io"},
+} kinds[] = {{0, "segfault"},
+             {1, "abort"},
+             {2, "hang"},
+             {3, "wild-writes"},
+             {4, "bad-status"},
+             {5, "double-completion"},
+             {6, "never-completed"},
+             {7, "forged-handle"},
+             {8, "undeclared-rpc"},
+             {9, "oversized-message"},
+             {10, "alloc-storm"},
+             {11, "slow-reply"},
+             {-SIGKILL, "sigkill-mid-io"},
+             {-SIGSEGV, "sigsegv-mid-io"},
              {-SIGSTOP, "sigstop-mid-io"}};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
