@@ -86,11 +86,17 @@ static void test_crash_and_restart(void **state)
     dev_get_stats(dev, &st);
     assert_int_equal(st.tx_packets, 109); /* the new instance's own count */
 
+    /* configuration the host gave the driver survives a restart: the
+     * recorder replays it into the new instance */
+    assert_int_equal(dev_change_carrier(dev, false), 0);
+    assert_int_equal(dev->carrier, 0);
+
     /* a restart of a live (say, misbehaving) driver, asked for by hand */
     double ms = 0;
     assert_int_equal(cdn_driver_restart(&drv, &ms), 0);
     assert_true(ms > 0);
     assert_ptr_equal(dev_get_by_name("dummy0"), dev);
+    assert_int_equal(dev->carrier, 0); /* replayed: the new driver turned it off again */
     assert_int_equal(send(dev, 50), 50);
     assert_int_equal(cdn_driver_check(&drv), CDN_OK); /* healthy: nothing to do */
 
@@ -98,6 +104,7 @@ static void test_crash_and_restart(void **state)
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.restarts, 2);
     assert_int_equal(k.devices_reattached, 2);
+    assert_int_equal(k.config_replayed, 1);
     finish(&drv);
 }
 

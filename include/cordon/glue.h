@@ -224,6 +224,11 @@ static inline int cdn_r_finish(const struct cdn_rbuf *r)
 int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
                   struct cdn_msg *store);
 
+/* How many callers are inside cdn_glue_call / cdn_glue_send_oneway on g:
+ * with fibers, some may be waiting there. A glue must not be destroyed
+ * while this is nonzero (the waiting calls return into it). */
+int cdn_glue_calls_in_progress(const struct cdn_glue *g);
+
 /* Sends the request in w as a one-way rpc: no reply, no waiting (beyond a
  * free slot). The peer handles it in order, before anything sent after it.
  * Releases w. */

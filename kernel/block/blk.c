@@ -110,6 +110,19 @@ void del_gendisk(struct gendisk *disk)
         }
 }
 
+int cdn_blk_release_orphans(void *owner)
+{
+    int n = 0;
+    for (struct gendisk *d = disks, *next; d; d = next) {
+        next = d->next;
+        if (d->orphaned && d->orphan_owner == owner) {
+            put_disk(d); /* unlinks and frees it, with its media */
+            n++;
+        }
+    }
+    return n;
+}
+
 /* The chunk's slot, allocating the table on first use; NULL if out of range. */
 static int media_slot(struct gendisk *disk, u32 index)
 {

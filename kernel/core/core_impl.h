@@ -21,6 +21,9 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner);
 int cdn_core_crossing_failed(struct cdn_glue *g);
 /* Points disks whose tag set belongs to glue g at an inert queue. */
 int cdn_blk_orphan(struct cdn_glue *g, void *owner);
+/* A driver that stayed down is unloaded: free the devices it left orphaned. */
+int cdn_net_release_orphans(void *owner);
+int cdn_blk_release_orphans(void *owner);
 /* A request reached a device orphaned by owner: nonzero if the caller waited
  * for a restart that succeeded (the device is re-attached), 0 to fail fast. */
 int cdn_core_wait_driver(void *owner);

@@ -195,7 +195,13 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     cdn_net_orphan(drv->glue, drv);
     cdn_blk_orphan(drv->glue, drv);
     if (drv->rt) {
+        /* Calls of other fibers still in flight on the old channel fail
+         * (detach); let them return out of the glue, and put back what they
+         * lent the driver, before the glue and the driver's heap objects go.
+         * Bounded: their calls have already failed. */
         cdn_async_detach(drv->rt, cdn_domain_ep(drv->dom));
+        for (int n = 0; cdn_glue_calls_in_progress(drv->glue) > 0 && n < 100000; n++)
+            cdn_async_yield(drv->rt);
         cdn_glue_set_async(drv->glue, NULL);
     }
     struct cdn_cap_stats cs;
@@ -251,6 +257,10 @@ int cdn_driver_check(struct cdn_driver *drv)
     if (drv->restarting)
         return CDN_OK; /* the restart in progress decides */
     int st = cdn_glue_last_error(drv->glue);
+    /* A call on this glue is still on our own stack (a nested path that
+     * cannot wait for it to unwind): restart at the next step instead. */
+    if (cdn_glue_calls_in_progress(drv->glue) > 0 && !(drv->rt && cdn_async_in_fiber(drv->rt)))
+        return cdn_domain_alive(drv->dom) && !crossing_failed(st) ? CDN_OK : CDN_EDEAD;
     if (cdn_domain_alive(drv->dom) && !crossing_failed(st))
         return CDN_OK;
     drv->stats.failures++;
@@ -290,6 +300,16 @@ int cdn_core_crossing_failed(struct cdn_glue *g)
 {
     for (struct cdn_driver *d = drivers; d; d = d->next)
         if (d->glue == g && g) {
+            if (d->restarting) {
+                /* Another fiber is restarting it: by policy, wait for that
+                 * and let the caller try again, or fail fast. */
+                if (d->policy.while_down != CDN_WAIT_FOR_RESTART || !d->rt ||
+                    !cdn_async_in_fiber(d->rt))
+                    return 0;
+                while (d->restarting)
+                    cdn_async_yield(d->rt);
+                return !d->down;
+            }
             unsigned long before = d->stats.restarts;
             return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
         }
@@ -338,8 +358,12 @@ void cdn_driver_unload(struct cdn_driver *drv)
         drv->spare = NULL;
     }
     bury(drv, -1);
-    if (!drv->dom)
-        return; /* down: tear_down already took everything back */
+    if (!drv->dom) {
+        /* down: tear_down took everything back; its devices go with it */
+        cdn_net_release_orphans(drv);
+        cdn_blk_release_orphans(drv);
+        return;
+    }
     if (drv->rt) {
         cdn_async_detach(drv->rt, cdn_domain_ep(drv->dom));
         cdn_glue_set_async(drv->glue, NULL);

@@ -27,6 +27,7 @@ struct cdn_kernel_stats {
     unsigned long blk_requests, blk_not_completed, blk_double_completions;
     unsigned long blk_retried; /* issued again after their driver failed and was restarted */
     unsigned long restarts, objects_reclaimed, devices_reattached;
+    unsigned long config_replayed; /* recorded configuration calls replayed after a restart */
     unsigned long netdevs_registered, netdevs_freed;
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);

@@ -35,6 +35,22 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
         }
     return n;
 }
+int cdn_net_release_orphans(void *owner)
+{
+    int n = 0;
+    for (struct net_device **p = &dev_list; *p;) {
+        struct net_device *d = *p;
+        if (d->orphaned && d->orphan_owner == owner) {
+            *p = d->next; /* unregistered: its driver is gone for good */
+            free_netdev(d);
+            n++;
+        } else {
+            p = &d->next;
+        }
+    }
+    return n;
+}
+
 static pthread_mutex_t rtnl = PTHREAD_MUTEX_INITIALIZER;
 static int rtnl_held;
 static int next_index;
@@ -103,13 +119,41 @@ void free_netdev(struct net_device *dev)
     free(dev);
 }
 
+int dev_change_carrier(struct net_device *dev, bool new_carrier)
+{
+    if (!dev || !dev->netdev_ops || !dev->netdev_ops->ndo_change_carrier)
+        return -EOPNOTSUPP;
+    int err = dev->netdev_ops->ndo_change_carrier(dev, new_carrier);
+    if (err == 0) {
+        dev->cfg.carrier_set = 1;
+        dev->cfg.carrier = new_carrier;
+    }
+    return err;
+}
+
+/* Replays the recorded configuration into a restarted driver. */
+static int replay_config(struct net_device *dev)
+{
+    if (dev->cfg.carrier_set && dev->netdev_ops && dev->netdev_ops->ndo_change_carrier) {
+        int err = dev->netdev_ops->ndo_change_carrier(dev, dev->cfg.carrier);
+        if (err)
+            return err < 0 ? err : -EIO;
+        cdn_kstats.config_replayed++;
+    }
+    return 0;
+}
+
 int register_netdevice(struct net_device *dev)
 {
     if (dev && dev->reg_state == 1 && cdn_kernel_recovering) {
-        /* replay: already registered; run the new driver's init hook only */
-        if (dev->netdev_ops && dev->netdev_ops->ndo_init)
-            return dev->netdev_ops->ndo_init(dev);
-        return 0;
+        /* replay: already registered; run the new driver's init hook, then
+         * the configuration calls the old driver had been given */
+        if (dev->netdev_ops && dev->netdev_ops->ndo_init) {
+            int err = dev->netdev_ops->ndo_init(dev);
+            if (err)
+                return err < 0 ? err : -EIO;
+        }
+        return replay_config(dev);
     }
     if (!dev || dev->reg_state == 1)
         return -EINVAL;

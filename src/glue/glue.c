@@ -262,10 +262,12 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
         req.ack = 0;
         payload_to_msg(w, &req);
         g->stats.calls++;
+        g->in_call++;
         if (g->rt)
             st = cdn_async_call(g->rt, g->ep, &req, store, g->timeout_ns);
         else
             st = cdn_ep_call(g->ep, &req, store, g->dispatch, g, g->timeout_ns);
+        g->in_call--;
     }
     cdn_wbuf_release(w);
     g->last_error = st;
@@ -288,16 +290,23 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
         payload_to_msg(w, &req);
         g->stats.calls++;
         /* Waiting for a free slot: fibers let others run meanwhile. */
+        g->in_call++;
         for (;;) {
             st = cdn_ep_send(g->ep, &req, g->rt ? 0 : g->timeout_ns);
             if (st != CDN_EAGAIN || !g->rt)
                 break;
             cdn_async_yield(g->rt);
         }
+        g->in_call--;
     }
     cdn_wbuf_release(w);
     g->last_error = st;
     return st;
+}
+
+int cdn_glue_calls_in_progress(const struct cdn_glue *g)
+{
+    return g ? g->in_call : 0;
 }
 
 int cdn_glue_reply_slow(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep)

@@ -7,6 +7,7 @@
 
 struct cdn_glue {
     enum cdn_glue_side side;
+    int in_call; /* callers inside cdn_glue_call / send_oneway (fibers may wait there) */
     cdn_ep *ep;
     cdn_async *rt;
     cdn_handler_fn dispatch;

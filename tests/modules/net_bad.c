@@ -144,8 +144,10 @@ int dummy_init_module(void)
 
 void dummy_cleanup_module(void)
 {
-    if (bad_dev)
+    if (bad_dev) {
         unregister_netdev(bad_dev);
+        free_netdev(bad_dev); /* no needs_free_netdev here: the driver frees it */
+    }
 }
 
 /* The standard wrapper, after noting the region for the wild writes. */

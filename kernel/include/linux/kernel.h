@@ -27,11 +27,12 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL 0u
 #define GFP_ATOMIC 1u
 
-#define EINVAL 22
-#define ENOMEM 12
-#define EIO    5
-#define EBUSY  16
-#define ENODEV 19
+#define EINVAL     22
+#define ENOMEM     12
+#define EIO        5
+#define EBUSY      16
+#define ENODEV     19
+#define EOPNOTSUPP 95
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))

@@ -81,6 +81,12 @@ struct net_device {
     int carrier;
     int orphaned;       /* its driver died; waiting for the restarted one */
     void *orphan_owner; /* the struct cdn_driver it waits for */
+    /* The recorder: the last configuration call of each kind the host made
+     * into the driver (dev_change_carrier, ...), replayed into a restarted
+     * driver once it has re-attached, so the device keeps its settings. */
+    struct {
+        unsigned char carrier_set, carrier;
+    } cfg;
     struct net_device *next;
     u64 host_private;
 };
@@ -98,6 +104,8 @@ int register_netdev(struct net_device *dev);
 void unregister_netdevice(struct net_device *dev);
 void unregister_netdev(struct net_device *dev);
 void ether_setup(struct net_device *dev);
+/* Host-side configuration through the driver's ops (recorded, see cfg). */
+int dev_change_carrier(struct net_device *dev, bool new_carrier);
 void eth_hw_addr_random(struct net_device *dev);
 void netif_carrier_on(struct net_device *dev);
 void netif_carrier_off(struct net_device *dev);
