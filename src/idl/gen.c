@@ -737,8 +737,13 @@ static void put_param_out(struct gen *g, const struct idl_var *v)
             put_scalar(g, t, e, "        ");
         }
     } else if (t->kind == T_PROJECTION) {
-        /* skipped if the object was freed (and so forgotten) during the call */
-        out(g, "    if (%s && cdn_glue_ref_of(cdn_g, %s))\n        put_%s(cdn_g, cdn_w, %s, %d);\n",
+        /* A presence byte first: the object may have been freed (and so
+         * forgotten) during the call on either side, and each side must not
+         * guess what the other still has. */
+        out(g,
+            "    if (%s && cdn_glue_ref_of(cdn_g, %s)) {\n        cdn_w_u8(cdn_w, 1);\n"
+            "        put_%s(cdn_g, cdn_w, %s, %d);\n    } else {\n        cdn_w_u8(cdn_w, 0);\n"
+            "    }\n",
             v->name, v->name, t->proj->name, v->name, DIR_OUT);
     }
 }
@@ -760,10 +765,15 @@ static void get_param_out(struct gen *g, const struct idl_var *v)
             "    struct %s cdn_out_%s;\n    int cdn_has_out_%s = %s && cdn_glue_ref_of(cdn_g, "
             "%s);\n",
             t->proj->c_struct, v->name, v->name, v->name, v->name);
+        /* present but unknown here: the peer kept an object this side has
+         * freed (an IDL without the dealloc it needs): refuse the reply */
         out(g,
-            "    if (cdn_has_out_%s) {\n        memcpy(&cdn_out_%s, %s, sizeof cdn_out_%s);\n"
-            "        get_%s(cdn_g, cdn_r, &cdn_out_%s, %d);\n    }\n",
-            v->name, v->name, v->name, v->name, t->proj->name, v->name, DIR_OUT);
+            "    if (cdn_r_u8(cdn_r)) {\n        if (!cdn_has_out_%s)\n"
+            "            cdn_r_fail(cdn_r, CDN_EPROTO);\n        else {\n"
+            "            memcpy(&cdn_out_%s, %s, sizeof cdn_out_%s);\n"
+            "            get_%s(cdn_g, cdn_r, &cdn_out_%s, %d);\n        }\n"
+            "    } else {\n        cdn_has_out_%s = 0;\n    }\n",
+            v->name, v->name, v->name, v->name, t->proj->name, v->name, DIR_OUT, v->name);
     }
 }
 

@@ -553,9 +553,15 @@ int32_t device_register(struct device *dev)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -586,9 +592,15 @@ void device_free(struct device *dev)
         return;
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -734,9 +746,15 @@ int32_t bump_stats(struct device *dev, uint64_t by)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -777,9 +795,15 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -868,8 +892,12 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u64(cdn_w, (uint64_t)(cdn_ret));
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
@@ -934,8 +962,12 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
@@ -968,10 +1000,18 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(int32_t)(cdn_ret));
-    if (pkt && cdn_glue_ref_of(cdn_g, pkt))
+    if (pkt && cdn_glue_ref_of(cdn_g, pkt)) {
+        cdn_w_u8(cdn_w, 1);
         put_packet(cdn_g, cdn_w, pkt, 2);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }

@@ -410,9 +410,15 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -485,9 +491,15 @@ static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -608,9 +620,15 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -654,15 +672,27 @@ static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *
     }
     struct packet cdn_out_pkt;
     int cdn_has_out_pkt = pkt && cdn_glue_ref_of(cdn_g, pkt);
-    if (cdn_has_out_pkt) {
-        memcpy(&cdn_out_pkt, pkt, sizeof cdn_out_pkt);
-        get_packet(cdn_g, cdn_r, &cdn_out_pkt, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_pkt)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_pkt, pkt, sizeof cdn_out_pkt);
+            get_packet(cdn_g, cdn_r, &cdn_out_pkt, 2);
+        }
+    } else {
+        cdn_has_out_pkt = 0;
     }
     struct device cdn_out_dev;
     int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
-    if (cdn_has_out_dev) {
-        memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-        get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+    if (cdn_r_u8(cdn_r)) {
+        if (!cdn_has_out_dev)
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else {
+            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
+            get_device(cdn_g, cdn_r, &cdn_out_dev, 2);
+        }
+    } else {
+        cdn_has_out_dev = 0;
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
@@ -877,8 +907,12 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
@@ -894,8 +928,12 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf cdn_wb;
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     cdn_glue_forget(cdn_g, dev);
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
@@ -1006,8 +1044,12 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
@@ -1036,8 +1078,12 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     struct cdn_wbuf *cdn_w = &cdn_wb;
     cdn_wbuf_init(cdn_w, cdn_g);
     cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
-    if (dev && cdn_glue_ref_of(cdn_g, dev))
+    if (dev && cdn_glue_ref_of(cdn_g, dev)) {
+        cdn_w_u8(cdn_w, 1);
         put_device(cdn_g, cdn_w, dev, 2);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
     tmp_free(&cdn_tmp);
     return cdn_glue_reply(cdn_g, cdn_w, rep);
     }
