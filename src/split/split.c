@@ -104,6 +104,22 @@ static int is_compile_time_check(const char *n)
 /* Extra local functions from --local. */
 static struct name_set user_local;
 
+/* The driver prints (printk and friends run in the domain, which hands each
+ * line to the host): the IDL then needs the domain library's own rpc. */
+static int uses_log;
+
+/* A kernel function that frees the object its first struct argument points
+ * to (kfree_skb, consume_skb, free_netdev, put_disk, ...): afterwards both
+ * sides must drop the object, so the argument is [dealloc(callee)]. Decided
+ * by name, as a person would at first sight; each use is a warning. */
+static int is_freeing_fn(const char *n)
+{
+    size_t l = strlen(n);
+    return strstr(n, "free") != NULL || strncmp(n, "consume_", 8) == 0 ||
+           strncmp(n, "put_", 4) == 0 || (l > 8 && strcmp(n + l - 8, "_destroy") == 0) ||
+           (l > 8 && strcmp(n + l - 8, "_release") == 0);
+}
+
 static int is_lock_name(const char *n);
 
 /* Functions the domain implements itself: memory, strings, printing and the
@@ -443,6 +459,8 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
             char w[512];
             where(c, w, sizeof w);
+            if (is_local_lib(n) && strstr(n, "printk"))
+                uses_log = 1;
             if (is_lock_name(n)) {
                 set_add(&locks, n, w, callee);
                 struct lock_call lc = {n, w};
@@ -732,8 +750,9 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
     return 0;
 }
 
-static void write_params(FILE *o, CXCursor fn)
+static void write_params(FILE *o, CXCursor fn, int in_drv_to_kernel)
 {
+    int freed_one = 0;
     int n = clang_Cursor_getNumArguments(fn);
     if (n <= 0) {
         fprintf(o, "void");
@@ -752,8 +771,17 @@ static void write_params(FILE *o, CXCursor fn)
             fprintf(o, ", ");
         CXType at = clang_getCursorType(a);
         CXType pt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
+        char *sn = clang_getCanonicalType(at).kind == CXType_Pointer ? type_struct_name(pt) : NULL;
         if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
             fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? idl_ident(an) : "cb");
+        } else if (sn && !freed_one && in_drv_to_kernel && is_freeing_fn(fname)) {
+            set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+            fprintf(o, "projection %s [dealloc(callee)] * %s", proj_name(sn),
+                    *an ? idl_ident(an) : "arg");
+            warn("%s: taken as freeing its argument (by the function's name): "
+                 "[dealloc(callee)]; check",
+                 what);
+            freed_one = 1;
         } else {
             if (!idl_type(o, at, what, 0))
                 fprintf(o, "u64 /* FIXME */");
@@ -762,6 +790,7 @@ static void write_params(FILE *o, CXCursor fn)
             else
                 fprintf(o, " arg%d", i);
         }
+        free(sn);
         free(an);
     }
 }
@@ -1056,9 +1085,13 @@ static void write_module_body(FILE *o)
         fprintf(o, "    rpc ");
         write_ret(o, drv_to_kernel.decl[i], drv_to_kernel.v[i]);
         fprintf(o, " %s(", drv_to_kernel.v[i]);
-        write_params(o, drv_to_kernel.decl[i]);
+        write_params(o, drv_to_kernel.decl[i], 1);
         fprintf(o, "); // %s\n", drv_to_kernel.note[i]);
     }
+    if (uses_log)
+        fprintf(o,
+                "    // the domain's printk hands its lines to the host (kernel/domain/printk.c)\n"
+                "    rpc void cdn_kernel_log(string<255> msg);\n");
     fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
     for (int i = 0; i < kernel_to_drv.n; i++) {
         if (!kernel_to_drv.module_entry[i]) {
@@ -1068,7 +1101,7 @@ static void write_module_body(FILE *o)
         fprintf(o, "    export rpc ");
         write_ret(o, kernel_to_drv.decl[i], kernel_to_drv.v[i]);
         fprintf(o, " %s(", kernel_to_drv.v[i]);
-        write_params(o, kernel_to_drv.decl[i]);
+        write_params(o, kernel_to_drv.decl[i], 0);
         fprintf(o, "); // %s\n", kernel_to_drv.note[i]);
     }
     fprintf(o, "\n    // ops-table slots the driver fills\n");
