@@ -129,6 +129,7 @@ struct outcome {
     int xmit_ret;
     uint64_t tx_packets, tx_bytes;
     uint64_t kick;
+    uint32_t host_limit_after, drv_counter_after;
     uint32_t take_sum, owner_after_take, owner_after_consume;
     int32_t consume_ok, consume_again, give_not_owned_ret, give_not_owned_err;
     int32_t malformed[10];
@@ -197,7 +198,11 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
     o->give_not_owned_err = cdn_glue_last_error(g);
 
     /* export rpc with a projection argument and nested calls back */
+    registered->host_limit = 42;
+    registered->drv_counter = 7; /* never sent: the domain's value replaces it */
     o->kick = demo_call_demo_kick(g, registered, 3);
+    o->host_limit_after = registered->host_limit;
+    o->drv_counter_after = registered->drv_counter;
 
     /* malformed requests from the domain */
     int before = host_calls;
@@ -230,6 +235,8 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->tx_packets, 1);
     assert_int_equal(o->tx_bytes, 100);
     assert_int_equal(o->kick, 12 + 7 * 1000000ull);
+    assert_int_equal(o->host_limit_after, 42);    /* the domain's write did not cross */
+    assert_int_equal(o->drv_counter_after, 1042); /* it saw 42, and its field came back */
     assert_int_equal(o->take_sum, 128);
     assert_int_equal(o->owner_after_take, 1);
     assert_int_equal(o->consume_ok, 0);

@@ -1,6 +1,6 @@
 /*
  * test_idl_parse.c - the IDL front end: a valid file with every feature
- * compiles cleanly; each of 58 malformed inputs produces its expected first
+ * compiles cleanly; each of 61 malformed inputs produces its expected first
  * diagnostic (position and text); the source line and caret are quoted;
  * several errors are reported in one run; hostile inputs end in bounded time.
  */

@@ -41,6 +41,8 @@ enum {
     AT_BIND_CALLEE = 1 << 8,
     AT_MOVE = 1 << 9,
     AT_LEND = 1 << 10,
+    AT_READ_ONLY = 1 << 11,  /* field: the domain reads it; only the host writes it */
+    AT_WRITE_ONLY = 1 << 12, /* field: the domain writes it; the host never sends it */
 };
 
 struct idl_type {

@@ -200,6 +200,13 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
         idl_error(c->d, loc, "[unused] applies to fields only");
     if ((a & AT_UNUSED) && (a & (AT_IN | AT_OUT)))
         idl_error(c->d, loc, "conflicting attributes: [unused] with a direction");
+    if ((a & (AT_READ_ONLY | AT_WRITE_ONLY)) && use != USE_FIELD)
+        idl_error(c->d, loc, "[read_only]/[write_only] apply to fields only");
+    if ((a & AT_READ_ONLY) && (a & AT_WRITE_ONLY))
+        idl_error(c->d, loc, "conflicting attributes: [read_only] and [write_only]");
+    if ((a & (AT_READ_ONLY | AT_WRITE_ONLY)) && (a & (AT_IN | AT_OUT | AT_UNUSED)))
+        idl_error(c->d, loc,
+                  "conflicting attributes: [read_only]/[write_only] with a direction or [unused]");
     unsigned life = AT_ALLOC_CALLER | AT_ALLOC_CALLEE | AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE |
                     AT_BIND_CALLER | AT_BIND_CALLEE;
     if ((a & life) && !proj_ptr)

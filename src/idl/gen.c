@@ -172,6 +172,20 @@ static int field_dir(const struct idl_var *v)
     return d ? d : DIR_ALL;
 }
 
+/* The directions in which field v travels when this side sends it (put) or
+ * receives it (get). [read_only] fields go host -> domain only and
+ * [write_only] ones domain -> host only, whichever side calls: a domain can
+ * never write a [read_only] field of a host object, whatever it sends. */
+static int field_dir_io(const struct gen *g, const struct idl_var *v, int put)
+{
+    int d = field_dir(v);
+    if (v->attrs & AT_READ_ONLY)
+        return g->host == put ? d : 0;
+    if (v->attrs & AT_WRITE_ONLY)
+        return g->host != put ? d : 0;
+    return d;
+}
+
 static int param_dir(const struct idl_var *v)
 {
     int d = ((v->attrs & AT_IN) ? DIR_IN : 0) | ((v->attrs & AT_OUT) ? DIR_OUT : 0);
@@ -267,7 +281,7 @@ static void emit_put_field(struct gen *g, const struct idl_var *fl)
     const struct idl_type *t = fl->type;
     char e[256];
     snprintf(e, sizeof e, "o->%s", fl->name);
-    int d = field_dir(fl);
+    int d = field_dir_io(g, fl, 1);
     out(g, "    if (dir & %d) { /* %s */\n", d, fl->name);
     switch (t->kind) {
     case T_SCALAR:
@@ -328,7 +342,7 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
 {
     const struct idl_type *t = fl->type;
     char e[256];
-    int d = field_dir(fl);
+    int d = field_dir_io(g, fl, 0);
     out(g, "    if (dir & %d) { /* %s */\n", d, fl->name);
     switch (t->kind) {
     case T_SCALAR:
@@ -407,7 +421,7 @@ static void emit_proj_helpers(struct gen *g, enum side side)
             p->name, p->c_struct);
         out(g, "    (void)cdn_g;\n    (void)cdn_w;\n    (void)o;\n    (void)dir;\n");
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
-            if (fl->type->kind != T_RPC_PTR && field_dir(fl))
+            if (fl->type->kind != T_RPC_PTR && field_dir_io(g, fl, 1))
                 emit_put_field(g, fl);
         if (nslots) {
             out(g, "    if (dir == %d) { /* ops-table slots: which are set */\n", DIR_ALL);
@@ -429,7 +443,7 @@ static void emit_proj_helpers(struct gen *g, enum side side)
             p->name, p->c_struct);
         out(g, "    (void)cdn_g;\n    (void)cdn_r;\n    (void)o;\n    (void)dir;\n");
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
-            if (!field_dir(fl))
+            if (!field_dir_io(g, fl, 0))
                 continue;
             if (fl->type->kind == T_SHARED && fl->type->expr)
                 out(g, "    uint32_t cdn_shlen_%s = 0;\n", fl->name);
@@ -437,25 +451,25 @@ static void emit_proj_helpers(struct gen *g, enum side side)
                 out(g, "    uint32_t cdn_cnt_%s = 0;\n", fl->name);
         }
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
-            if (fl->type->kind != T_RPC_PTR && field_dir(fl))
+            if (fl->type->kind != T_RPC_PTR && field_dir_io(g, fl, 0))
                 emit_get_field(g, p, fl);
         /* Size expressions are checked once every field has arrived. */
         char fx[512];
         for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
-            if (!field_dir(fl) || !fl->type->expr)
+            if (!field_dir_io(g, fl, 0) || !fl->type->expr)
                 continue;
             if (fl->type->kind == T_SHARED)
                 out(g,
                     "    if ((dir & %d) && !cdn_r->err && (uint64_t)(%s) > cdn_shlen_%s)\n"
                     "        cdn_r_fail(cdn_r, CDN_EPROTO); /* %s shorter than {{%s}} */\n",
-                    field_dir(fl), field_expr(fl->type->expr, fx, sizeof fx), fl->name, fl->name,
-                    fl->type->expr);
+                    field_dir_io(g, fl, 0), field_expr(fl->type->expr, fx, sizeof fx), fl->name,
+                    fl->name, fl->type->expr);
             else
                 out(g,
                     "    if ((dir & %d) && !cdn_r->err && cdn_cnt_%s != (uint32_t)(%s))\n"
                     "        cdn_r_fail(cdn_r, CDN_EPROTO); /* count of %s != {{%s}} */\n",
-                    field_dir(fl), fl->name, field_expr(fl->type->expr, fx, sizeof fx), fl->name,
-                    fl->type->expr);
+                    field_dir_io(g, fl, 0), fl->name, field_expr(fl->type->expr, fx, sizeof fx),
+                    fl->name, fl->type->expr);
         }
         if (nslots) {
             out(g, "    if (dir == %d) {\n        uint64_t cdn_bits = cdn_r_u64(cdn_r);\n",

@@ -292,6 +292,8 @@ static const struct {
     {"in", AT_IN, 0, 0},
     {"out", AT_OUT, 0, 0},
     {"unused", AT_UNUSED, 0, 0},
+    {"read_only", AT_READ_ONLY, 0, 0},
+    {"write_only", AT_WRITE_ONLY, 0, 0},
     {"move", AT_MOVE, 0, 0},
     {"lend", AT_LEND, 0, 0},
     {"alloc", 0, AT_ALLOC_CALLER, AT_ALLOC_CALLEE},

@@ -387,11 +387,49 @@ static enum CXChildVisitResult lock_operand(CXCursor c, CXCursor parent, CXClien
 
 /* Children of an assignment or ++/--: the first (the target) is written
  * (its own base expressions are only read), the rest are visited as usual. */
+/* Writing a.s.f writes the embedded struct a.s too (but not what a pointer
+ * in the chain points to): the base member of a written member counts as
+ * written while it is a struct value, not a pointer. */
+static enum CXChildVisitResult embedded_base(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
+        if (clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Record) {
+            record_access(c, 1);
+            clang_visitChildren(c, embedded_base, NULL);
+        }
+        return CXChildVisit_Break;
+    }
+    /* look through implicit casts and parentheses to the base expression */
+    return clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
+                   clang_getCursorKind(c) == CXCursor_ParenExpr
+               ? CXChildVisit_Recurse
+               : CXChildVisit_Break;
+}
+
+/* The operand of &: its outermost member is read as well (the traversal
+ * that recorded it as written already visited everything under it). */
+static enum CXChildVisitResult member_read(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    (void)d;
+    if (clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
+        record_access(c, 0);
+        return CXChildVisit_Break;
+    }
+    return clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
+                   clang_getCursorKind(c) == CXCursor_ParenExpr
+               ? CXChildVisit_Recurse
+               : CXChildVisit_Break;
+}
+
 static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
     int *index = d;
     if ((*index)++ == 0 && clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
         record_access(c, 1);
+        clang_visitChildren(c, embedded_base, NULL);
         clang_visitChildren(c, body_visit, NULL);
         return CXChildVisit_Continue;
     }
@@ -444,6 +482,14 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PreDec) {
             int index = 0;
             clang_visitChildren(c, assigned_visit, &index);
+            return CXChildVisit_Continue;
+        }
+        if (op == CXUnaryOperator_AddrOf) {
+            /* &a->f handed on (dev_lstats_read(dev, &stats->tx_packets, ...))
+             * may be read or written through: both */
+            int index = 0;
+            clang_visitChildren(c, assigned_visit, &index);
+            clang_visitChildren(c, member_read, NULL);
             return CXChildVisit_Continue;
         }
     } else if (k == CXCursor_MemberRefExpr) {
@@ -937,12 +983,21 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
             } else if (ops_ptr) {
                 note_edge(fv->sname, sn, fn);
                 set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
-                fprintf(fv->o, "projection %s%s *%s;", proj_name(sn), w ? " [alloc(caller)]" : "",
+                fprintf(fv->o, "projection %s%s *%s;", proj_name(sn),
+                        w && !r ? " [write_only, alloc(caller)]"
+                        : w     ? " [alloc(caller)]"
+                                : " [read_only]",
                         fn);
             } else if (idl_type(fv->o, ft, what, 1)) {
                 if (embedded)
                     note_edge(fv->sname, embedded, fn);
-                fprintf(fv->o, " %s;", fn);
+                /* who writes it decides which way it may travel: a field the
+                 * driver only reads is never taken back from the domain */
+                fprintf(fv->o, "%s %s;",
+                        r && !w   ? " [read_only]"
+                        : w && !r ? " [write_only]"
+                                  : "",
+                        fn);
             } else {
                 fprintf(fv->o, "// %s: no IDL form", fn);
             }

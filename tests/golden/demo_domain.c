@@ -112,6 +112,9 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct de
     if (dir & 2) { /* mtu */
         cdn_w_u32(cdn_w, (uint32_t)(o->mtu));
     }
+    if (dir & 3) { /* drv_counter */
+        cdn_w_u32(cdn_w, (uint32_t)(o->drv_counter));
+    }
     if (dir & 1) { /* addr */
         for (uint32_t cdn_i = 0; cdn_i < 6; cdn_i++)
             cdn_w_u8(cdn_w, (uint8_t)(o->addr[cdn_i]));
@@ -138,6 +141,9 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct de
     }
     if (dir & 2) { /* mtu */
         o->mtu = (uint32_t)cdn_r_u32(cdn_r);
+    }
+    if (dir & 3) { /* host_limit */
+        o->host_limit = (uint32_t)cdn_r_u32(cdn_r);
     }
     if (dir & 1) { /* addr */
         _Static_assert(sizeof(o->addr) / sizeof(o->addr[0]) >= 6, "device.addr is smaller than the IDL says");
@@ -194,7 +200,7 @@ static struct device *get_device_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cd
     return o;
 }
 
-/* projection <struct stats> stats (tests/idl/demo.idl:48) */
+/* projection <struct stats> stats (tests/idl/demo.idl:50) */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct stats *o, int dir)
 {
     (void)cdn_g;
@@ -265,7 +271,7 @@ static struct stats *get_stats_ref(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_
     return o;
 }
 
-/* projection <struct packet> packet (tests/idl/demo.idl:53) */
+/* projection <struct packet> packet (tests/idl/demo.idl:55) */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, struct packet *o, int dir)
 {
     (void)cdn_g;

@@ -25,6 +25,8 @@ struct device {
     uint32_t flags;
     uint32_t mtu;
     uint64_t host_secret; /* never crosses */
+    uint32_t host_limit;  /* [read_only] */
+    uint32_t drv_counter; /* [write_only] */
     uint8_t addr[6];
     const struct device_ops *ops;
     struct stats stats;

@@ -152,6 +152,10 @@ uint64_t demo_kick(struct device *dev, uint32_t times)
     uint64_t total = 0;
     for (uint32_t i = 0; i < times; i++)
         total += (uint64_t)bump_stats(dev, i + 1);
+    /* [write_only]: ours to set, the host sees it; [read_only]: we see the
+     * host's value, and our write is not taken back */
+    dev->drv_counter = 1000 + dev->host_limit;
+    dev->host_limit = 0xbad;
     return total + dev->stats.tx_packets * 1000000u;
 }
 
