@@ -45,7 +45,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -243,12 +243,27 @@ $(BUILD)/obj/gen/dummysplit_host.o: $(GEN_DSPLIT)/dummysplit_host.c
 $(BUILD)/lib/cordon/dummysplit.so: drivers/net/dummy.c tests/modules/dummysplit_module.c kernel/domain/printk.c $(GEN_DSPLIT)/dummysplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DSPLIT) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
-$(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c
+# the same for drivers/block/null_blk.c
+GEN_NSPLIT := $(BUILD)/gen/nullsplit
+$(GEN_NSPLIT)/nullsplit.idl: drivers/block/null_blk.c $(SPLIT) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_split_e2e: $(BUILD)/obj/tests/test_split_e2e.o $(BUILD)/obj/gen/dummysplit_host.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummysplit.so
+	ASAN_OPTIONS=detect_leaks=0 $(SPLIT) --module nullsplit -o $@ drivers/block/null_blk.c -- -Ikernel/include -Ikernel/include/linux 2> $@.report
+$(GEN_NSPLIT)/nullsplit_host.c $(GEN_NSPLIT)/nullsplit_domain.c &: $(GEN_NSPLIT)/nullsplit.idl $(IDLC) $(PUB_HDR)
+	$(IDLC) $< -o $(GEN_NSPLIT)
+$(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/gen/dummysplit_host.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
+$(BUILD)/lib/cordon/nullsplit.so: drivers/block/null_blk.c tests/modules/nullsplit_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NSPLIT)/nullsplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NSPLIT) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+
+$(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c $(GEN_NSPLIT)/nullsplit_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
+SPLIT_E2E_OBJ := $(BUILD)/obj/gen/dummysplit_host.o $(BUILD)/obj/gen/nullsplit_host.o
+$(BUILD)/tests/test_split_e2e: $(BUILD)/obj/tests/test_split_e2e.o $(SPLIT_E2E_OBJ) $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummysplit.so $(BUILD)/lib/cordon/nullsplit.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(SPLIT_E2E_OBJ) $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 tests: $(TEST_BIN) $(TEST_MOD)
 

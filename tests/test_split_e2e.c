@@ -5,6 +5,7 @@
  * and the same driver source runs isolated on that glue, inproc and in a
  * process domain: it registers dummy0, transmits, counts, reports its
  * statistics, survives a crash and a restart, and unloads without a leak.
+ * The same for drivers/block/null_blk.c: every byte written is read back.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -13,7 +14,9 @@
 
 #include "cordon_kernel.h"
 #include "dummysplit_host.h"
+#include "linux/blk-mq.h"
 #include "linux/netdevice.h"
+#include "nullsplit_host.h"
 #include "util.h"
 
 static const struct cdn_driver_desc dummysplit = {
@@ -85,11 +88,70 @@ static void test_generated_idl_process(void **state)
     run(CDN_DRV_PROCESS);
 }
 
+static const struct cdn_driver_desc nullsplit = {
+    .name = "nullsplit",
+    .glue_init = nullsplit_host_init,
+    .dispatch = nullsplit_host_dispatch,
+    .call_init = nullsplit_call_null_init,
+    .call_exit = nullsplit_call_null_exit,
+};
+
+static void run_blk(enum cdn_drv_mode mode)
+{
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&nullsplit, mode, -1, test_lib_dir(), &drv);
+    if (r != 0)
+        fail_msg("load on the generated IDL: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    assert_int_equal(get_capacity(disk), (64ull << 20) >> 9);
+    static uint8_t w[8192], rd[8192];
+    static const struct {
+        uint64_t sector;
+        uint32_t bytes;
+    } io[] = {{0, 4096}, {8, 512}, {100, 8192}, {131070, 1024}, {77, 1536}};
+    enum { NIO = sizeof io / sizeof io[0] };
+    for (int i = 0; i < NIO; i++) {
+        for (uint32_t k = 0; k < io[i].bytes; k++)
+            w[k] = (uint8_t)(io[i].sector * 7 + k);
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_WRITE, io[i].sector, io[i].bytes, w), 0);
+    }
+    for (int i = 0; i < NIO; i++) {
+        for (uint32_t k = 0; k < io[i].bytes; k++)
+            w[k] = (uint8_t)(io[i].sector * 7 + k);
+        memset(rd, 0, sizeof rd);
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, io[i].sector, io[i].bytes, rd), 0);
+        assert_memory_equal(rd, w, io[i].bytes);
+    }
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, (64ull << 20) >> 9, 512, rd), -EIO);
+    cdn_driver_unload(&drv);
+    assert_null(cdn_blk_disk_by_name("nullb0"));
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
+static void test_generated_idl_blk_inproc(void **state)
+{
+    (void)state;
+    run_blk(CDN_DRV_INPROC);
+}
+
+static void test_generated_idl_blk_process(void **state)
+{
+    (void)state;
+    run_blk(CDN_DRV_PROCESS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generated_idl_inproc),
         cmocka_unit_test(test_generated_idl_process),
+        cmocka_unit_test(test_generated_idl_blk_inproc),
+        cmocka_unit_test(test_generated_idl_blk_process),
     };
     return cmocka_run_group_tests_name("split-e2e", tests, NULL, NULL);
 }

@@ -85,7 +85,9 @@ static const char *const local_lib[] = {
     "kcalloc_node", "kmalloc_array_node", "__kmalloc_node", "kmalloc_trace", "kmalloc_node_trace",
     "kmalloc_large", "kmalloc_large_node", "strchr", "strrchr", "strstr", "kstrndup", "kmemdup",
     "bitmap_zalloc", "bitmap_free", "kstrtoint", "kstrtouint", "kstrtobool", "kstrtoull",
-    "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32", NULL};
+    "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32",
+    /* cordon's domain library (kernel/domain/) */
+    "cdn_blk_media", NULL};
 
 /* Declared, never defined: the kernel's compile-time checks (a call to one
  * is a build error in a real build), not functions. Also the hardening and
@@ -107,6 +109,10 @@ static struct name_set user_local;
 /* The driver prints (printk and friends run in the domain, which hands each
  * line to the host): the IDL then needs the domain library's own rpc. */
 static int uses_log;
+/* The driver uses the device memory of a disk (cdn_blk_media, which the
+ * domain library implements over an rpc). */
+static int uses_media;
+static CXCursor media_disk_decl; /* struct gendisk, from its first argument */
 
 /* A kernel function that frees the object its first struct argument points
  * to (kfree_skb, consume_skb, free_netdev, put_disk, ...): afterwards both
@@ -116,7 +122,8 @@ static int is_freeing_fn(const char *n)
 {
     size_t l = strlen(n);
     return strstr(n, "free") != NULL || strncmp(n, "consume_", 8) == 0 ||
-           strncmp(n, "put_", 4) == 0 || (l > 8 && strcmp(n + l - 8, "_destroy") == 0) ||
+           strstr(n, "_end_request") != NULL || strncmp(n, "put_", 4) == 0 ||
+           (l > 8 && strcmp(n + l - 8, "_destroy") == 0) ||
            (l > 8 && strcmp(n + l - 8, "_release") == 0);
 }
 
@@ -284,6 +291,12 @@ static void record_access(CXCursor member, int written)
         return;
     char w[512];
     where(member, w, sizeof w);
+    /* An array field used as a value decays to a pointer that may be written
+     * through (snprintf(disk->disk_name, ...)): count it written too. */
+    if (!written &&
+        clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray &&
+        nacc < (int)(sizeof acc / sizeof acc[0]))
+        acc[nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1, field};
     if (nacc < (int)(sizeof acc / sizeof acc[0])) {
         acc[nacc] = (struct access){st, spell(field), strdup(w), written, field};
         nacc++;
@@ -452,10 +465,150 @@ static int is_call_site(CXCursor ref)
     return 0;
 }
 
+/*
+ * void * fields that carry the driver's own pointers (queuedata,
+ * driver_data, private_data): the driver stores a pointer to one of its own
+ * structs there, or loads one from there. Such a field is a cookie the
+ * kernel keeps for the driver and never looks through; in cordon it stays in
+ * the domain's shadow of the object and is left out of the projection.
+ */
+static struct name_set cookies; /* "struct.field" */
+
+struct kid_list {
+    CXCursor *k;
+    int n;
+};
+static enum CXChildVisitResult last_kid(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    *(CXCursor *)d = c;
+    return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult two_kids(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct kid_list *t = d;
+    t->k[t->n++] = c;
+    return t->n < 2 ? CXChildVisit_Continue : CXChildVisit_Break;
+}
+
+static CXCursor strip_implicit(CXCursor c);
+static enum CXChildVisitResult first_expr(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    *(CXCursor *)d = c;
+    return CXChildVisit_Break;
+}
+
+/* Looks through implicit conversions and parentheses. */
+static CXCursor strip_implicit(CXCursor c)
+{
+    while (clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
+           clang_getCursorKind(c) == CXCursor_ParenExpr ||
+           clang_getCursorKind(c) == CXCursor_CStyleCastExpr) {
+        CXCursor in = clang_getNullCursor();
+        clang_visitChildren(c, first_expr, &in);
+        if (clang_Cursor_isNull(in))
+            break;
+        c = in;
+    }
+    return c;
+}
+
+static int is_driver_struct_ptr(CXType t)
+{
+    CXType can = clang_getCanonicalType(t);
+    if (can.kind != CXType_Pointer)
+        return 0;
+    CXCursor decl = clang_getTypeDeclaration(clang_getCanonicalType(clang_getPointeeType(can)));
+    return is_record(decl) && in_driver(decl);
+}
+
+/* If m is an access to a void * field of a kernel struct, records it. */
+static void note_cookie(CXCursor m)
+{
+    m = strip_implicit(m);
+    if (clang_getCursorKind(m) != CXCursor_MemberRefExpr)
+        return;
+    CXCursor field = clang_getCursorReferenced(m);
+    CXType ft = clang_getCanonicalType(clang_getCursorType(field));
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field) ||
+        ft.kind != CXType_Pointer ||
+        clang_getCanonicalType(clang_getPointeeType(ft)).kind != CXType_Void)
+        return;
+    char *st = field_struct(field), *fn = spell(field);
+    if (st) {
+        char key[300];
+        snprintf(key, sizeof key, "%s.%s", st, fn);
+        set_add(&cookies, key, NULL, clang_getNullCursor());
+    }
+    free(st);
+    free(fn);
+}
+
+/* struct mine *p = x->cookie;   x->cookie = p;   (struct mine *)x->cookie */
+static void find_cookies(CXCursor c, enum CXCursorKind k)
+{
+    if (k == CXCursor_VarDecl && is_driver_struct_ptr(clang_getCursorType(c))) {
+        /* the initialiser is the declaration's last child (type references
+         * come first) */
+        CXCursor last = clang_getNullCursor();
+        clang_visitChildren(c, last_kid, &last);
+        if (!clang_Cursor_isNull(last))
+            note_cookie(last);
+    } else if (k == CXCursor_CStyleCastExpr && is_driver_struct_ptr(clang_getCursorType(c))) {
+        CXCursor in = clang_getNullCursor();
+        clang_visitChildren(c, first_expr, &in);
+        if (!clang_Cursor_isNull(in))
+            note_cookie(in);
+    } else if (k == CXCursor_BinaryOperator &&
+               clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
+        CXCursor kids[2] = {clang_getNullCursor(), clang_getNullCursor()};
+        struct kid_list t = {kids, 0};
+        clang_visitChildren(c, two_kids, &t);
+        if (!clang_Cursor_isNull(kids[1]) &&
+            is_driver_struct_ptr(clang_getCursorType(strip_implicit(kids[1]))))
+            note_cookie(kids[0]);
+    }
+}
+
+/*
+ * Arguments that point into the driver's own memory (&nb->tag_set,
+ * &my_global): the driver made that object, so the call may introduce it
+ * to the kernel, and the IDL must say so ([alloc(caller)]: the host makes
+ * its shadow). Kept as "function#index".
+ */
+static struct name_set driver_owned_args;
+
+static void note_driver_owned_args(CXCursor call, const char *fname)
+{
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n; i++) {
+        CXCursor a = strip_implicit(clang_Cursor_getArgument(call, (unsigned)i));
+        if (clang_getCursorKind(a) != CXCursor_UnaryOperator ||
+            clang_getCursorUnaryOperatorKind(a) != CXUnaryOperator_AddrOf)
+            continue;
+        CXCursor operand = clang_getNullCursor();
+        clang_visitChildren(a, first_expr, &operand);
+        operand = strip_implicit(operand);
+        CXCursor ref = clang_getCursorReferenced(operand);
+        /* a field of one of the driver's structs, or one of its variables */
+        if (!clang_Cursor_isNull(ref) && in_driver(ref) &&
+            (clang_getCursorKind(ref) == CXCursor_FieldDecl ||
+             clang_getCursorKind(ref) == CXCursor_VarDecl)) {
+            char key[300];
+            snprintf(key, sizeof key, "%s#%d", fname, i);
+            set_add(&driver_owned_args, key, NULL, clang_getNullCursor());
+        }
+    }
+}
+
 static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
     enum CXCursorKind k = clang_getCursorKind(c);
+    find_cookies(c, k);
     if (k == CXCursor_DeclRefExpr && !is_call_site(c)) {
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
@@ -507,6 +660,12 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             where(c, w, sizeof w);
             if (is_local_lib(n) && strstr(n, "printk"))
                 uses_log = 1;
+            if (strcmp(n, "cdn_blk_media") == 0 && clang_Cursor_getNumArguments(callee) > 0) {
+                CXType at = clang_getCursorType(clang_Cursor_getArgument(callee, 0));
+                media_disk_decl = clang_getTypeDeclaration(
+                    clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at))));
+                uses_media = 1;
+            }
             if (is_lock_name(n)) {
                 set_add(&locks, n, w, callee);
                 struct lock_call lc = {n, w};
@@ -516,6 +675,7 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
                 !is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
                 set_add(&drv_to_kernel, n, w, callee);
                 clang_visitChildren(c, callback_args, NULL);
+                note_driver_owned_args(c, n);
             }
             /* A kernel header's inline function runs in the domain, as part
              * of the driver: its calls into the kernel and its field accesses
@@ -799,6 +959,7 @@ static int idl_type(FILE *o, CXType t, const char *what, int field)
 static void write_params(FILE *o, CXCursor fn, int in_drv_to_kernel)
 {
     int freed_one = 0;
+    char okey[300];
     int n = clang_Cursor_getNumArguments(fn);
     if (n <= 0) {
         fprintf(o, "void");
@@ -820,6 +981,13 @@ static void write_params(FILE *o, CXCursor fn, int in_drv_to_kernel)
         char *sn = clang_getCanonicalType(at).kind == CXType_Pointer ? type_struct_name(pt) : NULL;
         if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
             fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? idl_ident(an) : "cb");
+        } else if (sn && in_drv_to_kernel && !is_freeing_fn(fname) &&
+                   set_find(&driver_owned_args,
+                            (snprintf(okey, sizeof okey, "%s#%d", fname, i), okey)) >= 0) {
+            set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
+            fprintf(o, "projection %s [alloc(caller)] * %s", proj_name(sn),
+                    *an ? idl_ident(an) : "arg");
+            warn("%s: the driver passes its own object: [alloc(caller)]; check", what);
         } else if (sn && !freed_one && in_drv_to_kernel && is_freeing_fn(fname)) {
             set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
             fprintf(o, "projection %s [dealloc(callee)] * %s", proj_name(sn),
@@ -941,6 +1109,18 @@ static int is_member_field(CXCursor c, CXCursorVisitor visitor, CXClientData d)
     return clang_getCursorKind(c) == CXCursor_FieldDecl;
 }
 
+/* A sibling field the driver touches that can bound a byte buffer, or NULL. */
+static const char *length_sibling(const char *sname)
+{
+    static const char *const names[] = {"len",   "length",   "size", "nr_bytes",
+                                        "bytes", "data_len", NULL};
+    for (int k = 0; names[k]; k++)
+        for (int i = 0; i < nacc; i++)
+            if (strcmp(acc[i].strct, sname) == 0 && strcmp(acc[i].field, names[k]) == 0)
+                return names[k];
+    return NULL;
+}
+
 static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
@@ -959,7 +1139,14 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
             if (!prov[0])
                 snprintf(prov, sizeof prov, "%s", acc[i].where);
         }
-    if ((r || w) && strcmp(idl_ident(fn), fn) != 0) {
+    char ckey[300];
+    snprintf(ckey, sizeof ckey, "%s.%s", fv->sname, fn);
+    if ((r || w) && set_find(&cookies, ckey) >= 0) {
+        fprintf(fv->o,
+                "        // %s: the driver's own pointer (it stores and loads its own struct "
+                "there): stays in the domain // %s%s%s: %s\n",
+                fn, r ? "read" : "", r && w ? ", " : "", w ? "written" : "", prov);
+    } else if ((r || w) && strcmp(idl_ident(fn), fn) != 0) {
         warn("%s.%s: the field's name is an IDL keyword; it cannot be projected", fv->sname, fn);
         fprintf(fv->o, "        // %s: name is an IDL keyword\n", fn);
     } else if (r || w) {
@@ -980,6 +1167,21 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
                      "projections, so the analysis leaves it out: pass it separately",
                      fv->sname, fn);
                 fprintf(fv->o, "// %s: %s * would make the projection recursive;", fn, sn);
+            } else if (!sn && clang_getCanonicalType(ft).kind == CXType_Pointer &&
+                       (pt.kind == CXType_UChar || pt.kind == CXType_Void ||
+                        pt.kind == CXType_Char_U) &&
+                       length_sibling(fv->sname)) {
+                /* bytes with their length beside them: a zero-copy buffer in
+                 * the shared heap, bounded by that length */
+                const char *sib = length_sibling(fv->sname);
+                fprintf(fv->o, "shared<65536, {{%s}}>%s *%s;", sib,
+                        r && !w   ? " [read_only]"
+                        : w && !r ? " [write_only]"
+                                  : "",
+                        fn);
+                warn("%s: a byte buffer of %s bytes: taken as shared<65536, {{%s}}> (a buffer "
+                     "in the shared heap); check the bound",
+                     what, sib, sib);
             } else if (ops_ptr) {
                 note_edge(fv->sname, sn, fn);
                 set_add(&structs, sn, NULL, clang_getTypeDeclaration(pt));
@@ -1033,6 +1235,147 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
     }
     free(fn);
     return CXChildVisit_Continue;
+}
+
+/*
+ * The host calls an rpc_ptr slot through a trampoline that must find the
+ * ops table from the call's own arguments (docs/idl.md): for null_blk's
+ * queue_rq(hctx, bd) that is hctx->queue->tag_set->ops, fields the driver
+ * itself never touches. For every ops table the driver fills, a
+ * breadth-first search over the C structs finds the shortest chain of
+ * fields from a slot's argument to the table, and those fields are added to
+ * the projections ([read_only]: the host's to set).
+ */
+struct bfs_node {
+    CXCursor rec;   /* a struct definition */
+    int parent;     /* node index, -1 for a start */
+    CXCursor field; /* the field leading here from the parent */
+};
+#define BFS_MAX 512
+static struct bfs_node bfs[BFS_MAX];
+static int nbfs, bfs_target_hit;
+static CXCursor bfs_target;
+static int bfs_cur;
+
+static int bfs_seen(CXCursor rec)
+{
+    for (int i = 0; i < nbfs; i++)
+        if (clang_equalCursors(bfs[i].rec, rec))
+            return 1;
+    return 0;
+}
+
+static enum CXChildVisitResult bfs_fields(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    if (bfs_target_hit >= 0)
+        return CXChildVisit_Break;
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        clang_visitChildren(c, bfs_fields, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    CXType t = clang_getCanonicalType(clang_getCursorType(c));
+    if (t.kind == CXType_Pointer)
+        t = clang_getCanonicalType(clang_getPointeeType(t));
+    if (t.kind != CXType_Record)
+        return CXChildVisit_Continue;
+    CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(t));
+    if (clang_Cursor_isNull(rec) || in_driver(rec))
+        return CXChildVisit_Continue;
+    if (nbfs < BFS_MAX && !bfs_seen(rec)) {
+        bfs[nbfs] = (struct bfs_node){rec, bfs_cur, c};
+        if (clang_equalCursors(rec, bfs_target))
+            bfs_target_hit = nbfs;
+        nbfs++;
+    }
+    return CXChildVisit_Continue;
+}
+
+/* Adds the fields from one of proto's struct arguments to table, if a
+ * chain of at most four exists. */
+static void add_ops_path(CXType proto, CXCursor table, const char *table_name)
+{
+    nbfs = 0;
+    bfs_target_hit = -1;
+    bfs_target = table;
+    int na = clang_getNumArgTypes(proto);
+    for (int j = 0; j < na && nbfs < BFS_MAX; j++) {
+        CXType at = clang_getCanonicalType(clang_getArgType(proto, (unsigned)j));
+        if (at.kind != CXType_Pointer)
+            continue;
+        CXType pt = clang_getCanonicalType(clang_getPointeeType(at));
+        CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(pt));
+        if (pt.kind != CXType_Record || clang_Cursor_isNull(rec) || bfs_seen(rec))
+            continue;
+        if (clang_equalCursors(rec, table))
+            return; /* the table itself is an argument */
+        bfs[nbfs++] = (struct bfs_node){rec, -1, clang_getNullCursor()};
+    }
+    for (bfs_cur = 0; bfs_cur < nbfs && bfs_target_hit < 0; bfs_cur++) {
+        int depth = 0;
+        for (int k = bfs_cur; bfs[k].parent >= 0; k = bfs[k].parent)
+            depth++;
+        if (depth < 4)
+            clang_visitChildren(bfs[bfs_cur].rec, bfs_fields, NULL);
+    }
+    if (bfs_target_hit < 0)
+        return;
+    for (int k = bfs_target_hit; bfs[k].parent >= 0; k = bfs[k].parent) {
+        char *st = field_struct(bfs[k].field);
+        if (!st)
+            continue;
+        char note[300];
+        snprintf(note, sizeof note, "the way to the %s table, for the trampolines", table_name);
+        if (nacc < (int)(sizeof acc / sizeof acc[0]))
+            acc[nacc++] = (struct access){st, spell(bfs[k].field), strdup(note), 0, bfs[k].field};
+        CXCursor prec = bfs[bfs[k].parent].rec;
+        char *pn = spell(prec);
+        set_add(&structs, pn, NULL, prec);
+        free(pn);
+    }
+}
+
+struct slot_scan {
+    const char *sname;
+    CXCursor rec;
+};
+
+static enum CXChildVisitResult ops_paths_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct slot_scan *ss = d;
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        clang_visitChildren(c, ops_paths_visit, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    CXType pt = clang_getCanonicalType(
+        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
+    if (pt.kind != CXType_FunctionProto)
+        return CXChildVisit_Continue;
+    char *fn = spell(c);
+    int used = 0;
+    for (int i = 0; i < nacc && !used; i++)
+        used = strcmp(acc[i].strct, ss->sname) == 0 && strcmp(acc[i].field, fn) == 0;
+    free(fn);
+    if (used)
+        add_ops_path(pt, ss->rec, ss->sname);
+    return CXChildVisit_Continue;
+}
+
+static void add_ops_paths(void)
+{
+    int n = structs.n; /* the search may add structs; theirs are not tables */
+    for (int i = 0; i < n; i++) {
+        CXCursor rec = clang_getCursorDefinition(structs.decl[i]);
+        if (clang_Cursor_isNull(rec))
+            continue;
+        struct slot_scan ss = {structs.v[i], rec};
+        clang_visitChildren(rec, ops_paths_visit, &ss);
+    }
 }
 
 static struct name_set includes;
@@ -1158,6 +1501,14 @@ static void write_module_body(FILE *o)
         fprintf(o,
                 "    // the domain's printk hands its lines to the host (kernel/domain/printk.c)\n"
                 "    rpc void cdn_kernel_log(string<255> msg);\n");
+    if (uses_media) {
+        fprintf(o,
+                "    // the device memory of a disk, through the domain library "
+                "(kernel/domain/blk_media.c)\n"
+                "    rpc u64 cdn_blk_media_chunk(projection %s *disk, u32 index, bool alloc);\n",
+                proj_name("gendisk"));
+        set_add(&structs, "gendisk", NULL, media_disk_decl);
+    }
     fprintf(o, "\n    // kernel -> driver (%d)\n", kernel_to_drv.n);
     for (int i = 0; i < kernel_to_drv.n; i++) {
         if (!kernel_to_drv.module_entry[i]) {
@@ -1485,6 +1836,8 @@ int main(int argc, char **argv)
         return 2;
     }
     collecting_edges = 1;
+    write_module_body(nowhere); /* completes the structs and slots first */
+    add_ops_paths();
     write_module_body(nowhere);
     collecting_edges = 0;
     fclose(nowhere);
@@ -1563,8 +1916,8 @@ int main(int argc, char **argv)
         json_list(r, "shared_syncs", &shared_syncs);
         fputc(',', r);
         json_list(r, "warnings", &warnings);
-        fprintf(r, ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f}\n", errors,
-                secs, parse_secs);
+        fprintf(r, ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f}\n", errors, secs,
+                parse_secs);
     } else {
         fprintf(r,
                 "cordon-split: %d driver -> kernel, %d kernel -> driver functions, %d structs, "
