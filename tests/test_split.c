@@ -246,6 +246,89 @@ static void compilation_database(void **state)
     free(out);
 }
 
+/* Every classification, on a small driver written for it: the kernel's
+ * header and the driver in a temporary directory (the header is the kernel's
+ * because it is not in the driver's directory). */
+static void classifications(void **state)
+{
+    (void)state;
+    char kdir[] = "/tmp/cordon-split-k-XXXXXX", ddir[] = "/tmp/cordon-split-d-XXXXXX";
+    assert_non_null(mkdtemp(kdir));
+    assert_non_null(mkdtemp(ddir));
+    char kh[256], dc[256];
+    snprintf(kh, sizeof kh, "%s/kern.h", kdir);
+    snprintf(dc, sizeof dc, "%s/drv.c", ddir);
+    FILE *f = fopen(kh, "w");
+    assert_non_null(f);
+    fputs("struct wq { int depth; };\n"
+          "struct buf { unsigned int len; unsigned char *data; };\n"
+          "struct dev { unsigned int flags; unsigned int mtu; char name[16];\n"
+          "             void *priv; void *wq_cookie; struct ops *ops; };\n"
+          "struct ops { int (*open)(struct dev *d); };\n"
+          "int dev_register(struct dev *d);\n"
+          "void dev_free(struct dev *d);\n"
+          "int ops_install(struct ops *o);\n"
+          "void buf_send(struct buf *b);\n",
+          f);
+    fclose(f);
+    f = fopen(dc, "w");
+    assert_non_null(f);
+    fputs("#include \"kern.h\"\n"
+          "struct mine { int x; };\n"
+          "static struct ops my_ops;\n"
+          "static int my_open(struct dev *d)\n"
+          "{\n"
+          "    struct mine *m = d->priv;             /* a cookie */\n"
+          "    struct wq *q = (struct wq *)d->wq_cookie; /* a single cast target */\n"
+          "    d->flags = 1;                           /* written only */\n"
+          "    return m->x + q->depth + (int)d->mtu;   /* mtu: read only */\n"
+          "}\n"
+          "static int xmit(struct buf *b) { return b->data[0] + (int)b->len; }\n"
+          "int drv_init(struct dev *d)\n"
+          "{\n"
+          "    static struct mine me;\n"
+          "    d->priv = &me;\n"
+          "    my_ops.open = my_open;\n"
+          "    ops_install(&my_ops);                   /* the driver's own object */\n"
+          "    d->ops = &my_ops;\n"
+          "    dev_free(d);\n"
+          "    return dev_register(d) + xmit(0);\n"
+          "}\n",
+          f);
+    fclose(f);
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "%s/cordon-split %s -- -I%s 2>/dev/null", bin_dir(), dc, kdir);
+    assert_int_equal(run(cmd, &out), 0);
+    const char *want[] = {
+        "u32 [write_only] flags;",
+        "u32 [read_only] mtu;",
+        "// priv: the driver's own pointer",
+        "projection wq [read_only] *wq_cookie; // void *, only ever a struct wq",
+        "shared<65536, {{len}}> [read_only] *data;",
+        "rpc s32 ops_install(projection ops [alloc(caller)] * o);",
+        "rpc void dev_free(projection dev [dealloc(callee)] * d);",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(out, want[i]))
+            fail_msg("the IDL lacks \"%s\":\n%s", want[i], out);
+    /* and cordon-idlc takes it */
+    char idl[300];
+    snprintf(idl, sizeof idl, "%s/drv.idl", ddir);
+    f = fopen(idl, "w");
+    assert_non_null(f);
+    fputs(out, f);
+    fclose(f);
+    free(out);
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
+    assert_int_equal(run(cmd, &out), 0);
+    free(out);
+    unlink(idl);
+    unlink(dc);
+    unlink(kh);
+    rmdir(ddir);
+    rmdir(kdir);
+}
+
 /* The report goes to stderr and the IDL to stdout by default. */
 static void text_mode_writes_idl_to_stdout(void **state)
 {
@@ -309,6 +392,7 @@ int main(void)
         cmocka_unit_test(dummy_net_boundary),
         cmocka_unit_test(null_blk_boundary),
         cmocka_unit_test(text_mode_writes_idl_to_stdout),
+        cmocka_unit_test(classifications),
         cmocka_unit_test(linux_dummy_net),
         cmocka_unit_test(compilation_database),
         cmocka_unit_test(parse_error_is_reported),

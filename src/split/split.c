@@ -507,8 +507,9 @@ static CXCursor strip_implicit(CXCursor c)
     while (clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
            clang_getCursorKind(c) == CXCursor_ParenExpr ||
            clang_getCursorKind(c) == CXCursor_CStyleCastExpr) {
+        /* the operand is the last child (a cast's type reference comes first) */
         CXCursor in = clang_getNullCursor();
-        clang_visitChildren(c, first_expr, &in);
+        clang_visitChildren(c, last_kid, &in);
         if (clang_Cursor_isNull(in))
             break;
         c = in;
@@ -516,18 +517,27 @@ static CXCursor strip_implicit(CXCursor c)
     return c;
 }
 
-static int is_driver_struct_ptr(CXType t)
+/* void * fields converted to or from pointers to one kernel struct: the
+ * struct is what the field really points to. "struct.field" -> the struct
+ * (note "*" when the driver uses two or more). */
+static struct name_set void_casts;
+
+static CXCursor struct_ptr_decl(CXType t)
 {
     CXType can = clang_getCanonicalType(t);
     if (can.kind != CXType_Pointer)
-        return 0;
+        return clang_getNullCursor();
     CXCursor decl = clang_getTypeDeclaration(clang_getCanonicalType(clang_getPointeeType(can)));
-    return is_record(decl) && in_driver(decl);
+    return is_record(decl) ? decl : clang_getNullCursor();
 }
 
-/* If m is an access to a void * field of a kernel struct, records it. */
-static void note_cookie(CXCursor m)
+/* If m is an access to a void * field of a kernel struct, records what the
+ * driver converts it to or from (rec, a struct definition): one of its own
+ * structs makes it a cookie, a kernel struct a candidate cast target. */
+static void note_void_use(CXCursor m, CXCursor rec)
 {
+    if (clang_Cursor_isNull(rec))
+        return;
     m = strip_implicit(m);
     if (clang_getCursorKind(m) != CXCursor_MemberRefExpr)
         return;
@@ -541,7 +551,19 @@ static void note_cookie(CXCursor m)
     if (st) {
         char key[300];
         snprintf(key, sizeof key, "%s.%s", st, fn);
-        set_add(&cookies, key, NULL, clang_getNullCursor());
+        if (in_driver(rec)) {
+            set_add(&cookies, key, NULL, clang_getNullCursor());
+        } else {
+            char *target = spell(rec);
+            int i = set_find(&void_casts, key);
+            if (i < 0)
+                set_add(&void_casts, key, target, rec);
+            else if (strcmp(void_casts.note[i], target) != 0) {
+                free(void_casts.note[i]);
+                void_casts.note[i] = strdup("*");
+            }
+            free(target);
+        }
     }
     free(st);
     free(fn);
@@ -550,26 +572,29 @@ static void note_cookie(CXCursor m)
 /* struct mine *p = x->cookie;   x->cookie = p;   (struct mine *)x->cookie */
 static void find_cookies(CXCursor c, enum CXCursorKind k)
 {
-    if (k == CXCursor_VarDecl && is_driver_struct_ptr(clang_getCursorType(c))) {
+    if (k == CXCursor_VarDecl) {
+        CXCursor rec = struct_ptr_decl(clang_getCursorType(c));
+        if (clang_Cursor_isNull(rec))
+            return;
         /* the initialiser is the declaration's last child (type references
          * come first) */
         CXCursor last = clang_getNullCursor();
         clang_visitChildren(c, last_kid, &last);
         if (!clang_Cursor_isNull(last))
-            note_cookie(last);
-    } else if (k == CXCursor_CStyleCastExpr && is_driver_struct_ptr(clang_getCursorType(c))) {
+            note_void_use(last, rec);
+    } else if (k == CXCursor_CStyleCastExpr) {
+        CXCursor rec = struct_ptr_decl(clang_getCursorType(c));
         CXCursor in = clang_getNullCursor();
-        clang_visitChildren(c, first_expr, &in);
+        clang_visitChildren(c, last_kid, &in);
         if (!clang_Cursor_isNull(in))
-            note_cookie(in);
+            note_void_use(in, rec);
     } else if (k == CXCursor_BinaryOperator &&
                clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_Assign) {
         CXCursor kids[2] = {clang_getNullCursor(), clang_getNullCursor()};
         struct kid_list t = {kids, 0};
         clang_visitChildren(c, two_kids, &t);
-        if (!clang_Cursor_isNull(kids[1]) &&
-            is_driver_struct_ptr(clang_getCursorType(strip_implicit(kids[1]))))
-            note_cookie(kids[0]);
+        if (!clang_Cursor_isNull(kids[1]))
+            note_void_use(kids[0], struct_ptr_decl(clang_getCursorType(strip_implicit(kids[1]))));
     }
 }
 
@@ -1146,6 +1171,22 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
                 "        // %s: the driver's own pointer (it stores and loads its own struct "
                 "there): stays in the domain // %s%s%s: %s\n",
                 fn, r ? "read" : "", r && w ? ", " : "", w ? "written" : "", prov);
+    } else if ((r || w) && set_find(&void_casts, ckey) >= 0 &&
+               strcmp(void_casts.note[set_find(&void_casts, ckey)], "*") != 0) {
+        int vi = set_find(&void_casts, ckey);
+        const char *target = void_casts.note[vi];
+        set_add(&structs, target, NULL, void_casts.decl[vi]);
+        note_edge(fv->sname, target, fn);
+        fprintf(fv->o,
+                "        projection %s%s *%s; // void *, only ever a struct %s: %s%s%s: %s\n",
+                proj_name(target),
+                r && !w   ? " [read_only]"
+                : w && !r ? " [write_only]"
+                          : "",
+                fn, target, r ? "read" : "", r && w ? ", " : "", w ? "written" : "", prov);
+        warn("%s: void * taken as struct %s * (the only struct the driver converts it to or "
+             "from); check",
+             ckey, target);
     } else if ((r || w) && strcmp(idl_ident(fn), fn) != 0) {
         warn("%s.%s: the field's name is an IDL keyword; it cannot be projected", fv->sname, fn);
         fprintf(fv->o, "        // %s: name is an IDL keyword\n", fn);
