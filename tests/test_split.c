@@ -263,7 +263,8 @@ static void classifications(void **state)
     fputs("struct wq { int depth; };\n"
           "struct buf { unsigned int len; unsigned char *data; };\n"
           "struct dev { unsigned int flags; unsigned int mtu; char name[16];\n"
-          "             void *priv; void *wq_cookie; struct ops *ops; };\n"
+          "             void *priv; void *wq_cookie; struct ops *ops;\n"
+          "             unsigned short *ids; };\n"
           "struct ops { int (*open)(struct dev *d); };\n"
           "int dev_register(struct dev *d);\n"
           "void dev_free(struct dev *d);\n"
@@ -281,7 +282,10 @@ static void classifications(void **state)
           "    struct mine *m = d->priv;             /* a cookie */\n"
           "    struct wq *q = (struct wq *)d->wq_cookie; /* a single cast target */\n"
           "    d->flags = 1;                           /* written only */\n"
-          "    return m->x + q->depth + (int)d->mtu;   /* mtu: read only */\n"
+          "    int n = 0;\n"
+          "    for (int i = 0; d->ids[i] != 0; i++)    /* a sentinel-terminated array */\n"
+          "        n++;\n"
+          "    return n + m->x + q->depth + (int)d->mtu; /* mtu: read only */\n"
           "}\n"
           "static int xmit(struct buf *b) { return b->data[0] + (int)b->len; }\n"
           "int drv_init(struct dev *d)\n"
@@ -307,6 +311,7 @@ static void classifications(void **state)
         "shared<65536, {{len}}> [read_only] *data;",
         "rpc s32 ops_install(projection ops [alloc(caller)] * o);",
         "rpc void dev_free(projection dev [dealloc(callee)] * d);",
+        "// ids: a null-terminated array of u16",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i]))

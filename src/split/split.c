@@ -569,6 +569,76 @@ static void note_void_use(CXCursor m, CXCursor rec)
     free(fn);
 }
 
+static const char *scalar_of(CXType t);
+
+/* Pointer fields the driver walks until a zero element (p->ids[i] != 0 or
+ * while (p->ids[i])): sentinel-terminated arrays. "struct.field". */
+static struct name_set sentinels;
+
+/* e is p->f[i] (through implicit conversions) with f a pointer to a
+ * scalar field of a kernel struct: records f. */
+static void note_sentinel(CXCursor e)
+{
+    e = strip_implicit(e);
+    if (clang_getCursorKind(e) != CXCursor_ArraySubscriptExpr)
+        return;
+    CXCursor base = clang_getNullCursor();
+    clang_visitChildren(e, first_expr, &base);
+    base = strip_implicit(base);
+    if (clang_getCursorKind(base) != CXCursor_MemberRefExpr)
+        return;
+    CXCursor field = clang_getCursorReferenced(base);
+    CXType ft = clang_getCanonicalType(clang_getCursorType(field));
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field) ||
+        ft.kind != CXType_Pointer || !scalar_of(clang_getPointeeType(ft)))
+        return;
+    char *st = field_struct(field), *fn = spell(field);
+    if (st) {
+        char key[300];
+        snprintf(key, sizeof key, "%s.%s", st, fn);
+        set_add(&sentinels, key, NULL, clang_getNullCursor());
+    }
+    free(st);
+    free(fn);
+}
+
+static enum CXChildVisitResult is_zero_literal(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    c = strip_implicit(c);
+    if (clang_getCursorKind(c) == CXCursor_IntegerLiteral) {
+        CXEvalResult r = clang_Cursor_Evaluate(c);
+        if (r) {
+            if (clang_EvalResult_getKind(r) == CXEval_Int && clang_EvalResult_getAsInt(r) == 0)
+                *(int *)d = 1;
+            clang_EvalResult_dispose(r);
+        }
+    }
+    return CXChildVisit_Continue;
+}
+
+static void find_sentinels(CXCursor c, enum CXCursorKind k)
+{
+    if (k == CXCursor_WhileStmt) {
+        CXCursor cond = clang_getNullCursor();
+        clang_visitChildren(c, first_expr, &cond);
+        note_sentinel(cond);
+    } else if (k == CXCursor_BinaryOperator) {
+        enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+        if (op != CXBinaryOperator_EQ && op != CXBinaryOperator_NE)
+            return;
+        CXCursor kids[2] = {clang_getNullCursor(), clang_getNullCursor()};
+        struct kid_list t = {kids, 0};
+        clang_visitChildren(c, two_kids, &t);
+        int zero = 0;
+        clang_visitChildren(c, is_zero_literal, &zero);
+        if (zero) {
+            note_sentinel(kids[0]);
+            note_sentinel(kids[1]);
+        }
+    }
+}
+
 /* struct mine *p = x->cookie;   x->cookie = p;   (struct mine *)x->cookie */
 static void find_cookies(CXCursor c, enum CXCursorKind k)
 {
@@ -634,6 +704,7 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
     (void)parent;
     enum CXCursorKind k = clang_getCursorKind(c);
     find_cookies(c, k);
+    find_sentinels(c, k);
     if (k == CXCursor_DeclRefExpr && !is_call_site(c)) {
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
@@ -1208,6 +1279,18 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
                      "projections, so the analysis leaves it out: pass it separately",
                      fv->sname, fn);
                 fprintf(fv->o, "// %s: %s * would make the projection recursive;", fn, sn);
+            } else if (!sn && clang_getCanonicalType(ft).kind == CXType_Pointer &&
+                       scalar_of(pt) && set_find(&sentinels, ckey) >= 0) {
+                /* walked until a zero element: a null-terminated array. A
+                 * projection copies fields by value and array<> is an
+                 * embedded array there, so a pointer to one has no field
+                 * form: say what it is and leave it to a person. */
+                fprintf(fv->o, "// %s: a null-terminated array of %s (the driver walks it to a "
+                               "zero); pass it as array<%s, null, MAX> in a call",
+                        fn, scalar_of(pt), scalar_of(pt));
+                warn("%s: walked until a zero element: a null-terminated array of %s; a pointer "
+                     "field cannot carry it: pass it as an argument",
+                     what, scalar_of(pt));
             } else if (!sn && clang_getCanonicalType(ft).kind == CXType_Pointer &&
                        (pt.kind == CXType_UChar || pt.kind == CXType_Void ||
                         pt.kind == CXType_Char_U) &&
