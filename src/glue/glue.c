@@ -20,6 +20,10 @@ static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread struct cdn_glue *current_glue;
 static struct cdn_hmap by_id; /* id -> glue, under owners_lock */
 static int host_glues;        /* atomic: live host-side glues (fast path below) */
+/* The live host-side glues, under owners_lock: cdn_glue_forget_everywhere
+ * runs on every freed skb and must not walk the whole id table. */
+static struct cdn_glue **host_list;
+static size_t host_list_n, host_list_cap;
 static uint64_t next_glue_id = 1;
 
 int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
@@ -46,6 +50,19 @@ int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
     pthread_mutex_lock(&owners_lock);
     g->id = next_glue_id++;
     int bad = cdn_hmap_put(&by_id, g->id, g, 0);
+    if (!bad && side == CDN_GLUE_HOST && host_list_n == host_list_cap) {
+        size_t cap = host_list_cap ? host_list_cap * 2 : 8;
+        struct cdn_glue **l = realloc(host_list, cap * sizeof *l);
+        if (l) {
+            host_list = l;
+            host_list_cap = cap;
+        } else {
+            cdn_hmap_del(&by_id, g->id);
+            bad = 1;
+        }
+    }
+    if (!bad && side == CDN_GLUE_HOST)
+        host_list[host_list_n++] = g;
     pthread_mutex_unlock(&owners_lock);
     if (!bad && side == CDN_GLUE_HOST)
         __atomic_fetch_add(&host_glues, 1, __ATOMIC_RELEASE);
@@ -66,6 +83,11 @@ void cdn_glue_destroy(struct cdn_glue *g)
         __atomic_fetch_sub(&host_glues, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&owners_lock);
     cdn_hmap_del(&by_id, g->id);
+    for (size_t i = 0; i < host_list_n; i++)
+        if (host_list[i] == g) {
+            host_list[i] = host_list[--host_list_n];
+            break;
+        }
     for (size_t i = 0; i < g->shadows.cap; i++)
         if (g->shadows.slots[i].key) {
             cdn_hmap_del(&owners, g->shadows.slots[i].key);
@@ -476,22 +498,20 @@ void cdn_glue_forget_everywhere(void *obj)
     /* Collect the glues first (forgetting takes owners_lock itself); every
      * glue, however many: a missed one would keep a dangling handle. */
     struct cdn_glue *small[32], **gs = small;
-    size_t n = 0;
+    size_t n;
     pthread_mutex_lock(&owners_lock);
-    if (by_id.count > sizeof small / sizeof small[0]) {
-        gs = malloc(by_id.count * sizeof *gs);
+    n = host_list_n;
+    if (n > sizeof small / sizeof small[0]) {
+        gs = malloc(n * sizeof *gs);
         if (!gs) {
             pthread_mutex_unlock(&owners_lock);
             abort(); /* cannot guarantee the invariant: stop rather than dangle */
         }
     }
-    for (size_t i = 0; i < by_id.cap; i++)
-        if (by_id.slots[i].key)
-            gs[n++] = by_id.slots[i].ptr;
+    memcpy(gs, host_list, n * sizeof *gs);
     pthread_mutex_unlock(&owners_lock);
     for (size_t i = 0; i < n; i++)
-        if (gs[i]->side == CDN_GLUE_HOST)
-            cdn_glue_forget(gs[i], obj);
+        cdn_glue_forget(gs[i], obj);
     if (gs != small)
         free(gs);
 }
