@@ -113,7 +113,7 @@ $(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/bench/faults%.o: bench/faults%.c
+$(BUILD)/obj/bench/faults.o $(BUILD)/obj/bench/faults_net.o $(BUILD)/obj/bench/faults_blk.o: $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 
@@ -196,7 +196,7 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
-$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/raw_request.h kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 GEN_NULLB := $(BUILD)/gen/null_blk
@@ -215,7 +215,7 @@ $(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/i
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
 BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NULLB)/null_blk_domain.c
-$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \

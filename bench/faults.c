@@ -22,7 +22,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cordon_kernel.h"
 #include "faults.h"
+
+void campaign_end(struct campaign *c, struct cdn_driver *drv)
+{
+    cdn_driver_unload(drv);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    c->heap_left = hs.live_objects;
+    cdn_kernel_exit();
+}
 
 static int cmp_d(const void *a, const void *b)
 {

@@ -22,6 +22,11 @@ struct campaign {
     int nkinds;
 };
 
+struct cdn_driver;
+/* The end of a workload: unloads the driver, counts the shared-heap objects
+ * left, shuts the kernel core down. */
+void campaign_end(struct campaign *c, struct cdn_driver *drv);
+
 /* Run nfaults faults of the workload; 0, or 1 if it could not run at all. */
 int campaign_net(const struct bench_opts *o, int nfaults, uint64_t seed, struct campaign *c);
 int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct campaign *c);

@@ -117,10 +117,6 @@ int campaign_net(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
         c->kind_name[i] = kinds[i].name;
         c->per_kind[i] = per_kind[i];
     }
-    cdn_driver_unload(&drv);
-    struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
-    c->heap_left = hs.live_objects;
-    cdn_kernel_exit();
+    campaign_end(c, &drv);
     return 0;
 }

@@ -240,17 +240,8 @@ int cdn_domain_start(cdn_domain *dom)
     if (dom->state != CDN_DOM_CREATED)
         return CDN_ESTATE;
     int r = dom->ops->start(dom);
-    if (r != CDN_OK) {
-        if (dom->state == CDN_DOM_RUNNING) {
-            if (r == CDN_EPROTO)
-                cdn_domain_kill(dom, cdn_ep_violation(dom->ep));
-            else if (r == CDN_ETIMEDOUT)
-                cdn_domain_kill(dom, "no HELLO before the start timeout");
-            else if (r != CDN_EDEAD)
-                cdn_domain_kill(dom, "start failed");
-        }
-        return r == CDN_EDEAD ? CDN_ELOAD : r;
-    }
+    if (r != CDN_OK)
+        return start_failed(dom, r);
     watchdog_start(dom);
     return CDN_OK;
 }

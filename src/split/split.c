@@ -400,41 +400,31 @@ static enum CXChildVisitResult lock_operand(CXCursor c, CXCursor parent, CXClien
 
 /* Children of an assignment or ++/--: the first (the target) is written
  * (its own base expressions are only read), the rest are visited as usual. */
-/* Writing a.s.f writes the embedded struct a.s too (but not what a pointer
- * in the chain points to): the base member of a written member counts as
- * written while it is a struct value, not a pointer. */
-static enum CXChildVisitResult embedded_base(CXCursor c, CXCursor parent, CXClientData d)
+static CXCursor strip_implicit(CXCursor c);
+static enum CXChildVisitResult first_expr(CXCursor c, CXCursor parent, CXClientData d);
+
+/* The member access directly under c (c's operand or base), through
+ * implicit conversions and parentheses, or a null cursor. */
+static CXCursor member_under(CXCursor c)
 {
-    (void)parent;
-    (void)d;
-    if (clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
-        if (clang_getCanonicalType(clang_getCursorType(c)).kind == CXType_Record) {
-            record_access(c, 1);
-            clang_visitChildren(c, embedded_base, NULL);
-        }
-        return CXChildVisit_Break;
-    }
-    /* look through implicit casts and parentheses to the base expression */
-    return clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
-                   clang_getCursorKind(c) == CXCursor_ParenExpr
-               ? CXChildVisit_Recurse
-               : CXChildVisit_Break;
+    CXCursor k = clang_getNullCursor();
+    clang_visitChildren(c, first_expr, &k);
+    if (clang_Cursor_isNull(k))
+        return k;
+    k = strip_implicit(k);
+    return clang_getCursorKind(k) == CXCursor_MemberRefExpr ? k : clang_getNullCursor();
 }
 
-/* The operand of &: its outermost member is read as well (the traversal
- * that recorded it as written already visited everything under it). */
-static enum CXChildVisitResult member_read(CXCursor c, CXCursor parent, CXClientData d)
+/* Writing a.s.f writes the embedded struct a.s too (but not what a pointer
+ * in the chain points to): the base members of a written member count as
+ * written while they are struct values, not pointers. */
+static void mark_embedded_bases(CXCursor member)
 {
-    (void)parent;
-    (void)d;
-    if (clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
-        record_access(c, 0);
-        return CXChildVisit_Break;
-    }
-    return clang_getCursorKind(c) == CXCursor_UnexposedExpr ||
-                   clang_getCursorKind(c) == CXCursor_ParenExpr
-               ? CXChildVisit_Recurse
-               : CXChildVisit_Break;
+    for (CXCursor b = member_under(member);
+         !clang_Cursor_isNull(b) &&
+         clang_getCanonicalType(clang_getCursorType(b)).kind == CXType_Record;
+         b = member_under(b))
+        record_access(b, 1);
 }
 
 static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXClientData d)
@@ -442,7 +432,7 @@ static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXCli
     int *index = d;
     if ((*index)++ == 0 && clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
         record_access(c, 1);
-        clang_visitChildren(c, embedded_base, NULL);
+        mark_embedded_bases(c);
         clang_visitChildren(c, body_visit, NULL);
         return CXChildVisit_Continue;
     }
@@ -493,7 +483,6 @@ static enum CXChildVisitResult two_kids(CXCursor c, CXCursor parent, CXClientDat
     return t->n < 2 ? CXChildVisit_Continue : CXChildVisit_Break;
 }
 
-static CXCursor strip_implicit(CXCursor c);
 static enum CXChildVisitResult first_expr(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
@@ -736,9 +725,13 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         if (op == CXUnaryOperator_AddrOf) {
             /* &a->f handed on (dev_lstats_read(dev, &stats->tx_packets, ...))
              * may be read or written through: both */
+            /* &a->f handed on: the operand's member is read as well (the
+             * traversal that recorded it as written visited all under it) */
             int index = 0;
             clang_visitChildren(c, assigned_visit, &index);
-            clang_visitChildren(c, member_read, NULL);
+            CXCursor m = member_under(c);
+            if (!clang_Cursor_isNull(m))
+                record_access(m, 0);
             return CXChildVisit_Continue;
         }
     } else if (k == CXCursor_MemberRefExpr) {
@@ -1279,14 +1272,15 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
                      "projections, so the analysis leaves it out: pass it separately",
                      fv->sname, fn);
                 fprintf(fv->o, "// %s: %s * would make the projection recursive;", fn, sn);
-            } else if (!sn && clang_getCanonicalType(ft).kind == CXType_Pointer &&
-                       scalar_of(pt) && set_find(&sentinels, ckey) >= 0) {
+            } else if (!sn && clang_getCanonicalType(ft).kind == CXType_Pointer && scalar_of(pt) &&
+                       set_find(&sentinels, ckey) >= 0) {
                 /* walked until a zero element: a null-terminated array. A
                  * projection copies fields by value and array<> is an
                  * embedded array there, so a pointer to one has no field
                  * form: say what it is and leave it to a person. */
-                fprintf(fv->o, "// %s: a null-terminated array of %s (the driver walks it to a "
-                               "zero); pass it as array<%s, null, MAX> in a call",
+                fprintf(fv->o,
+                        "// %s: a null-terminated array of %s (the driver walks it to a "
+                        "zero); pass it as array<%s, null, MAX> in a call",
                         fn, scalar_of(pt), scalar_of(pt));
                 warn("%s: walked until a zero element: a null-terminated array of %s; a pointer "
                      "field cannot carry it: pass it as an argument",

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "driver_module.h"
+#include "raw_request.h"
 #include "null_blk_domain.h"
 
 #define CDN_FAULT_BASE 120000ull
@@ -26,17 +27,6 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error);
 static volatile uintptr_t crash_at = 8;
 static void *region_base;
 static size_t region_size;
-
-static void raw_request(uint16_t rpc, const void *payload, uint32_t len)
-{
-    struct cdn_glue *g = cdn_glue_current();
-    struct cdn_wbuf w;
-    struct cdn_rbuf r;
-    struct cdn_msg store;
-    cdn_wbuf_init(&w, g);
-    cdn_w_bytes(&w, payload, len);
-    cdn_glue_call(g, rpc, &w, &r, &store);
-}
 
 void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
 {

@@ -24,26 +24,13 @@
 #include <string.h>
 
 #include "driver_module.h"
+#include "raw_request.h"
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
 static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
 static struct net_device *bad_dev;
-/* Sends hand-made bytes as rpc `rpc`, past the typed stubs (through the
- * glue's raw call, so the async runtime still routes the reply), and waits
- * for the host's answer, if any. */
-static void raw_request(uint16_t rpc, const void *payload, uint32_t len)
-{
-    struct cdn_glue *g = cdn_glue_current();
-    struct cdn_wbuf w;
-    struct cdn_rbuf r;
-    struct cdn_msg store;
-    cdn_wbuf_init(&w, g);
-    cdn_w_bytes(&w, payload, len);
-    cdn_glue_call(g, rpc, &w, &r, &store);
-}
-
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
     dev_lstats_add(dev, skb->len);
