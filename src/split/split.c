@@ -1331,6 +1331,24 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
     return CXChildVisit_Continue;
 }
 
+/* If c is a function-pointer field of struct sname that the driver fills,
+ * its prototype (else a type of kind CXType_Invalid). */
+static CXType filled_slot(CXCursor c, const char *sname)
+{
+    CXType none = {0};
+    none.kind = CXType_Invalid;
+    CXType pt = clang_getCanonicalType(
+        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
+    if (pt.kind != CXType_FunctionProto)
+        return none;
+    char *fn = spell(c);
+    int used = 0;
+    for (int i = 0; i < nacc && !used; i++)
+        used = strcmp(acc[i].strct, sname) == 0 && strcmp(acc[i].field, fn) == 0;
+    free(fn);
+    return used ? pt : none;
+}
+
 /* rpc_ptr declarations for the ops slots the driver fills (kernel -> driver). */
 static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientData d)
 {
@@ -1338,19 +1356,12 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
     struct field_visit *fv = d;
     if (!is_member_field(c, slot_decls, d))
         return CXChildVisit_Continue;
-    CXType pt = clang_getCanonicalType(
-        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
-    if (pt.kind != CXType_FunctionProto)
+    CXType pt = filled_slot(c, fv->sname);
+    if (pt.kind == CXType_Invalid)
         return CXChildVisit_Continue;
-    char *fn = spell(c);
-    int used = 0;
-    for (int i = 0; i < nacc && !used; i++)
-        used = strcmp(acc[i].strct, fv->sname) == 0 && strcmp(acc[i].field, fn) == 0;
-    if (used) {
-        char what[300];
-        snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
-        write_rpc_ptr(fv->o, pt, fv->sname, fn, what);
-    }
+    char *fn = spell(c), what[300];
+    snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
+    write_rpc_ptr(fv->o, pt, fv->sname, fn, what);
     free(fn);
     return CXChildVisit_Continue;
 }
@@ -1470,16 +1481,8 @@ static enum CXChildVisitResult ops_paths_visit(CXCursor c, CXCursor parent, CXCl
     }
     if (clang_getCursorKind(c) != CXCursor_FieldDecl)
         return CXChildVisit_Continue;
-    CXType pt = clang_getCanonicalType(
-        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
-    if (pt.kind != CXType_FunctionProto)
-        return CXChildVisit_Continue;
-    char *fn = spell(c);
-    int used = 0;
-    for (int i = 0; i < nacc && !used; i++)
-        used = strcmp(acc[i].strct, ss->sname) == 0 && strcmp(acc[i].field, fn) == 0;
-    free(fn);
-    if (used)
+    CXType pt = filled_slot(c, ss->sname);
+    if (pt.kind != CXType_Invalid)
         add_ops_path(pt, ss->rec, ss->sname);
     return CXChildVisit_Continue;
 }
