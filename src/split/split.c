@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "pch.h"
+
 #define MAXN 4096
 
 struct name_set {
@@ -1606,6 +1608,40 @@ static double elapsed_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Parses every unit of job, in parallel. */
+static void parse_all(struct parse_job *job)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int nthreads = (int)(ncpu < 1 ? 1 : ncpu > 16 ? 16 : ncpu);
+    if (nthreads > job->nfiles)
+        nthreads = job->nfiles;
+    pthread_t threads[16];
+    int started[16] = {0};
+    for (int t = 0; t < nthreads; t++)
+        started[t] = pthread_create(&threads[t], NULL, parse_worker, job) == 0;
+    parse_worker(job); /* this thread helps too (and does it all without threads) */
+    for (int t = 0; t < nthreads; t++)
+        if (started[t])
+            pthread_join(threads[t], NULL);
+}
+
+/* Whether any unit failed or has an error diagnostic. */
+static int units_have_errors(struct parse_job *job)
+{
+    for (int f = 0; f < job->nfiles; f++) {
+        if (job->err[f] != CXError_Success)
+            return 1;
+        for (unsigned i = 0; i < clang_getNumDiagnostics(job->tus[f]); i++) {
+            CXDiagnostic dg = clang_getDiagnostic(job->tus[f], i);
+            int bad = clang_getDiagnosticSeverity(dg) >= CXDiagnostic_Error;
+            clang_disposeDiagnostic(dg);
+            if (bad)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* Everything inside "module NAME { ... }". */
 static void write_module_body(FILE *o)
 {
@@ -1876,16 +1912,37 @@ int main(int argc, char **argv)
         return 2;
     }
     pthread_mutex_init(&job.lock, NULL);
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    int nthreads = (int)(ncpu < 1 ? 1 : ncpu > 16 ? 16 : ncpu);
-    if (nthreads > nfiles)
-        nthreads = nfiles;
-    pthread_t threads[16];
-    for (int t = 0; t < nthreads; t++)
-        if (pthread_create(&threads[t], NULL, parse_worker, &job) != 0)
-            parse_worker(&job); /* no thread: do the work here */
-    for (int t = 0; t < nthreads; t++)
-        pthread_join(threads[t], NULL);
+    /* The headers groups of files begin with, parsed once (src/split/pch.c). */
+    struct split_pch pch = {0};
+    if (!full_argv && !getenv("CORDON_SPLIT_NO_PCH") &&
+        split_pch_build(files, nfiles, job.args, job.nargs, &pch)) {
+        job.full_argv = pch.argv;
+        job.full_argc = pch.argc;
+        /* what the driver includes inside a shared header, as inclusion()
+         * would have recorded it: <linux/x.h> */
+        for (int i = 0; i < pch.nlines; i++) {
+            const char *lt = strchr(pch.lines[i], '<');
+            const char *gt = lt ? strchr(lt, '>') : NULL;
+            if (lt && gt && !strncmp(lt + 1, "linux/", 6)) {
+                char h[512];
+                snprintf(h, sizeof h, "%.*s", (int)(gt - lt - 1), lt + 1);
+                set_add(&includes, h, NULL, clang_getNullCursor());
+            }
+        }
+    }
+    parse_all(&job);
+    if (job.full_argv && !full_argv && units_have_errors(&job)) {
+        /* a shared header did not suit every unit: parse them plainly */
+        for (int f = 0; f < nfiles; f++)
+            if (job.tus[f])
+                clang_disposeTranslationUnit(job.tus[f]);
+        memset(job.tus, 0, sizeof *job.tus * (size_t)nfiles);
+        job.full_argv = NULL;
+        job.full_argc = NULL;
+        job.next = job.done = 0;
+        parse_all(&job);
+    }
+    split_pch_remove(&pch);
     double parse_secs = elapsed_since(&t0); /* libclang's part: the rest is ours */
     int errors = 0;
     for (int f = 0; f < nfiles; f++) {
