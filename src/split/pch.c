@@ -128,7 +128,8 @@ int split_pch_build(const char *const *files, int nfiles, const char *const *arg
     if (nfiles < 3)
         return 0;
     char(*inc)[MAX_INCLUDES][512] = calloc((size_t)nfiles, sizeof *inc);
-    int *ninc = calloc((size_t)nfiles, sizeof *ninc), *group = calloc((size_t)nfiles, sizeof *group);
+    int *ninc = calloc((size_t)nfiles, sizeof *ninc),
+        *group = calloc((size_t)nfiles, sizeof *group);
     char dir0[4096];
     snprintf(dir0, sizeof dir0, "%s", files[0]);
     dirname(dir0);

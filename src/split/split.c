@@ -1708,6 +1708,8 @@ static void usage(FILE *f)
                "The boundary: the DRIVER.c files are the driver, every other file the kernel;\n"
                "functions the domain implements itself (memory, strings, printk, locks,\n"
                "atomics; --local adds more) are not boundary functions.\n"
+               "Files that begin with the same #include lines share a precompiled header\n"
+               "(CORDON_SPLIT_NO_PCH=1: parse each file on its own).\n"
                "Exit status: 0 ok, 1 parse errors, 2 usage.\n");
 }
 
