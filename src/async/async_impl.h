@@ -6,8 +6,8 @@
 #include "context.h"
 #include "cordon/async.h"
 
-/* A growable buffer for a reply's extension bytes. */
-struct cdn_reply_ext {
+/* A growable private copy of a message's extension bytes. */
+struct cdn_ext_buf {
     uint8_t *buf;
     uint32_t cap;
 };
@@ -25,12 +25,11 @@ struct cdn_fiber {
     int runnable, finished;
     /* A request this fiber serves (dispatch spawns one fiber per request). */
     struct cdn_msg req;
-    uint8_t *req_ext; /* private copy of the request's extension bytes */
-    uint32_t req_ext_cap;
+    struct cdn_ext_buf req_ext; /* the request's extension bytes */
     struct cdn_async_chan *req_chan;
     /* The extension bytes of the last reply to a call this fiber made:
      * valid until its next call (see deliver_reply). */
-    struct cdn_reply_ext rep_ext;
+    struct cdn_ext_buf rep_ext;
 #if defined(__SANITIZE_ADDRESS__)
     void *asan_fake_stack;
 #endif
@@ -76,9 +75,9 @@ struct cdn_async {
     struct cdn_async_chan *chans;
     uint32_t nchans;
     struct cdn_call_entry *calls;
-    struct cdn_reply_ext root_rep_ext; /* as cdn_fiber.rep_ext, for calls from the root */
-    uint32_t free_call;                /* head of the free list, or UINT16_MAX */
-    int64_t next_check;                /* next scan of deadlines and peer liveness */
+    struct cdn_ext_buf root_rep_ext; /* as cdn_fiber.rep_ext, for calls from the root */
+    uint32_t free_call;              /* head of the free list, or UINT16_MAX */
+    int64_t next_check;              /* next scan of deadlines and peer liveness */
     uint32_t idle_polls;
     uint32_t steps;
     uint32_t waiting;   /* entries in CALL_WAITING */

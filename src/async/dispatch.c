@@ -128,6 +128,21 @@ static void abandon(cdn_async *rt, struct cdn_call_entry *e, int status)
     notify(rt, e, status);
 }
 
+/* Copies n extension bytes from src into x, growing it; NULL if out of
+ * memory (x unchanged). memmove: src may be x's own buffer. */
+static const void *ext_copy(struct cdn_ext_buf *x, const void *src, uint32_t n)
+{
+    if (x->cap < n) {
+        uint8_t *b = realloc(x->buf, n);
+        if (!b)
+            return NULL;
+        x->buf = b;
+        x->cap = n;
+    }
+    memmove(x->buf, src, n);
+    return x->buf;
+}
+
 static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
 {
     uint32_t idx = m->call_id & 0xffffu;
@@ -151,18 +166,9 @@ static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct c
             /* The bytes go to the waiting caller's own buffer, not the call
              * entry's: the entry is freed now and may carry another call
              * (and its reply) before the caller runs again and reads these. */
-            struct cdn_reply_ext *x = e->waiter ? &e->waiter->rep_ext : &rt->root_rep_ext;
-            if (x->cap < m->ext_len) {
-                uint8_t *b = realloc(x->buf, m->ext_len);
-                if (b) {
-                    x->buf = b;
-                    x->cap = m->ext_len;
-                }
-            }
-            if (x->cap >= m->ext_len) {
-                memcpy(x->buf, m->ext, m->ext_len);
-                e->reply->ext = x->buf;
-            } else {
+            struct cdn_ext_buf *x = e->waiter ? &e->waiter->rep_ext : &rt->root_rep_ext;
+            e->reply->ext = ext_copy(x, m->ext, m->ext_len);
+            if (!e->reply->ext) {
                 e->reply->ext_len = 0;
                 status = CDN_ENOMEM;
             }
@@ -181,7 +187,7 @@ static void serve_fiber(void *arg)
     struct cdn_async_chan *c = f->req_chan;
     cdn_async *rt = c->rt;
     if (f->req.ext_len)
-        f->req.ext = f->req_ext;
+        f->req.ext = f->req_ext.buf;
     struct cdn_msg rep;
     cdn_ep_make_reply(&f->req, c->handler, c->arg, &rep);
     rt->stats.requests_served++;
@@ -193,20 +199,11 @@ static void serve_fiber(void *arg)
      * overwrite them. Keep a private copy, in the request's buffer (the
      * request is no longer needed). */
     if (rep.ext_len) {
-        if (f->req_ext_cap < rep.ext_len) {
-            uint8_t *b = realloc(f->req_ext, rep.ext_len);
-            if (!b) {
-                cdn_msg_set_error(&rep, CDN_ENOMEM);
-                b = f->req_ext;
-            } else {
-                f->req_ext = b;
-                f->req_ext_cap = rep.ext_len;
-            }
-        }
-        if (rep.ext_len) {
-            memmove(f->req_ext, rep.ext, rep.ext_len);
-            rep.ext = f->req_ext;
-        }
+        const void *own = ext_copy(&f->req_ext, rep.ext, rep.ext_len);
+        if (own)
+            rep.ext = own;
+        else
+            cdn_msg_set_error(&rep, CDN_ENOMEM);
     }
     for (;;) {
         int r = cdn_ep_send(c->ep, &rep, 0);
@@ -229,17 +226,9 @@ static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cd
     f->arg = f;
     f->req = *m;
     f->req_chan = c;
-    if (m->ext_len) {
-        if (f->req_ext_cap < m->ext_len) {
-            uint8_t *b = realloc(f->req_ext, m->ext_len);
-            if (!b) {
-                cdn_fiber_free(rt, f);
-                return CDN_ENOMEM;
-            }
-            f->req_ext = b;
-            f->req_ext_cap = m->ext_len;
-        }
-        memcpy(f->req_ext, m->ext, m->ext_len);
+    if (m->ext_len && !ext_copy(&f->req_ext, m->ext, m->ext_len)) {
+        cdn_fiber_free(rt, f);
+        return CDN_ENOMEM;
     }
     /* Detached: no finish scope waits for request servers. */
     rt->stats.spawned++;

@@ -87,7 +87,7 @@ void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f)
 static void fiber_release(struct cdn_fiber *f)
 {
     munmap(f->stack, f->map_size);
-    free(f->req_ext);
+    free(f->req_ext.buf);
     free(f->rep_ext.buf);
     free(f);
 }
