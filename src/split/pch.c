@@ -58,6 +58,15 @@ static int leading_includes(const char *path, char lines[][512], int max)
     return n;
 }
 
+/* The directory of path, into out ("." for a bare file name: dirname may
+ * return a string of its own rather than edit its argument). */
+static void dir_of(const char *path, char *out, size_t cap)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    snprintf(out, cap, "%s", dirname(tmp));
+}
+
 /* Parses the first n lines of inc (in directory dir) into a PCH in a new
  * temporary directory; its path goes to pch. */
 static int build_one(char inc[][512], int n, const char *dir, const char *const *args, int nargs,
@@ -131,13 +140,12 @@ int split_pch_build(const char *const *files, int nfiles, const char *const *arg
     int *ninc = calloc((size_t)nfiles, sizeof *ninc),
         *group = calloc((size_t)nfiles, sizeof *group);
     char dir0[4096];
-    snprintf(dir0, sizeof dir0, "%s", files[0]);
-    dirname(dir0);
+    dir_of(files[0], dir0, sizeof dir0);
     int ok = inc && ninc && group;
     for (int i = 0; ok && i < nfiles; i++) {
         char d[4096];
-        snprintf(d, sizeof d, "%s", files[i]);
-        ok = strcmp(dirname(d), dir0) == 0; /* quoted includes would resolve differently */
+        dir_of(files[i], d, sizeof d);
+        ok = strcmp(d, dir0) == 0; /* quoted includes would resolve differently */
         ninc[i] = ok ? leading_includes(files[i], inc[i], MAX_INCLUDES) : 0;
         group[i] = -1;
     }
@@ -213,9 +221,8 @@ void split_pch_remove(struct split_pch *p)
     p->nlines = 0;
     for (int i = 0; i < p->n; i++) {
         char d[4300], h[4400];
-        snprintf(d, sizeof d, "%s", p->path[i]);
+        dir_of(p->path[i], d, sizeof d);
         unlink(p->path[i]);
-        dirname(d);
         snprintf(h, sizeof h, "%s/common.h", d);
         unlink(h);
         rmdir(d);

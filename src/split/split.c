@@ -522,42 +522,51 @@ static CXCursor struct_ptr_decl(CXType t)
     return is_record(decl) ? decl : clang_getNullCursor();
 }
 
+/* If m (through implicit conversions) accesses a pointer field of a kernel
+ * struct, writes "struct.field" to key and returns what the field points to;
+ * else a type of kind CXType_Invalid. */
+static CXType kernel_ptr_field(CXCursor m, char *key, size_t cap)
+{
+    CXType none = {0};
+    none.kind = CXType_Invalid;
+    m = strip_implicit(m);
+    if (clang_getCursorKind(m) != CXCursor_MemberRefExpr)
+        return none;
+    CXCursor field = clang_getCursorReferenced(m);
+    CXType ft = clang_getCanonicalType(clang_getCursorType(field));
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field) ||
+        ft.kind != CXType_Pointer)
+        return none;
+    char *st = field_struct(field), *fn = spell(field);
+    int ok = st != NULL;
+    if (ok)
+        snprintf(key, cap, "%s.%s", st, fn);
+    free(st);
+    free(fn);
+    return ok ? clang_getCanonicalType(clang_getPointeeType(ft)) : none;
+}
+
 /* If m is an access to a void * field of a kernel struct, records what the
  * driver converts it to or from (rec, a struct definition): one of its own
  * structs makes it a cookie, a kernel struct a candidate cast target. */
 static void note_void_use(CXCursor m, CXCursor rec)
 {
-    if (clang_Cursor_isNull(rec))
+    char key[300];
+    if (clang_Cursor_isNull(rec) || kernel_ptr_field(m, key, sizeof key).kind != CXType_Void)
         return;
-    m = strip_implicit(m);
-    if (clang_getCursorKind(m) != CXCursor_MemberRefExpr)
+    if (in_driver(rec)) {
+        set_add(&cookies, key, NULL, clang_getNullCursor());
         return;
-    CXCursor field = clang_getCursorReferenced(m);
-    CXType ft = clang_getCanonicalType(clang_getCursorType(field));
-    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field) ||
-        ft.kind != CXType_Pointer ||
-        clang_getCanonicalType(clang_getPointeeType(ft)).kind != CXType_Void)
-        return;
-    char *st = field_struct(field), *fn = spell(field);
-    if (st) {
-        char key[300];
-        snprintf(key, sizeof key, "%s.%s", st, fn);
-        if (in_driver(rec)) {
-            set_add(&cookies, key, NULL, clang_getNullCursor());
-        } else {
-            char *target = spell(rec);
-            int i = set_find(&void_casts, key);
-            if (i < 0)
-                set_add(&void_casts, key, target, rec);
-            else if (strcmp(void_casts.note[i], target) != 0) {
-                free(void_casts.note[i]);
-                void_casts.note[i] = strdup("*");
-            }
-            free(target);
-        }
     }
-    free(st);
-    free(fn);
+    char *target = spell(rec);
+    int i = set_find(&void_casts, key);
+    if (i < 0)
+        set_add(&void_casts, key, target, rec);
+    else if (strcmp(void_casts.note[i], target) != 0) {
+        free(void_casts.note[i]);
+        void_casts.note[i] = strdup("*");
+    }
+    free(target);
 }
 
 static const char *scalar_of(CXType t);
@@ -573,24 +582,10 @@ static void note_sentinel(CXCursor e)
     e = strip_implicit(e);
     if (clang_getCursorKind(e) != CXCursor_ArraySubscriptExpr)
         return;
-    CXCursor base = clang_getNullCursor();
-    clang_visitChildren(e, first_expr, &base);
-    base = strip_implicit(base);
-    if (clang_getCursorKind(base) != CXCursor_MemberRefExpr)
-        return;
-    CXCursor field = clang_getCursorReferenced(base);
-    CXType ft = clang_getCanonicalType(clang_getCursorType(field));
-    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(field) ||
-        ft.kind != CXType_Pointer || !scalar_of(clang_getPointeeType(ft)))
-        return;
-    char *st = field_struct(field), *fn = spell(field);
-    if (st) {
-        char key[300];
-        snprintf(key, sizeof key, "%s.%s", st, fn);
+    char key[300];
+    CXType pointee = kernel_ptr_field(member_under(e), key, sizeof key);
+    if (pointee.kind != CXType_Invalid && scalar_of(pointee))
         set_add(&sentinels, key, NULL, clang_getNullCursor());
-    }
-    free(st);
-    free(fn);
 }
 
 static enum CXChildVisitResult is_zero_literal(CXCursor c, CXCursor parent, CXClientData d)
