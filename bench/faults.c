@@ -16,6 +16,7 @@
  * parent saw it, not a constant.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,28 @@
 
 #include "cordon_kernel.h"
 #include "faults.h"
+
+int campaign_begin(const struct bench_opts *o, const struct cdn_driver_desc *d,
+                   uint64_t memory_limit, struct cdn_driver *drv)
+{
+    char moddir[PATH_MAX];
+    snprintf(moddir, sizeof moddir, "%s", bench_module_path(d->name));
+    *strrchr(moddir, '/') = 0;
+    bench_pin(o->host_cpu);
+    if (cdn_kernel_init(64u << 20) != 0)
+        return 1;
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol); /* restart, strict */
+    pol.call_timeout_ns = CAMPAIGN_HANG_NS;
+    pol.heartbeat_ns = 4 * CAMPAIGN_HANG_NS;
+    pol.memory_limit = memory_limit; /* an allocation storm fails inside the domain */
+    if (cdn_driver_load_policy(d, CDN_DRV_PROCESS, o->dom_cpu, moddir, &pol, drv) != 0) {
+        fprintf(stderr, "cordon-bench: cannot load %s: %s\n", d->name, drv->reason);
+        cdn_kernel_exit();
+        return 1;
+    }
+    return 0;
+}
 
 void campaign_end(struct campaign *c, struct cdn_driver *drv)
 {

@@ -23,6 +23,14 @@ struct campaign {
 };
 
 struct cdn_driver;
+struct cdn_driver_desc;
+/* The start of a workload: brings the kernel core up and loads driver d
+ * (its module is d->name, beside the benchmark modules) into a process
+ * domain under the campaign's policy: restart, strict, CAMPAIGN_HANG_NS call
+ * deadlines, a heartbeat of four of them, and a memory cap. 0, or 1 (said
+ * on stderr) if it could not. d must outlive the driver. */
+int campaign_begin(const struct bench_opts *o, const struct cdn_driver_desc *d,
+                   uint64_t memory_limit, struct cdn_driver *drv);
 /* The end of a workload: unloads the driver, counts the shared-heap objects
  * left, shuts the kernel core down. */
 void campaign_end(struct campaign *c, struct cdn_driver *drv);

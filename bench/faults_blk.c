@@ -119,25 +119,11 @@ static void *signal_later(void *arg)
 int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct campaign *c)
 {
     memset(c, 0, sizeof *c);
-    char moddir[PATH_MAX];
-    snprintf(moddir, sizeof moddir, "%s", bench_module_path("blk_faulty"));
-    *strrchr(moddir, '/') = 0;
-    bench_pin(o->host_cpu);
-    if (cdn_kernel_init(64u << 20) != 0)
-        return 1;
     struct cdn_driver_desc d = cdn_null_blk_driver;
     d.name = "blk_faulty";
     struct cdn_driver drv;
-    struct cdn_driver_policy pol;
-    cdn_driver_policy_init(&pol); /* restart, strict */
-    pol.call_timeout_ns = CAMPAIGN_HANG_NS;
-    pol.heartbeat_ns = 4 * CAMPAIGN_HANG_NS;
-    pol.memory_limit = 256ull << 20;
-    if (cdn_driver_load_policy(&d, CDN_DRV_PROCESS, o->dom_cpu, moddir, &pol, &drv) != 0) {
-        fprintf(stderr, "cordon-bench: cannot load blk_faulty: %s\n", drv.reason);
-        cdn_kernel_exit();
+    if (campaign_begin(o, &d, 256ull << 20, &drv) != 0)
         return 1;
-    }
     struct area a = {.disk = cdn_blk_disk_by_name("nullb0")};
     a.expect = calloc(BLOCKS, BS);
     a.known = malloc(BLOCKS);

@@ -41,25 +41,12 @@ static int xmit(struct net_device *dev, unsigned len)
 
 int campaign_net(const struct bench_opts *o, int nfaults, uint64_t seed, struct campaign *c)
 {
-    char moddir[PATH_MAX];
-    snprintf(moddir, sizeof moddir, "%s", bench_module_path("net_bad"));
-    *strrchr(moddir, '/') = 0;
-    bench_pin(o->host_cpu);
-    if (cdn_kernel_init(64u << 20) != 0)
-        return 1;
     memset(c, 0, sizeof *c);
     struct cdn_driver_desc bad = cdn_dummy_driver;
     bad.name = "net_bad";
     struct cdn_driver drv;
-    struct cdn_driver_policy pol;
-    cdn_driver_policy_init(&pol); /* restart, strict */
-    pol.call_timeout_ns = CAMPAIGN_HANG_NS;
-    pol.heartbeat_ns = 4 * CAMPAIGN_HANG_NS;
-    pol.memory_limit = 128ull << 20; /* the storm fails inside the domain */
-    if (cdn_driver_load_policy(&bad, CDN_DRV_PROCESS, o->dom_cpu, moddir, &pol, &drv) != 0) {
-        fprintf(stderr, "cordon-bench: cannot load net_bad: %s\n", drv.reason);
+    if (campaign_begin(o, &bad, 128ull << 20, &drv) != 0)
         return 1;
-    }
     struct net_device *dev = dev_get_by_name("bad0");
 
     /* a clean run first: the throughput to compare with */

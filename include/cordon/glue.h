@@ -103,9 +103,11 @@ int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool,
 /* The glue an rpc_ptr trampoline slot belongs to (NULL: free or dead). */
 struct cdn_glue *cdn_glue_fn_glue(const struct cdn_fn_slot *slot);
 
+/* Requests the generated dispatch rejects are counted by whoever installs
+ * it (the kernel core: struct cdn_driver_stats.rejected, across restarts). */
 struct cdn_glue_stats {
-    uint64_t calls, dispatched, rejected; /* rejected: requests that failed validation */
-    uint32_t objects;                     /* objects with a reference on this side */
+    uint64_t calls;   /* calls this side made */
+    uint32_t objects; /* objects with a reference on this side */
 };
 void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
 

@@ -123,7 +123,8 @@ int cdn_blk_release_orphans(void *owner)
     return n;
 }
 
-/* The chunk's slot, allocating the table on first use; NULL if out of range. */
+/* Makes sure the chunk table covers index, allocating it on first use;
+ * -1 if index is beyond the capacity (or out of memory). */
 static int media_slot(struct gendisk *disk, u32 index)
 {
     u64 bytes = disk->capacity << SECTOR_SHIFT;
@@ -225,14 +226,13 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
 
 /* One pass of a request through the driver; 1 if it completed with
  * BLK_STS_OK. The data buffer is the host's again when this returns. */
-static int issue(struct gendisk *disk, struct request *rq, cdn_href ref, int *lost)
+static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
 {
     struct request_queue *q = disk->queue;
     rq->completed = 0;
     rq->status = 0;
     struct blk_mq_queue_data bd = {.rq = rq, .last = true};
     blk_status_t sts = q->tag_set->ops->queue_rq(&q->hctx, &bd);
-    *lost = !rq->completed;
     if (!rq->completed) {
         /* BLK_STS_RESOURCE/busy means "try later"; anything else without a
          * completion is a driver that lost the request (or died). */
@@ -277,12 +277,10 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
         if (op == REQ_OP_WRITE)
             memcpy(data, buf, bytes); /* again: the failed driver may have scribbled on it */
         struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
-        int lost;
-        ok = issue(disk, rq, ref, &lost);
+        ok = issue(disk, rq, ref);
         if (ok || !g)
             break;
-        int st = cdn_glue_last_error(g);
-        if (st != CDN_EDEAD && st != CDN_ETIMEDOUT && st != CDN_EPROTO)
+        if (!cdn_core_crossing_status(cdn_glue_last_error(g)))
             break; /* the driver answered: its error stands */
         if (!cdn_core_crossing_failed(g))
             break; /* down by policy: fail */

@@ -16,6 +16,9 @@ extern int cdn_kernel_recovering;
 /* Points devices whose ops belong to glue g at inert ops and remembers their
  * driver (owner); returns how many. */
 int cdn_net_orphan(struct cdn_glue *g, void *owner);
+/* Whether a call's status means the crossing itself failed (the domain died,
+ * hung, or broke the protocol), not that the driver answered with an error. */
+int cdn_core_crossing_status(int st);
 /* A crossing through g failed: let the supervisor apply g's driver's policy.
  * Returns 1 if the driver was restarted and is up, 0 otherwise. */
 int cdn_core_crossing_failed(struct cdn_glue *g);

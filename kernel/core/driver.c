@@ -57,7 +57,6 @@ static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg 
     return st;
 }
 
-/* Starts the domain, its glue, and runs the driver's init through it. */
 static void domain_config(const struct cdn_driver *drv, struct cdn_domain_config *cfg)
 {
     cdn_domain_config_init(cfg);
@@ -108,6 +107,8 @@ static void bury(struct cdn_driver *drv, int64_t wait_ns)
     drv->ngrave = kept;
 }
 
+/* Starts the domain (the warm spare, if there is one), its glue, and runs
+ * the driver's init through it. */
 static int start_isolated(struct cdn_driver *out)
 {
     const struct cdn_driver_desc *d = out->desc;
@@ -243,7 +244,7 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     return r;
 }
 
-static int crossing_failed(int st)
+int cdn_core_crossing_status(int st)
 {
     return st == CDN_EDEAD || st == CDN_ETIMEDOUT || st == CDN_EPROTO;
 }
@@ -257,12 +258,12 @@ int cdn_driver_check(struct cdn_driver *drv)
     if (drv->restarting)
         return CDN_OK; /* the restart in progress decides */
     int st = cdn_glue_last_error(drv->glue);
+    if (cdn_domain_alive(drv->dom) && !cdn_core_crossing_status(st))
+        return CDN_OK;
     /* A call on this glue is still on our own stack (a nested path that
      * cannot wait for it to unwind): restart at the next step instead. */
     if (cdn_glue_calls_in_progress(drv->glue) > 0 && !(drv->rt && cdn_async_in_fiber(drv->rt)))
-        return cdn_domain_alive(drv->dom) && !crossing_failed(st) ? CDN_OK : CDN_EDEAD;
-    if (cdn_domain_alive(drv->dom) && !crossing_failed(st))
-        return CDN_OK;
+        return CDN_EDEAD;
     drv->stats.failures++;
     /* Why, in order of precedence: the host's own reason for killing it
      * (protocol violation, watchdog), how it ended, the failed call. */
@@ -298,30 +299,29 @@ int cdn_driver_check(struct cdn_driver *drv)
 
 int cdn_core_crossing_failed(struct cdn_glue *g)
 {
-    for (struct cdn_driver *d = drivers; d; d = d->next)
-        if (d->glue == g && g) {
-            if (d->restarting) {
-                /* Another fiber is restarting it: by policy, wait for that
-                 * and let the caller try again, or fail fast. */
-                if (d->policy.while_down != CDN_WAIT_FOR_RESTART || !d->rt ||
-                    !cdn_async_in_fiber(d->rt))
-                    return 0;
-                while (d->restarting)
-                    cdn_async_yield(d->rt);
-                return !d->down;
-            }
-            unsigned long before = d->stats.restarts;
-            return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
-        }
-    return 0;
+    struct cdn_driver *d = drivers;
+    while (d && (!g || d->glue != g))
+        d = d->next;
+    if (!d)
+        return 0;
+    if (d->restarting) {
+        /* Another fiber is restarting it: by policy, wait for that and let
+         * the caller try again, or fail fast. */
+        if (d->policy.while_down != CDN_WAIT_FOR_RESTART || !d->rt || !cdn_async_in_fiber(d->rt))
+            return 0;
+        while (d->restarting)
+            cdn_async_yield(d->rt);
+        return !d->down;
+    }
+    unsigned long before = d->stats.restarts;
+    return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
 }
 
 int cdn_core_wait_driver(void *owner)
 {
-    struct cdn_driver *drv = NULL;
-    for (struct cdn_driver *d = drivers; d; d = d->next)
-        if (d == owner)
-            drv = d;
+    struct cdn_driver *drv = drivers;
+    while (drv && drv != owner) /* owner is only trusted once found here */
+        drv = drv->next;
     if (!drv || drv->down || drv->policy.while_down != CDN_WAIT_FOR_RESTART)
         return 0;
     /* Only another fiber can be restarting it while we run: let it finish.

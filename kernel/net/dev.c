@@ -35,6 +35,7 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
         }
     return n;
 }
+
 int cdn_net_release_orphans(void *owner)
 {
     int n = 0;
