@@ -334,6 +334,68 @@ static void classifications(void **state)
     rmdir(kdir);
 }
 
+/* Three files that begin with the same includes share one precompiled
+ * header; the IDL is the same as when each is parsed on its own. Run from
+ * the driver's directory with bare file names (a directory "." must still
+ * group them). */
+static void shared_headers(void **state)
+{
+    (void)state;
+    char kdir[] = "/tmp/cordon-split-k-XXXXXX", ddir[] = "/tmp/cordon-split-d-XXXXXX";
+    assert_non_null(mkdtemp(kdir));
+    assert_non_null(mkdtemp(ddir));
+    char path[300];
+    snprintf(path, sizeof path, "%s/kern.h", kdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("#ifndef KERN_H\n#define KERN_H\n"
+          "struct dev { unsigned int flags; unsigned int mtu; };\n"
+          "int dev_register(struct dev *d);\nvoid dev_touch(struct dev *d);\n#endif\n",
+          f);
+    fclose(f);
+    const char *names[] = {"a.c", "b.c", "c.c"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", ddir, names[i]);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f,
+                "#include \"kern.h\"\n"
+                "int f%d(struct dev *d) { d->flags = %d; dev_touch(d); return dev_register(d); }\n",
+                i, i);
+        fclose(f);
+    }
+    char cmd[1024], *with, *without, *json;
+    snprintf(cmd, sizeof cmd, "cd %s && %s%s/cordon-split --json -o pch.idl a.c b.c c.c -- -I%s",
+             ddir, bin_dir()[0] == '/' ? "" : "$OLDPWD/", bin_dir(), kdir);
+    assert_int_equal(run(cmd, &json), 0);
+    assert_non_null(strstr(json, "\"precompiled_headers\":1"));
+    free(json);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && CORDON_SPLIT_NO_PCH=1 %s%s/cordon-split --json -o plain.idl a.c b.c c.c -- "
+             "-I%s",
+             ddir, bin_dir()[0] == '/' ? "" : "$OLDPWD/", bin_dir(), kdir);
+    assert_int_equal(run(cmd, &json), 0);
+    assert_non_null(strstr(json, "\"precompiled_headers\":0"));
+    free(json);
+    snprintf(cmd, sizeof cmd, "cat %s/pch.idl", ddir);
+    assert_int_equal(run(cmd, &with), 0);
+    snprintf(cmd, sizeof cmd, "cat %s/plain.idl", ddir);
+    assert_int_equal(run(cmd, &without), 0);
+    assert_non_null(strstr(with, "rpc s32 dev_register("));
+    assert_string_equal(with, without);
+    free(with);
+    free(without);
+    const char *tmp[] = {"a.c", "b.c", "c.c", "pch.idl", "plain.idl"};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", ddir, tmp[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/kern.h", kdir);
+    unlink(path);
+    rmdir(ddir);
+    rmdir(kdir);
+}
+
 /* The report goes to stderr and the IDL to stdout by default. */
 static void text_mode_writes_idl_to_stdout(void **state)
 {
@@ -398,6 +460,7 @@ int main(void)
         cmocka_unit_test(null_blk_boundary),
         cmocka_unit_test(text_mode_writes_idl_to_stdout),
         cmocka_unit_test(classifications),
+        cmocka_unit_test(shared_headers),
         cmocka_unit_test(linux_dummy_net),
         cmocka_unit_test(compilation_database),
         cmocka_unit_test(parse_error_is_reported),

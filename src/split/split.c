@@ -1939,6 +1939,7 @@ int main(int argc, char **argv)
         job.next = job.done = 0;
         parse_all(&job);
     }
+    int pch_used = job.full_argv && !full_argv ? pch.n : 0; /* reported */
     split_pch_remove(&pch);
     double parse_secs = elapsed_since(&t0); /* libclang's part: the rest is ours */
     int errors = 0;
@@ -2091,15 +2092,17 @@ int main(int argc, char **argv)
         json_list(r, "shared_syncs", &shared_syncs);
         fputc(',', r);
         json_list(r, "warnings", &warnings);
-        fprintf(r, ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f}\n", errors, secs,
-                parse_secs);
+        fprintf(r,
+                ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f,"
+                "\"precompiled_headers\":%d}\n",
+                errors, secs, parse_secs, pch_used);
     } else {
         fprintf(r,
                 "cordon-split: %d driver -> kernel, %d kernel -> driver functions, %d structs, "
                 "%d field accesses, %d lock/atomic/RCU uses, %d warnings, %d parse errors, "
-                "%.2f s (%.2f s parsing)\n",
+                "%.2f s (%.2f s parsing, %d precompiled headers)\n",
                 drv_to_kernel.n, kernel_to_drv.n, structs.n, nacc, locks.n, warnings.n, errors,
-                secs, parse_secs);
+                secs, parse_secs, pch_used);
         for (int i = 0; i < shared_syncs.n; i++)
             fprintf(r, "shared sync: %s\n", shared_syncs.v[i]);
         for (int i = 0; i < warnings.n; i++)
