@@ -188,10 +188,10 @@ $(BUILD)/obj/gen/dummy_host.o: $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # isolated modes: the same driver source with the generated domain glue
-DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c
-$(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c
+$(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
 $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@

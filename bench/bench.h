@@ -11,6 +11,8 @@ struct bench_opts {
     int quick;    /* fewer samples: for smoke tests, not for reporting */
     int host_cpu; /* the host side's CPU; the domain gets the other one */
     int dom_cpu;
+    const char *only; /* net/blk: run only the rows whose name contains this */
+    int rounds;       /* net/blk: rounds per row (0: the default) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

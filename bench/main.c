@@ -17,7 +17,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cordon-bench ipc|idlc|net|blk [--json] [--quick]\n"
+    fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
+               "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
                "\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
                "\n"
                "  --json   one JSON object on stdout instead of a table\n"
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
+               "  --only S net, blk: only the rows whose name contains S\n"
+               "  --rounds N  net, blk: N rounds per row (default 3; the median is shown)\n"
                "  --help   this text\n"
                "\n"
                "Progress goes to stderr. Exit status: 0 ok, 1 a benchmark failed, 2 usage.\n");
@@ -123,6 +126,15 @@ int main(int argc, char **argv)
             workload = argv[++i];
         else if (strcmp(argv[i], "--quick") == 0)
             o.quick = 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            o.only = argv[++i];
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+            o.rounds = atoi(argv[++i]);
+            if (o.rounds < 1 || o.rounds > 99) {
+                fprintf(stderr, "cordon-bench: --rounds takes 1..99\n");
+                return 2;
+            }
+        }
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;

@@ -1,5 +1,11 @@
-/* dummy_module.c - dummy.c as a cordon module (isolated modes). */
-#include "dummy_domain.h"
+/* dummy_module.c - dummy.c as a cordon module (isolated modes), serving the
+ * transmit ring. */
 #include "driver_module.h"
+#include "dummy_domain.h"
 
-CDN_DRIVER_MODULE(dummy, dummy_domain_init, dummy_domain_dispatch);
+static void dummy_rings(struct cdn_glue *g)
+{
+    cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
+}
+
+CDN_DRIVER_MODULE_RINGS(dummy, dummy_domain_init, dummy_domain_dispatch, dummy_rings);

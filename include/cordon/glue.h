@@ -236,6 +236,27 @@ int cdn_glue_calls_in_progress(const struct cdn_glue *g);
  * Releases w. */
 int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w);
 
+/*
+ * Posted messages, for data paths that batch (the kernel cores' transmit and
+ * request rings): sends the len bytes at buf as a one-way request `rpc`,
+ * straight from the caller's buffer (no wbuf). While the channel is full it
+ * serves what the peer sent meanwhile (cdn_glue_poll), so two sides posting
+ * to each other cannot deadlock. Fails with CDN_ETOOBIG (len over the
+ * channel's limit), CDN_EDEAD, CDN_EPROTO, or CDN_ETIMEDOUT after the glue's
+ * timeout without a free slot.
+ */
+int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len);
+
+/* Serves what has already arrived from the peer, without waiting: with an
+ * async runtime it lets the runtime poll (yielding, from a fiber); without
+ * one, one-way requests run here and requests are answered. Returns CDN_OK or
+ * the channel's failure (CDN_EDEAD, CDN_EPROTO). */
+int cdn_glue_poll(struct cdn_glue *g);
+
+/* Domain: the address of [off, off + len) of the shared heap mapping, or
+ * NULL if that range is not inside it (a bounds check, nothing recorded). */
+void *cdn_glue_heap_range(const struct cdn_glue *g, uint64_t off, uint64_t len);
+
 /* Puts the payload in w into the reply message (inline or extension).
  * The extension bytes stay in the glue until the reply is sent. */
 int cdn_glue_reply_slow(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *rep);

@@ -3,7 +3,11 @@
 #define CORDON_KERNEL_CORE_IMPL_H
 
 #include "cordon_kernel.h"
+#include "cordon_rings.h"
 #include "linux/kernel.h"
+
+struct net_device;
+struct sk_buff;
 
 extern struct cdn_kernel_stats cdn_kstats;
 
@@ -30,6 +34,60 @@ int cdn_blk_release_orphans(void *owner);
 /* A request reached a device orphaned by owner: nonzero if the caller waited
  * for a restart that succeeded (the device is re-attached), 0 to fail fast. */
 int cdn_core_wait_driver(void *owner);
+
+/* ---- data-path rings (cordon_rings.h) ---- */
+
+/* Objects posted to a driver through a ring and not yet completed
+ * (inflight.c): named by sequence number, at most one per slot. */
+struct cdn_inflight_slot {
+    void *obj;
+    uint32_t seq;
+};
+struct cdn_inflight {
+    struct cdn_inflight_slot *slot; /* CDN_RING_SLOTS */
+    uint32_t live;
+    uint32_t next_seq;
+};
+int cdn_inflight_init(struct cdn_inflight *t);
+void cdn_inflight_free(struct cdn_inflight *t);
+/* Enters obj under a new number; CDN_ELIMIT when every slot is held. */
+int cdn_inflight_post(struct cdn_inflight *t, void *obj, uint32_t *seq);
+/* Takes seq's object out, or NULL: *stale then tells a number handed out
+ * before (a second completion) from one never handed out (forged). */
+void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int *stale);
+/* Takes every object out, calling fn on each; returns how many. */
+uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg);
+
+/* The host's side of an isolated driver's rings. Kept across restarts: the
+ * numbers go on increasing, so a new domain cannot name an old one's. */
+struct cdn_rings {
+    struct cdn_inflight skbs; /* skbs posted for transmit */
+    struct cdn_inflight rqs;  /* block requests queued */
+};
+
+/* The driver g serves, if g is an isolated driver's glue, else NULL. */
+struct cdn_driver *cdn_core_driver_of(struct cdn_glue *g);
+/* Its rings (made on first use); NULL if it has none of kind `ring`
+ * (CDN_RINGS_*), its policy turns them off, or memory ran out. */
+struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring);
+/* A ring message from the driver (a completion batch): checks and applies
+ * it. Returns CDN_OK, or CDN_EPROTO / CDN_EBADH for a malformed message or
+ * a forged handle (what the supervisor's strict mode punishes). */
+int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len);
+/* Checks a completion message's layout (tx_ring.c; both rings use it). */
+int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
+                        const uint8_t **runs, const uint8_t **verdicts);
+int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len);
+/* The driver's domain is gone: frees every skb it held and every packet
+ * waiting for a batch (counted as reclaimed), and drops the devices'
+ * rings (made again when the restarted driver re-attaches). */
+void cdn_net_rings_reclaim(struct cdn_driver *drv);
+void cdn_blk_rings_reclaim(struct cdn_driver *drv);
+/* The transmit ring of a device whose driver has one (register_netdevice). */
+void cdn_txring_attach(struct net_device *dev);
+void cdn_txring_detach(struct net_device *dev);
+int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more);
+int cdn_txring_flush(struct net_device *dev);
 
 struct sk_buff;
 /* Nonzero while skb is allocated and not yet freed. */

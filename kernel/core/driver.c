@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core_impl.h"
+#include "cordon/cap.h"
+#include "cordon_rings.h"
 
 const char *cdn_drv_mode_name(enum cdn_drv_mode m)
 {
@@ -17,6 +19,39 @@ const char *cdn_drv_mode_name(enum cdn_drv_mode m)
 /* Every loaded isolated driver, so that the cores can find a failed
  * crossing's driver. Host-thread only, like the rest of the core. */
 static struct cdn_driver *drivers;
+
+struct cdn_driver *cdn_core_driver_of(struct cdn_glue *g)
+{
+    struct cdn_driver *d = drivers;
+    while (d && (!g || d->glue != g))
+        d = d->next;
+    return d;
+}
+
+struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring)
+{
+    if (!(drv->desc->rings & ring) || !drv->policy.rings)
+        return NULL;
+    if (!drv->rings && !(drv->rings = calloc(1, sizeof *drv->rings)))
+        return NULL;
+    struct cdn_inflight *t = ring == CDN_RINGS_NET_TX ? &drv->rings->skbs : &drv->rings->rqs;
+    if (!t->slot && cdn_inflight_init(t) != CDN_OK)
+        return NULL;
+    return drv->rings;
+}
+
+/* Unload: whatever the driver still held goes back, and the tables go. */
+static void rings_free(struct cdn_driver *drv)
+{
+    if (!drv->rings)
+        return;
+    cdn_net_rings_reclaim(drv);
+    cdn_blk_rings_reclaim(drv);
+    cdn_inflight_free(&drv->rings->skbs);
+    cdn_inflight_free(&drv->rings->rqs);
+    free(drv->rings);
+    drv->rings = NULL;
+}
 
 void cdn_driver_policy_init(struct cdn_driver_policy *p)
 {
@@ -28,6 +63,7 @@ void cdn_driver_policy_init(struct cdn_driver_policy *p)
     p->heartbeat_ns = 1000000000LL;
     p->strict = 1;
     p->warm_spare = 1;
+    p->rings = 1;
 }
 
 /*
@@ -40,11 +76,29 @@ void cdn_driver_policy_init(struct cdn_driver_policy *p)
  * crossing in progress fails with EPROTO, and the supervisor kills and
  * restarts the driver, with the reason kept.
  */
+/* A ring message from the driver: completions (cordon_rings.h). */
+static int ring_dispatch(struct cdn_driver *drv, const struct cdn_msg *req)
+{
+    const void *buf = req->ext_len ? req->ext : (const void *)req->data;
+    uint32_t len = req->ext_len ? req->ext_len : req->inline_len;
+    if (!(req->flags & CDN_MSG_ONEWAY))
+        return CDN_EPROTO; /* completions are posted, never calls */
+    switch (req->rpc_id) {
+    case CDN_RPC_NET_TX_DONE:
+        return cdn_net_tx_done(drv, buf, len);
+    case CDN_RPC_BLK_DONE:
+        return cdn_blk_done(drv, buf, len);
+    default:
+        return CDN_ENOENT;
+    }
+}
+
 static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
 {
     struct cdn_glue *g = arg;
     struct cdn_driver *drv = cdn_glue_user(g);
-    int st = drv->desc->dispatch(g, req, rep);
+    int st = cdn_rpc_is_ring(req->rpc_id) ? ring_dispatch(drv, req)
+                                          : drv->desc->dispatch(g, req, rep);
     if (st != CDN_OK && st != CDN_ENOMEM) {
         drv->stats.rejected++;
         if (drv->policy.strict) {
@@ -195,6 +249,8 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     /* host objects first: nothing may point into what the glue frees */
     cdn_net_orphan(drv->glue, drv);
     cdn_blk_orphan(drv->glue, drv);
+    cdn_net_rings_reclaim(drv); /* what it held in its rings comes back */
+    cdn_blk_rings_reclaim(drv);
     if (drv->rt) {
         /* Calls of other fibers still in flight on the old channel fail
          * (detach); let them return out of the glue, and put back what they
@@ -362,6 +418,7 @@ void cdn_driver_unload(struct cdn_driver *drv)
         /* down: tear_down took everything back; its devices go with it */
         cdn_net_release_orphans(drv);
         cdn_blk_release_orphans(drv);
+        rings_free(drv);
         return;
     }
     if (drv->rt) {
@@ -371,6 +428,7 @@ void cdn_driver_unload(struct cdn_driver *drv)
     if (cdn_domain_alive(drv->dom))
         drv->desc->call_exit(drv->glue);
     cdn_domain_stop(drv->dom, 2000000000LL);
+    rings_free(drv);
     cdn_glue_destroy(drv->glue);
     cdn_domain_destroy(drv->dom);
     drv->glue = NULL;

@@ -7,16 +7,40 @@
  *
  * CDN_DRIVER_MODULE_HOOK adds a function run first with the module context
  * (a test driver uses it to find its own channel region).
+ *
+ * CDN_DRIVER_MODULE_RINGS is for a driver that serves data-path rings
+ * (rings.h): SETUP(g) registers them after INIT, and ring messages go to the
+ * domain library instead of the generated dispatch.
  */
 #ifndef CORDON_KERNEL_DRIVER_MODULE_H
 #define CORDON_KERNEL_DRIVER_MODULE_H
 
 #include "cordon/glue.h"
 #include "cordon/module.h"
+#include "rings.h"
 
 #define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH) CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, NULL)
 
+#define CDN_DRIVER_MODULE_RINGS(NAME, INIT, DISPATCH, SETUP)                                       \
+    static void NAME##_init_rings(struct cdn_glue *g)                                              \
+    {                                                                                              \
+        INIT(g);                                                                                   \
+        SETUP(g);                                                                                  \
+    }                                                                                              \
+    static int NAME##_dispatch_rings(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)    \
+    {                                                                                              \
+        if (cdn_rpc_is_ring(req->rpc_id))                                                          \
+            return cdn_dom_ring_dispatch(arg, req);                                                \
+        return DISPATCH(arg, req, rep);                                                            \
+    }                                                                                              \
+    CDN_DRIVER_MODULE_BODY(NAME, NAME##_init_rings, NAME##_dispatch_rings, NULL,                   \
+                           cdn_dom_rings_start)
+
 #define CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, HOOK)                                         \
+    CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, NULL)
+
+/* RT_HOOK (may be NULL) is given the async runtime once it exists. */
+#define CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, RT_HOOK)                                \
     static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
     {                                                                                              \
         void (*hook_)(struct cdn_dom_ctx *) = HOOK;                                                \
@@ -37,6 +61,9 @@
         if (r == CDN_OK)                                                                           \
             r = cdn_async_attach(rt, cdn_dom_ep(ctx), DISPATCH, g);                                \
         if (r == CDN_OK) {                                                                         \
+            void (*rt_hook_)(cdn_async *) = RT_HOOK;                                               \
+            if (rt_hook_)                                                                          \
+                rt_hook_(rt);                                                                      \
             cdn_glue_set_async(g, rt);                                                             \
             r = cdn_async_serve(rt);                                                               \
         }                                                                                          \

@@ -50,7 +50,13 @@ struct cdn_driver_desc {
     cdn_handler_fn dispatch;
     int32_t (*call_init)(struct cdn_glue *g);
     void (*call_exit)(struct cdn_glue *g);
+    /* Data-path rings its module serves (CDN_RINGS_*; cordon_rings.h):
+     * with one, the core posts batches of packets or requests to it instead
+     * of one glue call each. */
+    unsigned rings;
 };
+#define CDN_RINGS_NET_TX 0x1u /* ndo_start_xmit through the transmit ring */
+#define CDN_RINGS_BLK    0x2u /* queue_rq through the request ring */
 
 /*
  * What the supervisor does when an isolated driver fails (it died, hung,
@@ -75,6 +81,8 @@ struct cdn_driver_policy {
     uint64_t memory_limit;     /* the domain's private memory cap; 0 (default): none */
     int strict;     /* a request that fails validation is a protocol violation (default 1) */
     int warm_spare; /* PROCESS: keep a launched domain ready for a restart (default 1) */
+    int rings;      /* use the driver's data-path rings, if it has any (default 1);
+                       0: every packet or request is a glue call of its own */
 };
 /* Fills p with the defaults above. */
 void cdn_driver_policy_init(struct cdn_driver_policy *p);
@@ -105,6 +113,7 @@ struct cdn_driver {
     cdn_domain *spare;        /* see cdn_driver_policy.warm_spare */
     cdn_domain *graveyard[8]; /* killed domains whose exit has not finished */
     int ngrave;
+    struct cdn_rings *rings; /* the host's side of its data-path rings (kernel-private) */
 };
 
 /* Loads (and initialises) the driver: native calls its init directly; the

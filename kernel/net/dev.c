@@ -28,6 +28,7 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
     for (struct net_device *d = dev_list; d; d = d->next)
         if (d->netdev_ops && d->netdev_ops != &orphan_ops &&
             cdn_glue_owner_of(d->netdev_ops) == g) {
+            cdn_txring_detach(d); /* packets waiting for a batch are dropped */
             d->netdev_ops = &orphan_ops; /* the old table dies with the glue */
             d->orphaned = 1;
             d->orphan_owner = owner;
@@ -115,6 +116,7 @@ void free_netdev(struct net_device *dev)
 {
     if (!dev)
         return;
+    cdn_txring_detach(dev);
     cdn_glue_forget_everywhere(dev);
     cdn_kstats.netdevs_freed++;
     free(dev);
@@ -154,6 +156,7 @@ int register_netdevice(struct net_device *dev)
             if (err)
                 return err < 0 ? err : -EIO;
         }
+        cdn_txring_attach(dev); /* the new domain's ring */
         return replay_config(dev);
     }
     if (!dev || dev->reg_state == 1)
@@ -164,6 +167,7 @@ int register_netdevice(struct net_device *dev)
             return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
     }
     dev->reg_state = 1;
+    cdn_txring_attach(dev);
     dev->next = dev_list;
     dev_list = dev;
     cdn_kstats.netdevs_registered++;
@@ -184,6 +188,7 @@ void unregister_netdevice(struct net_device *dev)
         if (*p == dev) {
             *p = dev->next;
             dev->reg_state = 2;
+            cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
             if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
                 dev->netdev_ops->ndo_uninit(dev);
             if (dev->needs_free_netdev)
@@ -252,6 +257,11 @@ int netif_queue_stopped(const struct net_device *dev)
 
 int dev_queue_xmit(struct sk_buff *skb)
 {
+    return dev_queue_xmit_more(skb, false);
+}
+
+int dev_queue_xmit_more(struct sk_buff *skb, bool more)
+{
     struct net_device *dev = skb ? skb->dev : NULL;
     if (dev && dev->orphaned)
         cdn_core_wait_driver(dev->orphan_owner); /* by policy: wait for a restart, or not */
@@ -259,7 +269,18 @@ int dev_queue_xmit(struct sk_buff *skb)
         !dev->netdev_ops->ndo_start_xmit) {
         kfree_skb(skb);
         cdn_kstats.xmit_dropped++;
+        if (dev && dev->txr)
+            cdn_txring_flush(dev); /* the burst ends here all the same */
         return -ENODEV;
+    }
+    if (dev->txr) {
+        if (__builtin_expect(skb->len > 0xffff, 0)) { /* beyond any MTU; a descriptor's limit */
+            kfree_skb(skb);
+            cdn_kstats.xmit_dropped++;
+            cdn_txring_flush(dev);
+            return -EMSGSIZE;
+        }
+        return cdn_txring_xmit(dev, skb, more);
     }
     netdev_tx_t rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
     if (rc != NETDEV_TX_OK) {
@@ -289,6 +310,7 @@ int dev_queue_xmit(struct sk_buff *skb)
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage)
 {
     memset(storage, 0, sizeof *storage);
+    cdn_txring_flush(dev); /* a burst left open: its packets count */
     if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64)
         dev->netdev_ops->ndo_get_stats64(dev, storage);
     return storage;

@@ -82,6 +82,9 @@ struct cdn_async {
     uint32_t steps;
     uint32_t waiting;   /* entries in CALL_WAITING */
     int stop_requested; /* a CDN_RPC_STOP request was answered */
+    void (*idle_fn)(void *arg); /* cdn_async_set_idle */
+    void *idle_arg;
+    int in_idle;
     struct cdn_async_stats stats;
 #if defined(__SANITIZE_ADDRESS__)
     const void *root_stack_bottom;

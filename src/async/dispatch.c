@@ -308,6 +308,11 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
         }
     }
     if (!handled) {
+        if (rt->idle_fn && !rt->in_idle) {
+            rt->in_idle = 1;
+            rt->idle_fn(rt->idle_arg);
+            rt->in_idle = 0;
+        }
         if (++rt->idle_polls % 64 == 0)
             periodic_checks(rt);
         if (idle)
@@ -390,4 +395,15 @@ int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_ms
         cdn_sched_until(rt, call_done, &cw);
     }
     return cw.status;
+}
+
+int cdn_async_poll(cdn_async *rt)
+{
+    return cdn_dispatch_poll(rt, 0);
+}
+
+void cdn_async_set_idle(cdn_async *rt, void (*fn)(void *arg), void *arg)
+{
+    rt->idle_fn = fn;
+    rt->idle_arg = arg;
 }

@@ -20,10 +20,14 @@ static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread struct cdn_glue *current_glue;
 static struct cdn_hmap by_id; /* id -> glue, under owners_lock */
 static int host_glues;        /* atomic: live host-side glues (fast path below) */
-/* The live host-side glues, under owners_lock: cdn_glue_forget_everywhere
- * runs on every freed skb and must not walk the whole id table. */
-static struct cdn_glue **host_list;
-static size_t host_list_n, host_list_cap;
+/* The live host-side glues: cdn_glue_forget_everywhere runs on every freed
+ * skb and must not walk the whole id table, nor take a lock. Writers hold
+ * owners_lock and make host_list_seq odd while they change the list;
+ * readers copy the list and retry if the sequence moved (a seqlock). The
+ * array is fixed, so a reader never touches freed memory. */
+#define HOST_GLUES_MAX 1024u
+static struct cdn_glue *host_list[HOST_GLUES_MAX];
+static unsigned host_list_n, host_list_seq;
 static uint64_t next_glue_id = 1;
 
 int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
@@ -50,19 +54,17 @@ int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
     pthread_mutex_lock(&owners_lock);
     g->id = next_glue_id++;
     int bad = cdn_hmap_put(&by_id, g->id, g, 0);
-    if (!bad && side == CDN_GLUE_HOST && host_list_n == host_list_cap) {
-        size_t cap = host_list_cap ? host_list_cap * 2 : 8;
-        struct cdn_glue **l = realloc(host_list, cap * sizeof *l);
-        if (l) {
-            host_list = l;
-            host_list_cap = cap;
-        } else {
-            cdn_hmap_del(&by_id, g->id);
-            bad = 1;
-        }
+    if (!bad && side == CDN_GLUE_HOST && host_list_n == HOST_GLUES_MAX) {
+        cdn_hmap_del(&by_id, g->id);
+        bad = 1;
     }
-    if (!bad && side == CDN_GLUE_HOST)
-        host_list[host_list_n++] = g;
+    if (!bad && side == CDN_GLUE_HOST) {
+        __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        __atomic_store_n(&host_list[host_list_n], g, __ATOMIC_RELAXED);
+        __atomic_store_n(&host_list_n, host_list_n + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELEASE);
+    }
     pthread_mutex_unlock(&owners_lock);
     if (!bad && side == CDN_GLUE_HOST)
         __atomic_fetch_add(&host_glues, 1, __ATOMIC_RELEASE);
@@ -83,9 +85,13 @@ void cdn_glue_destroy(struct cdn_glue *g)
         __atomic_fetch_sub(&host_glues, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&owners_lock);
     cdn_hmap_del(&by_id, g->id);
-    for (size_t i = 0; i < host_list_n; i++)
+    for (unsigned i = 0; i < host_list_n; i++)
         if (host_list[i] == g) {
-            host_list[i] = host_list[--host_list_n];
+            __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELAXED);
+            __atomic_thread_fence(__ATOMIC_RELEASE);
+            __atomic_store_n(&host_list[i], host_list[host_list_n - 1], __ATOMIC_RELAXED);
+            __atomic_store_n(&host_list_n, host_list_n - 1, __ATOMIC_RELAXED);
+            __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELEASE);
             break;
         }
     for (size_t i = 0; i < g->shadows.cap; i++)
@@ -326,6 +332,90 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
     return st;
 }
 
+int cdn_glue_poll(struct cdn_glue *g)
+{
+    if (g->rt) {
+        cdn_async_poll(g->rt);
+        return cdn_ep_broken(g->ep) ? CDN_EPROTO : CDN_OK;
+    }
+    struct cdn_msg m;
+    for (int k = 0; k < 64; k++) {
+        int st = cdn_ep_recv(g->ep, &m, 0);
+        if (st == CDN_EAGAIN)
+            return CDN_OK;
+        if (st != CDN_OK)
+            return st;
+        if (!(m.flags & CDN_MSG_REQUEST))
+            return cdn_ep_violation_set(g->ep, "reply with no call waiting", g->ep->rx.pos - 1,
+                                        m.call_id);
+        struct cdn_wait w = cdn_wait_for(g->timeout_ns);
+        st = cdn_ep_serve_one(g->ep, &m, g->dispatch, g, &w);
+        if (st != CDN_OK)
+            return st;
+    }
+    return CDN_OK;
+}
+
+/* How long a posting side spins on a full channel before it serves the
+ * peer's messages and tries again. */
+#define POST_SPIN_NS 20000
+
+int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len)
+{
+    if (len > g->wire_max)
+        return g->last_error = CDN_ETOOBIG;
+    struct cdn_msg req;
+    req.rpc_id = rpc;
+    req.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
+    req.call_id = 0;
+    req.ack = 0;
+    if (len <= CDN_INLINE_MAX) {
+        cdn_msg_copy_inline(req.data, buf, len);
+        req.inline_len = (uint8_t)len;
+        req.ext = NULL;
+        req.ext_len = 0;
+    } else {
+        req.inline_len = 0;
+        req.ext = buf;
+        req.ext_len = len;
+    }
+    g->stats.calls++;
+    g->in_call++;
+    int st = cdn_ep_send(g->ep, &req, 0);
+    int64_t deadline = 0;
+    while (st == CDN_EAGAIN) {
+        if (g->rt && cdn_async_in_fiber(g->rt)) {
+            cdn_async_yield(g->rt); /* others may run; the root polls */
+            st = cdn_ep_broken(g->ep) ? CDN_EPROTO : CDN_OK;
+        } else {
+            st = cdn_glue_poll(g);
+        }
+        if (st != CDN_OK)
+            break;
+        st = cdn_ep_send(g->ep, &req, POST_SPIN_NS);
+        if (st != CDN_ETIMEDOUT)
+            break;
+        if (g->timeout_ns >= 0) {
+            int64_t now = cdn_now_ns();
+            if (!deadline)
+                deadline = now + g->timeout_ns;
+            else if (now >= deadline)
+                break; /* CDN_ETIMEDOUT */
+        }
+        st = CDN_EAGAIN;
+    }
+    g->in_call--;
+    g->last_error = st;
+    return st;
+}
+
+void *cdn_glue_heap_range(const struct cdn_glue *g, uint64_t off, uint64_t len)
+{
+    if (!g->heap_base || off > g->heap_size || len > g->heap_size - off)
+        return NULL;
+    return g->heap_base + off;
+}
+
 int cdn_glue_calls_in_progress(const struct cdn_glue *g)
 {
     return g ? g->in_call : 0;
@@ -497,23 +587,25 @@ void cdn_glue_forget_everywhere(void *obj)
         return;
     /* Collect the glues first (forgetting takes owners_lock itself); every
      * glue, however many: a missed one would keep a dangling handle. */
-    struct cdn_glue *small[32], **gs = small;
-    size_t n;
-    pthread_mutex_lock(&owners_lock);
-    n = host_list_n;
-    if (n > sizeof small / sizeof small[0]) {
-        gs = malloc(n * sizeof *gs);
-        if (!gs) {
-            pthread_mutex_unlock(&owners_lock);
-            abort(); /* cannot guarantee the invariant: stop rather than dangle */
+    struct cdn_glue *gs[HOST_GLUES_MAX];
+    unsigned n, seq;
+    for (;;) {
+        seq = __atomic_load_n(&host_list_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1) {
+            __builtin_ia32_pause(); /* a writer is at work */
+            continue;
         }
+        n = __atomic_load_n(&host_list_n, __ATOMIC_RELAXED);
+        if (n > HOST_GLUES_MAX)
+            continue;
+        for (unsigned i = 0; i < n; i++)
+            gs[i] = __atomic_load_n(&host_list[i], __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&host_list_seq, __ATOMIC_RELAXED) == seq)
+            break;
     }
-    memcpy(gs, host_list, n * sizeof *gs);
-    pthread_mutex_unlock(&owners_lock);
-    for (size_t i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++)
         cdn_glue_forget(gs[i], obj);
-    if (gs != small)
-        free(gs);
 }
 
 /* ---- shared heap buffers ---- */

@@ -88,6 +88,7 @@ struct net_device {
         unsigned char carrier_set, carrier;
     } cfg;
     struct net_device *next;
+    struct cdn_txring *txr; /* its isolated driver's transmit ring, if it has one */
     u64 host_private;
 };
 
@@ -114,6 +115,16 @@ void netif_stop_queue(struct net_device *dev);
 void netif_wake_queue(struct net_device *dev);
 int netif_queue_stopped(const struct net_device *dev);
 int dev_queue_xmit(struct sk_buff *skb);
+/*
+ * cordon: transmit with a hint that more packets follow at once (Linux's
+ * xmit_more, which pktgen's burst sets): an isolated driver with a transmit
+ * ring gets the packets of a burst in one crossing, sent when more is false
+ * or the batch is full. A native driver is called at once, as always.
+ * With a ring, 0 means the packet was posted (Linux's NET_XMIT_SUCCESS: a
+ * queued packet); what the driver then makes of it is counted in the
+ * kernel's stats (xmit_dropped, xmit_bad_returns, skbs_reclaimed).
+ */
+int dev_queue_xmit_more(struct sk_buff *skb, bool more);
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage);
 struct net_device *dev_get_by_name(const char *name);
 void rtnl_lock(void);

@@ -1,0 +1,77 @@
+/*
+ * inflight.c - the host's table of objects posted to a driver through a
+ * ring and not yet completed (see cordon_rings.h and core_impl.h).
+ *
+ * An object is named by the sequence number it was posted under; it sits in
+ * slot seq % CDN_RING_SLOTS. Invariants:
+ *   - a slot holds at most one object; the number it was posted under is
+ *     kept beside it, so a completion names it only with that number;
+ *   - numbers are handed out in increasing order (mod 2^32), skipping a
+ *     slot still held, so a number not yet handed out is recognisably
+ *     "from the future" (forged) and one handed out before is recognisably
+ *     "from the past" (completed already: a double completion);
+ *   - take() is the only way out of the table except drain(), and both
+ *     clear the slot: an object is handed back exactly once.
+ */
+#include <stdlib.h>
+
+#include "core_impl.h"
+
+int cdn_inflight_init(struct cdn_inflight *t)
+{
+    t->slot = calloc(CDN_RING_SLOTS, sizeof *t->slot);
+    t->live = 0;
+    t->next_seq = 1;
+    return t->slot ? CDN_OK : CDN_ENOMEM;
+}
+
+void cdn_inflight_free(struct cdn_inflight *t)
+{
+    free(t->slot);
+    t->slot = NULL;
+}
+
+int cdn_inflight_post(struct cdn_inflight *t, void *obj, uint32_t *seq)
+{
+    if (t->live >= CDN_RING_SLOTS)
+        return CDN_ELIMIT;
+    /* A slot the driver still holds is skipped: its number goes unused. */
+    while (t->slot[t->next_seq % CDN_RING_SLOTS].obj)
+        t->next_seq++;
+    struct cdn_inflight_slot *s = &t->slot[t->next_seq % CDN_RING_SLOTS];
+    s->obj = obj;
+    s->seq = t->next_seq;
+    t->live++;
+    *seq = t->next_seq++;
+    return CDN_OK;
+}
+
+void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int *stale)
+{
+    struct cdn_inflight_slot *s = &t->slot[seq % CDN_RING_SLOTS];
+    if (s->obj && s->seq == seq) {
+        void *obj = s->obj;
+        s->obj = NULL;
+        t->live--;
+        *stale = 0;
+        return obj;
+    }
+    /* Not in flight: handed out before (completed already), or never. */
+    uint32_t age = t->next_seq - seq;
+    *stale = age != 0 && age <= 0x80000000u;
+    return NULL;
+}
+
+uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; t->slot && i < CDN_RING_SLOTS; i++)
+        if (t->slot[i].obj) {
+            void *obj = t->slot[i].obj;
+            t->slot[i].obj = NULL;
+            t->live--;
+            fn(obj, arg);
+            n++;
+        }
+    return n;
+}

@@ -1,0 +1,45 @@
+/*
+ * rings.h - the domain library's side of the data-path rings
+ * (cordon_rings.h): ring messages from the host go to the handler of their
+ * kind; everything else to the module's generated dispatch.
+ */
+#ifndef CORDON_KERNEL_DOMAIN_RINGS_H
+#define CORDON_KERNEL_DOMAIN_RINGS_H
+
+#include <stdint.h>
+
+#include "cordon/async.h"
+#include "cordon/glue.h"
+#include "cordon_rings.h"
+
+/* Handles one ring message (buf, len: its payload). */
+typedef int (*cdn_dom_ring_fn)(struct cdn_glue *g, const void *buf, uint32_t len);
+
+/* Serves the ring message req with the handler registered for its rpc id
+ * (CDN_ENOENT if none). */
+int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req);
+/* idle (may be NULL) runs when the domain has nothing else to do: it posts
+ * what the handler held back to batch (completions). */
+void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void));
+/* Called by the module wrapper once the domain's async runtime exists. */
+void cdn_dom_rings_start(cdn_async *rt);
+
+/*
+ * Transmit (kernel/domain/net_tx.c): the driver's ndo_start_xmit runs on
+ * shadows of the host's skbs, and its consume_skb of one of them becomes a
+ * completion. The module is linked with -Wl,--wrap=consume_skb, so the
+ * driver's calls reach the domain library first; skbs that did not come
+ * through the ring go on to the generated rpc. netdev_type: the IDL's type
+ * id of struct net_device (<module>_TYPE_net_device).
+ */
+int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
+
+/*
+ * Requests (kernel/domain/blk_queue.c): the driver's queue_rq runs on
+ * shadows of the host's requests; blk_mq_end_request of one of them becomes
+ * a completion (-Wl,--wrap=blk_mq_end_request). hctx_type: the IDL's type
+ * id of struct blk_mq_hw_ctx.
+ */
+int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t hctx_type);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * cordon_rings.h - the wire format of the kernel cores' data-path rings,
+ * shared by the host cores and the domain library.
+ *
+ * The per-call glue (cordon-idlc) carries one call per message: a packet's
+ * transmit costs a message each way, a handle exported and forgotten on each
+ * side, and a dispatch per free. On this machine that is far more than the
+ * packet itself costs natively (docs/benchmarks.md). The data paths
+ * therefore work like a device's descriptor rings, on the same channel:
+ *
+ *   host -> domain   one posted message carries up to CDN_RING_BATCH_MAX
+ *                    descriptors (skbs to transmit, requests to queue);
+ *   domain -> host   one posted message carries the completions of a batch
+ *                    (an skb freed, a request ended, a non-OK verdict).
+ *
+ * Neither side waits for the other: the host goes on producing while the
+ * domain's core consumes, which is what makes the isolated path keep up.
+ * The objects themselves stay on the host. The domain names each by the
+ * sequence number the host's in-flight table gave it (kernel/core/inflight.c):
+ * a completion naming a number never posted, or one already completed,
+ * fails the lookup and is never applied. The host never trusts a pointer, a
+ * number or a length from the domain; everything in a ring message is
+ * checked against the message's own length before use.
+ *
+ * Messages are little-endian structs with explicit padding; the two sides
+ * run on the same machine.
+ */
+#ifndef CORDON_RINGS_H
+#define CORDON_RINGS_H
+
+#include <stdint.h>
+
+/* rpc ids of ring messages: below the runtime's control ids, above any id
+ * cordon-idlc assigns (it numbers an IDL's rpcs from 1). */
+#define CDN_RPC_RING_BASE    0xfe00u
+#define CDN_RPC_NET_TX       0xfe00u /* host -> domain: skbs to transmit */
+#define CDN_RPC_NET_TX_DONE  0xfe01u /* domain -> host: skbs freed, verdicts */
+#define CDN_RPC_BLK_QUEUE    0xfe02u /* host -> domain: requests to queue */
+#define CDN_RPC_BLK_DONE     0xfe03u /* domain -> host: requests ended, verdicts */
+#define CDN_RPC_RING_LIMIT   0xfe10u
+
+static inline int cdn_rpc_is_ring(uint16_t rpc)
+{
+    return rpc >= CDN_RPC_RING_BASE && rpc < CDN_RPC_RING_LIMIT;
+}
+
+/* Most descriptors in one message. */
+#define CDN_RING_BATCH_MAX 64u
+
+/*
+ * Objects in flight are named by a 32-bit sequence number: the host numbers
+ * what it posts, and at most one object per slot (seq % CDN_RING_SLOTS) is
+ * in flight at a time, so the domain keeps its shadow of seq in slot
+ * seq % CDN_RING_SLOTS and never needs a lookup. Within one message the
+ * descriptors carry consecutive numbers from the header's first_seq.
+ */
+#define CDN_RING_SLOTS 1024u
+
+/* ---- net transmit ---- */
+
+struct cdn_net_tx_hdr {
+    uint64_t dev_ref;   /* the device, as the driver's glue knows it */
+    uint32_t first_seq; /* the first descriptor's number; the rest follow */
+    uint16_t count;     /* descriptors that follow */
+    uint16_t flags;     /* 0 */
+};
+
+struct cdn_net_tx_desc {
+    uint32_t data_off; /* the packet's data: offset in the shared heap */
+    uint16_t len;      /* bytes of data */
+    uint16_t protocol;
+};
+
+/*
+ * Completions, domain -> host, for either ring: runs of objects the driver
+ * is done with (freed skbs; ended requests, with their status), then
+ * verdicts (the return value of ndo_start_xmit or queue_rq when it was not
+ * OK). A driver that completes in order sends one run per message.
+ */
+struct cdn_ring_done_hdr {
+    uint16_t nruns;
+    uint16_t nverdicts;
+    uint32_t flags; /* 0 */
+};
+
+struct cdn_ring_run {
+    uint32_t first_seq;
+    uint16_t count;  /* >= 1 */
+    int16_t status;  /* blk: the requests' status (all alike in a run); net: 0 */
+};
+
+struct cdn_ring_verdict {
+    uint32_t seq;
+    int32_t value;
+};
+
+/* Most runs and verdicts in one completion message. */
+#define CDN_RING_DONE_MAX 128u
+
+/* ---- block requests ---- */
+
+struct cdn_blk_queue_hdr {
+    uint64_t hctx_ref; /* the hardware context, as the driver's glue knows it */
+    uint32_t first_seq;
+    uint16_t count;
+    uint16_t flags; /* 0 */
+};
+
+struct cdn_blk_desc {
+    uint64_t sector;
+    uint32_t data_off; /* the request's data: offset in the shared heap */
+    uint32_t nr_bytes;
+    uint8_t op;
+    uint8_t last; /* the last of its batch (blk_mq_queue_data.last) */
+    uint8_t pad[6];
+};
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * tx_ring.c - the transmit ring: how the net core hands packets to an
+ * isolated driver that has one (cordon_rings.h).
+ *
+ * dev_queue_xmit_more() collects the packets of a burst in the device's
+ * ring; when the burst ends (more is false) or the batch is full, one posted
+ * message carries them all to the driver's domain. Each skb travels as an
+ * 8-byte descriptor (where its data sits in the shared heap, its length);
+ * its name is its number in the driver's in-flight table, consecutive within
+ * a message. The domain runs the driver's ndo_start_xmit on a shadow of
+ * each and sends back, batched, runs of numbers the driver freed and any
+ * verdict that was not NETDEV_TX_OK. The host never waits for that: it goes
+ * on producing, and applies completions whenever it polls the channel.
+ *
+ * Invariants (the host's; the domain is not trusted):
+ *   - an skb is either the host's alone, or in exactly one driver's
+ *     in-flight table; a completion takes it out once: a second one names a
+ *     number from the past and is counted as a double free, never applied;
+ *     a number from the future is forged (a protocol violation);
+ *   - every skb in a table is freed exactly once: by its completion, by a
+ *     verdict that says the driver kept nothing, or by the reclaim when the
+ *     driver's domain goes away;
+ *   - nothing from a completion message is used before it is checked: the
+ *     counts against the message's length, each number against the table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/core_impl.h"
+#include "cordon/glue.h"
+#include "cordon_rings.h"
+#include "linux/netdevice.h"
+
+struct cdn_txring {
+    struct cdn_glue *g;
+    struct cdn_driver *drv;
+    uint64_t dev_ref;
+    uint32_t npending;
+    int busy; /* a flush is running: a nested detach defers the free */
+    int dead; /* detached while busy: freed when the flush returns */
+    struct sk_buff *pending[CDN_RING_BATCH_MAX];
+    struct {
+        struct cdn_net_tx_hdr hdr;
+        struct cdn_net_tx_desc d[CDN_RING_BATCH_MAX];
+    } msg;
+};
+
+void cdn_txring_attach(struct net_device *dev)
+{
+    cdn_txring_detach(dev);
+    const void *ops = dev->netdev_ops;
+    struct cdn_glue *g = ops ? cdn_glue_owner_of(ops) : NULL;
+    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
+    if (!drv || !cdn_core_rings(drv, CDN_RINGS_NET_TX))
+        return;
+    uint64_t ref = cdn_glue_ref_of(g, dev);
+    if (!ref)
+        return; /* the domain does not know this device: per-call transmit */
+    struct cdn_txring *t = calloc(1, sizeof *t);
+    if (!t)
+        return;
+    t->g = g;
+    t->drv = drv;
+    t->dev_ref = ref;
+    dev->txr = t;
+}
+
+void cdn_txring_detach(struct net_device *dev)
+{
+    struct cdn_txring *t = dev->txr;
+    if (!t)
+        return;
+    dev->txr = NULL;
+    for (uint32_t i = 0; i < t->npending; i++) { /* as Linux drops a reset qdisc's packets */
+        kfree_skb(t->pending[i]);
+        cdn_kstats.xmit_dropped++;
+    }
+    t->npending = 0;
+    if (t->busy)
+        t->dead = 1;
+    else
+        free(t);
+}
+
+int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more)
+{
+    struct cdn_txring *t = dev->txr;
+    t->pending[t->npending++] = skb;
+    if (more && t->npending < CDN_RING_BATCH_MAX)
+        return 0;
+    return cdn_txring_flush(dev);
+}
+
+/* Waits (serving the channel) until a slot is free; the driver holding
+ * every slot for the call deadline is a hung transmit. */
+static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
+{
+    if (skbs->live < CDN_RING_SLOTS)
+        return CDN_OK;
+    int64_t deadline = cdn_now_ns() + t->drv->policy.call_timeout_ns;
+    for (;;) {
+        int st = cdn_glue_poll(t->g);
+        if (st != CDN_OK || t->dead)
+            return st != CDN_OK ? st : CDN_EDEAD;
+        if (skbs->live < CDN_RING_SLOTS)
+            return CDN_OK;
+        if (cdn_now_ns() >= deadline) {
+            printk(KERN_ERR "%s: transmit ring full for %lld ms: the driver holds %u skbs\n",
+                   t->drv->desc->name, (long long)(t->drv->policy.call_timeout_ns / 1000000),
+                   skbs->live);
+            cdn_glue_set_error(t->g, CDN_ETIMEDOUT); /* a hung transmit: the supervisor decides */
+            return CDN_ETIMEDOUT;
+        }
+    }
+}
+
+/* Enters skbs[0..n) in the table under consecutive numbers, as far as the
+ * slots allow, and writes their descriptors; returns how many. */
+static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
+                             struct sk_buff *const *skbs, uint32_t n)
+{
+    uint8_t *heap_base = cdn_heap_base(cdn_kernel_heap());
+    uint32_t k = 0;
+    for (; k < n; k++) {
+        if (k > 0 && (tab->live >= CDN_RING_SLOTS ||
+                      tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
+            break; /* the next number would skip a held slot: next message */
+        uint32_t seq;
+        if (cdn_inflight_post(tab, skbs[k], &seq) != CDN_OK)
+            break;
+        if (k == 0)
+            t->msg.hdr.first_seq = seq;
+        struct cdn_net_tx_desc *d = &t->msg.d[k];
+        d->data_off = (uint32_t)(skbs[k]->data - heap_base);
+        d->len = (uint16_t)skbs[k]->len;
+        d->protocol = skbs[k]->protocol;
+    }
+    t->msg.hdr.dev_ref = t->dev_ref;
+    t->msg.hdr.count = (uint16_t)k;
+    t->msg.hdr.flags = 0;
+    return k;
+}
+
+static void drop(struct sk_buff *const *skbs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        kfree_skb(skbs[i]);
+        cdn_kstats.xmit_dropped++;
+    }
+}
+
+int cdn_txring_flush(struct net_device *dev)
+{
+    struct cdn_txring *t = dev->txr;
+    if (!t || t->npending == 0)
+        return 0;
+    struct cdn_inflight *tab = &t->drv->rings->skbs;
+    /* The batch is ours from here: a detach while we poll must not drop it too. */
+    struct sk_buff *skbs[CDN_RING_BATCH_MAX];
+    uint32_t n = t->npending, i = 0;
+    memcpy(skbs, t->pending, n * sizeof skbs[0]);
+    t->npending = 0;
+    t->busy = 1;
+    int st = CDN_OK;
+    while (i < n) {
+        st = wait_for_room(t, tab);
+        if (st != CDN_OK)
+            break;
+        uint32_t k = fill_message(t, tab, skbs + i, n - i);
+        st = cdn_glue_post(t->g, CDN_RPC_NET_TX, &t->msg,
+                           (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
+        if (t->dead)
+            break; /* the driver failed meanwhile: the reclaim took what was posted */
+        if (st != CDN_OK) {
+            /* Not sent: these packets never reached the driver. */
+            for (uint32_t j = 0; j < k; j++) {
+                int stale;
+                cdn_inflight_take(tab, t->msg.hdr.first_seq + j, &stale);
+            }
+            break;
+        }
+        i += k;
+    }
+    drop(skbs + i, n - i);
+    if (t->dead) {
+        free(t);
+        return st == CDN_OK ? 0 : -EBUSY;
+    }
+    t->busy = 0;
+    if (st == CDN_OK) {
+        /* Apply the completions that are in already, without waiting:
+         * the in-flight table stays short and the skbs' memory warm. */
+        cdn_glue_poll(t->g);
+        return 0;
+    }
+    if (cdn_core_crossing_status(st))
+        cdn_core_crossing_failed(t->g); /* may restart the driver (and remake the ring) */
+    return -EBUSY;
+}
+
+/* A run of skbs the driver freed. */
+static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab,
+                     const struct cdn_ring_run *r)
+{
+    int st = CDN_OK;
+    for (uint32_t j = 0; j < r->count; j++) {
+        int stale;
+        struct sk_buff *skb = cdn_inflight_take(tab, r->first_seq + j, &stale);
+        if (skb) {
+            kfree_skb(skb); /* consumed: the packet went out */
+        } else if (stale) {
+            cdn_kstats.skb_double_frees++;
+            printk(KERN_ERR "%s: driver freed an skb twice; ignored\n", drv->desc->name);
+        } else {
+            st = CDN_EBADH; /* a number never handed out: forged */
+        }
+    }
+    return st;
+}
+
+/* A verdict other than NETDEV_TX_OK. BUSY: the driver kept nothing and the
+ * core drops the packet. Anything else is a driver bug: reported, and the
+ * skb freed if the driver did not. */
+static int apply_verdict(struct cdn_driver *drv, struct cdn_inflight *tab,
+                         const struct cdn_ring_verdict *v)
+{
+    int stale;
+    struct sk_buff *skb = cdn_inflight_take(tab, v->seq, &stale);
+    if (!skb && !stale)
+        return CDN_EBADH;
+    if (v->value != NETDEV_TX_BUSY || !skb) {
+        cdn_kstats.xmit_bad_returns++;
+        printk(KERN_ERR "%s: ndo_start_xmit returned %d%s\n", drv->desc->name, (int)v->value,
+               skb ? "" : " for an skb it had freed");
+    }
+    if (skb) {
+        if (v->value != NETDEV_TX_BUSY)
+            cdn_kstats.skbs_reclaimed++;
+        kfree_skb(skb);
+        cdn_kstats.xmit_dropped++;
+    }
+    return CDN_OK;
+}
+
+int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
+                        const uint8_t **runs, const uint8_t **verdicts)
+{
+    if (len < sizeof *hdr)
+        return CDN_EPROTO;
+    memcpy(hdr, buf, sizeof *hdr);
+    uint64_t want = sizeof *hdr + (uint64_t)hdr->nruns * sizeof(struct cdn_ring_run) +
+                    (uint64_t)hdr->nverdicts * sizeof(struct cdn_ring_verdict);
+    if (hdr->flags != 0 || hdr->nruns > CDN_RING_DONE_MAX ||
+        hdr->nverdicts > CDN_RING_DONE_MAX || len != want)
+        return CDN_EPROTO;
+    *runs = (const uint8_t *)buf + sizeof *hdr;
+    *verdicts = *runs + (size_t)hdr->nruns * sizeof(struct cdn_ring_run);
+    return CDN_OK;
+}
+
+int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len)
+{
+    struct cdn_ring_done_hdr hdr;
+    const uint8_t *runs, *verdicts;
+    if (!drv->rings || !drv->rings->skbs.slot)
+        return CDN_EPROTO; /* it was never given a packet */
+    int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
+    if (st != CDN_OK)
+        return st;
+    struct cdn_inflight *tab = &drv->rings->skbs;
+    int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
+    for (uint32_t i = 0; i < hdr.nruns; i++) {
+        struct cdn_ring_run r;
+        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
+        st = r.count == 0 || r.count > CDN_RING_SLOTS || r.status != 0
+                 ? CDN_EPROTO
+                 : apply_run(drv, tab, &r);
+        if (st != CDN_OK && first_err == CDN_OK)
+            first_err = st;
+    }
+    for (uint32_t i = 0; i < hdr.nverdicts; i++) {
+        struct cdn_ring_verdict v;
+        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
+        st = apply_verdict(drv, tab, &v);
+        if (st != CDN_OK && first_err == CDN_OK)
+            first_err = st;
+    }
+    return first_err;
+}
+
+static void reclaim_skb(void *obj, void *arg)
+{
+    (void)arg;
+    kfree_skb(obj);
+    cdn_kstats.skbs_reclaimed++;
+}
+
+void cdn_net_rings_reclaim(struct cdn_driver *drv)
+{
+    if (drv->rings && drv->rings->skbs.slot)
+        cdn_inflight_drain(&drv->rings->skbs, reclaim_skb, NULL);
+}
