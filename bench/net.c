@@ -87,6 +87,18 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
                 cdn_drv_mode_name(mode), size, batch, s.failed ? "saw errors" : "ok",
                 dev ? (unsigned long long)st.tx_packets : 0ull, per,
                 drv.glue ? cdn_strerror(cdn_glue_last_error(drv.glue)) : "-");
+    if (getenv("CORDON_BENCH_VERBOSE")) {
+        struct cdn_kernel_stats k;
+        cdn_kernel_get_stats(&k);
+        struct cdn_glue_stats gs = {0};
+        if (drv.glue)
+            cdn_glue_get_stats(drv.glue, &gs);
+        fprintf(stderr,
+                "  %s: %lu batches, %lu completion messages, %lu full-table waits, %llu "
+                "full-channel posts\n",
+                cdn_drv_mode_name(mode), k.ring_batches, k.ring_completions, k.ring_full_waits,
+                (unsigned long long)gs.post_waits);
+    }
     cdn_driver_unload(&drv);
     cdn_async_destroy(rt);
     cdn_kernel_exit();

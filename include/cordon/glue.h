@@ -106,7 +106,8 @@ struct cdn_glue *cdn_glue_fn_glue(const struct cdn_fn_slot *slot);
 /* Requests the generated dispatch rejects are counted by whoever installs
  * it (the kernel core: struct cdn_driver_stats.rejected, across restarts). */
 struct cdn_glue_stats {
-    uint64_t calls;   /* calls this side made */
+    uint64_t calls;      /* calls this side made */
+    uint64_t post_waits; /* posts (cdn_glue_post) that found the channel full */
     uint32_t objects; /* objects with a reference on this side */
 };
 void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);

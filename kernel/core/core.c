@@ -26,11 +26,17 @@ int cdn_kernel_init(size_t heap_size)
     memset(&cdn_kstats, 0, sizeof cdn_kstats);
     cdn_net_reset();
     cdn_blk_reset();
-    return cdn_heap_create(heap_size ? heap_size : (64u << 20), &heap);
+    if (cdn_skb_pool_init() != 0)
+        return -ENOMEM;
+    int r = cdn_heap_create(heap_size ? heap_size : (64u << 20), &heap);
+    if (r != 0)
+        cdn_skb_pool_exit();
+    return r;
 }
 
 void cdn_kernel_exit(void)
 {
+    cdn_skb_pool_exit();
     cdn_heap_destroy(heap);
     heap = NULL;
 }

@@ -89,7 +89,9 @@ void cdn_txring_detach(struct net_device *dev);
 int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more);
 int cdn_txring_flush(struct net_device *dev);
 
-struct sk_buff;
+/* The skb head pool (skbuff.c), made and dropped with the kernel. */
+int cdn_skb_pool_init(void);
+void cdn_skb_pool_exit(void);
 /* Nonzero while skb is allocated and not yet freed. */
 int cdn_skb_live(const struct sk_buff *skb);
 unsigned long cdn_skbs_live(void);

@@ -29,6 +29,10 @@ struct cdn_kernel_stats {
     unsigned long restarts, objects_reclaimed, devices_reattached;
     unsigned long config_replayed; /* recorded configuration calls replayed after a restart */
     unsigned long netdevs_registered, netdevs_freed;
+    /* data-path rings (cordon_rings.h) */
+    unsigned long ring_batches;     /* messages posted to drivers (skbs or requests) */
+    unsigned long ring_completions; /* completion messages from drivers */
+    unsigned long ring_full_waits;  /* a batch waited for the driver to free a slot */
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);
 

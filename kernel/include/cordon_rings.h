@@ -54,7 +54,7 @@ static inline int cdn_rpc_is_ring(uint16_t rpc)
  * seq % CDN_RING_SLOTS and never needs a lookup. Within one message the
  * descriptors carry consecutive numbers from the header's first_seq.
  */
-#define CDN_RING_SLOTS 1024u
+#define CDN_RING_SLOTS 256u
 
 /* ---- net transmit ---- */
 

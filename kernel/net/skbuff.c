@@ -3,72 +3,136 @@
  * an isolated driver reads packets in place; the host frees both parts and
  * first makes every domain forget the skb (no dangling handle).
  */
-#include "../../src/glue/hmap.h"
+#include <string.h>
+#include <sys/mman.h>
+
 #include "../core/core_impl.h"
 #include "cordon/glue.h"
 #include "linux/skbuff.h"
 
-/* Every live skb, so that the core can tell a double free (or a driver that
- * failed to free) from a normal one, in every mode: native drivers too. */
-static struct cdn_hmap live;
+/*
+ * skb heads come from one pool, reserved when the kernel comes up and
+ * touched as it is used (as Linux's skbuff_head_cache): a freed head goes
+ * on a LIFO list and is the next one handed out, so the same few heads stay
+ * warm in the cache whether packets are freed at once (a native driver) or
+ * a batch later (a transmit ring). Each head carries its state, so the core
+ * tells a double free, or a pointer that is no skb at all, from a normal
+ * free without a lookup: the pointer must lie in the pool on a head's
+ * boundary, and the head must be live.
+ */
+#define SKB_POOL_MAX 65536u /* live skbs at once; alloc_skb fails beyond */
+
+enum { HEAD_FREE = 0, HEAD_LIVE = 0x5c1b };
+
+struct skb_head {
+    struct sk_buff skb; /* first: the skb's address is the head's */
+    cdn_href data_ref;  /* its data in the shared heap */
+    uint32_t state;
+    uint32_t next_free; /* index + 1 of the next free head, or 0 */
+};
+
+static struct skb_head *pool;
+static uint32_t pool_used;  /* heads ever handed out (the rest never touched) */
+static uint32_t free_top;   /* index + 1 of the first free head, or 0 */
+static unsigned long nlive;
+
+static struct skb_head *head_of(const struct sk_buff *skb)
+{
+    uintptr_t at = (uintptr_t)skb, base = (uintptr_t)pool;
+    if (!pool || at < base || at >= base + (uintptr_t)pool_used * sizeof *pool ||
+        (at - base) % sizeof *pool != 0)
+        return NULL;
+    return (struct skb_head *)skb;
+}
+
+int cdn_skb_pool_init(void)
+{
+    if (pool)
+        return 0;
+    void *p = mmap(NULL, SKB_POOL_MAX * sizeof *pool, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -ENOMEM;
+    pool = p;
+    pool_used = free_top = 0;
+    nlive = 0;
+    return 0;
+}
+
+void cdn_skb_pool_exit(void)
+{
+    if (pool)
+        munmap(pool, SKB_POOL_MAX * sizeof *pool);
+    pool = NULL;
+    pool_used = free_top = 0;
+    nlive = 0;
+}
 
 int cdn_skb_live(const struct sk_buff *skb)
 {
-    return cdn_hmap_get(&live, (uint64_t)(uintptr_t)skb) != NULL;
+    struct skb_head *h = head_of(skb);
+    return h && h->state == HEAD_LIVE;
 }
 
 unsigned long cdn_skbs_live(void)
 {
-    return (unsigned long)live.count;
+    return nlive;
 }
 
 struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
 {
     (void)flags;
-    struct cdn_heap *h = cdn_kernel_heap();
-    if (!h || size == 0 || size > CDN_HEAP_MAX_OBJ)
+    struct cdn_heap *heap = cdn_kernel_heap();
+    if (!heap || !pool || size == 0 || size > CDN_HEAP_MAX_OBJ)
         return NULL;
-    struct sk_buff *skb = calloc(1, sizeof *skb);
-    if (!skb)
+    struct skb_head *h;
+    if (free_top) {
+        h = &pool[free_top - 1];
+        free_top = h->next_free;
+    } else if (pool_used < SKB_POOL_MAX) {
+        h = &pool[pool_used++];
+    } else {
         return NULL;
-    cdn_href ref;
+    }
     void *data;
-    if (cdn_heap_alloc(h, CDN_HEAP_HOST, size, &ref, &data) != 0) {
-        free(skb);
+    if (cdn_heap_alloc(heap, CDN_HEAP_HOST, size, &h->data_ref, &data) != 0) {
+        h->next_free = free_top;
+        free_top = (uint32_t)(h - pool) + 1;
         return NULL;
     }
-    skb->data = data;
-    skb->len = size;
-    if (cdn_hmap_put(&live, (uint64_t)(uintptr_t)skb, skb, 0) != 0) {
-        cdn_heap_free(h, ref, CDN_HEAP_HOST);
-        free(skb);
-        return NULL;
-    }
+    memset(&h->skb, 0, sizeof h->skb);
+    h->skb.data = data;
+    h->skb.len = size;
+    h->state = HEAD_LIVE;
+    nlive++;
     cdn_kstats.skbs_allocated++;
-    return skb;
+    return &h->skb;
 }
 
 void kfree_skb(struct sk_buff *skb)
 {
     if (!skb)
         return;
-    if (cdn_hmap_del(&live, (uint64_t)(uintptr_t)skb) != 0) {
+    struct skb_head *h = head_of(skb);
+    if (!h || h->state != HEAD_LIVE) {
         cdn_kstats.skb_double_frees++;
         printk(KERN_ERR "skb %p freed twice (or never allocated); ignored\n", (void *)skb);
         return;
     }
     cdn_glue_forget_everywhere(skb);
-    cdn_href ref;
-    size_t len;
-    if (skb->data && cdn_heap_ref_of(cdn_kernel_heap(), skb->data, &ref, &len) == 0) {
-        /* Whoever holds the buffer now, it goes back to the host to be freed. */
-        uint32_t owner;
-        if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
-            cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
-        cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
+    /* Whoever holds the buffer now, it goes back to the host to be freed. */
+    struct cdn_heap *heap = cdn_kernel_heap();
+    uint32_t owner;
+    if (cdn_heap_owner(heap, h->data_ref, &owner) == 0) {
+        if (owner != CDN_HEAP_HOST)
+            cdn_heap_move(heap, h->data_ref, owner, CDN_HEAP_HOST);
+        cdn_heap_free(heap, h->data_ref, CDN_HEAP_HOST);
     }
+    h->state = HEAD_FREE;
+    h->next_free = free_top;
+    free_top = (uint32_t)(h - pool) + 1;
+    nlive--;
     cdn_kstats.skbs_freed++;
-    free(skb);
 }
 
 void consume_skb(struct sk_buff *skb)

@@ -36,6 +36,7 @@ struct cdn_txring {
     struct cdn_glue *g;
     struct cdn_driver *drv;
     uint64_t dev_ref;
+    const uint8_t *heap_base;
     uint32_t npending;
     int busy; /* a flush is running: a nested detach defers the free */
     int dead; /* detached while busy: freed when the flush returns */
@@ -63,6 +64,7 @@ void cdn_txring_attach(struct net_device *dev)
     t->g = g;
     t->drv = drv;
     t->dev_ref = ref;
+    t->heap_base = cdn_heap_base(cdn_kernel_heap());
     dev->txr = t;
 }
 
@@ -98,6 +100,7 @@ static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
 {
     if (skbs->live < CDN_RING_SLOTS)
         return CDN_OK;
+    cdn_kstats.ring_full_waits++;
     int64_t deadline = cdn_now_ns() + t->drv->policy.call_timeout_ns;
     for (;;) {
         int st = cdn_glue_poll(t->g);
@@ -120,7 +123,7 @@ static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
 static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
                              struct sk_buff *const *skbs, uint32_t n)
 {
-    uint8_t *heap_base = cdn_heap_base(cdn_kernel_heap());
+    const uint8_t *heap_base = t->heap_base;
     uint32_t k = 0;
     for (; k < n; k++) {
         if (k > 0 && (tab->live >= CDN_RING_SLOTS ||
@@ -170,6 +173,7 @@ int cdn_txring_flush(struct net_device *dev)
         uint32_t k = fill_message(t, tab, skbs + i, n - i);
         st = cdn_glue_post(t->g, CDN_RPC_NET_TX, &t->msg,
                            (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
+        cdn_kstats.ring_batches++;
         if (t->dead)
             break; /* the driver failed meanwhile: the reclaim took what was posted */
         if (st != CDN_OK) {
@@ -269,6 +273,7 @@ int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len)
     if (st != CDN_OK)
         return st;
     struct cdn_inflight *tab = &drv->rings->skbs;
+    cdn_kstats.ring_completions++;
     int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
     for (uint32_t i = 0; i < hdr.nruns; i++) {
         struct cdn_ring_run r;

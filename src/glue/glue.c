@@ -30,6 +30,55 @@ static struct cdn_glue *host_list[HOST_GLUES_MAX];
 static unsigned host_list_n, host_list_seq;
 static uint64_t next_glue_id = 1;
 
+/*
+ * Which host objects some host glue may have a reference for: a counting
+ * filter over object addresses, kept by every insertion into and removal
+ * from a host glue's by_obj map. cdn_glue_forget_everywhere looks here
+ * first; a zero count means no glue knows the object, which is the common
+ * case (a packet that went through a ring, never through the glue) and
+ * saves a lookup per glue per freed object. A count that reaches the top
+ * stays there: the filter may answer "maybe" wrongly, never "no".
+ */
+#define FILTER_BITS 12
+static uint16_t host_obj_filter[1u << FILTER_BITS];
+
+static inline uint16_t *filter_slot(uint64_t key)
+{
+    return &host_obj_filter[(key * 0x9e3779b97f4a7c15ull) >> (64 - FILTER_BITS)];
+}
+
+static void filter_change(const struct cdn_glue *g, uint64_t key, int up)
+{
+    if (g->side != CDN_GLUE_HOST)
+        return;
+    uint16_t *c = filter_slot(key);
+    uint16_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+    for (;;) {
+        if (v == UINT16_MAX || (!up && v == 0))
+            return; /* saturated: stays */
+        uint16_t nv = (uint16_t)(up ? v + 1 : v - 1);
+        if (__atomic_compare_exchange_n(c, &v, nv, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+/* by_obj changes go through these two, which keep the filter. */
+static int by_obj_put(struct cdn_glue *g, uint64_t key, uint64_t ref)
+{
+    size_t before = g->by_obj.count;
+    if (cdn_hmap_put(&g->by_obj, key, NULL, ref) != 0)
+        return -1;
+    if (g->by_obj.count > before)
+        filter_change(g, key, 1);
+    return 0;
+}
+
+static void by_obj_del(struct cdn_glue *g, uint64_t key)
+{
+    if (cdn_hmap_del(&g->by_obj, key) == 0)
+        filter_change(g, key, 0);
+}
+
 int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
 {
     if (!ep || !out || (side != CDN_GLUE_HOST && side != CDN_GLUE_DOMAIN))
@@ -103,6 +152,9 @@ void cdn_glue_destroy(struct cdn_glue *g)
     if (current_glue == g)
         current_glue = NULL;
     cdn_hmap_free(&g->by_ref);
+    for (size_t i = 0; i < g->by_obj.cap; i++)
+        if (g->by_obj.slots[i].key)
+            filter_change(g, g->by_obj.slots[i].key, 0);
     cdn_hmap_free(&g->by_obj);
     cdn_hmap_free(&g->shadows);
     cdn_hmap_free(&g->shared);
@@ -383,6 +435,8 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
     g->in_call++;
     int st = cdn_ep_send(g->ep, &req, 0);
     int64_t deadline = 0;
+    if (st == CDN_EAGAIN)
+        g->stats.post_waits++;
     while (st == CDN_EAGAIN) {
         if (g->rt && cdn_async_in_fiber(g->rt)) {
             cdn_async_yield(g->rt); /* others may run; the root polls */
@@ -484,7 +538,7 @@ int cdn_glue_export(struct cdn_glue *g, void *obj, uint16_t type, uint64_t *ref,
         if (cdn_hmap_put(&g->by_ref, r, obj, type) != 0)
             return CDN_ENOMEM;
     }
-    if (cdn_hmap_put(&g->by_obj, (uint64_t)(uintptr_t)obj, NULL, r) != 0)
+    if (by_obj_put(g, (uint64_t)(uintptr_t)obj, r) != 0)
         return CDN_ENOMEM;
     *ref = r;
     *is_new = 1;
@@ -499,10 +553,10 @@ static int make_shadow(struct cdn_glue *g, uint64_t ref, uint16_t type, size_t s
     if (!s)
         return CDN_ENOMEM;
     if (cdn_hmap_put(&g->by_ref, ref, s, type) != 0 ||
-        cdn_hmap_put(&g->by_obj, (uint64_t)(uintptr_t)s, NULL, ref) != 0 ||
+        by_obj_put(g, (uint64_t)(uintptr_t)s, ref) != 0 ||
         cdn_hmap_put(&g->shadows, (uint64_t)(uintptr_t)s, s, 0) != 0) {
         cdn_hmap_del(&g->by_ref, ref);
-        cdn_hmap_del(&g->by_obj, (uint64_t)(uintptr_t)s);
+        by_obj_del(g, (uint64_t)(uintptr_t)s);
         free(s);
         return CDN_ENOMEM;
     }
@@ -567,7 +621,7 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj)
     if (!e)
         return;
     uint64_t ref = e->aux;
-    cdn_hmap_del(&g->by_obj, key);
+    by_obj_del(g, key);
     cdn_hmap_del(&g->by_ref, ref);
     if (g->side == CDN_GLUE_HOST && !(ref & CDN_REF_DOMAIN))
         cdn_cap_revoke(g->caps, ref, ref_type(ref), NULL);
@@ -582,8 +636,10 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj)
 
 void cdn_glue_forget_everywhere(void *obj)
 {
-    /* No host glue, no domain can know obj: native drivers pay nothing. */
-    if (!obj || !__atomic_load_n(&host_glues, __ATOMIC_ACQUIRE))
+    /* No host glue, no domain can know obj: native drivers pay nothing;
+     * nor does an object no host glue ever gave a reference. */
+    if (!obj || !__atomic_load_n(&host_glues, __ATOMIC_ACQUIRE) ||
+        !__atomic_load_n(filter_slot((uint64_t)(uintptr_t)obj), __ATOMIC_ACQUIRE))
         return;
     /* Collect the glues first (forgetting takes owners_lock itself); every
      * glue, however many: a missed one would keep a dangling handle. */
