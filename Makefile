@@ -45,7 +45,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/net_ring_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -196,9 +196,9 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
-$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/raw_request.h kernel/domain/printk.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/raw_request.h kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
 GEN_NULLB := $(BUILD)/gen/null_blk
 $(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c &: drivers/block/null_blk.idl $(IDLC) $(PUB_HDR)
 	@mkdir -p $(GEN_NULLB)
@@ -221,6 +221,17 @@ $(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
 	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 
+# a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
+DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
+$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c kernel/domain/printk.c $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
+$(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_net_ring: $(BUILD)/obj/tests/test_net_ring.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/net_ring_bad.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 $(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@

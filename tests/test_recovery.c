@@ -34,6 +34,16 @@ static int send(struct net_device *dev, int n)
     return ok;
 }
 
+/* Kills the driver's domain and waits until it is gone and until the
+ * transmit path will look at the domain's health again: packets are
+ * posted without waiting, so the first one posted after that notices. */
+static void kill_driver(struct cdn_driver *drv)
+{
+    kill(cdn_domain_pid(drv->dom), SIGKILL);
+    assert_int_equal(cdn_domain_wait_stopped(drv->dom, 1000000000LL), CDN_OK);
+    usleep(200);
+}
+
 static struct net_device *load(struct cdn_driver *drv, const struct cdn_driver_policy *pol)
 {
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
@@ -49,6 +59,9 @@ static struct net_device *load(struct cdn_driver *drv, const struct cdn_driver_p
 
 static void finish(struct cdn_driver *drv)
 {
+    struct net_device *dev = dev_get_by_name("dummy0");
+    if (dev)
+        cdn_net_tx_sync(dev); /* the driver's last completions */
     struct cdn_kernel_stats k;
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
@@ -67,8 +80,9 @@ static void test_crash_and_restart(void **state)
 
     /* the driver dies (as if it crashed): the first packet after it fails
      * (and is freed), the supervisor restarts the driver, the rest go through */
-    kill(cdn_domain_pid(drv.dom), SIGKILL);
+    kill_driver(&drv);
     assert_int_equal(send(dev, 10), 9);
+    assert_int_equal(cdn_net_tx_sync(dev), 0);
     assert_int_equal(cdn_skbs_live(), 0);
     assert_int_equal(drv.stats.failures, 1);
     assert_int_equal(drv.stats.restarts, 1);
@@ -116,10 +130,11 @@ static void test_stay_down(void **state)
     pol.on_failure = CDN_STAY_DOWN;
     struct cdn_driver drv;
     struct net_device *dev = load(&drv, &pol);
-    kill(cdn_domain_pid(drv.dom), SIGKILL);
+    kill_driver(&drv);
     int64_t t0 = cdn_now_ns();
     assert_int_equal(send(dev, 1000), 0); /* all fail, and fast */
     assert_true(cdn_now_ns() - t0 < 1000000000LL);
+    cdn_net_tx_sync(dev);
     assert_int_equal(cdn_skbs_live(), 0);
     assert_true(drv.down);
     assert_null(drv.dom);
@@ -145,10 +160,10 @@ static void test_restart_budget(void **state)
     struct cdn_driver drv;
     struct net_device *dev = load(&drv, &pol);
     for (int i = 0; i < 2; i++) {
-        kill(cdn_domain_pid(drv.dom), SIGKILL);
+        kill_driver(&drv);
         assert_int_equal(send(dev, 5), 4);
     }
-    kill(cdn_domain_pid(drv.dom), SIGKILL); /* the third failure in the window */
+    kill_driver(&drv); /* the third failure in the window */
     assert_int_equal(send(dev, 5), 0);
     assert_true(drv.down);
     assert_int_equal(drv.stats.failures, 3);
@@ -174,7 +189,7 @@ static int run_fibers(struct cdn_driver *drv, struct net_device *dev, struct sen
     cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_driver_use_async(drv, rt), CDN_OK);
-    kill(cdn_domain_pid(drv->dom), SIGKILL);
+    kill_driver(drv);
     struct cdn_finish f;
     cdn_finish_begin(rt, &f);
     for (int i = 0; i < k; i++) {

@@ -37,6 +37,8 @@
 #define CDN_RPC_NET_TX_DONE  0xfe01u /* domain -> host: skbs freed, verdicts */
 #define CDN_RPC_BLK_QUEUE    0xfe02u /* host -> domain: requests to queue */
 #define CDN_RPC_BLK_DONE     0xfe03u /* domain -> host: requests ended, verdicts */
+#define CDN_RPC_RING_SYNC    0xfe04u /* host -> domain, a call: post every completion
+                                        held back, then answer (empty both ways) */
 #define CDN_RPC_RING_LIMIT   0xfe10u
 
 static inline int cdn_rpc_is_ring(uint16_t rpc)

@@ -203,6 +203,30 @@ int cdn_txring_flush(struct net_device *dev)
     return -EBUSY;
 }
 
+int cdn_net_tx_sync(struct net_device *dev)
+{
+    if (!dev || !dev->txr)
+        return 0;
+    if (cdn_txring_flush(dev) != 0)
+        return -EIO;
+    struct cdn_txring *t = dev->txr;
+    if (!t)
+        return -EIO; /* the flush failed and the driver was restarted */
+    struct cdn_glue *g = t->g;
+    struct cdn_wbuf w;
+    struct cdn_rbuf r;
+    struct cdn_msg store;
+    cdn_wbuf_init(&w, g);
+    int st = cdn_glue_call(g, CDN_RPC_RING_SYNC, &w, &r, &store);
+    if (st == CDN_OK)
+        st = cdn_r_finish(&r);
+    if (st == CDN_OK)
+        return 0;
+    if (cdn_core_crossing_status(st))
+        cdn_core_crossing_failed(g);
+    return st == CDN_ETIMEDOUT ? -ETIMEDOUT : -EIO;
+}
+
 /* A run of skbs the driver freed. */
 static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab,
                      const struct cdn_ring_run *r)
@@ -217,6 +241,8 @@ static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab,
             cdn_kstats.skb_double_frees++;
             printk(KERN_ERR "%s: driver freed an skb twice; ignored\n", drv->desc->name);
         } else {
+            printk(KERN_ERR "%s: completion for skb %u, never handed out (next %u)\n",
+                   drv->desc->name, r->first_seq + j, tab->next_seq);
             st = CDN_EBADH; /* a number never handed out: forged */
         }
     }

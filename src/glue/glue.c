@@ -384,8 +384,26 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
     return st;
 }
 
+/* A side that posts and polls never waits for the peer, so it would not
+ * notice the peer's death until the channel filled: it looks (for a process
+ * domain, a poll(2) on its pidfd) when at least POST_CHECK_TICKS TSC ticks
+ * (~50 us) have passed since it last looked. The first post after a quiet
+ * spell always looks. */
+#define POST_CHECK_TICKS 100000ull
+
+static int peer_gone(struct cdn_glue *g)
+{
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    if (tsc - g->last_peer_check < POST_CHECK_TICKS)
+        return 0;
+    g->last_peer_check = tsc;
+    return cdn_ep_check_peer(g->ep) != CDN_OK;
+}
+
 int cdn_glue_poll(struct cdn_glue *g)
 {
+    if (peer_gone(g))
+        return g->last_error = CDN_EDEAD;
     if (g->rt) {
         cdn_async_poll(g->rt);
         return cdn_ep_broken(g->ep) ? CDN_EPROTO : CDN_OK;
@@ -432,6 +450,8 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
         req.ext_len = len;
     }
     g->stats.calls++;
+    if (peer_gone(g))
+        return g->last_error = CDN_EDEAD;
     g->in_call++;
     int st = cdn_ep_send(g->ep, &req, 0);
     int64_t deadline = 0;

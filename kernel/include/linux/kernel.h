@@ -34,6 +34,7 @@ typedef unsigned int gfp_t;
 #define ENODEV     19
 #define EOPNOTSUPP 95
 #define EMSGSIZE   90
+#define ETIMEDOUT  110
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define ARRAY_SIZE(a)                   (sizeof(a) / sizeof((a)[0]))

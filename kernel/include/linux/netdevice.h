@@ -125,6 +125,14 @@ int dev_queue_xmit(struct sk_buff *skb);
  * kernel's stats (xmit_dropped, xmit_bad_returns, skbs_reclaimed).
  */
 int dev_queue_xmit_more(struct sk_buff *skb, bool more);
+/*
+ * cordon: with a transmit ring, sends any packets left waiting for a batch
+ * and waits until every completion the driver has produced so far has been
+ * applied (the skbs it freed are freed here too). Packets the driver still
+ * holds stay in flight. 0, or -EIO / -ETIMEDOUT if the driver failed (the
+ * supervisor has been told). A no-op for a driver without a ring.
+ */
+int cdn_net_tx_sync(struct net_device *dev);
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage);
 struct net_device *dev_get_by_name(const char *name);
 void rtnl_lock(void);

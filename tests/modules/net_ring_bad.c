@@ -1,0 +1,107 @@
+/*
+ * net_ring_bad.c - a network driver that misbehaves on purpose behind the
+ * transmit ring (cordon_rings.h), with the glue of drivers/net/dummy.idl.
+ * The packet length picks the fault:
+ *   61  return a value that is neither NETDEV_TX_OK nor NETDEV_TX_BUSY,
+ *       keeping the skb
+ *   62  free the skb twice
+ *   63  return NETDEV_TX_BUSY without freeing (legal: the host drops it)
+ *   64  free the skb, then return NETDEV_TX_BUSY (it lies)
+ *   65  keep the skb for good (return OK, never free it)
+ *   66  post a completion naming a number the host never handed out
+ *   67  post a completion message whose length disagrees with its counts
+ *   68  crash (SIGSEGV) in the middle of a batch
+ *   else  behave (count and free)
+ */
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <string.h>
+
+#include "driver_module.h"
+#include "dummy_domain.h"
+
+static volatile uintptr_t crash_at = 8;
+static struct net_device *bad_dev;
+
+static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+    dev_lstats_add(dev, skb->len);
+    switch (skb->len) {
+    case 61:
+        return (netdev_tx_t)7;
+    case 62:
+        dev_kfree_skb(skb);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    case 63:
+        return NETDEV_TX_BUSY;
+    case 64:
+        dev_kfree_skb(skb);
+        return NETDEV_TX_BUSY;
+    case 65:
+        return NETDEV_TX_OK; /* held: never freed */
+    case 66: {
+        struct {
+            struct cdn_ring_done_hdr hdr;
+            struct cdn_ring_run run;
+        } m = {{1, 0, 0}, {0x7fffffffu, 1, 0}};
+        cdn_glue_post(cdn_glue_current(), CDN_RPC_NET_TX_DONE, &m, sizeof m);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 67: {
+        struct {
+            struct cdn_ring_done_hdr hdr;
+            struct cdn_ring_run run;
+        } m = {{5, 0, 0}, {1, 1, 0}}; /* says 5 runs, carries 1 */
+        cdn_glue_post(cdn_glue_current(), CDN_RPC_NET_TX_DONE, &m, sizeof m);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 68:
+        *(volatile int *)crash_at = 1;
+        return NETDEV_TX_OK;
+    default:
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+}
+
+static void ring_bad_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
+{
+    dev_lstats_read(dev, &stats->tx_packets, &stats->tx_bytes);
+}
+
+static const struct net_device_ops ring_bad_ops = {
+    .ndo_start_xmit = ring_bad_xmit,
+    .ndo_get_stats64 = ring_bad_get_stats64,
+};
+
+static void ring_bad_setup(struct net_device *dev)
+{
+    ether_setup(dev);
+    dev->netdev_ops = &ring_bad_ops;
+}
+
+int dummy_init_module(void)
+{
+    bad_dev = alloc_netdev(0, "rbad%d", NET_NAME_ENUM, ring_bad_setup);
+    if (!bad_dev)
+        return -ENOMEM;
+    return register_netdev(bad_dev);
+}
+
+void dummy_cleanup_module(void)
+{
+    if (bad_dev) {
+        unregister_netdev(bad_dev);
+        free_netdev(bad_dev);
+    }
+}
+
+static void ring_bad_rings(struct cdn_glue *g)
+{
+    cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
+}
+
+CDN_DRIVER_MODULE_RINGS(net_ring_bad, dummy_domain_init, dummy_domain_dispatch, ring_bad_rings);

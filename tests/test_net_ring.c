@@ -1,0 +1,163 @@
+/*
+ * test_net_ring.c - the transmit ring against a driver that misbehaves
+ * behind it (tests/modules/net_ring_bad.c), in a process domain: every
+ * wrong answer is reported and counted, nothing the driver says is applied
+ * unless it checks out, forged or malformed completions get the driver
+ * restarted (strict mode), and at the end every skb has been freed exactly
+ * once - by the driver, by the core on its behalf, or by the reclaim.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernel/core/core_impl.h"
+#include "cordon_kernel.h"
+#include "linux/netdevice.h"
+#include "util.h"
+
+extern const struct cdn_driver_desc cdn_dummy_driver;
+
+static struct cdn_kernel_stats kst(void)
+{
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    return k;
+}
+
+/* Sends packets of the given lengths as one burst (one ring message), then
+ * waits for the driver's completions. Returns what cdn_net_tx_sync said. */
+static int burst(struct net_device *dev, const unsigned *lens, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct sk_buff *skb = alloc_skb(lens[i], GFP_KERNEL);
+        assert_non_null(skb);
+        skb->dev = dev;
+        assert_int_equal(dev_queue_xmit_more(skb, i + 1 < n), 0);
+    }
+    return cdn_net_tx_sync(dev);
+}
+
+static void test_ring_misbehaving_driver(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc d = cdn_dummy_driver;
+    d.name = "net_ring_bad";
+    struct cdn_driver l;
+    int r = cdn_driver_load(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    struct net_device *dev = dev_get_by_name("rbad0");
+    assert_non_null(dev);
+    assert_non_null(dev->txr); /* the ring is in use */
+
+    /* Wrong answers inside one batch: each reported, none applied blindly. */
+    unsigned mixed[] = {100, 61, 100, 62, 100, 63, 100, 64, 100};
+    assert_int_equal(burst(dev, mixed, 9), 0);
+    struct cdn_kernel_stats k = kst();
+    assert_int_equal(k.xmit_bad_returns, 2); /* 61 (a made-up verdict), 64 (BUSY after freeing) */
+    assert_int_equal(k.skbs_reclaimed, 1);   /* 61 kept its skb: the core freed it */
+    assert_int_equal(k.skb_double_frees, 1); /* 62 */
+    assert_int_equal(k.xmit_dropped, 2);     /* 61 and 63 (BUSY: the core drops) */
+    assert_int_equal(cdn_skbs_live(), 0);
+    assert_int_equal(l.stats.failures, 0); /* wrong answers, not a broken protocol */
+
+    /* A driver may hold a packet (a real NIC holds it until TX completion). */
+    unsigned hold[] = {65, 100};
+    assert_int_equal(burst(dev, hold, 2), 0);
+    assert_int_equal(cdn_skbs_live(), 1);
+
+    /* A completion naming a number never handed out: forged. Strict mode
+     * restarts the driver; the held skb comes back with the old domain. */
+    unsigned forged[] = {66};
+    assert_int_not_equal(burst(dev, forged, 1), 0);
+    assert_int_equal(l.stats.failures, 1);
+    assert_int_equal(l.stats.restarts, 1);
+    assert_non_null(strstr(l.reason, "rpc 65025 rejected")); /* CDN_RPC_NET_TX_DONE */
+    assert_int_equal(cdn_skbs_live(), 0);
+    assert_ptr_equal(dev_get_by_name("rbad0"), dev);
+    assert_non_null(dev->txr); /* the restarted driver's ring */
+
+    /* A completion message whose length disagrees with its counts. */
+    unsigned malformed[] = {100, 67};
+    assert_int_not_equal(burst(dev, malformed, 2), 0);
+    assert_int_equal(l.stats.restarts, 2);
+
+    /* A crash in the middle of a batch: the batch's skbs are reclaimed. */
+    unsigned crash[] = {100, 100, 68, 100};
+    assert_int_not_equal(burst(dev, crash, 4), 0);
+    assert_int_equal(l.stats.restarts, 3);
+    assert_non_null(strstr(l.reason, "SIGSEGV"));
+    assert_int_equal(cdn_skbs_live(), 0);
+
+    /* Traffic goes on through the restarted driver. */
+    unsigned good[64];
+    for (int i = 0; i < 64; i++)
+        good[i] = 100 + (unsigned)i; /* clear of the fault lengths */
+    int gr = burst(dev, good, 64);
+    if (gr != 0) {
+        char buf[4096];
+        fail_msg("good burst: %d, failures %lu restarts %lu reason %s\nlog:\n%s", gr,
+                 l.stats.failures, l.stats.restarts, l.reason,
+                 cdn_kernel_log_tail(buf, sizeof buf));
+    }
+    struct rtnl_link_stats64 st;
+    dev_get_stats(dev, &st);
+    assert_int_equal(st.tx_packets, 64); /* the new instance's own count */
+
+    cdn_driver_unload(&l);
+    k = kst();
+    assert_int_equal(k.skbs_allocated, k.skbs_freed);
+    assert_int_equal(cdn_skbs_live(), 0);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
+/* A driver that holds every packet: the in-flight table fills, the sender
+ * waits for the call deadline, and the supervisor restarts the driver (a
+ * transmit timeout, as Linux's watchdog resets a stuck NIC). */
+static void test_ring_full_is_a_hung_transmit(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc d = cdn_dummy_driver;
+    d.name = "net_ring_bad";
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 200000000LL; /* 200 ms */
+    struct cdn_driver l;
+    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    struct net_device *dev = dev_get_by_name("rbad0");
+    assert_non_null(dev);
+    int failed = 0;
+    for (unsigned i = 0; i < CDN_RING_SLOTS + 8; i++) {
+        struct sk_buff *skb = alloc_skb(65, GFP_KERNEL); /* 65: held for good */
+        assert_non_null(skb);
+        skb->dev = dev;
+        failed += dev_queue_xmit(skb) != 0;
+    }
+    assert_true(failed >= 1);
+    struct cdn_kernel_stats k = kst();
+    assert_true(k.ring_full_waits >= 1);
+    assert_int_equal(l.stats.restarts, 1);
+    assert_non_null(strstr(l.reason, "timed out"));
+    cdn_driver_unload(&l);
+    k = kst();
+    assert_int_equal(k.skbs_allocated, k.skbs_freed);
+    cdn_kernel_exit();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring_misbehaving_driver),
+        cmocka_unit_test(test_ring_full_is_a_hung_transmit),
+    };
+    return cmocka_run_group_tests_name("net-ring", tests, NULL, NULL);
+}
