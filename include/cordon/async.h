@@ -127,6 +127,29 @@ int cdn_async_poll(cdn_async *rt);
  */
 void cdn_async_set_idle(cdn_async *rt, void (*fn)(void *arg), void *arg);
 
+/*
+ * A one-shot event: a fiber waits until someone signals it (the kernel
+ * cores use one per block request in flight, signalled by its completion).
+ * A runtime with fibers waiting on events is not deadlocked while anything
+ * may still arrive on its channels; whoever arms an event must guarantee a
+ * signal on every path (completion, failure, teardown).
+ */
+struct cdn_event {
+    struct cdn_fiber *waiter;
+    int signalled;
+};
+static inline void cdn_event_init(struct cdn_event *e)
+{
+    e->waiter = NULL;
+    e->signalled = 0;
+}
+/* Waits for the signal: suspends the calling fiber (on the root, runs the
+ * scheduler). Returns CDN_OK, or CDN_ESTATE if, on the root, nothing is left
+ * that could ever signal it. */
+int cdn_event_wait(cdn_async *rt, struct cdn_event *e);
+/* Signals e, making its waiter runnable. Safe to call before the wait. */
+void cdn_event_signal(cdn_async *rt, struct cdn_event *e);
+
 /* Nonzero when called on a fiber (not the root). */
 int cdn_async_in_fiber(const cdn_async *rt);
 

@@ -1,4 +1,7 @@
 /* rings.c - routes ring messages to their handlers (see rings.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cordon/async.h"
 #include "rings.h"
 
@@ -43,4 +46,87 @@ int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req)
     if (req->ext_len)
         return fn(g, req->ext, req->ext_len);
     return fn(g, req->data, req->inline_len);
+}
+
+/* ---- completions held back ---- */
+
+void cdn_dom_done_flush(struct cdn_dom_done *d)
+{
+    uint32_t nr = d->hdr.nruns, nv = d->hdr.nverdicts;
+    if (!nr && !nv)
+        return;
+    struct {
+        struct cdn_ring_done_hdr hdr;
+        uint8_t body[sizeof d->runs + sizeof d->verdicts];
+    } out;
+    out.hdr = d->hdr;
+    memcpy(out.body, d->runs, nr * sizeof d->runs[0]);
+    memcpy(out.body + nr * sizeof d->runs[0], d->verdicts, nv * sizeof d->verdicts[0]);
+    d->hdr.nruns = d->hdr.nverdicts = 0;
+    /* A failure means the host is gone or has cut us off: nothing to do. */
+    cdn_glue_post(d->g, d->rpc, &out,
+                  (uint32_t)(sizeof out.hdr + nr * sizeof d->runs[0] + nv * sizeof d->verdicts[0]));
+}
+
+void cdn_dom_done_run(struct cdn_dom_done *d, uint32_t seq, int16_t status)
+{
+    uint32_t n = d->hdr.nruns;
+    if (n) {
+        struct cdn_ring_run *r = &d->runs[n - 1];
+        if (seq == r->first_seq + r->count && r->status == status && r->count < UINT16_MAX) {
+            r->count++;
+            return;
+        }
+    }
+    if (n == CDN_RING_DONE_MAX) {
+        cdn_dom_done_flush(d);
+        n = 0;
+    }
+    d->runs[n] = (struct cdn_ring_run){seq, 1, status};
+    d->hdr.nruns = (uint16_t)(n + 1);
+}
+
+void cdn_dom_done_verdict(struct cdn_dom_done *d, uint32_t seq, int32_t value)
+{
+    if (d->hdr.nverdicts == CDN_RING_DONE_MAX)
+        cdn_dom_done_flush(d);
+    d->verdicts[d->hdr.nverdicts++] = (struct cdn_ring_verdict){seq, value};
+}
+
+/* ---- serialised batches ---- */
+
+struct cdn_dom_deferred {
+    struct cdn_dom_deferred *next;
+    uint32_t len;
+    uint8_t buf[];
+};
+
+int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf,
+                       uint32_t len, cdn_dom_batch_fn fn)
+{
+    if (!s->tail)
+        s->tail = &s->head;
+    if (s->busy) {
+        struct cdn_dom_deferred *q = malloc(sizeof *q + len);
+        if (!q)
+            return CDN_ENOMEM;
+        q->next = NULL;
+        q->len = len;
+        memcpy(q->buf, buf, len);
+        *s->tail = q;
+        s->tail = &q->next;
+        return CDN_OK;
+    }
+    s->busy = 1;
+    fn(g, buf, len);
+    while (s->head) {
+        struct cdn_dom_deferred *q = s->head;
+        s->head = q->next;
+        if (!s->head)
+            s->tail = &s->head;
+        fn(g, q->buf, q->len);
+        free(q);
+    }
+    s->busy = 0;
+    return CDN_OK;
 }

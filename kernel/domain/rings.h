@@ -24,6 +24,43 @@ void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void))
 /* Called by the module wrapper once the domain's async runtime exists. */
 void cdn_dom_rings_start(cdn_async *rt);
 
+/* ---- what the ring handlers share ---- */
+
+/* Completions held back to go out in one message: runs of consecutive
+ * numbers with the same status, and verdicts. */
+struct cdn_dom_done {
+    struct cdn_glue *g;
+    uint16_t rpc; /* CDN_RPC_NET_TX_DONE or CDN_RPC_BLK_DONE */
+    struct cdn_ring_done_hdr hdr;
+    struct cdn_ring_run runs[CDN_RING_DONE_MAX];
+    struct cdn_ring_verdict verdicts[CDN_RING_DONE_MAX];
+};
+void cdn_dom_done_run(struct cdn_dom_done *d, uint32_t seq, int16_t status);
+void cdn_dom_done_verdict(struct cdn_dom_done *d, uint32_t seq, int32_t value);
+/* Posts what is held (a copy: a batch served while the post waits for room
+ * starts a list of its own). */
+void cdn_dom_done_flush(struct cdn_dom_done *d);
+static inline unsigned cdn_dom_done_held(const struct cdn_dom_done *d)
+{
+    return (unsigned)d->hdr.nruns + d->hdr.nverdicts;
+}
+
+/*
+ * A driver's ring entry point is not re-entered: a batch that arrives while
+ * one runs (the driver made a call, and the runtime served the channel
+ * meanwhile) is copied and run after it, in order - as Linux serialises
+ * ndo_start_xmit per queue and queue_rq per hardware context.
+ */
+struct cdn_dom_serial {
+    int busy;
+    struct cdn_dom_deferred *head, **tail;
+};
+typedef void (*cdn_dom_batch_fn)(struct cdn_glue *g, const void *buf, uint32_t len);
+/* Runs fn(g, buf, len) now, or later if a batch is running; CDN_ENOMEM if
+ * the copy for later cannot be made. */
+int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf,
+                       uint32_t len, cdn_dom_batch_fn fn);
+
 /*
  * Transmit (kernel/domain/net_tx.c): the driver's ndo_start_xmit runs on
  * shadows of the host's skbs, and its consume_skb of one of them becomes a

@@ -82,6 +82,7 @@ struct cdn_async {
     uint32_t steps;
     uint32_t waiting;   /* entries in CALL_WAITING */
     int stop_requested; /* a CDN_RPC_STOP request was answered */
+    uint32_t event_waiters;     /* fibers (and the root) in cdn_event_wait */
     void (*idle_fn)(void *arg); /* cdn_async_set_idle */
     void *idle_arg;
     int in_idle;

@@ -158,7 +158,7 @@ int cdn_sched_until(cdn_async *rt, int (*done)(void *), void *arg)
         idle++;
         /* Nothing runnable, nothing arrived: if no call is in flight either,
          * nothing can ever make progress. */
-        if (!rt->runq_head && !cdn_dispatch_has_waiters(rt))
+        if (!rt->runq_head && !cdn_dispatch_has_waiters(rt) && !rt->event_waiters)
             return CDN_ESTATE;
     }
     return CDN_OK;
@@ -254,4 +254,38 @@ int cdn_async_run(cdn_async *rt)
 void cdn_async_get_stats(const cdn_async *rt, struct cdn_async_stats *out)
 {
     *out = rt->stats;
+}
+
+static int event_done(void *arg)
+{
+    return ((struct cdn_event *)arg)->signalled;
+}
+
+int cdn_event_wait(cdn_async *rt, struct cdn_event *e)
+{
+    if (e->signalled)
+        return CDN_OK;
+    rt->event_waiters++;
+    int r = CDN_OK;
+    if (rt->current) {
+        e->waiter = rt->current;
+        while (!e->signalled)
+            cdn_fiber_switch_out(rt);
+    } else {
+        /* The root waits for itself: counted, so the scheduler does not
+         * take the wait for a deadlock while messages may still come. */
+        r = cdn_sched_until(rt, event_done, e);
+    }
+    rt->event_waiters--;
+    return r;
+}
+
+void cdn_event_signal(cdn_async *rt, struct cdn_event *e)
+{
+    e->signalled = 1;
+    if (e->waiter) {
+        struct cdn_fiber *f = e->waiter;
+        e->waiter = NULL;
+        cdn_runq_push(rt, f);
+    }
 }
