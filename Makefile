@@ -209,13 +209,14 @@ $(BUILD)/obj/gen/null_blk_host.o: $(GEN_NULLB)/null_blk_host.c
 $(BUILD)/obj/kernel/block/null_blk_desc.o: kernel/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
-NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NULLB)/null_blk_domain.c
-$(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
+NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c
+$(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
-BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NULLB)/null_blk_domain.c
-$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) $(GEN_NULLB)/null_blk_domain.c
+$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \

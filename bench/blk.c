@@ -135,9 +135,11 @@ int bench_blk(const struct bench_opts *o)
         const char *name;
     } cfgs[] = {{4096, 1, "blk-4K-qd1"}, {4096, 16, "blk-4K-qd16"}, {512, 16, "blk-512B-qd16"}};
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
-    const int rounds = o->quick ? 1 : 3;
+    const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
     long ios = o->quick ? 8000 : 64000;
-    int failed = 0, step = 0, steps = 3 * rounds;
+    int failed = 0, step = 0, steps = 0;
+    for (int c = 0; c < 3; c++)
+        steps += !o->only || strstr(cfgs[c].name, o->only) ? rounds : 0;
     long bad_total = 0;
     if (o->json)
         printf("{\"bench\":\"blk\",\"tsc_ghz\":%.4f,\"ios\":%ld,\"rounds\":%d,\"results\":[", tpn,
@@ -146,7 +148,9 @@ int bench_blk(const struct bench_opts *o)
         printf("%-16s %-8s %12s %12s %10s\n", "name", "mode", "kIOPS", "ticks/io", "vs native");
     int first = 1;
     for (int c = 0; c < 3; c++) {
-        double v[3][8], t[3][8];
+        if (o->only && !strstr(cfgs[c].name, o->only))
+            continue;
+        double v[3][100], t[3][100];
         for (int round = 0; round < rounds; round++) {
             char what[64];
             snprintf(what, sizeof what, "%s round %d", cfgs[c].name, round + 1);

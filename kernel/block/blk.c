@@ -30,6 +30,7 @@ int cdn_blk_orphan(struct cdn_glue *g, void *owner)
         struct request_queue *q = d->queue;
         /* the tag set is the driver's (a shadow the glue is about to free) */
         if (q && q->tag_set && q->tag_set != &orphan_set && cdn_glue_owner_of(q->tag_set) == g) {
+            cdn_rqring_detach(d); /* requests waiting for a batch are lost: they may go again */
             q->tag_set = &orphan_set;
             q->queuedata = NULL;
             d->orphaned = 1;
@@ -90,6 +91,7 @@ int add_disk(struct gendisk *disk)
 {
     if (disk && disk->reattached) {
         disk->reattached = 0; /* still registered, under the same name */
+        cdn_rqring_attach(disk); /* the new domain's ring */
         return 0;
     }
     if (!disk || disk->added || !disk->disk_name[0])
@@ -97,6 +99,7 @@ int add_disk(struct gendisk *disk)
     disk->added = 1;
     disk->next = disks;
     disks = disk;
+    cdn_rqring_attach(disk);
     return 0;
 }
 
@@ -106,6 +109,7 @@ void del_gendisk(struct gendisk *disk)
         if (*p == disk) {
             *p = disk->next;
             disk->added = 0;
+            cdn_rqring_detach(disk);
             return;
         }
 }
@@ -190,6 +194,7 @@ void put_disk(struct gendisk *disk)
         return;
     media_free(disk);
     del_gendisk(disk);
+    cdn_rqring_detach(disk);
     cdn_glue_forget_everywhere(&disk->queue->hctx);
     cdn_glue_forget_everywhere(disk->queue);
     cdn_glue_forget_everywhere(disk);
@@ -224,6 +229,14 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
     return NULL;
 }
 
+/* The data buffer is the host's again (whoever the driver gave it to). */
+static void return_to_host(cdn_href ref)
+{
+    uint32_t owner;
+    if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
+        cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
+}
+
 /* One pass of a request through the driver; 1 if it completed with
  * BLK_STS_OK. The data buffer is the host's again when this returns. */
 static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
@@ -241,9 +254,7 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
                disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
     }
     cdn_glue_forget_everywhere(rq);
-    uint32_t owner;
-    if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
-        cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
+    return_to_host(ref);
     return rq->completed && rq->status == BLK_STS_OK;
 }
 
@@ -274,8 +285,22 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
      * and the caller has not been told anything yet, so no acknowledged
      * write is lost and no read returns another request's data. */
     for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        if (attempt > 0 && disk->orphaned)
+            cdn_core_wait_driver(disk->orphan_owner);
         if (op == REQ_OP_WRITE)
             memcpy(data, buf, bytes); /* again: the failed driver may have scribbled on it */
+        if (disk->rqr) {
+            struct cdn_driver *drv = cdn_rqring_driver(disk);
+            ok = cdn_rqring_issue(disk, rq);
+            return_to_host(ref);
+            if (ok || !rq->lost)
+                break; /* the driver answered: its error stands */
+            /* It went away without answering: the supervisor decides. */
+            if (cdn_driver_check(drv) != CDN_OK)
+                break; /* down by policy: fail */
+            cdn_kstats.blk_retried++;
+            continue;
+        }
         struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
         ok = issue(disk, rq, ref);
         if (ok || !g)
@@ -292,4 +317,11 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
     free(rq);
     return ok ? 0 : -EIO;
+}
+
+void cdn_blk_rings_idle(void)
+{
+    for (struct gendisk *d = disks; d; d = d->next)
+        if (d->rqr)
+            cdn_rqring_idle(d);
 }

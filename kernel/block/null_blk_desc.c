@@ -13,4 +13,5 @@ const struct cdn_driver_desc cdn_null_blk_driver = {
     .dispatch = null_blk_host_dispatch,
     .call_init = null_blk_call_null_init,
     .call_exit = null_blk_call_null_exit,
+    .rings = CDN_RINGS_BLK,
 };

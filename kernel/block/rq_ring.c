@@ -1,16 +1,327 @@
-/* rq_ring.c - the request ring (work in progress). */
+/*
+ * rq_ring.c - the request ring: how the block core hands requests to an
+ * isolated driver that has one (cordon_rings.h).
+ *
+ * A request is queued on its disk's ring and its issuer waits on an event
+ * (cordon/async.h). Requests queued together go to the driver in one
+ * posted message, as blk-mq hands a plugged list to queue_rq with bd->last
+ * on the final one: the batch is posted when it is full, or when the host
+ * has nothing else to do (its async runtime goes idle: every issuer is
+ * waiting). Each request travels as a descriptor - sector, length, op,
+ * where its data sits in the shared heap - named by its number in the
+ * driver's in-flight table. The domain runs the driver's queue_rq on a
+ * shadow of each; blk_mq_end_request becomes a completion, posted with
+ * others. Completions wake the issuers.
+ *
+ * Invariants (the host's; the domain is not trusted):
+ *   - a request is in at most one table, once; a completion takes it out,
+ *     so a second completion names a number from the past and is counted,
+ *     never applied; a number from the future is forged (a protocol
+ *     violation); a status outside the block layer's set is refused;
+ *   - every issuer is woken exactly once: by the request's completion, by
+ *     a verdict that says the driver did not take it, or when the driver's
+ *     domain goes away (the request is then "lost", and the block core may
+ *     issue it again to the restarted driver);
+ *   - a request's data buffer is not reused while the driver could still
+ *     write into it: in-flight requests are only given up after the
+ *     driver's domain has stopped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "../core/core_impl.h"
+#include "cordon/async.h"
+#include "cordon/glue.h"
 #include "cordon_rings.h"
+#include "linux/blk-mq.h"
+
+#define WATCH_TICKS 100000ull
+
+struct cdn_rqring {
+    struct cdn_glue *g;
+    struct cdn_driver *drv;
+    uint64_t disk_ref;
+    const uint8_t *heap_base;
+    int busy; /* a flush is posting (and may yield): another waits its turn */
+    uint32_t npending;
+    struct request *pending[CDN_RING_BATCH_MAX];
+    struct {
+        struct cdn_blk_queue_hdr hdr;
+        struct cdn_blk_desc d[CDN_RING_BATCH_MAX];
+    } msg;
+};
+
+/* Wakes rq's issuer (once). */
+static void wake(struct cdn_driver *drv, struct request *rq, int lost)
+{
+    rq->lost = lost;
+    struct cdn_event *e = rq->event;
+    if (!e)
+        return;
+    rq->event = NULL;
+    if (drv && drv->rt)
+        cdn_event_signal(drv->rt, e);
+    else
+        e->signalled = 1; /* a synchronous issuer polls for it */
+}
+
+void cdn_rqring_attach(struct gendisk *disk)
+{
+    cdn_rqring_detach(disk);
+    struct blk_mq_tag_set *set = disk->queue ? disk->queue->tag_set : NULL;
+    struct cdn_glue *g = set ? cdn_glue_owner_of(set) : NULL;
+    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
+    if (!drv || !cdn_core_rings(drv, CDN_RINGS_BLK))
+        return;
+    uint64_t ref = cdn_glue_ref_of(g, disk);
+    if (!ref)
+        return; /* the domain does not know this disk: per-call queue_rq */
+    struct cdn_rqring *t = calloc(1, sizeof *t);
+    if (!t)
+        return;
+    t->g = g;
+    t->drv = drv;
+    t->disk_ref = ref;
+    t->heap_base = cdn_heap_base(cdn_kernel_heap());
+    disk->rqr = t;
+}
+
+void cdn_rqring_detach(struct gendisk *disk)
+{
+    struct cdn_rqring *t = disk->rqr;
+    if (!t)
+        return;
+    disk->rqr = NULL;
+    for (uint32_t i = 0; i < t->npending; i++) /* never posted: lost, may go again */
+        wake(t->drv, t->pending[i], 1);
+    free(t);
+}
+
+/* Posts what is queued on disk's ring, in as many messages as the slots
+ * allow. Requests that cannot be posted are woken as lost. */
+static int rq_flush(struct gendisk *disk)
+{
+    struct cdn_rqring *t = disk->rqr;
+    if (!t || t->npending == 0 || t->busy)
+        return CDN_OK;
+    struct cdn_driver *drv = t->drv;
+    struct cdn_inflight *tab = &drv->rings->rqs;
+    struct request *rqs[CDN_RING_BATCH_MAX];
+    uint32_t n = t->npending, i = 0;
+    memcpy(rqs, t->pending, n * sizeof rqs[0]);
+    t->npending = 0;
+    t->busy = 1;
+    int st = CDN_OK;
+    while (i < n && st == CDN_OK) {
+        uint32_t k = 0;
+        for (; i + k < n; k++) {
+            if (tab->live >= CDN_RING_SLOTS ||
+                (k > 0 && tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
+                break; /* full, or the next number would skip a held slot */
+            struct request *rq = rqs[i + k];
+            uint32_t seq;
+            if (cdn_inflight_post(tab, rq, &seq) != CDN_OK)
+                break;
+            if (k == 0)
+                t->msg.hdr.first_seq = seq;
+            struct cdn_blk_desc *d = &t->msg.d[k];
+            memset(d, 0, sizeof *d);
+            d->sector = rq->sector;
+            d->data_off = (uint32_t)(rq->data - t->heap_base);
+            d->nr_bytes = rq->nr_bytes;
+            d->op = rq->op;
+        }
+        if (k == 0) {
+            /* The driver holds every slot: a stuck queue. The idle hook's
+             * deadline deals with the driver; these are lost. */
+            st = CDN_ELIMIT;
+            break;
+        }
+        t->msg.d[k - 1].last = 1;
+        t->msg.hdr.disk_ref = t->disk_ref;
+        t->msg.hdr.count = (uint16_t)k;
+        t->msg.hdr.flags = 0;
+        if (!drv->rings->rq_busy_since)
+            drv->rings->rq_busy_since = cdn_now_ns();
+        st = cdn_glue_post(t->g, CDN_RPC_BLK_QUEUE, &t->msg,
+                           (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
+        cdn_kstats.ring_batches++;
+        if (st != CDN_OK) { /* not sent: they never reached the driver */
+            for (uint32_t j = 0; j < k; j++) {
+                int stale;
+                cdn_inflight_take(tab, t->msg.hdr.first_seq + j, &stale);
+            }
+            break;
+        }
+        i += k;
+    }
+    for (; i < n; i++)
+        wake(drv, rqs[i], 1);
+    if (disk->rqr == t)
+        t->busy = 0;
+    return st;
+}
+
+/* Gives up on every request in flight to drv, whose domain is dead or is
+ * made so here: their issuers wake and see them lost. */
+static void fail_inflight(struct cdn_driver *drv, const char *why, int status)
+{
+    if (drv->dom && cdn_domain_alive(drv->dom)) {
+        cdn_domain_kill(drv->dom, why);
+        cdn_domain_wait_stopped(drv->dom, 1000000000LL);
+    }
+    if (drv->glue)
+        cdn_glue_set_error(drv->glue, status);
+    cdn_blk_rings_reclaim(drv);
+}
+
+struct cdn_driver *cdn_rqring_driver(struct gendisk *disk)
+{
+    return disk->rqr ? disk->rqr->drv : NULL;
+}
+
+int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
+{
+    struct cdn_rqring *t = disk->rqr;
+    struct cdn_driver *drv = t->drv;
+    struct cdn_event ev;
+    cdn_event_init(&ev);
+    rq->completed = 0;
+    rq->status = 0;
+    rq->lost = 0;
+    rq->event = &ev;
+    if (t->npending == CDN_RING_BATCH_MAX) {
+        /* full while a flush of this ring is posting: it cannot take more */
+        rq->event = NULL;
+        return 0;
+    }
+    t->pending[t->npending++] = rq;
+    if (t->npending == CDN_RING_BATCH_MAX || !drv->rt)
+        rq_flush(disk); /* full, or no runtime whose idle hook would post it */
+    if (drv->rt) {
+        cdn_event_wait(drv->rt, &ev);
+    } else {
+        /* Synchronous: serve the channel until the answer is in. */
+        int64_t deadline = cdn_now_ns() + drv->policy.call_timeout_ns;
+        while (!ev.signalled) {
+            int st = drv->glue ? cdn_glue_poll(drv->glue) : CDN_EDEAD;
+            if (st != CDN_OK)
+                fail_inflight(drv, "channel failed", st);
+            else if (cdn_now_ns() >= deadline)
+                fail_inflight(drv, "request timed out", CDN_ETIMEDOUT);
+        }
+    }
+    return rq->completed && rq->status == BLK_STS_OK;
+}
+
+static int valid_status(int v)
+{
+    return v == BLK_STS_OK || v == BLK_STS_NOTSUPP || v == BLK_STS_IOERR ||
+           v == BLK_STS_RESOURCE;
+}
 
 int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
 {
-    (void)drv;
-    (void)buf;
-    (void)len;
-    return CDN_EPROTO;
+    struct cdn_ring_done_hdr hdr;
+    const uint8_t *runs, *verdicts;
+    if (!drv->rings || !drv->rings->rqs.slot)
+        return CDN_EPROTO; /* it was never given a request */
+    int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
+    if (st != CDN_OK)
+        return st;
+    struct cdn_inflight *tab = &drv->rings->rqs;
+    cdn_kstats.ring_completions++;
+    drv->rings->rq_busy_since = tab->live ? cdn_now_ns() : 0; /* progress */
+    int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
+    for (uint32_t i = 0; i < hdr.nruns; i++) {
+        struct cdn_ring_run r;
+        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
+        if (r.count == 0 || r.count > CDN_RING_SLOTS || !valid_status(r.status)) {
+            first_err = first_err ? first_err : CDN_EPROTO;
+            continue;
+        }
+        for (uint32_t j = 0; j < r.count; j++) {
+            int stale;
+            struct request *rq = cdn_inflight_take(tab, r.first_seq + j, &stale);
+            if (rq) {
+                rq->status = (blk_status_t)r.status;
+                rq->completed = 1;
+                wake(drv, rq, 0);
+            } else if (stale) {
+                cdn_kstats.blk_double_completions++;
+                printk(KERN_ERR "%s: request completed twice; ignored\n", drv->desc->name);
+            } else {
+                first_err = first_err ? first_err : CDN_EBADH; /* forged */
+            }
+        }
+    }
+    for (uint32_t i = 0; i < hdr.nverdicts; i++) {
+        struct cdn_ring_verdict v;
+        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
+        int stale;
+        struct request *rq = cdn_inflight_take(tab, v.seq, &stale);
+        if (rq) {
+            /* queue_rq refused it without ending it: it failed */
+            cdn_kstats.blk_not_completed++;
+            printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %d)\n",
+                   drv->desc->name, (unsigned long long)rq->sector, (int)v.value);
+            wake(drv, rq, 0);
+        } else if (!stale) {
+            first_err = first_err ? first_err : CDN_EBADH;
+        } /* a verdict after the end: the end stands */
+    }
+    if (!tab->live)
+        drv->rings->rq_busy_since = 0;
+    return first_err;
+}
+
+static void reclaim_rq(void *obj, void *arg)
+{
+    wake(arg, obj, 1);
 }
 
 void cdn_blk_rings_reclaim(struct cdn_driver *drv)
 {
-    (void)drv;
+    if (drv->rings && drv->rings->rqs.slot) {
+        cdn_inflight_drain(&drv->rings->rqs, reclaim_rq, drv);
+        drv->rings->rq_busy_since = 0;
+    }
+}
+
+/* The host's async runtime is idle. Post what is queued; and since the
+ * issuers of requests in flight are all asleep, look after them: a driver
+ * whose domain died, or that has kept a request past the call deadline
+ * without finishing anything, is failed (its domain stopped first). */
+void cdn_rqring_idle(struct gendisk *disk)
+{
+    struct cdn_rqring *t = disk->rqr;
+    if (!t)
+        return;
+    if (t->npending)
+        rq_flush(disk);
+    t = disk->rqr;
+    if (!t)
+        return;
+    struct cdn_driver *drv = t->drv;
+    struct cdn_rings *rs = drv->rings;
+    if (!rs || !rs->rqs.live)
+        return;
+    /* The host idles often and briefly (between a post and its
+     * completions): look at most every WATCH_TICKS (~50 us). */
+    uint64_t tsc = __builtin_ia32_rdtsc();
+    if (tsc - rs->rq_last_watch < WATCH_TICKS)
+        return;
+    rs->rq_last_watch = tsc;
+    if (cdn_ep_check_peer(cdn_glue_ep(t->g)) != CDN_OK) {
+        fail_inflight(drv, "channel failed", CDN_EDEAD);
+        return;
+    }
+    int64_t since = rs->rq_busy_since;
+    if (since && drv->policy.call_timeout_ns > 0 &&
+        cdn_now_ns() - since > drv->policy.call_timeout_ns) {
+        printk(KERN_ERR "%s: no request finished for %lld ms (%u in flight)\n", drv->desc->name,
+               (long long)(drv->policy.call_timeout_ns / 1000000), rs->rqs.live);
+        fail_inflight(drv, "requests timed out", CDN_ETIMEDOUT);
+    }
 }

@@ -63,6 +63,8 @@ uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *
 struct cdn_rings {
     struct cdn_inflight skbs; /* skbs posted for transmit */
     struct cdn_inflight rqs;  /* block requests queued */
+    int64_t rq_busy_since;    /* requests in flight and none finished since then (ns) */
+    uint64_t rq_last_watch;   /* TSC of the idle hook's last look at the driver */
 };
 
 /* The driver g serves, if g is an isolated driver's glue, else NULL. */
@@ -83,6 +85,24 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len);
  * rings (made again when the restarted driver re-attaches). */
 void cdn_net_rings_reclaim(struct cdn_driver *drv);
 void cdn_blk_rings_reclaim(struct cdn_driver *drv);
+/* The request ring of a disk whose driver has one (add_disk), and the
+ * block path through it (rq_ring.c). */
+struct gendisk;
+struct request;
+void cdn_rqring_attach(struct gendisk *disk);
+void cdn_rqring_detach(struct gendisk *disk);
+/* Queues rq and waits for its end: 1 if it completed with BLK_STS_OK, 0
+ * if it failed; rq->lost tells a driver that went away without answering. */
+int cdn_rqring_issue(struct gendisk *disk, struct request *rq);
+struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
+/* The host is idle (its async runtime found nothing to do): post the
+ * batches waiting, and look after requests in flight (a dead or stuck
+ * driver's are failed, so that their waiters go on). */
+void cdn_core_rings_idle(void *arg);
+void cdn_blk_rings_idle(void);
+void cdn_net_rings_idle(void);
+void cdn_rqring_idle(struct gendisk *disk);
+
 /* The transmit ring of a device whose driver has one (register_netdevice). */
 void cdn_txring_attach(struct net_device *dev);
 void cdn_txring_detach(struct net_device *dev);

@@ -387,11 +387,21 @@ int cdn_core_wait_driver(void *owner)
     return !drv->down && !drv->restarting;
 }
 
+void cdn_core_rings_idle(void *arg)
+{
+    (void)arg;
+    cdn_blk_rings_idle();
+    cdn_net_rings_idle();
+}
+
 int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt)
 {
     if (drv->mode == CDN_DRV_NATIVE)
         return CDN_OK;
     drv->rt = rt;
+    /* The rings post batches and watch requests in flight when the host
+     * has nothing else to do. */
+    cdn_async_set_idle(rt, cdn_core_rings_idle, NULL);
     int r = cdn_async_attach(rt, cdn_domain_ep(drv->dom), driver_dispatch, drv->glue);
     if (r == CDN_OK)
         cdn_glue_set_async(drv->glue, rt);

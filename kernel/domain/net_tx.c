@@ -44,8 +44,10 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     (void)len;
     struct cdn_net_tx_hdr hdr;
     memcpy(&hdr, buf, sizeof hdr);
-    const struct cdn_net_tx_desc *descs =
-        (const struct cdn_net_tx_desc *)((const uint8_t *)buf + sizeof hdr);
+    /* A private copy: the driver may make calls, and the runtime then
+     * receives into the buffer this batch came in. */
+    struct cdn_net_tx_desc descs[CDN_RING_BATCH_MAX];
+    memcpy(descs, (const uint8_t *)buf + sizeof hdr, hdr.count * sizeof descs[0]);
     void *obj = NULL;
     netdev_tx_t (*xmit)(struct sk_buff *, struct net_device *) = NULL;
     if (cdn_glue_resolve(g, hdr.dev_ref, 0, tx_netdev_type, sizeof(struct net_device), &obj) ==
@@ -54,8 +56,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
         xmit = ((struct net_device *)obj)->netdev_ops->ndo_start_xmit;
     struct net_device *dev = obj;
     for (uint32_t i = 0; i < hdr.count; i++) {
-        struct cdn_net_tx_desc d;
-        memcpy(&d, &descs[i], sizeof d);
+        struct cdn_net_tx_desc d = descs[i];
         uint32_t seq = hdr.first_seq + i;
         struct tx_shadow *s = &pool[seq % CDN_RING_SLOTS];
         void *data = d.len ? cdn_glue_heap_range(g, d.data_off, d.len) : NULL;

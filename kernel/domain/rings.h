@@ -74,9 +74,13 @@ int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
 /*
  * Requests (kernel/domain/blk_queue.c): the driver's queue_rq runs on
  * shadows of the host's requests; blk_mq_end_request of one of them becomes
- * a completion (-Wl,--wrap=blk_mq_end_request). hctx_type: the IDL's type
- * id of struct blk_mq_hw_ctx.
+ * a completion. disk_type: the IDL's type id of struct gendisk. The module
+ * is linked with -Wl,--wrap=blk_mq_end_request and kernel/domain/blk_end.c
+ * (or a wrapper of its own that calls cdn_dom_blk_end first).
  */
-int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t hctx_type);
+struct request;
+int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t disk_type);
+/* 1 if rq came through the ring (its end is now a completion), else 0. */
+int cdn_dom_blk_end(struct request *rq, unsigned char error);
 
 #endif

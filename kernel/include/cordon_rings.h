@@ -102,7 +102,7 @@ struct cdn_ring_verdict {
 /* ---- block requests ---- */
 
 struct cdn_blk_queue_hdr {
-    uint64_t hctx_ref; /* the hardware context, as the driver's glue knows it */
+    uint64_t disk_ref; /* the disk, as the driver's glue knows it (its one hardware queue) */
     uint32_t first_seq;
     uint16_t count;
     uint16_t flags; /* 0 */

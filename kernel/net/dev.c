@@ -323,3 +323,11 @@ struct net_device *dev_get_by_name(const char *name)
             return d;
     return NULL;
 }
+
+void cdn_net_rings_idle(void)
+{
+    /* a burst left open (its last packet said more) goes out now */
+    for (struct net_device *d = dev_list; d; d = d->next)
+        if (d->txr)
+            cdn_txring_flush(d);
+}

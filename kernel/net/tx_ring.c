@@ -88,6 +88,12 @@ void cdn_txring_detach(struct net_device *dev)
 int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more)
 {
     struct cdn_txring *t = dev->txr;
+    if (t->npending == CDN_RING_BATCH_MAX) {
+        /* full while another fiber's flush of this ring is posting */
+        kfree_skb(skb);
+        cdn_kstats.xmit_dropped++;
+        return -EBUSY;
+    }
     t->pending[t->npending++] = skb;
     if (more && t->npending < CDN_RING_BATCH_MAX)
         return 0;
@@ -156,8 +162,8 @@ static void drop(struct sk_buff *const *skbs, uint32_t n)
 int cdn_txring_flush(struct net_device *dev)
 {
     struct cdn_txring *t = dev->txr;
-    if (!t || t->npending == 0)
-        return 0;
+    if (!t || t->npending == 0 || t->busy)
+        return 0; /* a flush in progress (it may yield) posts these after its own */
     struct cdn_inflight *tab = &t->drv->rings->skbs;
     /* The batch is ours from here: a detach while we poll must not drop it too. */
     struct sk_buff *skbs[CDN_RING_BATCH_MAX];

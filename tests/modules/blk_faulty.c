@@ -24,6 +24,14 @@
 void __real_blk_mq_end_request(struct request *rq, blk_status_t error);
 void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error);
 
+/* The real end of a request: through the request ring if it came that
+ * way, else the generated rpc. */
+static void end_request(struct request *rq, blk_status_t error)
+{
+    if (!cdn_dom_blk_end(rq, error))
+        __real_blk_mq_end_request(rq, error);
+}
+
 static volatile uintptr_t crash_at = 8;
 static void *region_base;
 static size_t region_size;
@@ -32,7 +40,7 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
 {
     u64 sector = blk_rq_pos(rq);
     if (sector < CDN_FAULT_BASE) {
-        __real_blk_mq_end_request(rq, error);
+        end_request(rq, error);
         return;
     }
     switch ((sector - CDN_FAULT_BASE) / 8) {
@@ -50,11 +58,11 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
                 *(volatile uint64_t *)((char *)region_base + i) = 0x5a5a5a5a5a5a5a5aull ^ i;
         break;
     case 4:
-        __real_blk_mq_end_request(rq, 77);
+        end_request(rq, 77);
         return;
     case 5:
-        __real_blk_mq_end_request(rq, error);
-        __real_blk_mq_end_request(rq, error);
+        end_request(rq, error);
+        end_request(rq, error);
         return;
     case 6:
         return; /* lost */
@@ -94,7 +102,7 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
     default:
         break;
     }
-    __real_blk_mq_end_request(rq, error);
+    end_request(rq, error);
 }
 
 static void note_region(struct cdn_dom_ctx *ctx)
@@ -102,4 +110,19 @@ static void note_region(struct cdn_dom_ctx *ctx)
     cdn_dom_region(ctx, &region_base, &region_size);
 }
 
-CDN_DRIVER_MODULE_HOOK(null_blk, null_blk_domain_init, null_blk_domain_dispatch, note_region);
+/* Served with the request ring too: the same faults then happen inside a
+ * batch. */
+static void faulty_init(struct cdn_glue *g)
+{
+    null_blk_domain_init(g);
+    cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
+}
+
+static int faulty_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
+{
+    if (cdn_rpc_is_ring(req->rpc_id))
+        return cdn_dom_ring_dispatch(arg, req);
+    return null_blk_domain_dispatch(arg, req, rep);
+}
+
+CDN_DRIVER_MODULE_BODY(null_blk, faulty_init, faulty_dispatch, note_region, cdn_dom_rings_start);

@@ -10,6 +10,8 @@
 
 #include "linux/kernel.h"
 
+struct cdn_event;
+
 typedef u8 blk_status_t;
 #define BLK_STS_OK       0
 #define BLK_STS_NOTSUPP  1
@@ -34,6 +36,8 @@ struct request {
     blk_status_t status;
     int completed;
     int started;
+    int lost;                /* request ring: the driver went away without answering */
+    struct cdn_event *event; /* request ring: signalled when it ends or is lost */
 };
 
 struct blk_mq_queue_data {
@@ -82,6 +86,7 @@ struct gendisk {
     int orphaned;       /* its driver failed; the disk waits for the restarted one */
     int reattached;     /* re-attached during this recovery: add_disk is a no-op */
     void *orphan_owner; /* the struct cdn_driver it waits for */
+    struct cdn_rqring *rqr; /* its isolated driver's request ring, if it has one */
     struct gendisk *next;
 };
 
