@@ -13,6 +13,7 @@ struct bench_opts {
     int dom_cpu;
     const char *only; /* net/blk: run only the rows whose name contains this */
     int rounds;       /* net/blk: rounds per row (0: the default) */
+    int mode;         /* net/blk: only this cdn_drv_mode (-1: all three) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

@@ -157,6 +157,10 @@ int bench_blk(const struct bench_opts *o)
             bench_progress(++step, steps, what);
             for (int m = 0; m < 3; m++) {
                 long bad;
+                if (o->mode >= 0 && m != o->mode) {
+                    v[m][round] = t[m][round] = 0;
+                    continue;
+                }
                 v[m][round] = run_one(modes[m], cfgs[c].bs, cfgs[c].qd, ios, o->dom_cpu, tpn,
                                       moddir, &t[m][round], &bad);
                 failed |= v[m][round] < 0 || bad != 0;
@@ -171,6 +175,8 @@ int bench_blk(const struct bench_opts *o)
             tm[m] = t[m][rounds / 2];
         }
         for (int m = 0; m < 3; m++) {
+            if (o->mode >= 0 && m != o->mode)
+                continue;
             double ratio = med[0] > 0 ? med[m] / med[0] : 0;
             if (o->json)
                 printf(

@@ -18,7 +18,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
-               "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N]\n"
+               "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N] [--mode M]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
                "\n"
@@ -43,6 +43,8 @@ static void usage(FILE *f)
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
                "  --only S net, blk: only the rows whose name contains S\n"
                "  --rounds N  net, blk: N rounds per row (default 3; the median is shown)\n"
+               "  --mode M net, blk: run only mode M (native, inproc, process): for\n"
+               "           profiling; ratios to native need the native rows\n"
                "  --help   this text\n"
                "\n"
                "Progress goes to stderr. Exit status: 0 ok, 1 a benchmark failed, 2 usage.\n");
@@ -106,7 +108,7 @@ void bench_print(FILE *out, const char *bench, const struct bench_result *r, siz
 
 int main(int argc, char **argv)
 {
-    struct bench_opts o = {.json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1};
+    struct bench_opts o = {.json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1, .mode = -1};
     const char *cmd = NULL;
     int nfaults = 500;
     unsigned long long seed = 1;
@@ -128,6 +130,17 @@ int main(int argc, char **argv)
             o.quick = 1;
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             o.only = argv[++i];
+        else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+            const char *m = argv[++i];
+            o.mode = strcmp(m, "native") == 0    ? 0
+                     : strcmp(m, "inproc") == 0  ? 1
+                     : strcmp(m, "process") == 0 ? 2
+                                                 : -2;
+            if (o.mode == -2) {
+                fprintf(stderr, "cordon-bench: --mode takes native, inproc or process\n");
+                return 2;
+            }
+        }
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
             o.rounds = atoi(argv[++i]);
             if (o.rounds < 1 || o.rounds > 99) {

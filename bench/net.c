@@ -155,6 +155,10 @@ int bench_net(const struct bench_opts *o)
                          round + 1);
                 bench_progress(++step, steps, what);
                 for (int mi = 0; mi < 3; mi++) {
+                    if (o->mode >= 0 && mi != o->mode) {
+                        pps[mi][round] = ticks[mi][round] = 0;
+                        continue;
+                    }
                     pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets, o->dom_cpu,
                                              tpn, moddir, &ticks[mi][round]);
                     failed |= pps[mi][round] < 0;
@@ -168,6 +172,8 @@ int bench_net(const struct bench_opts *o)
                 tmed[mi] = ticks[mi][rounds / 2];
             }
             for (int mi = 0; mi < 3; mi++) {
+                if (o->mode >= 0 && mi != o->mode)
+                    continue;
                 char name[48];
                 snprintf(name, sizeof name, "net-%uB-batch%d", sizes[si], batches[bi]);
                 double ratio = med[0] > 0 ? med[mi] / med[0] : 0;

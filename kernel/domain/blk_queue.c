@@ -38,6 +38,8 @@ static struct rq_shadow *pool; /* CDN_RING_SLOTS: the shadow of seq is pool[seq 
 static struct hw_queue queues[8];
 static struct cdn_dom_serial serial;
 static struct cdn_dom_done done = {.rpc = CDN_RPC_BLK_DONE};
+static int since_flush;
+#define BLK_DONE_GROUP 4
 
 static struct rq_shadow *shadow_of(const struct request *rq)
 {
@@ -123,7 +125,7 @@ static int blk_queue_serve(struct cdn_glue *g, const void *buf, uint32_t len)
         len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_blk_desc))
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
-    if (!serial.busy && cdn_dom_done_held(&done) >= CDN_RING_DONE_MAX / 2)
+    if (!serial.busy && cdn_dom_done_held(&done) >= BLK_DONE_GROUP)
         cdn_dom_done_flush(&done);
     return st;
 }
@@ -153,7 +155,14 @@ int cdn_dom_blk_end(struct request *rq, blk_status_t error)
      * by then, and the host counts the double completion. */
     cdn_dom_done_run(&done, s->seq, (int16_t)error);
     s->held = 0;
-    if (!serial.busy)
+    /* Completions go back in small groups even in the middle of a batch:
+     * the host's issuers then refill the queue while the rest of the batch
+     * is served, instead of host and domain taking turns. Measured on
+     * 4 KiB QD16 (docs/benchmarks.md): groups of 1 or 4 keep ~90% of
+     * native, 16 about 70%, whole batches (idle only) about 78%. */
+    if (!serial.busy || ++since_flush >= BLK_DONE_GROUP) {
+        since_flush = 0;
         cdn_dom_done_flush(&done);
+    }
     return 1;
 }
