@@ -27,6 +27,7 @@ static uint16_t tx_netdev_type;
 static struct tx_shadow *pool; /* CDN_RING_SLOTS: the shadow of seq is pool[seq % SLOTS] */
 static struct cdn_dom_serial serial;
 static struct cdn_dom_done done = {.rpc = CDN_RPC_NET_TX_DONE};
+#define NET_DONE_GROUP 32
 
 /* The shadow skb is, or NULL if skb did not come through the ring. */
 static struct tx_shadow *shadow_of(const struct sk_buff *skb)
@@ -91,10 +92,11 @@ static int net_tx_serve(struct cdn_glue *g, const void *buf, uint32_t len)
         len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_net_tx_desc))
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
-    /* Completions wait for a full message or for the domain to go idle
-     * (net_tx_idle): while the host keeps posting, one message carries the
-     * completions of several batches. */
-    if (!serial.busy && cdn_dom_done_held(&done) >= CDN_RING_DONE_MAX / 2)
+    /* Completions wait for the domain to go idle (net_tx_idle), or for
+     * NET_DONE_GROUP packets: one message then carries the completions of
+     * a batch or two, and a host that keeps the domain busy still gets
+     * its skbs back before its in-flight table fills. */
+    if (!serial.busy && cdn_dom_done_held(&done) >= NET_DONE_GROUP)
         cdn_dom_done_flush(&done);
     return st;
 }

@@ -63,6 +63,7 @@ void cdn_dom_done_flush(struct cdn_dom_done *d)
     memcpy(out.body, d->runs, nr * sizeof d->runs[0]);
     memcpy(out.body + nr * sizeof d->runs[0], d->verdicts, nv * sizeof d->verdicts[0]);
     d->hdr.nruns = d->hdr.nverdicts = 0;
+    d->objects = 0;
     /* A failure means the host is gone or has cut us off: nothing to do. */
     cdn_glue_post(d->g, d->rpc, &out,
                   (uint32_t)(sizeof out.hdr + nr * sizeof d->runs[0] + nv * sizeof d->verdicts[0]));
@@ -70,6 +71,7 @@ void cdn_dom_done_flush(struct cdn_dom_done *d)
 
 void cdn_dom_done_run(struct cdn_dom_done *d, uint32_t seq, int16_t status)
 {
+    d->objects++;
     uint32_t n = d->hdr.nruns;
     if (n) {
         struct cdn_ring_run *r = &d->runs[n - 1];
@@ -91,6 +93,7 @@ void cdn_dom_done_verdict(struct cdn_dom_done *d, uint32_t seq, int32_t value)
     if (d->hdr.nverdicts == CDN_RING_DONE_MAX)
         cdn_dom_done_flush(d);
     d->verdicts[d->hdr.nverdicts++] = (struct cdn_ring_verdict){seq, value};
+    d->objects++;
 }
 
 /* ---- serialised batches ---- */

@@ -30,7 +30,8 @@ void cdn_dom_rings_start(cdn_async *rt);
  * numbers with the same status, and verdicts. */
 struct cdn_dom_done {
     struct cdn_glue *g;
-    uint16_t rpc; /* CDN_RPC_NET_TX_DONE or CDN_RPC_BLK_DONE */
+    uint16_t rpc;     /* CDN_RPC_NET_TX_DONE or CDN_RPC_BLK_DONE */
+    uint32_t objects; /* objects the held runs and verdicts name */
     struct cdn_ring_done_hdr hdr;
     struct cdn_ring_run runs[CDN_RING_DONE_MAX];
     struct cdn_ring_verdict verdicts[CDN_RING_DONE_MAX];
@@ -40,9 +41,10 @@ void cdn_dom_done_verdict(struct cdn_dom_done *d, uint32_t seq, int32_t value);
 /* Posts what is held (a copy: a batch served while the post waits for room
  * starts a list of its own). */
 void cdn_dom_done_flush(struct cdn_dom_done *d);
+/* How many objects the held completions are about. */
 static inline unsigned cdn_dom_done_held(const struct cdn_dom_done *d)
 {
-    return (unsigned)d->hdr.nruns + d->hdr.nverdicts;
+    return d->objects;
 }
 
 /*
