@@ -145,24 +145,27 @@ int bench_blk(const struct bench_opts *o)
         printf("{\"bench\":\"blk\",\"tsc_ghz\":%.4f,\"ios\":%ld,\"rounds\":%d,\"results\":[", tpn,
                ios, rounds);
     else
-        printf("%-16s %-8s %12s %12s %10s\n", "name", "mode", "kIOPS", "ticks/io", "vs native");
+        printf("%-16s %-8s %12s %12s %10s %9s\n", "name", "mode", "kIOPS", "ticks/io", "vs native",
+               "steal ms");
     int first = 1;
     for (int c = 0; c < 3; c++) {
         if (o->only && !strstr(cfgs[c].name, o->only))
             continue;
-        double v[3][100], t[3][100];
+        double v[3][100], t[3][100], steal[3] = {0, 0, 0};
         for (int round = 0; round < rounds; round++) {
             char what[64];
             snprintf(what, sizeof what, "%s round %d", cfgs[c].name, round + 1);
             bench_progress(++step, steps, what);
             for (int m = 0; m < 3; m++) {
                 long bad;
+                double st0 = bench_steal_ms();
                 if (o->mode >= 0 && m != o->mode) {
                     v[m][round] = t[m][round] = 0;
                     continue;
                 }
                 v[m][round] = run_one(modes[m], cfgs[c].bs, cfgs[c].qd, ios, o->dom_cpu, tpn,
                                       moddir, &t[m][round], &bad);
+                steal[m] += bench_steal_ms() - st0;
                 failed |= v[m][round] < 0 || bad != 0;
                 bad_total += bad;
             }
@@ -181,12 +184,12 @@ int bench_blk(const struct bench_opts *o)
             if (o->json)
                 printf(
                     "%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
-                    "\"ratio_to_native\":%.3f}",
+                    "\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                     first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
-                    ratio);
+                    ratio, steal[m]);
             else
-                printf("%-16s %-8s %12.1f %12.0f %9.1f%%\n", cfgs[c].name,
-                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio * 100);
+                printf("%-16s %-8s %12.1f %12.0f %9.1f%% %9.0f\n", cfgs[c].name,
+                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio * 100, steal[m]);
             first = 0;
         }
     }

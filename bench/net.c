@@ -142,13 +142,14 @@ int bench_net(const struct bench_opts *o)
         printf("{\"bench\":\"net\",\"tsc_ghz\":%.4f,\"packets\":%ld,\"rounds\":%d,\"results\":[",
                tpn, packets, rounds);
     else
-        printf("%-22s %-8s %12s %12s %10s\n", "name", "mode", "Mpps", "ticks/pkt", "vs native");
+        printf("%-22s %-8s %12s %12s %10s %9s\n", "name", "mode", "Mpps", "ticks/pkt", "vs native",
+               "steal ms");
     int first = 1;
     for (int si = 0; si < 2; si++)
         for (int bi = 0; bi < 2; bi++) {
             if (!net_row_wanted(o, sizes[si], batches[bi]))
                 continue;
-            double pps[3][100], ticks[3][100];
+            double pps[3][100], ticks[3][100], steal[3] = {0, 0, 0};
             for (int round = 0; round < rounds; round++) {
                 char what[64];
                 snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
@@ -159,8 +160,10 @@ int bench_net(const struct bench_opts *o)
                         pps[mi][round] = ticks[mi][round] = 0;
                         continue;
                     }
+                    double st0 = bench_steal_ms();
                     pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets, o->dom_cpu,
                                              tpn, moddir, &ticks[mi][round]);
+                    steal[mi] += bench_steal_ms() - st0;
                     failed |= pps[mi][round] < 0;
                 }
             }
@@ -179,19 +182,21 @@ int bench_net(const struct bench_opts *o)
                 double ratio = med[0] > 0 ? med[mi] / med[0] : 0;
                 if (o->json)
                     printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
-                           "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f}",
+                           "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                            first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi], tmed[mi],
-                           ratio);
+                           ratio, steal[mi]);
                 else
-                    printf("%-22s %-8s %12.3f %12.0f %9.1f%%\n", name, cdn_drv_mode_name(modes[mi]),
-                           med[mi] / 1e6, tmed[mi], ratio * 100);
+                    printf("%-22s %-8s %12.3f %12.0f %9.1f%% %9.0f\n", name,
+                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio * 100,
+                           steal[mi]);
                 first = 0;
             }
         }
     if (o->json)
         printf("]}\n");
     else
-        printf("(medians of %d rounds of %ld packets; ticks are TSC at %.3f GHz)\n", rounds,
-               packets, tpn);
+        printf("(medians of %d rounds of %ld packets; ticks are TSC at %.3f GHz; steal: CPU time\n"
+               " the hypervisor took from this VM during all rounds of the row)\n",
+               rounds, packets, tpn);
     return failed;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cordon/channel.h"
 #include "stats.h"
@@ -51,4 +52,23 @@ int bench_pin(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return sched_setaffinity(0, sizeof set, &set);
+}
+
+double bench_steal_ms(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return 0;
+    char line[512];
+    double total = 0;
+    if (fgets(line, sizeof line, f)) { /* "cpu  user nice system idle iowait irq softirq steal" */
+        unsigned long long v[8] = {0};
+        if (sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]) == 8) {
+            long hz = sysconf(_SC_CLK_TCK);
+            total = hz > 0 ? (double)v[7] * 1000.0 / (double)hz : 0;
+        }
+    }
+    fclose(f);
+    return total;
 }

@@ -29,4 +29,10 @@ void bench_summarise(struct bench_result *r, const char *name, uint64_t *ticks, 
 /* Pins the calling thread to one CPU; returns 0 or -1. */
 int bench_pin(int cpu);
 
+/* Time the hypervisor has taken from the machine's CPUs so far (the
+ * "steal" column of /proc/stat, summed), in milliseconds; 0 if unknown.
+ * On a shared VM it explains outliers: a domain whose CPU is stolen for
+ * milliseconds stalls its host. */
+double bench_steal_ms(void);
+
 #endif
