@@ -313,7 +313,12 @@ void cdn_rqring_idle(struct gendisk *disk)
     if (tsc - rs->rq_last_watch < WATCH_TICKS)
         return;
     rs->rq_last_watch = tsc;
-    if (cdn_ep_check_peer(cdn_glue_ep(t->g)) != CDN_OK) {
+    cdn_ep *ep = cdn_glue_ep(t->g);
+    if (cdn_ep_broken(ep)) { /* it broke the protocol (strict mode): done with it */
+        fail_inflight(drv, "protocol violation", CDN_EPROTO);
+        return;
+    }
+    if (cdn_ep_check_peer(ep) != CDN_OK) {
         fail_inflight(drv, "channel failed", CDN_EDEAD);
         return;
     }
