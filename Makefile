@@ -284,6 +284,11 @@ $(BUILD)/fuzz/fuzz_dispatch: fuzz/fuzz_dispatch.c $(GEN_DEMO)/demo_host.c $(LIB_
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude -I$(GEN_DEMO) -Itests/idl -fsanitize=fuzzer,address,undefined -o $@ $< $(GEN_DEMO)/demo_host.c $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
 
+# The completion fuzzer compiles the host kernel core.
+$(BUILD)/fuzz/fuzz_completions: fuzz/fuzz_completions.c $(KERNEL_SRC) $(LIB_SRC) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/core/*.h)
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 -Iinclude $(KINC) -Wno-missing-prototypes -fsanitize=fuzzer,address,undefined -o $@ $< $(KERNEL_SRC) $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
+
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(IDLC_SRC)
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(filter-out %/main.c,$(IDLC_SRC)) $(LDLIBS)
