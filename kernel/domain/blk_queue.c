@@ -136,13 +136,21 @@ static void blk_queue_idle(void)
         cdn_dom_done_flush(&done);
 }
 
+/* The module leaves (an inproc domain shares the host's heap). */
+static void blk_queue_end(void)
+{
+    free(pool);
+    pool = NULL;
+    memset(queues, 0, sizeof queues);
+}
+
 int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t disk_type)
 {
     if (!pool && !(pool = calloc(CDN_RING_SLOTS, sizeof *pool)))
         return CDN_ENOMEM;
     done.g = g;
     blk_disk_type = disk_type;
-    cdn_dom_ring_register(CDN_RPC_BLK_QUEUE, blk_queue_serve, blk_queue_idle);
+    cdn_dom_ring_register(CDN_RPC_BLK_QUEUE, blk_queue_serve, blk_queue_idle, blk_queue_end);
     return CDN_OK;
 }
 

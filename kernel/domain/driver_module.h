@@ -34,13 +34,14 @@
         return DISPATCH(arg, req, rep);                                                            \
     }                                                                                              \
     CDN_DRIVER_MODULE_BODY(NAME, NAME##_init_rings, NAME##_dispatch_rings, NULL,                   \
-                           cdn_dom_rings_start)
+                           cdn_dom_rings_start, cdn_dom_rings_end)
 
 #define CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, HOOK)                                         \
-    CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, NULL)
+    CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, NULL, NULL)
 
-/* RT_HOOK (may be NULL) is given the async runtime once it exists. */
-#define CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, RT_HOOK)                                \
+/* RT_HOOK (may be NULL) is given the async runtime once it exists; END (may
+ * be NULL) runs when the serve loop has ended. */
+#define CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, RT_HOOK, END)                           \
     static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
     {                                                                                              \
         void (*hook_)(struct cdn_dom_ctx *) = HOOK;                                                \
@@ -69,6 +70,9 @@
         }                                                                                          \
         cdn_async_destroy(rt);                                                                     \
         cdn_glue_destroy(g);                                                                       \
+        void (*end_)(void) = END;                                                                  \
+        if (end_)                                                                                  \
+            end_();                                                                                \
         return r;                                                                                  \
     }                                                                                              \
     const struct cdn_module cordon_module = {                                                      \

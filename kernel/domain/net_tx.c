@@ -107,13 +107,20 @@ static void net_tx_idle(void)
         cdn_dom_done_flush(&done);
 }
 
+/* The module leaves (an inproc domain shares the host's heap). */
+static void net_tx_end(void)
+{
+    free(pool);
+    pool = NULL;
+}
+
 int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type)
 {
     if (!pool && !(pool = calloc(CDN_RING_SLOTS, sizeof *pool)))
         return CDN_ENOMEM;
     done.g = g;
     tx_netdev_type = netdev_type;
-    cdn_dom_ring_register(CDN_RPC_NET_TX, net_tx_serve, net_tx_idle);
+    cdn_dom_ring_register(CDN_RPC_NET_TX, net_tx_serve, net_tx_idle, net_tx_end);
     return CDN_OK;
 }
 

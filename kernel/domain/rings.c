@@ -9,12 +9,26 @@
 
 static cdn_dom_ring_fn handlers[NRINGS];
 static void (*idlers[NRINGS])(void);
+static void (*enders[NRINGS])(void);
 
-void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void))
+void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void),
+                           void (*end)(void))
 {
     if (cdn_rpc_is_ring(rpc)) {
         handlers[rpc - CDN_RPC_RING_BASE] = fn;
         idlers[rpc - CDN_RPC_RING_BASE] = idle;
+        enders[rpc - CDN_RPC_RING_BASE] = end;
+    }
+}
+
+void cdn_dom_rings_end(void)
+{
+    for (unsigned i = 0; i < NRINGS; i++) {
+        if (enders[i])
+            enders[i]();
+        handlers[i] = NULL;
+        idlers[i] = NULL;
+        enders[i] = NULL;
     }
 }
 

@@ -19,10 +19,14 @@ typedef int (*cdn_dom_ring_fn)(struct cdn_glue *g, const void *buf, uint32_t len
  * (CDN_ENOENT if none). */
 int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req);
 /* idle (may be NULL) runs when the domain has nothing else to do: it posts
- * what the handler held back to batch (completions). */
-void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void));
-/* Called by the module wrapper once the domain's async runtime exists. */
+ * what the handler held back to batch (completions). end (may be NULL)
+ * frees the ring's state when the module leaves. */
+void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void),
+                           void (*end)(void));
+/* Called by the module wrapper once the domain's async runtime exists, and
+ * when its serve loop has ended. */
 void cdn_dom_rings_start(cdn_async *rt);
+void cdn_dom_rings_end(void);
 
 /* ---- what the ring handlers share ---- */
 

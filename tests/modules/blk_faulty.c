@@ -125,4 +125,5 @@ static int faulty_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg 
     return null_blk_domain_dispatch(arg, req, rep);
 }
 
-CDN_DRIVER_MODULE_BODY(null_blk, faulty_init, faulty_dispatch, note_region, cdn_dom_rings_start);
+CDN_DRIVER_MODULE_BODY(null_blk, faulty_init, faulty_dispatch, note_region, cdn_dom_rings_start,
+                       cdn_dom_rings_end);

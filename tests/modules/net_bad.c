@@ -158,4 +158,5 @@ static int net_bad_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg
     return dummy_domain_dispatch(arg, req, rep);
 }
 
-CDN_DRIVER_MODULE_BODY(net_bad, net_bad_init, net_bad_dispatch, note_region, cdn_dom_rings_start);
+CDN_DRIVER_MODULE_BODY(net_bad, net_bad_init, net_bad_dispatch, note_region, cdn_dom_rings_start,
+                       cdn_dom_rings_end);
