@@ -14,6 +14,7 @@ struct bench_opts {
     const char *only; /* net/blk: run only the rows whose name contains this */
     int rounds;       /* net/blk: rounds per row (0: the default) */
     int mode;         /* net/blk: only this cdn_drv_mode (-1: all three) */
+    int pktgen;       /* net: build packets as Linux's pktgen does (--gen pktgen) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

@@ -19,6 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
                "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N] [--mode M]\n"
+               "                            [--gen touch|pktgen]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
                "\n"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
                "  --only S net, blk: only the rows whose name contains S\n"
                "  --rounds N  net, blk: N rounds per row (default 3; the median is shown)\n"
+               "  --gen G  net: how the sender makes a packet: touch (default: writes one\n"
+               "           byte) or pktgen (Ethernet/IPv4/UDP headers, checksum,\n"
+               "           timestamp, zeroed payload, as Linux's pktgen)\n"
                "  --mode M net, blk: run only mode M (native, inproc, process): for\n"
                "           profiling; ratios to native need the native rows\n"
                "  --help   this text\n"
@@ -130,7 +134,15 @@ int main(int argc, char **argv)
             o.quick = 1;
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             o.only = argv[++i];
-        else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+        else if (strcmp(argv[i], "--gen") == 0 && i + 1 < argc) {
+            const char *g = argv[++i];
+            if (strcmp(g, "pktgen") == 0)
+                o.pktgen = 1;
+            else if (strcmp(g, "touch") != 0) {
+                fprintf(stderr, "cordon-bench: --gen takes touch or pktgen\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
             const char *m = argv[++i];
             o.mode = strcmp(m, "native") == 0    ? 0
                      : strcmp(m, "inproc") == 0  ? 1

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -29,8 +30,75 @@ struct sender {
     unsigned size;
     int batch;
     long packets;
+    int pktgen; /* build each packet as Linux's pktgen does */
     int failed;
 };
+
+/* The IPv4 header checksum (RFC 1071), as ip_send_check computes it. */
+static uint16_t ip_checksum(const uint8_t *h, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, (uint16_t)(v >> 16));
+    put16(p + 2, (uint16_t)v);
+}
+
+/*
+ * What Linux's pktgen does for each packet when it does not clone one
+ * (net/core/pktgen.c, fill_packet_ipv4 and pktgen_finalize_skb): an
+ * Ethernet header, an IPv4 header with its checksum, a UDP header, the
+ * pktgen header (magic, sequence number, a wall-clock timestamp) and the
+ * rest of the payload zeroed. size >= 58 (the headers).
+ */
+static void pktgen_fill(struct sk_buff *skb, const struct net_device *dev, unsigned size,
+                        uint32_t seq)
+{
+    static const uint8_t dst[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+    uint8_t *p = skb->data;
+    memcpy(p, dst, 6);
+    memcpy(p + 6, dev->dev_addr, 6);
+    put16(p + 12, 0x0800); /* ETH_P_IP */
+    uint8_t *ip = p + 14;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    put16(ip + 2, (uint16_t)(size - 14));
+    put16(ip + 4, (uint16_t)seq); /* id */
+    put16(ip + 6, 0);
+    ip[8] = 32; /* ttl */
+    ip[9] = 17; /* UDP */
+    put16(ip + 10, 0);
+    put32(ip + 12, 0xc0a80001); /* 192.168.0.1 */
+    put32(ip + 16, 0xc0a80002);
+    put16(ip + 10, ip_checksum(ip, 20));
+    uint8_t *udp = ip + 20;
+    put16(udp, 9);
+    put16(udp + 2, 9);
+    put16(udp + 4, (uint16_t)(size - 34));
+    put16(udp + 6, 0);
+    uint8_t *pg = udp + 8;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* pktgen: ktime_get_real_ts64 */
+    put32(pg, 0xbe9be955);                /* PKTGEN_MAGIC */
+    put32(pg + 4, seq);
+    put32(pg + 8, (uint32_t)ts.tv_sec);
+    put32(pg + 12, (uint32_t)(ts.tv_nsec / 1000));
+    memset(pg + 16, 0, size - 58); /* skb_put_zero of the rest */
+    skb->protocol = 0x0008;        /* htons(ETH_P_IP) */
+}
 
 static void send_loop(void *arg)
 {
@@ -41,7 +109,10 @@ static void send_loop(void *arg)
             s->failed = 1;
             return;
         }
-        skb->data[0] = (unsigned char)i; /* touch the packet as a generator would */
+        if (s->pktgen)
+            pktgen_fill(skb, s->dev, s->size, (uint32_t)i);
+        else
+            skb->data[0] = (unsigned char)i; /* the least a generator does */
         skb->dev = s->dev;
         bool more = (i + 1) % s->batch != 0 && i + 1 < s->packets;
         if (dev_queue_xmit_more(skb, more) != 0)
@@ -51,7 +122,7 @@ static void send_loop(void *arg)
 
 /* Returns packets per second, or a negative value on failure. */
 static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long packets, int cpu,
-                      double tpn, const char *moddir, double *ticks_per_op)
+                      double tpn, const char *moddir, int pktgen, double *ticks_per_op)
 {
     if (cdn_kernel_init(64u << 20) != 0)
         return -1;
@@ -68,7 +139,7 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
     cdn_driver_use_async(&drv, rt);
     struct net_device *dev = dev_get_by_name("dummy0");
     long per = packets / batch * batch;
-    struct sender s = {dev, size, batch, per, 0};
+    struct sender s = {dev, size, batch, per, pktgen, 0};
     struct cdn_finish f;
     uint64_t t0 = bench_tsc();
     cdn_finish_begin(rt, &f);
@@ -139,8 +210,9 @@ int bench_net(const struct bench_opts *o)
         for (int bi = 0; bi < 2; bi++)
             steps += net_row_wanted(o, sizes[si], batches[bi]) ? rounds : 0;
     if (o->json)
-        printf("{\"bench\":\"net\",\"tsc_ghz\":%.4f,\"packets\":%ld,\"rounds\":%d,\"results\":[",
-               tpn, packets, rounds);
+        printf("{\"bench\":\"net\",\"generator\":\"%s\",\"tsc_ghz\":%.4f,\"packets\":%ld,"
+               "\"rounds\":%d,\"results\":[",
+               o->pktgen ? "pktgen" : "touch", tpn, packets, rounds);
     else
         printf("%-22s %-8s %12s %12s %10s %9s\n", "name", "mode", "Mpps", "ticks/pkt", "vs native",
                "steal ms");
@@ -162,7 +234,7 @@ int bench_net(const struct bench_opts *o)
                     }
                     double st0 = bench_steal_ms();
                     pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets, o->dom_cpu,
-                                             tpn, moddir, &ticks[mi][round]);
+                                             tpn, moddir, o->pktgen, &ticks[mi][round]);
                     steal[mi] += bench_steal_ms() - st0;
                     failed |= pps[mi][round] < 0;
                 }
