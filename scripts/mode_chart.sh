@@ -19,9 +19,9 @@ sed -e 's/.*"results":\[//' -e 's/\]}.*//' -e 's/},{/}\n{/g' "$json" |
 gnuplot <<GP
 set terminal pngcairo size 1000,520 font ",10" noenhanced
 set output "$png"
-set title "cordon-bench: $title, $unit (log scale)"
+set title "cordon-bench: $title, $unit"
 set ylabel "$unit"
-set logscale y
+set yrange [0:*]
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
