@@ -152,15 +152,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cordon-bench: --mode takes native, inproc or process\n");
                 return 2;
             }
-        }
-        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
             o.rounds = atoi(argv[++i]);
             if (o.rounds < 1 || o.rounds > 99) {
                 fprintf(stderr, "cordon-bench: --rounds takes 1..99\n");
                 return 2;
             }
-        }
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (!cmd && argv[i][0] != '-')

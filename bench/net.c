@@ -92,7 +92,7 @@ static void pktgen_fill(struct sk_buff *skb, const struct net_device *dev, unsig
     uint8_t *pg = udp + 8;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts); /* pktgen: ktime_get_real_ts64 */
-    put32(pg, 0xbe9be955);                /* PKTGEN_MAGIC */
+    put32(pg, 0xbe9be955);              /* PKTGEN_MAGIC */
     put32(pg + 4, seq);
     put32(pg + 8, (uint32_t)ts.tv_sec);
     put32(pg + 12, (uint32_t)(ts.tv_nsec / 1000));

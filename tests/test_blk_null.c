@@ -221,10 +221,8 @@ static void test_blk_ring(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_null_blk_native),
-        cmocka_unit_test(test_null_blk_inproc),
-        cmocka_unit_test(test_null_blk_process),
-        cmocka_unit_test(test_misbehaving_block_driver),
+        cmocka_unit_test(test_null_blk_native),  cmocka_unit_test(test_null_blk_inproc),
+        cmocka_unit_test(test_null_blk_process), cmocka_unit_test(test_misbehaving_block_driver),
         cmocka_unit_test(test_blk_ring),
     };
     return cmocka_run_group_tests_name("blk-null", tests, NULL, NULL);

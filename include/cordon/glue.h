@@ -108,7 +108,7 @@ struct cdn_glue *cdn_glue_fn_glue(const struct cdn_fn_slot *slot);
 struct cdn_glue_stats {
     uint64_t calls;      /* calls this side made */
     uint64_t post_waits; /* posts (cdn_glue_post) that found the channel full */
-    uint32_t objects; /* objects with a reference on this side */
+    uint32_t objects;    /* objects with a reference on this side */
 };
 void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
 

@@ -90,7 +90,7 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
 int add_disk(struct gendisk *disk)
 {
     if (disk && disk->reattached) {
-        disk->reattached = 0; /* still registered, under the same name */
+        disk->reattached = 0;    /* still registered, under the same name */
         cdn_rqring_attach(disk); /* the new domain's ring */
         return 0;
     }

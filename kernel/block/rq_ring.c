@@ -217,8 +217,7 @@ int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
 
 static int valid_status(int v)
 {
-    return v == BLK_STS_OK || v == BLK_STS_NOTSUPP || v == BLK_STS_IOERR ||
-           v == BLK_STS_RESOURCE;
+    return v == BLK_STS_OK || v == BLK_STS_NOTSUPP || v == BLK_STS_IOERR || v == BLK_STS_RESOURCE;
 }
 
 int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)

@@ -97,8 +97,8 @@ static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg 
 {
     struct cdn_glue *g = arg;
     struct cdn_driver *drv = cdn_glue_user(g);
-    int st = cdn_rpc_is_ring(req->rpc_id) ? ring_dispatch(drv, req)
-                                          : drv->desc->dispatch(g, req, rep);
+    int st =
+        cdn_rpc_is_ring(req->rpc_id) ? ring_dispatch(drv, req) : drv->desc->dispatch(g, req, rep);
     if (st != CDN_OK && st != CDN_ENOMEM) {
         drv->stats.rejected++;
         if (drv->policy.strict) {

@@ -11,8 +11,7 @@ static cdn_dom_ring_fn handlers[NRINGS];
 static void (*idlers[NRINGS])(void);
 static void (*enders[NRINGS])(void);
 
-void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void),
-                           void (*end)(void))
+void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void), void (*end)(void))
 {
     if (cdn_rpc_is_ring(rpc)) {
         handlers[rpc - CDN_RPC_RING_BASE] = fn;
@@ -53,8 +52,8 @@ int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req)
         rings_idle(NULL);
         return CDN_OK;
     }
-    cdn_dom_ring_fn fn = cdn_rpc_is_ring(req->rpc_id) ? handlers[req->rpc_id - CDN_RPC_RING_BASE]
-                                                      : NULL;
+    cdn_dom_ring_fn fn =
+        cdn_rpc_is_ring(req->rpc_id) ? handlers[req->rpc_id - CDN_RPC_RING_BASE] : NULL;
     if (!fn)
         return CDN_ENOENT;
     if (req->ext_len)
@@ -118,8 +117,8 @@ struct cdn_dom_deferred {
     uint8_t buf[];
 };
 
-int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf,
-                       uint32_t len, cdn_dom_batch_fn fn)
+int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf, uint32_t len,
+                       cdn_dom_batch_fn fn)
 {
     if (!s->tail)
         s->tail = &s->head;

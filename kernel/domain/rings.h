@@ -21,8 +21,7 @@ int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req);
 /* idle (may be NULL) runs when the domain has nothing else to do: it posts
  * what the handler held back to batch (completions). end (may be NULL)
  * frees the ring's state when the module leaves. */
-void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void),
-                           void (*end)(void));
+void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void), void (*end)(void));
 /* Called by the module wrapper once the domain's async runtime exists, and
  * when its serve loop has ended. */
 void cdn_dom_rings_start(cdn_async *rt);
@@ -64,8 +63,8 @@ struct cdn_dom_serial {
 typedef void (*cdn_dom_batch_fn)(struct cdn_glue *g, const void *buf, uint32_t len);
 /* Runs fn(g, buf, len) now, or later if a batch is running; CDN_ENOMEM if
  * the copy for later cannot be made. */
-int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf,
-                       uint32_t len, cdn_dom_batch_fn fn);
+int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf, uint32_t len,
+                       cdn_dom_batch_fn fn);
 
 /*
  * Transmit (kernel/domain/net_tx.c): the driver's ndo_start_xmit runs on

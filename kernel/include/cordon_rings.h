@@ -32,14 +32,15 @@
 
 /* rpc ids of ring messages: below the runtime's control ids, above any id
  * cordon-idlc assigns (it numbers an IDL's rpcs from 1). */
-#define CDN_RPC_RING_BASE    0xfe00u
-#define CDN_RPC_NET_TX       0xfe00u /* host -> domain: skbs to transmit */
-#define CDN_RPC_NET_TX_DONE  0xfe01u /* domain -> host: skbs freed, verdicts */
-#define CDN_RPC_BLK_QUEUE    0xfe02u /* host -> domain: requests to queue */
-#define CDN_RPC_BLK_DONE     0xfe03u /* domain -> host: requests ended, verdicts */
-#define CDN_RPC_RING_SYNC    0xfe04u /* host -> domain, a call: post every completion
-                                        held back, then answer (empty both ways) */
-#define CDN_RPC_RING_LIMIT   0xfe10u
+#define CDN_RPC_RING_BASE   0xfe00u
+#define CDN_RPC_NET_TX      0xfe00u /* host -> domain: skbs to transmit */
+#define CDN_RPC_NET_TX_DONE 0xfe01u /* domain -> host: skbs freed, verdicts */
+#define CDN_RPC_BLK_QUEUE   0xfe02u /* host -> domain: requests to queue */
+#define CDN_RPC_BLK_DONE    0xfe03u /* domain -> host: requests ended, verdicts */
+#define CDN_RPC_RING_SYNC                                                                          \
+    0xfe04u /* host -> domain, a call: post every completion                                       \
+               held back, then answer (empty both ways) */
+#define CDN_RPC_RING_LIMIT 0xfe10u
 
 static inline int cdn_rpc_is_ring(uint16_t rpc)
 {
@@ -87,8 +88,8 @@ struct cdn_ring_done_hdr {
 
 struct cdn_ring_run {
     uint32_t first_seq;
-    uint16_t count;  /* >= 1 */
-    int16_t status;  /* blk: the requests' status (all alike in a run); net: 0 */
+    uint16_t count; /* >= 1 */
+    int16_t status; /* blk: the requests' status (all alike in a run); net: 0 */
 };
 
 struct cdn_ring_verdict {

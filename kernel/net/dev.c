@@ -28,7 +28,7 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
     for (struct net_device *d = dev_list; d; d = d->next)
         if (d->netdev_ops && d->netdev_ops != &orphan_ops &&
             cdn_glue_owner_of(d->netdev_ops) == g) {
-            cdn_txring_detach(d); /* packets waiting for a batch are dropped */
+            cdn_txring_detach(d);        /* packets waiting for a batch are dropped */
             d->netdev_ops = &orphan_ops; /* the old table dies with the glue */
             d->orphaned = 1;
             d->orphan_owner = owner;

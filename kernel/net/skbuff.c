@@ -32,8 +32,8 @@ struct skb_head {
 };
 
 static struct skb_head *pool;
-static uint32_t pool_used;  /* heads ever handed out (the rest never touched) */
-static uint32_t free_top;   /* index + 1 of the first free head, or 0 */
+static uint32_t pool_used; /* heads ever handed out (the rest never touched) */
+static uint32_t free_top;  /* index + 1 of the first free head, or 0 */
 static unsigned long nlive;
 
 static struct skb_head *head_of(const struct sk_buff *skb)

@@ -132,8 +132,7 @@ static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
     const uint8_t *heap_base = t->heap_base;
     uint32_t k = 0;
     for (; k < n; k++) {
-        if (k > 0 && (tab->live >= CDN_RING_SLOTS ||
-                      tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
+        if (k > 0 && (tab->live >= CDN_RING_SLOTS || tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
             break; /* the next number would skip a held slot: next message */
         uint32_t seq;
         if (cdn_inflight_post(tab, skbs[k], &seq) != CDN_OK)
@@ -234,8 +233,7 @@ int cdn_net_tx_sync(struct net_device *dev)
 }
 
 /* A run of skbs the driver freed. */
-static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab,
-                     const struct cdn_ring_run *r)
+static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r)
 {
     int st = CDN_OK;
     for (uint32_t j = 0; j < r->count; j++) {
@@ -287,8 +285,8 @@ int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr 
     memcpy(hdr, buf, sizeof *hdr);
     uint64_t want = sizeof *hdr + (uint64_t)hdr->nruns * sizeof(struct cdn_ring_run) +
                     (uint64_t)hdr->nverdicts * sizeof(struct cdn_ring_verdict);
-    if (hdr->flags != 0 || hdr->nruns > CDN_RING_DONE_MAX ||
-        hdr->nverdicts > CDN_RING_DONE_MAX || len != want)
+    if (hdr->flags != 0 || hdr->nruns > CDN_RING_DONE_MAX || hdr->nverdicts > CDN_RING_DONE_MAX ||
+        len != want)
         return CDN_EPROTO;
     *runs = (const uint8_t *)buf + sizeof *hdr;
     *verdicts = *runs + (size_t)hdr->nruns * sizeof(struct cdn_ring_run);
@@ -310,9 +308,8 @@ int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len)
     for (uint32_t i = 0; i < hdr.nruns; i++) {
         struct cdn_ring_run r;
         memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
-        st = r.count == 0 || r.count > CDN_RING_SLOTS || r.status != 0
-                 ? CDN_EPROTO
-                 : apply_run(drv, tab, &r);
+        st = r.count == 0 || r.count > CDN_RING_SLOTS || r.status != 0 ? CDN_EPROTO
+                                                                       : apply_run(drv, tab, &r);
         if (st != CDN_OK && first_err == CDN_OK)
             first_err = st;
     }

@@ -80,8 +80,8 @@ struct cdn_async {
     int64_t next_check;              /* next scan of deadlines and peer liveness */
     uint32_t idle_polls;
     uint32_t steps;
-    uint32_t waiting;   /* entries in CALL_WAITING */
-    int stop_requested; /* a CDN_RPC_STOP request was answered */
+    uint32_t waiting;           /* entries in CALL_WAITING */
+    int stop_requested;         /* a CDN_RPC_STOP request was answered */
     uint32_t event_waiters;     /* fibers (and the root) in cdn_event_wait */
     void (*idle_fn)(void *arg); /* cdn_async_set_idle */
     void *idle_arg;

@@ -83,9 +83,9 @@ struct gendisk {
     void **media;   /* the device's memory, in chunks (cdn_blk_media) */
     u64 *media_ref; /* their shared-heap references */
     u32 media_chunks;
-    int orphaned;       /* its driver failed; the disk waits for the restarted one */
-    int reattached;     /* re-attached during this recovery: add_disk is a no-op */
-    void *orphan_owner; /* the struct cdn_driver it waits for */
+    int orphaned;           /* its driver failed; the disk waits for the restarted one */
+    int reattached;         /* re-attached during this recovery: add_disk is a no-op */
+    void *orphan_owner;     /* the struct cdn_driver it waits for */
     struct cdn_rqring *rqr; /* its isolated driver's request ring, if it has one */
     struct gendisk *next;
 };
