@@ -22,6 +22,9 @@
 #define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH) CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, NULL)
 
 #define CDN_DRIVER_MODULE_RINGS(NAME, INIT, DISPATCH, SETUP)                                       \
+    CDN_DRIVER_MODULE_RINGS_HOOK(NAME, INIT, DISPATCH, SETUP, NULL)
+
+#define CDN_DRIVER_MODULE_RINGS_HOOK(NAME, INIT, DISPATCH, SETUP, HOOK)                            \
     static void NAME##_init_rings(struct cdn_glue *g)                                              \
     {                                                                                              \
         INIT(g);                                                                                   \
@@ -33,7 +36,7 @@
             return cdn_dom_ring_dispatch(arg, req);                                                \
         return DISPATCH(arg, req, rep);                                                            \
     }                                                                                              \
-    CDN_DRIVER_MODULE_BODY(NAME, NAME##_init_rings, NAME##_dispatch_rings, NULL,                   \
+    CDN_DRIVER_MODULE_BODY(NAME, NAME##_init_rings, NAME##_dispatch_rings, HOOK,                   \
                            cdn_dom_rings_start, cdn_dom_rings_end)
 
 #define CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, HOOK)                                         \

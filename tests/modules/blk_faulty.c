@@ -110,20 +110,12 @@ static void note_region(struct cdn_dom_ctx *ctx)
     cdn_dom_region(ctx, &region_base, &region_size);
 }
 
-/* Served with the request ring too: the same faults then happen inside a
- * batch. */
-static void faulty_init(struct cdn_glue *g)
+/* Served with the request ring too (the host decides which path it uses):
+ * the same faults then happen inside a batch. */
+static void null_blk_rings(struct cdn_glue *g)
 {
-    null_blk_domain_init(g);
     cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
 }
 
-static int faulty_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
-{
-    if (cdn_rpc_is_ring(req->rpc_id))
-        return cdn_dom_ring_dispatch(arg, req);
-    return null_blk_domain_dispatch(arg, req, rep);
-}
-
-CDN_DRIVER_MODULE_BODY(null_blk, faulty_init, faulty_dispatch, note_region, cdn_dom_rings_start,
-                       cdn_dom_rings_end);
+CDN_DRIVER_MODULE_RINGS_HOOK(null_blk, null_blk_domain_init, null_blk_domain_dispatch,
+                             null_blk_rings, note_region);

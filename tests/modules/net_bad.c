@@ -145,18 +145,10 @@ static void note_region(struct cdn_dom_ctx *ctx)
 
 /* Served with the transmit ring too (the host decides which path it uses):
  * the same faults then happen inside a batch. */
-static void net_bad_init(struct cdn_glue *g)
+static void net_bad_rings(struct cdn_glue *g)
 {
-    dummy_domain_init(g);
     cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
 }
 
-static int net_bad_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
-{
-    if (cdn_rpc_is_ring(req->rpc_id))
-        return cdn_dom_ring_dispatch(arg, req);
-    return dummy_domain_dispatch(arg, req, rep);
-}
-
-CDN_DRIVER_MODULE_BODY(net_bad, net_bad_init, net_bad_dispatch, note_region, cdn_dom_rings_start,
-                       cdn_dom_rings_end);
+CDN_DRIVER_MODULE_RINGS_HOOK(net_bad, dummy_domain_init, dummy_domain_dispatch, net_bad_rings,
+                             note_region);
