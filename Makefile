@@ -59,6 +59,8 @@ MOD_CFLAGS := $(CSTD) $(WARN) -O2 -g -fPIC -Iinclude
 # among them) must bind inside the module, even when an inproc host process
 # defines functions of the same names.
 MOD_LDFLAGS := -shared -Wl,-z,now -Wl,-Bsymbolic
+# Modules are linked to a temporary name and renamed into place: a domain
+# launched meanwhile (a warm spare, a restart) never maps a half-written .so.
 
 LIBA  := $(BUILD)/lib/libcordon.a
 LIBSO := $(BUILD)/lib/libcordon.so
@@ -131,17 +133,17 @@ $(BUILD)/obj/bench/idl.o: bench/idl.c $(GEN_CB)/cb_host.c
 
 $(BUILD)/lib/cordon/idl_bench.so: bench/modules/idl_bench.c $(GEN_CB)/cb_domain.c $(PUB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -I$(GEN_CB) -Ibench/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -I$(GEN_CB) -Ibench/idl $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 
 
 
 $(BUILD)/lib/cordon/%.so: bench/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@.tmp $< && mv -f $@.tmp $@
 
 $(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@ $<
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@.tmp $< && mv -f $@.tmp $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 	@mkdir -p $(@D)
@@ -167,7 +169,7 @@ $(BUILD)/tests/test_idl_e2e: $(BUILD)/obj/tests/test_idl_e2e.o $(BUILD)/obj/gen/
 
 $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_domain.c $(PUB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 
 # ---- the kernel core (host) and the case-study drivers ----
 KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
@@ -191,14 +193,14 @@ $(BUILD)/obj/gen/dummy_host.o: $(GEN_DUMMY)/dummy_host.c
 DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c
 $(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
 $(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/raw_request.h kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 GEN_NULLB := $(BUILD)/gen/null_blk
 $(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c &: drivers/block/null_blk.idl $(IDLC) $(PUB_HDR)
 	@mkdir -p $(GEN_NULLB)
@@ -213,12 +215,12 @@ DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
 NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c
 $(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
 BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) $(GEN_NULLB)/null_blk_domain.c
 $(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
 	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 
@@ -226,7 +228,7 @@ KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/o
 DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
 $(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c kernel/domain/printk.c $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
@@ -254,7 +256,7 @@ $(BUILD)/obj/gen/dummysplit_host.o: $(GEN_DSPLIT)/dummysplit_host.c
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) $(CFLAGS) -c $< -o $@
 $(BUILD)/lib/cordon/dummysplit.so: drivers/net/dummy.c tests/modules/dummysplit_module.c kernel/domain/printk.c $(GEN_DSPLIT)/dummysplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DSPLIT) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 # the same for drivers/block/null_blk.c
 GEN_NSPLIT := $(BUILD)/gen/nullsplit
 $(GEN_NSPLIT)/nullsplit.idl: drivers/block/null_blk.c $(SPLIT) $(wildcard kernel/include/linux/*.h)
@@ -267,7 +269,7 @@ $(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
 $(BUILD)/lib/cordon/nullsplit.so: drivers/block/null_blk.c tests/modules/nullsplit_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NSPLIT)/nullsplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NSPLIT) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 
 $(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
@@ -352,7 +354,7 @@ clean:
 
 $(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c kernel/domain/printk.c $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
