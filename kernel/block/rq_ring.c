@@ -26,6 +26,7 @@
  *     write into it: in-flight requests are only given up after the
  *     driver's domain has stopped.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ struct cdn_rqring {
     uint64_t disk_ref;
     const uint8_t *heap_base;
     int busy; /* a flush is posting (and may yield): another waits its turn */
+    int dead; /* detached while busy: freed when the flush returns */
     uint32_t npending;
     struct request *pending[CDN_RING_BATCH_MAX];
     struct {
@@ -95,7 +97,11 @@ void cdn_rqring_detach(struct gendisk *disk)
     disk->rqr = NULL;
     for (uint32_t i = 0; i < t->npending; i++) /* never posted: lost, may go again */
         wake(t->drv, t->pending[i], 1);
-    free(t);
+    t->npending = 0;
+    if (t->busy)
+        t->dead = 1;
+    else
+        free(t);
 }
 
 /* Posts what is queued on disk's ring, in as many messages as the slots
@@ -147,6 +153,12 @@ static int rq_flush(struct gendisk *disk)
         st = cdn_glue_post(t->g, CDN_RPC_BLK_QUEUE, &t->msg,
                            (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
         cdn_kstats.ring_batches++;
+        if (t->dead) {
+            /* The driver failed during the post: the reclaim has woken these
+             * k (lost) along with everything else in the table. */
+            i += k;
+            break;
+        }
         if (st != CDN_OK) { /* not sent: they never reached the driver */
             for (uint32_t j = 0; j < k; j++) {
                 int stale;
@@ -158,7 +170,9 @@ static int rq_flush(struct gendisk *disk)
     }
     for (; i < n; i++)
         wake(drv, rqs[i], 1);
-    if (disk->rqr == t)
+    if (t->dead)
+        free(t);
+    else
         t->busy = 0;
     return st;
 }
@@ -203,7 +217,8 @@ int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
         cdn_event_wait(drv->rt, &ev);
     } else {
         /* Synchronous: serve the channel until the answer is in. */
-        int64_t deadline = cdn_now_ns() + drv->policy.call_timeout_ns;
+        int64_t timeout = drv->policy.call_timeout_ns;
+        int64_t deadline = timeout > 0 ? cdn_now_ns() + timeout : INT64_MAX; /* <= 0: none */
         while (!ev.signalled) {
             int st = drv->glue ? cdn_glue_poll(drv->glue) : CDN_EDEAD;
             if (st != CDN_OK)

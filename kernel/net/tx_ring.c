@@ -23,6 +23,7 @@
  *   - nothing from a completion message is used before it is checked: the
  *     counts against the message's length, each number against the table.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,8 @@ static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
     if (skbs->live < CDN_RING_SLOTS)
         return CDN_OK;
     cdn_kstats.ring_full_waits++;
-    int64_t deadline = cdn_now_ns() + t->drv->policy.call_timeout_ns;
+    int64_t timeout = t->drv->policy.call_timeout_ns;
+    int64_t deadline = timeout > 0 ? cdn_now_ns() + timeout : INT64_MAX; /* <= 0: none */
     for (;;) {
         int st = cdn_glue_poll(t->g);
         if (st != CDN_OK || t->dead)
@@ -179,8 +181,12 @@ int cdn_txring_flush(struct net_device *dev)
         st = cdn_glue_post(t->g, CDN_RPC_NET_TX, &t->msg,
                            (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
         cdn_kstats.ring_batches++;
-        if (t->dead)
-            break; /* the driver failed meanwhile: the reclaim took what was posted */
+        if (t->dead) {
+            /* The driver failed during the post: the reclaim has freed
+             * these k along with everything else in the table. */
+            i += k;
+            break;
+        }
         if (st != CDN_OK) {
             /* Not sent: these packets never reached the driver. */
             for (uint32_t j = 0; j < k; j++) {
