@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cordon/async.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
 #include "linux/netdevice.h"
@@ -145,54 +146,121 @@ static int crash_run(void)
     return restarts == 1 && k.skbs_allocated == k.skbs_freed ? 0 : -1;
 }
 
-/* 4 KiB random I/O for `seconds`, half writes, every read verified. */
+/* One of the queue's issuers: random 4 KiB I/O over its own slice of the
+ * disk (so that the checks never race), half writes, every read verified. */
+struct blk_issuer {
+    struct gendisk *disk;
+    uint8_t *expect; /* its slice: what each byte should read as */
+    uint64_t first_block, blocks, seed;
+    int64_t until;
+    unsigned long ios, errors, mismatches;
+};
+
+static void blk_issue(void *arg)
+{
+    struct blk_issuer *b = arg;
+    enum { BS = 4096 };
+    uint8_t buf[BS];
+    uint64_t x = b->seed;
+    while (cdn_now_ns() < b->until) {
+        for (int k = 0; k < 16; k++, b->ios++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            uint64_t blk = x % b->blocks, off = blk * BS;
+            uint64_t sector = (b->first_block + blk) * (BS >> 9);
+            if (x & (1ull << 40)) {
+                memset(buf, (int)(x & 0xff), BS);
+                memcpy(buf, &x, sizeof x);
+                if (cdn_blk_rw(b->disk, REQ_OP_WRITE, sector, BS, buf) == 0)
+                    memcpy(b->expect + off, buf, BS);
+                else
+                    b->errors++;
+            } else if (cdn_blk_rw(b->disk, REQ_OP_READ, sector, BS, buf) != 0) {
+                b->errors++;
+            } else if (memcmp(buf, b->expect + off, BS) != 0) {
+                b->mismatches++;
+            }
+        }
+    }
+}
+
+struct blk_progress {
+    struct blk_issuer *issuers;
+    int n;
+    enum cdn_drv_mode mode;
+    int64_t t0, until;
+    cdn_async *rt;
+};
+
+static void blk_watch(void *arg)
+{
+    struct blk_progress *p = arg;
+    while (cdn_now_ns() < p->until) {
+        unsigned long ios = 0, bad = 0;
+        for (int i = 0; i < p->n; i++) {
+            ios += p->issuers[i].ios;
+            bad += p->issuers[i].mismatches;
+        }
+        double secs = (double)(cdn_now_ns() - p->t0) / 1e9;
+        fprintf(stderr, "\r  nullb0 (%-7s) %10lu I/Os  %8.1f kIOPS  %lu mismatches",
+                cdn_drv_mode_name(p->mode), ios, secs > 0 ? (double)ios / secs / 1e3 : 0, bad);
+        int64_t next = cdn_now_ns() + 200000000;
+        while (cdn_now_ns() < next && cdn_now_ns() < p->until)
+            cdn_async_yield(p->rt);
+    }
+}
+
+/* 4 KiB random I/O at queue depth 16 (16 fibers, one request each in
+ * flight) for `seconds`, half writes, every read verified. */
 static double blk_run(enum cdn_drv_mode m, unsigned long *mismatches)
 {
+    enum { QD = 16, SLICE_BLOCKS = 128, BS = 4096 };
     cdn_kernel_init(64u << 20);
     struct cdn_driver drv;
     if (load(&cdn_null_blk_driver, m, &drv) != 0)
         return -1;
+    cdn_async *rt;
+    struct cdn_async_config ac = {.stack_size = 256u << 10};
+    cdn_async_create(&ac, &rt);
+    cdn_driver_use_async(&drv, rt);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
-    enum { AREA = 8 << 20, BS = 4096 };
-    uint8_t *expect = calloc(1, AREA), buf[BS];
-    uint64_t x = 88172645463325252ull;
+    uint8_t *expect = calloc(QD, (size_t)SLICE_BLOCKS * BS); /* a fresh null_blk reads zeros */
+    struct blk_issuer is[QD];
+    int64_t t0 = cdn_now_ns(), until = t0 + (int64_t)(seconds * 1e9);
+    struct blk_progress prog = {is, QD, m, t0, until, rt};
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    for (int i = 0; i < QD; i++) {
+        is[i] = (struct blk_issuer){disk,
+                                    expect + (size_t)i * SLICE_BLOCKS * BS,
+                                    (uint64_t)i * SLICE_BLOCKS,
+                                    SLICE_BLOCKS,
+                                    88172645463325252ull + (uint64_t)i * 7919,
+                                    until,
+                                    0,
+                                    0,
+                                    0};
+        cdn_async_spawn(rt, blk_issue, &is[i]);
+    }
+    if (tty)
+        cdn_async_spawn(rt, blk_watch, &prog);
+    cdn_finish_end(rt, &f);
+    double secs = (double)(cdn_now_ns() - t0) / 1e9;
     unsigned long ios = 0, errors = 0;
     *mismatches = 0;
-    int64_t t0 = cdn_now_ns(), next = t0;
-    while (cdn_now_ns() - t0 < (int64_t)(seconds * 1e9)) {
-        for (int k = 0; k < 64; k++, ios++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            uint64_t off = (x % (AREA / BS)) * BS;
-            if (x & (1ull << 40)) {
-                memset(buf, (int)(x & 0xff), BS);
-                memcpy(buf, &x, sizeof x);
-                if (cdn_blk_rw(disk, REQ_OP_WRITE, off >> 9, BS, buf) == 0)
-                    memcpy(expect + off, buf, BS);
-                else
-                    errors++;
-            } else if (cdn_blk_rw(disk, REQ_OP_READ, off >> 9, BS, buf) != 0) {
-                errors++;
-            } else if (memcmp(buf, expect + off, BS) != 0) {
-                (*mismatches)++;
-            }
-        }
-        int64_t now = cdn_now_ns();
-        if (tty && now >= next) {
-            fprintf(stderr, "\r  nullb0 (%-7s) %10lu I/Os  %8.1f kIOPS  %lu mismatches",
-                    cdn_drv_mode_name(m), ios, (double)ios / ((double)(now - t0) / 1e9) / 1e3,
-                    *mismatches);
-            next = now + 200000000;
-        }
+    for (int i = 0; i < QD; i++) {
+        ios += is[i].ios;
+        errors += is[i].errors;
+        *mismatches += is[i].mismatches;
     }
-    double secs = (double)(cdn_now_ns() - t0) / 1e9;
     if (tty)
         fprintf(stderr, "\n");
     printf("  %-8s %10lu I/Os, %lu errors, %lu data mismatches: %.1f kIOPS\n", cdn_drv_mode_name(m),
            ios, errors, *mismatches, (double)ios / secs / 1e3);
     free(expect);
     cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
     cdn_kernel_exit();
     return errors || *mismatches ? -1 : (double)ios / secs;
 }
@@ -292,7 +360,8 @@ int main(int argc, char **argv)
     double nn = net_run(CDN_DRV_NATIVE), np = net_run(CDN_DRV_PROCESS);
     if (nn > 0 && np > 0)
         printf("  isolated / native: %.1f%%\n\n", 100 * np / nn);
-    printf("null_blk (memory backed), 4 KiB random I/O, half writes, every read verified:\n");
+    printf("null_blk (memory backed), 4 KiB random I/O at queue depth 16, half writes, every read "
+           "verified:\n");
     unsigned long mm1, mm2;
     double bn = blk_run(CDN_DRV_NATIVE, &mm1), bp = blk_run(CDN_DRV_PROCESS, &mm2);
     if (bn > 0 && bp > 0)
