@@ -265,15 +265,15 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
         return -EINVAL;
     if (disk->orphaned)
         cdn_core_wait_driver(disk->orphan_owner); /* by policy: wait for a restart, or not */
-    struct request *rq = calloc(1, sizeof *rq);
-    if (!rq)
-        return -ENOMEM;
+    /* The request lives as long as this call: no domain can name it after
+     * (its handle is forgotten, its ring number taken back, before we return). */
+    struct request rq_store;
+    memset(&rq_store, 0, sizeof rq_store);
+    struct request *rq = &rq_store;
     cdn_href ref;
     void *data;
-    if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, bytes, &ref, &data) != 0) {
-        free(rq);
+    if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, bytes, &ref, &data) != 0)
         return -ENOMEM;
-    }
     rq->sector = sector;
     rq->nr_bytes = bytes;
     rq->op = (u8)op;
@@ -315,7 +315,6 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
         memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;
     cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
-    free(rq);
     return ok ? 0 : -EIO;
 }
 
