@@ -198,7 +198,7 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
-$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/raw_request.h kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/bad_netdev.h tests/modules/raw_request.h kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 GEN_NULLB := $(BUILD)/gen/null_blk
@@ -226,7 +226,7 @@ KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/o
 
 # a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
 DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
-$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c kernel/domain/printk.c $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c tests/modules/bad_netdev.h kernel/domain/printk.c $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c

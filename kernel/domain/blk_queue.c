@@ -7,8 +7,8 @@
  * the batch's final one, as blk-mq dispatches a plugged list. The driver
  * ends a request with blk_mq_end_request: for a shadow that is a
  * completion, posted in groups of BLK_DONE_GROUP, or when the domain goes
- * idle (at once if it happens outside a batch, from a deferred context). Batches are serialised per domain (rings.h), as blk-mq
- * serialises queue_rq on a hardware context.
+ * idle (at once if it happens outside a batch, from a deferred context). Batches are serialised per
+ * domain (rings.h), as blk-mq serialises queue_rq on a hardware context.
  *
  * The driver's end_request calls reach this file through the module's
  * wrapper (-Wl,--wrap=blk_mq_end_request; cdn_dom_blk_end below), so a

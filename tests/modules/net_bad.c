@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bad_netdev.h"
 #include "driver_module.h"
 #include "raw_request.h"
 #include "dummy_domain.h"
@@ -30,7 +31,6 @@
 static volatile uintptr_t crash_at = 8;
 static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
-static struct net_device *bad_dev;
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
     dev_lstats_add(dev, skb->len);
@@ -105,37 +105,7 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
     }
 }
 
-static void bad_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
-{
-    dev_lstats_read(dev, &stats->tx_packets, &stats->tx_bytes);
-}
-
-static const struct net_device_ops bad_ops = {
-    .ndo_start_xmit = bad_xmit,
-    .ndo_get_stats64 = bad_get_stats64,
-};
-
-static void bad_setup(struct net_device *dev)
-{
-    ether_setup(dev);
-    dev->netdev_ops = &bad_ops;
-}
-
-int dummy_init_module(void)
-{
-    bad_dev = alloc_netdev(0, "bad%d", NET_NAME_ENUM, bad_setup);
-    if (!bad_dev)
-        return -ENOMEM;
-    return register_netdev(bad_dev);
-}
-
-void dummy_cleanup_module(void)
-{
-    if (bad_dev) {
-        unregister_netdev(bad_dev);
-        free_netdev(bad_dev); /* no needs_free_netdev here: the driver frees it */
-    }
-}
+BAD_NETDEV("bad%d", bad_xmit)
 
 /* The standard wrapper, after noting the region for the wild writes. */
 static void note_region(struct cdn_dom_ctx *ctx)

@@ -17,11 +17,11 @@
 #include <linux/netdevice.h>
 #include <string.h>
 
+#include "bad_netdev.h"
 #include "driver_module.h"
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
-static struct net_device *bad_dev;
 
 static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
@@ -67,37 +67,7 @@ static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
     }
 }
 
-static void ring_bad_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *stats)
-{
-    dev_lstats_read(dev, &stats->tx_packets, &stats->tx_bytes);
-}
-
-static const struct net_device_ops ring_bad_ops = {
-    .ndo_start_xmit = ring_bad_xmit,
-    .ndo_get_stats64 = ring_bad_get_stats64,
-};
-
-static void ring_bad_setup(struct net_device *dev)
-{
-    ether_setup(dev);
-    dev->netdev_ops = &ring_bad_ops;
-}
-
-int dummy_init_module(void)
-{
-    bad_dev = alloc_netdev(0, "rbad%d", NET_NAME_ENUM, ring_bad_setup);
-    if (!bad_dev)
-        return -ENOMEM;
-    return register_netdev(bad_dev);
-}
-
-void dummy_cleanup_module(void)
-{
-    if (bad_dev) {
-        unregister_netdev(bad_dev);
-        free_netdev(bad_dev);
-    }
-}
+BAD_NETDEV("rbad%d", ring_bad_xmit)
 
 static void ring_bad_rings(struct cdn_glue *g)
 {
