@@ -71,18 +71,15 @@ static void wake(struct cdn_driver *drv, struct request *rq, int lost)
 void cdn_rqring_attach(struct gendisk *disk)
 {
     cdn_rqring_detach(disk);
-    struct blk_mq_tag_set *set = disk->queue ? disk->queue->tag_set : NULL;
-    struct cdn_glue *g = set ? cdn_glue_owner_of(set) : NULL;
-    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
-    if (!drv || !cdn_core_rings(drv, CDN_RINGS_BLK))
-        return;
-    uint64_t ref = cdn_glue_ref_of(g, disk);
-    if (!ref)
-        return; /* the domain does not know this disk: per-call queue_rq */
+    uint64_t ref;
+    struct cdn_driver *drv =
+        cdn_core_ring_driver(disk->queue ? disk->queue->tag_set : NULL, CDN_RINGS_BLK, disk, &ref);
+    if (!drv)
+        return; /* a native driver, or one without a ring: per-call queue_rq */
     struct cdn_rqring *t = calloc(1, sizeof *t);
     if (!t)
         return;
-    t->g = g;
+    t->g = drv->glue;
     t->drv = drv;
     t->disk_ref = ref;
     t->heap_base = cdn_heap_base(cdn_kernel_heap());

@@ -72,6 +72,12 @@ struct cdn_driver *cdn_core_driver_of(struct cdn_glue *g);
 /* Its rings (made on first use); NULL if it has none of kind `ring`
  * (CDN_RINGS_*), its policy turns them off, or memory ran out. */
 struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring);
+/* The isolated driver that owns `table` (an ops table or a tag set, a
+ * shadow its glue made) if it serves rings of kind `ring`, with its glue's
+ * reference for obj (the device or disk) in *ref; NULL if there is no ring
+ * to use: native, no such ring, policy off, or the domain does not know obj. */
+struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const void *obj,
+                                        uint64_t *ref);
 /* A ring message from the driver (a completion batch): checks and applies
  * it. Returns CDN_OK, or CDN_EPROTO / CDN_EBADH for a malformed message or
  * a forged handle (what the supervisor's strict mode punishes). */

@@ -40,6 +40,17 @@ struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring)
     return drv->rings;
 }
 
+struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const void *obj,
+                                        uint64_t *ref)
+{
+    struct cdn_glue *g = table ? cdn_glue_owner_of(table) : NULL;
+    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
+    if (!drv || !cdn_core_rings(drv, ring))
+        return NULL;
+    *ref = cdn_glue_ref_of(g, obj);
+    return *ref ? drv : NULL; /* the domain must know the object to name it */
+}
+
 /* Unload: whatever the driver still held goes back, and the tables go. */
 static void rings_free(struct cdn_driver *drv)
 {

@@ -51,18 +51,14 @@ struct cdn_txring {
 void cdn_txring_attach(struct net_device *dev)
 {
     cdn_txring_detach(dev);
-    const void *ops = dev->netdev_ops;
-    struct cdn_glue *g = ops ? cdn_glue_owner_of(ops) : NULL;
-    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
-    if (!drv || !cdn_core_rings(drv, CDN_RINGS_NET_TX))
-        return;
-    uint64_t ref = cdn_glue_ref_of(g, dev);
-    if (!ref)
-        return; /* the domain does not know this device: per-call transmit */
+    uint64_t ref;
+    struct cdn_driver *drv = cdn_core_ring_driver(dev->netdev_ops, CDN_RINGS_NET_TX, dev, &ref);
+    if (!drv)
+        return; /* a native driver, or one without a ring: per-call transmit */
     struct cdn_txring *t = calloc(1, sizeof *t);
     if (!t)
         return;
-    t->g = g;
+    t->g = drv->glue;
     t->drv = drv;
     t->dev_ref = ref;
     t->heap_base = cdn_heap_base(cdn_kernel_heap());
