@@ -82,7 +82,7 @@ struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const 
  * it. Returns CDN_OK, or CDN_EPROTO / CDN_EBADH for a malformed message or
  * a forged handle (what the supervisor's strict mode punishes). */
 int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len);
-/* Checks a completion message's layout (tx_ring.c; both rings use it). */
+/* Checks a completion message's layout (inflight.c; both rings use it). */
 int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
                         const uint8_t **runs, const uint8_t **verdicts);
 int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len);

@@ -366,9 +366,7 @@ int cdn_driver_check(struct cdn_driver *drv)
 
 int cdn_core_crossing_failed(struct cdn_glue *g)
 {
-    struct cdn_driver *d = drivers;
-    while (d && (!g || d->glue != g))
-        d = d->next;
+    struct cdn_driver *d = cdn_core_driver_of(g);
     if (!d)
         return 0;
     if (d->restarting) {

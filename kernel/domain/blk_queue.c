@@ -42,11 +42,7 @@ static int since_flush;
 
 static struct rq_shadow *shadow_of(const struct request *rq)
 {
-    uintptr_t at = (uintptr_t)rq, base = (uintptr_t)pool;
-    if (!pool || at < base || at >= base + CDN_RING_SLOTS * sizeof *pool ||
-        (at - base) % sizeof *pool != 0)
-        return NULL;
-    return (struct rq_shadow *)rq;
+    return cdn_dom_is_shadow(pool, sizeof *pool, rq) ? (struct rq_shadow *)rq : NULL;
 }
 
 static struct blk_mq_hw_ctx *hctx_of(struct gendisk *disk)

@@ -32,11 +32,7 @@ static struct cdn_dom_done done = {.rpc = CDN_RPC_NET_TX_DONE};
 /* The shadow skb is, or NULL if skb did not come through the ring. */
 static struct tx_shadow *shadow_of(const struct sk_buff *skb)
 {
-    uintptr_t at = (uintptr_t)skb, base = (uintptr_t)pool;
-    if (!pool || at < base || at >= base + CDN_RING_SLOTS * sizeof *pool ||
-        (at - base) % sizeof *pool != 0)
-        return NULL;
-    return (struct tx_shadow *)skb;
+    return cdn_dom_is_shadow(pool, sizeof *pool, skb) ? (struct tx_shadow *)skb : NULL;
 }
 
 /* One batch, checked by net_tx_serve. */

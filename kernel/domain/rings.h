@@ -29,6 +29,15 @@ void cdn_dom_rings_end(void);
 
 /* ---- what the ring handlers share ---- */
 
+/* Whether p is one of the CDN_RING_SLOTS shadows of elem bytes at pool (an
+ * object the driver got through a ring) or anything else (then the driver
+ * got it another way, and the generated rpc deals with it). */
+static inline int cdn_dom_is_shadow(const void *pool, size_t elem, const void *p)
+{
+    uintptr_t at = (uintptr_t)p, base = (uintptr_t)pool;
+    return pool && at >= base && at < base + CDN_RING_SLOTS * elem && (at - base) % elem == 0;
+}
+
 /* Completions held back to go out in one message: runs of consecutive
  * numbers with the same status, and verdicts. */
 struct cdn_dom_done {

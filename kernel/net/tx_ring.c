@@ -48,6 +48,15 @@ struct cdn_txring {
     } msg;
 };
 
+/* Packets that will not reach the driver: the core drops them. */
+static void drop(struct sk_buff *const *skbs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        kfree_skb(skbs[i]);
+        cdn_kstats.xmit_dropped++;
+    }
+}
+
 void cdn_txring_attach(struct net_device *dev)
 {
     cdn_txring_detach(dev);
@@ -71,10 +80,7 @@ void cdn_txring_detach(struct net_device *dev)
     if (!t)
         return;
     dev->txr = NULL;
-    for (uint32_t i = 0; i < t->npending; i++) { /* as Linux drops a reset qdisc's packets */
-        kfree_skb(t->pending[i]);
-        cdn_kstats.xmit_dropped++;
-    }
+    drop(t->pending, t->npending); /* as Linux drops a reset qdisc's packets */
     t->npending = 0;
     if (t->busy)
         t->dead = 1;
@@ -146,14 +152,6 @@ static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
     t->msg.hdr.count = (uint16_t)k;
     t->msg.hdr.flags = 0;
     return k;
-}
-
-static void drop(struct sk_buff *const *skbs, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        kfree_skb(skbs[i]);
-        cdn_kstats.xmit_dropped++;
-    }
 }
 
 int cdn_txring_flush(struct net_device *dev)
@@ -276,22 +274,6 @@ static int apply_verdict(struct cdn_driver *drv, struct cdn_inflight *tab,
         kfree_skb(skb);
         cdn_kstats.xmit_dropped++;
     }
-    return CDN_OK;
-}
-
-int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
-                        const uint8_t **runs, const uint8_t **verdicts)
-{
-    if (len < sizeof *hdr)
-        return CDN_EPROTO;
-    memcpy(hdr, buf, sizeof *hdr);
-    uint64_t want = sizeof *hdr + (uint64_t)hdr->nruns * sizeof(struct cdn_ring_run) +
-                    (uint64_t)hdr->nverdicts * sizeof(struct cdn_ring_verdict);
-    if (hdr->flags != 0 || hdr->nruns > CDN_RING_DONE_MAX || hdr->nverdicts > CDN_RING_DONE_MAX ||
-        len != want)
-        return CDN_EPROTO;
-    *runs = (const uint8_t *)buf + sizeof *hdr;
-    *verdicts = *runs + (size_t)hdr->nruns * sizeof(struct cdn_ring_run);
     return CDN_OK;
 }
 

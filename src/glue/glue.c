@@ -315,17 +315,19 @@ void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out)
 
 /* ---- calls ---- */
 
-static void payload_to_msg(struct cdn_wbuf *w, struct cdn_msg *m)
+/* The len bytes at buf as m's payload: inline if they fit in the slot, else
+ * pointed at as the extension (copied into the region when sent). */
+static void payload_to_msg(const void *buf, uint32_t len, struct cdn_msg *m)
 {
-    if (w->len <= CDN_INLINE_MAX) {
-        cdn_msg_copy_inline(m->data, w->buf, w->len);
-        m->inline_len = (uint8_t)w->len;
+    if (len <= CDN_INLINE_MAX) {
+        cdn_msg_copy_inline(m->data, buf, len);
+        m->inline_len = (uint8_t)len;
         m->ext = NULL;
         m->ext_len = 0;
     } else {
         m->inline_len = 0;
-        m->ext = w->buf;
-        m->ext_len = w->len;
+        m->ext = buf;
+        m->ext_len = len;
     }
 }
 
@@ -340,7 +342,7 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
         req.rpc_id = rpc;
         req.flags = 0;
         req.ack = 0;
-        payload_to_msg(w, &req);
+        payload_to_msg(w->buf, w->len, &req);
         g->stats.calls++;
         g->in_call++;
         if (g->rt)
@@ -367,7 +369,7 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
         req.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
         req.call_id = 0;
         req.ack = 0;
-        payload_to_msg(w, &req);
+        payload_to_msg(w->buf, w->len, &req);
         g->stats.calls++;
         /* Waiting for a free slot: fibers let others run meanwhile. */
         g->in_call++;
@@ -439,16 +441,7 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
     req.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
     req.call_id = 0;
     req.ack = 0;
-    if (len <= CDN_INLINE_MAX) {
-        cdn_msg_copy_inline(req.data, buf, len);
-        req.inline_len = (uint8_t)len;
-        req.ext = NULL;
-        req.ext_len = 0;
-    } else {
-        req.inline_len = 0;
-        req.ext = buf;
-        req.ext_len = len;
-    }
+    payload_to_msg(buf, len, &req);
     g->stats.calls++;
     if (peer_gone(g))
         return g->last_error = CDN_EDEAD;
@@ -519,7 +512,7 @@ int cdn_glue_reply_slow(struct cdn_glue *g, struct cdn_wbuf *w, struct cdn_msg *
             rep->ext_len = w->len;
         }
     } else if (st == CDN_OK) {
-        payload_to_msg(w, rep);
+        payload_to_msg(w->buf, w->len, rep);
     }
     cdn_wbuf_release(w);
     return st;
