@@ -15,6 +15,7 @@ struct bench_opts {
     int rounds;       /* net/blk: rounds per row (0: the default) */
     int mode;         /* net/blk: only this cdn_drv_mode (-1: all three) */
     int pktgen;       /* net: build packets as Linux's pktgen does (--gen pktgen) */
+    long ops;         /* net/blk: packets or I/Os per run (0: the default) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

@@ -116,12 +116,6 @@ static double run_one(enum cdn_drv_mode mode, uint32_t bs, int qd, long ios, int
     return (double)done / ((double)(t1 - t0) / tpn / 1e9);
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int bench_blk(const struct bench_opts *o)
 {
     char moddir[PATH_MAX];
@@ -136,7 +130,7 @@ int bench_blk(const struct bench_opts *o)
     } cfgs[] = {{4096, 1, "blk-4K-qd1"}, {4096, 16, "blk-4K-qd16"}, {512, 16, "blk-512B-qd16"}};
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
-    long ios = o->quick ? 8000 : 64000;
+    long ios = o->ops ? o->ops : o->quick ? 8000 : 64000;
     int failed = 0, step = 0, steps = 0;
     for (int c = 0; c < 3; c++)
         steps += !o->only || strstr(cfgs[c].name, o->only) ? rounds : 0;
@@ -156,7 +150,8 @@ int bench_blk(const struct bench_opts *o)
             char what[64];
             snprintf(what, sizeof what, "%s round %d", cfgs[c].name, round + 1);
             bench_progress(++step, steps, what);
-            for (int m = 0; m < 3; m++) {
+            for (int k = 0; k < 3; k++) {
+                int m = bench_mode_order(round, k, 3);
                 long bad;
                 double st0 = bench_steal_ms();
                 if (o->mode >= 0 && m != o->mode) {
@@ -170,34 +165,33 @@ int bench_blk(const struct bench_opts *o)
                 bad_total += bad;
             }
         }
-        double med[3], tm[3];
+        double med[3], tm[3], ratio[3];
+        for (int m = 0; m < 3; m++)
+            ratio[m] = bench_paired_ratio(v[m], v[0], rounds);
         for (int m = 0; m < 3; m++) {
-            qsort(v[m], (size_t)rounds, sizeof(double), cmp_d);
-            qsort(t[m], (size_t)rounds, sizeof(double), cmp_d);
-            med[m] = v[m][rounds / 2];
-            tm[m] = t[m][rounds / 2];
+            med[m] = bench_median(v[m], rounds);
+            tm[m] = bench_median(t[m], rounds);
         }
         for (int m = 0; m < 3; m++) {
             if (o->mode >= 0 && m != o->mode)
                 continue;
-            double ratio = med[0] > 0 ? med[m] / med[0] : 0;
             if (o->json)
                 printf(
                     "%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
                     "\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                     first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
-                    ratio, steal[m]);
+                    ratio[m], steal[m]);
             else
                 printf("%-16s %-8s %12.1f %12.0f %9.1f%% %9.0f\n", cfgs[c].name,
-                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio * 100, steal[m]);
+                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio[m] * 100, steal[m]);
             first = 0;
         }
     }
     if (o->json)
         printf("],\"verify_failures\":%ld}\n", bad_total);
     else
-        printf("(medians of %d rounds of %ld I/Os, half reads checked byte for byte against what "
-               "was written: %ld failures)\n",
+        printf("(medians of %d rounds of %ld I/Os; vs native: the median of each round's ratio;\n"
+               " half reads checked byte for byte against what was written: %ld failures)\n",
                rounds, ios, bad_total);
     return failed;
 }

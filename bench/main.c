@@ -19,6 +19,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
                "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N] [--mode M]\n"
+               "                            [--ops N]\n"
                "                            [--gen touch|pktgen]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
@@ -44,6 +45,7 @@ static void usage(FILE *f)
                "  --quick  fewer samples (a smoke test; do not report these numbers)\n"
                "  --only S net, blk: only the rows whose name contains S\n"
                "  --rounds N  net, blk: N rounds per row (default 3; the median is shown)\n"
+               "  --ops N  net, blk: packets or I/Os per run (default 200000 and 64000)\n"
                "  --gen G  net: how the sender makes a packet: touch (default: writes one\n"
                "           byte) or pktgen (Ethernet/IPv4/UDP headers, checksum,\n"
                "           timestamp, zeroed payload, as Linux's pktgen)\n"
@@ -150,6 +152,12 @@ int main(int argc, char **argv)
                                                  : -2;
             if (o.mode == -2) {
                 fprintf(stderr, "cordon-bench: --mode takes native, inproc or process\n");
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
+            o.ops = atol(argv[++i]);
+            if (o.ops < 64 || o.ops > 1000000000L) {
+                fprintf(stderr, "cordon-bench: --ops takes 64..1000000000\n");
                 return 2;
             }
         } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {

@@ -165,9 +165,10 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
         if (drv.glue)
             cdn_glue_get_stats(drv.glue, &gs);
         fprintf(stderr,
-                "  %s: %lu batches, %lu completion messages, %lu full-table waits, %llu "
+                "  %s: %lu batches, %lu completion messages, %lu full-table waits (%.2f ms), %llu "
                 "full-channel posts\n",
                 cdn_drv_mode_name(mode), k.ring_batches, k.ring_completions, k.ring_full_waits,
+                (double)k.ring_full_wait_ns / 1e6,
                 (unsigned long long)gs.post_waits);
     }
     cdn_driver_unload(&drv);
@@ -178,12 +179,6 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
     double ns = (double)(t1 - t0) / tpn;
     *ticks_per_op = (double)(t1 - t0) / (double)per;
     return (double)per / (ns / 1e9);
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int net_row_wanted(const struct bench_opts *o, unsigned size, int batch)
@@ -204,7 +199,7 @@ int bench_net(const struct bench_opts *o)
     static const int batches[] = {1, 32};
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
-    long packets = o->quick ? 20000 : 200000;
+    long packets = o->ops ? o->ops : o->quick ? 20000 : 200000;
     int failed = 0, step = 0, steps = 0;
     for (int si = 0; si < 2; si++)
         for (int bi = 0; bi < 2; bi++)
@@ -227,7 +222,8 @@ int bench_net(const struct bench_opts *o)
                 snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
                          round + 1);
                 bench_progress(++step, steps, what);
-                for (int mi = 0; mi < 3; mi++) {
+                for (int k = 0; k < 3; k++) {
+                    int mi = bench_mode_order(round, k, 3);
                     if (o->mode >= 0 && mi != o->mode) {
                         pps[mi][round] = ticks[mi][round] = 0;
                         continue;
@@ -239,27 +235,26 @@ int bench_net(const struct bench_opts *o)
                     failed |= pps[mi][round] < 0;
                 }
             }
-            double med[3], tmed[3];
+            double med[3], tmed[3], ratio[3];
+            for (int mi = 0; mi < 3; mi++)
+                ratio[mi] = bench_paired_ratio(pps[mi], pps[0], rounds);
             for (int mi = 0; mi < 3; mi++) {
-                qsort(pps[mi], (size_t)rounds, sizeof(double), cmp_d);
-                qsort(ticks[mi], (size_t)rounds, sizeof(double), cmp_d);
-                med[mi] = pps[mi][rounds / 2];
-                tmed[mi] = ticks[mi][rounds / 2];
+                med[mi] = bench_median(pps[mi], rounds);
+                tmed[mi] = bench_median(ticks[mi], rounds);
             }
             for (int mi = 0; mi < 3; mi++) {
                 if (o->mode >= 0 && mi != o->mode)
                     continue;
                 char name[48];
                 snprintf(name, sizeof name, "net-%uB-batch%d", sizes[si], batches[bi]);
-                double ratio = med[0] > 0 ? med[mi] / med[0] : 0;
                 if (o->json)
                     printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
                            "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                            first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi], tmed[mi],
-                           ratio, steal[mi]);
+                           ratio[mi], steal[mi]);
                 else
                     printf("%-22s %-8s %12.3f %12.0f %9.1f%% %9.0f\n", name,
-                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio * 100,
+                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio[mi] * 100,
                            steal[mi]);
                 first = 0;
             }
@@ -267,8 +262,9 @@ int bench_net(const struct bench_opts *o)
     if (o->json)
         printf("]}\n");
     else
-        printf("(medians of %d rounds of %ld packets; ticks are TSC at %.3f GHz; steal: CPU time\n"
-               " the hypervisor took from this VM during all rounds of the row)\n",
+        printf("(medians of %d rounds of %ld packets; vs native: the median of each round's\n"
+               " ratio; ticks are TSC at %.3f GHz; steal: CPU time the hypervisor took from\n"
+               " this VM during all rounds of the row)\n",
                rounds, packets, tpn);
     return failed;
 }

@@ -72,3 +72,27 @@ double bench_steal_ms(void)
     fclose(f);
     return total;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+    if (n <= 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double bench_paired_ratio(const double *x, const double *base, int n)
+{
+    double r[128];
+    int k = 0;
+    for (int i = 0; i < n && k < 128; i++)
+        if (base[i] > 0 && x[i] >= 0)
+            r[k++] = x[i] / base[i];
+    return bench_median(r, k);
+}

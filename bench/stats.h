@@ -26,6 +26,23 @@ struct bench_result {
 void bench_summarise(struct bench_result *r, const char *name, uint64_t *ticks, size_t n,
                      double per_op_divisor, double tsc_per_ns);
 
+/* The median of v[0..n) (sorts v in place); 0 if n == 0. */
+double bench_median(double *v, int n);
+
+/* The median over rounds of x[i] / base[i], rounds with base[i] <= 0 left
+ * out. On a VM whose speed drifts over seconds, the ratio of two runs made
+ * one after the other is steadier than the ratio of two medians taken over
+ * different moments. */
+double bench_paired_ratio(const double *x, const double *base, int n);
+
+/* The order in which round `round` runs `n` modes: forwards on even
+ * rounds, backwards on odd ones, so a drift in the machine's speed during
+ * a round does not always favour the mode that runs first. */
+static inline int bench_mode_order(int round, int i, int n)
+{
+    return round % 2 ? n - 1 - i : i;
+}
+
 /* Pins the calling thread to one CPU; returns 0 or -1. */
 int bench_pin(int cpu);
 

@@ -37,7 +37,7 @@
 #include "cordon_rings.h"
 #include "linux/blk-mq.h"
 
-#define WATCH_TICKS 100000ull
+#define WATCH_CALLS 256u /* idle calls between looks at a busy driver */
 
 struct cdn_rqring {
     struct cdn_glue *g;
@@ -146,7 +146,7 @@ static int rq_flush(struct gendisk *disk)
         t->msg.hdr.count = (uint16_t)k;
         t->msg.hdr.flags = 0;
         if (!drv->rings->rq_busy_since)
-            drv->rings->rq_busy_since = cdn_now_ns();
+            drv->rings->rq_busy_since = cdn_coarse_ns();
         st = cdn_glue_post(t->g, CDN_RPC_BLK_QUEUE, &t->msg,
                            (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
         cdn_kstats.ring_batches++;
@@ -243,7 +243,7 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
         return st;
     struct cdn_inflight *tab = &drv->rings->rqs;
     cdn_kstats.ring_completions++;
-    drv->rings->rq_busy_since = tab->live ? cdn_now_ns() : 0; /* progress */
+    drv->rings->rq_busy_since = tab->live ? cdn_coarse_ns() : 0; /* progress */
     int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
     for (uint32_t i = 0; i < hdr.nruns; i++) {
         struct cdn_ring_run r;
@@ -319,12 +319,12 @@ void cdn_rqring_idle(struct gendisk *disk)
     if (!rs || !rs->rqs.live)
         return;
     /* The host idles often and briefly (between a post and its
-     * completions): look at most every WATCH_TICKS (~50 us). */
-    uint64_t tsc = __builtin_ia32_rdtsc();
-    if (tsc - rs->rq_last_watch < WATCH_TICKS)
-        return;
-    rs->rq_last_watch = tsc;
+     * completions): a death the domain's monitor has marked is seen at
+     * once; otherwise look once a coarse tick or every WATCH_CALLS idle
+     * calls (tens of microseconds), not on each. */
     cdn_ep *ep = cdn_glue_ep(t->g);
+    if (!cdn_ep_marked_dead(ep) && !cdn_ratelimit_due(&rs->rq_watch, WATCH_CALLS))
+        return;
     if (cdn_ep_broken(ep)) { /* it broke the protocol (strict mode): done with it */
         fail_inflight(drv, "protocol violation", CDN_EPROTO);
         return;
@@ -335,7 +335,7 @@ void cdn_rqring_idle(struct gendisk *disk)
     }
     int64_t since = rs->rq_busy_since;
     if (since && drv->policy.call_timeout_ns > 0 &&
-        cdn_now_ns() - since > drv->policy.call_timeout_ns) {
+        cdn_coarse_ns() - since > drv->policy.call_timeout_ns) {
         printk(KERN_ERR "%s: no request finished for %lld ms (%u in flight)\n", drv->desc->name,
                (long long)(drv->policy.call_timeout_ns / 1000000), rs->rqs.live);
         fail_inflight(drv, "requests timed out", CDN_ETIMEDOUT);

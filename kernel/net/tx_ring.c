@@ -111,14 +111,18 @@ static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
         return CDN_OK;
     cdn_kstats.ring_full_waits++;
     int64_t timeout = t->drv->policy.call_timeout_ns;
-    int64_t deadline = timeout > 0 ? cdn_now_ns() + timeout : INT64_MAX; /* <= 0: none */
+    int64_t start = cdn_now_ns();
+    int64_t deadline = timeout > 0 ? start + timeout : INT64_MAX; /* <= 0: none */
     for (;;) {
         int st = cdn_glue_poll(t->g);
+        int64_t now = cdn_now_ns();
+        cdn_kstats.ring_full_wait_ns += (unsigned long)(now - start);
+        start = now;
         if (st != CDN_OK || t->dead)
             return st != CDN_OK ? st : CDN_EDEAD;
         if (skbs->live < CDN_RING_SLOTS)
             return CDN_OK;
-        if (cdn_now_ns() >= deadline) {
+        if (now >= deadline) {
             printk(KERN_ERR "%s: transmit ring full for %lld ms: the driver holds %u skbs\n",
                    t->drv->desc->name, (long long)(t->drv->policy.call_timeout_ns / 1000000),
                    skbs->live);

@@ -31,7 +31,7 @@ struct cdn_glue {
     uint32_t reply_ext_cap;
     struct cdn_glue_stats stats;
     uint64_t id;
-    uint64_t last_peer_check; /* TSC of cdn_glue_post's last look at the peer */
+    struct cdn_ratelimit peer_look; /* a poster's looks at the peer (peer_gone) */
 };
 
 #endif

@@ -35,6 +35,23 @@ int64_t cdn_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t cdn_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int cdn_ratelimit_due(struct cdn_ratelimit *r, uint32_t every)
+{
+    int64_t now = cdn_coarse_ns();
+    if (now == r->at && ++r->calls < every)
+        return 0;
+    r->at = now;
+    r->calls = 0;
+    return 1;
+}
+
 static inline uint32_t seq_load(const uint8_t *slot)
 {
     return __atomic_load_n((const uint32_t *)slot, __ATOMIC_ACQUIRE);
@@ -167,6 +184,11 @@ static int is_dead(cdn_ep *ep)
         return 1;
     }
     return 0;
+}
+
+int cdn_ep_marked_dead(const cdn_ep *ep)
+{
+    return __atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE);
 }
 
 int cdn_ep_check_peer(cdn_ep *ep)

@@ -8,10 +8,14 @@
  * or ends when the liveness check (pidfd / thread flag) reports death.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "domain_impl.h"
 
@@ -70,6 +74,7 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
     dom->cfg.geometry = geom;
     dom->pid = -1;
     dom->pidfd = -1;
+    dom->wd_stopfd = -1;
     dom->region.fd = -1;
     dom->ops = cfg->backend == CDN_BACKEND_PROCESS ? &cdn_process_ops : &cdn_inproc_ops;
     int r = CDN_OK;
@@ -119,28 +124,45 @@ int cdn_domain_await_hello(struct cdn_domain *dom)
     return r;
 }
 
-/* The watchdog thread: samples the heartbeat word every quarter timeout
- * and kills the domain when it has not moved for a whole timeout. It only
- * reads the shared word and sends a kill (both safe from any thread); the
- * host thread learns of the death the usual way (pidfd / dead flag). */
+/*
+ * The monitor thread, one per running domain. It does two jobs, both from
+ * a blocking poll(2) so that it costs nothing while all is well:
+ *   - death: a process domain's pidfd turns readable when the child dies;
+ *     the monitor marks the host endpoint dead at once. Every post and
+ *     send then sees it in the endpoint's dead flag (an atomic load), so
+ *     a host that only posts (data-path rings) learns of a crash within
+ *     microseconds without any system call of its own;
+ *   - hangs (when heartbeat_timeout_ns > 0): it samples the heartbeat word
+ *     every quarter timeout and kills the domain when it has not moved for
+ *     a whole timeout.
+ * It only reads the shared word, stores the dead flag and sends a kill
+ * (all safe from any thread); the host thread does everything else.
+ */
 static void *watchdog_main(void *arg)
 {
     struct cdn_domain *dom = arg;
     const uint32_t *word = cdn_region_heartbeat(&dom->region);
     int64_t timeout = dom->cfg.heartbeat_timeout_ns;
-    int64_t period = timeout / 4 > 1000000 ? timeout / 4 : 1000000;
+    int period_ms = -1; /* death only: sleep until something happens */
+    if (timeout > 0)
+        period_ms = (int)(timeout / 4 > 1000000 ? timeout / 4 / 1000000 : 1);
     uint32_t last = __atomic_load_n(word, __ATOMIC_RELAXED);
     int64_t last_change = cdn_now_ns();
-    pthread_mutex_lock(&dom->wd_lock);
-    while (!dom->wd_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t ns = (int64_t)ts.tv_nsec + period;
-        ts.tv_sec += ns / 1000000000LL;
-        ts.tv_nsec = ns % 1000000000LL;
-        pthread_cond_timedwait(&dom->wd_cond, &dom->wd_lock, &ts);
-        if (dom->wd_stop)
+    struct pollfd fds[2] = {{.fd = dom->wd_stopfd, .events = POLLIN},
+                            {.fd = dom->cfg.backend == CDN_BACKEND_PROCESS ? dom->pidfd : -1,
+                             .events = POLLIN}};
+    for (;;) {
+        int n = poll(fds, 2, period_ms);
+        if (n < 0 && errno != EINTR)
             break;
+        if (fds[0].revents)
+            break; /* watchdog_stop */
+        if (fds[1].revents) {
+            cdn_ep_mark_dead(dom->ep);
+            break;
+        }
+        if (timeout <= 0)
+            continue;
         uint32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
         int64_t now = cdn_now_ns();
         if (v != last) {
@@ -156,36 +178,35 @@ static void *watchdog_main(void *arg)
             break;
         }
     }
-    pthread_mutex_unlock(&dom->wd_lock);
     return NULL;
 }
 
 static void watchdog_start(struct cdn_domain *dom)
 {
-    if (dom->cfg.heartbeat_timeout_ns <= 0 || dom->wd_started)
+    int process = dom->cfg.backend == CDN_BACKEND_PROCESS && dom->pidfd >= 0;
+    if ((dom->cfg.heartbeat_timeout_ns <= 0 && !process) || dom->wd_started)
         return;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&dom->wd_cond, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&dom->wd_lock, NULL);
-    dom->wd_stop = 0;
-    if (pthread_create(&dom->wd_thread, NULL, watchdog_main, dom) == 0)
+    dom->wd_stopfd = eventfd(0, EFD_CLOEXEC);
+    if (dom->wd_stopfd < 0)
+        return; /* no monitor: deaths are still seen by the host's own checks */
+    if (pthread_create(&dom->wd_thread, NULL, watchdog_main, dom) == 0) {
         dom->wd_started = 1;
+    } else {
+        close(dom->wd_stopfd);
+        dom->wd_stopfd = -1;
+    }
 }
 
 static void watchdog_stop(struct cdn_domain *dom)
 {
     if (!dom->wd_started)
         return;
-    pthread_mutex_lock(&dom->wd_lock);
-    dom->wd_stop = 1;
-    pthread_cond_signal(&dom->wd_cond);
-    pthread_mutex_unlock(&dom->wd_lock);
+    uint64_t one = 1;
+    while (write(dom->wd_stopfd, &one, sizeof one) < 0 && errno == EINTR)
+        ;
     pthread_join(dom->wd_thread, NULL);
-    pthread_cond_destroy(&dom->wd_cond);
-    pthread_mutex_destroy(&dom->wd_lock);
+    close(dom->wd_stopfd);
+    dom->wd_stopfd = -1;
     dom->wd_started = 0;
 }
 

@@ -56,14 +56,12 @@ struct cdn_domain {
 
     int hello_pending; /* started with cdn_domain_start_async; HELLO not yet answered */
 
-    /* heartbeat watchdog (domain.c) */
+    /* monitor thread: death and heartbeat watchdog (domain.c) */
     pthread_t wd_thread;
     int wd_started;
-    int wd_stop;  /* under wd_lock */
-    int wd_fired; /* atomic: the watchdog killed the domain; wd_reason is set */
+    int wd_stopfd; /* eventfd: written to stop the monitor */
+    int wd_fired;  /* atomic: the watchdog killed the domain; wd_reason is set */
     char wd_reason[96];
-    pthread_mutex_t wd_lock;
-    pthread_cond_t wd_cond;
 };
 
 extern const struct cdn_backend_ops cdn_process_ops;
