@@ -168,8 +168,7 @@ static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long pac
                 "  %s: %lu batches, %lu completion messages, %lu full-table waits (%.2f ms), %llu "
                 "full-channel posts\n",
                 cdn_drv_mode_name(mode), k.ring_batches, k.ring_completions, k.ring_full_waits,
-                (double)k.ring_full_wait_ns / 1e6,
-                (unsigned long long)gs.post_waits);
+                (double)k.ring_full_wait_ns / 1e6, (unsigned long long)gs.post_waits);
     }
     cdn_driver_unload(&drv);
     cdn_async_destroy(rt);

@@ -44,6 +44,7 @@ int cdn_blk_orphan(struct cdn_glue *g, void *owner)
 void cdn_blk_reset(void)
 {
     disks = NULL;
+    cdn_blk_async_reset();
 }
 
 int blk_mq_alloc_tag_set(struct blk_mq_tag_set *set)
@@ -194,6 +195,7 @@ void put_disk(struct gendisk *disk)
         return;
     media_free(disk);
     del_gendisk(disk);
+    cdn_blk_requeue_drop(disk);
     cdn_rqring_detach(disk);
     cdn_glue_forget_everywhere(&disk->queue->hctx);
     cdn_glue_forget_everywhere(disk->queue);
@@ -230,7 +232,7 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
 }
 
 /* The data buffer is the host's again (whoever the driver gave it to). */
-static void return_to_host(cdn_href ref)
+void cdn_blk_return_to_host(cdn_href ref)
 {
     uint32_t owner;
     if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
@@ -254,8 +256,53 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
                disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
     }
     cdn_glue_forget_everywhere(rq);
-    return_to_host(ref);
+    cdn_blk_return_to_host(ref);
     return rq->completed && rq->status == BLK_STS_OK;
+}
+
+/*
+ * Runs rq through its disk's driver and waits for the end; 1 if it ended
+ * with BLK_STS_OK. The data buffer is the host's again when this returns.
+ * A request in flight when its driver fails is issued again, once, to the
+ * restarted driver: reads and writes of whole blocks are idempotent, and
+ * the caller has not been told anything yet, so no acknowledged write is
+ * lost and no read returns another request's data. A write goes again only
+ * if `wbuf` holds its bytes (the failed driver may have scribbled on the
+ * shared buffer); without it a lost write fails.
+ */
+int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, const void *wbuf)
+{
+    int ok = 0;
+    for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+        if (attempt > 0 && (rq->op == REQ_OP_WRITE && !wbuf))
+            break;
+        if (attempt > 0 && disk->orphaned)
+            cdn_core_wait_driver(disk->orphan_owner);
+        if (wbuf)
+            memcpy(rq->data, wbuf, rq->nr_bytes); /* again: the failed driver may have written */
+        if (disk->rqr) {
+            struct cdn_driver *drv = cdn_rqring_driver(disk);
+            ok = cdn_rqring_issue(disk, rq);
+            cdn_blk_return_to_host(ref);
+            if (ok || !rq->lost)
+                break; /* the driver answered: its error stands */
+            /* It went away without answering: the supervisor decides. */
+            if (cdn_driver_check(drv) != CDN_OK)
+                break; /* down by policy: fail */
+            cdn_kstats.blk_retried++;
+            continue;
+        }
+        struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
+        ok = issue(disk, rq, ref);
+        if (ok || !g)
+            break;
+        if (!cdn_core_crossing_status(cdn_glue_last_error(g)))
+            break; /* the driver answered: its error stands */
+        if (!cdn_core_crossing_failed(g))
+            break; /* down by policy: fail */
+        cdn_kstats.blk_retried++;
+    }
+    return ok;
 }
 
 int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
@@ -279,43 +326,20 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     rq->op = (u8)op;
     rq->data = data;
     rq->q = disk->queue;
-    int ok = 0;
-    /* A request in flight when its driver fails is issued again, once, to
-     * the restarted driver: reads and writes of whole blocks are idempotent,
-     * and the caller has not been told anything yet, so no acknowledged
-     * write is lost and no read returns another request's data. */
-    for (int attempt = 0; attempt < 2 && !ok; attempt++) {
-        if (attempt > 0 && disk->orphaned)
-            cdn_core_wait_driver(disk->orphan_owner);
-        if (op == REQ_OP_WRITE)
-            memcpy(data, buf, bytes); /* again: the failed driver may have scribbled on it */
-        if (disk->rqr) {
-            struct cdn_driver *drv = cdn_rqring_driver(disk);
-            ok = cdn_rqring_issue(disk, rq);
-            return_to_host(ref);
-            if (ok || !rq->lost)
-                break; /* the driver answered: its error stands */
-            /* It went away without answering: the supervisor decides. */
-            if (cdn_driver_check(drv) != CDN_OK)
-                break; /* down by policy: fail */
-            cdn_kstats.blk_retried++;
-            continue;
-        }
-        struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
-        ok = issue(disk, rq, ref);
-        if (ok || !g)
-            break;
-        if (!cdn_core_crossing_status(cdn_glue_last_error(g)))
-            break; /* the driver answered: its error stands */
-        if (!cdn_core_crossing_failed(g))
-            break; /* down by policy: fail */
-        cdn_kstats.blk_retried++;
-    }
+    int ok = cdn_blk_run_sync(disk, rq, ref, op == REQ_OP_WRITE ? buf : NULL);
     if (ok && op == REQ_OP_READ)
         memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;
     cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
     return ok ? 0 : -EIO;
+}
+
+int cdn_blk_disk_live(const struct gendisk *disk)
+{
+    for (struct gendisk *d = disks; d; d = d->next)
+        if (d == disk)
+            return 1;
+    return 0;
 }
 
 void cdn_blk_rings_idle(void)

@@ -54,9 +54,13 @@ struct cdn_rqring {
     } msg;
 };
 
-/* Wakes rq's issuer (once). */
+/* Wakes rq's issuer (once), or ends an asynchronous request. */
 static void wake(struct cdn_driver *drv, struct request *rq, int lost)
 {
+    if (rq->end_io) {
+        cdn_blk_async_ended(rq, lost);
+        return;
+    }
     rq->lost = lost;
     struct cdn_event *e = rq->event;
     if (!e)
@@ -225,6 +229,22 @@ int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
         }
     }
     return rq->completed && rq->status == BLK_STS_OK;
+}
+
+int cdn_rqring_submit(struct gendisk *disk, struct request *rq)
+{
+    struct cdn_rqring *t = disk->rqr;
+    rq->completed = 0;
+    rq->status = 0;
+    rq->lost = 0;
+    rq->event = NULL;
+    rq->drv = t->drv;
+    if (t->npending == CDN_RING_BATCH_MAX)
+        return -1; /* full while a flush of this ring is posting */
+    t->pending[t->npending++] = rq;
+    if (t->npending == CDN_RING_BATCH_MAX)
+        rq_flush(disk); /* otherwise the idle hook posts the batch (blk-mq's plug) */
+    return 0;
 }
 
 static int valid_status(int v)

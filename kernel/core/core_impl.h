@@ -61,9 +61,9 @@ uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *
 /* The host's side of an isolated driver's rings. Kept across restarts: the
  * numbers go on increasing, so a new domain cannot name an old one's. */
 struct cdn_rings {
-    struct cdn_inflight skbs; /* skbs posted for transmit */
-    struct cdn_inflight rqs;  /* block requests queued */
-    int64_t rq_busy_since;    /* requests in flight and none finished since (coarse ns) */
+    struct cdn_inflight skbs;      /* skbs posted for transmit */
+    struct cdn_inflight rqs;       /* block requests queued */
+    int64_t rq_busy_since;         /* requests in flight and none finished since (coarse ns) */
     struct cdn_ratelimit rq_watch; /* the idle hook's looks at the driver */
 };
 
@@ -100,7 +100,22 @@ void cdn_rqring_detach(struct gendisk *disk);
 /* Queues rq and waits for its end: 1 if it completed with BLK_STS_OK, 0
  * if it failed; rq->lost tells a driver that went away without answering. */
 int cdn_rqring_issue(struct gendisk *disk, struct request *rq);
+/* Queues an asynchronous request (rq->end_io) without waiting; its end
+ * comes through cdn_blk_async_ended. -1: the batch is full while a flush
+ * posts (not queued). */
+int cdn_rqring_submit(struct gendisk *disk, struct request *rq);
 struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
+/* Block core (blk.c, rq_async.c): one request through the driver,
+ * waiting (see cdn_blk_run_sync); the data buffer back to the host;
+ * whether a disk is still registered; an asynchronous request's end from
+ * the ring (lost: its driver went away without answering); dropping the
+ * requeued requests of a disk that goes away. */
+int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, uint64_t ref, const void *wbuf);
+void cdn_blk_return_to_host(uint64_t ref);
+int cdn_blk_disk_live(const struct gendisk *disk);
+void cdn_blk_async_ended(struct request *rq, int lost);
+void cdn_blk_requeue_drop(struct gendisk *disk);
+void cdn_blk_async_reset(void);
 /* The host is idle (its async runtime found nothing to do): post the
  * batches waiting, and look after requests in flight (a dead or stuck
  * driver's are failed, so that their waiters go on). */

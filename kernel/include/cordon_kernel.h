@@ -30,9 +30,9 @@ struct cdn_kernel_stats {
     unsigned long config_replayed; /* recorded configuration calls replayed after a restart */
     unsigned long netdevs_registered, netdevs_freed;
     /* data-path rings (cordon_rings.h) */
-    unsigned long ring_batches;     /* messages posted to drivers (skbs or requests) */
-    unsigned long ring_completions; /* completion messages from drivers */
-    unsigned long ring_full_waits;  /* a batch waited for the driver to free a slot */
+    unsigned long ring_batches;      /* messages posted to drivers (skbs or requests) */
+    unsigned long ring_completions;  /* completion messages from drivers */
+    unsigned long ring_full_waits;   /* a batch waited for the driver to free a slot */
     unsigned long ring_full_wait_ns; /* how long those waits took in all */
 };
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out);

@@ -148,9 +148,9 @@ static void *watchdog_main(void *arg)
         period_ms = (int)(timeout / 4 > 1000000 ? timeout / 4 / 1000000 : 1);
     uint32_t last = __atomic_load_n(word, __ATOMIC_RELAXED);
     int64_t last_change = cdn_now_ns();
-    struct pollfd fds[2] = {{.fd = dom->wd_stopfd, .events = POLLIN},
-                            {.fd = dom->cfg.backend == CDN_BACKEND_PROCESS ? dom->pidfd : -1,
-                             .events = POLLIN}};
+    struct pollfd fds[2] = {
+        {.fd = dom->wd_stopfd, .events = POLLIN},
+        {.fd = dom->cfg.backend == CDN_BACKEND_PROCESS ? dom->pidfd : -1, .events = POLLIN}};
     for (;;) {
         int n = poll(fds, 2, period_ms);
         if (n < 0 && errno != EINTR)

@@ -26,6 +26,10 @@ enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
 struct request_queue;
 struct gendisk;
 
+struct request;
+/* Runs once when a request submitted with blk_execute_rq_nowait ends. */
+typedef void (*rq_end_io_fn)(struct request *rq, blk_status_t status);
+
 struct request {
     u64 sector;
     u32 nr_bytes;
@@ -38,6 +42,16 @@ struct request {
     int started;
     int lost;                /* request ring: the driver went away without answering */
     struct cdn_event *event; /* request ring: signalled when it ends or is lost */
+    /* asynchronous submission (blk_execute_rq_nowait) */
+    rq_end_io_fn end_io;
+    void *end_io_data;    /* the submitter's */
+    struct gendisk *disk; /* set by cdn_blk_alloc_request */
+    void *drv;            /* the struct cdn_driver it was last sent to */
+    u64 data_ref;         /* the data's shared-heap reference */
+    u32 data_cap;         /* bytes of data allocated */
+    u8 in_flight;         /* submitted, end_io not yet run */
+    u8 retried;           /* issued again after its driver failed */
+    struct request *requeue_next;
 };
 
 struct blk_mq_queue_data {
@@ -153,6 +167,28 @@ static inline u64 get_capacity(const struct gendisk *disk)
  * Returns 0 or a negative errno; a driver that never completes the request
  * gets -EIO and the request is reclaimed. */
 int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf);
+
+/*
+ * host: asynchronous I/O, as Linux's blk_mq_alloc_request +
+ * blk_execute_rq_nowait + rq->end_io (and as fio drives a disk through
+ * io_uring: many requests in flight from one thread, no thread per I/O).
+ *
+ * cdn_blk_alloc_request makes a request for up to `bytes` bytes of data,
+ * which live in the shared heap at rq->data (a driver in a domain reads and
+ * writes them in place: no copy). The caller sets op, sector, nr_bytes and
+ * end_io, then submits; a request may be submitted again once its end_io
+ * has run. end_io runs exactly once per submission, with BLK_STS_OK or an
+ * error, and may run before blk_execute_rq_nowait returns (a native
+ * driver, or an invalid request); it must not submit or free requests
+ * itself: collect the ended ones and resubmit from the caller's loop, as an
+ * io_uring user reaps completions. A request whose driver fails is issued
+ * once more to the restarted driver (from a fiber of the driver's async
+ * runtime), as cdn_blk_rw does; a driver without an async runtime is
+ * called synchronously. blk_mq_free_request frees a request not in flight.
+ */
+struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes);
+void blk_execute_rq_nowait(struct request *rq, bool at_head);
+void blk_mq_free_request(struct request *rq);
 struct gendisk *cdn_blk_disk_by_name(const char *name);
 
 #endif

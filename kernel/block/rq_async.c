@@ -1,0 +1,206 @@
+/*
+ * rq_async.c - asynchronous block I/O: blk_execute_rq_nowait and end_io
+ * (linux/blk-mq.h), so that one fiber keeps many requests in flight, as fio
+ * does through io_uring, instead of one fiber per request in flight.
+ *
+ * A request to a driver with a request ring and an async runtime joins the
+ * ring's pending batch and the call returns; the batch is posted when it is
+ * full or when the host goes idle (rq_ring.c), and the completion path ends
+ * the request. Every other driver (native, per-call isolated, one without
+ * a runtime) is called synchronously and the request ends before
+ * blk_execute_rq_nowait returns.
+ *
+ * Requests that cannot go now wait on the requeue list, which a fiber of
+ * the driver's async runtime works through (Linux's requeue work on
+ * kblockd): a request whose driver failed before answering (it is issued
+ * once more, to the restarted driver: a read only, since the failed driver
+ * could have changed a write's shared buffer), one for a disk whose driver
+ * is being restarted, one that found its ring's batch full while a flush
+ * was posting.
+ *
+ * Invariants:
+ *   - end_io runs exactly once per submission, and nothing touches the
+ *     request after it (the caller may free or resubmit it then);
+ *   - a request is in at most one place: the caller's hands, a ring's
+ *     batch or in-flight table, or the requeue list;
+ *   - its data buffer is the host's again before end_io runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/core_impl.h"
+#include "cordon/async.h"
+#include "linux/blk-mq.h"
+
+static struct request *requeue_head, **requeue_tail = &requeue_head;
+static cdn_async *requeue_rt; /* the runtime whose fiber works the list */
+static int worker_running;
+
+static void finish(struct request *rq, blk_status_t status)
+{
+    rq->in_flight = 0;
+    cdn_kstats.blk_requests++;
+    rq->end_io(rq, status);
+}
+
+static void requeue_worker(void *arg);
+
+static void requeue(struct request *rq)
+{
+    rq->requeue_next = NULL;
+    *requeue_tail = rq;
+    requeue_tail = &rq->requeue_next;
+    if (!worker_running && requeue_rt && cdn_async_spawn(requeue_rt, requeue_worker, NULL) == 0)
+        worker_running = 1;
+}
+
+/* Sends rq on its way. from_worker: the requeue fiber, which has waited for
+ * a restart already; an orphaned disk then fails the request at once. */
+static void submit(struct request *rq, int from_worker)
+{
+    struct gendisk *disk = rq->disk;
+    if (disk->orphaned && !from_worker && requeue_rt) {
+        requeue(rq); /* the worker waits for the restart, by policy */
+        return;
+    }
+    struct cdn_driver *drv = cdn_rqring_driver(disk);
+    if (drv && drv->rt) {
+        requeue_rt = drv->rt;
+        if (cdn_rqring_submit(disk, rq) != 0)
+            requeue(rq); /* the batch is full while a flush posts: next time */
+        return;
+    }
+    rq->drv = drv;
+    int ok = cdn_blk_run_sync(disk, rq, rq->data_ref, NULL);
+    finish(rq, ok ? BLK_STS_OK : rq->completed && rq->status ? rq->status : BLK_STS_IOERR);
+}
+
+static void requeue_worker(void *arg)
+{
+    (void)arg;
+    while (requeue_head) {
+        struct request *rq = requeue_head;
+        requeue_head = rq->requeue_next;
+        if (!requeue_head)
+            requeue_tail = &requeue_head;
+        struct gendisk *disk = rq->disk;
+        if (rq->lost) {
+            /* Its driver went away without answering: the supervisor
+             * decides (a restart, or down by policy). */
+            rq->lost = 0;
+            if (!rq->drv || cdn_driver_check(rq->drv) != CDN_OK || !cdn_blk_disk_live(disk)) {
+                finish(rq, BLK_STS_IOERR);
+                continue;
+            }
+            cdn_kstats.blk_retried++;
+        }
+        if (disk->orphaned)
+            cdn_core_wait_driver(disk->orphan_owner); /* may yield */
+        if (!cdn_blk_disk_live(disk)) {
+            finish(rq, BLK_STS_IOERR);
+            continue;
+        }
+        submit(rq, 1);
+    }
+    worker_running = 0;
+}
+
+void cdn_blk_async_ended(struct request *rq, int lost)
+{
+    cdn_blk_return_to_host(rq->data_ref);
+    if (lost && !rq->completed) {
+        if (rq->retried || rq->op != REQ_OP_READ || !requeue_rt) {
+            finish(rq, BLK_STS_IOERR);
+            return;
+        }
+        rq->retried = 1;
+        rq->lost = 1;
+        requeue(rq);
+        return;
+    }
+    finish(rq, rq->completed ? rq->status : BLK_STS_IOERR);
+}
+
+void cdn_blk_requeue_drop(struct gendisk *disk)
+{
+    struct request **p = &requeue_head;
+    while (*p) {
+        struct request *rq = *p;
+        if (rq->disk == disk) {
+            *p = rq->requeue_next;
+            finish(rq, BLK_STS_IOERR);
+        } else {
+            p = &rq->requeue_next;
+        }
+    }
+    requeue_tail = &requeue_head;
+    while (*requeue_tail)
+        requeue_tail = &(*requeue_tail)->requeue_next;
+}
+
+void cdn_blk_async_reset(void)
+{
+    requeue_head = NULL;
+    requeue_tail = &requeue_head;
+    requeue_rt = NULL;
+    worker_running = 0;
+}
+
+struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes)
+{
+    if (!disk || bytes == 0 || bytes > CDN_HEAP_MAX_OBJ || bytes % 512)
+        return NULL;
+    struct request *rq = calloc(1, sizeof *rq);
+    if (!rq)
+        return NULL;
+    cdn_href ref;
+    void *data;
+    if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, bytes, &ref, &data) != 0) {
+        free(rq);
+        return NULL;
+    }
+    rq->disk = disk;
+    rq->q = disk->queue;
+    rq->data = data;
+    rq->data_ref = ref;
+    rq->data_cap = bytes;
+    rq->nr_bytes = bytes;
+    return rq;
+}
+
+void blk_mq_free_request(struct request *rq)
+{
+    if (!rq)
+        return;
+    if (rq->in_flight) {
+        printk(KERN_ERR "blk: request at sector %llu freed while in flight; kept\n",
+               (unsigned long long)rq->sector);
+        return; /* a leak, not a use after free */
+    }
+    cdn_heap_free(cdn_kernel_heap(), rq->data_ref, CDN_HEAP_HOST);
+    free(rq);
+}
+
+void blk_execute_rq_nowait(struct request *rq, bool at_head)
+{
+    (void)at_head; /* one queue, in order */
+    if (!rq || !rq->end_io)
+        return;
+    if (rq->in_flight) {
+        printk(KERN_ERR "blk: request at sector %llu submitted twice; ignored\n",
+               (unsigned long long)rq->sector);
+        return;
+    }
+    rq->in_flight = 1;
+    rq->retried = 0;
+    rq->lost = 0;
+    rq->completed = 0;
+    rq->status = 0;
+    struct gendisk *disk = rq->disk;
+    if (!disk || !cdn_blk_disk_live(disk) || (rq->op != REQ_OP_READ && rq->op != REQ_OP_WRITE) ||
+        rq->nr_bytes == 0 || rq->nr_bytes > rq->data_cap || rq->nr_bytes % 512) {
+        finish(rq, BLK_STS_IOERR);
+        return;
+    }
+    submit(rq, 0);
+}
