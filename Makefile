@@ -362,6 +362,13 @@ $(BUILD)/tests/test_blk_null: $(BUILD)/obj/tests/test_blk_null.o $(KERNEL_HOST_O
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
+$(BUILD)/obj/tests/test_blk_async.o: tests/test_blk_async.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_blk_async: $(BUILD)/obj/tests/test_blk_async.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
 DEMO := $(BUILD)/bin/cordon-demo
 $(BUILD)/obj/tools/demo.o: tools/demo.c
 	@mkdir -p $(@D)

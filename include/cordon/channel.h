@@ -202,6 +202,12 @@ void cdn_ep_mark_dead(cdn_ep *ep);
  * Returns CDN_OK, or CDN_EDEAD (and marks the endpoint dead). */
 int cdn_ep_check_peer(cdn_ep *ep);
 
+/* The domain side shows it is alive (running its loop, not stuck in module
+ * code): a loop that polls with zero timeouts, and so never waits inside
+ * the endpoint (where waiting beats by itself), calls this now and then.
+ * A no-op on the host side. */
+void cdn_ep_heartbeat(cdn_ep *ep);
+
 /* Nonzero once the endpoint is marked dead (by a check, a kill, or a
  * process domain's monitor thread, which marks it as soon as the child
  * dies). One atomic load: no system call. */

@@ -313,8 +313,13 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
             rt->idle_fn(rt->idle_arg);
             rt->in_idle = 0;
         }
-        if (++rt->idle_polls % 64 == 0)
+        if (++rt->idle_polls % 64 == 0) {
+            /* A domain's runtime that finds nothing to do is idle, not
+             * hung in module code: it says so to the host's watchdog. */
+            for (uint32_t i = 0; i < rt->nchans; i++)
+                cdn_ep_heartbeat(rt->chans[i].ep);
             periodic_checks(rt);
+        }
         if (idle)
             __builtin_ia32_pause();
     }

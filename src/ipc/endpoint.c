@@ -228,6 +228,11 @@ static inline void heartbeat(cdn_ep *ep)
         __atomic_store_n(ep->beat, ++ep->beats, __ATOMIC_RELAXED);
 }
 
+void cdn_ep_heartbeat(cdn_ep *ep)
+{
+    heartbeat(ep);
+}
+
 static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, uint32_t idle2,
                     uint64_t pos, struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell,
                     const char *what)

@@ -1,0 +1,401 @@
+/*
+ * test_blk_async.c - asynchronous block I/O (blk_execute_rq_nowait and
+ * end_io; kernel/block/rq_async.c): null_blk in its three modes with many
+ * requests in flight and every byte read back checked; misuse of the API;
+ * and a driver that crashes, hangs or lies with requests in flight (the
+ * fault shim of tests/modules/blk_faulty.c).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../kernel/core/core_impl.h"
+#include "cordon_kernel.h"
+#include "linux/blk-mq.h"
+#include "util.h"
+
+extern const struct cdn_driver_desc cdn_null_blk_driver;
+
+#define FAULT(k) (120000ull + 8ull * (k)) /* blk_faulty.c: the sector names the fault */
+#define NO_END   0xffu
+
+/* A set of requests submitted together from a fiber, and their ends. */
+struct batch {
+    cdn_async *rt;
+    struct request **rq;
+    int n, ended;
+    blk_status_t status[32];
+    int ends[32]; /* end_io calls per request: must be exactly 1 */
+    struct cdn_event ev;
+};
+
+static void count_end(struct request *rq, blk_status_t status)
+{
+    struct batch *b = rq->end_io_data;
+    for (int i = 0; i < b->n; i++)
+        if (b->rq[i] == rq) {
+            b->status[i] = status;
+            b->ends[i]++;
+        }
+    b->ended++;
+    cdn_event_signal(b->rt, &b->ev);
+}
+
+static void submit_all(void *arg)
+{
+    struct batch *b = arg;
+    for (int i = 0; i < b->n; i++) {
+        b->status[i] = NO_END;
+        b->ends[i] = 0;
+        b->rq[i]->end_io = count_end;
+        b->rq[i]->end_io_data = b;
+        blk_execute_rq_nowait(b->rq[i], false);
+    }
+    while (b->ended < b->n) {
+        cdn_event_init(&b->ev);
+        if (b->ended < b->n)
+            cdn_event_wait(b->rt, &b->ev);
+    }
+}
+
+static void submit_twice(void *arg)
+{
+    struct batch *b = arg;
+    struct request *rq = b->rq[0];
+    b->status[0] = NO_END;
+    rq->end_io = count_end;
+    rq->end_io_data = b;
+    blk_execute_rq_nowait(rq, false);
+    assert_true(rq->in_flight);
+    blk_execute_rq_nowait(rq, false);
+    blk_mq_free_request(rq);
+    assert_true(rq->in_flight);
+    while (b->ended < 1) {
+        cdn_event_init(&b->ev);
+        if (b->ended < 1)
+            cdn_event_wait(b->rt, &b->ev);
+    }
+}
+
+/* Submits rq[0..n) at once and returns when every one has ended. */
+static void run(cdn_async *rt, struct batch *b, struct request **rq, int n)
+{
+    memset(b, 0, sizeof *b);
+    b->rt = rt;
+    b->rq = rq;
+    b->n = n;
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    assert_int_equal(cdn_async_spawn(rt, submit_all, b), 0);
+    cdn_finish_end(rt, &f);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(b->ends[i], 1); /* exactly once each */
+}
+
+static void set_io(struct request *rq, int op, uint64_t sector, uint32_t bytes, uint8_t seed)
+{
+    rq->op = (u8)op;
+    rq->sector = sector;
+    rq->nr_bytes = bytes;
+    if (op == REQ_OP_WRITE)
+        for (uint32_t i = 0; i < bytes; i++)
+            rq->data[i] = (uint8_t)(seed + i * 7);
+}
+
+static int holds(const struct request *rq, uint32_t bytes, uint8_t seed)
+{
+    for (uint32_t i = 0; i < bytes; i++)
+        if (rq->data[i] != (uint8_t)(seed + i * 7))
+            return 0;
+    return 1;
+}
+
+static void modes(enum cdn_drv_mode m)
+{
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, test_lib_dir(), &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    enum { N = 24 };
+    struct request *rq[N];
+    for (int i = 0; i < N; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 4096));
+    struct batch b;
+    /* 24 writes in flight at once (a ring batch, then more), sizes 512..4096 */
+    for (int i = 0; i < N; i++)
+        set_io(rq[i], REQ_OP_WRITE, (uint64_t)i * 16, 512u * (1 + i % 8), (uint8_t)i);
+    run(rt, &b, rq, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(b.status[i], BLK_STS_OK);
+    /* the same requests again, now reads: each sees what was written */
+    for (int i = 0; i < N; i++) {
+        memset(rq[i]->data, 0, 4096);
+        set_io(rq[i], REQ_OP_READ, (uint64_t)i * 16, 512u * (1 + i % 8), 0);
+    }
+    run(rt, &b, rq, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(b.status[i], BLK_STS_OK);
+        if (!holds(rq[i], 512u * (1 + i % 8), (uint8_t)i))
+            fail_msg("%s: request %d read back wrong data", cdn_drv_mode_name(m), i);
+    }
+    /* past the end of the disk: the driver fails it; the others go on */
+    set_io(rq[0], REQ_OP_READ, (64ull << 20) >> 9, 512, 0);
+    set_io(rq[1], REQ_OP_READ, 0, 512, 0);
+    run(rt, &b, rq, 2);
+    assert_int_equal(b.status[0], BLK_STS_IOERR);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+    for (int i = 0; i < N; i++)
+        blk_mq_free_request(rq[i]);
+    /* nothing left but the chunks of the device's memory */
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    unsigned chunks = 0;
+    for (u32 i = 0; i < disk->media_chunks; i++)
+        chunks += disk->media[i] != NULL;
+    assert_int_equal(hs.live_objects, chunks);
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+}
+
+static void test_async_native(void **state)
+{
+    (void)state;
+    modes(CDN_DRV_NATIVE);
+}
+
+static void test_async_inproc(void **state)
+{
+    (void)state;
+    modes(CDN_DRV_INPROC);
+}
+
+static void test_async_process(void **state)
+{
+    (void)state;
+    modes(CDN_DRV_PROCESS);
+}
+
+/* Requests a caller gets wrong: each ends at once with an error, or is
+ * refused, and nothing is lost or freed under the driver. */
+static void test_async_misuse(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_null(cdn_blk_alloc_request(disk, 0));
+    assert_null(cdn_blk_alloc_request(disk, 1000)); /* not whole sectors */
+    assert_null(cdn_blk_alloc_request(NULL, 512));
+    struct request *rq[3];
+    for (int i = 0; i < 3; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 1024));
+    struct batch b;
+    set_io(rq[0], REQ_OP_WRITE, 0, 2048, 1); /* more than its buffer */
+    set_io(rq[1], REQ_OP_FLUSH, 0, 512, 1);  /* not a read or a write */
+    set_io(rq[2], REQ_OP_READ, 0, 700, 1);   /* not whole sectors */
+    run(rt, &b, rq, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(b.status[i], BLK_STS_IOERR);
+    /* submitted twice: the second is refused, the first ends once; freed
+     * while in flight: refused (kept, not freed under the driver) */
+    set_io(rq[0], REQ_OP_WRITE, 8, 512, 3);
+    memset(&b, 0, sizeof b);
+    b.rt = rt;
+    b.rq = rq;
+    b.n = 1;
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    assert_int_equal(cdn_async_spawn(rt, submit_twice, &b), 0);
+    cdn_finish_end(rt, &f);
+    assert_int_equal(b.ends[0], 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    for (int i = 0; i < 3; i++)
+        blk_mq_free_request(rq[i]);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 1); /* the one chunk written */
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+}
+
+/* A driver that fails with requests in flight beside good ones. Reads it
+ * lost go again to the restarted driver (and the good ones then succeed
+ * with the right data); a write it lost fails (its shared buffer may have
+ * been changed); the request that kills it fails after its one retry. */
+static void test_async_driver_faults(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    struct cdn_driver_desc d = cdn_null_blk_driver;
+    d.name = "blk_faulty";
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 300000000LL; /* a request never ended: 300 ms */
+    struct cdn_driver drv;
+    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    assert_non_null(disk->rqr);
+    struct request *rq[4];
+    for (int i = 0; i < 4; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 4096));
+    struct batch b;
+    set_io(rq[0], REQ_OP_WRITE, 64, 4096, 9);
+    set_io(rq[1], REQ_OP_WRITE, 128, 4096, 10);
+    run(rt, &b, rq, 2);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+
+    static const unsigned faults[] = {0 /* crash */, 6 /* never ends */, 4 /* bad status */};
+    for (unsigned f = 0; f < sizeof faults / sizeof faults[0]; f++) {
+        unsigned long restarts = drv.stats.restarts;
+        /* one batch: a good read, the fault, another good read, a write */
+        set_io(rq[0], REQ_OP_READ, 64, 4096, 0);
+        set_io(rq[1], REQ_OP_READ, FAULT(faults[f]), 4096, 0);
+        set_io(rq[2], REQ_OP_READ, 128, 4096, 0);
+        set_io(rq[3], REQ_OP_WRITE, 256, 4096, 11);
+        run(rt, &b, rq, 4);
+        assert_true(drv.stats.restarts > restarts);
+        assert_int_equal(b.status[1], BLK_STS_IOERR); /* it fails on its retry too */
+        /* a read ends well, with the right data, whether it had gone
+         * through before the failure or was issued again after it */
+        if (b.status[0] == BLK_STS_OK)
+            assert_true(holds(rq[0], 4096, 9));
+        if (b.status[2] == BLK_STS_OK)
+            assert_true(holds(rq[2], 4096, 10));
+        /* a write ends OK or with an error, never unanswered */
+        assert_true(b.status[3] == BLK_STS_OK || b.status[3] == BLK_STS_IOERR);
+        if (faults[f] == 0) {
+            assert_non_null(strstr(drv.reason, "SIGSEGV"));
+            /* the crash is in the fault's own end, after the first good
+             * read ended: the second was lost with it and went again */
+        }
+        assert_ptr_equal(cdn_blk_disk_by_name("nullb0"), disk);
+    }
+    /* the good reads, alone now: the data outlived every driver */
+    set_io(rq[0], REQ_OP_READ, 64, 4096, 0);
+    set_io(rq[1], REQ_OP_READ, 128, 4096, 0);
+    run(rt, &b, rq, 2);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+    assert_true(holds(rq[0], 4096, 9));
+    assert_true(holds(rq[1], 4096, 10));
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_true(k.blk_retried >= 3);
+    for (int i = 0; i < 4; i++)
+        blk_mq_free_request(rq[i]);
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
+/* A driver that stays down by policy: requests fail at once, none hang. */
+static void test_async_stay_down(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    struct cdn_driver_desc d = cdn_null_blk_driver;
+    d.name = "blk_faulty";
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.on_failure = CDN_STAY_DOWN;
+    struct cdn_driver drv;
+    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    struct request *rq[3];
+    for (int i = 0; i < 3; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 512));
+    struct batch b;
+    set_io(rq[0], REQ_OP_READ, 0, 512, 0);
+    set_io(rq[1], REQ_OP_READ, FAULT(1), 512, 0); /* abort() */
+    set_io(rq[2], REQ_OP_READ, 8, 512, 0);
+    run(rt, &b, rq, 3);
+    assert_int_equal(b.status[1], BLK_STS_IOERR);
+    assert_true(drv.down);
+    /* down: new requests end with an error at once */
+    set_io(rq[0], REQ_OP_READ, 0, 512, 0);
+    run(rt, &b, rq, 1);
+    assert_int_equal(b.status[0], BLK_STS_IOERR);
+    for (int i = 0; i < 3; i++)
+        blk_mq_free_request(rq[i]);
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+}
+
+/* A domain with nothing to do for longer than its heartbeat timeout is
+ * idle, not hung: the watchdog leaves it alone. */
+static void test_idle_domain_lives(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.heartbeat_ns = 200000000LL; /* 200 ms */
+    struct cdn_driver drv;
+    int r = cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol,
+                                   &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    struct request *rq[1];
+    assert_non_null(rq[0] = cdn_blk_alloc_request(disk, 512));
+    struct batch b;
+    set_io(rq[0], REQ_OP_WRITE, 0, 512, 5);
+    run(rt, &b, rq, 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    usleep(700000); /* idle: 3.5 heartbeat timeouts */
+    set_io(rq[0], REQ_OP_READ, 0, 512, 0);
+    run(rt, &b, rq, 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_true(holds(rq[0], 512, 5));
+    assert_int_equal(drv.stats.failures, 0);
+    blk_mq_free_request(rq[0]);
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_async_native),        cmocka_unit_test(test_async_inproc),
+        cmocka_unit_test(test_async_process),       cmocka_unit_test(test_async_misuse),
+        cmocka_unit_test(test_async_driver_faults), cmocka_unit_test(test_async_stay_down),
+        cmocka_unit_test(test_idle_domain_lives),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
