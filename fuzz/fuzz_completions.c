@@ -8,7 +8,9 @@
  *
  * Input: one byte picks the decoder (net or block); the rest is the
  * message. Before it, 40 skbs and 40 requests are posted (numbers 1..40 in
- * fresh tables), so valid numbers are easy for the fuzzer to hit.
+ * fresh tables), so valid numbers are easy for the fuzzer to hit. Every
+ * other request is asynchronous (blk_execute_rq_nowait's kind): its end_io
+ * must run exactly once, whatever the message said.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +23,13 @@
 #define POSTED 40
 
 static const struct cdn_driver_desc desc = {.name = "fuzz"};
+static int ends[40];
+
+static void count_end(struct request *rq, blk_status_t status)
+{
+    (void)status;
+    ends[(int *)rq->end_io_data - ends]++;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -38,6 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     drv.rings = &rings;
     struct request rqs[POSTED];
     memset(rqs, 0, sizeof rqs);
+    memset(ends, 0, sizeof ends);
+    for (int i = 0; i < POSTED; i += 2) {
+        rqs[i].end_io = count_end;
+        rqs[i].end_io_data = &ends[i];
+        rqs[i].in_flight = 1;
+        rqs[i].op = (uint8_t)(i % 4 ? REQ_OP_READ : REQ_OP_WRITE);
+    }
     for (int i = 0; i < POSTED; i++) {
         struct sk_buff *skb = alloc_skb(64, 0);
         uint32_t seq;
@@ -56,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Every request was ended or lost exactly once, and never both. */
     cdn_blk_rings_reclaim(&drv);
     for (int i = 0; i < POSTED; i++)
-        if (rqs[i].completed && rqs[i].lost)
+        if ((rqs[i].completed && rqs[i].lost) || (rqs[i].end_io && ends[i] != 1))
             abort();
     cdn_inflight_free(&rings.skbs);
     cdn_inflight_free(&rings.rqs);

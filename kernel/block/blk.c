@@ -292,6 +292,10 @@ int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, con
             cdn_kstats.blk_retried++;
             continue;
         }
+        /* g stays valid until the checks below: a restart run by another
+         * fiber waits until no call is in progress in the old glue before it
+         * destroys it, and nothing between our call's return and these
+         * reads yields (fibers are cooperative). */
         struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
         ok = issue(disk, rq, ref);
         if (ok || !g)
