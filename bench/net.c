@@ -120,64 +120,104 @@ static void send_loop(void *arg)
     }
 }
 
-/* Returns packets per second, or a negative value on failure. */
-static double run_one(enum cdn_drv_mode mode, unsigned size, int batch, long packets, int cpu,
-                      double tpn, const char *moddir, int pktgen, double *ticks_per_op)
+/*
+ * One round: the three modes loaded side by side in one kernel (native
+ * dummy0, inproc dummy1, process dummy2), and the packets sent in slices of
+ * SLICE, the modes taking turns (forwards, then backwards: ABC CBA ...).
+ * This VM's speed drifts by up to 2x over seconds; slices a millisecond
+ * apart see the same machine, so the ratios compare like with like.
+ * pps[m] and ticks[m] get each wanted mode's rate and TSC ticks per packet;
+ * returns 0, or -1 on a failure (reported).
+ */
+#define SLICE 8192L
+static int run_round(const int *wanted, unsigned size, int batch, long packets, int cpu,
+                     double tpn, const char *moddir, int pktgen, double *pps, double *ticks)
 {
+    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     if (cdn_kernel_init(64u << 20) != 0)
         return -1;
-    struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_dummy_driver, mode, cpu, moddir, &drv);
-    if (r != 0) {
-        fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n", cdn_drv_mode_name(mode), r,
-                drv.reason);
-        cdn_kernel_exit();
-        return -1;
-    }
     cdn_async *rt;
     cdn_async_create(NULL, &rt);
-    cdn_driver_use_async(&drv, rt);
-    struct net_device *dev = dev_get_by_name("dummy0");
-    long per = packets / batch * batch;
-    struct sender s = {dev, size, batch, per, pktgen, 0};
-    struct cdn_finish f;
-    uint64_t t0 = bench_tsc();
-    cdn_finish_begin(rt, &f);
-    cdn_async_spawn(rt, send_loop, &s);
-    cdn_finish_end(rt, &f);
-    uint64_t t1 = bench_tsc();
-    int failed = !dev || s.failed;
-    struct rtnl_link_stats64 st;
-    if (dev) {
-        dev_get_stats(dev, &st);
-        failed |= st.tx_packets != (uint64_t)per;
+    struct cdn_driver drv[3];
+    struct net_device *dev[3] = {NULL, NULL, NULL};
+    int loaded[3] = {0, 0, 0}, failed = 0;
+    for (int m = 0; m < 3 && !failed; m++) {
+        if (!wanted[m])
+            continue;
+        int r = cdn_driver_load(&cdn_dummy_driver, modes[m], cpu, moddir, &drv[m]);
+        if (r != 0) {
+            fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n",
+                    cdn_drv_mode_name(modes[m]), r, drv[m].reason);
+            failed = 1;
+            break;
+        }
+        loaded[m] = 1;
+        cdn_driver_use_async(&drv[m], rt);
+        /* its device: the dummy%d the earlier modes' did not take */
+        for (int i = 0; i < 8 && !dev[m]; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "dummy%d", i);
+            struct net_device *d = dev_get_by_name(name);
+            if (d && d != dev[0] && d != dev[1] && d != dev[2])
+                dev[m] = d;
+        }
+        failed |= !dev[m];
     }
-    if (failed)
-        fprintf(stderr,
-                "cordon-bench: net %s %uB batch %d: sender %s, tx_packets %llu of %ld (glue: %s)\n",
-                cdn_drv_mode_name(mode), size, batch, s.failed ? "saw errors" : "ok",
-                dev ? (unsigned long long)st.tx_packets : 0ull, per,
-                drv.glue ? cdn_strerror(cdn_glue_last_error(drv.glue)) : "-");
+    long per = packets / batch * batch;
+    uint64_t spent[3] = {0, 0, 0};
+    long sent[3] = {0, 0, 0};
+    for (int turn = 0; !failed; turn++) {
+        int any = 0;
+        for (int k = 0; k < 3 && !failed; k++) {
+            int m = bench_mode_order(turn, k, 3);
+            if (!wanted[m] || sent[m] >= per)
+                continue;
+            long n = per - sent[m] < SLICE ? per - sent[m] : SLICE;
+            n = n / batch * batch;
+            if (n == 0)
+                n = per - sent[m];
+            struct sender s = {dev[m], size, batch, n, pktgen, 0};
+            struct cdn_finish f;
+            uint64_t t0 = bench_tsc();
+            cdn_finish_begin(rt, &f);
+            cdn_async_spawn(rt, send_loop, &s);
+            cdn_finish_end(rt, &f);
+            spent[m] += bench_tsc() - t0;
+            sent[m] += n;
+            failed |= s.failed;
+            any = 1;
+        }
+        if (!any)
+            break;
+    }
+    for (int m = 0; m < 3; m++) {
+        if (!wanted[m] || !dev[m])
+            continue;
+        cdn_net_tx_sync(dev[m]); /* the last completions are in */
+        struct rtnl_link_stats64 st;
+        dev_get_stats(dev[m], &st);
+        if (st.tx_packets != (uint64_t)per) {
+            fprintf(stderr, "cordon-bench: net %s %uB batch %d: tx_packets %llu of %ld (glue: %s)\n",
+                    cdn_drv_mode_name(modes[m]), size, batch, (unsigned long long)st.tx_packets,
+                    per, drv[m].glue ? cdn_strerror(cdn_glue_last_error(drv[m].glue)) : "-");
+            failed = 1;
+        }
+        pps[m] = spent[m] ? (double)per / ((double)spent[m] / tpn / 1e9) : 0;
+        ticks[m] = (double)spent[m] / (double)per;
+    }
     if (getenv("CORDON_BENCH_VERBOSE")) {
         struct cdn_kernel_stats k;
         cdn_kernel_get_stats(&k);
-        struct cdn_glue_stats gs = {0};
-        if (drv.glue)
-            cdn_glue_get_stats(drv.glue, &gs);
-        fprintf(stderr,
-                "  %s: %lu batches, %lu completion messages, %lu full-table waits (%.2f ms), %llu "
-                "full-channel posts\n",
-                cdn_drv_mode_name(mode), k.ring_batches, k.ring_completions, k.ring_full_waits,
-                (double)k.ring_full_wait_ns / 1e6, (unsigned long long)gs.post_waits);
+        fprintf(stderr, "  %lu batches, %lu completion messages, %lu full-table waits (%.2f ms)\n",
+                k.ring_batches, k.ring_completions, k.ring_full_waits,
+                (double)k.ring_full_wait_ns / 1e6);
     }
-    cdn_driver_unload(&drv);
+    for (int m = 2; m >= 0; m--)
+        if (loaded[m])
+            cdn_driver_unload(&drv[m]);
     cdn_async_destroy(rt);
     cdn_kernel_exit();
-    if (failed)
-        return -1;
-    double ns = (double)(t1 - t0) / tpn;
-    *ticks_per_op = (double)(t1 - t0) / (double)per;
-    return (double)per / (ns / 1e9);
+    return failed ? -1 : 0;
 }
 
 static int net_row_wanted(const struct bench_opts *o, unsigned size, int batch)
@@ -215,28 +255,44 @@ int bench_net(const struct bench_opts *o)
         for (int bi = 0; bi < 2; bi++) {
             if (!net_row_wanted(o, sizes[si], batches[bi]))
                 continue;
-            double pps[3][100], ticks[3][100], steal[3] = {0, 0, 0};
+            double pps[3][100], ticks[3][100], steal = 0;
+            /* Each isolated mode in a kernel of its own beside a native
+             * dummy (two domains spinning on one CPU would share it). */
+            double nat[3][100];
             for (int round = 0; round < rounds; round++) {
                 char what[64];
                 snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
                          round + 1);
                 bench_progress(++step, steps, what);
-                for (int k = 0; k < 3; k++) {
-                    int mi = bench_mode_order(round, k, 3);
-                    if (o->mode >= 0 && mi != o->mode) {
-                        pps[mi][round] = ticks[mi][round] = 0;
+                for (int k = 1; k < 3; k++) {
+                    int x = round % 2 ? 3 - k : k; /* inproc first, then process first */
+                    int wanted[3] = {1, x == 1, x == 2};
+                    if (o->mode >= 0 && x != o->mode)
                         continue;
-                    }
+                    double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
                     double st0 = bench_steal_ms();
-                    pps[mi][round] = run_one(modes[mi], sizes[si], batches[bi], packets, o->dom_cpu,
-                                             tpn, moddir, o->pktgen, &ticks[mi][round]);
-                    steal[mi] += bench_steal_ms() - st0;
-                    failed |= pps[mi][round] < 0;
+                    failed |= run_round(wanted, sizes[si], batches[bi], packets, o->dom_cpu, tpn,
+                                        moddir, o->pktgen, p, t) != 0;
+                    steal += bench_steal_ms() - st0;
+                    pps[x][round] = p[x];
+                    ticks[x][round] = t[x];
+                    nat[x][round] = p[0];
+                    pps[0][round] = p[0];
+                    ticks[0][round] = t[0];
+                }
+                if (o->mode == 0) {
+                    int wanted[3] = {1, 0, 0};
+                    double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
+                    failed |= run_round(wanted, sizes[si], batches[bi], packets, o->dom_cpu, tpn,
+                                        moddir, o->pktgen, p, t) != 0;
+                    pps[0][round] = p[0];
+                    ticks[0][round] = t[0];
                 }
             }
             double med[3], tmed[3], ratio[3];
-            for (int mi = 0; mi < 3; mi++)
-                ratio[mi] = bench_paired_ratio(pps[mi], pps[0], rounds);
+            ratio[0] = 1;
+            for (int mi = 1; mi < 3; mi++)
+                ratio[mi] = bench_paired_ratio(pps[mi], nat[mi], rounds);
             for (int mi = 0; mi < 3; mi++) {
                 med[mi] = bench_median(pps[mi], rounds);
                 tmed[mi] = bench_median(ticks[mi], rounds);
@@ -250,11 +306,11 @@ int bench_net(const struct bench_opts *o)
                     printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
                            "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                            first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi], tmed[mi],
-                           ratio[mi], steal[mi]);
+                           ratio[mi], steal);
                 else
                     printf("%-22s %-8s %12.3f %12.0f %9.1f%% %9.0f\n", name,
                            cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio[mi] * 100,
-                           steal[mi]);
+                           steal);
                 first = 0;
             }
         }
