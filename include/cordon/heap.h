@@ -71,6 +71,12 @@ size_t cdn_heap_size(const struct cdn_heap *h);
  * host's address of the object (may be NULL). */
 int cdn_heap_alloc(struct cdn_heap *h, uint32_t owner, size_t len, cdn_href *out, void **ptr);
 int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who);
+
+/* The host takes back and frees ref, whichever domain owns it now (what
+ * cdn_heap_owner, cdn_heap_move to the host and cdn_heap_free do, in one
+ * lookup). CDN_EBADH for a stale or forged ref, CDN_EPERM while it is lent;
+ * counted as a move when a domain owned it. */
+int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref);
 int cdn_heap_move(struct cdn_heap *h, cdn_href ref, uint32_t from, uint32_t to);
 int cdn_heap_lend(struct cdn_heap *h, cdn_href ref, uint32_t owner, uint32_t borrower);
 int cdn_heap_return(struct cdn_heap *h, cdn_href ref, uint32_t borrower);

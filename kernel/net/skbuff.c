@@ -121,13 +121,7 @@ void kfree_skb(struct sk_buff *skb)
     }
     cdn_glue_forget_everywhere(skb);
     /* Whoever holds the buffer now, it goes back to the host to be freed. */
-    struct cdn_heap *heap = cdn_kernel_heap();
-    uint32_t owner;
-    if (cdn_heap_owner(heap, h->data_ref, &owner) == 0) {
-        if (owner != CDN_HEAP_HOST)
-            cdn_heap_move(heap, h->data_ref, owner, CDN_HEAP_HOST);
-        cdn_heap_free(heap, h->data_ref, CDN_HEAP_HOST);
-    }
+    cdn_heap_free_any(cdn_kernel_heap(), h->data_ref);
     h->state = HEAD_FREE;
     h->next_free = free_top;
     free_top = (uint32_t)(h - pool) + 1;

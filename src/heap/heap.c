@@ -234,6 +234,22 @@ int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who)
     return CDN_OK;
 }
 
+int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref)
+{
+    if (!h)
+        return CDN_EINVAL;
+    struct obj_meta *m = lookup(h, ref);
+    if (!m)
+        return violation(h, CDN_EBADH);
+    if (m->borrowers)
+        return violation(h, CDN_EPERM);
+    if (m->owner != CDN_HEAP_HOST)
+        h->stats.moves++;
+    release(h, m);
+    h->stats.frees++;
+    return CDN_OK;
+}
+
 int cdn_heap_move(struct cdn_heap *h, cdn_href ref, uint32_t from, uint32_t to)
 {
     if (!h || !valid_domain(to))
