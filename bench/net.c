@@ -130,8 +130,8 @@ static void send_loop(void *arg)
  * returns 0, or -1 on a failure (reported).
  */
 #define SLICE 8192L
-static int run_round(const int *wanted, unsigned size, int batch, long packets, int cpu,
-                     double tpn, const char *moddir, int pktgen, double *pps, double *ticks)
+static int run_round(const int *wanted, unsigned size, int batch, long packets, int cpu, double tpn,
+                     const char *moddir, int pktgen, double *pps, double *ticks)
 {
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     if (cdn_kernel_init(64u << 20) != 0)
@@ -197,7 +197,8 @@ static int run_round(const int *wanted, unsigned size, int batch, long packets, 
         struct rtnl_link_stats64 st;
         dev_get_stats(dev[m], &st);
         if (st.tx_packets != (uint64_t)per) {
-            fprintf(stderr, "cordon-bench: net %s %uB batch %d: tx_packets %llu of %ld (glue: %s)\n",
+            fprintf(stderr,
+                    "cordon-bench: net %s %uB batch %d: tx_packets %llu of %ld (glue: %s)\n",
                     cdn_drv_mode_name(modes[m]), size, batch, (unsigned long long)st.tx_packets,
                     per, drv[m].glue ? cdn_strerror(cdn_glue_last_error(drv[m].glue)) : "-");
             failed = 1;

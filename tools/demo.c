@@ -146,48 +146,109 @@ static int crash_run(void)
     return restarts == 1 && k.skbs_allocated == k.skbs_freed ? 0 : -1;
 }
 
-/* One of the queue's issuers: random 4 KiB I/O over its own slice of the
- * disk (so that the checks never race), half writes, every read verified. */
+/* The queue's issuer: one fiber keeps QD requests in flight
+ * (blk_execute_rq_nowait, as fio through io_uring), random 4 KiB I/O, half
+ * writes, every read verified. Request slot k works on its own slice of the
+ * disk, so two requests in flight never touch the same block. */
+enum { BLK_QD = 16, SLICE_BLOCKS = 128, BS = 4096 };
+
+struct blk_issuer;
+struct blk_slot {
+    struct blk_issuer *b;
+    struct request *rq;
+    struct blk_slot *next_done;
+    uint64_t first_block;
+    blk_status_t status;
+};
+
 struct blk_issuer {
+    cdn_async *rt;
     struct gendisk *disk;
-    uint8_t *expect; /* its slice: what each byte should read as */
-    uint64_t first_block, blocks, seed;
+    uint8_t *expect; /* what each byte of the slices should read as */
+    uint64_t seed;
     int64_t until;
+    struct blk_slot slot[BLK_QD];
+    struct blk_slot *done; /* ended, not yet checked */
+    struct cdn_event ev;
     unsigned long ios, errors, mismatches;
 };
+
+static void blk_end_io(struct request *rq, blk_status_t status)
+{
+    struct blk_slot *sl = rq->end_io_data;
+    sl->status = status;
+    sl->next_done = sl->b->done;
+    sl->b->done = sl;
+    cdn_event_signal(sl->b->rt, &sl->b->ev);
+}
+
+static void blk_submit(struct blk_issuer *b, struct blk_slot *sl)
+{
+    uint64_t x = b->seed;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    b->seed = x;
+    struct request *rq = sl->rq;
+    rq->sector = (sl->first_block + x % SLICE_BLOCKS) * (BS >> 9);
+    rq->nr_bytes = BS;
+    rq->op = x & (1ull << 40) ? REQ_OP_WRITE : REQ_OP_READ;
+    if (rq->op == REQ_OP_WRITE) { /* written in place: the driver reads it there */
+        memset(rq->data, (int)(x & 0xff), BS);
+        memcpy(rq->data, &x, sizeof x);
+    }
+    blk_execute_rq_nowait(rq, false);
+}
+
+/* Checks an ended request against what its slice should hold. */
+static void blk_check(struct blk_issuer *b, struct blk_slot *sl)
+{
+    struct request *rq = sl->rq;
+    uint8_t *want = b->expect + (rq->sector << 9);
+    b->ios++;
+    if (sl->status != BLK_STS_OK)
+        b->errors++;
+    else if (rq->op == REQ_OP_WRITE)
+        memcpy(want, rq->data, BS);
+    else if (memcmp(rq->data, want, BS) != 0)
+        b->mismatches++;
+}
 
 static void blk_issue(void *arg)
 {
     struct blk_issuer *b = arg;
-    enum { BS = 4096 };
-    uint8_t buf[BS];
-    uint64_t x = b->seed;
-    while (cdn_now_ns() < b->until) {
-        for (int k = 0; k < 16; k++, b->ios++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            uint64_t blk = x % b->blocks, off = blk * BS;
-            uint64_t sector = (b->first_block + blk) * (BS >> 9);
-            if (x & (1ull << 40)) {
-                memset(buf, (int)(x & 0xff), BS);
-                memcpy(buf, &x, sizeof x);
-                if (cdn_blk_rw(b->disk, REQ_OP_WRITE, sector, BS, buf) == 0)
-                    memcpy(b->expect + off, buf, BS);
-                else
-                    b->errors++;
-            } else if (cdn_blk_rw(b->disk, REQ_OP_READ, sector, BS, buf) != 0) {
-                b->errors++;
-            } else if (memcmp(buf, b->expect + off, BS) != 0) {
-                b->mismatches++;
-            }
+    int inflight = 0;
+    for (int k = 0; k < BLK_QD; k++) {
+        struct blk_slot *sl = &b->slot[k];
+        if (!sl->rq)
+            continue;
+        sl->rq->end_io = blk_end_io;
+        sl->rq->end_io_data = sl;
+        blk_submit(b, sl);
+        inflight++;
+    }
+    while (inflight > 0) {
+        while (!b->done) {
+            cdn_event_init(&b->ev);
+            if (!b->done)
+                cdn_event_wait(b->rt, &b->ev);
+        }
+        struct blk_slot *list = b->done;
+        b->done = NULL;
+        while (list) {
+            struct blk_slot *sl = list;
+            list = sl->next_done; /* before the resubmit: its end may come at once */
+            blk_check(b, sl);
+            if (cdn_now_ns() < b->until)
+                blk_submit(b, sl);
+            else
+                inflight--;
         }
     }
 }
 
 struct blk_progress {
-    struct blk_issuer *issuers;
-    int n;
+    struct blk_issuer *b;
     enum cdn_drv_mode mode;
     int64_t t0, until;
     cdn_async *rt;
@@ -197,68 +258,58 @@ static void blk_watch(void *arg)
 {
     struct blk_progress *p = arg;
     while (cdn_now_ns() < p->until) {
-        unsigned long ios = 0, bad = 0;
-        for (int i = 0; i < p->n; i++) {
-            ios += p->issuers[i].ios;
-            bad += p->issuers[i].mismatches;
-        }
         double secs = (double)(cdn_now_ns() - p->t0) / 1e9;
         fprintf(stderr, "\r  nullb0 (%-7s) %10lu I/Os  %8.1f kIOPS  %lu mismatches",
-                cdn_drv_mode_name(p->mode), ios, secs > 0 ? (double)ios / secs / 1e3 : 0, bad);
+                cdn_drv_mode_name(p->mode), p->b->ios,
+                secs > 0 ? (double)p->b->ios / secs / 1e3 : 0, p->b->mismatches);
         int64_t next = cdn_now_ns() + 200000000;
         while (cdn_now_ns() < next && cdn_now_ns() < p->until)
             cdn_async_yield(p->rt);
     }
 }
 
-/* 4 KiB random I/O at queue depth 16 (16 fibers, one request each in
- * flight) for `seconds`, half writes, every read verified. */
+/* 4 KiB random I/O at queue depth 16 (16 requests in flight from one
+ * fiber) for `seconds`, half writes, every read verified. */
 static double blk_run(enum cdn_drv_mode m, unsigned long *mismatches)
 {
-    enum { QD = 16, SLICE_BLOCKS = 128, BS = 4096 };
     cdn_kernel_init(64u << 20);
     struct cdn_driver drv;
     if (load(&cdn_null_blk_driver, m, &drv) != 0)
         return -1;
     cdn_async *rt;
-    struct cdn_async_config ac = {.stack_size = 256u << 10};
-    cdn_async_create(&ac, &rt);
+    cdn_async_create(NULL, &rt);
     cdn_driver_use_async(&drv, rt);
-    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
-    uint8_t *expect = calloc(QD, (size_t)SLICE_BLOCKS * BS); /* a fresh null_blk reads zeros */
-    struct blk_issuer is[QD];
-    int64_t t0 = cdn_now_ns(), until = t0 + (int64_t)(seconds * 1e9);
-    struct blk_progress prog = {is, QD, m, t0, until, rt};
+    struct blk_issuer *b = calloc(1, sizeof *b);
+    b->rt = rt;
+    b->disk = cdn_blk_disk_by_name("nullb0");
+    b->expect = calloc(BLK_QD, (size_t)SLICE_BLOCKS * BS); /* a fresh null_blk reads zeros */
+    b->seed = 88172645463325252ull;
+    for (int k = 0; k < BLK_QD; k++) {
+        b->slot[k].b = b;
+        b->slot[k].first_block = (uint64_t)k * SLICE_BLOCKS;
+        b->slot[k].rq = b->disk ? cdn_blk_alloc_request(b->disk, BS) : NULL;
+        b->errors += !b->slot[k].rq;
+    }
+    int64_t t0 = cdn_now_ns();
+    b->until = t0 + (int64_t)(seconds * 1e9);
+    struct blk_progress prog = {b, m, t0, b->until, rt};
     struct cdn_finish f;
     cdn_finish_begin(rt, &f);
-    for (int i = 0; i < QD; i++) {
-        is[i] = (struct blk_issuer){disk,
-                                    expect + (size_t)i * SLICE_BLOCKS * BS,
-                                    (uint64_t)i * SLICE_BLOCKS,
-                                    SLICE_BLOCKS,
-                                    88172645463325252ull + (uint64_t)i * 7919,
-                                    until,
-                                    0,
-                                    0,
-                                    0};
-        cdn_async_spawn(rt, blk_issue, &is[i]);
-    }
+    cdn_async_spawn(rt, blk_issue, b);
     if (tty)
         cdn_async_spawn(rt, blk_watch, &prog);
     cdn_finish_end(rt, &f);
     double secs = (double)(cdn_now_ns() - t0) / 1e9;
-    unsigned long ios = 0, errors = 0;
-    *mismatches = 0;
-    for (int i = 0; i < QD; i++) {
-        ios += is[i].ios;
-        errors += is[i].errors;
-        *mismatches += is[i].mismatches;
-    }
+    unsigned long ios = b->ios, errors = b->errors;
+    *mismatches = b->mismatches;
     if (tty)
         fprintf(stderr, "\n");
     printf("  %-8s %10lu I/Os, %lu errors, %lu data mismatches: %.1f kIOPS\n", cdn_drv_mode_name(m),
            ios, errors, *mismatches, (double)ios / secs / 1e3);
-    free(expect);
+    for (int k = 0; k < BLK_QD; k++)
+        blk_mq_free_request(b->slot[k].rq);
+    free(b->expect);
+    free(b);
     cdn_driver_unload(&drv);
     cdn_async_destroy(rt);
     cdn_kernel_exit();
@@ -276,7 +327,7 @@ static int blk_crash_run(void)
     if (load(&cdn_null_blk_driver, CDN_DRV_PROCESS, &drv) != 0)
         return -1;
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
-    enum { BLOCKS = 2048, BS = 4096 };
+    enum { BLOCKS = 2048 };
     uint8_t *expect = calloc(BLOCKS, BS), buf[BS];
     uint64_t x = 88172645463325252ull;
     unsigned long ios = 0, errors = 0, mismatches = 0;
