@@ -112,18 +112,41 @@ static int holds(const struct request *rq, uint32_t bytes, uint8_t seed)
     return 1;
 }
 
-static void modes(enum cdn_drv_mode m)
-{
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+/* A kernel with null_blk (or a module built from it) loaded in mode m,
+ * driven by its own async runtime; returns its disk. */
+struct rig {
+    struct cdn_driver_desc desc; /* the driver keeps a pointer to it */
     struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, test_lib_dir(), &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
     cdn_async *rt;
-    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
-    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+};
+
+static struct gendisk *start(struct rig *g, const char *module, enum cdn_drv_mode m,
+                             const struct cdn_driver_policy *pol)
+{
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    g->desc = cdn_null_blk_driver;
+    g->desc.name = module;
+    int r = cdn_driver_load_policy(&g->desc, m, -1, test_lib_dir(), pol, &g->drv);
+    if (r != 0)
+        fail_msg("load %s: %d %s", module, r, g->drv.reason);
+    assert_int_equal(cdn_async_create(NULL, &g->rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&g->drv, g->rt), CDN_OK);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
     assert_non_null(disk);
+    return disk;
+}
+
+static void stop(struct rig *g)
+{
+    cdn_driver_unload(&g->drv);
+    cdn_async_destroy(g->rt);
+}
+
+static void modes(enum cdn_drv_mode m)
+{
+    struct rig g;
+    struct gendisk *disk = start(&g, "null_blk", m, NULL);
+    cdn_async *rt = g.rt;
     enum { N = 24 };
     struct request *rq[N];
     for (int i = 0; i < N; i++)
@@ -161,8 +184,7 @@ static void modes(enum cdn_drv_mode m)
     for (u32 i = 0; i < disk->media_chunks; i++)
         chunks += disk->media[i] != NULL;
     assert_int_equal(hs.live_objects, chunks);
-    cdn_driver_unload(&drv);
-    cdn_async_destroy(rt);
+    stop(&g);
     cdn_kernel_exit();
 }
 
@@ -189,15 +211,9 @@ static void test_async_process(void **state)
 static void test_async_misuse(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    cdn_async *rt;
-    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
-    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
-    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    struct rig g;
+    struct gendisk *disk = start(&g, "null_blk", CDN_DRV_PROCESS, NULL);
+    cdn_async *rt = g.rt;
     assert_null(cdn_blk_alloc_request(disk, 0));
     assert_null(cdn_blk_alloc_request(disk, 1000)); /* not whole sectors */
     assert_null(cdn_blk_alloc_request(NULL, 512));
@@ -229,8 +245,7 @@ static void test_async_misuse(void **state)
     struct cdn_heap_stats hs;
     cdn_heap_get_stats(cdn_kernel_heap(), &hs);
     assert_int_equal(hs.live_objects, 1); /* the one chunk written */
-    cdn_driver_unload(&drv);
-    cdn_async_destroy(rt);
+    stop(&g);
     cdn_kernel_exit();
 }
 
@@ -241,21 +256,12 @@ static void test_async_misuse(void **state)
 static void test_async_driver_faults(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(32u << 20), 0);
-    struct cdn_driver_desc d = cdn_null_blk_driver;
-    d.name = "blk_faulty";
     struct cdn_driver_policy pol;
     cdn_driver_policy_init(&pol);
     pol.call_timeout_ns = 300000000LL; /* a request never ended: 300 ms */
-    struct cdn_driver drv;
-    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    cdn_async *rt;
-    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
-    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
-    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
-    assert_non_null(disk);
+    struct rig g;
+    struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
+    cdn_async *rt = g.rt;
     assert_non_null(disk->rqr);
     struct request *rq[4];
     for (int i = 0; i < 4; i++)
@@ -269,14 +275,14 @@ static void test_async_driver_faults(void **state)
 
     static const unsigned faults[] = {0 /* crash */, 6 /* never ends */, 4 /* bad status */};
     for (unsigned f = 0; f < sizeof faults / sizeof faults[0]; f++) {
-        unsigned long restarts = drv.stats.restarts;
+        unsigned long restarts = g.drv.stats.restarts;
         /* one batch: a good read, the fault, another good read, a write */
         set_io(rq[0], REQ_OP_READ, 64, 4096, 0);
         set_io(rq[1], REQ_OP_READ, FAULT(faults[f]), 4096, 0);
         set_io(rq[2], REQ_OP_READ, 128, 4096, 0);
         set_io(rq[3], REQ_OP_WRITE, 256, 4096, 11);
         run(rt, &b, rq, 4);
-        assert_true(drv.stats.restarts > restarts);
+        assert_true(g.drv.stats.restarts > restarts);
         assert_int_equal(b.status[1], BLK_STS_IOERR); /* it fails on its retry too */
         /* a read ends well, with the right data, whether it had gone
          * through before the failure or was issued again after it */
@@ -287,7 +293,7 @@ static void test_async_driver_faults(void **state)
         /* a write ends OK or with an error, never unanswered */
         assert_true(b.status[3] == BLK_STS_OK || b.status[3] == BLK_STS_IOERR);
         if (faults[f] == 0) {
-            assert_non_null(strstr(drv.reason, "SIGSEGV"));
+            assert_non_null(strstr(g.drv.reason, "SIGSEGV"));
             /* the crash is in the fault's own end, after the first good
              * read ended: the second was lost with it and went again */
         }
@@ -306,8 +312,7 @@ static void test_async_driver_faults(void **state)
     assert_true(k.blk_retried >= 3);
     for (int i = 0; i < 4; i++)
         blk_mq_free_request(rq[i]);
-    cdn_driver_unload(&drv);
-    cdn_async_destroy(rt);
+    stop(&g);
     struct cdn_heap_stats hs;
     cdn_heap_get_stats(cdn_kernel_heap(), &hs);
     assert_int_equal(hs.live_objects, 0);
@@ -318,20 +323,12 @@ static void test_async_driver_faults(void **state)
 static void test_async_stay_down(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(32u << 20), 0);
-    struct cdn_driver_desc d = cdn_null_blk_driver;
-    d.name = "blk_faulty";
     struct cdn_driver_policy pol;
     cdn_driver_policy_init(&pol);
     pol.on_failure = CDN_STAY_DOWN;
-    struct cdn_driver drv;
-    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    cdn_async *rt;
-    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
-    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
-    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    struct rig g;
+    struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
+    cdn_async *rt = g.rt;
     struct request *rq[3];
     for (int i = 0; i < 3; i++)
         assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 512));
@@ -341,15 +338,14 @@ static void test_async_stay_down(void **state)
     set_io(rq[2], REQ_OP_READ, 8, 512, 0);
     run(rt, &b, rq, 3);
     assert_int_equal(b.status[1], BLK_STS_IOERR);
-    assert_true(drv.down);
+    assert_true(g.drv.down);
     /* down: new requests end with an error at once */
     set_io(rq[0], REQ_OP_READ, 0, 512, 0);
     run(rt, &b, rq, 1);
     assert_int_equal(b.status[0], BLK_STS_IOERR);
     for (int i = 0; i < 3; i++)
         blk_mq_free_request(rq[i]);
-    cdn_driver_unload(&drv);
-    cdn_async_destroy(rt);
+    stop(&g);
     cdn_kernel_exit();
 }
 
@@ -358,19 +354,12 @@ static void test_async_stay_down(void **state)
 static void test_idle_domain_lives(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver_policy pol;
     cdn_driver_policy_init(&pol);
     pol.heartbeat_ns = 200000000LL; /* 200 ms */
-    struct cdn_driver drv;
-    int r = cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol,
-                                   &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    cdn_async *rt;
-    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
-    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
-    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    struct rig g;
+    struct gendisk *disk = start(&g, "null_blk", CDN_DRV_PROCESS, &pol);
+    cdn_async *rt = g.rt;
     struct request *rq[1];
     assert_non_null(rq[0] = cdn_blk_alloc_request(disk, 512));
     struct batch b;
@@ -382,10 +371,9 @@ static void test_idle_domain_lives(void **state)
     run(rt, &b, rq, 1);
     assert_int_equal(b.status[0], BLK_STS_OK);
     assert_true(holds(rq[0], 512, 5));
-    assert_int_equal(drv.stats.failures, 0);
+    assert_int_equal(g.drv.stats.failures, 0);
     blk_mq_free_request(rq[0]);
-    cdn_driver_unload(&drv);
-    cdn_async_destroy(rt);
+    stop(&g);
     cdn_kernel_exit();
 }
 
