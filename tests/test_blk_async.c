@@ -377,13 +377,64 @@ static void test_idle_domain_lives(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver loaded, used and unloaded, its runtime destroyed; then another
+ * in the same kernel crashes with reads in flight: they are issued again on
+ * the new runtime (nothing remembers the old one). */
+static void test_async_second_driver(void **state)
+{
+    (void)state;
+    struct rig g;
+    struct gendisk *disk = start(&g, "null_blk", CDN_DRV_PROCESS, NULL);
+    struct request *rq[4];
+    assert_non_null(rq[0] = cdn_blk_alloc_request(disk, 4096));
+    struct batch b;
+    set_io(rq[0], REQ_OP_WRITE, 64, 4096, 21);
+    run(g.rt, &b, rq, 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    blk_mq_free_request(rq[0]);
+    stop(&g); /* the disk goes with its driver */
+    assert_null(cdn_blk_disk_by_name("nullb0"));
+
+    g.desc = cdn_null_blk_driver;
+    g.desc.name = "blk_faulty";
+    assert_int_equal(cdn_driver_load(&g.desc, CDN_DRV_PROCESS, -1, test_lib_dir(), &g.drv), 0);
+    assert_int_equal(cdn_async_create(NULL, &g.rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&g.drv, g.rt), CDN_OK);
+    disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    for (int i = 0; i < 4; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 4096));
+    set_io(rq[0], REQ_OP_WRITE, 64, 4096, 22);
+    run(g.rt, &b, rq, 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    set_io(rq[0], REQ_OP_READ, 64, 4096, 0);
+    set_io(rq[1], REQ_OP_READ, FAULT(0), 4096, 0); /* a crash, then its retry crashes too */
+    run(g.rt, &b, rq, 2);
+    assert_true(g.drv.stats.restarts >= 1);
+    assert_int_equal(b.status[1], BLK_STS_IOERR);
+    if (b.status[0] == BLK_STS_OK)
+        assert_true(holds(rq[0], 4096, 22));
+    /* the restarted driver serves on the second runtime */
+    set_io(rq[2], REQ_OP_READ, 64, 4096, 0);
+    set_io(rq[3], REQ_OP_READ, 64, 4096, 0);
+    run(g.rt, &b, rq + 2, 2);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+    assert_true(holds(rq[2], 4096, 22));
+    assert_true(holds(rq[3], 4096, 22));
+    for (int i = 0; i < 4; i++)
+        blk_mq_free_request(rq[i]);
+    stop(&g);
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_async_native),        cmocka_unit_test(test_async_inproc),
         cmocka_unit_test(test_async_process),       cmocka_unit_test(test_async_misuse),
         cmocka_unit_test(test_async_driver_faults), cmocka_unit_test(test_async_stay_down),
-        cmocka_unit_test(test_idle_domain_lives),
+        cmocka_unit_test(test_idle_domain_lives),   cmocka_unit_test(test_async_second_driver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,8 +33,25 @@
 #include "linux/blk-mq.h"
 
 static struct request *requeue_head, **requeue_tail = &requeue_head;
-static cdn_async *requeue_rt; /* the runtime whose fiber works the list */
-static int worker_running;
+static cdn_async *worker_rt; /* the runtime the requeue fiber runs on, if one runs */
+
+/* The driver a request goes to now: its disk's ring driver, the one the
+ * disk waits for after a failure, or the one it was last sent to. */
+static void *driver_for(const struct request *rq)
+{
+    struct gendisk *disk = rq->disk;
+    if (disk->orphaned)
+        return disk->orphan_owner;
+    struct cdn_driver *drv = cdn_rqring_driver(disk);
+    return drv ? drv : rq->drv;
+}
+
+/* The runtime that can work on rq: its driver's, looked up among the
+ * loaded drivers (a runtime is never remembered past its driver). */
+static cdn_async *rt_for(const struct request *rq)
+{
+    return cdn_blk_disk_live(rq->disk) ? cdn_core_driver_rt(driver_for(rq)) : NULL;
+}
 
 static void finish(struct request *rq, blk_status_t status)
 {
@@ -45,13 +62,32 @@ static void finish(struct request *rq, blk_status_t status)
 
 static void requeue_worker(void *arg);
 
+/* Starts a requeue fiber for the first request on the list, if none runs;
+ * requests no runtime can serve end with an error. */
+static void kick_worker(void)
+{
+    if (worker_rt && !cdn_core_rt_in_use(worker_rt))
+        worker_rt = NULL; /* its driver went, and its runtime with the fiber */
+    while (!worker_rt && requeue_head) {
+        struct request *rq = requeue_head;
+        cdn_async *rt = rt_for(rq);
+        if (rt && cdn_async_spawn(rt, requeue_worker, rt) == 0) {
+            worker_rt = rt;
+            return;
+        }
+        requeue_head = rq->requeue_next;
+        if (!requeue_head)
+            requeue_tail = &requeue_head;
+        finish(rq, BLK_STS_IOERR);
+    }
+}
+
 static void requeue(struct request *rq)
 {
     rq->requeue_next = NULL;
     *requeue_tail = rq;
     requeue_tail = &rq->requeue_next;
-    if (!worker_running && requeue_rt && cdn_async_spawn(requeue_rt, requeue_worker, NULL) == 0)
-        worker_running = 1;
+    kick_worker();
 }
 
 /* Sends rq on its way. from_worker: the requeue fiber, which has waited for
@@ -59,13 +95,12 @@ static void requeue(struct request *rq)
 static void submit(struct request *rq, int from_worker)
 {
     struct gendisk *disk = rq->disk;
-    if (disk->orphaned && !from_worker && requeue_rt) {
+    if (disk->orphaned && !from_worker && rt_for(rq)) {
         requeue(rq); /* the worker waits for the restart, by policy */
         return;
     }
     struct cdn_driver *drv = cdn_rqring_driver(disk);
     if (drv && drv->rt) {
-        requeue_rt = drv->rt;
         if (cdn_rqring_submit(disk, rq) != 0)
             requeue(rq); /* the batch is full while a flush posts: next time */
         return;
@@ -75,14 +110,26 @@ static void submit(struct request *rq, int from_worker)
     finish(rq, ok ? BLK_STS_OK : rq->completed && rq->status ? rq->status : BLK_STS_IOERR);
 }
 
+/* Takes the first request on the list that runtime rt serves, or NULL. */
+static struct request *take_for(cdn_async *rt)
+{
+    for (struct request **p = &requeue_head; *p; p = &(*p)->requeue_next) {
+        struct request *rq = *p;
+        if (rt_for(rq) != rt)
+            continue;
+        *p = rq->requeue_next;
+        if (requeue_tail == &rq->requeue_next)
+            requeue_tail = p;
+        return rq;
+    }
+    return NULL;
+}
+
 static void requeue_worker(void *arg)
 {
-    (void)arg;
-    while (requeue_head) {
-        struct request *rq = requeue_head;
-        requeue_head = rq->requeue_next;
-        if (!requeue_head)
-            requeue_tail = &requeue_head;
+    cdn_async *rt = arg;
+    struct request *rq;
+    while ((rq = take_for(rt)) != NULL) {
         struct gendisk *disk = rq->disk;
         if (rq->lost) {
             /* Its driver went away without answering: the supervisor
@@ -102,14 +149,15 @@ static void requeue_worker(void *arg)
         }
         submit(rq, 1);
     }
-    worker_running = 0;
+    worker_rt = NULL;
+    kick_worker(); /* requests for another runtime, if any */
 }
 
 void cdn_blk_async_ended(struct request *rq, int lost)
 {
     cdn_blk_return_to_host(rq->data_ref);
     if (lost && !rq->completed) {
-        if (rq->retried || rq->op != REQ_OP_READ || !requeue_rt) {
+        if (rq->retried || rq->op != REQ_OP_READ || !rt_for(rq)) {
             finish(rq, BLK_STS_IOERR);
             return;
         }
@@ -140,10 +188,10 @@ void cdn_blk_requeue_drop(struct gendisk *disk)
 
 void cdn_blk_async_reset(void)
 {
+    /* Every disk is gone by now, and put_disk ended its requests. */
     requeue_head = NULL;
     requeue_tail = &requeue_head;
-    requeue_rt = NULL;
-    worker_running = 0;
+    worker_rt = NULL;
 }
 
 struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes)

@@ -34,6 +34,12 @@ int cdn_blk_release_orphans(void *owner);
 /* A request reached a device orphaned by owner: nonzero if the caller waited
  * for a restart that succeeded (the device is re-attached), 0 to fail fast. */
 int cdn_core_wait_driver(void *owner);
+/* The async runtime of a loaded driver (NULL: none, or not a loaded driver:
+ * owner is looked up, not trusted). */
+struct cdn_async;
+struct cdn_async *cdn_core_driver_rt(void *owner);
+/* Whether some loaded driver still uses rt. */
+int cdn_core_rt_in_use(const struct cdn_async *rt);
 
 /* ---- data-path rings (cordon_rings.h) ---- */
 

@@ -382,6 +382,22 @@ int cdn_core_crossing_failed(struct cdn_glue *g)
     return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
 }
 
+cdn_async *cdn_core_driver_rt(void *owner)
+{
+    struct cdn_driver *drv = drivers;
+    while (drv && drv != owner) /* owner is only trusted once found here */
+        drv = drv->next;
+    return drv ? drv->rt : NULL;
+}
+
+int cdn_core_rt_in_use(const cdn_async *rt)
+{
+    for (struct cdn_driver *drv = drivers; drv; drv = drv->next)
+        if (drv->rt == rt)
+            return 1;
+    return 0;
+}
+
 int cdn_core_wait_driver(void *owner)
 {
     struct cdn_driver *drv = drivers;
