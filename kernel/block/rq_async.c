@@ -135,7 +135,9 @@ static void requeue_worker(void *arg)
             /* Its driver went away without answering: the supervisor
              * decides (a restart, or down by policy). */
             rq->lost = 0;
-            if (!rq->drv || cdn_driver_check(rq->drv) != CDN_OK || !cdn_blk_disk_live(disk)) {
+            /* rq->drv is trusted only while it is a loaded driver of ours */
+            if (cdn_core_driver_rt(rq->drv) != rt || cdn_driver_check(rq->drv) != CDN_OK ||
+                !cdn_blk_disk_live(disk)) {
                 finish(rq, BLK_STS_IOERR);
                 continue;
             }
