@@ -186,10 +186,12 @@ int cdn_dom_blk_end(struct request *rq, blk_status_t error)
     cdn_dom_done_run(&done, s->seq, (int16_t)error);
     s->held = 0;
     /* Completions go back in small groups even in the middle of a batch:
-     * the host's issuers then refill the queue while the rest of the batch
-     * is served, instead of host and domain taking turns. Measured on
-     * 4 KiB QD16 (docs/benchmarks.md): groups of 1 or 4 keep ~90% of
-     * native, 16 about 70%, whole batches (idle only) about 78%. */
+     * the host's submitter then refills the queue while the rest of the
+     * batch is served, instead of host and domain taking turns. Measured
+     * (docs/benchmarks.md): with a fiber per request, groups of 1 or 4 kept
+     * ~90% of native at 4 KiB QD16, 16 about 70%, idle only 78%; with one
+     * submitting fiber, 512 B QD16: 2 ~87%, 4 ~88%, 8 ~92% (but 4 KiB fell
+     * to ~84%), 16 under 70%. */
     if (!serial.busy || ++since_flush >= BLK_DONE_GROUP) {
         since_flush = 0;
         cdn_dom_done_flush(&done);
