@@ -185,6 +185,60 @@ static void test_abort_mid_call(void **state)
     expect_death_mid_call(state, 7, SIGABRT, 0);
 }
 
+/* A host that only posts never waits in the channel, so nobody of its own
+ * polls the pidfd: the domain's monitor thread must mark the endpoint dead
+ * by itself, soon after the child dies, and a ratelimited look must not be
+ * needed for it. */
+static void test_monitor_marks_death(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    cdn_ep *ep = cdn_domain_ep(dom);
+    assert_false(cdn_ep_marked_dead(ep));
+    usleep(20000);
+    assert_false(cdn_ep_marked_dead(ep)); /* alive and quiet: left alone */
+    assert_int_equal(kill(cdn_domain_pid(dom), SIGKILL), 0);
+    int64_t t0 = cdn_now_ns();
+    while (!cdn_ep_marked_dead(ep) && cdn_now_ns() - t0 < 2 * SEC)
+        usleep(50);
+    assert_true(cdn_ep_marked_dead(ep));
+    fprintf(stderr, "monitor marked the death after %.3f ms\n", (double)(cdn_now_ns() - t0) / 1e6);
+    struct cdn_msg q;
+    test_msg_u64(&q, 1, 0);
+    assert_int_equal(cdn_ep_send(ep, &q, 0), CDN_EDEAD); /* a post sees it at once */
+    struct cdn_exit_info info;
+    assert_int_equal(cdn_domain_wait(dom, &info, 5 * SEC), CDN_OK);
+    assert_true(info.signaled);
+    cdn_domain_destroy(dom);
+}
+
+/* The rate limit of those looks: due on the first call, then once the
+ * coarse clock moves or after `every` calls. */
+static void test_ratelimit(void **state)
+{
+    (void)state;
+    for (int tries = 0; tries < 100; tries++) {
+        struct cdn_ratelimit r = {0, 0};
+        assert_true(cdn_ratelimit_due(&r, 4)); /* the first call looks */
+        int64_t first = r.at;
+        int d[4];
+        for (int i = 0; i < 4; i++)
+            d[i] = cdn_ratelimit_due(&r, 4);
+        if (cdn_coarse_ns() != first)
+            continue; /* a tick passed meanwhile: try again */
+        /* within one tick: the 4th call after a look is the next look */
+        assert_int_equal(d[0] + d[1] + d[2], 0);
+        assert_int_equal(d[3], 1);
+        /* the clock moves: due at once, however few the calls */
+        int64_t t = cdn_coarse_ns();
+        while (cdn_coarse_ns() == t)
+            usleep(100);
+        assert_true(cdn_ratelimit_due(&r, 1000000));
+        return;
+    }
+    fail_msg("the coarse clock ticked during every try");
+}
+
 static void test_hang_times_out(void **state)
 {
     cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
@@ -363,6 +417,8 @@ int main(void)
         cmocka_unit_test_setup(test_exit_mid_call, setup_process),
         cmocka_unit_test_setup(test_abort_mid_call, setup_process),
         cmocka_unit_test_setup(test_hang_times_out, setup_process),
+        cmocka_unit_test(test_monitor_marks_death),
+        cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_seccomp_open),
         cmocka_unit_test(test_seccomp_socket),
         cmocka_unit_test(test_seccomp_constructor),
