@@ -16,6 +16,12 @@ struct bench_opts {
     int mode;         /* net/blk: only this cdn_drv_mode (-1: all three) */
     int pktgen;       /* net: build packets as Linux's pktgen does (--gen pktgen) */
     long ops;         /* net/blk: packets or I/Os per run (0: the default) */
+    unsigned size;    /* net: one row of this packet size (0: 64 and 1500) */
+    int batch;        /* net: one row of this burst (0: 1 and 32) */
+    int senders;      /* net: fibers sending at once (0: 1) */
+    unsigned bs;      /* blk: one row of this block size (0: the three rows) */
+    int qd;           /* blk: its queue depth (0: 16) */
+    int read_pct;     /* blk: percentage of reads (fio's rwmixread; -1: 50) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

@@ -20,6 +20,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
                "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N] [--mode M]\n"
                "                            [--ops N]\n"
+               "       cordon-bench net [--size BYTES] [--batch N] [--senders N] ...\n"
+               "       cordon-bench blk [--bs BYTES] [--qd N] [--rwmix-read PCT] ...\n"
                "                            [--gen touch|pktgen]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
@@ -46,6 +48,12 @@ static void usage(FILE *f)
                "  --only S net, blk: only the rows whose name contains S\n"
                "  --rounds N  net, blk: N rounds per row (default 3; the median is shown)\n"
                "  --ops N  net, blk: packets or I/Os per run (default 200000 and 64000)\n"
+               "  --size BYTES, --batch N  net: one row of this packet size (1..65535) and\n"
+               "           burst (packets per crossing, 1..1024) instead of the four rows\n"
+               "  --senders N  net: N fibers send at once, each its own bursts (1..64)\n"
+               "  --bs BYTES, --qd N  blk: one row of this block size (512..65536, whole\n"
+               "           sectors) and queue depth (1..64) instead of the three rows\n"
+               "  --rwmix-read PCT  blk: percentage of reads (0..100, default 50)\n"
                "  --gen G  net: how the sender makes a packet: touch (default: writes one\n"
                "           byte) or pktgen (Ethernet/IPv4/UDP headers, checksum,\n"
                "           timestamp, zeroed payload, as Linux's pktgen)\n"
@@ -112,9 +120,26 @@ void bench_print(FILE *out, const char *bench, const struct bench_result *r, siz
             targets_text);
 }
 
+/* Parses a whole number in [lo, hi] for option `name`; 0, or -1 after
+ * saying what was wrong. */
+static int int_arg(const char *name, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (!*text || *end || v < lo || v > hi) {
+        fprintf(stderr, "cordon-bench: %s takes a number from %ld to %ld, not '%s'\n", name, lo, hi,
+                text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    struct bench_opts o = {.json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1, .mode = -1};
+    struct bench_opts o = {
+        .json = 0, .quick = 0, .host_cpu = 0, .dom_cpu = 1, .mode = -1, .read_pct = -1};
+    long v;
     const char *cmd = NULL;
     int nfaults = 500;
     unsigned long long seed = 1;
@@ -154,6 +179,34 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cordon-bench: --mode takes native, inproc or process\n");
                 return 2;
             }
+        } else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+            if (int_arg("--size", argv[++i], 1, 65535, &v) != 0)
+                return 2;
+            o.size = (unsigned)v;
+        } else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+            if (int_arg("--batch", argv[++i], 1, 1024, &v) != 0)
+                return 2;
+            o.batch = (int)v;
+        } else if (strcmp(argv[i], "--senders") == 0 && i + 1 < argc) {
+            if (int_arg("--senders", argv[++i], 1, 64, &v) != 0)
+                return 2;
+            o.senders = (int)v;
+        } else if (strcmp(argv[i], "--bs") == 0 && i + 1 < argc) {
+            if (int_arg("--bs", argv[++i], 512, 65536, &v) != 0)
+                return 2;
+            if (v % 512) {
+                fprintf(stderr, "cordon-bench: --bs takes whole 512-byte sectors\n");
+                return 2;
+            }
+            o.bs = (unsigned)v;
+        } else if (strcmp(argv[i], "--qd") == 0 && i + 1 < argc) {
+            if (int_arg("--qd", argv[++i], 1, 64, &v) != 0)
+                return 2;
+            o.qd = (int)v;
+        } else if (strcmp(argv[i], "--rwmix-read") == 0 && i + 1 < argc) {
+            if (int_arg("--rwmix-read", argv[++i], 0, 100, &v) != 0)
+                return 2;
+            o.read_pct = (int)v;
         } else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
             o.ops = atol(argv[++i]);
             if (o.ops < 64 || o.ops > 1000000000L) {

@@ -130,8 +130,9 @@ static void send_loop(void *arg)
  * returns 0, or -1 on a failure (reported).
  */
 #define SLICE 8192L
-static int run_round(const int *wanted, unsigned size, int batch, long packets, int cpu, double tpn,
-                     const char *moddir, int pktgen, double *pps, double *ticks)
+static int run_round(const int *wanted, unsigned size, int batch, int senders, long packets,
+                     int cpu, double tpn, const char *moddir, int pktgen, double *pps,
+                     double *ticks)
 {
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     if (cdn_kernel_init(64u << 20) != 0)
@@ -176,15 +177,25 @@ static int run_round(const int *wanted, unsigned size, int batch, long packets, 
             n = n / batch * batch;
             if (n == 0)
                 n = per - sent[m];
-            struct sender s = {dev[m], size, batch, n, pktgen, 0};
+            /* senders fibers share the slice, each with its own bursts */
+            struct sender s[64];
+            long share = n / batch / senders * batch, given = 0;
+            for (int j = 0; j < senders; j++) {
+                long mine = j + 1 < senders ? share : n - given;
+                s[j] = (struct sender){dev[m], size, batch, mine, pktgen, 0};
+                given += mine;
+            }
             struct cdn_finish f;
             uint64_t t0 = bench_tsc();
             cdn_finish_begin(rt, &f);
-            cdn_async_spawn(rt, send_loop, &s);
+            for (int j = 0; j < senders; j++)
+                if (s[j].packets > 0)
+                    cdn_async_spawn(rt, send_loop, &s[j]);
             cdn_finish_end(rt, &f);
             spent[m] += bench_tsc() - t0;
             sent[m] += n;
-            failed |= s.failed;
+            for (int j = 0; j < senders; j++)
+                failed |= s[j].failed;
             any = 1;
         }
         if (!any)
@@ -235,25 +246,39 @@ int bench_net(const struct bench_opts *o)
     *strrchr(moddir, '/') = 0;
     bench_pin(o->host_cpu);
     double tpn = bench_tsc_per_ns();
-    static const unsigned sizes[] = {64, 1500};
-    static const int batches[] = {1, 32};
+    unsigned sizes[2] = {64, 1500};
+    int batches[2] = {1, 32};
+    int nsizes = 2, nbatches = 2;
+    if (o->size) { /* one row of the user's choosing */
+        sizes[0] = o->size;
+        nsizes = 1;
+    }
+    if (o->batch) {
+        batches[0] = o->batch;
+        nbatches = 1;
+    }
+    if (o->pktgen && o->size && o->size < 58) {
+        fprintf(stderr, "cordon-bench: --gen pktgen builds packets of at least 58 bytes\n");
+        return 2;
+    }
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
     long packets = o->ops ? o->ops : o->quick ? 20000 : 200000;
+    const int senders = o->senders ? o->senders : 1;
     int failed = 0, step = 0, steps = 0;
-    for (int si = 0; si < 2; si++)
-        for (int bi = 0; bi < 2; bi++)
+    for (int si = 0; si < nsizes; si++)
+        for (int bi = 0; bi < nbatches; bi++)
             steps += net_row_wanted(o, sizes[si], batches[bi]) ? rounds : 0;
     if (o->json)
         printf("{\"bench\":\"net\",\"generator\":\"%s\",\"tsc_ghz\":%.4f,\"packets\":%ld,"
-               "\"rounds\":%d,\"results\":[",
-               o->pktgen ? "pktgen" : "touch", tpn, packets, rounds);
+               "\"rounds\":%d,\"senders\":%d,\"results\":[",
+               o->pktgen ? "pktgen" : "touch", tpn, packets, rounds, senders);
     else
         printf("%-22s %-8s %12s %12s %10s %9s\n", "name", "mode", "Mpps", "ticks/pkt", "vs native",
                "steal ms");
     int first = 1;
-    for (int si = 0; si < 2; si++)
-        for (int bi = 0; bi < 2; bi++) {
+    for (int si = 0; si < nsizes; si++)
+        for (int bi = 0; bi < nbatches; bi++) {
             if (!net_row_wanted(o, sizes[si], batches[bi]))
                 continue;
             double pps[3][100], ticks[3][100], steal = 0;
@@ -272,8 +297,8 @@ int bench_net(const struct bench_opts *o)
                         continue;
                     double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
                     double st0 = bench_steal_ms();
-                    failed |= run_round(wanted, sizes[si], batches[bi], packets, o->dom_cpu, tpn,
-                                        moddir, o->pktgen, p, t) != 0;
+                    failed |= run_round(wanted, sizes[si], batches[bi], senders, packets,
+                                        o->dom_cpu, tpn, moddir, o->pktgen, p, t) != 0;
                     steal += bench_steal_ms() - st0;
                     pps[x][round] = p[x];
                     ticks[x][round] = t[x];
@@ -284,8 +309,8 @@ int bench_net(const struct bench_opts *o)
                 if (o->mode == 0) {
                     int wanted[3] = {1, 0, 0};
                     double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
-                    failed |= run_round(wanted, sizes[si], batches[bi], packets, o->dom_cpu, tpn,
-                                        moddir, o->pktgen, p, t) != 0;
+                    failed |= run_round(wanted, sizes[si], batches[bi], senders, packets,
+                                        o->dom_cpu, tpn, moddir, o->pktgen, p, t) != 0;
                     pps[0][round] = p[0];
                     ticks[0][round] = t[0];
                 }

@@ -1,0 +1,117 @@
+/*
+ * test_bench_cli.c - cordon-bench as a user runs it: help, usage errors
+ * (exit status 2 and a message naming the option), and the generators'
+ * own rows (--size/--batch/--senders for net, --bs/--qd/--rwmix-read for
+ * blk) producing the JSON a script reads. The binary is taken from
+ * $CORDON_BIN (set by the Makefile), else build/bin.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "util.h"
+
+static const char *bench(void)
+{
+    static char path[4096];
+    const char *d = getenv("CORDON_BIN");
+    snprintf(path, sizeof path, "%s/cordon-bench", d && *d ? d : "build/bin");
+    return path;
+}
+
+/* Runs cordon-bench with args (stderr folded into the output); returns its
+ * exit status and its output (caller frees). */
+static int run(const char *args, char **out)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bench(), args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    buf[len] = 0;
+    int st = pclose(p);
+    *out = buf;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void test_help(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(run("--help", &out), 0);
+    assert_non_null(strstr(out, "usage: cordon-bench"));
+    assert_non_null(strstr(out, "--rwmix-read"));
+    free(out);
+}
+
+/* Each bad argument: status 2 and a line that names what was wrong. */
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *says;
+    } bad[] = {
+        {"", "usage"},
+        {"frobnicate", "unknown benchmark"},
+        {"net --senders 0", "--senders takes a number from 1 to 64"},
+        {"net --batch 5000", "--batch takes"},
+        {"net --size abc", "not 'abc'"},
+        {"net --gen pktgen --size 40", "at least 58 bytes"},
+        {"blk --bs 1000", "whole 512-byte sectors"},
+        {"blk --qd 65", "--qd takes"},
+        {"blk --rwmix-read 101", "--rwmix-read takes"},
+        {"net --mode sideways", "--mode takes"},
+        {"net --bogus", "unknown argument '--bogus'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out;
+        int st = run(bad[i].args, &out);
+        if (st != 2 || !strstr(out, bad[i].says))
+            fail_msg("cordon-bench %s: status %d, output: %s", bad[i].args, st, out);
+        free(out);
+    }
+}
+
+/* A row of the user's choosing, natively (quick), as JSON. */
+static void test_custom_rows(void **state)
+{
+    (void)state;
+    char *out;
+    int st = run("blk --bs 4096 --qd 2 --rwmix-read 100 --quick --mode native --json", &out);
+    if (st != 0)
+        fail_msg("blk custom row: status %d: %s", st, out);
+    assert_non_null(strstr(out, "\"rwmix_read\":100"));
+    assert_non_null(strstr(out, "\"name\":\"blk-4K-qd2\",\"mode\":\"native\""));
+    assert_non_null(strstr(out, "\"verify_failures\":0"));
+    assert_null(strstr(out, "blk-512B-qd16")); /* only the row asked for */
+    free(out);
+    st = run("net --size 128 --batch 8 --senders 3 --quick --mode native --json", &out);
+    if (st != 0)
+        fail_msg("net custom row: status %d: %s", st, out);
+    assert_non_null(strstr(out, "\"senders\":3"));
+    assert_non_null(strstr(out, "\"name\":\"net-128B-batch8\",\"mode\":\"native\""));
+    assert_null(strstr(out, "net-64B-batch1"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_custom_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
