@@ -98,6 +98,34 @@ static void test_ownership_rules(void **state)
     cdn_heap_destroy(h);
 }
 
+/* The host takes back and frees an object whoever owns it, in one step,
+ * but not while it is lent, and not through a stale reference. */
+static void test_free_any(void **state)
+{
+    (void)state;
+    struct cdn_heap *h;
+    assert_int_equal(cdn_heap_create(0, &h), CDN_OK);
+    cdn_href r, q;
+    assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 64, &r, NULL), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 64, &q, NULL), CDN_OK);
+    assert_int_equal(cdn_heap_move(h, r, CDN_HEAP_HOST, DOM_A), CDN_OK);
+    assert_int_equal(cdn_heap_owned_by(h, DOM_A), 1);
+    assert_int_equal(cdn_heap_free_any(h, r), CDN_OK); /* a domain's: taken back */
+    assert_int_equal(cdn_heap_owned_by(h, DOM_A), 0);
+    assert_int_equal(cdn_heap_free_any(h, r), CDN_EBADH); /* stale now */
+    assert_int_equal(cdn_heap_lend(h, q, CDN_HEAP_HOST, DOM_B), CDN_OK);
+    assert_int_equal(cdn_heap_free_any(h, q), CDN_EPERM); /* lent out */
+    assert_int_equal(cdn_heap_return(h, q, DOM_B), CDN_OK);
+    assert_int_equal(cdn_heap_free_any(h, q), CDN_OK); /* the host's own */
+    assert_int_equal(cdn_heap_free_any(NULL, q), CDN_EINVAL);
+    struct cdn_heap_stats st;
+    cdn_heap_get_stats(h, &st);
+    assert_int_equal(st.live_objects, 0);
+    assert_int_equal(st.frees, 2);
+    assert_int_equal(st.violations, 2);
+    cdn_heap_destroy(h);
+}
+
 static void test_reclaim_counts(void **state)
 {
     (void)state;
@@ -195,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_alloc_free_reuse),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_ownership_rules),
+        cmocka_unit_test(test_free_any),
         cmocka_unit_test(test_reclaim_counts),
         cmocka_unit_test_setup(test_domain_uses_heap_then_crashes, setup_process),
         cmocka_unit_test_setup(test_domain_uses_heap_then_crashes, setup_inproc),
