@@ -47,6 +47,8 @@ int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tp
                    uint64_t *scratch, size_t cap, double *paired_glue);
 int bench_idlc(const struct bench_opts *o);
 int bench_net(const struct bench_opts *o);
+/* The transmit ring's host bookkeeping alone, one thread (ring_floor.c). */
+int bench_ringfloor(const struct bench_opts *o);
 int bench_blk(const struct bench_opts *o);
 /* The fault campaign; workload is "net", "blk" or "both". */
 int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const char *workload);

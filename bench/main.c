@@ -20,9 +20,10 @@ static void usage(FILE *f)
     fprintf(f, "usage: cordon-bench ipc|idlc [--json] [--quick]\n"
                "       cordon-bench net|blk [--json] [--quick] [--only S] [--rounds N] [--mode M]\n"
                "                            [--ops N]\n"
-               "       cordon-bench net [--size BYTES] [--batch N] [--senders N] ...\n"
+               "       cordon-bench net [--gen touch|pktgen] [--size BYTES] [--batch N]\n"
+               "                        [--senders N] ...\n"
                "       cordon-bench blk [--bs BYTES] [--qd N] [--rwmix-read PCT] ...\n"
-               "                            [--gen touch|pktgen]\n"
+               "       cordon-bench ringfloor [--json] [--rounds N] [--ops N]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
                "\n"
@@ -35,6 +36,8 @@ static void usage(FILE *f)
                "           process; 64 B and 1500 B; 1 and 32 packets in flight\n"
                "  blk      fio-like I/O through null_blk (memory backed, every read\n"
                "           verified): native, inproc, process; 4K QD1/QD16, 512B QD16\n"
+               "  ringfloor  the transmit ring's host bookkeeping alone (one thread, no\n"
+               "           domain): the ceiling of an isolated transmit kept that way\n"
                "  faults   fault-injection campaign against isolated drivers under load:\n"
                "           net (a misbehaving driver under traffic) and blk (null_blk\n"
                "           with a fault shim, every read verified, signals mid-I/O);\n"
@@ -246,6 +249,8 @@ int main(int argc, char **argv)
         return bench_net(&o);
     if (strcmp(cmd, "blk") == 0)
         return bench_blk(&o);
+    if (strcmp(cmd, "ringfloor") == 0)
+        return bench_ringfloor(&o);
     if (strcmp(cmd, "faults") == 0)
         return bench_faults(&o, nfaults, seed ? seed : 1, workload);
     fprintf(stderr, "cordon-bench: unknown benchmark '%s'\n", cmd);

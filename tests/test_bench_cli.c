@@ -104,6 +104,12 @@ static void test_custom_rows(void **state)
     assert_non_null(strstr(out, "\"name\":\"net-128B-batch8\",\"mode\":\"native\""));
     assert_null(strstr(out, "net-64B-batch1"));
     free(out);
+    st = run("ringfloor --quick --json", &out);
+    if (st != 0)
+        fail_msg("ringfloor: status %d: %s", st, out);
+    assert_non_null(strstr(out, "\"bench\":\"ringfloor\""));
+    assert_non_null(strstr(out, "\"ratio\":"));
+    free(out);
 }
 
 int main(void)
