@@ -56,11 +56,42 @@ struct cdn_inflight {
 };
 int cdn_inflight_init(struct cdn_inflight *t);
 void cdn_inflight_free(struct cdn_inflight *t);
+/* post and take run for every packet on the transmit path: inline. The
+ * table's invariants are stated in inflight.c. */
+
 /* Enters obj under a new number; CDN_ELIMIT when every slot is held. */
-int cdn_inflight_post(struct cdn_inflight *t, void *obj, uint32_t *seq);
+static inline int cdn_inflight_post(struct cdn_inflight *t, void *obj, uint32_t *seq)
+{
+    if (t->live >= CDN_RING_SLOTS)
+        return CDN_ELIMIT;
+    /* A slot the driver still holds is skipped: its number goes unused. */
+    while (t->slot[t->next_seq % CDN_RING_SLOTS].obj)
+        t->next_seq++;
+    struct cdn_inflight_slot *s = &t->slot[t->next_seq % CDN_RING_SLOTS];
+    s->obj = obj;
+    s->seq = t->next_seq;
+    t->live++;
+    *seq = t->next_seq++;
+    return CDN_OK;
+}
+
 /* Takes seq's object out, or NULL: *stale then tells a number handed out
  * before (a second completion) from one never handed out (forged). */
-void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int *stale);
+static inline void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int *stale)
+{
+    struct cdn_inflight_slot *s = &t->slot[seq % CDN_RING_SLOTS];
+    if (s->obj && s->seq == seq) {
+        void *obj = s->obj;
+        s->obj = NULL;
+        t->live--;
+        *stale = 0;
+        return obj;
+    }
+    /* Not in flight: handed out before (completed already), or never. */
+    uint32_t age = t->next_seq - seq;
+    *stale = age != 0 && age <= 0x80000000u;
+    return NULL;
+}
 /* Takes every object out, calling fn on each; returns how many. */
 uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg);
 
