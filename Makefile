@@ -67,7 +67,7 @@ LIBSO := $(BUILD)/lib/libcordon.so
 LAUNCHER := $(BUILD)/bin/cordon-domain
 BENCH := $(BUILD)/bin/cordon-bench
 
-.PHONY: faults golden all deps test test-unit test-asan fuzz demo bench install format clean tests
+.PHONY: bench-all faults golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
 all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc
@@ -331,6 +331,20 @@ demo: deps all
 
 bench: all
 	$(BENCH) ipc
+
+# Every benchmark docs/benchmarks.md reports, written where the docs read it
+# (docs/data/*.json) with the charts; about ten minutes on this machine.
+bench-all: all
+	$(BENCH) ipc --json > docs/data/ipc.json
+	bash scripts/bench_report.sh docs/data/ipc.json docs/ipc.png > /dev/null
+	$(BENCH) net --rounds 11 --json > docs/data/net.json
+	$(BENCH) net --rounds 7 --gen pktgen --json > docs/data/net_pktgen.json
+	$(BENCH) blk --rounds 11 --json > docs/data/blk.json
+	$(BENCH) ringfloor --json > docs/data/ringfloor.json
+	bash scripts/mode_chart.sh docs/data/net.json docs/net.png "dummy driver transmit (sender writes 1 byte)" Mpps 1e6
+	bash scripts/mode_chart.sh docs/data/net_pktgen.json docs/net_pktgen.png "dummy driver transmit (packets built as pktgen)" Mpps 1e6
+	bash scripts/mode_chart.sh docs/data/blk.json docs/blk.png "null_blk I/O, every read verified" kIOPS 1e3
+	CORDON_LAUNCHER=$(abspath $(LAUNCHER)) $(BENCH) faults --faults 10000 --seed 42 --json > docs/data/faults.json
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
