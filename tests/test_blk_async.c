@@ -428,13 +428,79 @@ static void test_async_second_driver(void **state)
     cdn_kernel_exit();
 }
 
+/* A submitter that refills from end_io: each end resubmits the request
+ * at once. Natively every end comes inline, so without the held
+ * submissions this would recurse 200,000 deep. */
+struct chain {
+    cdn_async *rt;
+    long left, ended, errors;
+    int done;
+    struct cdn_event ev;
+};
+
+static void chain_end(struct request *rq, blk_status_t status)
+{
+    struct chain *c = rq->end_io_data;
+    c->ended++;
+    c->errors += status != BLK_STS_OK;
+    if (--c->left > 0) {
+        rq->sector = (rq->sector + 8) % 4096;
+        blk_execute_rq_nowait(rq, false);
+    } else {
+        c->done = 1;
+        cdn_event_signal(c->rt, &c->ev);
+    }
+}
+
+static void chain_main(void *arg)
+{
+    struct request *rq = arg;
+    struct chain *c = rq->end_io_data;
+    blk_execute_rq_nowait(rq, false);
+    while (!c->done) {
+        cdn_event_init(&c->ev);
+        if (!c->done)
+            cdn_event_wait(c->rt, &c->ev);
+    }
+}
+
+static void resubmit_from_end_io(enum cdn_drv_mode m, long n)
+{
+    struct rig g;
+    struct gendisk *disk = start(&g, "null_blk", m, NULL);
+    struct request *rq = cdn_blk_alloc_request(disk, 512);
+    assert_non_null(rq);
+    struct chain c = {g.rt, n, 0, 0, 0, {0}};
+    set_io(rq, REQ_OP_WRITE, 0, 512, 7);
+    rq->end_io = chain_end;
+    rq->end_io_data = &c;
+    struct cdn_finish f;
+    cdn_finish_begin(g.rt, &f);
+    assert_int_equal(cdn_async_spawn(g.rt, chain_main, rq), 0);
+    cdn_finish_end(g.rt, &f);
+    assert_int_equal(c.ended, n);
+    assert_int_equal(c.errors, 0);
+    assert_false(rq->in_flight);
+    blk_mq_free_request(rq);
+    stop(&g);
+    cdn_kernel_exit();
+}
+
+static void test_resubmit_from_end_io(void **state)
+{
+    (void)state;
+    resubmit_from_end_io(CDN_DRV_NATIVE, 200000);
+    resubmit_from_end_io(CDN_DRV_PROCESS, 20000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_async_native),        cmocka_unit_test(test_async_inproc),
-        cmocka_unit_test(test_async_process),       cmocka_unit_test(test_async_misuse),
-        cmocka_unit_test(test_async_driver_faults), cmocka_unit_test(test_async_stay_down),
-        cmocka_unit_test(test_idle_domain_lives),   cmocka_unit_test(test_async_second_driver),
+        cmocka_unit_test(test_async_native),         cmocka_unit_test(test_async_inproc),
+        cmocka_unit_test(test_async_process),        cmocka_unit_test(test_async_misuse),
+        cmocka_unit_test(test_async_driver_faults),  cmocka_unit_test(test_async_stay_down),
+        cmocka_unit_test(test_idle_domain_lives),    cmocka_unit_test(test_async_second_driver),
+        cmocka_unit_test(test_resubmit_from_end_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

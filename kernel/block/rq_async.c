@@ -18,11 +18,16 @@
  * is being restarted, one that found its ring's batch full while a flush
  * was posting.
  *
+ * A submission made from inside an end_io (a submitter that refills its
+ * queue as requests end) is held until the outermost end_io returns, so a
+ * native driver, which ends requests inline, cannot make it recurse.
+ *
  * Invariants:
  *   - end_io runs exactly once per submission, and nothing touches the
  *     request after it (the caller may free or resubmit it then);
- *   - a request is in at most one place: the caller's hands, a ring's
- *     batch or in-flight table, or the requeue list;
+ *   - a request is in at most one place: the caller's hands, the list of
+ *     submissions held during an end_io, a ring's batch or in-flight
+ *     table, or the requeue list;
  *   - its data buffer is the host's again before end_io runs.
  */
 #include <stdlib.h>
@@ -53,11 +58,37 @@ static cdn_async *rt_for(const struct request *rq)
     return cdn_blk_disk_live(rq->disk) ? cdn_core_driver_rt(driver_for(rq)) : NULL;
 }
 
+/* Submissions made from inside an end_io wait here until the outermost
+ * end_io returns: a native driver ends a request inline, so a submitter
+ * that resubmits from end_io would otherwise recurse once per I/O. */
+static struct request *deferred_head, **deferred_tail = &deferred_head;
+static int end_io_depth, draining;
+
+static void start(struct request *rq);
+
+static void run_deferred(void)
+{
+    if (draining)
+        return; /* the loop below picks up what this end_io queued */
+    draining = 1;
+    while (deferred_head) {
+        struct request *rq = deferred_head;
+        deferred_head = rq->requeue_next;
+        if (!deferred_head)
+            deferred_tail = &deferred_head;
+        start(rq);
+    }
+    draining = 0;
+}
+
 static void finish(struct request *rq, blk_status_t status)
 {
     rq->in_flight = 0;
     cdn_kstats.blk_requests++;
+    end_io_depth++;
     rq->end_io(rq, status);
+    if (--end_io_depth == 0)
+        run_deferred();
 }
 
 static void requeue_worker(void *arg);
@@ -193,6 +224,9 @@ void cdn_blk_async_reset(void)
     /* Every disk is gone by now, and put_disk ended its requests. */
     requeue_head = NULL;
     requeue_tail = &requeue_head;
+    deferred_head = NULL;
+    deferred_tail = &deferred_head;
+    end_io_depth = draining = 0;
     worker_rt = NULL;
 }
 
@@ -231,6 +265,18 @@ void blk_mq_free_request(struct request *rq)
     free(rq);
 }
 
+/* Checks a submission and sends it on its way. */
+static void start(struct request *rq)
+{
+    struct gendisk *disk = rq->disk;
+    if (!disk || !cdn_blk_disk_live(disk) || (rq->op != REQ_OP_READ && rq->op != REQ_OP_WRITE) ||
+        rq->nr_bytes == 0 || rq->nr_bytes > rq->data_cap || rq->nr_bytes % 512) {
+        finish(rq, BLK_STS_IOERR);
+        return;
+    }
+    submit(rq, 0);
+}
+
 void blk_execute_rq_nowait(struct request *rq, bool at_head)
 {
     (void)at_head; /* one queue, in order */
@@ -246,11 +292,11 @@ void blk_execute_rq_nowait(struct request *rq, bool at_head)
     rq->lost = 0;
     rq->completed = 0;
     rq->status = 0;
-    struct gendisk *disk = rq->disk;
-    if (!disk || !cdn_blk_disk_live(disk) || (rq->op != REQ_OP_READ && rq->op != REQ_OP_WRITE) ||
-        rq->nr_bytes == 0 || rq->nr_bytes > rq->data_cap || rq->nr_bytes % 512) {
-        finish(rq, BLK_STS_IOERR);
+    if (end_io_depth > 0) { /* from an end_io: once it returns */
+        rq->requeue_next = NULL;
+        *deferred_tail = rq;
+        deferred_tail = &rq->requeue_next;
         return;
     }
-    submit(rq, 0);
+    start(rq);
 }

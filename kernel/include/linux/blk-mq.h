@@ -179,9 +179,10 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf);
  * end_io, then submits; a request may be submitted again once its end_io
  * has run. end_io runs exactly once per submission, with BLK_STS_OK or an
  * error, and may run before blk_execute_rq_nowait returns (a native
- * driver, or an invalid request); it must not submit or free requests
- * itself: collect the ended ones and resubmit from the caller's loop, as an
- * io_uring user reaps completions. A request whose driver fails is issued
+ * driver, or an invalid request). end_io may resubmit its request or submit
+ * others: a submission made inside an end_io is held until the outermost
+ * end_io returns (no recursion, however many end inline); it may free its
+ * own request. A request whose driver fails is issued
  * once more to the restarted driver (from a fiber of the driver's async
  * runtime), as cdn_blk_rw does; a driver without an async runtime is
  * called synchronously. blk_mq_free_request frees a request not in flight.
