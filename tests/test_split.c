@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -23,32 +22,6 @@ static const char *bin_dir(void)
 {
     const char *d = getenv("CORDON_BIN");
     return d && *d ? d : "build/bin";
-}
-
-/* Runs a shell command; returns its exit status and its stdout (caller frees). */
-static int run(const char *cmd, char **out)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    size_t n;
-    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-    }
-    buf[len] = 0;
-    int st = pclose(p);
-    if (out)
-        *out = buf;
-    else
-        free(buf);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
 /* The JSON list named key, as a string from '[' to ']' (caller frees). */
@@ -99,12 +72,12 @@ static char *split_and_check(const char *driver, const char *idl)
 {
     char cmd[2048], *json;
     snprintf(cmd, sizeof cmd, "%s/cordon-split --json -o %s %s -- " KFLAGS, bin_dir(), idl, driver);
-    assert_int_equal(run(cmd, &json), 0);
+    assert_int_equal(test_run(cmd, &json), 0);
     assert_non_null(strstr(json, "\"parse_errors\":0"));
     assert_non_null(strstr(json, "\"seconds\":"));
     snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
     char *diag;
-    int rc = run(cmd, &diag);
+    int rc = test_run(cmd, &diag);
     if (rc != 0)
         fail_msg("cordon-idlc rejected the generated %s:\n%s", idl, diag);
     free(diag);
@@ -173,7 +146,7 @@ static void linux_dummy_net(void **state)
     char cmd[1024], *json;
     snprintf(cmd, sizeof cmd, "CORDON_BIN=%s bash scripts/split_linux.sh dummy --json -o %s",
              bin_dir(), idl);
-    assert_int_equal(run(cmd, &json), 0);
+    assert_int_equal(test_run(cmd, &json), 0);
     assert_non_null(strstr(json, "\"parse_errors\":0"));
     const char *k2d[] = {"dummy_dev_init",     "dummy_dev_uninit",    "dummy_xmit",
                          "set_multicast_list", "dummy_get_stats64",   "dummy_change_carrier",
@@ -198,7 +171,7 @@ static void linux_dummy_net(void **state)
     free(json);
     snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
     char *diag;
-    if (run(cmd, &diag) != 0)
+    if (test_run(cmd, &diag) != 0)
         fail_msg("cordon-idlc rejected the IDL of Linux's dummy.c:\n%s", diag);
     free(diag);
     unlink(idl);
@@ -226,7 +199,7 @@ static void compilation_database(void **state)
     snprintf(cmd, sizeof cmd, "cd / && %s/cordon-split --json -p %s", bin_dir(), dir);
     if (bin_dir()[0] != '/') /* relative to the repository */
         snprintf(cmd, sizeof cmd, "cd / && %s/%s/cordon-split --json -p %s", cwd, bin_dir(), dir);
-    assert_int_equal(run(cmd, &json), 0);
+    assert_int_equal(test_run(cmd, &json), 0);
     assert_non_null(strstr(json, "\"module\":\"dummy\""));
     assert_listed(json, "drv_to_kernel", "register_netdevice");
     assert_listed(json, "kernel_to_drv", "dummy_xmit");
@@ -234,14 +207,14 @@ static void compilation_database(void **state)
     /* a file the database does not have: status 1, said so */
     char *out;
     snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " /etc/hostname 2>&1");
-    assert_int_equal(run(cmd, &out), 1);
+    assert_int_equal(test_run(cmd, &out), 1);
     assert_non_null(strstr(out, "not in"));
     free(out);
     unlink(path);
     rmdir(dir);
     /* no database: status 2 */
     snprintf(cmd, sizeof cmd, "%s/cordon-split -p %s 2>&1", bin_dir(), dir);
-    assert_int_equal(run(cmd, &out), 2);
+    assert_int_equal(test_run(cmd, &out), 2);
     assert_non_null(strstr(out, "compile_commands.json: error:"));
     free(out);
 }
@@ -302,7 +275,7 @@ static void classifications(void **state)
     fclose(f);
     char cmd[1024], *out;
     snprintf(cmd, sizeof cmd, "%s/cordon-split %s -- -I%s 2>/dev/null", bin_dir(), dc, kdir);
-    assert_int_equal(run(cmd, &out), 0);
+    assert_int_equal(test_run(cmd, &out), 0);
     const char *want[] = {
         "u32 [write_only] flags;",
         "u32 [read_only] mtu;",
@@ -325,7 +298,7 @@ static void classifications(void **state)
     fclose(f);
     free(out);
     snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s 2>&1", bin_dir(), idl);
-    assert_int_equal(run(cmd, &out), 0);
+    assert_int_equal(test_run(cmd, &out), 0);
     free(out);
     unlink(idl);
     unlink(dc);
@@ -367,20 +340,20 @@ static void shared_headers(void **state)
     char cmd[1024], *with, *without, *json;
     snprintf(cmd, sizeof cmd, "cd %s && %s%s/cordon-split --json -o pch.idl a.c b.c c.c -- -I%s",
              ddir, bin_dir()[0] == '/' ? "" : "$OLDPWD/", bin_dir(), kdir);
-    assert_int_equal(run(cmd, &json), 0);
+    assert_int_equal(test_run(cmd, &json), 0);
     assert_non_null(strstr(json, "\"precompiled_headers\":1"));
     free(json);
     snprintf(cmd, sizeof cmd,
              "cd %s && CORDON_SPLIT_NO_PCH=1 %s%s/cordon-split --json -o plain.idl a.c b.c c.c -- "
              "-I%s",
              ddir, bin_dir()[0] == '/' ? "" : "$OLDPWD/", bin_dir(), kdir);
-    assert_int_equal(run(cmd, &json), 0);
+    assert_int_equal(test_run(cmd, &json), 0);
     assert_non_null(strstr(json, "\"precompiled_headers\":0"));
     free(json);
     snprintf(cmd, sizeof cmd, "cat %s/pch.idl", ddir);
-    assert_int_equal(run(cmd, &with), 0);
+    assert_int_equal(test_run(cmd, &with), 0);
     snprintf(cmd, sizeof cmd, "cat %s/plain.idl", ddir);
-    assert_int_equal(run(cmd, &without), 0);
+    assert_int_equal(test_run(cmd, &without), 0);
     assert_non_null(strstr(with, "rpc s32 dev_register("));
     assert_string_equal(with, without);
     free(with);
@@ -403,7 +376,7 @@ static void text_mode_writes_idl_to_stdout(void **state)
     char cmd[1024], *out;
     snprintf(cmd, sizeof cmd, "%s/cordon-split drivers/net/dummy.c -- " KFLAGS " 2>/dev/null",
              bin_dir());
-    assert_int_equal(run(cmd, &out), 0);
+    assert_int_equal(test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "module dummy {"));
     assert_non_null(strstr(out, "export rpc s32 dummy_init_module(void);"));
     free(out);
@@ -421,7 +394,7 @@ static void parse_error_is_reported(void **state)
     char cmd[1024], *out;
     snprintf(cmd, sizeof cmd, "%s/cordon-split --json %s -- -std=gnu11 2>&1 >/dev/null", bin_dir(),
              src);
-    assert_int_equal(run(cmd, &out), 1);
+    assert_int_equal(test_run(cmd, &out), 1);
     /* file:line:col: error: message */
     char want[256];
     snprintf(want, sizeof want, "%s:1:22: error:", src);
@@ -437,18 +410,18 @@ static void missing_file_and_bad_usage(void **state)
     char cmd[1024], *out;
     snprintf(cmd, sizeof cmd, "%s/cordon-split /nonexistent/driver.c -- -std=gnu11 2>&1",
              bin_dir());
-    assert_int_equal(run(cmd, &out), 1);
+    assert_int_equal(test_run(cmd, &out), 1);
     assert_non_null(strstr(out, "/nonexistent/driver.c"));
     free(out);
     snprintf(cmd, sizeof cmd, "%s/cordon-split 2>&1", bin_dir());
-    assert_int_equal(run(cmd, &out), 2);
+    assert_int_equal(test_run(cmd, &out), 2);
     assert_non_null(strstr(out, "usage:"));
     free(out);
     snprintf(cmd, sizeof cmd, "%s/cordon-split --bogus x.c 2>&1", bin_dir());
-    assert_int_equal(run(cmd, &out), 2);
+    assert_int_equal(test_run(cmd, &out), 2);
     free(out);
     snprintf(cmd, sizeof cmd, "%s/cordon-split --help", bin_dir());
-    assert_int_equal(run(cmd, &out), 0);
+    assert_int_equal(test_run(cmd, &out), 0);
     assert_non_null(strstr(out, "usage:"));
     free(out);
 }

@@ -20,6 +20,10 @@ const char *test_lib_dir(void);
 cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
                        enum cdn_wait_policy policy);
 
+/* Runs a shell command; returns its exit status (128 if it did not exit)
+ * and, if out is not NULL, its stdout (caller frees). */
+int test_run(const char *cmd, char **out);
+
 /* A request with one u64 in its inline data. */
 void test_msg_u64(struct cdn_msg *m, uint16_t rpc, uint64_t v);
 uint64_t test_get_u64(const struct cdn_msg *m);
