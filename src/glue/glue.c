@@ -30,6 +30,17 @@ static struct cdn_glue *host_list[HOST_GLUES_MAX];
 static unsigned host_list_n, host_list_seq;
 static uint64_t next_glue_id = 1;
 
+/* The writer's side of the seqlock (owners_lock held): slot i becomes g and
+ * the list n long, inside an odd sequence number. */
+static void host_list_write(unsigned i, struct cdn_glue *g, unsigned n)
+{
+    __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    __atomic_store_n(&host_list[i], g, __ATOMIC_RELAXED);
+    __atomic_store_n(&host_list_n, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELEASE);
+}
+
 /*
  * Which host objects some host glue may have a reference for: a counting
  * filter over object addresses, kept by every insertion into and removal
@@ -107,13 +118,8 @@ int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
         cdn_hmap_del(&by_id, g->id);
         bad = 1;
     }
-    if (!bad && side == CDN_GLUE_HOST) {
-        __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_RELEASE);
-        __atomic_store_n(&host_list[host_list_n], g, __ATOMIC_RELAXED);
-        __atomic_store_n(&host_list_n, host_list_n + 1, __ATOMIC_RELAXED);
-        __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELEASE);
-    }
+    if (!bad && side == CDN_GLUE_HOST)
+        host_list_write(host_list_n, g, host_list_n + 1);
     pthread_mutex_unlock(&owners_lock);
     if (!bad && side == CDN_GLUE_HOST)
         __atomic_fetch_add(&host_glues, 1, __ATOMIC_RELEASE);
@@ -136,11 +142,7 @@ void cdn_glue_destroy(struct cdn_glue *g)
     cdn_hmap_del(&by_id, g->id);
     for (unsigned i = 0; i < host_list_n; i++)
         if (host_list[i] == g) {
-            __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELAXED);
-            __atomic_thread_fence(__ATOMIC_RELEASE);
-            __atomic_store_n(&host_list[i], host_list[host_list_n - 1], __ATOMIC_RELAXED);
-            __atomic_store_n(&host_list_n, host_list_n - 1, __ATOMIC_RELAXED);
-            __atomic_store_n(&host_list_seq, host_list_seq + 1, __ATOMIC_RELEASE);
+            host_list_write(i, host_list[host_list_n - 1], host_list_n - 1);
             break;
         }
     for (size_t i = 0; i < g->shadows.cap; i++)
