@@ -196,24 +196,34 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk)
     return disk->rqr ? disk->rqr->drv : NULL;
 }
 
-int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
+/* Joins rq to disk's pending batch, its end to be told through ev (NULL:
+ * an asynchronous request, told through cdn_blk_async_ended); posts the
+ * batch when it is full or no runtime's idle hook would. -1: the batch is
+ * full while a flush of this ring is posting, rq not queued. */
+static int enqueue(struct gendisk *disk, struct request *rq, struct cdn_event *ev)
 {
     struct cdn_rqring *t = disk->rqr;
-    struct cdn_driver *drv = t->drv;
-    struct cdn_event ev;
-    cdn_event_init(&ev);
     rq->completed = 0;
     rq->status = 0;
     rq->lost = 0;
-    rq->event = &ev;
-    if (t->npending == CDN_RING_BATCH_MAX) {
-        /* full while a flush of this ring is posting: it cannot take more */
-        rq->event = NULL;
-        return 0;
-    }
+    rq->event = NULL;
+    rq->drv = t->drv;
+    if (t->npending == CDN_RING_BATCH_MAX)
+        return -1;
+    rq->event = ev;
     t->pending[t->npending++] = rq;
-    if (t->npending == CDN_RING_BATCH_MAX || !drv->rt)
+    if (t->npending == CDN_RING_BATCH_MAX || !t->drv->rt)
         rq_flush(disk); /* full, or no runtime whose idle hook would post it */
+    return 0;
+}
+
+int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
+{
+    struct cdn_driver *drv = disk->rqr->drv;
+    struct cdn_event ev;
+    cdn_event_init(&ev);
+    if (enqueue(disk, rq, &ev) != 0)
+        return 0; /* it cannot take more */
     if (drv->rt) {
         cdn_event_wait(drv->rt, &ev);
     } else {
@@ -233,18 +243,7 @@ int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
 
 int cdn_rqring_submit(struct gendisk *disk, struct request *rq)
 {
-    struct cdn_rqring *t = disk->rqr;
-    rq->completed = 0;
-    rq->status = 0;
-    rq->lost = 0;
-    rq->event = NULL;
-    rq->drv = t->drv;
-    if (t->npending == CDN_RING_BATCH_MAX)
-        return -1; /* full while a flush of this ring is posting */
-    t->pending[t->npending++] = rq;
-    if (t->npending == CDN_RING_BATCH_MAX)
-        rq_flush(disk); /* otherwise the idle hook posts the batch (blk-mq's plug) */
-    return 0;
+    return enqueue(disk, rq, NULL);
 }
 
 static int valid_status(int v)
