@@ -151,11 +151,9 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--json") == 0)
             o.json = 1;
         else if (strcmp(argv[i], "--faults") == 0 && i + 1 < argc) {
-            nfaults = atoi(argv[++i]);
-            if (nfaults < 1 || nfaults > 10000000) {
-                fprintf(stderr, "cordon-bench: --faults takes 1..10000000\n");
+            if (int_arg("--faults", argv[++i], 1, 10000000, &v) != 0)
                 return 2;
-            }
+            nfaults = (int)v;
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--workload") == 0 && i + 1 < argc)
@@ -211,17 +209,12 @@ int main(int argc, char **argv)
                 return 2;
             o.read_pct = (int)v;
         } else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
-            o.ops = atol(argv[++i]);
-            if (o.ops < 64 || o.ops > 1000000000L) {
-                fprintf(stderr, "cordon-bench: --ops takes 64..1000000000\n");
+            if (int_arg("--ops", argv[++i], 64, 1000000000L, &o.ops) != 0)
                 return 2;
-            }
         } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
-            o.rounds = atoi(argv[++i]);
-            if (o.rounds < 1 || o.rounds > 99) {
-                fprintf(stderr, "cordon-bench: --rounds takes 1..99\n");
+            if (int_arg("--rounds", argv[++i], 1, 99, &v) != 0)
                 return 2;
-            }
+            o.rounds = (int)v;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;

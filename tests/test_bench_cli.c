@@ -57,6 +57,9 @@ static void test_usage_errors(void **state)
         {"blk --rwmix-read 101", "--rwmix-read takes"},
         {"net --mode sideways", "--mode takes"},
         {"net --bogus", "unknown argument '--bogus'"},
+        {"blk --rounds 0", "--rounds takes a number from 1 to 99"},
+        {"net --ops 10k", "not '10k'"},
+        {"faults --faults -5", "--faults takes"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *out;
