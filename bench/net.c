@@ -281,10 +281,10 @@ int bench_net(const struct bench_opts *o)
         for (int bi = 0; bi < nbatches; bi++) {
             if (!net_row_wanted(o, sizes[si], batches[bi]))
                 continue;
-            double pps[3][100], ticks[3][100], steal = 0;
             /* Each isolated mode in a kernel of its own beside a native
-             * dummy (two domains spinning on one CPU would share it). */
-            double nat[3][100];
+             * dummy (two domains spinning on one CPU would share it); a
+             * mode not run keeps zeros, and is not printed. */
+            double pps[3][100] = {{0}}, ticks[3][100] = {{0}}, nat[3][100] = {{0}}, steal = 0;
             for (int round = 0; round < rounds; round++) {
                 char what[64];
                 snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
