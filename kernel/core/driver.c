@@ -382,11 +382,18 @@ int cdn_core_crossing_failed(struct cdn_glue *g)
     return cdn_driver_check(d) == CDN_OK && d->stats.restarts > before;
 }
 
-cdn_async *cdn_core_driver_rt(void *owner)
+/* owner, if it is a loaded driver (it is only trusted once found here). */
+static struct cdn_driver *loaded(void *owner)
 {
     struct cdn_driver *drv = drivers;
-    while (drv && drv != owner) /* owner is only trusted once found here */
+    while (drv && drv != owner)
         drv = drv->next;
+    return drv;
+}
+
+cdn_async *cdn_core_driver_rt(void *owner)
+{
+    struct cdn_driver *drv = loaded(owner);
     return drv ? drv->rt : NULL;
 }
 
@@ -400,9 +407,7 @@ int cdn_core_rt_in_use(const cdn_async *rt)
 
 int cdn_core_wait_driver(void *owner)
 {
-    struct cdn_driver *drv = drivers;
-    while (drv && drv != owner) /* owner is only trusted once found here */
-        drv = drv->next;
+    struct cdn_driver *drv = loaded(owner);
     if (!drv || drv->down || drv->policy.while_down != CDN_WAIT_FOR_RESTART)
         return 0;
     /* Only another fiber can be restarting it while we run: let it finish.
