@@ -164,6 +164,24 @@ static size_t run_heap(uint64_t *t, size_t n, int what)
     return n;
 }
 
+/* 100 reads of a clock: 0 the TSC (rdtsc), 1 cdn_now_ns (CLOCK_MONOTONIC),
+ * 2 cdn_coarse_ns (CLOCK_MONOTONIC_COARSE). What a check costs that reads
+ * one on every post or poll. */
+static size_t run_clock(uint64_t *t, size_t n, int which)
+{
+    uint64_t sink = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t s = bench_tsc();
+        for (int k = 0; k < 100; k++)
+            sink += which == 0   ? __builtin_ia32_rdtsc()
+                    : which == 1 ? (uint64_t)cdn_now_ns()
+                                 : (uint64_t)cdn_coarse_ns();
+        t[i] = bench_tsc() - s;
+    }
+    __asm__ volatile("" ::"r"(sink));
+    return n;
+}
+
 int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
                      uint64_t *scratch, size_t cap)
 {
@@ -217,5 +235,10 @@ int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double 
     bench_summarise(&r[rows++], "heap-free", scratch, got, 100, tpn);
     got = run_heap(scratch, n, 2);
     bench_summarise(&r[rows++], "heap-move", scratch, got, 100, tpn);
+    static const char *const clocks[] = {"clock-tsc", "clock-monotonic", "clock-coarse"};
+    for (int c = 0; c < 3; c++) {
+        got = run_clock(scratch, n, c);
+        bench_summarise(&r[rows++], clocks[c], scratch, got, 100, tpn);
+    }
     return failed ? -rows : rows;
 }

@@ -40,7 +40,7 @@ int bench_ipc(const struct bench_opts *o);
 
 /* Appends the async/capability/heap rows to r; returns how many (negative if
  * any failed). BENCH_ASYNC_ROWS bounds it. */
-#define BENCH_ASYNC_ROWS 10
+#define BENCH_ASYNC_ROWS 13
 #define BENCH_IDL_ROWS   4
 /* *paired_glue: median over iterations of (int call - null call), ticks. */
 int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tpn,

@@ -279,8 +279,9 @@ int64_t cdn_now_ns(void);
 /* A monotonic clock that costs a memory read (CLOCK_MONOTONIC_COARSE): it
  * moves in steps of the kernel's tick, 1 to 4 ms. Good for deadlines of
  * many milliseconds on paths that run millions of times a second, where
- * cdn_now_ns (40 ns) or even a TSC read (25-70 ns on the VMs cordon is
- * measured on) would show in the throughput. */
+ * cdn_now_ns (~50 ns) or even a TSC read (~26 ns) would show in the
+ * throughput (the VM cordon is measured on; `cordon-bench ipc`, rows
+ * clock-*). */
 int64_t cdn_coarse_ns(void);
 
 /*

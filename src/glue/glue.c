@@ -394,8 +394,9 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
  * atomic load here); as a backstop (no monitor, or an inproc domain) the
  * poster also looks itself, once a tick of the coarse clock (1-4 ms) or
  * every PEER_LOOK_POLLS posts and polls, whichever comes first. Not a
- * clock or TSC read per post: on the VMs cordon is measured on a TSC read
- * costs 25-70 ns, several ticks per packet at a batch of 32. */
+ * clock or TSC read per post: on the VM cordon is measured on a TSC read
+ * costs ~26 ns (`cordon-bench ipc`, row clock-tsc), several ticks per
+ * packet at a batch of 32. */
 #define PEER_LOOK_POLLS 256u
 
 static int peer_gone(struct cdn_glue *g)
