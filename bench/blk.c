@@ -41,11 +41,15 @@ struct job {
     struct gendisk *disk;
     uint32_t bs;
     int qd;
-    long ios, submitted;
+    long quota;     /* I/Os of the slice being run */
+    long submitted; /* of this slice */
+    long done;      /* in all */
     uint64_t seed;
-    uint8_t *expect;   /* what each byte of the area should read as */
-    int read_pct;      /* percentage of reads */
-    struct slot *done; /* ended, not yet reaped */
+    uint8_t *expect; /* what each byte of the area should read as */
+    int read_pct;    /* percentage of reads */
+    struct slot slots[64];
+    int live;               /* slots with a request */
+    struct slot *done_list; /* ended, not yet reaped */
     struct cdn_event ev;
     long mismatches, errors;
 };
@@ -62,8 +66,8 @@ static void slot_end_io(struct request *rq, blk_status_t status)
 {
     struct slot *sl = rq->end_io_data;
     sl->status = status;
-    sl->next_done = sl->j->done;
-    sl->j->done = sl;
+    sl->next_done = sl->j->done_list;
+    sl->j->done_list = sl;
     cdn_event_signal(sl->j->rt, &sl->j->ev);
 }
 
@@ -98,6 +102,7 @@ static void slot_reap(struct job *j, struct slot *sl)
 {
     struct request *rq = sl->rq;
     uint64_t off = rq->sector << 9;
+    j->done++;
     if (sl->status != BLK_STS_OK)
         j->errors++;
     else if (rq->op == REQ_OP_WRITE)
@@ -106,92 +111,158 @@ static void slot_reap(struct job *j, struct slot *sl)
         j->mismatches++;
 }
 
-static void io_loop(void *arg)
+/* One slice: j->quota I/Os, qd in flight, and every one ended before it
+ * returns (the next slice is another mode's). */
+static void io_slice(void *arg)
 {
     struct job *j = arg;
-    struct slot slots[64];
-    int live = 0;
-    for (int k = 0; k < j->qd; k++) {
-        slots[k] = (struct slot){j, cdn_blk_alloc_request(j->disk, j->bs), NULL, (uint32_t)k, 0};
-        if (!slots[k].rq) {
-            j->errors++;
-            break;
-        }
-        slots[k].rq->end_io = slot_end_io;
-        slots[k].rq->end_io_data = &slots[k];
-        live++;
-    }
     int inflight = 0;
-    for (int k = 0; k < live && j->submitted < j->ios; k++, inflight++)
-        slot_submit(j, &slots[k]);
+    j->submitted = 0;
+    for (int k = 0; k < j->live && j->submitted < j->quota; k++, inflight++)
+        slot_submit(j, &j->slots[k]);
     while (inflight > 0) {
-        while (!j->done) {
+        while (!j->done_list) {
             cdn_event_init(&j->ev);
-            if (!j->done)
+            if (!j->done_list)
                 cdn_event_wait(j->rt, &j->ev);
         }
-        struct slot *list = j->done;
-        j->done = NULL;
+        struct slot *list = j->done_list;
+        j->done_list = NULL;
         while (list) {
             struct slot *sl = list;
             list = sl->next_done;
             inflight--;
             slot_reap(j, sl);
-            if (j->submitted < j->ios) {
+            if (j->submitted < j->quota) {
                 slot_submit(j, sl);
                 inflight++;
             }
         }
     }
-    for (int k = 0; k < live; k++)
-        blk_mq_free_request(slots[k].rq);
 }
 
-static double run_one(enum cdn_drv_mode mode, uint32_t bs, int qd, int read_pct, long ios, int cpu,
-                      double tpn, const char *moddir, double *ticks, long *bad)
+static int job_start(struct job *j, cdn_async *rt, struct gendisk *disk, uint32_t bs, int qd,
+                     int read_pct)
 {
-    *bad = 0;
-    if (cdn_kernel_init(64u << 20) != 0)
+    *j = (struct job){.rt = rt,
+                      .disk = disk,
+                      .bs = bs,
+                      .qd = qd,
+                      .seed = 0x9e3779b97f4a7c15ull,
+                      .read_pct = read_pct};
+    j->expect = calloc(1, AREA); /* a fresh null_blk reads zeros */
+    if (!j->expect)
         return -1;
-    struct cdn_driver drv;
-    int r = cdn_driver_load(&cdn_null_blk_driver, mode, cpu, moddir, &drv);
-    if (r != 0) {
-        fprintf(stderr, "cordon-bench: cannot load null_blk (%s): %d %s\n", cdn_drv_mode_name(mode),
-                r, drv.reason);
+    for (int k = 0; k < qd; k++) {
+        struct request *rq = cdn_blk_alloc_request(disk, bs);
+        if (!rq)
+            return -1;
+        j->slots[k] = (struct slot){j, rq, NULL, (uint32_t)k, 0};
+        rq->end_io = slot_end_io;
+        rq->end_io_data = &j->slots[k];
+        j->live++;
+    }
+    return 0;
+}
+
+static void job_end(struct job *j)
+{
+    for (int k = 0; k < j->live; k++)
+        blk_mq_free_request(j->slots[k].rq);
+    j->live = 0;
+    free(j->expect);
+    j->expect = NULL;
+}
+
+/*
+ * One round: null_blk loaded for each wanted mode in one kernel (nullb0,
+ * nullb1, ... in load order), the I/Os run in slices of SLICE, the modes
+ * taking turns (forwards, then backwards), as the net bench does: this
+ * VM's speed drifts over seconds, slices a few milliseconds apart see the
+ * same machine. iops[m], ticks[m]: each wanted mode's rate and TSC ticks
+ * per I/O; *bad: reads that did not match, errors, I/Os not done.
+ */
+#define SLICE 4096L
+static int run_round(const int *wanted, uint32_t bs, int qd, int read_pct, long ios, int cpu,
+                     double tpn, const char *moddir, double *iops, double *ticks, long *bad)
+{
+    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
+    *bad = 0;
+    /* each disk's media takes up to AREA of the shared heap */
+    if (cdn_kernel_init(3 * AREA + (32u << 20)) != 0)
+        return -1;
+    cdn_async *rt;
+    struct cdn_async_config ac = {.stack_size = 256u << 10};
+    if (cdn_async_create(&ac, &rt) != CDN_OK) {
         cdn_kernel_exit();
         return -1;
     }
-    cdn_async *rt;
-    struct cdn_async_config ac = {.stack_size = 256u << 10};
-    cdn_async_create(&ac, &rt);
-    cdn_driver_use_async(&drv, rt);
-    uint8_t *expect = calloc(1, AREA); /* a fresh null_blk reads zeros */
-    struct job j = {.rt = rt,
-                    .disk = cdn_blk_disk_by_name("nullb0"),
-                    .bs = bs,
-                    .qd = qd,
-                    .ios = ios,
-                    .seed = 0x9e3779b97f4a7c15ull,
-                    .expect = expect,
-                    .read_pct = read_pct};
-    struct cdn_finish f;
-    uint64_t t0 = bench_tsc();
-    cdn_finish_begin(rt, &f);
-    if (j.disk)
-        cdn_async_spawn(rt, io_loop, &j);
-    cdn_finish_end(rt, &f);
-    uint64_t t1 = bench_tsc();
-    long done = j.submitted;
-    *bad = j.mismatches + j.errors + (done != ios);
-    if (*bad && getenv("CORDON_BENCH_VERBOSE"))
-        fprintf(stderr, "blk %s bs %u qd %d: %ld of %ld done, %ld mismatches, %ld errors\n",
-                cdn_drv_mode_name(mode), bs, qd, done, ios, j.mismatches, j.errors);
-    cdn_driver_unload(&drv);
+    struct cdn_driver drv[3];
+    struct job job[3];
+    int loaded[3] = {0, 0, 0}, started[3] = {0, 0, 0}, failed = 0, ndisks = 0;
+    for (int m = 0; m < 3 && !failed; m++) {
+        if (!wanted[m])
+            continue;
+        int r = cdn_driver_load(&cdn_null_blk_driver, modes[m], cpu, moddir, &drv[m]);
+        if (r != 0) {
+            fprintf(stderr, "cordon-bench: cannot load null_blk (%s): %d %s\n",
+                    cdn_drv_mode_name(modes[m]), r, drv[m].reason);
+            failed = 1;
+            break;
+        }
+        loaded[m] = 1;
+        cdn_driver_use_async(&drv[m], rt);
+        char name[16];
+        snprintf(name, sizeof name, "nullb%d", ndisks++);
+        struct gendisk *disk = cdn_blk_disk_by_name(name);
+        if (!disk || job_start(&job[m], rt, disk, bs, qd, read_pct) != 0) {
+            fprintf(stderr, "cordon-bench: null_blk (%s): no disk %s, or out of memory\n",
+                    cdn_drv_mode_name(modes[m]), name);
+            failed = 1;
+        }
+        started[m] = 1;
+    }
+    uint64_t spent[3] = {0, 0, 0};
+    long given[3] = {0, 0, 0};
+    for (int turn = 0; !failed; turn++) {
+        int any = 0;
+        for (int k = 0; k < 3; k++) {
+            int m = bench_mode_order(turn, k, 3);
+            if (!wanted[m] || given[m] >= ios)
+                continue;
+            struct job *j = &job[m];
+            j->quota = ios - given[m] < SLICE ? ios - given[m] : SLICE;
+            struct cdn_finish f;
+            uint64_t t0 = bench_tsc();
+            cdn_finish_begin(rt, &f);
+            cdn_async_spawn(rt, io_slice, j);
+            cdn_finish_end(rt, &f);
+            spent[m] += bench_tsc() - t0;
+            given[m] += j->quota;
+            any = 1;
+        }
+        if (!any)
+            break;
+    }
+    for (int m = 0; m < 3; m++) {
+        if (!started[m])
+            continue;
+        struct job *j = &job[m];
+        long wrong = j->mismatches + j->errors + (j->done != ios);
+        if (wrong && getenv("CORDON_BENCH_VERBOSE"))
+            fprintf(stderr, "blk %s bs %u qd %d: %ld of %ld done, %ld mismatches, %ld errors\n",
+                    cdn_drv_mode_name(modes[m]), bs, qd, j->done, ios, j->mismatches, j->errors);
+        *bad += wrong;
+        iops[m] = spent[m] ? (double)j->done / ((double)spent[m] / tpn / 1e9) : 0;
+        ticks[m] = j->done ? (double)spent[m] / (double)j->done : 0;
+        job_end(j);
+    }
+    for (int m = 2; m >= 0; m--)
+        if (loaded[m])
+            cdn_driver_unload(&drv[m]);
     cdn_async_destroy(rt);
-    free(expect);
     cdn_kernel_exit();
-    *ticks = (double)(t1 - t0) / (double)done;
-    return (double)done / ((double)(t1 - t0) / tpn / 1e9);
+    return failed ? -1 : 0;
 }
 
 int bench_blk(const struct bench_opts *o)
@@ -236,29 +307,38 @@ int bench_blk(const struct bench_opts *o)
     for (int c = 0; c < ncfgs; c++) {
         if (o->only && !strstr(cfgs[c].name, o->only))
             continue;
-        double v[3][100], t[3][100], steal[3] = {0, 0, 0};
+        /* Each isolated mode in a kernel of its own beside a native
+         * null_blk (two domains spinning on one CPU would share it); a
+         * mode not run keeps zeros, and is not printed. */
+        double v[3][100] = {{0}}, t[3][100] = {{0}}, nat[3][100] = {{0}}, steal = 0;
         for (int round = 0; round < rounds; round++) {
             char what[64];
             snprintf(what, sizeof what, "%s round %d", cfgs[c].name, round + 1);
             bench_progress(++step, steps, what);
-            for (int k = 0; k < 3; k++) {
-                int m = bench_mode_order(round, k, 3);
+            for (int k = 1; k < 3; k++) {
+                int x = round % 2 ? 3 - k : k; /* inproc first, then process first */
+                if ((o->mode > 0 && x != o->mode) || (o->mode == 0 && k == 2))
+                    continue;
+                int wanted[3] = {1, o->mode != 0 && x == 1, o->mode != 0 && x == 2};
+                double p[3] = {0, 0, 0}, tk[3] = {0, 0, 0};
                 long bad;
                 double st0 = bench_steal_ms();
-                if (o->mode >= 0 && m != o->mode) {
-                    v[m][round] = t[m][round] = 0;
-                    continue;
-                }
-                v[m][round] = run_one(modes[m], cfgs[c].bs, cfgs[c].qd, read_pct, ios, o->dom_cpu,
-                                      tpn, moddir, &t[m][round], &bad);
-                steal[m] += bench_steal_ms() - st0;
-                failed |= v[m][round] < 0 || bad != 0;
+                failed |= run_round(wanted, cfgs[c].bs, cfgs[c].qd, read_pct, ios, o->dom_cpu, tpn,
+                                    moddir, p, tk, &bad) != 0;
+                steal += bench_steal_ms() - st0;
+                failed |= bad != 0;
                 bad_total += bad;
+                v[x][round] = p[x];
+                t[x][round] = tk[x];
+                nat[x][round] = p[0];
+                v[0][round] = p[0];
+                t[0][round] = tk[0];
             }
         }
         double med[3], tm[3], ratio[3];
-        for (int m = 0; m < 3; m++)
-            ratio[m] = bench_paired_ratio(v[m], v[0], rounds);
+        ratio[0] = 1;
+        for (int m = 1; m < 3; m++)
+            ratio[m] = bench_paired_ratio(v[m], nat[m], rounds);
         for (int m = 0; m < 3; m++) {
             med[m] = bench_median(v[m], rounds);
             tm[m] = bench_median(t[m], rounds);
@@ -271,10 +351,10 @@ int bench_blk(const struct bench_opts *o)
                     "%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
                     "\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
                     first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
-                    ratio[m], steal[m]);
+                    ratio[m], steal);
             else
                 printf("%-16s %-8s %12.1f %12.0f %9.1f%% %9.0f\n", cfgs[c].name,
-                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio[m] * 100, steal[m]);
+                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio[m] * 100, steal);
             first = 0;
         }
     }

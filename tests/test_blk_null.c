@@ -218,12 +218,157 @@ static void test_blk_ring(void **state)
     cdn_kernel_exit();
 }
 
+/* Writes a pattern made from seed at sector 0 of disk, or checks it. */
+static void pattern_io(struct gendisk *disk, int write, uint64_t seed)
+{
+    static uint8_t w[4096], rd[4096];
+    fill(w, sizeof w, seed);
+    if (write) {
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_WRITE, 0, sizeof w, w), 0);
+        return;
+    }
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, sizeof rd, rd), 0);
+    assert_memory_equal(rd, w, sizeof w);
+}
+
+/* One driver source loaded three times in one kernel (as cordon-bench blk
+ * does): each instance's disk gets its own number from the core, and the
+ * disks keep their data apart. */
+static void test_null_blk_three_in_one_kernel(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
+    struct cdn_driver drv[3];
+    struct gendisk *disk[3];
+    for (int m = 0; m < 3; m++) {
+        int r = cdn_driver_load(&cdn_null_blk_driver, modes[m], -1, test_lib_dir(), &drv[m]);
+        if (r != 0)
+            fail_msg("load %s: %d %s", cdn_drv_mode_name(modes[m]), r, drv[m].reason);
+        char name[16];
+        snprintf(name, sizeof name, "nullb%d", m);
+        disk[m] = cdn_blk_disk_by_name(name);
+        assert_non_null(disk[m]);
+        for (int k = 0; k < m; k++)
+            assert_ptr_not_equal(disk[m], disk[k]);
+    }
+    for (int m = 0; m < 3; m++)
+        pattern_io(disk[m], 1, 100 + (uint64_t)m);
+    for (int m = 0; m < 3; m++)
+        pattern_io(disk[m], 0, 100 + (uint64_t)m);
+    /* the middle one goes: its number is free again, the others keep theirs */
+    cdn_driver_unload(&drv[1]);
+    assert_null(cdn_blk_disk_by_name("nullb1"));
+    assert_ptr_equal(cdn_blk_disk_by_name("nullb2"), disk[2]);
+    assert_int_equal(
+        cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv[1]), 0);
+    assert_non_null(disk[1] = cdn_blk_disk_by_name("nullb1"));
+    pattern_io(disk[2], 0, 102);
+    for (int m = 2; m >= 0; m--)
+        cdn_driver_unload(&drv[m]);
+    cdn_kernel_exit();
+}
+
+/* Names the core refuses (one already registered, an empty one, a
+ * template other than one %d) and the ones it takes. */
+static void test_disk_names(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    assert_int_equal(
+        cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_NATIVE, -1, test_lib_dir(), &drv), 0);
+    struct gendisk *nb0 = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(nb0);
+    struct blk_mq_tag_set set = {
+        .ops = nb0->queue->tag_set->ops, .nr_hw_queues = 1, .queue_depth = 1};
+    static const struct {
+        const char *name;
+        int err;
+    } cases[] = {
+        {"nullb0", -EEXIST}, {"", -EINVAL},    {"disk%s", -EINVAL}, {"d%d%d", -EINVAL},
+        {"d%d%n", -EINVAL},  {"d%x", -EINVAL}, {"nullb%d", 0},      {"other", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct gendisk *d = cdn_blk_mq_alloc_disk(&set);
+        assert_non_null(d);
+        snprintf(d->disk_name, sizeof d->disk_name, "%s", cases[i].name);
+        int err = add_disk(d);
+        if (err != cases[i].err)
+            fail_msg("add_disk(\"%s\"): %d, want %d", cases[i].name, err, cases[i].err);
+        if (err == 0) {
+            if (strcmp(cases[i].name, "nullb%d") == 0)
+                assert_string_equal(d->disk_name, "nullb1"); /* the lowest free number */
+            assert_ptr_equal(cdn_blk_disk_by_name(d->disk_name), d);
+            del_gendisk(d);
+        }
+        put_disk(d);
+    }
+    assert_ptr_equal(cdn_blk_disk_by_name("nullb0"), nb0);
+    cdn_driver_unload(&drv);
+    cdn_kernel_exit();
+}
+
+static void kill_domain(struct cdn_driver *drv)
+{
+    kill(cdn_domain_pid(drv->dom), SIGKILL);
+    while (cdn_domain_alive(drv->dom))
+        usleep(50);
+}
+
+/* Two drivers of one kind down at once: the one restarted gets back its own
+ * disk, never the other's (which stays orphaned, failing its I/O). */
+static void test_restart_gets_its_own_disk(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    struct cdn_driver_policy stay, restart;
+    cdn_driver_policy_init(&stay);
+    cdn_driver_policy_init(&restart);
+    stay.on_failure = CDN_STAY_DOWN;
+    stay.warm_spare = restart.warm_spare = 0;
+    struct cdn_driver a, b;
+    /* b first: a's disk, added last, is the first the core's list shows */
+    assert_int_equal(cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1,
+                                            test_lib_dir(), &restart, &b),
+                     0);
+    assert_int_equal(cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1,
+                                            test_lib_dir(), &stay, &a),
+                     0);
+    struct gendisk *db = cdn_blk_disk_by_name("nullb0"), *da = cdn_blk_disk_by_name("nullb1");
+    assert_non_null(da);
+    assert_non_null(db);
+    pattern_io(da, 1, 7);
+    pattern_io(db, 1, 8);
+    kill_domain(&a);
+    static uint8_t buf[4096];
+    assert_int_equal(cdn_blk_rw(da, REQ_OP_READ, 0, sizeof buf, buf), -EIO);
+    assert_true(a.down);
+    assert_true(da->orphaned);
+    kill_domain(&b);
+    pattern_io(db, 0, 8); /* noticed, restarted, its disk re-attached, the read retried */
+    assert_int_equal(b.stats.restarts, 1);
+    assert_false(db->orphaned);
+    assert_true(da->orphaned); /* still the stayed-down driver's */
+    assert_string_equal(db->disk_name, "nullb0");
+    assert_ptr_equal(cdn_blk_disk_by_name("nullb0"), db);
+    assert_int_equal(cdn_blk_rw(da, REQ_OP_READ, 0, sizeof buf, buf), -EIO);
+    cdn_driver_unload(&b);
+    cdn_driver_unload(&a);
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_null_blk_native),  cmocka_unit_test(test_null_blk_inproc),
-        cmocka_unit_test(test_null_blk_process), cmocka_unit_test(test_misbehaving_block_driver),
+        cmocka_unit_test(test_null_blk_native),
+        cmocka_unit_test(test_null_blk_inproc),
+        cmocka_unit_test(test_null_blk_process),
+        cmocka_unit_test(test_misbehaving_block_driver),
         cmocka_unit_test(test_blk_ring),
+        cmocka_unit_test(test_null_blk_three_in_one_kernel),
+        cmocka_unit_test(test_disk_names),
+        cmocka_unit_test(test_restart_gets_its_own_disk),
     };
     return cmocka_run_group_tests_name("blk-null", tests, NULL, NULL);
 }

@@ -239,6 +239,42 @@ static void test_wait_for_restart(void **state)
     finish(&drv);
 }
 
+/* Two dummy drivers down at once: the one restarted gets back its own
+ * device, never the other's, which stays orphaned. b is loaded first, so
+ * a's device is the first the core's list shows. */
+static void test_restart_gets_its_own_device(void **state)
+{
+    (void)state;
+    struct cdn_driver_policy stay, restart;
+    cdn_driver_policy_init(&stay);
+    cdn_driver_policy_init(&restart);
+    stay.on_failure = CDN_STAY_DOWN;
+    struct cdn_driver a, b;
+    struct net_device *db = load(&b, &restart); /* dummy0 */
+    assert_int_equal(
+        cdn_driver_load_policy(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &stay, &a),
+        0);
+    struct net_device *da = dev_get_by_name("dummy1");
+    assert_non_null(da);
+    assert_int_equal(send(da, 10), 10);
+    kill_driver(&a);
+    assert_int_equal(send(da, 10), 0);
+    assert_true(a.down);
+    assert_int_equal(da->orphaned, 1);
+    kill_driver(&b);
+    assert_int_equal(send(db, 10), 9); /* the first finds it dead; it is restarted */
+    assert_int_equal(b.stats.restarts, 1);
+    assert_int_equal(db->orphaned, 0);
+    assert_int_equal(da->orphaned, 1); /* still the stayed-down driver's */
+    assert_ptr_equal(dev_get_by_name("dummy0"), db);
+    assert_ptr_equal(dev_get_by_name("dummy1"), da);
+    assert_int_equal(send(db, 100), 100);
+    assert_int_equal(send(da, 10), 0);
+    cdn_net_tx_sync(db);
+    cdn_driver_unload(&a);
+    finish(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_stay_down),
         cmocka_unit_test(test_restart_budget),
         cmocka_unit_test(test_wait_for_restart),
+        cmocka_unit_test(test_restart_gets_its_own_device),
     };
     return cmocka_run_group_tests_name("recovery", tests, NULL, NULL);
 }

@@ -95,7 +95,9 @@ int __init null_init(void)
         err = -ENOMEM;
         goto out_tags;
     }
-    snprintf(nb->disk->disk_name, sizeof nb->disk->disk_name, "nullb0");
+    /* cordon's block core numbers it (nullb0, nullb1, ...: a driver loaded
+     * twice cannot count its instances itself) */
+    snprintf(nb->disk->disk_name, sizeof nb->disk->disk_name, "nullb%%d");
     set_capacity(nb->disk, nr_sectors);
     err = add_disk(nb->disk);
     if (err)

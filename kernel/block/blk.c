@@ -5,6 +5,7 @@
  * completed twice, out-of-range status values.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "../core/core_impl.h"
 #include "cordon/glue.h"
@@ -66,7 +67,7 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
         return NULL;
     if (cdn_kernel_recovering)
         for (struct gendisk *d = disks; d; d = d->next)
-            if (d->orphaned) {
+            if (d->orphaned && d->orphan_owner == cdn_kernel_recovering) {
                 /* replay: the restarted driver gets its old disk back, with
                  * its new tag set; host clients keep their pointer */
                 d->queue->tag_set = set;
@@ -88,15 +89,66 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
     return disk;
 }
 
+static int disk_name_taken(const char *name)
+{
+    for (const struct gendisk *d = disks; d; d = d->next)
+        if (strcmp(d->disk_name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The name a disk registers under. Linux drivers print their own index
+ * ("nullb%d" with an index from a module-wide ida); a cordon driver loaded
+ * twice (natively and isolated, say) is two module instances that cannot
+ * see each other's, so the core fills in one "%d" with the lowest free
+ * number, as dev_alloc_name does for "eth%d". A name already registered is
+ * refused, as Linux refuses a second device of one name (-EEXIST).
+ */
+static int disk_assign_name(struct gendisk *disk)
+{
+    char *name = disk->disk_name;
+    name[sizeof disk->disk_name - 1] = 0; /* the driver's string: it may lack an end */
+    const char *pct = strchr(name, '%');
+    if (!pct) {
+        if (!name[0])
+            return -EINVAL;
+        return disk_name_taken(name) ? -EEXIST : 0;
+    }
+    if (pct[1] != 'd' || strchr(pct + 2, '%'))
+        return -EINVAL; /* one %d, nothing else a printf would read */
+    char tmpl[sizeof disk->disk_name];
+    memcpy(tmpl, name, sizeof tmpl);
+    int head = (int)(pct - name);
+    for (int i = 0; i < 1000; i++) {
+        char cand[sizeof disk->disk_name];
+        int n = snprintf(cand, sizeof cand, "%.*s%d%s", head, tmpl, i, tmpl + head + 2);
+        if (n < 0 || (size_t)n >= sizeof cand)
+            return -EINVAL; /* the number does not fit */
+        if (!disk_name_taken(cand)) {
+            memcpy(name, cand, sizeof cand);
+            return 0;
+        }
+    }
+    return -ENFILE;
+}
+
 int add_disk(struct gendisk *disk)
 {
     if (disk && disk->reattached) {
-        disk->reattached = 0;    /* still registered, under the same name */
+        disk->reattached = 0;
+        /* still registered, under the name it had (the restarted driver
+         * sent its template, or anything) */
+        memcpy(disk->disk_name, disk->registered_name, sizeof disk->disk_name);
         cdn_rqring_attach(disk); /* the new domain's ring */
         return 0;
     }
-    if (!disk || disk->added || !disk->disk_name[0])
+    if (!disk || disk->added)
         return -EINVAL;
+    int err = disk_assign_name(disk);
+    if (err)
+        return err;
+    memcpy(disk->registered_name, disk->disk_name, sizeof disk->disk_name);
     disk->added = 1;
     disk->next = disks;
     disks = disk;

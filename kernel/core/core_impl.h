@@ -15,8 +15,11 @@ extern struct cdn_kernel_stats cdn_kstats;
 void cdn_net_reset(void);
 void cdn_blk_reset(void);
 
-/* Recovery: nonzero while a restarted driver's init runs (replay). */
-extern int cdn_kernel_recovering;
+/* Recovery: while a restarted driver's init runs (replay), the driver
+ * (struct cdn_driver *); else NULL. Its init gets back the devices and
+ * disks orphaned with *it* (orphan_owner), never another driver's: two
+ * drivers of one kind may be down at once. */
+extern void *cdn_kernel_recovering;
 /* Points devices whose ops belong to glue g at inert ops and remembers their
  * driver (owner); returns how many. */
 int cdn_net_orphan(struct cdn_glue *g, void *owner);

@@ -292,9 +292,9 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     drv->restarting = 1;
     if (drv->dom)
         tear_down(drv, "restart");
-    cdn_kernel_recovering = 1;
+    cdn_kernel_recovering = drv;
     int r = start_isolated(drv);
-    cdn_kernel_recovering = 0;
+    cdn_kernel_recovering = NULL;
     drv->restarting = 0;
     drv->down = r != 0;
     cdn_kstats.restarts++;

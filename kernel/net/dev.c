@@ -10,7 +10,7 @@
 #include "linux/netdevice.h"
 
 static struct net_device *dev_list;
-int cdn_kernel_recovering;
+void *cdn_kernel_recovering;
 
 /* What an orphaned device does until its driver is back: drop, quietly. */
 static netdev_tx_t orphan_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -88,7 +88,7 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
     if (cdn_kernel_recovering) {
         /* replay: the restarted driver gets back the device it had */
         for (struct net_device *d = dev_list; d; d = d->next)
-            if (d->orphaned) {
+            if (d->orphaned && d->orphan_owner == cdn_kernel_recovering) {
                 d->orphaned = 0;
                 cdn_kstats.devices_reattached++;
                 if (setup)

@@ -94,8 +94,9 @@ struct gendisk {
     void *private_data; /* the driver's own */
     /* the host's own */
     int added;
-    void **media;   /* the device's memory, in chunks (cdn_blk_media) */
-    u64 *media_ref; /* their shared-heap references */
+    char registered_name[32]; /* what add_disk named it; a restarted driver keeps it */
+    void **media;             /* the device's memory, in chunks (cdn_blk_media) */
+    u64 *media_ref;           /* their shared-heap references */
     u32 media_chunks;
     int orphaned;           /* its driver failed; the disk waits for the restarted one */
     int reattached;         /* re-attached during this recovery: add_disk is a no-op */

@@ -32,6 +32,8 @@ typedef unsigned int gfp_t;
 #define EIO        5
 #define EBUSY      16
 #define ENODEV     19
+#define EEXIST     17
+#define ENFILE     23
 #define EOPNOTSUPP 95
 #define EMSGSIZE   90
 #define ETIMEDOUT  110
