@@ -126,6 +126,38 @@ static void test_free_any(void **state)
     cdn_heap_destroy(h);
 }
 
+/* The bulk form: the good refs in a batch are freed even when others in it
+ * are stale, forged or lent; the first refusal is what it returns. */
+static void test_free_any_bulk(void **state)
+{
+    (void)state;
+    struct cdn_heap *h;
+    assert_int_equal(cdn_heap_create(0, &h), CDN_OK);
+    cdn_href refs[6];
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 64, &refs[i], NULL), CDN_OK);
+    assert_int_equal(cdn_heap_move(h, refs[1], CDN_HEAP_HOST, DOM_A), CDN_OK);
+    assert_int_equal(cdn_heap_lend(h, refs[3], CDN_HEAP_HOST, DOM_B), CDN_OK);
+    refs[5] = refs[0] ^ (1ull << 40); /* forged: a generation never given out */
+    cdn_href batch[7] = {refs[0], refs[1], refs[2], refs[3], refs[0], refs[4], refs[5]};
+    /* refs[3] is lent (EPERM, the first refusal), refs[0] comes twice */
+    assert_int_equal(cdn_heap_free_any_bulk(h, batch, 7), CDN_EPERM);
+    struct cdn_heap_stats st;
+    cdn_heap_get_stats(h, &st);
+    assert_int_equal(st.live_objects, 1); /* only the lent one is left */
+    assert_int_equal(st.frees, 4);
+    assert_int_equal(st.violations, 3);
+    assert_int_equal(cdn_heap_owned_by(h, DOM_A), 0);
+    assert_int_equal(cdn_heap_return(h, refs[3], DOM_B), CDN_OK);
+    assert_int_equal(cdn_heap_free_any_bulk(h, &refs[3], 1), CDN_OK);
+    assert_int_equal(cdn_heap_free_any_bulk(h, NULL, 0), CDN_OK);
+    assert_int_equal(cdn_heap_free_any_bulk(h, NULL, 1), CDN_EINVAL);
+    assert_int_equal(cdn_heap_free_any_bulk(NULL, refs, 1), CDN_EINVAL);
+    cdn_heap_get_stats(h, &st);
+    assert_int_equal(st.live_objects, 0);
+    cdn_heap_destroy(h);
+}
+
 static void test_reclaim_counts(void **state)
 {
     (void)state;
@@ -224,6 +256,7 @@ int main(void)
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_ownership_rules),
         cmocka_unit_test(test_free_any),
+        cmocka_unit_test(test_free_any_bulk),
         cmocka_unit_test(test_reclaim_counts),
         cmocka_unit_test_setup(test_domain_uses_heap_then_crashes, setup_process),
         cmocka_unit_test_setup(test_domain_uses_heap_then_crashes, setup_inproc),

@@ -299,6 +299,9 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj);
  * domain can name a freed host object (no dangling handle). Host code that
  * frees objects it may have shown to a domain calls this first. */
 void cdn_glue_forget_everywhere(void *obj);
+/* The same for objs[0..n) (NULLs skipped): one look at whether any host
+ * glue exists, then the per-object filter; for a batch of completions. */
+void cdn_glue_forget_everywhere_bulk(void *const *objs, uint32_t n);
 
 /* ---- shared heap buffers ---- */
 

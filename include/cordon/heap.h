@@ -77,6 +77,11 @@ int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who);
  * lookup). CDN_EBADH for a stale or forged ref, CDN_EPERM while it is lent;
  * counted as a move when a domain owned it. */
 int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref);
+/* cdn_heap_free_any on each of refs[0..n), for a batch of completions:
+ * one call, the statistics updated once. A bad ref is refused (and counted
+ * as a violation) as cdn_heap_free_any refuses it, and the rest are still
+ * freed; returns the first refusal's status, or CDN_OK. */
+int cdn_heap_free_any_bulk(struct cdn_heap *h, const cdn_href *refs, uint32_t n);
 int cdn_heap_move(struct cdn_heap *h, cdn_href ref, uint32_t from, uint32_t to);
 int cdn_heap_lend(struct cdn_heap *h, cdn_href ref, uint32_t owner, uint32_t borrower);
 int cdn_heap_return(struct cdn_heap *h, cdn_href ref, uint32_t borrower);

@@ -11,6 +11,12 @@ struct sk_buff;
 
 extern struct cdn_kernel_stats cdn_kstats;
 
+/* kfree_skb on each of skbs[0..n) (a run of completions), in one pass:
+ * the glues asked once, the heap once (as Linux's napi_consume_skb frees
+ * transmitted skbs in bulk). A pointer that is no live skb is reported and
+ * skipped, as kfree_skb does. */
+void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n);
+
 /* Forgets all network devices and restarts naming (kernel bring-up). */
 void cdn_net_reset(void);
 void cdn_blk_reset(void);

@@ -129,6 +129,35 @@ void kfree_skb(struct sk_buff *skb)
     cdn_kstats.skbs_freed++;
 }
 
+void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
+{
+    cdn_href refs[64];
+    while (n > 0) {
+        uint32_t k = n < 64 ? n : 64, nrefs = 0;
+        cdn_glue_forget_everywhere_bulk((void *const *)skbs, k);
+        for (uint32_t i = 0; i < k; i++) {
+            if (!skbs[i])
+                continue; /* as kfree_skb(NULL) */
+            struct skb_head *h = head_of(skbs[i]);
+            if (!h || h->state != HEAD_LIVE) {
+                cdn_kstats.skb_double_frees++;
+                printk(KERN_ERR "skb %p freed twice (or never allocated); ignored\n",
+                       (void *)skbs[i]);
+                continue;
+            }
+            refs[nrefs++] = h->data_ref;
+            h->state = HEAD_FREE;
+            h->next_free = free_top;
+            free_top = (uint32_t)(h - pool) + 1;
+        }
+        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nrefs);
+        nlive -= nrefs;
+        cdn_kstats.skbs_freed += nrefs;
+        skbs += k;
+        n -= k;
+    }
+}
+
 void consume_skb(struct sk_buff *skb)
 {
     kfree_skb(skb);

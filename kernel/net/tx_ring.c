@@ -236,15 +236,22 @@ int cdn_net_tx_sync(struct net_device *dev)
     return st == CDN_ETIMEDOUT ? -ETIMEDOUT : -EIO;
 }
 
-/* A run of skbs the driver freed. */
+/* A run of skbs the driver freed: taken out of the table, then freed
+ * together (consumed: the packets went out). */
 static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r)
 {
     int st = CDN_OK;
+    struct sk_buff *done[64];
+    uint32_t ndone = 0;
     for (uint32_t j = 0; j < r->count; j++) {
         int stale;
         struct sk_buff *skb = cdn_inflight_take(tab, r->first_seq + j, &stale);
         if (skb) {
-            kfree_skb(skb); /* consumed: the packet went out */
+            done[ndone++] = skb;
+            if (ndone == 64) {
+                cdn_kfree_skb_bulk(done, ndone);
+                ndone = 0;
+            }
         } else if (stale) {
             cdn_kstats.skb_double_frees++;
             printk(KERN_ERR "%s: driver freed an skb twice; ignored\n", drv->desc->name);
@@ -254,6 +261,7 @@ static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const str
             st = CDN_EBADH; /* a number never handed out: forged */
         }
     }
+    cdn_kfree_skb_bulk(done, ndone);
     return st;
 }
 

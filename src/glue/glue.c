@@ -683,6 +683,15 @@ void cdn_glue_forget_everywhere(void *obj)
         cdn_glue_forget(gs[i], obj);
 }
 
+void cdn_glue_forget_everywhere_bulk(void *const *objs, uint32_t n)
+{
+    if (!__atomic_load_n(&host_glues, __ATOMIC_ACQUIRE))
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        if (objs[i] && __atomic_load_n(filter_slot((uint64_t)(uintptr_t)objs[i]), __ATOMIC_ACQUIRE))
+            cdn_glue_forget_everywhere(objs[i]);
+}
+
 /* ---- shared heap buffers ---- */
 
 int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint32_t *len)

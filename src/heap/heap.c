@@ -250,6 +250,30 @@ int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref)
     return CDN_OK;
 }
 
+int cdn_heap_free_any_bulk(struct cdn_heap *h, const cdn_href *refs, uint32_t n)
+{
+    if (!h || (n && !refs))
+        return CDN_EINVAL;
+    int first = CDN_OK;
+    uint64_t freed = 0, moved = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct obj_meta *m = lookup(h, refs[i]);
+        int st = !m ? CDN_EBADH : m->borrowers ? CDN_EPERM : CDN_OK;
+        if (st != CDN_OK) {
+            violation(h, st);
+            if (first == CDN_OK)
+                first = st;
+            continue;
+        }
+        moved += m->owner != CDN_HEAP_HOST;
+        release(h, m);
+        freed++;
+    }
+    h->stats.moves += moved;
+    h->stats.frees += freed;
+    return first;
+}
+
 int cdn_heap_move(struct cdn_heap *h, cdn_href ref, uint32_t from, uint32_t to)
 {
     if (!h || !valid_domain(to))
