@@ -358,6 +358,42 @@ static void test_restart_gets_its_own_disk(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver whose init fails is unloaded at once, as Linux unloads a module
+ * whose init failed: here the second instance of a driver with a fixed disk
+ * name, refused by add_disk (-EEXIST). Its domain goes; the first instance
+ * keeps serving; the caller's struct is free to reuse. */
+static void test_init_failure_unloads(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_null_blk_driver;
+    bad.name = "blk_bad";
+    bad.rings = 0;
+    struct cdn_driver first, again;
+    assert_int_equal(cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &first), 0);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    for (int i = 0; i < 3; i++) { /* the same struct each time, as a caller would */
+        assert_int_equal(cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &again),
+                         -EEXIST);
+        assert_null(again.dom);
+        assert_null(again.glue);
+    }
+    static uint8_t b[4096];
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, 4096, b), 0);
+    assert_int_equal(b[0], 0xab);
+    assert_ptr_equal(cdn_blk_disk_by_name("badb0"), disk);
+    /* the supervisor's list is sane: a failed crossing of the first finds it */
+    kill(cdn_domain_pid(first.dom), SIGKILL);
+    while (cdn_domain_alive(first.dom))
+        usleep(50);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, 4096, b), 0); /* restarted, retried */
+    assert_int_equal(first.stats.restarts, 1);
+    cdn_driver_unload(&first);
+    assert_null(cdn_blk_disk_by_name("badb0"));
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_null_blk_three_in_one_kernel),
         cmocka_unit_test(test_disk_names),
         cmocka_unit_test(test_restart_gets_its_own_disk),
+        cmocka_unit_test(test_init_failure_unloads),
     };
     return cmocka_run_group_tests_name("blk-null", tests, NULL, NULL);
 }

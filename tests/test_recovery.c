@@ -45,6 +45,12 @@ static void kill_driver(struct cdn_driver *drv)
     while (cdn_domain_alive(drv->dom) && cdn_now_ns() - t0 < 2000000000LL)
         usleep(50);
     assert_false(cdn_domain_alive(drv->dom));
+    /* and as the monitor thread tells posters: the endpoint marked dead
+     * (with both CPUs busy - a spinning domain beside the host - the
+     * thread may get a CPU only some time after the death) */
+    while (!cdn_ep_marked_dead(cdn_domain_ep(drv->dom)) && cdn_now_ns() - t0 < 2000000000LL)
+        usleep(50);
+    assert_true(cdn_ep_marked_dead(cdn_domain_ep(drv->dom)));
     usleep(200);
 }
 

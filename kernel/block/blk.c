@@ -11,7 +11,22 @@
 #include "cordon/glue.h"
 #include "linux/blk-mq.h"
 
-static struct gendisk *disks;
+/* Registered disks (add_disk), and disks allocated but not registered
+ * (before add_disk, after del_gendisk): each disk is on exactly one of the
+ * two lists from blk_mq_alloc_disk to put_disk, so a driver that fails
+ * between the two calls leaves nothing the core cannot find and free. */
+static struct gendisk *disks, *unregistered;
+
+static int list_unlink(struct gendisk **head, struct gendisk *disk)
+{
+    for (struct gendisk **p = head; *p; p = &(*p)->next)
+        if (*p == disk) {
+            *p = disk->next;
+            disk->next = NULL;
+            return 1;
+        }
+    return 0;
+}
 
 /* What an orphaned disk's queue runs until its driver is back: fail the
  * request, completed (so the core does not count it as lost). */
@@ -39,12 +54,21 @@ int cdn_blk_orphan(struct cdn_glue *g, void *owner)
             n++;
         }
     }
+    /* Its disks no host client can reach (never registered, or already
+     * unregistered): nothing to keep for a restart, freed now. */
+    for (struct gendisk *d = unregistered, *next; d; d = next) {
+        next = d->next;
+        struct request_queue *q = d->queue;
+        if (q && q->tag_set && cdn_glue_owner_of(q->tag_set) == g)
+            put_disk(d);
+    }
     return n;
 }
 
 void cdn_blk_reset(void)
 {
     disks = NULL;
+    unregistered = NULL;
     cdn_blk_async_reset();
 }
 
@@ -86,6 +110,8 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
     q->tag_set = set;
     q->hctx.queue = q;
     disk->queue = q;
+    disk->next = unregistered;
+    unregistered = disk;
     return disk;
 }
 
@@ -150,6 +176,7 @@ int add_disk(struct gendisk *disk)
         return err;
     memcpy(disk->registered_name, disk->disk_name, sizeof disk->disk_name);
     disk->added = 1;
+    list_unlink(&unregistered, disk);
     disk->next = disks;
     disks = disk;
     cdn_rqring_attach(disk);
@@ -158,13 +185,12 @@ int add_disk(struct gendisk *disk)
 
 void del_gendisk(struct gendisk *disk)
 {
-    for (struct gendisk **p = &disks; *p; p = &(*p)->next)
-        if (*p == disk) {
-            *p = disk->next;
-            disk->added = 0;
-            cdn_rqring_detach(disk);
-            return;
-        }
+    if (!disk || !list_unlink(&disks, disk))
+        return;
+    disk->added = 0;
+    cdn_rqring_detach(disk);
+    disk->next = unregistered;
+    unregistered = disk;
 }
 
 int cdn_blk_release_orphans(void *owner)
@@ -247,6 +273,7 @@ void put_disk(struct gendisk *disk)
         return;
     media_free(disk);
     del_gendisk(disk);
+    list_unlink(&unregistered, disk);
     cdn_blk_requeue_drop(disk);
     cdn_rqring_detach(disk);
     cdn_glue_forget_everywhere(&disk->queue->hctx);

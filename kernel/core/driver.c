@@ -28,6 +28,15 @@ struct cdn_driver *cdn_core_driver_of(struct cdn_glue *g)
     return d;
 }
 
+static void unlink_driver(struct cdn_driver *drv)
+{
+    for (struct cdn_driver **p = &drivers; *p; p = &(*p)->next)
+        if (*p == drv) {
+            *p = drv->next;
+            return;
+        }
+}
+
 struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring)
 {
     if (!(drv->desc->rings & ring) || !drv->policy.rings)
@@ -218,6 +227,8 @@ static int start_isolated(struct cdn_driver *out)
     return d->call_init(out->glue);
 }
 
+static void tear_down(struct cdn_driver *drv, const char *why);
+
 int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
                            const char *module_dir, const struct cdn_driver_policy *policy,
                            struct cdn_driver *out)
@@ -236,8 +247,20 @@ int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mo
     out->next = drivers;
     drivers = out;
     int r = start_isolated(out);
-    if (r == 0)
+    if (r == 0) {
         prepare_spare(out);
+        return 0;
+    }
+    /* As Linux unloads a module whose init failed: nothing of it stays -
+     * not in the supervisor's list (the caller may reuse or drop *out),
+     * not its domain, not a device its init registered before failing. */
+    unlink_driver(out);
+    if (out->dom)
+        tear_down(out, "init failed");
+    cdn_net_release_orphans(out);
+    cdn_blk_release_orphans(out);
+    rings_free(out);
+    bury(out, -1);
     return r;
 }
 
@@ -444,11 +467,7 @@ void cdn_driver_unload(struct cdn_driver *drv)
         drv->desc->native_exit();
         return;
     }
-    for (struct cdn_driver **p = &drivers; *p; p = &(*p)->next)
-        if (*p == drv) {
-            *p = drv->next;
-            break;
-        }
+    unlink_driver(drv);
     if (drv->spare) {
         cdn_domain_destroy(drv->spare);
         drv->spare = NULL;

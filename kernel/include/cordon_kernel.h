@@ -123,7 +123,9 @@ struct cdn_driver {
 
 /* Loads (and initialises) the driver: native calls its init directly; the
  * isolated modes start a domain on `cpu` (-1: anywhere) and call init
- * through the glue. Returns the driver's init result or a cordon status. */
+ * through the glue. Returns the driver's init result or a cordon status.
+ * On failure nothing stays loaded (an isolated driver's domain is gone, and
+ * with it whatever its init had registered); do not call cdn_driver_unload. */
 int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
                     const char *module_dir, struct cdn_driver *out);
 /* The same with a policy (NULL: defaults). *out must stay where it is until

@@ -10,6 +10,21 @@
 #include "linux/netdevice.h"
 
 static struct net_device *dev_list;
+/* Devices allocated and not registered (before register_netdevice, or
+ * unregistered and not yet freed): a driver that fails in between leaves
+ * nothing the core cannot find and free (cdn_net_orphan). */
+static struct net_device *unregistered_devs;
+
+static int dev_unlink(struct net_device **head, struct net_device *dev)
+{
+    for (struct net_device **p = head; *p; p = &(*p)->next)
+        if (*p == dev) {
+            *p = dev->next;
+            dev->next = NULL;
+            return 1;
+        }
+    return 0;
+}
 void *cdn_kernel_recovering;
 
 /* What an orphaned device does until its driver is back: drop, quietly. */
@@ -34,6 +49,13 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
             d->orphan_owner = owner;
             n++;
         }
+    /* Its devices no host client can reach (never registered, or already
+     * unregistered): nothing to keep for a restart, freed now. */
+    for (struct net_device *d = unregistered_devs, *next; d; d = next) {
+        next = d->next;
+        if (cdn_glue_ref_of(g, d))
+            free_netdev(d);
+    }
     return n;
 }
 
@@ -60,6 +82,7 @@ static int next_index;
 void cdn_net_reset(void)
 {
     dev_list = NULL;
+    unregistered_devs = NULL;
     next_index = 0;
 }
 
@@ -107,6 +130,8 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
         snprintf(dev->name, sizeof dev->name, "%s", name);
     dev->mtu = ETH_DATA_LEN;
     dev->carrier = 1;
+    dev->next = unregistered_devs;
+    unregistered_devs = dev;
     if (setup)
         setup(dev);
     return dev;
@@ -116,6 +141,7 @@ void free_netdev(struct net_device *dev)
 {
     if (!dev)
         return;
+    dev_unlink(&unregistered_devs, dev);
     cdn_txring_detach(dev);
     cdn_glue_forget_everywhere(dev);
     cdn_kstats.netdevs_freed++;
@@ -168,6 +194,7 @@ int register_netdevice(struct net_device *dev)
     }
     dev->reg_state = 1;
     cdn_txring_attach(dev);
+    dev_unlink(&unregistered_devs, dev);
     dev->next = dev_list;
     dev_list = dev;
     cdn_kstats.netdevs_registered++;
@@ -184,17 +211,20 @@ int register_netdev(struct net_device *dev)
 
 void unregister_netdevice(struct net_device *dev)
 {
-    for (struct net_device **p = &dev_list; *p; p = &(*p)->next)
-        if (*p == dev) {
-            *p = dev->next;
-            dev->reg_state = 2;
-            cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
-            if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
-                dev->netdev_ops->ndo_uninit(dev);
-            if (dev->needs_free_netdev)
-                free_netdev(dev);
-            return;
-        }
+    if (!dev || !dev_unlink(&dev_list, dev))
+        return;
+    dev->reg_state = 2;
+    cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
+    /* On neither list during ndo_uninit: a crossing may yield, and a
+     * teardown of the driver meanwhile must not free the device under us. */
+    if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
+        dev->netdev_ops->ndo_uninit(dev);
+    if (dev->needs_free_netdev) {
+        free_netdev(dev);
+        return;
+    }
+    dev->next = unregistered_devs;
+    unregistered_devs = dev;
 }
 
 void unregister_netdev(struct net_device *dev)
