@@ -173,15 +173,18 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 
 # ---- the kernel core (host) and the case-study drivers ----
 KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
-KERNEL_SRC := $(filter-out %_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c))
+# in every driver module: printk to the host, module parameters
+DOMAIN_COMMON := kernel/domain/printk.c kernel/domain/params.c kernel/lib/params.c
+KERNEL_SRC := $(filter-out %_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c kernel/lib/*.c))
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/kernel/%.o: kernel/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
 # native mode: the driver compiled into the host
+# KBUILD_MODNAME: a native driver's module parameters are found by it
 $(BUILD)/obj/drivers/%.native.o: drivers/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -c $< -o $@
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
 GEN_DUMMY := $(BUILD)/gen/dummy
 $(GEN_DUMMY)/dummy_host.c $(GEN_DUMMY)/dummy_domain.c &: drivers/net/dummy.idl $(IDLC) $(PUB_HDR)
 	@mkdir -p $(GEN_DUMMY)
@@ -190,7 +193,7 @@ $(BUILD)/obj/gen/dummy_host.o: $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # isolated modes: the same driver source with the generated domain glue
-DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c
+DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c
 $(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
@@ -198,7 +201,7 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
-$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/bad_netdev.h tests/modules/raw_request.h kernel/domain/printk.c kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/bad_netdev.h tests/modules/raw_request.h $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 GEN_NULLB := $(BUILD)/gen/null_blk
@@ -212,12 +215,12 @@ $(BUILD)/obj/kernel/block/null_blk_desc.o: kernel/block/null_blk_desc.c $(GEN_NU
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
 DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
-NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c
+NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c
 $(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
-BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c kernel/domain/printk.c kernel/domain/blk_media.c $(DOMAIN_BLK_RING) $(GEN_NULLB)/null_blk_domain.c
+BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(DOMAIN_BLK_RING) $(GEN_NULLB)/null_blk_domain.c
 $(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
@@ -226,7 +229,7 @@ KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/o
 
 # a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
 DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
-$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c tests/modules/bad_netdev.h kernel/domain/printk.c $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c tests/modules/bad_netdev.h $(DOMAIN_COMMON) $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c
@@ -254,7 +257,7 @@ $(GEN_DSPLIT)/dummysplit_host.c $(GEN_DSPLIT)/dummysplit_domain.c &: $(GEN_DSPLI
 $(BUILD)/obj/gen/dummysplit_host.o: $(GEN_DSPLIT)/dummysplit_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) $(CFLAGS) -c $< -o $@
-$(BUILD)/lib/cordon/dummysplit.so: drivers/net/dummy.c tests/modules/dummysplit_module.c kernel/domain/printk.c $(GEN_DSPLIT)/dummysplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/dummysplit.so: drivers/net/dummy.c tests/modules/dummysplit_module.c $(DOMAIN_COMMON) $(GEN_DSPLIT)/dummysplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 # the same for drivers/block/null_blk.c
@@ -267,7 +270,7 @@ $(GEN_NSPLIT)/nullsplit_host.c $(GEN_NSPLIT)/nullsplit_domain.c &: $(GEN_NSPLIT)
 $(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
-$(BUILD)/lib/cordon/nullsplit.so: drivers/block/null_blk.c tests/modules/nullsplit_module.c kernel/domain/printk.c kernel/domain/blk_media.c $(GEN_NSPLIT)/nullsplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/nullsplit.so: drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(GEN_NSPLIT)/nullsplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 
@@ -291,6 +294,10 @@ $(BUILD)/fuzz/fuzz_completions: fuzz/fuzz_completions.c $(KERNEL_SRC) $(LIB_SRC)
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude $(KINC) -Wno-missing-prototypes -fsanitize=fuzzer,address,undefined -o $@ $< $(KERNEL_SRC) $(LIB_SRC) $(LIB_ASM) $(LDLIBS)
 
+# The module parameter fuzzer compiles the parser alone.
+$(BUILD)/fuzz/fuzz_params: fuzz/fuzz_params.c kernel/lib/params.c kernel/include/cordon_params.h kernel/include/linux/moduleparam.h
+	@mkdir -p $(@D)
+	clang $(CSTD) -g -O1 $(KINC) -fsanitize=fuzzer,address,undefined -o $@ $< kernel/lib/params.c
 $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(IDLC_SRC)
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(filter-out %/main.c,$(IDLC_SRC)) $(LDLIBS)
@@ -366,7 +373,7 @@ golden: $(IDLC)
 clean:
 	rm -rf build
 
-$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c kernel/domain/printk.c $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c $(DOMAIN_COMMON) $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
@@ -395,6 +402,12 @@ $(BUILD)/obj/tests/test_recovery.o: tests/test_recovery.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 $(BUILD)/tests/test_recovery: $(BUILD)/obj/tests/test_recovery.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+$(BUILD)/obj/tests/test_params.o: tests/test_params.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_params: $(BUILD)/obj/tests/test_params.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 

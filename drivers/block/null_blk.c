@@ -14,8 +14,13 @@
 #define NULLB_PAGE CDN_BLK_MEDIA_CHUNK
 
 static unsigned long long nr_sectors = (64ull << 20) >> SECTOR_SHIFT; /* 64 MiB */
-static int memory_backed = 1;
+static bool memory_backed = true;
+module_param(memory_backed, bool, 0444);
+MODULE_PARM_DESC(memory_backed, "Keep written data and read it back (default: true)");
+
 static unsigned int hw_queue_depth = 64;
+module_param(hw_queue_depth, uint, 0444);
+MODULE_PARM_DESC(hw_queue_depth, "Queue depth for each hardware queue (default: 64)");
 
 struct nullb {
     struct blk_mq_tag_set tag_set;

@@ -13,6 +13,8 @@
 #define DRV_NAME "dummy"
 
 static int numdummies = 1;
+module_param(numdummies, int, 0);
+MODULE_PARM_DESC(numdummies, "Number of dummy pseudo devices (0 to 8)");
 
 /* Transmit: count the packet, free it. */
 static netdev_tx_t dummy_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -95,13 +97,29 @@ err:
     return err;
 }
 
+static void dummy_remove_all(void)
+{
+    for (int i = 0; i < (int)ARRAY_SIZE(dummies); i++)
+        if (dummies[i]) {
+            unregister_netdevice(dummies[i]);
+            dummies[i] = NULL;
+        }
+}
+
 int __init dummy_init_module(void)
 {
     int i, err = 0;
 
+    if (numdummies < 0 || numdummies > (int)ARRAY_SIZE(dummies)) {
+        pr_err("%s: numdummies=%d: 0 to %d devices\n", DRV_NAME, numdummies,
+               (int)ARRAY_SIZE(dummies));
+        return -EINVAL;
+    }
     rtnl_lock();
-    for (i = 0; i < numdummies && !err && i < (int)ARRAY_SIZE(dummies); i++)
+    for (i = 0; i < numdummies && !err; i++)
         err = dummy_init_one(i);
+    if (err)
+        dummy_remove_all(); /* none of them stays, as Linux's dummy unwinds */
     rtnl_unlock();
     if (err)
         pr_err("%s: cannot create devices: %d\n", DRV_NAME, err);
@@ -112,11 +130,9 @@ int __init dummy_init_module(void)
 
 void __exit dummy_cleanup_module(void)
 {
-    for (int i = 0; i < (int)ARRAY_SIZE(dummies); i++)
-        if (dummies[i]) {
-            unregister_netdev(dummies[i]);
-            dummies[i] = NULL;
-        }
+    rtnl_lock();
+    dummy_remove_all();
+    rtnl_unlock();
 }
 
 module_init(dummy_init_module);

@@ -347,7 +347,8 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
  * the caller has not been told anything yet, so no acknowledged write is
  * lost and no read returns another request's data. A write goes again only
  * if `wbuf` holds its bytes (the failed driver may have scribbled on the
- * shared buffer); without it a lost write fails.
+ * shared buffer); without it a lost write fails. For a read, `wbuf` (if
+ * given) is what the buffer holds before each try.
  */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, const void *wbuf)
 {
@@ -409,7 +410,11 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     rq->op = (u8)op;
     rq->data = data;
     rq->q = disk->queue;
-    int ok = cdn_blk_run_sync(disk, rq, ref, op == REQ_OP_WRITE ? buf : NULL);
+    /* A read starts from the caller's bytes too: a driver that leaves the
+     * buffer alone (null_blk without memory_backed) gives the caller back
+     * its own bytes, as Linux reads into the caller's page - never what an
+     * earlier request, perhaps another client's, left in this heap memory. */
+    int ok = cdn_blk_run_sync(disk, rq, ref, buf);
     if (ok && op == REQ_OP_READ)
         memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;

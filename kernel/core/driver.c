@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core_impl.h"
+#include "cordon_params.h"
 #include "cordon/cap.h"
 #include "cordon_rings.h"
 
@@ -181,8 +182,10 @@ static void bury(struct cdn_driver *drv, int64_t wait_ns)
     drv->ngrave = kept;
 }
 
+static int params_isolated(struct cdn_driver *drv);
+
 /* Starts the domain (the warm spare, if there is one), its glue, and runs
- * the driver's init through it. */
+ * the driver's init through it (its module parameters set first). */
 static int start_isolated(struct cdn_driver *out)
 {
     const struct cdn_driver_desc *d = out->desc;
@@ -224,10 +227,82 @@ static int start_isolated(struct cdn_driver *out)
     cdn_domain_set_handler(out->dom, driver_dispatch, out->glue);
     if (out->rt)
         cdn_driver_use_async(out, out->rt);
-    return d->call_init(out->glue);
+    r = params_isolated(out);
+    return r ? r : d->call_init(out->glue);
 }
 
 static void tear_down(struct cdn_driver *drv, const char *why);
+
+/* What came of setting drv's parameters (res): unknown names are warned
+ * about, a bad value fails the load. Messages quote the host's own copy of
+ * the string, whatever the domain said. */
+static int params_report(struct cdn_driver *drv, const struct cdn_params_result *res)
+{
+    char name[CDN_PARAM_NAME], value[CDN_PARAM_VALUE];
+    for (int i = 0; i < res->ntokens && i < 64; i++)
+        if ((res->unknown >> i) & 1 && cdn_params_token(drv->params, i, name, value) == 0)
+            printk(KERN_WARNING "%s: unknown parameter '%s' ignored\n", drv->desc->name, name);
+    if (res->status == 0)
+        return 0;
+    if (res->bad_index >= 0 && cdn_params_token(drv->params, res->bad_index, name, value) == 0)
+        snprintf(drv->reason, sizeof drv->reason, "invalid value '%s' for parameter '%s'", value,
+                 name);
+    else
+        snprintf(drv->reason, sizeof drv->reason,
+                 "malformed parameter string (word %d: a name of at most %d characters, a "
+                 "value of at most %d)",
+                 res->bad_index + 1, CDN_PARAM_NAME - 1, CDN_PARAM_VALUE - 1);
+    printk(KERN_ERR "%s: %s\n", drv->desc->name, drv->reason);
+    return -EINVAL;
+}
+
+/* A native driver's parameters: its records are in the host, under its
+ * module name. */
+static int params_native(struct cdn_driver *drv)
+{
+    const struct cdn_kparam *begin, *end;
+    cdn_params_section(&begin, &end);
+    struct cdn_params_result res;
+    cdn_params_apply(begin, end, drv->desc->name, drv->params, &res);
+    return params_report(drv, &res);
+}
+
+/* An isolated driver's: sent to its domain, which sets its own and says
+ * which tokens were bad or unknown. The answer is checked against the
+ * string sent before anything in it is believed. */
+static int params_isolated(struct cdn_driver *drv)
+{
+    if (!drv->params[0])
+        return 0;
+    struct cdn_wbuf w;
+    struct cdn_rbuf r;
+    struct cdn_msg store;
+    cdn_wbuf_init(&w, drv->glue);
+    cdn_w_bytes(&w, drv->params, strlen(drv->params));
+    int st = cdn_glue_call(drv->glue, CDN_RPC_MODULE_PARAMS, &w, &r, &store);
+    cdn_wbuf_release(&w);
+    struct cdn_params_reply rep = {0, 0, 0, 0, 0};
+    if (st == CDN_OK) {
+        const void *p = cdn_r_bytes(&r, sizeof rep);
+        if (p)
+            memcpy(&rep, p, sizeof rep);
+        st = cdn_r_finish(&r);
+    }
+    struct cdn_params_result mine;
+    cdn_params_apply(NULL, NULL, "", drv->params, &mine); /* the shape, from our side */
+    int n = mine.ntokens;
+    uint64_t possible = n >= 64 ? ~0ull : (1ull << n) - 1;
+    if (st == CDN_OK && (rep.ntokens != n || (rep.status != 0 && rep.status != -EINVAL) ||
+                         rep.bad_index < -1 || rep.bad_index >= n || (rep.unknown & ~possible) ||
+                         (rep.status == 0) != (rep.bad_index == -1)))
+        st = CDN_EPROTO;
+    if (st != CDN_OK) {
+        snprintf(drv->reason, sizeof drv->reason, "module parameters: %s", cdn_strerror(st));
+        return st;
+    }
+    struct cdn_params_result res = {rep.status, rep.bad_index, rep.ntokens, rep.unknown};
+    return params_report(drv, &res);
+}
 
 int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
                            const char *module_dir, const struct cdn_driver_policy *policy,
@@ -241,8 +316,19 @@ int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mo
         out->policy = *policy;
     else
         cdn_driver_policy_init(&out->policy);
-    if (mode == CDN_DRV_NATIVE)
-        return d->native_init();
+    if (out->policy.params) {
+        if (strlen(out->policy.params) >= sizeof out->params) {
+            snprintf(out->reason, sizeof out->reason, "module parameters longer than %zu",
+                     sizeof out->params - 1);
+            return -EINVAL;
+        }
+        memcpy(out->params, out->policy.params, strlen(out->policy.params) + 1);
+        out->policy.params = NULL; /* the caller's string need not outlive the call */
+    }
+    if (mode == CDN_DRV_NATIVE) {
+        int err = params_native(out);
+        return err ? err : d->native_init();
+    }
     snprintf(out->path, sizeof out->path, "%s/%s.so", module_dir, d->name);
     out->next = drivers;
     drivers = out;

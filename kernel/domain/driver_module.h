@@ -17,7 +17,12 @@
 
 #include "cordon/glue.h"
 #include "cordon/module.h"
+#include "cordon_params.h"
 #include "rings.h"
+
+/* The module parameters the host sends before the driver's init
+ * (kernel/domain/params.c, cordon_params.h). */
+int cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct cdn_msg *rep);
 
 #define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH) CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, NULL)
 
@@ -45,6 +50,12 @@
 /* RT_HOOK (may be NULL) is given the async runtime once it exists; END (may
  * be NULL) runs when the serve loop has ended. */
 #define CDN_DRIVER_MODULE_BODY(NAME, INIT, DISPATCH, HOOK, RT_HOOK, END)                           \
+    static int NAME##_dispatch_all(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)      \
+    {                                                                                              \
+        if (req->rpc_id == CDN_RPC_MODULE_PARAMS)                                                  \
+            return cdn_dom_params_serve(arg, req, rep);                                            \
+        return DISPATCH(arg, req, rep);                                                            \
+    }                                                                                              \
     static int NAME##_module_main(struct cdn_dom_ctx *ctx)                                         \
     {                                                                                              \
         void (*hook_)(struct cdn_dom_ctx *) = HOOK;                                                \
@@ -63,7 +74,7 @@
         cdn_async *rt;                                                                             \
         int r = cdn_async_create(NULL, &rt);                                                       \
         if (r == CDN_OK)                                                                           \
-            r = cdn_async_attach(rt, cdn_dom_ep(ctx), DISPATCH, g);                                \
+            r = cdn_async_attach(rt, cdn_dom_ep(ctx), NAME##_dispatch_all, g);                     \
         if (r == CDN_OK) {                                                                         \
             void (*rt_hook_)(cdn_async *) = RT_HOOK;                                               \
             if (rt_hook_)                                                                          \

@@ -84,10 +84,15 @@ struct cdn_driver_policy {
     int64_t call_timeout_ns;   /* deadline of each call into the driver; default 5 s */
     int64_t heartbeat_ns;      /* watchdog (cordon/domain.h); default 1 s; 0: off */
     uint64_t memory_limit;     /* the domain's private memory cap; 0 (default): none */
-    int strict;     /* a request that fails validation is a protocol violation (default 1) */
-    int warm_spare; /* PROCESS: keep a launched domain ready for a restart (default 1) */
-    int rings;      /* use the driver's data-path rings, if it has any (default 1);
-                       0: every packet or request is a glue call of its own */
+    int strict;         /* a request that fails validation is a protocol violation (default 1) */
+    int warm_spare;     /* PROCESS: keep a launched domain ready for a restart (default 1) */
+    int rings;          /* use the driver's data-path rings, if it has any (default 1);
+                           0: every packet or request is a glue call of its own */
+    const char *params; /* module parameters, as modprobe takes them: "name=value
+                           ..." (linux/moduleparam.h; at most 255 characters;
+                           copied at load, set again at every restart). An
+                           unknown name is ignored with a warning; a value that
+                           does not parse fails the load with -EINVAL. */
 };
 /* Fills p with the defaults above. */
 void cdn_driver_policy_init(struct cdn_driver_policy *p);
@@ -108,6 +113,7 @@ struct cdn_driver {
     int cpu;
     char path[4096];
     char reason[192]; /* why it last failed (or failed to load) */
+    char params[256]; /* policy.params, kept for restarts */
     struct cdn_driver_policy policy;
     struct cdn_driver_stats stats;
     int down;       /* the supervisor took it down (policy, or a restart failed) */

@@ -5,6 +5,7 @@
 #define CDN_LINUX_MODULE_H
 
 #include "linux/kernel.h"
+#include "linux/moduleparam.h"
 
 #define __init
 #define __exit
@@ -12,8 +13,6 @@
  * own macros are; nothing calls these pointers. */
 #define module_init(fn) __attribute__((unused)) static int (*const cdn_module_init_fn)(void) = fn
 #define module_exit(fn) __attribute__((unused)) static void (*const cdn_module_exit_fn)(void) = fn
-#define module_param(name, type, perm)
-#define MODULE_PARM_DESC(name, desc)
 #define MODULE_LICENSE(l)
 #define MODULE_AUTHOR(a)
 #define MODULE_DESCRIPTION(d)
