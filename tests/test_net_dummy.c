@@ -193,12 +193,36 @@ static void test_dummy_log(void **state)
     assert_non_null(strstr(buf, "dummy: 1 device(s) ready"));
 }
 
+/* Names as Linux's dev_alloc_name gives them: the lowest free number of
+ * the template, so a number comes back when its device goes. */
+static void test_dummy_names(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver a, b, c;
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_NATIVE, -1, test_lib_dir(), &a), 0);
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &b),
+                     0);
+    struct net_device *d1 = dev_get_by_name("dummy1");
+    assert_non_null(dev_get_by_name("dummy0"));
+    assert_non_null(d1);
+    cdn_driver_unload(&a);
+    assert_null(dev_get_by_name("dummy0"));
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_INPROC, -1, test_lib_dir(), &c), 0);
+    assert_non_null(dev_get_by_name("dummy0")); /* the free number, not dummy2 */
+    assert_null(dev_get_by_name("dummy2"));
+    assert_ptr_equal(dev_get_by_name("dummy1"), d1);
+    cdn_driver_unload(&c);
+    cdn_driver_unload(&b);
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dummy_native),       cmocka_unit_test(test_dummy_inproc),
         cmocka_unit_test(test_dummy_process),      cmocka_unit_test(test_dummy_log),
-        cmocka_unit_test(test_misbehaving_driver),
+        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_dummy_names),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

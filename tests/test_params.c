@@ -91,11 +91,14 @@ static void test_parse_rejects(void **state)
         const char *s;
         int bad;
     } cases[] = {
-        {"an_int=", 0},          {"an_int=12x", 0},         {"an_int=2147483648", 0},
-        {"a_uint=-1", 0},        {"a_uint=4294967296", 0},  {"a_uint=+1", 0},
-        {"flag=maybe", 0},       {"byte=256", 0},           {"small=32768", 0},
-        {"an_int", 0},           {"an_int=1 =5", 1},        {"an_int=1 flag=2", 1},
-        {"an_int= 1", 0},        {"big=-1", 0},             {"byte=0x100", 0},
+        {"an_int=", 0},           {"an_int=12x", 0},
+        {"an_int=2147483648", 0}, {"a_uint=-1", 0},
+        {"a_uint=4294967296", 0}, {"a_uint=+1", 0},
+        {"flag=maybe", 0},        {"byte=256", 0},
+        {"small=32768", 0},       {"an_int", 0},
+        {"an_int=1 =5", 1},       {"an_int=1 flag=2", 1},
+        {"an_int= 1", 0},         {"big=-1", 0},
+        {"byte=0x100", 0},
     };
     struct cdn_params_result res;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -179,9 +182,9 @@ static void test_dummy_numdummies(void **state)
         if (modes[m] == CDN_DRV_NATIVE) {
             /* the native driver's variable is the host's: back to the default */
             pol.params = "numdummies=1";
-            assert_int_equal(cdn_driver_load_policy(&cdn_dummy_driver, modes[m], -1,
-                                                    test_lib_dir(), &pol, &drv),
-                             0);
+            assert_int_equal(
+                cdn_driver_load_policy(&cdn_dummy_driver, modes[m], -1, test_lib_dir(), &pol, &drv),
+                0);
             cdn_driver_unload(&drv);
         }
         cdn_kernel_exit();
@@ -244,8 +247,8 @@ static void test_null_blk_params_survive_restart(void **state)
     cdn_driver_policy_init(&pol);
     pol.params = "memory_backed=0 hw_queue_depth=8";
     struct cdn_driver drv;
-    int r =
-        cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+    int r = cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol,
+                                   &drv);
     if (r != 0)
         fail_msg("load: %d %s", r, drv.reason);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
@@ -271,9 +274,9 @@ static void test_null_blk_params_survive_restart(void **state)
     cdn_driver_unload(&drv);
     /* a queue depth the block core refuses: the driver's init fails */
     pol.params = "hw_queue_depth=0";
-    assert_int_equal(
-        cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv),
-        -EINVAL);
+    assert_int_equal(cdn_driver_load_policy(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1,
+                                            test_lib_dir(), &pol, &drv),
+                     -EINVAL);
     assert_null(cdn_blk_disk_by_name("nullb0"));
     struct cdn_heap_stats hs;
     cdn_heap_get_stats(cdn_kernel_heap(), &hs);
@@ -284,12 +287,9 @@ static void test_null_blk_params_survive_restart(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_values),
-        cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_token),
-        cmocka_unit_test(test_dummy_numdummies),
-        cmocka_unit_test(test_bad_params),
-        cmocka_unit_test(test_null_blk_params_survive_restart),
+        cmocka_unit_test(test_parse_values), cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_token),        cmocka_unit_test(test_dummy_numdummies),
+        cmocka_unit_test(test_bad_params),   cmocka_unit_test(test_null_blk_params_survive_restart),
     };
     return cmocka_run_group_tests_name("params", tests, NULL, NULL);
 }

@@ -77,13 +77,20 @@ int cdn_net_release_orphans(void *owner)
 
 static pthread_mutex_t rtnl = PTHREAD_MUTEX_INITIALIZER;
 static int rtnl_held;
-static int next_index;
+/* A device, registered or not, is called name. */
+static int name_in_use(const char *name)
+{
+    for (int k = 0; k < 2; k++)
+        for (const struct net_device *d = k ? unregistered_devs : dev_list; d; d = d->next)
+            if (strcmp(d->name, name) == 0)
+                return 1;
+    return 0;
+}
 
 void cdn_net_reset(void)
 {
     dev_list = NULL;
     unregistered_devs = NULL;
-    next_index = 0;
 }
 
 void rtnl_lock(void)
@@ -122,12 +129,18 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
     struct net_device *dev = calloc(1, sizeof *dev + (size_t)sizeof_priv);
     if (!dev)
         return NULL;
-    /* "dummy%d" -> "dummy0": the one format Linux names use */
+    /* "dummy%d" -> the lowest free dummyN, as Linux's dev_alloc_name picks
+     * it (a device of that name, registered or not, holds the number) */
     const char *pct = strstr(name, "%d");
-    if (pct)
-        snprintf(dev->name, sizeof dev->name, "%.*s%d", (int)(pct - name), name, next_index++);
-    else
+    if (pct) {
+        for (int i = 0; i < 1000; i++) {
+            snprintf(dev->name, sizeof dev->name, "%.*s%d%s", (int)(pct - name), name, i, pct + 2);
+            if (!name_in_use(dev->name))
+                break;
+        }
+    } else {
         snprintf(dev->name, sizeof dev->name, "%s", name);
+    }
     dev->mtu = ETH_DATA_LEN;
     dev->carrier = 1;
     dev->next = unregistered_devs;

@@ -61,12 +61,12 @@ struct cdn_kparam {
 #define cdn_kparam_ctype__Bool  bool
 
 #define module_param_named(name, value, type, perm)                                                \
-    _Static_assert(__builtin_types_compatible_p(__typeof__(value), cdn_kparam_ctype_##type),      \
-                   "module_param " #name ": the variable is not of type " #type);                 \
+    _Static_assert(__builtin_types_compatible_p(__typeof__(value), cdn_kparam_ctype_##type),       \
+                   "module_param " #name ": the variable is not of type " #type);                  \
     static const char *cdn_kparam_desc_##name;                                                     \
-    __attribute__((used, section("cdn_kparams"), aligned(8))) static const struct cdn_kparam     \
-        cdn_kparam_##name = {KBUILD_MODNAME, #name, CDN_KPARAM_##type, &(value),                  \
-                             &cdn_kparam_desc_##name}
+    __attribute__((used, section("cdn_kparams"),                                                   \
+                   aligned(8))) static const struct cdn_kparam cdn_kparam_##name = {               \
+        KBUILD_MODNAME, #name, CDN_KPARAM_##type, &(value), &cdn_kparam_desc_##name}
 
 #define module_param(name, type, perm) module_param_named(name, name, type, perm)
 
