@@ -41,6 +41,7 @@ struct cdn_txring {
     uint32_t npending;
     int busy; /* a flush is running: a nested detach defers the free */
     int dead; /* detached while busy: freed when the flush returns */
+    uint32_t posts_unpolled; /* flushes since the last poll (TX_CLEAN_EVERY) */
     struct sk_buff *pending[CDN_RING_BATCH_MAX];
     struct {
         struct cdn_net_tx_hdr hdr;
@@ -48,8 +49,12 @@ struct cdn_txring {
     } msg;
 };
 
-/* In flight from which a flush applies the completions already in. */
-#define TX_CLEAN_AT (CDN_RING_SLOTS / 2)
+/* A flush applies the completions already in once this many skbs are in
+ * flight, or after this many flushes without: the domain may answer every
+ * small batch with a message of its own, and must not find the channel
+ * back to the host full (it would wait, and the host behind it). */
+#define TX_CLEAN_AT    (CDN_RING_SLOTS / 2)
+#define TX_CLEAN_EVERY 8
 
 /* Packets that will not reach the driver: the core drops them. */
 static void drop(struct sk_buff *const *skbs, uint32_t n)
@@ -208,10 +213,13 @@ int cdn_txring_flush(struct net_device *dev)
         /* Completions are applied lazily, as a NIC driver cleans its
          * transmit ring when descriptors run low: here once half the
          * table is in flight (and when it is full, in wait_for_room, and
-         * whenever the host's runtime polls). A poll after every batch cost
-         * 4-5 points of the batch-32 ratio (docs/benchmarks.md). */
-        if (tab->live >= TX_CLEAN_AT)
+         * whenever the host's runtime polls), or after TX_CLEAN_EVERY
+         * flushes. A poll after every batch cost 4-5 points of the batch-32
+         * ratio (docs/benchmarks.md). */
+        if (tab->live >= TX_CLEAN_AT || ++t->posts_unpolled >= TX_CLEAN_EVERY) {
+            t->posts_unpolled = 0;
             cdn_glue_poll(t->g);
+        }
         return 0;
     }
     if (cdn_core_crossing_status(st))
