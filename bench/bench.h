@@ -22,6 +22,7 @@ struct bench_opts {
     unsigned bs;      /* blk: one row of this block size (0: the three rows) */
     int qd;           /* blk: its queue depth (0: 16) */
     int read_pct;     /* blk: percentage of reads (fio's rwmixread; -1: 50) */
+    int area_mib;     /* blk: the generator's working area in MiB (0: 16) */
 };
 
 /* Locates a benchmark module (<exe>/../lib/cordon/NAME.so, $CORDON_MODULE_DIR,

@@ -17,7 +17,7 @@
 
 extern const struct cdn_driver_desc cdn_null_blk_driver;
 
-#define AREA (16u << 20) /* the generator works on the first 16 MiB */
+#define AREA_DEFAULT_MIB 16 /* the generator works on the first 16 MiB */
 
 /*
  * The generator: one fiber keeps qd requests in flight (as fio with
@@ -41,6 +41,7 @@ struct job {
     struct gendisk *disk;
     uint32_t bs;
     int qd;
+    uint64_t area;  /* bytes at the start of the disk the I/Os go to */
     long quota;     /* I/Os of the slice being run */
     long submitted; /* of this slice */
     long done;      /* in all */
@@ -75,7 +76,7 @@ static void slot_end_io(struct request *rq, blk_status_t status)
 static void slot_submit(struct job *j, struct slot *sl)
 {
     struct request *rq = sl->rq;
-    uint64_t blocks = AREA / j->bs / (uint64_t)j->qd; /* this slot's */
+    uint64_t blocks = j->area / j->bs / (uint64_t)j->qd; /* this slot's (>= 1: checked) */
     uint64_t r = next_rand(&j->seed);
     uint64_t off = ((r % blocks) * (uint64_t)j->qd + sl->k) * j->bs;
     rq->sector = off >> 9;
@@ -142,15 +143,16 @@ static void io_slice(void *arg)
 }
 
 static int job_start(struct job *j, cdn_async *rt, struct gendisk *disk, uint32_t bs, int qd,
-                     int read_pct)
+                     uint64_t area, int read_pct)
 {
     *j = (struct job){.rt = rt,
                       .disk = disk,
                       .bs = bs,
                       .qd = qd,
+                      .area = area,
                       .seed = 0x9e3779b97f4a7c15ull,
                       .read_pct = read_pct};
-    j->expect = calloc(1, AREA); /* a fresh null_blk reads zeros */
+    j->expect = calloc(1, area); /* a fresh null_blk reads zeros */
     if (!j->expect)
         return -1;
     for (int k = 0; k < qd; k++) {
@@ -183,13 +185,14 @@ static void job_end(struct job *j)
  * per I/O; *bad: reads that did not match, errors, I/Os not done.
  */
 #define SLICE 4096L
-static int run_round(const int *wanted, uint32_t bs, int qd, int read_pct, long ios, int cpu,
-                     double tpn, const char *moddir, double *iops, double *ticks, long *bad)
+static int run_round(const int *wanted, uint32_t bs, int qd, uint64_t area, int read_pct, long ios,
+                     int cpu, double tpn, const char *moddir, double *iops, double *ticks,
+                     long *bad)
 {
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     *bad = 0;
-    /* each disk's media takes up to AREA of the shared heap */
-    if (cdn_kernel_init(3 * AREA + (32u << 20)) != 0)
+    /* each disk's media takes up to `area` of the shared heap */
+    if (cdn_kernel_init((size_t)(2 * area + (32u << 20))) != 0)
         return -1;
     cdn_async *rt;
     struct cdn_async_config ac = {.stack_size = 256u << 10};
@@ -215,7 +218,7 @@ static int run_round(const int *wanted, uint32_t bs, int qd, int read_pct, long 
         char name[16];
         snprintf(name, sizeof name, "nullb%d", ndisks++);
         struct gendisk *disk = cdn_blk_disk_by_name(name);
-        if (!disk || job_start(&job[m], rt, disk, bs, qd, read_pct) != 0) {
+        if (!disk || job_start(&job[m], rt, disk, bs, qd, area, read_pct) != 0) {
             fprintf(stderr, "cordon-bench: null_blk (%s): no disk %s, or out of memory\n",
                     cdn_drv_mode_name(modes[m]), name);
             failed = 1;
@@ -289,6 +292,7 @@ int bench_blk(const struct bench_opts *o)
         ncfgs = 1;
     }
     const int read_pct = o->read_pct >= 0 ? o->read_pct : 50;
+    const uint64_t area = (uint64_t)(o->area_mib ? o->area_mib : AREA_DEFAULT_MIB) << 20;
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
     long ios = o->ops ? o->ops : o->quick ? 8000 : 64000;
@@ -296,10 +300,17 @@ int bench_blk(const struct bench_opts *o)
     for (int c = 0; c < ncfgs; c++)
         steps += !o->only || strstr(cfgs[c].name, o->only) ? rounds : 0;
     long bad_total = 0;
+    for (int c = 0; c < ncfgs; c++)
+        if (area / cfgs[c].bs / (uint64_t)cfgs[c].qd == 0) {
+            fprintf(stderr,
+                    "cordon-bench: blk: --area %llu MiB holds fewer than %d blocks of %u bytes\n",
+                    (unsigned long long)(area >> 20), cfgs[c].qd, cfgs[c].bs);
+            return 2;
+        }
     if (o->json)
         printf("{\"bench\":\"blk\",\"tsc_ghz\":%.4f,\"ios\":%ld,\"rounds\":%d,\"rwmix_read\":%d,"
-               "\"results\":[",
-               tpn, ios, rounds, read_pct);
+               "\"area_mib\":%llu,\"results\":[",
+               tpn, ios, rounds, read_pct, (unsigned long long)(area >> 20));
     else
         printf("%-16s %-8s %12s %12s %10s %9s\n", "name", "mode", "kIOPS", "ticks/io", "vs native",
                "steal ms");
@@ -323,8 +334,8 @@ int bench_blk(const struct bench_opts *o)
                 double p[3] = {0, 0, 0}, tk[3] = {0, 0, 0};
                 long bad;
                 double st0 = bench_steal_ms();
-                failed |= run_round(wanted, cfgs[c].bs, cfgs[c].qd, read_pct, ios, o->dom_cpu, tpn,
-                                    moddir, p, tk, &bad) != 0;
+                failed |= run_round(wanted, cfgs[c].bs, cfgs[c].qd, area, read_pct, ios, o->dom_cpu,
+                                    tpn, moddir, p, tk, &bad) != 0;
                 steal += bench_steal_ms() - st0;
                 failed |= bad != 0;
                 bad_total += bad;
@@ -361,8 +372,9 @@ int bench_blk(const struct bench_opts *o)
     if (o->json)
         printf("],\"verify_failures\":%ld}\n", bad_total);
     else
-        printf("(medians of %d rounds of %ld I/Os; vs native: the median of each round's ratio;\n"
-               " every read checked byte for byte against what was written: %ld failures)\n",
-               rounds, ios, bad_total);
+        printf("(medians of %d rounds of %ld I/Os over the first %llu MiB; vs native: the median\n"
+               " of each round's ratio; every read checked byte for byte against what was\n"
+               " written: %ld failures)\n",
+               rounds, ios, (unsigned long long)(area >> 20), bad_total);
     return failed;
 }

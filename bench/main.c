@@ -22,7 +22,7 @@ static void usage(FILE *f)
                "                            [--ops N]\n"
                "       cordon-bench net [--gen touch|pktgen] [--size BYTES] [--batch N]\n"
                "                        [--senders N] ...\n"
-               "       cordon-bench blk [--bs BYTES] [--qd N] [--rwmix-read PCT] ...\n"
+               "       cordon-bench blk [--bs BYTES] [--qd N] [--rwmix-read PCT] [--area MIB] ...\n"
                "       cordon-bench ringfloor [--json] [--rounds N] [--ops N]\n"
                "       cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both]\n"
                "                           [--json]\n"
@@ -57,6 +57,9 @@ static void usage(FILE *f)
                "  --bs BYTES, --qd N  blk: one row of this block size (512..65536, whole\n"
                "           sectors) and queue depth (1..64) instead of the three rows\n"
                "  --rwmix-read PCT  blk: percentage of reads (0..100, default 50)\n"
+               "  --area MIB  blk: the part of the disk the I/Os go to (1..48, default\n"
+               "           16; fio's size): small enough to stay in the caches, the\n"
+               "           isolated modes pay more (docs/benchmarks.md)\n"
                "  --gen G  net: how the sender makes a packet: touch (default: writes one\n"
                "           byte) or pktgen (Ethernet/IPv4/UDP headers, checksum,\n"
                "           timestamp, zeroed payload, as Linux's pktgen)\n"
@@ -208,6 +211,10 @@ int main(int argc, char **argv)
             if (int_arg("--rwmix-read", argv[++i], 0, 100, &v) != 0)
                 return 2;
             o.read_pct = (int)v;
+        } else if (strcmp(argv[i], "--area") == 0 && i + 1 < argc) {
+            if (int_arg("--area", argv[++i], 1, 48, &v) != 0)
+                return 2;
+            o.area_mib = (int)v;
         } else if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc) {
             if (int_arg("--ops", argv[++i], 64, 1000000000L, &o.ops) != 0)
                 return 2;

@@ -55,6 +55,8 @@ static void test_usage_errors(void **state)
         {"blk --bs 1000", "whole 512-byte sectors"},
         {"blk --qd 65", "--qd takes"},
         {"blk --rwmix-read 101", "--rwmix-read takes"},
+        {"blk --area 49", "--area takes a number from 1 to 48"},
+        {"blk --area 1 --bs 65536 --qd 64", "holds fewer than 64 blocks"},
         {"net --mode sideways", "--mode takes"},
         {"net --bogus", "unknown argument '--bogus'"},
         {"blk --rounds 0", "--rounds takes a number from 1 to 99"},
@@ -75,10 +77,12 @@ static void test_custom_rows(void **state)
 {
     (void)state;
     char *out;
-    int st = run("blk --bs 4096 --qd 2 --rwmix-read 100 --quick --mode native --json", &out);
+    int st =
+        run("blk --bs 4096 --qd 2 --rwmix-read 100 --area 2 --quick --mode native --json", &out);
     if (st != 0)
         fail_msg("blk custom row: status %d: %s", st, out);
     assert_non_null(strstr(out, "\"rwmix_read\":100"));
+    assert_non_null(strstr(out, "\"area_mib\":2"));
     assert_non_null(strstr(out, "\"name\":\"blk-4K-qd2\",\"mode\":\"native\""));
     assert_non_null(strstr(out, "\"verify_failures\":0"));
     assert_null(strstr(out, "blk-512B-qd16")); /* only the row asked for */

@@ -39,8 +39,8 @@ struct cdn_txring {
     uint64_t dev_ref;
     const uint8_t *heap_base;
     uint32_t npending;
-    int busy; /* a flush is running: a nested detach defers the free */
-    int dead; /* detached while busy: freed when the flush returns */
+    int busy;                /* a flush is running: a nested detach defers the free */
+    int dead;                /* detached while busy: freed when the flush returns */
     uint32_t posts_unpolled; /* flushes since the last poll (TX_CLEAN_EVERY) */
     struct sk_buff *pending[CDN_RING_BATCH_MAX];
     struct {
