@@ -223,6 +223,14 @@ static void test_bad_params(void **state)
     assert_int_equal(
         cdn_driver_load_policy(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv),
         -EINVAL);
+    char many[256] = "";
+    for (int i = 0; i < 65; i++)
+        strcat(many, "x ");
+    pol.params = many;
+    assert_int_equal(
+        cdn_driver_load_policy(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv),
+        -EINVAL);
+    assert_non_null(strstr(drv.reason, "more than 64 module parameters"));
     pol.params = "bogus=1 numdummies=2";
     assert_int_equal(
         cdn_driver_load_policy(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv),

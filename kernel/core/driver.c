@@ -244,7 +244,10 @@ static int params_report(struct cdn_driver *drv, const struct cdn_params_result 
             printk(KERN_WARNING "%s: unknown parameter '%s' ignored\n", drv->desc->name, name);
     if (res->status == 0)
         return 0;
-    if (res->bad_index >= 0 && cdn_params_token(drv->params, res->bad_index, name, value) == 0)
+    if (res->bad_index >= CDN_PARAMS_TOKENS)
+        snprintf(drv->reason, sizeof drv->reason, "more than %d module parameters",
+                 CDN_PARAMS_TOKENS);
+    else if (res->bad_index >= 0 && cdn_params_token(drv->params, res->bad_index, name, value) == 0)
         snprintf(drv->reason, sizeof drv->reason, "invalid value '%s' for parameter '%s'", value,
                  name);
     else
