@@ -45,7 +45,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/net_ring_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/net_ring_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c tests/modules/params_liar.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -204,6 +204,10 @@ $(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy
 $(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/bad_netdev.h tests/modules/raw_request.h $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
+# the dummy driver in a module that lies about its module parameters
+$(BUILD)/lib/cordon/params_liar.so: drivers/net/dummy.c drivers/net/dummy_module.c tests/modules/params_liar.c $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -Wl,--wrap=cdn_dom_params_serve -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 GEN_NULLB := $(BUILD)/gen/null_blk
 $(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c &: drivers/block/null_blk.idl $(IDLC) $(PUB_HDR)
 	@mkdir -p $(GEN_NULLB)
@@ -407,7 +411,7 @@ $(BUILD)/tests/test_recovery: $(BUILD)/obj/tests/test_recovery.o $(KERNEL_HOST_O
 $(BUILD)/obj/tests/test_params.o: tests/test_params.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_params: $(BUILD)/obj/tests/test_params.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so
+$(BUILD)/tests/test_params: $(BUILD)/obj/tests/test_params.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/params_liar.so
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 

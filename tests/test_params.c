@@ -292,12 +292,48 @@ static void test_null_blk_params_survive_restart(void **state)
     cdn_kernel_exit();
 }
 
+/* A domain that lies in its answer about the parameters - a count, a
+ * status, a token, an unknown-mask, a length that do not fit the string the
+ * host sent - fails the load as a protocol error; the host believes
+ * nothing of it, and nothing of the driver stays. */
+static void test_params_reply_lies(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc liar = cdn_dummy_driver;
+    liar.name = "params_liar";
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    struct cdn_driver drv;
+    pol.params = "numdummies=2"; /* no lie: the real answer */
+    assert_int_equal(cdn_driver_load_policy(&liar, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv),
+                     0);
+    assert_int_equal(count_devs(), 2);
+    cdn_driver_unload(&drv);
+    static const char *const lies[] = {
+        "lie=1 numdummies=1", "lie=2 numdummies=1", "lie=3 numdummies=1", "lie=4 numdummies=1",
+        "lie=5 numdummies=1", "lie=6 numdummies=1", "lie=7 numdummies=1"};
+    for (size_t i = 0; i < sizeof lies / sizeof lies[0]; i++) {
+        pol.params = lies[i];
+        int r = cdn_driver_load_policy(&liar, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+        if (r != CDN_EPROTO || !strstr(drv.reason, "module parameters"))
+            fail_msg("%s: %d (%s)", lies[i], r, drv.reason);
+        assert_null(drv.dom);
+        assert_int_equal(count_devs(), 0);
+    }
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_values), cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_token),        cmocka_unit_test(test_dummy_numdummies),
-        cmocka_unit_test(test_bad_params),   cmocka_unit_test(test_null_blk_params_survive_restart),
+        cmocka_unit_test(test_parse_values),
+        cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_token),
+        cmocka_unit_test(test_dummy_numdummies),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_null_blk_params_survive_restart),
+        cmocka_unit_test(test_params_reply_lies),
     };
     return cmocka_run_group_tests_name("params", tests, NULL, NULL);
 }
