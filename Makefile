@@ -115,7 +115,7 @@ $(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/bench/faults.o $(BUILD)/obj/bench/faults_net.o $(BUILD)/obj/bench/faults_blk.o $(BUILD)/obj/bench/ring_floor.o: $(BUILD)/obj/bench/%.o: bench/%.c
+$(BUILD)/obj/bench/faults.o $(BUILD)/obj/bench/faults_net.o $(BUILD)/obj/bench/faults_blk.o $(BUILD)/obj/bench/ring_floor.o $(BUILD)/obj/bench/rows.o: $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 

@@ -268,6 +268,28 @@ static int run_round(const int *wanted, uint32_t bs, int qd, uint64_t area, int 
     return failed ? -1 : 0;
 }
 
+struct blk_round_arg {
+    uint32_t bs;
+    int qd;
+    uint64_t area;
+    int read_pct;
+    long ios;
+    int cpu;
+    double tpn;
+    const char *moddir;
+    long bad; /* in all rounds */
+};
+
+static int blk_round(const int wanted[3], void *arg, double rate[3], double ticks[3])
+{
+    struct blk_round_arg *a = arg;
+    long bad;
+    int r = run_round(wanted, a->bs, a->qd, a->area, a->read_pct, a->ios, a->cpu, a->tpn, a->moddir,
+                      rate, ticks, &bad);
+    a->bad += bad;
+    return r != 0 || bad != 0;
+}
+
 int bench_blk(const struct bench_opts *o)
 {
     char moddir[PATH_MAX];
@@ -293,7 +315,6 @@ int bench_blk(const struct bench_opts *o)
     }
     const int read_pct = o->read_pct >= 0 ? o->read_pct : 50;
     const uint64_t area = (uint64_t)(o->area_mib ? o->area_mib : AREA_DEFAULT_MIB) << 20;
-    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
     long ios = o->ops ? o->ops : o->quick ? 8000 : 64000;
     int failed = 0, step = 0, steps = 0;
@@ -318,56 +339,13 @@ int bench_blk(const struct bench_opts *o)
     for (int c = 0; c < ncfgs; c++) {
         if (o->only && !strstr(cfgs[c].name, o->only))
             continue;
-        /* Each isolated mode in a kernel of its own beside a native
-         * null_blk (two domains spinning on one CPU would share it); a
-         * mode not run keeps zeros, and is not printed. */
-        double v[3][100] = {{0}}, t[3][100] = {{0}}, nat[3][100] = {{0}}, steal = 0;
-        for (int round = 0; round < rounds; round++) {
-            char what[64];
-            snprintf(what, sizeof what, "%s round %d", cfgs[c].name, round + 1);
-            bench_progress(++step, steps, what);
-            for (int k = 1; k < 3; k++) {
-                int x = round % 2 ? 3 - k : k; /* inproc first, then process first */
-                if ((o->mode > 0 && x != o->mode) || (o->mode == 0 && k == 2))
-                    continue;
-                int wanted[3] = {1, o->mode != 0 && x == 1, o->mode != 0 && x == 2};
-                double p[3] = {0, 0, 0}, tk[3] = {0, 0, 0};
-                long bad;
-                double st0 = bench_steal_ms();
-                failed |= run_round(wanted, cfgs[c].bs, cfgs[c].qd, area, read_pct, ios, o->dom_cpu,
-                                    tpn, moddir, p, tk, &bad) != 0;
-                steal += bench_steal_ms() - st0;
-                failed |= bad != 0;
-                bad_total += bad;
-                v[x][round] = p[x];
-                t[x][round] = tk[x];
-                nat[x][round] = p[0];
-                v[0][round] = p[0];
-                t[0][round] = tk[0];
-            }
-        }
-        double med[3], tm[3], ratio[3];
-        ratio[0] = 1;
-        for (int m = 1; m < 3; m++)
-            ratio[m] = bench_paired_ratio(v[m], nat[m], rounds);
-        for (int m = 0; m < 3; m++) {
-            med[m] = bench_median(v[m], rounds);
-            tm[m] = bench_median(t[m], rounds);
-        }
-        for (int m = 0; m < 3; m++) {
-            if (o->mode >= 0 && m != o->mode)
-                continue;
-            if (o->json)
-                printf(
-                    "%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,\"ticks_per_op\":%.1f,"
-                    "\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
-                    first ? "" : ",", cfgs[c].name, cdn_drv_mode_name(modes[m]), med[m], tm[m],
-                    ratio[m], steal);
-            else
-                printf("%-16s %-8s %12.1f %12.0f %9.1f%% %9.0f\n", cfgs[c].name,
-                       cdn_drv_mode_name(modes[m]), med[m] / 1e3, tm[m], ratio[m] * 100, steal);
-            first = 0;
-        }
+        struct blk_round_arg ra = {cfgs[c].bs, cfgs[c].qd, area,   read_pct, ios,
+                                   o->dom_cpu, tpn,        moddir, 0};
+        struct bench_row row;
+        failed |= bench_row_measure(o, cfgs[c].name, rounds, &step, steps, blk_round, &ra, &row);
+        bad_total += ra.bad;
+        static const struct bench_row_format fmt = {16, 1e3, 1};
+        bench_row_print(o, cfgs[c].name, &row, rounds, &fmt, &first);
     }
     if (o->json)
         printf("],\"verify_failures\":%ld}\n", bad_total);

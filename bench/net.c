@@ -239,6 +239,23 @@ static int net_row_wanted(const struct bench_opts *o, unsigned size, int batch)
     return !o->only || strstr(name, o->only);
 }
 
+struct net_round_arg {
+    unsigned size;
+    int batch, senders;
+    long packets;
+    int cpu;
+    double tpn;
+    const char *moddir;
+    int pktgen;
+};
+
+static int net_round(const int wanted[3], void *arg, double rate[3], double ticks[3])
+{
+    struct net_round_arg *a = arg;
+    return run_round(wanted, a->size, a->batch, a->senders, a->packets, a->cpu, a->tpn, a->moddir,
+                     a->pktgen, rate, ticks);
+}
+
 int bench_net(const struct bench_opts *o)
 {
     char moddir[PATH_MAX];
@@ -261,7 +278,6 @@ int bench_net(const struct bench_opts *o)
         fprintf(stderr, "cordon-bench: --gen pktgen builds packets of at least 58 bytes\n");
         return 2;
     }
-    static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     const int rounds = o->rounds ? o->rounds : o->quick ? 1 : 3;
     long packets = o->ops ? o->ops : o->quick ? 20000 : 200000;
     const int senders = o->senders ? o->senders : 1;
@@ -281,64 +297,14 @@ int bench_net(const struct bench_opts *o)
         for (int bi = 0; bi < nbatches; bi++) {
             if (!net_row_wanted(o, sizes[si], batches[bi]))
                 continue;
-            /* Each isolated mode in a kernel of its own beside a native
-             * dummy (two domains spinning on one CPU would share it); a
-             * mode not run keeps zeros, and is not printed. */
-            double pps[3][100] = {{0}}, ticks[3][100] = {{0}}, nat[3][100] = {{0}}, steal = 0;
-            for (int round = 0; round < rounds; round++) {
-                char what[64];
-                snprintf(what, sizeof what, "net-%uB-batch%d round %d", sizes[si], batches[bi],
-                         round + 1);
-                bench_progress(++step, steps, what);
-                for (int k = 1; k < 3; k++) {
-                    int x = round % 2 ? 3 - k : k; /* inproc first, then process first */
-                    int wanted[3] = {1, x == 1, x == 2};
-                    if (o->mode >= 0 && x != o->mode)
-                        continue;
-                    double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
-                    double st0 = bench_steal_ms();
-                    failed |= run_round(wanted, sizes[si], batches[bi], senders, packets,
-                                        o->dom_cpu, tpn, moddir, o->pktgen, p, t) != 0;
-                    steal += bench_steal_ms() - st0;
-                    pps[x][round] = p[x];
-                    ticks[x][round] = t[x];
-                    nat[x][round] = p[0];
-                    pps[0][round] = p[0];
-                    ticks[0][round] = t[0];
-                }
-                if (o->mode == 0) {
-                    int wanted[3] = {1, 0, 0};
-                    double p[3] = {0, 0, 0}, t[3] = {0, 0, 0};
-                    failed |= run_round(wanted, sizes[si], batches[bi], senders, packets,
-                                        o->dom_cpu, tpn, moddir, o->pktgen, p, t) != 0;
-                    pps[0][round] = p[0];
-                    ticks[0][round] = t[0];
-                }
-            }
-            double med[3], tmed[3], ratio[3];
-            ratio[0] = 1;
-            for (int mi = 1; mi < 3; mi++)
-                ratio[mi] = bench_paired_ratio(pps[mi], nat[mi], rounds);
-            for (int mi = 0; mi < 3; mi++) {
-                med[mi] = bench_median(pps[mi], rounds);
-                tmed[mi] = bench_median(ticks[mi], rounds);
-            }
-            for (int mi = 0; mi < 3; mi++) {
-                if (o->mode >= 0 && mi != o->mode)
-                    continue;
-                char name[48];
-                snprintf(name, sizeof name, "net-%uB-batch%d", sizes[si], batches[bi]);
-                if (o->json)
-                    printf("%s{\"name\":\"%s\",\"mode\":\"%s\",\"ops_per_s\":%.0f,"
-                           "\"ticks_per_op\":%.1f,\"ratio_to_native\":%.3f,\"steal_ms\":%.0f}",
-                           first ? "" : ",", name, cdn_drv_mode_name(modes[mi]), med[mi], tmed[mi],
-                           ratio[mi], steal);
-                else
-                    printf("%-22s %-8s %12.3f %12.0f %9.1f%% %9.0f\n", name,
-                           cdn_drv_mode_name(modes[mi]), med[mi] / 1e6, tmed[mi], ratio[mi] * 100,
-                           steal);
-                first = 0;
-            }
+            char name[48];
+            snprintf(name, sizeof name, "net-%uB-batch%d", sizes[si], batches[bi]);
+            struct net_round_arg ra = {sizes[si],  batches[bi], senders, packets,
+                                       o->dom_cpu, tpn,         moddir,  o->pktgen};
+            struct bench_row row;
+            failed |= bench_row_measure(o, name, rounds, &step, steps, net_round, &ra, &row);
+            static const struct bench_row_format fmt = {22, 1e6, 3};
+            bench_row_print(o, name, &row, rounds, &fmt, &first);
         }
     if (o->json)
         printf("]}\n");

@@ -10,10 +10,8 @@
 #include "cordon_params.h"
 #include "driver_module.h"
 
-int __real_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req,
-                                struct cdn_msg *rep);
-int __wrap_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req,
-                                struct cdn_msg *rep);
+int __real_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct cdn_msg *rep);
+int __wrap_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct cdn_msg *rep);
 
 static int answer(struct cdn_glue *g, struct cdn_msg *rep, const void *p, size_t n)
 {
@@ -23,8 +21,7 @@ static int answer(struct cdn_glue *g, struct cdn_msg *rep, const void *p, size_t
     return cdn_glue_reply(g, &w, rep);
 }
 
-int __wrap_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req,
-                                struct cdn_msg *rep)
+int __wrap_cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct cdn_msg *rep)
 {
     struct cdn_rbuf r;
     cdn_rbuf_from_msg(&r, req);
