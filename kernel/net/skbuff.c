@@ -131,10 +131,14 @@ void kfree_skb(struct sk_buff *skb)
 
 void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
 {
+    struct skb_head *heads[64];
+    void *objs[64];
     cdn_href refs[64];
     while (n > 0) {
-        uint32_t k = n < 64 ? n : 64, nrefs = 0;
-        cdn_glue_forget_everywhere_bulk((void *const *)skbs, k);
+        uint32_t k = n < 64 ? n : 64, nlive_here = 0;
+        /* Only live skbs go on, each once (marked free as it is seen, so a
+         * second mention in this batch is a double free like any other);
+         * nothing else is handed to the glues or the heap. */
         for (uint32_t i = 0; i < k; i++) {
             if (!skbs[i])
                 continue; /* as kfree_skb(NULL) */
@@ -145,14 +149,19 @@ void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
                        (void *)skbs[i]);
                 continue;
             }
-            refs[nrefs++] = h->data_ref;
             h->state = HEAD_FREE;
-            h->next_free = free_top;
-            free_top = (uint32_t)(h - pool) + 1;
+            refs[nlive_here] = h->data_ref;
+            objs[nlive_here] = &h->skb;
+            heads[nlive_here++] = h;
         }
-        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nrefs);
-        nlive -= nrefs;
-        cdn_kstats.skbs_freed += nrefs;
+        cdn_glue_forget_everywhere_bulk(objs, nlive_here);
+        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nlive_here);
+        for (uint32_t i = 0; i < nlive_here; i++) {
+            heads[i]->next_free = free_top;
+            free_top = (uint32_t)(heads[i] - pool) + 1;
+        }
+        nlive -= nlive_here;
+        cdn_kstats.skbs_freed += nlive_here;
         skbs += k;
         n -= k;
     }
