@@ -176,6 +176,9 @@ int add_disk(struct gendisk *disk)
         return err;
     memcpy(disk->registered_name, disk->disk_name, sizeof disk->disk_name);
     disk->added = 1;
+    /* a native driver's tag set belongs to no glue: its requests need no
+     * lookup of one (a lock and a hash probe each) */
+    disk->isolated = cdn_glue_owner_of(disk->queue->tag_set) != NULL;
     list_unlink(&unregistered, disk);
     disk->next = disks;
     disks = disk;
@@ -376,7 +379,7 @@ int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, con
          * fiber waits until no call is in progress in the old glue before it
          * destroys it, and nothing between our call's return and these
          * reads yields (fibers are cooperative). */
-        struct cdn_glue *g = cdn_glue_owner_of(disk->queue->tag_set);
+        struct cdn_glue *g = disk->isolated ? cdn_glue_owner_of(disk->queue->tag_set) : NULL;
         ok = issue(disk, rq, ref);
         if (ok || !g)
             break;

@@ -95,6 +95,7 @@ struct gendisk {
     /* the host's own */
     int added;
     char registered_name[32]; /* what add_disk named it; a restarted driver keeps it */
+    int isolated;             /* its driver runs in a domain (set at add_disk) */
     void **media;             /* the device's memory, in chunks (cdn_blk_media) */
     u64 *media_ref;           /* their shared-heap references */
     u32 media_chunks;
