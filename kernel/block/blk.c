@@ -337,8 +337,11 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
         printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %u)\n",
                disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
     }
-    cdn_glue_forget_everywhere(rq);
-    cdn_blk_return_to_host(ref);
+    if (disk->isolated) {
+        /* what only a crossing makes: a handle for rq, its buffer lent */
+        cdn_glue_forget_everywhere(rq);
+        cdn_blk_return_to_host(ref);
+    }
     return rq->completed && rq->status == BLK_STS_OK;
 }
 
