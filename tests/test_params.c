@@ -292,6 +292,35 @@ static void test_null_blk_params_survive_restart(void **state)
     cdn_kernel_exit();
 }
 
+/* A restart whose init fails leaves the driver down with no domain, its
+ * device orphaned (not half re-attached to a dead instance); a restart by
+ * hand with parameters that work brings the same device back. */
+static void test_restart_init_failure(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver drv;
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv),
+                     0);
+    struct net_device *dev = dev_get_by_name("dummy0");
+    assert_non_null(dev);
+    snprintf(drv.params, sizeof drv.params, "numdummies=9"); /* what the next init gets */
+    assert_int_equal(cdn_driver_restart(&drv, NULL), -EINVAL);
+    assert_true(drv.down);
+    assert_null(drv.dom);
+    assert_int_equal(dev->orphaned, 1);
+    assert_ptr_equal(dev_get_by_name("dummy0"), dev);
+    snprintf(drv.params, sizeof drv.params, "numdummies=1");
+    assert_int_equal(cdn_driver_restart(&drv, NULL), 0);
+    assert_false(drv.down);
+    assert_int_equal(dev->orphaned, 0);
+    assert_ptr_equal(dev_get_by_name("dummy0"), dev);
+    assert_null(dev_get_by_name("dummy1"));
+    cdn_driver_unload(&drv);
+    assert_int_equal(count_devs(), 0);
+    cdn_kernel_exit();
+}
+
 /* A domain that lies in its answer about the parameters - a count, a
  * status, a token, an unknown-mask, a length that do not fit the string the
  * host sent - fails the load as a protocol error; the host believes
@@ -334,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_null_blk_params_survive_restart),
         cmocka_unit_test(test_params_reply_lies),
+        cmocka_unit_test(test_restart_init_failure),
     };
     return cmocka_run_group_tests_name("params", tests, NULL, NULL);
 }

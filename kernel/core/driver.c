@@ -407,6 +407,8 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     cdn_kernel_recovering = drv;
     int r = start_isolated(drv);
     cdn_kernel_recovering = NULL;
+    if (r != 0 && drv->dom)
+        tear_down(drv, "restart failed"); /* its init failed: down, its devices orphaned again */
     drv->restarting = 0;
     drv->down = r != 0;
     cdn_kstats.restarts++;
