@@ -421,7 +421,9 @@ int main(int argc, char **argv)
     int cr = crash_run();
     printf("\ncrash and recovery: the isolated null_blk is killed mid-I/O\n");
     int bc = blk_crash_run();
-    printf("\n(see docs/benchmarks.md for the full tables: cordon-bench net, cordon-bench blk;\n"
-           " docs/reliability.md for the fault campaign: cordon-bench faults)\n");
+    printf("\n(the modes above ran one after the other, so this VM's speed phases show in\n"
+           " their ratios; cordon-bench net and blk interleave them in slices and pair the\n"
+           " rounds: docs/benchmarks.md has those tables, docs/reliability.md the fault\n"
+           " campaign, cordon-bench faults)\n");
     return nn > 0 && np > 0 && bn > 0 && bp > 0 && cr == 0 && bc == 0 ? 0 : 1;
 }
