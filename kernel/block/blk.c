@@ -115,14 +115,6 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
     return disk;
 }
 
-static int disk_name_taken(const char *name)
-{
-    for (const struct gendisk *d = disks; d; d = d->next)
-        if (strcmp(d->disk_name, name) == 0)
-            return 1;
-    return 0;
-}
-
 /*
  * The name a disk registers under. Linux drivers print their own index
  * ("nullb%d" with an index from a module-wide ida); a cordon driver loaded
@@ -139,7 +131,7 @@ static int disk_assign_name(struct gendisk *disk)
     if (!pct) {
         if (!name[0])
             return -EINVAL;
-        return disk_name_taken(name) ? -EEXIST : 0;
+        return cdn_blk_disk_by_name(name) ? -EEXIST : 0;
     }
     if (pct[1] != 'd' || strchr(pct + 2, '%'))
         return -EINVAL; /* one %d, nothing else a printf would read */
@@ -151,7 +143,7 @@ static int disk_assign_name(struct gendisk *disk)
         int n = snprintf(cand, sizeof cand, "%.*s%d%s", head, tmpl, i, tmpl + head + 2);
         if (n < 0 || (size_t)n >= sizeof cand)
             return -EINVAL; /* the number does not fit */
-        if (!disk_name_taken(cand)) {
+        if (!cdn_blk_disk_by_name(cand)) {
             memcpy(name, cand, sizeof cand);
             return 0;
         }

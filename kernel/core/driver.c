@@ -342,14 +342,11 @@ int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mo
     }
     /* As Linux unloads a module whose init failed: nothing of it stays -
      * not in the supervisor's list (the caller may reuse or drop *out),
-     * not its domain, not a device its init registered before failing. */
-    unlink_driver(out);
+     * not its domain, not a device its init registered before failing.
+     * Torn down, it is a driver that is down, and unloads as one. */
     if (out->dom)
         tear_down(out, "init failed");
-    cdn_net_release_orphans(out);
-    cdn_blk_release_orphans(out);
-    rings_free(out);
-    bury(out, -1);
+    cdn_driver_unload(out);
     return r;
 }
 

@@ -109,24 +109,39 @@ struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
     return &h->skb;
 }
 
-void kfree_skb(struct sk_buff *skb)
+/* skb's head, if skb is a live skb, now marked free (so a second mention
+ * is caught as a double free); NULL, reported, if it is not. */
+static struct skb_head *take_live(struct sk_buff *skb)
 {
-    if (!skb)
-        return;
     struct skb_head *h = head_of(skb);
     if (!h || h->state != HEAD_LIVE) {
         cdn_kstats.skb_double_frees++;
         printk(KERN_ERR "skb %p freed twice (or never allocated); ignored\n", (void *)skb);
-        return;
+        return NULL;
     }
-    cdn_glue_forget_everywhere(skb);
-    /* Whoever holds the buffer now, it goes back to the host to be freed. */
-    cdn_heap_free_any(cdn_kernel_heap(), h->data_ref);
     h->state = HEAD_FREE;
+    return h;
+}
+
+/* A head whose skb is forgotten and whose data is freed goes back on the
+ * list, the next one handed out. */
+static void push_free(struct skb_head *h)
+{
     h->next_free = free_top;
     free_top = (uint32_t)(h - pool) + 1;
     nlive--;
     cdn_kstats.skbs_freed++;
+}
+
+void kfree_skb(struct sk_buff *skb)
+{
+    struct skb_head *h = skb ? take_live(skb) : NULL;
+    if (!h)
+        return;
+    cdn_glue_forget_everywhere(skb);
+    /* Whoever holds the buffer now, it goes back to the host to be freed. */
+    cdn_heap_free_any(cdn_kernel_heap(), h->data_ref);
+    push_free(h);
 }
 
 void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
@@ -135,33 +150,21 @@ void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
     void *objs[64];
     cdn_href refs[64];
     while (n > 0) {
-        uint32_t k = n < 64 ? n : 64, nlive_here = 0;
-        /* Only live skbs go on, each once (marked free as it is seen, so a
-         * second mention in this batch is a double free like any other);
-         * nothing else is handed to the glues or the heap. */
+        uint32_t k = n < 64 ? n : 64, nheads = 0;
+        /* Only live skbs go on, each once; nothing else is handed to the
+         * glues or the heap. */
         for (uint32_t i = 0; i < k; i++) {
-            if (!skbs[i])
-                continue; /* as kfree_skb(NULL) */
-            struct skb_head *h = head_of(skbs[i]);
-            if (!h || h->state != HEAD_LIVE) {
-                cdn_kstats.skb_double_frees++;
-                printk(KERN_ERR "skb %p freed twice (or never allocated); ignored\n",
-                       (void *)skbs[i]);
+            struct skb_head *h = skbs[i] ? take_live(skbs[i]) : NULL; /* NULL: as kfree_skb */
+            if (!h)
                 continue;
-            }
-            h->state = HEAD_FREE;
-            refs[nlive_here] = h->data_ref;
-            objs[nlive_here] = &h->skb;
-            heads[nlive_here++] = h;
+            refs[nheads] = h->data_ref;
+            objs[nheads] = &h->skb;
+            heads[nheads++] = h;
         }
-        cdn_glue_forget_everywhere_bulk(objs, nlive_here);
-        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nlive_here);
-        for (uint32_t i = 0; i < nlive_here; i++) {
-            heads[i]->next_free = free_top;
-            free_top = (uint32_t)(heads[i] - pool) + 1;
-        }
-        nlive -= nlive_here;
-        cdn_kstats.skbs_freed += nlive_here;
+        cdn_glue_forget_everywhere_bulk(objs, nheads);
+        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nheads);
+        for (uint32_t i = 0; i < nheads; i++)
+            push_free(heads[i]);
         skbs += k;
         n -= k;
     }

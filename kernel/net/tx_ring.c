@@ -256,17 +256,13 @@ int cdn_net_tx_sync(struct net_device *dev)
 static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r)
 {
     int st = CDN_OK;
-    struct sk_buff *done[64];
+    struct sk_buff *done[CDN_RING_SLOTS]; /* r->count <= CDN_RING_SLOTS: checked */
     uint32_t ndone = 0;
     for (uint32_t j = 0; j < r->count; j++) {
         int stale;
         struct sk_buff *skb = cdn_inflight_take(tab, r->first_seq + j, &stale);
         if (skb) {
             done[ndone++] = skb;
-            if (ndone == 64) {
-                cdn_kfree_skb_bulk(done, ndone);
-                ndone = 0;
-            }
         } else if (stale) {
             cdn_kstats.skb_double_frees++;
             printk(KERN_ERR "%s: driver freed an skb twice; ignored\n", drv->desc->name);

@@ -234,10 +234,9 @@ int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who)
     return CDN_OK;
 }
 
-int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref)
+/* The host takes back and frees ref, whoever owns it (not while lent). */
+static int free_any(struct cdn_heap *h, cdn_href ref)
 {
-    if (!h)
-        return CDN_EINVAL;
     struct obj_meta *m = lookup(h, ref);
     if (!m)
         return violation(h, CDN_EBADH);
@@ -250,27 +249,21 @@ int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref)
     return CDN_OK;
 }
 
+int cdn_heap_free_any(struct cdn_heap *h, cdn_href ref)
+{
+    return h ? free_any(h, ref) : CDN_EINVAL;
+}
+
 int cdn_heap_free_any_bulk(struct cdn_heap *h, const cdn_href *refs, uint32_t n)
 {
     if (!h || (n && !refs))
         return CDN_EINVAL;
     int first = CDN_OK;
-    uint64_t freed = 0, moved = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct obj_meta *m = lookup(h, refs[i]);
-        int st = !m ? CDN_EBADH : m->borrowers ? CDN_EPERM : CDN_OK;
-        if (st != CDN_OK) {
-            violation(h, st);
-            if (first == CDN_OK)
-                first = st;
-            continue;
-        }
-        moved += m->owner != CDN_HEAP_HOST;
-        release(h, m);
-        freed++;
+        int st = free_any(h, refs[i]);
+        if (st != CDN_OK && first == CDN_OK)
+            first = st;
     }
-    h->stats.moves += moved;
-    h->stats.frees += freed;
     return first;
 }
 
