@@ -56,29 +56,4 @@ int bench_faults(const struct bench_opts *o, int nfaults, uint64_t seed, const c
 int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double tpn,
                      uint64_t *scratch, size_t cap);
 
-/*
- * A row of `net` or `blk` (rows.c). The round function loads native and
- * the wanted isolated mode (wanted[0..2]: native, inproc, process) in one
- * kernel, runs them interleaved, and gives each its rate (ops per second)
- * and TSC ticks per op; nonzero if the round failed.
- */
-typedef int (*bench_round_fn)(const int wanted[3], void *arg, double rate[3], double ticks[3]);
-struct bench_row {
-    double rate[3][100], ticks[3][100];
-    double native_beside[3][100]; /* native's rate in the kernel of mode m's round */
-    double steal_ms;
-};
-struct bench_row_format {
-    int name_width; /* the name column */
-    double unit;    /* ops per second per unit shown (1e6: Mpps) */
-    int precision;  /* digits after the point */
-};
-/* Runs `rounds` rounds (progress lines step/steps); nonzero if any failed. */
-int bench_row_measure(const struct bench_opts *o, const char *name, int rounds, int *step,
-                      int steps, bench_round_fn fn, void *arg, struct bench_row *row);
-/* Prints the row's modes (those o->mode asks for) as table lines or JSON
- * results (*first: no comma before the first). */
-void bench_row_print(const struct bench_opts *o, const char *name, const struct bench_row *row,
-                     int rounds, const struct bench_row_format *f, int *first);
-
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
+#include "rows.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
 
@@ -206,15 +206,11 @@ static int run_round(const int *wanted, uint32_t bs, int qd, uint64_t area, int 
     for (int m = 0; m < 3 && !failed; m++) {
         if (!wanted[m])
             continue;
-        int r = cdn_driver_load(&cdn_null_blk_driver, modes[m], cpu, moddir, &drv[m]);
-        if (r != 0) {
-            fprintf(stderr, "cordon-bench: cannot load null_blk (%s): %d %s\n",
-                    cdn_drv_mode_name(modes[m]), r, drv[m].reason);
+        if (bench_load_driver(&cdn_null_blk_driver, modes[m], cpu, moddir, rt, &drv[m]) != 0) {
             failed = 1;
             break;
         }
         loaded[m] = 1;
-        cdn_driver_use_async(&drv[m], rt);
         char name[16];
         snprintf(name, sizeof name, "nullb%d", ndisks++);
         struct gendisk *disk = cdn_blk_disk_by_name(name);

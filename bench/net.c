@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "rows.h"
 #include "cordon_kernel.h"
 #include "linux/netdevice.h"
 
@@ -145,15 +145,11 @@ static int run_round(const int *wanted, unsigned size, int batch, int senders, l
     for (int m = 0; m < 3 && !failed; m++) {
         if (!wanted[m])
             continue;
-        int r = cdn_driver_load(&cdn_dummy_driver, modes[m], cpu, moddir, &drv[m]);
-        if (r != 0) {
-            fprintf(stderr, "cordon-bench: cannot load dummy (%s): %d %s\n",
-                    cdn_drv_mode_name(modes[m]), r, drv[m].reason);
+        if (bench_load_driver(&cdn_dummy_driver, modes[m], cpu, moddir, rt, &drv[m]) != 0) {
             failed = 1;
             break;
         }
         loaded[m] = 1;
-        cdn_driver_use_async(&drv[m], rt);
         /* its device: the dummy%d the earlier modes' did not take */
         for (int i = 0; i < 8 && !dev[m]; i++) {
             char name[16];

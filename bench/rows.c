@@ -8,8 +8,21 @@
  */
 #include <stdio.h>
 
-#include "bench.h"
+#include "rows.h"
 #include "cordon_kernel.h"
+
+int bench_load_driver(const struct cdn_driver_desc *desc, enum cdn_drv_mode mode, int cpu,
+                      const char *moddir, cdn_async *rt, struct cdn_driver *drv)
+{
+    int r = cdn_driver_load(desc, mode, cpu, moddir, drv);
+    if (r != 0) {
+        fprintf(stderr, "cordon-bench: cannot load %s (%s): %d %s\n", desc->name,
+                cdn_drv_mode_name(mode), r, drv->reason);
+        return -1;
+    }
+    cdn_driver_use_async(drv, rt);
+    return 0;
+}
 
 int bench_row_measure(const struct bench_opts *o, const char *name, int rounds, int *step,
                       int steps, bench_round_fn fn, void *arg, struct bench_row *row)
