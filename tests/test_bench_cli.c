@@ -2,8 +2,9 @@
  * test_bench_cli.c - cordon-bench as a user runs it: help, usage errors
  * (exit status 2 and a message naming the option), and the generators'
  * own rows (--size/--batch/--senders for net, --bs/--qd/--rwmix-read for
- * blk) producing the JSON a script reads. The binary is taken from
- * $CORDON_BIN (set by the Makefile), else build/bin.
+ * blk) producing the JSON a script reads; and cordon-demo, the main job,
+ * end to end on a short run. The binaries are taken from $CORDON_BIN (set
+ * by the Makefile), else build/bin.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -12,21 +13,19 @@
 
 #include "util.h"
 
-static const char *bench(void)
+/* Runs build/bin/<tool> with args (stderr folded into the output); returns
+ * its exit status and its output (caller frees). */
+static int run_tool(const char *tool, const char *args, char **out)
 {
-    static char path[4096];
     const char *d = getenv("CORDON_BIN");
-    snprintf(path, sizeof path, "%s/cordon-bench", d && *d ? d : "build/bin");
-    return path;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s/%s %s 2>&1", d && *d ? d : "build/bin", tool, args);
+    return test_run(cmd, out);
 }
 
-/* Runs cordon-bench with args (stderr folded into the output); returns its
- * exit status and its output (caller frees). */
 static int run(const char *args, char **out)
 {
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bench(), args);
-    return test_run(cmd, out);
+    return run_tool("cordon-bench", args, out);
 }
 
 static void test_help(void **state)
@@ -102,12 +101,46 @@ static void test_custom_rows(void **state)
     free(out);
 }
 
+/* Counts the occurrences of needle in hay. */
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* The demo on a short run: both drivers side by side with their ratios,
+ * every packet counted, every read verified, both crashes recovered; and
+ * its usage errors. */
+static void test_demo(void **state)
+{
+    (void)state;
+    char *out;
+    int st = run_tool("cordon-demo", "--seconds 0.3", &out);
+    if (st != 0)
+        fail_msg("cordon-demo --seconds 0.3: status %d, output: %s", st, out);
+    assert_int_equal(count(out, "isolated / native: "), 2);
+    assert_int_equal(count(out, "0 failed:"), 2);          /* both dummies */
+    assert_int_equal(count(out, "0 data mismatches:"), 2); /* both null_blks */
+    assert_non_null(strstr(out, "dummy0 is the same device: yes"));
+    assert_non_null(strstr(out, "0 differ from what was acknowledged"));
+    free(out);
+    assert_int_equal(run_tool("cordon-demo", "--seconds 0", &out), 2);
+    assert_non_null(strstr(out, "--seconds takes"));
+    free(out);
+    assert_int_equal(run_tool("cordon-demo", "--frob", &out), 2);
+    assert_non_null(strstr(out, "unknown argument '--frob'"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_custom_rows),
+        cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
