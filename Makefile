@@ -64,13 +64,16 @@ MOD_LDFLAGS := -shared -Wl,-z,now -Wl,-Bsymbolic
 
 LIBA  := $(BUILD)/lib/libcordon.a
 LIBSO := $(BUILD)/lib/libcordon.so
+KLIB  := $(BUILD)/lib/libcordon-kernel.a
+KMLIB := $(BUILD)/lib/libcordon-kmod.a
 LAUNCHER := $(BUILD)/bin/cordon-domain
 BENCH := $(BUILD)/bin/cordon-bench
 
 .PHONY: bench-all faults golden all deps test test-unit test-asan fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc \
+	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -231,6 +234,31 @@ $(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
 	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 
+# The kernel core for drivers outside this tree (make install): the host's
+# core as an archive, and the module side (what every driver module links:
+# printk, parameters, the domain's ends of the rings, the block media) as a
+# PIC archive to link into a module; cordon-kernel.pc and cordon-kmod.pc
+# say how (docs/drivers.md, "Outside this tree").
+KMOD_SRC := $(wildcard kernel/domain/*.c) kernel/lib/params.c
+# (objects named by their path: an archive keeps base names, and two
+# sources are params.c)
+KMOD_OBJ := $(foreach f,$(KMOD_SRC),$(BUILD)/obj/kmod/$(subst /,_,$(f:.c=.o)))
+define KMOD_RULE
+$(BUILD)/obj/kmod/$(subst /,_,$(1:.c=.o)): $(1) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+	@mkdir -p $$(@D)
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -c $$< -o $$@
+endef
+$(foreach f,$(KMOD_SRC),$(eval $(call KMOD_RULE,$(f))))
+$(KLIB): $(KERNEL_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(KMLIB): $(KMOD_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/lib/pkgconfig/%.pc: %.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
 # a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
 DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
 $(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c tests/modules/bad_netdev.h $(DOMAIN_COMMON) $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
@@ -306,10 +334,6 @@ $(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(IDLC_SRC)
 	@mkdir -p $(@D)
 	clang $(CSTD) -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIB_ASM) $(filter-out %/main.c,$(IDLC_SRC)) $(LDLIBS)
 
-$(BUILD)/lib/pkgconfig/cordon.pc: cordon.pc.in
-	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
-
 # The unit suite against the normal build.
 test-unit: all tests
 	CORDON_TEST_SUMMARY=$(CORDON_TEST_SUMMARY) CORDON_LAUNCHER=$(abspath $(LAUNCHER)) CORDON_BIN=$(abspath $(BUILD)/bin) bash tests/run.sh $(BUILD)/tests
@@ -368,6 +392,11 @@ install: all
 	install -m 644 $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(DESTDIR)$(PREFIX)/lib/cordon/
 	install -m 644 include/cordon/*.h $(DESTDIR)$(PREFIX)/include/cordon/
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/include/cordon-kernel/linux
+	install -m 644 $(KLIB) $(KMLIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 kernel/include/*.h kernel/domain/rings.h kernel/domain/driver_module.h $(DESTDIR)$(PREFIX)/include/cordon-kernel/
+	install -m 644 kernel/include/linux/*.h $(DESTDIR)$(PREFIX)/include/cordon-kernel/linux/
+	install -m 644 $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^tests/golden/')
