@@ -183,6 +183,59 @@ static void test_misbehaving_driver(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that dies in its exit: while the core calls it back during the
+ * unregister (ndo_uninit), or before it unregisters anything. Either way
+ * the core frees the device - the driver will never call free_netdev now -
+ * its name is free again, and the host goes on. */
+static void unload_crashing(const char *params)
+{
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_dummy_driver;
+    bad.name = "net_bad";
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.params = params;
+    struct cdn_driver l;
+    int r = cdn_driver_load_policy(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    struct net_device *dev = dev_get_by_name("bad0");
+    assert_non_null(dev);
+    for (int i = 0; i < 100; i++) {
+        struct sk_buff *skb = alloc_skb(100, GFP_KERNEL);
+        assert_non_null(skb);
+        skb->dev = dev;
+        assert_int_equal(dev_queue_xmit_more(skb, i % 32 != 31), 0);
+    }
+    cdn_driver_unload(&l); /* its exit: SIGSEGV */
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_null(dev_get_by_name("bad0"));
+    assert_int_equal(k.netdevs_allocated, 1);
+    assert_int_equal(k.netdevs_freed, 1);
+    assert_int_equal(cdn_skbs_live(), 0);
+    /* the name is free: a well-behaved driver gets bad0 again */
+    bad.name = "net_bad";
+    r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
+    if (r != 0)
+        fail_msg("reload: %d %s", r, l.reason);
+    assert_non_null(dev_get_by_name("bad0"));
+    cdn_driver_unload(&l);
+    cdn_kernel_exit();
+}
+
+static void test_crash_in_uninit(void **state)
+{
+    (void)state;
+    unload_crashing("crash_in_uninit=1"); /* exit -> unregister_netdev -> ndo_uninit */
+}
+
+static void test_crash_in_exit(void **state)
+{
+    (void)state;
+    unload_crashing("crash_in_exit=1"); /* bad0 still registered when it dies */
+}
+
 /* The driver's printk lines reach the host's log from every mode. */
 static void test_dummy_log(void **state)
 {
@@ -222,7 +275,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dummy_native),       cmocka_unit_test(test_dummy_inproc),
         cmocka_unit_test(test_dummy_process),      cmocka_unit_test(test_dummy_log),
-        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_dummy_names),
+        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_crash_in_uninit),
+        cmocka_unit_test(test_crash_in_exit),      cmocka_unit_test(test_dummy_names),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

@@ -575,6 +575,14 @@ void cdn_driver_unload(struct cdn_driver *drv)
     if (cdn_domain_alive(drv->dom))
         drv->desc->call_exit(drv->glue);
     cdn_domain_stop(drv->dom, 2000000000LL);
+    /* Whatever its exit left behind - it died in there, or never undid
+     * what its init registered - goes now, while the glue can still say
+     * what was the driver's: nothing may point into the glue we free. A
+     * driver whose exit ran cleanly left nothing. */
+    cdn_net_orphan(drv->glue, drv);
+    cdn_blk_orphan(drv->glue, drv);
+    cdn_net_release_orphans(drv);
+    cdn_blk_release_orphans(drv);
     rings_free(drv);
     cdn_glue_destroy(drv->glue);
     cdn_domain_destroy(drv->dom);

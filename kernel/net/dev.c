@@ -50,10 +50,16 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
             n++;
         }
     /* Its devices no host client can reach (never registered, or already
-     * unregistered): nothing to keep for a restart, freed now. */
+     * unregistered): nothing to keep for a restart, freed now - or, for one
+     * whose ndo_uninit call is what failed, when unregister_netdevice is
+     * done with it (it is still using it: we run inside that call). */
     for (struct net_device *d = unregistered_devs, *next; d; d = next) {
         next = d->next;
-        if (cdn_glue_ref_of(g, d))
+        if (!cdn_glue_ref_of(g, d))
+            continue;
+        if (d->in_uninit)
+            d->free_on_return = 1;
+        else
             free_netdev(d);
     }
     return n;
@@ -129,6 +135,7 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
     struct net_device *dev = calloc(1, sizeof *dev + (size_t)sizeof_priv);
     if (!dev)
         return NULL;
+    cdn_kstats.netdevs_allocated++;
     /* "dummy%d" -> the lowest free dummyN, as Linux's dev_alloc_name picks
      * it (a device of that name, registered or not, holds the number) */
     const char *pct = strstr(name, "%d");
@@ -228,16 +235,18 @@ void unregister_netdevice(struct net_device *dev)
         return;
     dev->reg_state = 2;
     cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
-    /* On neither list during ndo_uninit: a crossing may yield, and a
-     * teardown of the driver meanwhile must not free the device under us. */
-    if (dev->netdev_ops && dev->netdev_ops->ndo_uninit)
-        dev->netdev_ops->ndo_uninit(dev);
-    if (dev->needs_free_netdev) {
-        free_netdev(dev);
-        return;
-    }
+    /* Unregistered from here: if the driver dies during ndo_uninit (a
+     * crossing, which may also yield), the teardown finds the device, and
+     * leaves it to us to free after the call (in_uninit). */
     dev->next = unregistered_devs;
     unregistered_devs = dev;
+    if (dev->netdev_ops && dev->netdev_ops->ndo_uninit) {
+        dev->in_uninit = 1;
+        dev->netdev_ops->ndo_uninit(dev);
+        dev->in_uninit = 0;
+    }
+    if (dev->needs_free_netdev || dev->free_on_return)
+        free_netdev(dev);
 }
 
 void unregister_netdev(struct net_device *dev)

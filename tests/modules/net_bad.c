@@ -17,6 +17,9 @@
  *       declares string<255>
  *   72  a slow reply: spin for 10 ms, then behave (under the deadline)
  *   else  behave (free and count)
+ * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
+ * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
+ * crashes in the module's exit before it unregisters anything.
  */
 #include <linux/netdevice.h>
 #include <linux/module.h>
@@ -29,6 +32,21 @@
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
+static int crash_in_uninit;
+module_param(crash_in_uninit, int, 0);
+MODULE_PARM_DESC(crash_in_uninit, "crash (SIGSEGV) in ndo_uninit");
+
+static int crash_in_exit;
+module_param(crash_in_exit, int, 0);
+MODULE_PARM_DESC(crash_in_exit, "crash (SIGSEGV) in the module exit, before unregistering");
+
+static void bad_uninit(struct net_device *dev)
+{
+    (void)dev;
+    if (crash_in_uninit)
+        *(volatile int *)crash_at = 1;
+}
+
 static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
@@ -105,7 +123,7 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
     }
 }
 
-BAD_NETDEV("bad%d", bad_xmit)
+BAD_NETDEV_HOOKS("bad%d", bad_xmit, bad_uninit, if (crash_in_exit) * (volatile int *)crash_at = 1)
 
 /* The standard wrapper, after noting the region for the wild writes. */
 static void note_region(struct cdn_dom_ctx *ctx)

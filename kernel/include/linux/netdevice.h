@@ -81,6 +81,8 @@ struct net_device {
     int carrier;
     int orphaned;       /* its driver died; waiting for the restarted one */
     void *orphan_owner; /* the struct cdn_driver it waits for */
+    int in_uninit;      /* unregister_netdevice is calling its ndo_uninit */
+    int free_on_return; /* its driver died meanwhile: freed when that returns */
     /* The recorder: the last configuration call of each kind the host made
      * into the driver (dev_change_carrier, ...), replayed into a restarted
      * driver once it has re-attached, so the device keeps its settings. */
