@@ -183,6 +183,73 @@ static void test_misbehaving_driver(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that frees its own device: while registered (refused, as
+ * Linux's BUG_ON there), and unregistered and freed from inside the
+ * transmit the core is running on it, with a bad return after: the core
+ * finishes its call without touching freed memory (ASan would say), a
+ * client's dev_hold keeps the memory until its dev_put, and the name is
+ * free for the restarted driver. */
+static int send_one(struct net_device *dev, unsigned len)
+{
+    struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+    assert_non_null(skb);
+    skb->dev = dev;
+    return dev_queue_xmit(skb);
+}
+
+static void test_driver_frees_its_device(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_dummy_driver;
+    bad.name = "net_bad";
+    bad.rings = 0; /* the synchronous path: the core is inside the call */
+    struct cdn_driver l;
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    /* No reference held: the core's call is the last user, and frees the
+     * device when the call is over; its error path reads nothing freed. */
+    struct net_device *dev = dev_get_by_name("bad0");
+    assert_non_null(dev);
+    assert_int_equal(send_one(dev, 100), 0);
+    assert_int_equal(send_one(dev, 74), -EBUSY); /* the bad return, reported */
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.xmit_bad_returns, 1);
+    assert_int_equal(k.netdevs_freed, 1);
+    assert_int_equal(l.stats.restarts, 1);
+    /* Held: the memory stays until dev_put, the device unregistered. */
+    dev = dev_get_by_name("bad0");
+    assert_non_null(dev); /* the restarted driver's new device, under the freed name */
+    dev_hold(dev);
+    assert_int_equal(send_one(dev, 74), -EBUSY);
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.netdevs_freed, 1);
+    assert_int_equal(dev->reg_state, 2);
+    assert_int_equal(l.stats.restarts, 2);
+    struct net_device *now = dev_get_by_name("bad0");
+    assert_non_null(now);
+    assert_ptr_not_equal(now, dev);
+    assert_int_equal(send_one(dev, 100), -ENODEV); /* the old one takes nothing */
+    dev_put(dev);
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.netdevs_freed, 2);
+    /* the third instance frees its registered device: refused, kept */
+    assert_int_equal(send_one(now, 73), 0);
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.netdev_bad_frees, 1);
+    assert_ptr_equal(dev_get_by_name("bad0"), now);
+    assert_int_equal(now->reg_state, 1);
+    assert_int_equal(send_one(now, 100), 0);
+    cdn_driver_unload(&l);
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.netdevs_allocated, 3);
+    assert_int_equal(k.netdevs_freed, 3);
+    assert_int_equal(cdn_skbs_live(), 0);
+    cdn_kernel_exit();
+}
+
 /* A driver that dies in its exit: while the core calls it back during the
  * unregister (ndo_uninit), or before it unregisters anything. Either way
  * the core frees the device - the driver will never call free_netdev now -
@@ -275,8 +342,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dummy_native),       cmocka_unit_test(test_dummy_inproc),
         cmocka_unit_test(test_dummy_process),      cmocka_unit_test(test_dummy_log),
-        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_crash_in_uninit),
-        cmocka_unit_test(test_crash_in_exit),      cmocka_unit_test(test_dummy_names),
+        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_driver_frees_its_device),
+        cmocka_unit_test(test_crash_in_uninit),    cmocka_unit_test(test_crash_in_exit),
+        cmocka_unit_test(test_dummy_names),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

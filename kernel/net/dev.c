@@ -51,15 +51,11 @@ int cdn_net_orphan(struct cdn_glue *g, void *owner)
         }
     /* Its devices no host client can reach (never registered, or already
      * unregistered): nothing to keep for a restart, freed now - or, for one
-     * whose ndo_uninit call is what failed, when unregister_netdevice is
-     * done with it (it is still using it: we run inside that call). */
+     * a host call is still using (the ndo_uninit that failed, say), when
+     * that call is over (free_netdev). */
     for (struct net_device *d = unregistered_devs, *next; d; d = next) {
         next = d->next;
-        if (!cdn_glue_ref_of(g, d))
-            continue;
-        if (d->in_uninit)
-            d->free_on_return = 1;
-        else
+        if (cdn_glue_ref_of(g, d))
             free_netdev(d);
     }
     return n;
@@ -72,6 +68,7 @@ int cdn_net_release_orphans(void *owner)
         struct net_device *d = *p;
         if (d->orphaned && d->orphan_owner == owner) {
             *p = d->next; /* unregistered: its driver is gone for good */
+            d->reg_state = 2;
             free_netdev(d);
             n++;
         } else {
@@ -83,12 +80,13 @@ int cdn_net_release_orphans(void *owner)
 
 static pthread_mutex_t rtnl = PTHREAD_MUTEX_INITIALIZER;
 static int rtnl_held;
-/* A device, registered or not, is called name. */
+/* A device, registered or allocated to be, is called name (one already
+ * unregistered, and only waiting for its free, has given its name up). */
 static int name_in_use(const char *name)
 {
     for (int k = 0; k < 2; k++)
         for (const struct net_device *d = k ? unregistered_devs : dev_list; d; d = d->next)
-            if (strcmp(d->name, name) == 0)
+            if (d->reg_state != 2 && strcmp(d->name, name) == 0)
                 return 1;
     return 0;
 }
@@ -113,6 +111,50 @@ void rtnl_unlock(void)
         pthread_mutex_unlock(&rtnl);
 }
 
+static void dev_free_now(struct net_device *dev)
+{
+    dev_unlink(&unregistered_devs, dev);
+    cdn_txring_detach(dev);
+    cdn_glue_forget_everywhere(dev);
+    cdn_kstats.netdevs_freed++;
+    free(dev);
+}
+
+/*
+ * Host calls into a driver about dev are bracketed by dev_call_begin and
+ * dev_call_end: while one runs, the driver may call back into the core -
+ * and an isolated one is not trusted to leave dev alone: it may unregister
+ * and free it from inside its ndo_start_xmit, its setup, its ndo_init. A
+ * free meanwhile only marks the device; the last reference to go frees
+ * it, and tells its caller (0) not to touch dev again. dev_hold and
+ * dev_put are the same reference, for host clients.
+ */
+static inline void dev_call_begin(struct net_device *dev)
+{
+    dev->refcnt++;
+}
+
+static inline int dev_call_end(struct net_device *dev)
+{
+    if (--dev->refcnt == 0 && dev->free_on_return) {
+        dev_free_now(dev);
+        return 0;
+    }
+    return 1;
+}
+
+void dev_hold(struct net_device *dev)
+{
+    if (dev)
+        dev_call_begin(dev);
+}
+
+void dev_put(struct net_device *dev)
+{
+    if (dev && dev->refcnt > 0)
+        dev_call_end(dev);
+}
+
 struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
                                     unsigned char name_assign_type,
                                     void (*setup)(struct net_device *), unsigned int txqs,
@@ -127,9 +169,11 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
             if (d->orphaned && d->orphan_owner == cdn_kernel_recovering) {
                 d->orphaned = 0;
                 cdn_kstats.devices_reattached++;
-                if (setup)
-                    setup(d); /* re-installs its (new) ops */
-                return d;
+                if (!setup)
+                    return d;
+                dev_call_begin(d);
+                setup(d); /* re-installs its (new) ops */
+                return dev_call_end(d) ? d : NULL;
             }
     }
     struct net_device *dev = calloc(1, sizeof *dev + (size_t)sizeof_priv);
@@ -152,27 +196,38 @@ struct net_device *alloc_netdev_mqs(int sizeof_priv, const char *name,
     dev->carrier = 1;
     dev->next = unregistered_devs;
     unregistered_devs = dev;
-    if (setup)
-        setup(dev);
-    return dev;
+    if (!setup)
+        return dev;
+    dev_call_begin(dev);
+    setup(dev);
+    return dev_call_end(dev) ? dev : NULL; /* its setup freed it */
 }
 
 void free_netdev(struct net_device *dev)
 {
     if (!dev)
         return;
-    dev_unlink(&unregistered_devs, dev);
-    cdn_txring_detach(dev);
-    cdn_glue_forget_everywhere(dev);
-    cdn_kstats.netdevs_freed++;
-    free(dev);
+    if (dev->reg_state == 1) {
+        /* Linux BUG()s here; the host reports it and keeps the device */
+        cdn_kstats.netdev_bad_frees++;
+        printk(KERN_ERR "%s: free_netdev on a registered device; ignored\n", dev->name);
+        return;
+    }
+    if (dev->refcnt) {
+        dev->free_on_return = 1;
+        return;
+    }
+    dev_free_now(dev);
 }
 
 int dev_change_carrier(struct net_device *dev, bool new_carrier)
 {
     if (!dev || !dev->netdev_ops || !dev->netdev_ops->ndo_change_carrier)
         return -EOPNOTSUPP;
+    dev_call_begin(dev);
     int err = dev->netdev_ops->ndo_change_carrier(dev, new_carrier);
+    if (!dev_call_end(dev))
+        return -ENODEV;
     if (err == 0) {
         dev->cfg.carrier_set = 1;
         dev->cfg.carrier = new_carrier;
@@ -180,11 +235,26 @@ int dev_change_carrier(struct net_device *dev, bool new_carrier)
     return err;
 }
 
+/* ndo_init, bracketed: -ENODEV if the driver freed dev meanwhile. */
+static int call_ndo_init(struct net_device *dev)
+{
+    if (!dev->netdev_ops || !dev->netdev_ops->ndo_init)
+        return 0;
+    dev_call_begin(dev);
+    int err = dev->netdev_ops->ndo_init(dev);
+    if (!dev_call_end(dev))
+        return -ENODEV;
+    return err;
+}
+
 /* Replays the recorded configuration into a restarted driver. */
 static int replay_config(struct net_device *dev)
 {
     if (dev->cfg.carrier_set && dev->netdev_ops && dev->netdev_ops->ndo_change_carrier) {
+        dev_call_begin(dev);
         int err = dev->netdev_ops->ndo_change_carrier(dev, dev->cfg.carrier);
+        if (!dev_call_end(dev))
+            return -ENODEV;
         if (err)
             return err < 0 ? err : -EIO;
         cdn_kstats.config_replayed++;
@@ -197,21 +267,19 @@ int register_netdevice(struct net_device *dev)
     if (dev && dev->reg_state == 1 && cdn_kernel_recovering) {
         /* replay: already registered; run the new driver's init hook, then
          * the configuration calls the old driver had been given */
-        if (dev->netdev_ops && dev->netdev_ops->ndo_init) {
-            int err = dev->netdev_ops->ndo_init(dev);
-            if (err)
-                return err < 0 ? err : -EIO;
-        }
+        int err = call_ndo_init(dev);
+        if (err)
+            return err < 0 ? err : -EIO;
         cdn_txring_attach(dev); /* the new domain's ring */
         return replay_config(dev);
     }
     if (!dev || dev->reg_state == 1)
         return -EINVAL;
-    if (dev->netdev_ops && dev->netdev_ops->ndo_init) {
-        int err = dev->netdev_ops->ndo_init(dev);
-        if (err)
-            return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
-    }
+    int err = call_ndo_init(dev);
+    if (err)
+        return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
+    if (dev->reg_state == 1)
+        return -EINVAL; /* its ndo_init registered it (a nested register): once is all */
     dev->reg_state = 1;
     cdn_txring_attach(dev);
     dev_unlink(&unregistered_devs, dev);
@@ -237,15 +305,16 @@ void unregister_netdevice(struct net_device *dev)
     cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
     /* Unregistered from here: if the driver dies during ndo_uninit (a
      * crossing, which may also yield), the teardown finds the device, and
-     * leaves it to us to free after the call (in_uninit). */
+     * its free waits for the call to return (dev_call_end). */
     dev->next = unregistered_devs;
     unregistered_devs = dev;
     if (dev->netdev_ops && dev->netdev_ops->ndo_uninit) {
-        dev->in_uninit = 1;
+        dev_call_begin(dev);
         dev->netdev_ops->ndo_uninit(dev);
-        dev->in_uninit = 0;
+        if (!dev_call_end(dev))
+            return;
     }
-    if (dev->needs_free_netdev || dev->free_on_return)
+    if (dev->needs_free_netdev)
         free_netdev(dev);
 }
 
@@ -334,14 +403,21 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more)
         }
         return cdn_txring_xmit(dev, skb, more);
     }
-    netdev_tx_t rc = dev->netdev_ops->ndo_start_xmit(skb, dev);
+    const struct net_device_ops *ops = dev->netdev_ops;
+    dev_call_begin(dev);
+    netdev_tx_t rc = ops->ndo_start_xmit(skb, dev);
+    char name[IFNAMSIZ];
+    if (rc != NETDEV_TX_OK)
+        memcpy(name, dev->name, sizeof name);
+    if (!dev_call_end(dev) && rc == NETDEV_TX_OK)
+        return 0; /* sent; the driver then freed its device */
     if (rc != NETDEV_TX_OK) {
         /* NETDEV_TX_BUSY: the driver kept nothing, the core drops it. Any
          * other value is a driver bug or a dead domain: if the skb is still
          * live the driver never freed it, so the core does (nothing leaks). */
         if (rc != NETDEV_TX_BUSY) {
             cdn_kstats.xmit_bad_returns++;
-            printk(KERN_ERR "%s: ndo_start_xmit returned %d\n", dev->name, (int)rc);
+            printk(KERN_ERR "%s: ndo_start_xmit returned %d\n", name, (int)rc);
         }
         if (cdn_skb_live(skb)) {
             if (rc != NETDEV_TX_BUSY)
@@ -353,7 +429,7 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more)
          * restarts the driver or takes it down, by its policy. Looked up
          * only here, so the good path pays nothing for it. */
         if (rc != NETDEV_TX_BUSY)
-            cdn_core_crossing_failed(cdn_glue_owner_of(dev->netdev_ops));
+            cdn_core_crossing_failed(cdn_glue_owner_of(ops));
         return -EBUSY;
     }
     return 0;
@@ -363,8 +439,11 @@ struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link
 {
     memset(storage, 0, sizeof *storage);
     cdn_txring_flush(dev); /* a burst left open: its packets count */
-    if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64)
+    if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64) {
+        dev_call_begin(dev);
         dev->netdev_ops->ndo_get_stats64(dev, storage);
+        dev_call_end(dev);
+    }
     return storage;
 }
 

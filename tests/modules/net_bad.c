@@ -16,6 +16,9 @@
  *   71  an oversized message: a log line of 1,000 bytes where the IDL
  *       declares string<255>
  *   72  a slow reply: spin for 10 ms, then behave (under the deadline)
+ *   73  free its device while it is registered, then behave
+ *   74  unregister and free its device from inside the transmit, then
+ *       return a value out of range (the core's error path follows)
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -32,6 +35,7 @@
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
+static struct net_device *bad_dev; /* (defined by BAD_NETDEV_HOOKS below) */
 static int crash_in_uninit;
 module_param(crash_in_uninit, int, 0);
 MODULE_PARM_DESC(crash_in_uninit, "crash (SIGSEGV) in ndo_uninit");
@@ -117,6 +121,16 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }
+    case 73:
+        free_netdev(bad_dev); /* registered: the host must refuse */
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    case 74:
+        dev_kfree_skb(skb);
+        unregister_netdev(bad_dev);
+        free_netdev(bad_dev);
+        bad_dev = NULL;
+        return (netdev_tx_t)7;
     default:
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;

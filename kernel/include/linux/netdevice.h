@@ -81,8 +81,8 @@ struct net_device {
     int carrier;
     int orphaned;       /* its driver died; waiting for the restarted one */
     void *orphan_owner; /* the struct cdn_driver it waits for */
-    int in_uninit;      /* unregister_netdevice is calling its ndo_uninit */
-    int free_on_return; /* its driver died meanwhile: freed when that returns */
+    int refcnt;         /* dev_hold, and host calls into its driver in progress */
+    int free_on_return; /* freed while referenced: really freed at the last dev_put */
     /* The recorder: the last configuration call of each kind the host made
      * into the driver (dev_change_carrier, ...), replayed into a restarted
      * driver once it has re-attached, so the device keeps its settings. */
@@ -136,7 +136,17 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more);
  */
 int cdn_net_tx_sync(struct net_device *dev);
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage);
+/* The registered device called name, or NULL. No reference is taken (as
+ * Linux's __dev_get_by_name): the pointer stays good across the driver's
+ * restarts, but not past its unregister_netdev and free_netdev, which a
+ * driver may make at any time; dev_hold keeps the memory until dev_put. */
 struct net_device *dev_get_by_name(const char *name);
+/* A reference to dev: a free_netdev meanwhile (the driver's, or the
+ * core's when the driver dies) is put off until the last dev_put. The
+ * device may still be unregistered: its reg_state says so, and a transmit
+ * on it is dropped (-ENODEV). */
+void dev_hold(struct net_device *dev);
+void dev_put(struct net_device *dev);
 void rtnl_lock(void);
 void rtnl_unlock(void);
 
