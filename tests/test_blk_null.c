@@ -147,6 +147,51 @@ static void test_misbehaving_block_driver(void **state)
     cdn_kernel_exit();
 }
 
+/* A block driver that frees its own disk: while it is still added
+ * (refused, as Linux requires del_gendisk first), and deleted and freed
+ * from inside the queue_rq the core is running: the core finishes the I/O
+ * without touching freed memory (ASan would say), then frees the disk. */
+static void test_driver_frees_its_disk(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_null_blk_driver;
+    bad.name = "blk_bad";
+    bad.rings = 0; /* the synchronous path: the core is inside the call */
+    struct cdn_driver drv;
+    static uint8_t b[4096];
+    struct cdn_kernel_stats k;
+    for (int round = 0; round < 2; round++) {
+        int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
+        if (r != 0)
+            fail_msg("load: %d %s", r, drv.reason);
+        struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+        assert_non_null(disk);
+        assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), 0);
+        if (round == 0) {
+            /* 5000: the I/O completed before the driver removed its disk;
+             * the disk is gone when the call returns (not to be touched) */
+            assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 5000, 4096, b), 0);
+            assert_null(cdn_blk_disk_by_name("badb0"));
+            assert_false(cdn_blk_disk_live(disk));
+        } else {
+            /* 4000: put while added: refused, the disk kept and working */
+            assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 4000, 4096, b), 0);
+            cdn_kernel_get_stats(&k);
+            assert_int_equal(k.disk_bad_puts, 1);
+            assert_ptr_equal(cdn_blk_disk_by_name("badb0"), disk);
+            assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), 0);
+        }
+        assert_true(cdn_domain_alive(drv.dom));
+        cdn_driver_unload(&drv);
+        assert_null(cdn_blk_disk_by_name("badb0"));
+    }
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
 /* The request ring against null_blk with a fault shim around its
  * completions (tests/modules/blk_faulty.c; the sector picks the fault): a
  * status outside the block layer's set, a request ended twice, one never
@@ -401,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_null_blk_inproc),
         cmocka_unit_test(test_null_blk_process),
         cmocka_unit_test(test_misbehaving_block_driver),
+        cmocka_unit_test(test_driver_frees_its_disk),
         cmocka_unit_test(test_blk_ring),
         cmocka_unit_test(test_null_blk_three_in_one_kernel),
         cmocka_unit_test(test_disk_names),

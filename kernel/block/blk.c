@@ -194,7 +194,8 @@ int cdn_blk_release_orphans(void *owner)
     for (struct gendisk *d = disks, *next; d; d = next) {
         next = d->next;
         if (d->orphaned && d->orphan_owner == owner) {
-            put_disk(d); /* unlinks and frees it, with its media */
+            del_gendisk(d);
+            put_disk(d); /* frees it, with its media */
             n++;
         }
     }
@@ -262,10 +263,8 @@ static void media_free(struct gendisk *disk)
     disk->media_chunks = 0;
 }
 
-void put_disk(struct gendisk *disk)
+static void disk_free_now(struct gendisk *disk)
 {
-    if (!disk)
-        return;
     media_free(disk);
     del_gendisk(disk);
     list_unlink(&unregistered, disk);
@@ -276,6 +275,45 @@ void put_disk(struct gendisk *disk)
     cdn_glue_forget_everywhere(disk);
     free(disk->queue);
     free(disk);
+}
+
+/*
+ * Synchronous I/O holds a reference on its disk from the first try to the
+ * last (cdn_blk_run_sync): the driver it calls is not trusted to leave the
+ * disk alone - it may del_gendisk and put_disk from inside queue_rq - and
+ * the core reads the disk after each try. A put meanwhile only marks it;
+ * the last reference frees it. The net core does the same for devices.
+ */
+static void disk_call_begin(struct gendisk *disk)
+{
+    disk->refcnt++;
+}
+
+static int disk_call_end(struct gendisk *disk)
+{
+    if (--disk->refcnt == 0 && disk->free_on_return) {
+        disk_free_now(disk);
+        return 0;
+    }
+    return 1;
+}
+
+void put_disk(struct gendisk *disk)
+{
+    if (!disk)
+        return;
+    if (disk->added) {
+        /* del_gendisk first, as Linux requires; a driver that does not is
+         * told, and the disk stays (its clients still hold it) */
+        cdn_kstats.disk_bad_puts++;
+        printk(KERN_ERR "%s: put_disk on a disk still added; ignored\n", disk->disk_name);
+        return;
+    }
+    if (disk->refcnt) {
+        disk->free_on_return = 1;
+        return;
+    }
+    disk_free_now(disk);
 }
 
 void set_capacity(struct gendisk *disk, u64 sectors)
@@ -348,7 +386,8 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
  * shared buffer); without it a lost write fails. For a read, `wbuf` (if
  * given) is what the buffer holds before each try.
  */
-int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, const void *wbuf)
+static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href ref,
+                             const void *wbuf)
 {
     int ok = 0;
     for (int attempt = 0; attempt < 2 && !ok; attempt++) {
@@ -384,6 +423,15 @@ int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, con
             break; /* down by policy: fail */
         cdn_kstats.blk_retried++;
     }
+    return ok;
+}
+
+/* cdn_blk_run_tries with the disk held throughout (disk_call_begin). */
+int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, const void *wbuf)
+{
+    disk_call_begin(disk);
+    int ok = cdn_blk_run_tries(disk, rq, ref, wbuf);
+    disk_call_end(disk);
     return ok;
 }
 

@@ -30,6 +30,7 @@ struct cdn_kernel_stats {
     unsigned long config_replayed; /* recorded configuration calls replayed after a restart */
     unsigned long netdevs_allocated, netdevs_registered, netdevs_freed;
     unsigned long netdev_bad_frees; /* free_netdev of a registered device, refused */
+    unsigned long disk_bad_puts;    /* put_disk of a disk still added, refused */
     /* data-path rings (cordon_rings.h) */
     unsigned long ring_batches;      /* messages posted to drivers (skbs or requests) */
     unsigned long ring_completions;  /* completion messages from drivers */

@@ -4,6 +4,9 @@
  *   1000  never complete the request
  *   2000  complete it twice
  *   3000  complete it with an out-of-range status (77)
+ *   4000  put_disk its disk while it is still added, then complete
+ *   5000  complete, then del_gendisk and put_disk its disk from inside
+ *         queue_rq (the host is in the middle of the I/O)
  *   else  complete it (no data kept)
  */
 #include <linux/blk-mq.h>
@@ -28,6 +31,16 @@ static blk_status_t bad_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
         return BLK_STS_OK;
     case 3000:
         blk_mq_end_request(rq, 77);
+        return BLK_STS_OK;
+    case 4000:
+        put_disk(disk); /* still added: the host must refuse */
+        blk_mq_end_request(rq, BLK_STS_OK);
+        return BLK_STS_OK;
+    case 5000:
+        blk_mq_end_request(rq, BLK_STS_OK);
+        del_gendisk(disk);
+        put_disk(disk);
+        disk = NULL;
         return BLK_STS_OK;
     default:
         if (rq->data && req_op(rq) == REQ_OP_READ)
@@ -56,8 +69,10 @@ int null_init(void)
 
 void null_exit(void)
 {
-    del_gendisk(disk);
-    put_disk(disk);
+    if (disk) {
+        del_gendisk(disk);
+        put_disk(disk);
+    }
     blk_mq_free_tag_set(&set);
 }
 
