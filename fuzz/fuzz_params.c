@@ -19,18 +19,21 @@ static short v_short;
 static unsigned short v_ushort;
 static bool v_bool;
 static unsigned char v_byte;
+static char *v_str;
+static char v_str_buf[CDN_KPARAM_CHARP_MAX];
 static const char *const no_desc = 0;
 
 static const struct cdn_kparam recs[] = {
-    {"m", "i", CDN_KPARAM_int, &v_int, &no_desc},
-    {"m", "u", CDN_KPARAM_uint, &v_uint, &no_desc},
-    {"m", "l", CDN_KPARAM_long, &v_long, &no_desc},
-    {"m", "ul", CDN_KPARAM_ulong, &v_ulong, &no_desc},
-    {"m", "ull", CDN_KPARAM_ullong, &v_ullong, &no_desc},
-    {"m", "s", CDN_KPARAM_short, &v_short, &no_desc},
-    {"m", "us", CDN_KPARAM_ushort, &v_ushort, &no_desc},
-    {"m", "b", CDN_KPARAM_bool, &v_bool, &no_desc},
-    {"x", "by_te", CDN_KPARAM_byte, &v_byte, &no_desc},
+    {"m", "i", CDN_KPARAM_int, &v_int, &no_desc, 0},
+    {"m", "u", CDN_KPARAM_uint, &v_uint, &no_desc, 0},
+    {"m", "l", CDN_KPARAM_long, &v_long, &no_desc, 0},
+    {"m", "ul", CDN_KPARAM_ulong, &v_ulong, &no_desc, 0},
+    {"m", "ull", CDN_KPARAM_ullong, &v_ullong, &no_desc, 0},
+    {"m", "s", CDN_KPARAM_short, &v_short, &no_desc, 0},
+    {"m", "us", CDN_KPARAM_ushort, &v_ushort, &no_desc, 0},
+    {"m", "b", CDN_KPARAM_bool, &v_bool, &no_desc, 0},
+    {"x", "by_te", CDN_KPARAM_byte, &v_byte, &no_desc, 0},
+    {"m", "str", CDN_KPARAM_charp, &v_str, &no_desc, v_str_buf},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,13 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     v_uint = 7;
     v_bool = false;
     v_byte = 7;
+    v_str = 0;
     struct cdn_params_result res;
     const char *module = size && (data[0] & 1) ? "m" : "";
     int st = cdn_params_apply(recs, recs + sizeof recs / sizeof recs[0], module, s, &res);
     if (st != res.status || (st != 0 && st != -EINVAL))
         __builtin_trap();
-    if (st != 0 && (v_int != 7 || v_uint != 7 || v_bool || v_byte != 7))
+    if (st != 0 && (v_int != 7 || v_uint != 7 || v_bool || v_byte != 7 || v_str))
         __builtin_trap(); /* refused, yet something was set */
+    if (v_str && (v_str != v_str_buf || strnlen(v_str, sizeof v_str_buf) >= sizeof v_str_buf))
+        __builtin_trap(); /* a string set anywhere but its storage, or unterminated */
     if (st == 0) {
         char name[CDN_PARAM_NAME], value[CDN_PARAM_VALUE];
         for (int i = 0; i < res.ntokens; i++)

@@ -28,15 +28,18 @@ static bool v_bool;
 static unsigned char v_byte;
 static short v_short;
 static unsigned long long v_ullong;
+static char *v_str = "default";
+static char v_str_buf[CDN_KPARAM_CHARP_MAX];
 static const char *const no_desc = NULL;
 
 static const struct cdn_kparam recs[] = {
-    {"m", "an_int", CDN_KPARAM_int, &v_int, &no_desc},
-    {"m", "a_uint", CDN_KPARAM_uint, &v_uint, &no_desc},
-    {"m", "flag", CDN_KPARAM_bool, &v_bool, &no_desc},
-    {"m", "byte", CDN_KPARAM_byte, &v_byte, &no_desc},
-    {"m", "small", CDN_KPARAM_short, &v_short, &no_desc},
-    {"other", "big", CDN_KPARAM_ullong, &v_ullong, &no_desc},
+    {"m", "an_int", CDN_KPARAM_int, &v_int, &no_desc, NULL},
+    {"m", "a_uint", CDN_KPARAM_uint, &v_uint, &no_desc, NULL},
+    {"m", "flag", CDN_KPARAM_bool, &v_bool, &no_desc, NULL},
+    {"m", "byte", CDN_KPARAM_byte, &v_byte, &no_desc, NULL},
+    {"m", "small", CDN_KPARAM_short, &v_short, &no_desc, NULL},
+    {"other", "big", CDN_KPARAM_ullong, &v_ullong, &no_desc, NULL},
+    {"m", "str", CDN_KPARAM_charp, &v_str, &no_desc, v_str_buf},
 };
 #define RECS_END (recs + sizeof recs / sizeof recs[0])
 
@@ -48,6 +51,7 @@ static void reset_vars(void)
     v_byte = 7;
     v_short = 7;
     v_ullong = 7;
+    v_str = "default";
 }
 
 static int apply(const char *module, const char *s, struct cdn_params_result *res)
@@ -82,6 +86,17 @@ static void test_parse_values(void **state)
     assert_int_equal(apply("m", NULL, &res), 0);
     assert_int_equal(apply("m", "", &res), 0);
     assert_int_equal(res.ntokens, 0);
+    /* charp: the variable points at a copy kept beside the record */
+    assert_int_equal(apply("m", "str=eth-%d flag", &res), 0);
+    assert_ptr_equal(v_str, v_str_buf);
+    assert_string_equal(v_str, "eth-%d");
+    assert_int_equal(apply("m", "str=", &res), 0);
+    assert_string_equal(v_str, "");
+    char longest[CDN_KPARAM_CHARP_MAX + 8] = "str=";
+    memset(longest + 4, 'z', CDN_KPARAM_CHARP_MAX - 1);
+    longest[4 + CDN_KPARAM_CHARP_MAX - 1] = 0;
+    assert_int_equal(apply("m", longest, &res), 0);
+    assert_int_equal(strlen(v_str), CDN_KPARAM_CHARP_MAX - 1);
 }
 
 static void test_parse_rejects(void **state)
@@ -98,7 +113,7 @@ static void test_parse_rejects(void **state)
         {"small=32768", 0},       {"an_int", 0},
         {"an_int=1 =5", 1},       {"an_int=1 flag=2", 1},
         {"an_int= 1", 0},         {"big=-1", 0},
-        {"byte=0x100", 0},
+        {"byte=0x100", 0},        {"str=ok an_int=x", 1},
     };
     struct cdn_params_result res;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -107,6 +122,7 @@ static void test_parse_rejects(void **state)
             fail_msg("\"%s\": status %d, bad %d (want -EINVAL at %d)", cases[i].s, res.status,
                      res.bad_index, cases[i].bad);
         /* nothing set when anything is bad */
+        assert_string_equal(v_str, "default");
         assert_int_equal(v_int, 7);
         assert_int_equal(v_uint, 7);
         assert_false(v_bool);
@@ -120,6 +136,12 @@ static void test_parse_rejects(void **state)
     memset(s + 7, '1', 70);
     s[77] = 0;
     assert_int_equal(apply("", s, &res), -EINVAL);
+    strcpy(s, "str="); /* a string one byte over its storage */
+    memset(s + 4, 'z', CDN_KPARAM_CHARP_MAX);
+    s[4 + CDN_KPARAM_CHARP_MAX] = 0;
+    reset_vars();
+    assert_int_equal(apply("", s, &res), -EINVAL);
+    assert_string_equal(v_str, "default");
     s[0] = 0;
     for (int i = 0; i < 65; i++)
         strcat(s, "x ");
@@ -158,6 +180,50 @@ static int count_devs(void)
         n += dev_get_by_name(name) != NULL;
     }
     return n;
+}
+
+/* A charp parameter through a domain: net_bad logs its greeting on a
+ * packet of length 75 - the default, then the string it was loaded with,
+ * in the domain's own memory; a string over its storage fails the load. */
+static void test_charp_in_a_domain(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *params, *says;
+        int status;
+    } cases[] = {
+        {NULL, "net_bad: greeting hello", 0},
+        {"greeting=hi-there", "net_bad: greeting hi-there", 0},
+        {"greeting=0123456789012345678901234567890123456789012345678901234567890123", NULL,
+         -EINVAL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(cdn_kernel_init(16u << 20), 0);
+        struct cdn_driver_desc bad = cdn_dummy_driver;
+        bad.name = "net_bad";
+        struct cdn_driver_policy pol;
+        cdn_driver_policy_init(&pol);
+        pol.params = cases[i].params;
+        struct cdn_driver drv;
+        int r = cdn_driver_load_policy(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+        if (r != cases[i].status)
+            fail_msg("%s: load %d (want %d) %s", cases[i].params ? cases[i].params : "(none)", r,
+                     cases[i].status, drv.reason);
+        if (r == 0) {
+            struct net_device *dev = dev_get_by_name("bad0");
+            struct sk_buff *skb = alloc_skb(75, GFP_KERNEL);
+            assert_non_null(dev);
+            assert_non_null(skb);
+            skb->dev = dev;
+            assert_int_equal(dev_queue_xmit(skb), 0);
+            assert_int_equal(cdn_net_tx_sync(dev), 0);
+            char buf[8192];
+            if (!strstr(cdn_kernel_log_tail(buf, sizeof buf), cases[i].says))
+                fail_msg("no \"%s\" in the log:\n%s", cases[i].says, buf);
+            cdn_driver_unload(&drv);
+        }
+        cdn_kernel_exit();
+    }
 }
 
 static void test_dummy_numdummies(void **state)
@@ -360,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_parse_rejects),
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_dummy_numdummies),
+        cmocka_unit_test(test_charp_in_a_domain),
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_null_blk_params_survive_restart),
         cmocka_unit_test(test_params_reply_lies),

@@ -16,10 +16,10 @@
 
 #include "linux/moduleparam.h"
 
-#define CDN_PARAMS_MAX    255 /* longest parameter string */
-#define CDN_PARAMS_TOKENS 64  /* most parameters in one string */
-#define CDN_PARAM_NAME    48  /* longest name, with its NUL */
-#define CDN_PARAM_VALUE   64  /* longest value, with its NUL */
+#define CDN_PARAMS_MAX    255                  /* longest parameter string */
+#define CDN_PARAMS_TOKENS 64                   /* most parameters in one string */
+#define CDN_PARAM_NAME    48                   /* longest name, with its NUL */
+#define CDN_PARAM_VALUE   CDN_KPARAM_CHARP_MAX /* longest value, with its NUL */
 
 struct cdn_params_result {
     int status;       /* 0; -EINVAL: a value that does not parse or fit its

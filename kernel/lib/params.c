@@ -167,6 +167,18 @@ static int parse_value(const struct cdn_kparam *p, const char *v, int set)
         if (set)
             *(bool *)p->addr = b;
         return 0;
+    case CDN_KPARAM_charp: {
+        /* Linux kmallocs a copy; the copy here lives beside the record, so
+         * nothing is freed at unload and a restart's value replaces it */
+        size_t len = strnlen(v, CDN_KPARAM_CHARP_MAX);
+        if (!p->buf || len >= CDN_KPARAM_CHARP_MAX)
+            return -1;
+        if (set) {
+            memcpy(p->buf, v, len + 1);
+            *(char **)p->addr = p->buf;
+        }
+        return 0;
+    }
     }
     return -1; /* a record of no known type */
 }

@@ -19,6 +19,7 @@
  *   73  free its device while it is registered, then behave
  *   74  unregister and free its device from inside the transmit, then
  *       return a value out of range (the core's error path follows)
+ *   75  log its greeting (a charp module parameter), then behave
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -39,6 +40,10 @@ static struct net_device *bad_dev; /* (defined by BAD_NETDEV_HOOKS below) */
 static int crash_in_uninit;
 module_param(crash_in_uninit, int, 0);
 MODULE_PARM_DESC(crash_in_uninit, "crash (SIGSEGV) in ndo_uninit");
+
+static char *greeting = "hello";
+module_param(greeting, charp, 0);
+MODULE_PARM_DESC(greeting, "what packets of length 75 make it log");
 
 static int crash_in_exit;
 module_param(crash_in_exit, int, 0);
@@ -121,6 +126,10 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }
+    case 75:
+        pr_info("net_bad: greeting %s\n", greeting);
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
     case 73:
         free_netdev(bad_dev); /* registered: the host must refuse */
         dev_kfree_skb(skb);
