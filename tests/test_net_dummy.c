@@ -99,20 +99,32 @@ static void test_dummy_process(void **state)
     run_mode(PROCESS);
 }
 
+/* A kernel with net_bad (tests/modules/net_bad.c) loaded in a process
+ * domain: with its transmit ring or a glue call per packet, and module
+ * parameters (may be NULL). */
+static void load_net_bad(struct cdn_driver *l, unsigned rings, const char *params)
+{
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    static struct cdn_driver_desc bad; /* the driver keeps a pointer to it */
+    bad = cdn_dummy_driver;
+    bad.name = "net_bad";
+    bad.rings = rings;
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.params = params;
+    int r = cdn_driver_load_policy(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, l);
+    if (r != 0)
+        fail_msg("load net_bad: %d %s", r, l->reason);
+}
+
 /* A driver that misbehaves (tests/modules/net_bad.c) in a process domain:
  * the host reports each fault, frees what the driver did not, refuses what it
  * made up, survives its crash, and leaks nothing. */
 static void test_misbehaving_driver(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_dummy_driver;
-    bad.name = "net_bad";
-    bad.rings = 0; /* every packet a glue call: tests/test_net_ring.c covers the ring */
     struct cdn_driver l;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
-    if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
+    load_net_bad(&l, 0, NULL); /* every packet a glue call: tests/test_net_ring.c covers the ring */
     struct net_device *dev = dev_get_by_name("bad0");
     assert_non_null(dev);
     struct cdn_kernel_stats k;
@@ -200,14 +212,8 @@ static int send_one(struct net_device *dev, unsigned len)
 static void test_driver_frees_its_device(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_dummy_driver;
-    bad.name = "net_bad";
-    bad.rings = 0; /* the synchronous path: the core is inside the call */
     struct cdn_driver l;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
-    if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
+    load_net_bad(&l, 0, NULL); /* the synchronous path: the core is inside the call */
     /* No reference held: the core's call is the last user, and frees the
      * device when the call is over; its error path reads nothing freed. */
     struct net_device *dev = dev_get_by_name("bad0");
@@ -256,16 +262,8 @@ static void test_driver_frees_its_device(void **state)
  * its name is free again, and the host goes on. */
 static void unload_crashing(const char *params)
 {
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_dummy_driver;
-    bad.name = "net_bad";
-    struct cdn_driver_policy pol;
-    cdn_driver_policy_init(&pol);
-    pol.params = params;
     struct cdn_driver l;
-    int r = cdn_driver_load_policy(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &l);
-    if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
+    load_net_bad(&l, CDN_RINGS_NET_TX, params);
     struct net_device *dev = dev_get_by_name("bad0");
     assert_non_null(dev);
     for (int i = 0; i < 100; i++) {
@@ -281,11 +279,9 @@ static void unload_crashing(const char *params)
     assert_int_equal(k.netdevs_allocated, 1);
     assert_int_equal(k.netdevs_freed, 1);
     assert_int_equal(cdn_skbs_live(), 0);
+    cdn_kernel_exit();
     /* the name is free: a well-behaved driver gets bad0 again */
-    bad.name = "net_bad";
-    r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
-    if (r != 0)
-        fail_msg("reload: %d %s", r, l.reason);
+    load_net_bad(&l, CDN_RINGS_NET_TX, NULL);
     assert_non_null(dev_get_by_name("bad0"));
     cdn_driver_unload(&l);
     cdn_kernel_exit();
