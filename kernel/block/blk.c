@@ -478,7 +478,14 @@ int cdn_blk_disk_live(const struct gendisk *disk)
 
 void cdn_blk_rings_idle(void)
 {
-    for (struct gendisk *d = disks; d; d = d->next)
+    /* a post may serve the driver's requests, a del_gendisk and put of
+     * this disk among them: held, its successor read after, and from the
+     * top again if it left the list (as cdn_net_rings_idle) */
+    for (struct gendisk *d = disks, *next; d; d = next) {
+        disk_call_begin(d);
         if (d->rqr)
             cdn_rqring_idle(d);
+        next = d->added ? d->next : disks;
+        disk_call_end(d);
+    }
 }

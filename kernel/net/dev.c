@@ -438,12 +438,11 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more)
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage)
 {
     memset(storage, 0, sizeof *storage);
+    dev_call_begin(dev);
     cdn_txring_flush(dev); /* a burst left open: its packets count */
-    if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64) {
-        dev_call_begin(dev);
+    if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64)
         dev->netdev_ops->ndo_get_stats64(dev, storage);
-        dev_call_end(dev);
-    }
+    dev_call_end(dev);
     return storage;
 }
 
@@ -457,8 +456,16 @@ struct net_device *dev_get_by_name(const char *name)
 
 void cdn_net_rings_idle(void)
 {
-    /* a burst left open (its last packet said more) goes out now */
-    for (struct net_device *d = dev_list; d; d = d->next)
+    /* a burst left open (its last packet said more) goes out now. A flush
+     * may serve the driver's requests, an unregister and free of this
+     * device among them: held, its successor read after the flush, and
+     * from the top again if it left the list (a flush with nothing
+     * pending is free; each restart follows one unregister) */
+    for (struct net_device *d = dev_list, *next; d; d = next) {
+        dev_call_begin(d);
         if (d->txr)
             cdn_txring_flush(d);
+        next = d->reg_state == 1 ? d->next : dev_list;
+        dev_call_end(d);
+    }
 }

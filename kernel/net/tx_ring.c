@@ -231,9 +231,13 @@ int cdn_net_tx_sync(struct net_device *dev)
 {
     if (!dev || !dev->txr)
         return 0;
-    if (cdn_txring_flush(dev) != 0)
-        return -EIO;
+    /* the flush may serve the driver's requests: held across it */
+    dev_hold(dev);
+    int flushed = cdn_txring_flush(dev);
     struct cdn_txring *t = dev->txr;
+    dev_put(dev); /* not touched after: the call below uses the glue */
+    if (flushed != 0)
+        return -EIO;
     if (!t)
         return -EIO; /* the flush failed and the driver was restarted */
     struct cdn_glue *g = t->g;
