@@ -121,18 +121,11 @@ static int rq_flush(struct gendisk *disk)
     t->busy = 1;
     int st = CDN_OK;
     while (i < n && st == CDN_OK) {
-        uint32_t k = 0;
-        for (; i + k < n; k++) {
-            if (tab->live >= CDN_RING_SLOTS ||
-                (k > 0 && tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
-                break; /* full, or the next number would skip a held slot */
-            struct request *rq = rqs[i + k];
-            uint32_t seq;
-            if (cdn_inflight_post(tab, rq, &seq) != CDN_OK)
-                break;
-            if (k == 0)
-                t->msg.hdr.first_seq = seq;
-            struct cdn_blk_desc *d = &t->msg.d[k];
+        uint32_t k =
+            cdn_inflight_post_run(tab, (void *const *)(rqs + i), n - i, &t->msg.hdr.first_seq);
+        for (uint32_t j = 0; j < k; j++) {
+            const struct request *rq = rqs[i + j];
+            struct cdn_blk_desc *d = &t->msg.d[j];
             memset(d, 0, sizeof *d);
             d->sector = rq->sector;
             d->data_off = (uint32_t)(rq->data - t->heap_base);
@@ -271,20 +264,21 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
             first_err = first_err ? first_err : CDN_EPROTO;
             continue;
         }
-        for (uint32_t j = 0; j < r.count; j++) {
-            int stale;
-            struct request *rq = cdn_inflight_take(tab, r.first_seq + j, &stale);
-            if (rq) {
-                rq->status = (blk_status_t)r.status;
-                rq->completed = 1;
-                wake(drv, rq, 0);
-            } else if (stale) {
-                cdn_kstats.blk_double_completions++;
-                printk(KERN_ERR "%s: request completed twice; ignored\n", drv->desc->name);
-            } else {
-                first_err = first_err ? first_err : CDN_EBADH; /* forged */
-            }
+        void *done[CDN_RING_SLOTS]; /* r.count <= CDN_RING_SLOTS: checked */
+        uint32_t stale, forged;
+        uint32_t ndone = cdn_inflight_take_run(tab, r.first_seq, r.count, done, &stale, &forged);
+        for (uint32_t j = 0; j < ndone; j++) {
+            struct request *rq = done[j];
+            rq->status = (blk_status_t)r.status;
+            rq->completed = 1;
+            wake(drv, rq, 0);
         }
+        if (stale) {
+            cdn_kstats.blk_double_completions += stale;
+            printk(KERN_ERR "%s: %u request(s) completed twice; ignored\n", drv->desc->name, stale);
+        }
+        if (forged)
+            first_err = first_err ? first_err : CDN_EBADH; /* never handed out */
     }
     for (uint32_t i = 0; i < hdr.nverdicts; i++) {
         struct cdn_ring_verdict v;

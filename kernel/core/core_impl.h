@@ -101,6 +101,50 @@ static inline void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int 
     *stale = age != 0 && age <= 0x80000000u;
     return NULL;
 }
+/*
+ * Runs: what both rings do with the table. post_run enters objs[0..n)
+ * under consecutive numbers, as far as the slots allow without skipping a
+ * held one, and returns how many (at least one if any slot is free; 0 when
+ * all are held), the first number in *first. take_run takes the objects
+ * of the completion run [first, first + count) out, in order, into out[]
+ * (room for count), and counts the numbers from the past (*stale: already
+ * completed) and from the future (*forged: never handed out); returns how
+ * many it took.
+ */
+static inline uint32_t cdn_inflight_post_run(struct cdn_inflight *t, void *const *objs, uint32_t n,
+                                             uint32_t *first)
+{
+    uint32_t k = 0;
+    for (; k < n; k++) {
+        if (k > 0 && (t->live >= CDN_RING_SLOTS || t->slot[t->next_seq % CDN_RING_SLOTS].obj))
+            break; /* the next number would skip a held slot: another run */
+        uint32_t seq;
+        if (cdn_inflight_post(t, objs[k], &seq) != CDN_OK)
+            break;
+        if (k == 0)
+            *first = seq;
+    }
+    return k;
+}
+
+static inline uint32_t cdn_inflight_take_run(struct cdn_inflight *t, uint32_t first, uint32_t count,
+                                             void **out, uint32_t *stale, uint32_t *forged)
+{
+    uint32_t n = 0;
+    *stale = *forged = 0;
+    for (uint32_t j = 0; j < count; j++) {
+        int past;
+        void *obj = cdn_inflight_take(t, first + j, &past);
+        if (obj)
+            out[n++] = obj;
+        else if (past)
+            ++*stale;
+        else
+            ++*forged;
+    }
+    return n;
+}
+
 /* Takes every object out, calling fn on each; returns how many. */
 uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg);
 

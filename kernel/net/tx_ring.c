@@ -146,19 +146,12 @@ static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
                              struct sk_buff *const *skbs, uint32_t n)
 {
     const uint8_t *heap_base = t->heap_base;
-    uint32_t k = 0;
-    for (; k < n; k++) {
-        if (k > 0 && (tab->live >= CDN_RING_SLOTS || tab->slot[tab->next_seq % CDN_RING_SLOTS].obj))
-            break; /* the next number would skip a held slot: next message */
-        uint32_t seq;
-        if (cdn_inflight_post(tab, skbs[k], &seq) != CDN_OK)
-            break;
-        if (k == 0)
-            t->msg.hdr.first_seq = seq;
-        struct cdn_net_tx_desc *d = &t->msg.d[k];
-        d->data_off = (uint32_t)(skbs[k]->data - heap_base);
-        d->len = (uint16_t)skbs[k]->len;
-        d->protocol = skbs[k]->protocol;
+    uint32_t k = cdn_inflight_post_run(tab, (void *const *)skbs, n, &t->msg.hdr.first_seq);
+    for (uint32_t i = 0; i < k; i++) {
+        struct cdn_net_tx_desc *d = &t->msg.d[i];
+        d->data_off = (uint32_t)(skbs[i]->data - heap_base);
+        d->len = (uint16_t)skbs[i]->len;
+        d->protocol = skbs[i]->protocol;
     }
     t->msg.hdr.dev_ref = t->dev_ref;
     t->msg.hdr.count = (uint16_t)k;
@@ -259,25 +252,21 @@ int cdn_net_tx_sync(struct net_device *dev)
  * together (consumed: the packets went out). */
 static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r)
 {
-    int st = CDN_OK;
-    struct sk_buff *done[CDN_RING_SLOTS]; /* r->count <= CDN_RING_SLOTS: checked */
-    uint32_t ndone = 0;
-    for (uint32_t j = 0; j < r->count; j++) {
-        int stale;
-        struct sk_buff *skb = cdn_inflight_take(tab, r->first_seq + j, &stale);
-        if (skb) {
-            done[ndone++] = skb;
-        } else if (stale) {
-            cdn_kstats.skb_double_frees++;
-            printk(KERN_ERR "%s: driver freed an skb twice; ignored\n", drv->desc->name);
-        } else {
-            printk(KERN_ERR "%s: completion for skb %u, never handed out (next %u)\n",
-                   drv->desc->name, r->first_seq + j, tab->next_seq);
-            st = CDN_EBADH; /* a number never handed out: forged */
-        }
+    void *done[CDN_RING_SLOTS]; /* r->count <= CDN_RING_SLOTS: checked */
+    uint32_t stale, forged;
+    uint32_t ndone = cdn_inflight_take_run(tab, r->first_seq, r->count, done, &stale, &forged);
+    if (ndone) /* (also tells gcc that done[] is written before it is read) */
+        cdn_kfree_skb_bulk((struct sk_buff *const *)done, ndone);
+    if (stale) {
+        cdn_kstats.skb_double_frees += stale;
+        printk(KERN_ERR "%s: driver freed %u skb(s) twice; ignored\n", drv->desc->name, stale);
     }
-    cdn_kfree_skb_bulk(done, ndone);
-    return st;
+    if (forged) {
+        printk(KERN_ERR "%s: completion for %u skb(s) never handed out (run %u+%u, next %u)\n",
+               drv->desc->name, forged, r->first_seq, r->count, tab->next_seq);
+        return CDN_EBADH; /* a number never handed out: forged */
+    }
+    return CDN_OK;
 }
 
 /* A verdict other than NETDEV_TX_OK. BUSY: the driver kept nothing and the
