@@ -161,7 +161,7 @@ static void test_driver_frees_its_disk(void **state)
     struct cdn_driver drv;
     static uint8_t b[4096];
     struct cdn_kernel_stats k;
-    for (int round = 0; round < 2; round++) {
+    for (int round = 0; round < 3; round++) {
         int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
         if (r != 0)
             fail_msg("load: %d %s", r, drv.reason);
@@ -174,6 +174,15 @@ static void test_driver_frees_its_disk(void **state)
             assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 5000, 4096, b), 0);
             assert_null(cdn_blk_disk_by_name("badb0"));
             assert_false(cdn_blk_disk_live(disk));
+        } else if (round == 1) {
+            /* the same, with the client holding the disk: deleted, kept
+             * until the put, refusing I/O meanwhile */
+            cdn_blk_disk_get(disk);
+            assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 5000, 4096, b), 0);
+            assert_null(cdn_blk_disk_by_name("badb0"));
+            assert_int_equal(disk->added, 0);
+            assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), -EINVAL);
+            cdn_blk_disk_put(disk);
         } else {
             /* 4000: put while added: refused, the disk kept and working */
             assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 4000, 4096, b), 0);

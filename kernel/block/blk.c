@@ -282,7 +282,8 @@ static void disk_free_now(struct gendisk *disk)
  * last (cdn_blk_run_sync): the driver it calls is not trusted to leave the
  * disk alone - it may del_gendisk and put_disk from inside queue_rq - and
  * the core reads the disk after each try. A put meanwhile only marks it;
- * the last reference frees it. The net core does the same for devices.
+ * the last reference frees it. Clients hold the same reference
+ * (cdn_blk_disk_get/put), as the net core's dev_hold/dev_put.
  */
 static void disk_call_begin(struct gendisk *disk)
 {
@@ -296,6 +297,18 @@ static int disk_call_end(struct gendisk *disk)
         return 0;
     }
     return 1;
+}
+
+void cdn_blk_disk_get(struct gendisk *disk)
+{
+    if (disk)
+        disk_call_begin(disk);
+}
+
+void cdn_blk_disk_put(struct gendisk *disk)
+{
+    if (disk && disk->refcnt > 0)
+        disk_call_end(disk);
 }
 
 void put_disk(struct gendisk *disk)

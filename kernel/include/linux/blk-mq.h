@@ -194,6 +194,14 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf);
 struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes);
 void blk_execute_rq_nowait(struct request *rq, bool at_head);
 void blk_mq_free_request(struct request *rq);
+/* The added disk called name, or NULL. No reference is taken: the pointer
+ * stays good across the driver's failures and restarts, but not past its
+ * own del_gendisk and put_disk, which it may make at any time; a client
+ * that keeps the disk across that holds it (cdn_blk_disk_get) until
+ * cdn_blk_disk_put. A held disk the driver deleted fails new I/O
+ * (cdn_blk_rw: -EINVAL) and is freed at the last put. */
 struct gendisk *cdn_blk_disk_by_name(const char *name);
+void cdn_blk_disk_get(struct gendisk *disk);
+void cdn_blk_disk_put(struct gendisk *disk);
 
 #endif
