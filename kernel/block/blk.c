@@ -161,8 +161,8 @@ int add_disk(struct gendisk *disk)
         cdn_rqring_attach(disk); /* the new domain's ring */
         return 0;
     }
-    if (!disk || disk->added)
-        return -EINVAL;
+    if (!disk || disk->added || disk->free_on_return)
+        return -EINVAL; /* added, or put and only waiting for its I/O to end */
     int err = disk_assign_name(disk);
     if (err)
         return err;

@@ -273,8 +273,8 @@ int register_netdevice(struct net_device *dev)
         cdn_txring_attach(dev); /* the new domain's ring */
         return replay_config(dev);
     }
-    if (!dev || dev->reg_state == 1)
-        return -EINVAL;
+    if (!dev || dev->reg_state == 1 || dev->free_on_return)
+        return -EINVAL; /* registered, or freed and only waiting for a call to return */
     int err = call_ndo_init(dev);
     if (err)
         return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */

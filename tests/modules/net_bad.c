@@ -20,6 +20,8 @@
  *   74  unregister and free its device from inside the transmit, then
  *       return a value out of range (the core's error path follows)
  *   75  log its greeting (a charp module parameter), then behave
+ *   76  unregister and free its device from inside the transmit, then
+ *       register it again (a device whose free is only put off)
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -124,6 +126,16 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         while (spin < 20000000ul) /* ~10 ms */
             spin++;
         dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
+    case 76: {
+        struct net_device *d = bad_dev;
+        dev_kfree_skb(skb);
+        unregister_netdev(d);
+        free_netdev(d);
+        bad_dev = NULL;
+        if (register_netdev(d) == 0)
+            bad_dev = d; /* the host should not have let it */
         return NETDEV_TX_OK;
     }
     case 75:
