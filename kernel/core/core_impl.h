@@ -114,34 +114,52 @@ static inline void *cdn_inflight_take(struct cdn_inflight *t, uint32_t seq, int 
 static inline uint32_t cdn_inflight_post_run(struct cdn_inflight *t, void *const *objs, uint32_t n,
                                              uint32_t *first)
 {
-    uint32_t k = 0;
-    for (; k < n; k++) {
-        if (k > 0 && (t->live >= CDN_RING_SLOTS || t->slot[t->next_seq % CDN_RING_SLOTS].obj))
+    /* The table's counters in locals, written back once: stores into the
+     * slots (a uint32_t seq among them) would otherwise make the compiler
+     * reload them for every object. */
+    struct cdn_inflight_slot *slot = t->slot;
+    uint32_t live = t->live, next = t->next_seq, k = 0;
+    if (n == 0 || live >= CDN_RING_SLOTS)
+        return 0;
+    while (slot[next % CDN_RING_SLOTS].obj)
+        next++; /* a slot the driver still holds: its number goes unused */
+    *first = next;
+    for (; k < n && live < CDN_RING_SLOTS; k++, next++, live++) {
+        struct cdn_inflight_slot *s = &slot[next % CDN_RING_SLOTS];
+        if (k > 0 && s->obj)
             break; /* the next number would skip a held slot: another run */
-        uint32_t seq;
-        if (cdn_inflight_post(t, objs[k], &seq) != CDN_OK)
-            break;
-        if (k == 0)
-            *first = seq;
+        s->obj = objs[k];
+        s->seq = next;
     }
+    t->live = live;
+    t->next_seq = next;
     return k;
 }
 
 static inline uint32_t cdn_inflight_take_run(struct cdn_inflight *t, uint32_t first, uint32_t count,
                                              void **out, uint32_t *stale, uint32_t *forged)
 {
-    uint32_t n = 0;
-    *stale = *forged = 0;
+    struct cdn_inflight_slot *slot = t->slot;
+    uint32_t n = 0, past = 0, future = 0, next = t->next_seq;
     for (uint32_t j = 0; j < count; j++) {
-        int past;
-        void *obj = cdn_inflight_take(t, first + j, &past);
-        if (obj)
+        uint32_t seq = first + j;
+        struct cdn_inflight_slot *s = &slot[seq % CDN_RING_SLOTS];
+        void *obj = s->obj;
+        if (obj && s->seq == seq) {
+            s->obj = NULL;
             out[n++] = obj;
-        else if (past)
-            ++*stale;
+            continue;
+        }
+        /* not in flight: handed out before (completed already), or never */
+        uint32_t age = next - seq;
+        if (age != 0 && age <= 0x80000000u)
+            past++;
         else
-            ++*forged;
+            future++;
     }
+    t->live -= n;
+    *stale = past;
+    *forged = future;
     return n;
 }
 
