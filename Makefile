@@ -433,6 +433,13 @@ $(DEMO): $(BUILD)/obj/tools/demo.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
+$(BUILD)/obj/tests/test_inflight.o: tests/test_inflight.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_inflight: $(BUILD)/obj/tests/test_inflight.o $(BUILD)/obj/kernel/core/inflight.o $(TEST_UTIL) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDSAN) -o $@ $< $(BUILD)/obj/kernel/core/inflight.o $(TEST_UTIL) $(LIBA) -lcmocka $(LDLIBS)
+
 $(BUILD)/obj/tests/test_recovery.o: tests/test_recovery.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@

@@ -98,6 +98,7 @@ static void test_custom_rows(void **state)
         fail_msg("ringfloor: status %d: %s", st, out);
     assert_non_null(strstr(out, "\"bench\":\"ringfloor\""));
     assert_non_null(strstr(out, "\"ratio\":"));
+    assert_non_null(strstr(out, "\"bare_ratio\":"));
     free(out);
 }
 

@@ -248,7 +248,7 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
 {
     struct cdn_ring_done_hdr hdr;
     const uint8_t *runs, *verdicts;
-    if (!drv->rings || !drv->rings->rqs.slot)
+    if (!drv->rings || !drv->rings->rqs.obj)
         return CDN_EPROTO; /* it was never given a request */
     int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
     if (st != CDN_OK)
@@ -307,7 +307,7 @@ static void reclaim_rq(void *obj, void *arg)
 
 void cdn_blk_rings_reclaim(struct cdn_driver *drv)
 {
-    if (drv->rings && drv->rings->rqs.slot) {
+    if (drv->rings && drv->rings->rqs.obj) {
         cdn_inflight_drain(&drv->rings->rqs, reclaim_rq, drv);
         drv->rings->rq_busy_since = 0;
     }

@@ -45,7 +45,7 @@ struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring)
     if (!drv->rings && !(drv->rings = calloc(1, sizeof *drv->rings)))
         return NULL;
     struct cdn_inflight *t = ring == CDN_RINGS_NET_TX ? &drv->rings->skbs : &drv->rings->rqs;
-    if (!t->slot && cdn_inflight_init(t) != CDN_OK)
+    if (!t->obj && cdn_inflight_init(t) != CDN_OK)
         return NULL;
     return drv->rings;
 }

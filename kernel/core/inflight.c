@@ -20,28 +20,34 @@
 
 int cdn_inflight_init(struct cdn_inflight *t)
 {
-    t->slot = calloc(CDN_RING_SLOTS, sizeof *t->slot);
+    t->obj = calloc(CDN_RING_SLOTS, sizeof *t->obj);
+    t->seq = calloc(CDN_RING_SLOTS, sizeof *t->seq);
     t->live = 0;
     t->next_seq = 1;
-    return t->slot ? CDN_OK : CDN_ENOMEM;
+    if (t->obj && t->seq)
+        return CDN_OK;
+    cdn_inflight_free(t);
+    return CDN_ENOMEM;
 }
 
 void cdn_inflight_free(struct cdn_inflight *t)
 {
-    free(t->slot);
-    t->slot = NULL;
+    free(t->obj);
+    free(t->seq);
+    t->obj = NULL;
+    t->seq = NULL;
 }
 
-/* cdn_inflight_post and cdn_inflight_take are inline (core_impl.h): the
- * transmit path runs them for every packet. */
+/* cdn_inflight_post and cdn_inflight_take, and their run forms, are inline
+ * (core_impl.h): the transmit path runs them for every batch. */
 
 uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; t->slot && i < CDN_RING_SLOTS; i++)
-        if (t->slot[i].obj) {
-            void *obj = t->slot[i].obj;
-            t->slot[i].obj = NULL;
+    for (uint32_t i = 0; t->obj && i < CDN_RING_SLOTS; i++)
+        if (t->obj[i]) {
+            void *obj = t->obj[i];
+            t->obj[i] = NULL;
             t->live--;
             fn(obj, arg);
             n++;

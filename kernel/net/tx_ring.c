@@ -297,7 +297,7 @@ int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len)
 {
     struct cdn_ring_done_hdr hdr;
     const uint8_t *runs, *verdicts;
-    if (!drv->rings || !drv->rings->skbs.slot)
+    if (!drv->rings || !drv->rings->skbs.obj)
         return CDN_EPROTO; /* it was never given a packet */
     int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
     if (st != CDN_OK)
@@ -332,6 +332,6 @@ static void reclaim_skb(void *obj, void *arg)
 
 void cdn_net_rings_reclaim(struct cdn_driver *drv)
 {
-    if (drv->rings && drv->rings->skbs.slot)
+    if (drv->rings && drv->rings->skbs.obj)
         cdn_inflight_drain(&drv->rings->skbs, reclaim_skb, NULL);
 }
