@@ -201,6 +201,46 @@ static void test_driver_frees_its_disk(void **state)
     cdn_kernel_exit();
 }
 
+/* An asynchronous request holds its disk until its end_io has run: the
+ * driver deletes and puts the disk while serving it (blk_bad 5000), and
+ * the end_io can still look at rq->disk (ASan would say if it were freed);
+ * the disk goes right after. */
+static int seen_added = -1;
+static blk_status_t seen_status = 99;
+static void end_io_looks_at_disk(struct request *rq, blk_status_t status)
+{
+    seen_added = rq->disk->added;
+    seen_status = status;
+}
+
+static void test_async_request_holds_its_disk(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc bad = cdn_null_blk_driver;
+    bad.name = "blk_bad";
+    bad.rings = 0;
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
+    if (r != 0)
+        fail_msg("load: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    struct request *rq = cdn_blk_alloc_request(disk, 4096);
+    assert_non_null(rq);
+    rq->op = REQ_OP_READ;
+    rq->sector = 5000;
+    rq->nr_bytes = 4096;
+    rq->end_io = end_io_looks_at_disk;
+    blk_execute_rq_nowait(rq, false); /* no async runtime: ends before it returns */
+    assert_int_equal(seen_status, BLK_STS_OK);
+    assert_int_equal(seen_added, 0); /* deleted, not yet freed */
+    assert_null(cdn_blk_disk_by_name("badb0"));
+    blk_mq_free_request(rq);
+    cdn_driver_unload(&drv);
+    cdn_kernel_exit();
+}
+
 /* The request ring against null_blk with a fault shim around its
  * completions (tests/modules/blk_faulty.c; the sector picks the fault): a
  * status outside the block layer's set, a request ended twice, one never
@@ -456,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_null_blk_process),
         cmocka_unit_test(test_misbehaving_block_driver),
         cmocka_unit_test(test_driver_frees_its_disk),
+        cmocka_unit_test(test_async_request_holds_its_disk),
         cmocka_unit_test(test_blk_ring),
         cmocka_unit_test(test_null_blk_three_in_one_kernel),
         cmocka_unit_test(test_disk_names),

@@ -25,6 +25,8 @@
  * Invariants:
  *   - end_io runs exactly once per submission, and nothing touches the
  *     request after it (the caller may free or resubmit it then);
+ *   - a request in flight holds a reference on its disk (cdn_blk_disk_get),
+ *     given back after its end_io;
  *   - a request is in at most one place: the caller's hands, the list of
  *     submissions held during an end_io, a ring's batch or in-flight
  *     table, or the requeue list;
@@ -83,12 +85,14 @@ static void run_deferred(void)
 
 static void finish(struct request *rq, blk_status_t status)
 {
+    struct gendisk *disk = rq->disk; /* end_io may free or resubmit rq */
     rq->in_flight = 0;
     cdn_kstats.blk_requests++;
     end_io_depth++;
     rq->end_io(rq, status);
     if (--end_io_depth == 0)
         run_deferred();
+    cdn_blk_disk_put(disk); /* taken at submission */
 }
 
 static void requeue_worker(void *arg);
@@ -288,6 +292,10 @@ void blk_execute_rq_nowait(struct request *rq, bool at_head)
         return;
     }
     rq->in_flight = 1;
+    /* A request in flight holds its disk: a driver that deletes and puts
+     * its disk meanwhile cannot have the memory reused under it (another
+     * disk at the same address would look live to the checks below). */
+    cdn_blk_disk_get(rq->disk);
     rq->retried = 0;
     rq->lost = 0;
     rq->completed = 0;
