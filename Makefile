@@ -429,9 +429,9 @@ DEMO := $(BUILD)/bin/cordon-demo
 $(BUILD)/obj/tools/demo.o: tools/demo.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(DEMO): $(BUILD)/obj/tools/demo.o $(KERNEL_HOST_OBJ) $(LIBA)
+$(DEMO): $(BUILD)/obj/tools/demo.o $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
 $(BUILD)/obj/tests/test_inflight.o: tests/test_inflight.c
 	@mkdir -p $(@D)

@@ -10,13 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../bench/stats.h"
 #include "cordon/async.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
@@ -38,14 +38,6 @@ static const char *moddir(void)
     *strrchr(exe, '/') = 0;
     snprintf(path, sizeof path, "%s/../lib/cordon", exe);
     return path;
-}
-
-static void pin(int cpu)
-{
-    cpu_set_t s;
-    CPU_ZERO(&s);
-    CPU_SET(cpu, &s);
-    sched_setaffinity(0, sizeof s, &s);
 }
 
 static int load(const struct cdn_driver_desc *d, enum cdn_drv_mode m, struct cdn_driver *drv)
@@ -77,24 +69,15 @@ struct paired {
     size_t nratio, capratio;
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of the pairs so far (sorting a copy: the progress line asks
- * a few times a second, over at most a few thousand pairs). */
+/* The median of the pairs so far (of a copy: the progress line asks a few
+ * times a second, over at most a few thousand pairs). */
 static double paired_median(const struct paired *p)
 {
-    if (p->nratio == 0)
-        return 0;
-    double *v = malloc(p->nratio * sizeof *v);
+    double *v = p->nratio ? malloc(p->nratio * sizeof *v) : NULL;
     if (!v)
         return 0;
     memcpy(v, p->ratio, p->nratio * sizeof *v);
-    qsort(v, p->nratio, sizeof *v, cmp_double);
-    double m = p->nratio % 2 ? v[p->nratio / 2] : (v[p->nratio / 2 - 1] + v[p->nratio / 2]) / 2;
+    double m = bench_median(v, (int)p->nratio);
     free(v);
     return m;
 }
@@ -141,9 +124,8 @@ static double paired_end(struct paired *p)
 {
     if (tty)
         fprintf(stderr, "\n");
-    double m = paired_median(p);
+    double m = bench_median(p->ratio, (int)p->nratio); /* sorts them: the quartiles below */
     if (p->nratio) {
-        qsort(p->ratio, p->nratio, sizeof *p->ratio, cmp_double);
         printf(
             "  isolated / native: %.1f%% (median of %zu pairs of slices run in turns; the middle "
             "half of the pairs %.1f-%.1f%%)\n",
@@ -188,7 +170,7 @@ static int net_demo(void)
     for (int pair = 0; cdn_now_ns() - p.t0 < (int64_t)(seconds * 1e9); pair++) {
         int64_t ns[2];
         for (int k = 0; k < 2; k++) {
-            int s = pair % 2 ? 1 - k : k;
+            int s = bench_mode_order(pair, k, 2);
             int64_t t = cdn_now_ns();
             failed[s] += net_slice(dev[s]);
             ns[s] = cdn_now_ns() - t;
@@ -423,7 +405,7 @@ static int blk_demo(void)
         for (int pair = 0; cdn_now_ns() - p.t0 < (int64_t)(seconds * 1e9); pair++) {
             int64_t ns[2];
             for (int k = 0; k < 2; k++) {
-                int s = pair % 2 ? 1 - k : k;
+                int s = bench_mode_order(pair, k, 2);
                 b[s].quota = BLK_SLICE;
                 struct cdn_finish f;
                 int64_t t = cdn_now_ns();
@@ -543,7 +525,7 @@ int main(int argc, char **argv)
     }
     tty = isatty(2);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    pin(0);
+    bench_pin(0);
     printf("cordon demo: one driver source, run natively and isolated (host on CPU 0, domain on "
            "CPU 1)\n\n");
     printf("dummy network driver, 64-byte packets through dev_queue_xmit in bursts of 32,\n"
