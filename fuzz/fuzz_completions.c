@@ -57,8 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < POSTED; i++) {
         struct sk_buff *skb = alloc_skb(64, 0);
         uint32_t seq;
-        if (!skb || cdn_inflight_post(&rings.skbs, skb, &seq) != 0 ||
-            cdn_inflight_post(&rings.rqs, &rqs[i], &seq) != 0)
+        void *skb_obj = skb, *rq_obj = &rqs[i];
+        if (!skb || cdn_inflight_post_run(&rings.skbs, &skb_obj, 1, &seq) != 1 ||
+            cdn_inflight_post_run(&rings.rqs, &rq_obj, 1, &seq) != 1)
             abort();
     }
     if (data[0] & 1)

@@ -66,24 +66,8 @@ struct cdn_inflight {
 };
 int cdn_inflight_init(struct cdn_inflight *t);
 void cdn_inflight_free(struct cdn_inflight *t);
-/* post and take run for every packet on the transmit path: inline. The
- * table's invariants are stated in inflight.c. */
-
-/* Enters obj under a new number; CDN_ELIMIT when every slot is held. */
-static inline int cdn_inflight_post(struct cdn_inflight *t, void *obj, uint32_t *seq)
-{
-    if (t->live >= CDN_RING_SLOTS)
-        return CDN_ELIMIT;
-    /* A slot the driver still holds is skipped: its number goes unused. */
-    while (t->obj[t->next_seq % CDN_RING_SLOTS])
-        t->next_seq++;
-    uint32_t i = t->next_seq % CDN_RING_SLOTS;
-    t->obj[i] = obj;
-    t->seq[i] = t->next_seq;
-    t->live++;
-    *seq = t->next_seq++;
-    return CDN_OK;
-}
+/* take and the run forms run for every batch on the transmit path:
+ * inline. The table's invariants are stated in inflight.c. */
 
 /* Whether a number not in the table was handed out before (a second
  * completion) rather than never (forged). */

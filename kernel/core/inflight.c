@@ -10,8 +10,9 @@
  *     slot still held, so a number not yet handed out is recognisably
  *     "from the future" (forged) and one handed out before is recognisably
  *     "from the past" (completed already: a double completion);
- *   - take() is the only way out of the table except drain(), and both
- *     clear the slot: an object is handed back exactly once.
+ *   - take() and take_run() are the only ways out of the table except
+ *     drain(), and each clears the slot: an object is handed back exactly
+ *     once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ void cdn_inflight_free(struct cdn_inflight *t)
     t->seq = NULL;
 }
 
-/* cdn_inflight_post and cdn_inflight_take, and their run forms, are inline
+/* cdn_inflight_take and the run forms (post_run, take_run) are inline
  * (core_impl.h): the transmit path runs them for every batch. */
 
 uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *arg), void *arg)
