@@ -263,13 +263,13 @@ static void media_free(struct gendisk *disk)
     disk->media_chunks = 0;
 }
 
+/* The disk is not added here (put_disk refuses an added one, add_disk one
+ * waiting to be freed), so it has no ring; and nothing holds it, so no
+ * request is in flight to it (each holds its disk: rq_async.c). */
 static void disk_free_now(struct gendisk *disk)
 {
     media_free(disk);
-    del_gendisk(disk);
     list_unlink(&unregistered, disk);
-    cdn_blk_requeue_drop(disk);
-    cdn_rqring_detach(disk);
     cdn_glue_forget_everywhere(&disk->queue->hctx);
     cdn_glue_forget_everywhere(disk->queue);
     cdn_glue_forget_everywhere(disk);

@@ -206,26 +206,10 @@ void cdn_blk_async_ended(struct request *rq, int lost)
     finish(rq, rq->completed ? rq->status : BLK_STS_IOERR);
 }
 
-void cdn_blk_requeue_drop(struct gendisk *disk)
-{
-    struct request **p = &requeue_head;
-    while (*p) {
-        struct request *rq = *p;
-        if (rq->disk == disk) {
-            *p = rq->requeue_next;
-            finish(rq, BLK_STS_IOERR);
-        } else {
-            p = &rq->requeue_next;
-        }
-    }
-    requeue_tail = &requeue_head;
-    while (*requeue_tail)
-        requeue_tail = &(*requeue_tail)->requeue_next;
-}
-
 void cdn_blk_async_reset(void)
 {
-    /* Every disk is gone by now, and put_disk ended its requests. */
+    /* Every disk is gone by now, and with it every request in flight (a
+     * request holds its disk). */
     requeue_head = NULL;
     requeue_tail = &requeue_head;
     deferred_head = NULL;

@@ -250,13 +250,11 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
 /* Block core (blk.c, rq_async.c): one request through the driver,
  * waiting (see cdn_blk_run_sync); the data buffer back to the host;
  * whether a disk is still registered; an asynchronous request's end from
- * the ring (lost: its driver went away without answering); dropping the
- * requeued requests of a disk that goes away. */
+ * the ring (lost: its driver went away without answering). */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, uint64_t ref, const void *wbuf);
 void cdn_blk_return_to_host(uint64_t ref);
 int cdn_blk_disk_live(const struct gendisk *disk);
 void cdn_blk_async_ended(struct request *rq, int lost);
-void cdn_blk_requeue_drop(struct gendisk *disk);
 void cdn_blk_async_reset(void);
 /* The host is idle (its async runtime found nothing to do): post the
  * batches waiting, and look after requests in flight (a dead or stuck
