@@ -101,19 +101,34 @@ static void test_null_blk_process(void **state)
     run_mode(CDN_DRV_PROCESS);
 }
 
+/* tests/modules/blk_bad.c, every request a glue call (test_blk_ring below
+ * covers the ring). The driver keeps a pointer to its descriptor: static. */
+static const struct cdn_driver_desc *blk_bad(void)
+{
+    static struct cdn_driver_desc d;
+    d = cdn_null_blk_driver;
+    d.name = "blk_bad";
+    d.rings = 0;
+    return &d;
+}
+
+/* blk_bad loaded in a process domain; its disk, badb0. */
+static struct gendisk *load_blk_bad(struct cdn_driver *drv)
+{
+    int r = cdn_driver_load(blk_bad(), CDN_DRV_PROCESS, -1, test_lib_dir(), drv);
+    if (r != 0)
+        fail_msg("load blk_bad: %d %s", r, drv->reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    return disk;
+}
+
 static void test_misbehaving_block_driver(void **state)
 {
     (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_null_blk_driver;
-    bad.name = "blk_bad";
-    bad.rings = 0; /* every request a glue call; test_blk_ring below covers the ring */
     struct cdn_driver drv;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
-    assert_non_null(disk);
+    struct gendisk *disk = load_blk_bad(&drv);
     static uint8_t b[4096];
     assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, 4096, b), 0);
     assert_int_equal(b[0], 0xab);
@@ -155,18 +170,11 @@ static void test_driver_frees_its_disk(void **state)
 {
     (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_null_blk_driver;
-    bad.name = "blk_bad";
-    bad.rings = 0; /* the synchronous path: the core is inside the call */
-    struct cdn_driver drv;
+    struct cdn_driver drv; /* the synchronous path: the core is inside the call */
     static uint8_t b[4096];
     struct cdn_kernel_stats k;
     for (int round = 0; round < 3; round++) {
-        int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
-        if (r != 0)
-            fail_msg("load: %d %s", r, drv.reason);
-        struct gendisk *disk = cdn_blk_disk_by_name("badb0");
-        assert_non_null(disk);
+        struct gendisk *disk = load_blk_bad(&drv);
         assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), 0);
         if (round == 0) {
             /* 5000: the I/O completed before the driver removed its disk;
@@ -217,15 +225,8 @@ static void test_async_request_holds_its_disk(void **state)
 {
     (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_null_blk_driver;
-    bad.name = "blk_bad";
-    bad.rings = 0;
     struct cdn_driver drv;
-    int r = cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
-    if (r != 0)
-        fail_msg("load: %d %s", r, drv.reason);
-    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
-    assert_non_null(disk);
+    struct gendisk *disk = load_blk_bad(&drv);
     struct request *rq = cdn_blk_alloc_request(disk, 4096);
     assert_non_null(rq);
     rq->op = REQ_OP_READ;
@@ -460,15 +461,10 @@ static void test_init_failure_unloads(void **state)
 {
     (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc bad = cdn_null_blk_driver;
-    bad.name = "blk_bad";
-    bad.rings = 0;
     struct cdn_driver first, again;
-    assert_int_equal(cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &first), 0);
-    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
-    assert_non_null(disk);
+    struct gendisk *disk = load_blk_bad(&first);
     for (int i = 0; i < 3; i++) { /* the same struct each time, as a caller would */
-        assert_int_equal(cdn_driver_load(&bad, CDN_DRV_PROCESS, -1, test_lib_dir(), &again),
+        assert_int_equal(cdn_driver_load(blk_bad(), CDN_DRV_PROCESS, -1, test_lib_dir(), &again),
                          -EEXIST);
         assert_null(again.dom);
         assert_null(again.glue);
