@@ -99,6 +99,8 @@ static void test_custom_rows(void **state)
     assert_non_null(strstr(out, "\"bench\":\"ringfloor\""));
     assert_non_null(strstr(out, "\"ratio\":"));
     assert_non_null(strstr(out, "\"bare_ratio\":"));
+    assert_non_null(strstr(out, "\"xcore_ratio\":"));
+    assert_non_null(strstr(out, "\"xcore_index_ratio\":"));
     free(out);
 }
 
