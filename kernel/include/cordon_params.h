@@ -38,8 +38,9 @@ struct cdn_params_result {
 int cdn_params_apply(const struct cdn_kparam *begin, const struct cdn_kparam *end,
                      const char *module, const char *params, struct cdn_params_result *res);
 
-/* Token i of params: its name and value ("" for a bare name); 0, or -1 if
- * there is no token i or it does not fit the buffers. */
+/* Token i of params: its name and value ("" for a bare name, which only a
+ * bool accepts); 0, or -1 if there is no token i or it does not fit the
+ * buffers. */
 int cdn_params_token(const char *params, int i, char name[CDN_PARAM_NAME],
                      char value[CDN_PARAM_VALUE]);
 

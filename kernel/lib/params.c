@@ -30,8 +30,10 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n';
 }
 
-int cdn_params_token(const char *params, int i, char name[CDN_PARAM_NAME],
-                     char value[CDN_PARAM_VALUE])
+/* Token i: as cdn_params_token, and *bare says it had no '=' (a bare name,
+ * which only a bool takes). */
+static int token_at(const char *params, int i, char name[CDN_PARAM_NAME],
+                    char value[CDN_PARAM_VALUE], int *bare)
 {
     if (!params || i < 0)
         return -1;
@@ -57,8 +59,16 @@ int cdn_params_token(const char *params, int i, char name[CDN_PARAM_NAME],
         if (eq)
             memcpy(value, eq + 1, vlen);
         value[vlen] = 0;
+        *bare = !eq;
         return 0;
     }
+}
+
+int cdn_params_token(const char *params, int i, char name[CDN_PARAM_NAME],
+                     char value[CDN_PARAM_VALUE])
+{
+    int bare;
+    return token_at(params, i, name, value, &bare);
 }
 
 /* Linux's parameq: '-' and '_' are the same character in a name. */
@@ -124,9 +134,13 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
-/* Parses v for p; sets the variable only if `set`. */
-static int parse_value(const struct cdn_kparam *p, const char *v, int set)
+/* Parses v for p; sets the variable only if `set`. bare: the token was the
+ * name alone - true for a bool, an error for anything else (Linux refuses
+ * a bare name unless the type says it takes none). */
+static int parse_value(const struct cdn_kparam *p, const char *v, int bare, int set)
 {
+    if (bare && p->type != CDN_KPARAM_bool)
+        return -1;
     long long s;
     unsigned long long u;
     bool b;
@@ -220,8 +234,9 @@ int cdn_params_apply(const struct cdn_kparam *begin, const struct cdn_kparam *en
     for (int set = 0; set < 2; set++)
         for (int i = 0; i < n; i++) {
             const struct cdn_kparam *p = NULL;
-            if (cdn_params_token(params, i, name, value) != 0 || /* empty name, too long */
-                ((p = find(begin, end, module, name)) && parse_value(p, value, set) != 0)) {
+            int bare;
+            if (token_at(params, i, name, value, &bare) != 0 || /* empty name, too long */
+                ((p = find(begin, end, module, name)) && parse_value(p, value, bare, set) != 0)) {
                 res->bad_index = i;
                 res->unknown = 0;
                 return res->status = -EINVAL;
