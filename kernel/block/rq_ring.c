@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "../core/core_impl.h"
+#include "../core/ring_post.h"
 #include "cordon/async.h"
 #include "cordon/glue.h"
 #include "cordon_rings.h"
@@ -40,16 +41,9 @@
 #define WATCH_CALLS 256u /* idle calls between looks at a busy driver */
 
 struct cdn_rqring {
-    struct cdn_glue *g;
-    struct cdn_driver *drv;
-    uint64_t disk_ref;
-    const uint8_t *heap_base;
-    int busy; /* a flush is posting (and may yield): another waits its turn */
-    int dead; /* detached while busy: freed when the flush returns */
-    uint32_t npending;
-    struct request *pending[CDN_RING_BATCH_MAX];
+    struct cdn_ring_post post; /* first: the shared part (ring_post.h) */
     struct {
-        struct cdn_blk_queue_hdr hdr;
+        struct cdn_ring_batch_hdr hdr;
         struct cdn_blk_desc d[CDN_RING_BATCH_MAX];
     } msg;
 };
@@ -72,22 +66,20 @@ static void wake(struct cdn_driver *drv, struct request *rq, int lost)
         e->signalled = 1; /* a synchronous issuer polls for it */
 }
 
+/* A request that will not reach the driver: lost, it may go again. */
+static void give_back(struct cdn_ring_post *p, void *rq)
+{
+    wake(p->drv, rq, 1);
+}
+
 void cdn_rqring_attach(struct gendisk *disk)
 {
     cdn_rqring_detach(disk);
     uint64_t ref;
     struct cdn_driver *drv =
         cdn_core_ring_driver(disk->queue ? disk->queue->tag_set : NULL, CDN_RINGS_BLK, disk, &ref);
-    if (!drv)
-        return; /* a native driver, or one without a ring: per-call queue_rq */
-    struct cdn_rqring *t = calloc(1, sizeof *t);
-    if (!t)
-        return;
-    t->g = drv->glue;
-    t->drv = drv;
-    t->disk_ref = ref;
-    t->heap_base = cdn_heap_base(cdn_kernel_heap());
-    disk->rqr = t;
+    if (drv) /* else a native driver, or one without a ring: per-call queue_rq */
+        disk->rqr = cdn_ring_post_new(drv, ref, sizeof(struct cdn_rqring));
 }
 
 void cdn_rqring_detach(struct gendisk *disk)
@@ -96,79 +88,48 @@ void cdn_rqring_detach(struct gendisk *disk)
     if (!t)
         return;
     disk->rqr = NULL;
-    for (uint32_t i = 0; i < t->npending; i++) /* never posted: lost, may go again */
-        wake(t->drv, t->pending[i], 1);
-    t->npending = 0;
-    if (t->busy)
-        t->dead = 1;
-    else
-        free(t);
+    cdn_ring_post_detach(&t->post, give_back);
 }
+
+/* A request's descriptor: where on the disk, how much, which way, and
+ * where its data sits in the shared heap. */
+static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
+{
+    const struct request *rq = obj;
+    struct cdn_blk_desc *d = desc;
+    memset(d, 0, sizeof *d);
+    d->sector = rq->sector;
+    d->data_off = (uint32_t)(rq->data - p->heap_base);
+    d->nr_bytes = rq->nr_bytes;
+    d->op = rq->op;
+}
+
+/* The last of a message is blk-mq's bd->last; and the driver is busy from
+ * its first request in flight (the idle watch's deadline counts from it). */
+static void sealed(struct cdn_ring_post *p, void *descs, uint32_t k)
+{
+    ((struct cdn_blk_desc *)descs)[k - 1].last = 1;
+    if (!p->drv->rings->rq_busy_since)
+        p->drv->rings->rq_busy_since = cdn_coarse_ns();
+}
+
+static const struct cdn_ring_post_ops rq_ops = {
+    .rpc = CDN_RPC_BLK_QUEUE,
+    .desc_size = sizeof(struct cdn_blk_desc),
+    .describe = describe,
+    .sealed = sealed,
+    .give_back = give_back,
+};
 
 /* Posts what is queued on disk's ring, in as many messages as the slots
  * allow. Requests that cannot be posted are woken as lost. */
 static int rq_flush(struct gendisk *disk)
 {
     struct cdn_rqring *t = disk->rqr;
-    if (!t || t->npending == 0 || t->busy)
+    if (!t)
         return CDN_OK;
-    struct cdn_driver *drv = t->drv;
-    struct cdn_inflight *tab = &drv->rings->rqs;
-    struct request *rqs[CDN_RING_BATCH_MAX];
-    uint32_t n = t->npending, i = 0;
-    memcpy(rqs, t->pending, n * sizeof rqs[0]);
-    t->npending = 0;
-    t->busy = 1;
-    int st = CDN_OK;
-    while (i < n && st == CDN_OK) {
-        uint32_t k =
-            cdn_inflight_post_run(tab, (void *const *)(rqs + i), n - i, &t->msg.hdr.first_seq);
-        for (uint32_t j = 0; j < k; j++) {
-            const struct request *rq = rqs[i + j];
-            struct cdn_blk_desc *d = &t->msg.d[j];
-            memset(d, 0, sizeof *d);
-            d->sector = rq->sector;
-            d->data_off = (uint32_t)(rq->data - t->heap_base);
-            d->nr_bytes = rq->nr_bytes;
-            d->op = rq->op;
-        }
-        if (k == 0) {
-            /* The driver holds every slot: a stuck queue. The idle hook's
-             * deadline deals with the driver; these are lost. */
-            st = CDN_ELIMIT;
-            break;
-        }
-        t->msg.d[k - 1].last = 1;
-        t->msg.hdr.disk_ref = t->disk_ref;
-        t->msg.hdr.count = (uint16_t)k;
-        t->msg.hdr.flags = 0;
-        if (!drv->rings->rq_busy_since)
-            drv->rings->rq_busy_since = cdn_coarse_ns();
-        st = cdn_glue_post(t->g, CDN_RPC_BLK_QUEUE, &t->msg,
-                           (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
-        cdn_kstats.ring_batches++;
-        if (t->dead) {
-            /* The driver failed during the post: the reclaim has woken these
-             * k (lost) along with everything else in the table. */
-            i += k;
-            break;
-        }
-        if (st != CDN_OK) { /* not sent: they never reached the driver */
-            for (uint32_t j = 0; j < k; j++) {
-                int stale;
-                cdn_inflight_take(tab, t->msg.hdr.first_seq + j, &stale);
-            }
-            break;
-        }
-        i += k;
-    }
-    for (; i < n; i++)
-        wake(drv, rqs[i], 1);
-    if (t->dead)
-        free(t);
-    else
-        t->busy = 0;
-    return st;
+    int gone;
+    return cdn_ring_post_flush(&t->post, &t->post.drv->rings->rqs, &rq_ops, &t->msg, &gone);
 }
 
 /* Gives up on every request in flight to drv, whose domain is dead or is
@@ -186,7 +147,7 @@ static void fail_inflight(struct cdn_driver *drv, const char *why, int status)
 
 struct cdn_driver *cdn_rqring_driver(struct gendisk *disk)
 {
-    return disk->rqr ? disk->rqr->drv : NULL;
+    return disk->rqr ? disk->rqr->post.drv : NULL;
 }
 
 /* Joins rq to disk's pending batch, its end to be told through ev (NULL:
@@ -195,24 +156,24 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk)
  * full while a flush of this ring is posting, rq not queued. */
 static int enqueue(struct gendisk *disk, struct request *rq, struct cdn_event *ev)
 {
-    struct cdn_rqring *t = disk->rqr;
+    struct cdn_ring_post *p = &disk->rqr->post;
     rq->completed = 0;
     rq->status = 0;
     rq->lost = 0;
     rq->event = NULL;
-    rq->drv = t->drv;
-    if (t->npending == CDN_RING_BATCH_MAX)
+    rq->drv = p->drv;
+    if (p->npending == CDN_RING_BATCH_MAX)
         return -1;
     rq->event = ev;
-    t->pending[t->npending++] = rq;
-    if (t->npending == CDN_RING_BATCH_MAX || !t->drv->rt)
+    p->pending[p->npending++] = rq;
+    if (p->npending == CDN_RING_BATCH_MAX || !p->drv->rt)
         rq_flush(disk); /* full, or no runtime whose idle hook would post it */
     return 0;
 }
 
 int cdn_rqring_issue(struct gendisk *disk, struct request *rq)
 {
-    struct cdn_driver *drv = disk->rqr->drv;
+    struct cdn_driver *drv = disk->rqr->post.drv;
     struct cdn_event ev;
     cdn_event_init(&ev);
     if (enqueue(disk, rq, &ev) != 0)
@@ -322,12 +283,12 @@ void cdn_rqring_idle(struct gendisk *disk)
     struct cdn_rqring *t = disk->rqr;
     if (!t)
         return;
-    if (t->npending)
+    if (t->post.npending)
         rq_flush(disk);
     t = disk->rqr;
     if (!t)
         return;
-    struct cdn_driver *drv = t->drv;
+    struct cdn_driver *drv = t->post.drv;
     struct cdn_rings *rs = drv->rings;
     if (!rs || !rs->rqs.live)
         return;
@@ -335,7 +296,7 @@ void cdn_rqring_idle(struct gendisk *disk)
      * completions): a death the domain's monitor has marked is seen at
      * once; otherwise look once a coarse tick or every WATCH_CALLS idle
      * calls (tens of microseconds), not on each. */
-    cdn_ep *ep = cdn_glue_ep(t->g);
+    cdn_ep *ep = cdn_glue_ep(t->post.g);
     if (!cdn_ep_marked_dead(ep) && !cdn_ratelimit_due(&rs->rq_watch, WATCH_CALLS))
         return;
     if (cdn_ep_broken(ep)) { /* it broke the protocol (strict mode): done with it */

@@ -90,7 +90,7 @@ static void prefetch_data(struct cdn_glue *g, const struct cdn_blk_desc *d)
 static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     (void)len;
-    struct cdn_blk_queue_hdr hdr;
+    struct cdn_ring_batch_hdr hdr;
     memcpy(&hdr, buf, sizeof hdr);
     /* A private copy: the driver may make calls, and the runtime then
      * receives into the buffer this batch came in. */
@@ -99,8 +99,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     void *obj = NULL;
     struct blk_mq_hw_ctx *hctx = NULL;
     blk_status_t (*queue_rq)(struct blk_mq_hw_ctx *, const struct blk_mq_queue_data *) = NULL;
-    if (cdn_glue_resolve(g, hdr.disk_ref, 0, blk_disk_type, sizeof(struct gendisk), &obj) ==
-            CDN_OK &&
+    if (cdn_glue_resolve(g, hdr.ref, 0, blk_disk_type, sizeof(struct gendisk), &obj) == CDN_OK &&
         obj) {
         struct gendisk *disk = obj;
         hctx = disk->queue ? hctx_of(disk) : NULL;
@@ -139,7 +138,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 
 static int blk_queue_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
-    struct cdn_blk_queue_hdr hdr;
+    struct cdn_ring_batch_hdr hdr;
     if (len < sizeof hdr)
         return CDN_EPROTO;
     memcpy(&hdr, buf, sizeof hdr);

@@ -39,7 +39,7 @@ static struct tx_shadow *shadow_of(const struct sk_buff *skb)
 static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     (void)len;
-    struct cdn_net_tx_hdr hdr;
+    struct cdn_ring_batch_hdr hdr;
     memcpy(&hdr, buf, sizeof hdr);
     /* A private copy: the driver may make calls, and the runtime then
      * receives into the buffer this batch came in. */
@@ -47,7 +47,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     memcpy(descs, (const uint8_t *)buf + sizeof hdr, hdr.count * sizeof descs[0]);
     void *obj = NULL;
     netdev_tx_t (*xmit)(struct sk_buff *, struct net_device *) = NULL;
-    if (cdn_glue_resolve(g, hdr.dev_ref, 0, tx_netdev_type, sizeof(struct net_device), &obj) ==
+    if (cdn_glue_resolve(g, hdr.ref, 0, tx_netdev_type, sizeof(struct net_device), &obj) ==
             CDN_OK &&
         obj && ((struct net_device *)obj)->netdev_ops)
         xmit = ((struct net_device *)obj)->netdev_ops->ndo_start_xmit;
@@ -80,7 +80,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 
 static int net_tx_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
-    struct cdn_net_tx_hdr hdr;
+    struct cdn_ring_batch_hdr hdr;
     if (len < sizeof hdr)
         return CDN_EPROTO;
     memcpy(&hdr, buf, sizeof hdr);

@@ -59,14 +59,21 @@ static inline int cdn_rpc_is_ring(uint16_t rpc)
  */
 #define CDN_RING_SLOTS 256u
 
-/* ---- net transmit ---- */
-
-struct cdn_net_tx_hdr {
-    uint64_t dev_ref;   /* the device, as the driver's glue knows it */
+/*
+ * A batch, host -> domain, on either ring: this header, then count
+ * descriptors of the ring's kind (struct cdn_net_tx_desc, struct
+ * cdn_blk_desc). The object the batch is for - the net device whose
+ * ndo_start_xmit runs, the disk (its one hardware queue) whose queue_rq
+ * runs - is named as the driver's glue knows it.
+ */
+struct cdn_ring_batch_hdr {
+    uint64_t ref;       /* the device or disk */
     uint32_t first_seq; /* the first descriptor's number; the rest follow */
     uint16_t count;     /* descriptors that follow */
     uint16_t flags;     /* 0 */
 };
+
+/* ---- net transmit ---- */
 
 struct cdn_net_tx_desc {
     uint32_t data_off; /* the packet's data: offset in the shared heap */
@@ -101,13 +108,6 @@ struct cdn_ring_verdict {
 #define CDN_RING_DONE_MAX 128u
 
 /* ---- block requests ---- */
-
-struct cdn_blk_queue_hdr {
-    uint64_t disk_ref; /* the disk, as the driver's glue knows it (its one hardware queue) */
-    uint32_t first_seq;
-    uint16_t count;
-    uint16_t flags; /* 0 */
-};
 
 struct cdn_blk_desc {
     uint64_t sector;

@@ -29,22 +29,16 @@
 #include <string.h>
 
 #include "../core/core_impl.h"
+#include "../core/ring_post.h"
 #include "cordon/glue.h"
 #include "cordon_rings.h"
 #include "linux/netdevice.h"
 
 struct cdn_txring {
-    struct cdn_glue *g;
-    struct cdn_driver *drv;
-    uint64_t dev_ref;
-    const uint8_t *heap_base;
-    uint32_t npending;
-    int busy;                /* a flush is running: a nested detach defers the free */
-    int dead;                /* detached while busy: freed when the flush returns */
-    uint32_t posts_unpolled; /* flushes since the last poll (TX_CLEAN_EVERY) */
-    struct sk_buff *pending[CDN_RING_BATCH_MAX];
+    struct cdn_ring_post post; /* first: the shared part (ring_post.h) */
+    uint32_t posts_unpolled;   /* flushes since the last poll (TX_CLEAN_EVERY) */
     struct {
-        struct cdn_net_tx_hdr hdr;
+        struct cdn_ring_batch_hdr hdr;
         struct cdn_net_tx_desc d[CDN_RING_BATCH_MAX];
     } msg;
 };
@@ -56,13 +50,12 @@ struct cdn_txring {
 #define TX_CLEAN_AT    (CDN_RING_SLOTS / 2)
 #define TX_CLEAN_EVERY 8
 
-/* Packets that will not reach the driver: the core drops them. */
-static void drop(struct sk_buff *const *skbs, uint32_t n)
+/* A packet that will not reach the driver: the core drops it. */
+static void drop(struct cdn_ring_post *p, void *skb)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        kfree_skb(skbs[i]);
-        cdn_kstats.xmit_dropped++;
-    }
+    (void)p;
+    kfree_skb(skb);
+    cdn_kstats.xmit_dropped++;
 }
 
 void cdn_txring_attach(struct net_device *dev)
@@ -70,16 +63,8 @@ void cdn_txring_attach(struct net_device *dev)
     cdn_txring_detach(dev);
     uint64_t ref;
     struct cdn_driver *drv = cdn_core_ring_driver(dev->netdev_ops, CDN_RINGS_NET_TX, dev, &ref);
-    if (!drv)
-        return; /* a native driver, or one without a ring: per-call transmit */
-    struct cdn_txring *t = calloc(1, sizeof *t);
-    if (!t)
-        return;
-    t->g = drv->glue;
-    t->drv = drv;
-    t->dev_ref = ref;
-    t->heap_base = cdn_heap_base(cdn_kernel_heap());
-    dev->txr = t;
+    if (drv) /* else a native driver, or one without a ring: per-call transmit */
+        dev->txr = cdn_ring_post_new(drv, ref, sizeof(struct cdn_txring));
 }
 
 void cdn_txring_detach(struct net_device *dev)
@@ -88,120 +73,81 @@ void cdn_txring_detach(struct net_device *dev)
     if (!t)
         return;
     dev->txr = NULL;
-    drop(t->pending, t->npending); /* as Linux drops a reset qdisc's packets */
-    t->npending = 0;
-    if (t->busy)
-        t->dead = 1;
-    else
-        free(t);
+    cdn_ring_post_detach(&t->post, drop); /* as Linux drops a reset qdisc's packets */
 }
 
 int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more)
 {
-    struct cdn_txring *t = dev->txr;
-    if (t->npending == CDN_RING_BATCH_MAX) {
+    struct cdn_ring_post *p = &dev->txr->post;
+    if (p->npending == CDN_RING_BATCH_MAX) {
         /* full while another fiber's flush of this ring is posting */
-        kfree_skb(skb);
-        cdn_kstats.xmit_dropped++;
+        drop(p, skb);
         return -EBUSY;
     }
-    t->pending[t->npending++] = skb;
-    if (more && t->npending < CDN_RING_BATCH_MAX)
+    p->pending[p->npending++] = skb;
+    if (more && p->npending < CDN_RING_BATCH_MAX)
         return 0;
     return cdn_txring_flush(dev);
 }
 
-/* Waits (serving the channel) until a slot is free; the driver holding
- * every slot for the call deadline is a hung transmit. */
-static int wait_for_room(struct cdn_txring *t, struct cdn_inflight *skbs)
+/* Before each message: waits (serving the channel) until a slot is free;
+ * the driver holding every slot for the call deadline is a hung transmit. */
+static int wait_for_room(struct cdn_ring_post *p, struct cdn_inflight *skbs)
 {
     if (skbs->live < CDN_RING_SLOTS)
         return CDN_OK;
     cdn_kstats.ring_full_waits++;
-    int64_t timeout = t->drv->policy.call_timeout_ns;
+    int64_t timeout = p->drv->policy.call_timeout_ns;
     int64_t start = cdn_now_ns();
     int64_t deadline = timeout > 0 ? start + timeout : INT64_MAX; /* <= 0: none */
     for (;;) {
-        int st = cdn_glue_poll(t->g);
+        int st = cdn_glue_poll(p->g);
         int64_t now = cdn_now_ns();
         cdn_kstats.ring_full_wait_ns += (unsigned long)(now - start);
         start = now;
-        if (st != CDN_OK || t->dead)
+        if (st != CDN_OK || p->dead)
             return st != CDN_OK ? st : CDN_EDEAD;
         if (skbs->live < CDN_RING_SLOTS)
             return CDN_OK;
         if (now >= deadline) {
             printk(KERN_ERR "%s: transmit ring full for %lld ms: the driver holds %u skbs\n",
-                   t->drv->desc->name, (long long)(t->drv->policy.call_timeout_ns / 1000000),
+                   p->drv->desc->name, (long long)(p->drv->policy.call_timeout_ns / 1000000),
                    skbs->live);
-            cdn_glue_set_error(t->g, CDN_ETIMEDOUT); /* a hung transmit: the supervisor decides */
+            cdn_glue_set_error(p->g, CDN_ETIMEDOUT); /* a hung transmit: the supervisor decides */
             return CDN_ETIMEDOUT;
         }
     }
 }
 
-/* Enters skbs[0..n) in the table under consecutive numbers, as far as the
- * slots allow, and writes their descriptors; returns how many. */
-static uint32_t fill_message(struct cdn_txring *t, struct cdn_inflight *tab,
-                             struct sk_buff *const *skbs, uint32_t n)
+/* An skb's 8-byte descriptor: where its data sits in the shared heap. */
+static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
 {
-    const uint8_t *heap_base = t->heap_base;
-    uint32_t k = cdn_inflight_post_run(tab, (void *const *)skbs, n, &t->msg.hdr.first_seq);
-    for (uint32_t i = 0; i < k; i++) {
-        struct cdn_net_tx_desc *d = &t->msg.d[i];
-        d->data_off = (uint32_t)(skbs[i]->data - heap_base);
-        d->len = (uint16_t)skbs[i]->len;
-        d->protocol = skbs[i]->protocol;
-    }
-    t->msg.hdr.dev_ref = t->dev_ref;
-    t->msg.hdr.count = (uint16_t)k;
-    t->msg.hdr.flags = 0;
-    return k;
+    const struct sk_buff *skb = obj;
+    struct cdn_net_tx_desc *d = desc;
+    d->data_off = (uint32_t)(skb->data - p->heap_base);
+    d->len = (uint16_t)skb->len;
+    d->protocol = skb->protocol;
 }
+
+static const struct cdn_ring_post_ops tx_ops = {
+    .rpc = CDN_RPC_NET_TX,
+    .desc_size = sizeof(struct cdn_net_tx_desc),
+    .before = wait_for_room,
+    .describe = describe,
+    .give_back = drop,
+};
 
 int cdn_txring_flush(struct net_device *dev)
 {
     struct cdn_txring *t = dev->txr;
-    if (!t || t->npending == 0 || t->busy)
+    if (!t || t->post.npending == 0 || t->post.busy)
         return 0; /* a flush in progress (it may yield) posts these after its own */
-    struct cdn_inflight *tab = &t->drv->rings->skbs;
-    /* The batch is ours from here: a detach while we poll must not drop it too. */
-    struct sk_buff *skbs[CDN_RING_BATCH_MAX];
-    uint32_t n = t->npending, i = 0;
-    memcpy(skbs, t->pending, n * sizeof skbs[0]);
-    t->npending = 0;
-    t->busy = 1;
-    int st = CDN_OK;
-    while (i < n) {
-        st = wait_for_room(t, tab);
-        if (st != CDN_OK)
-            break;
-        uint32_t k = fill_message(t, tab, skbs + i, n - i);
-        st = cdn_glue_post(t->g, CDN_RPC_NET_TX, &t->msg,
-                           (uint32_t)(sizeof t->msg.hdr + k * sizeof t->msg.d[0]));
-        cdn_kstats.ring_batches++;
-        if (t->dead) {
-            /* The driver failed during the post: the reclaim has freed
-             * these k along with everything else in the table. */
-            i += k;
-            break;
-        }
-        if (st != CDN_OK) {
-            /* Not sent: these packets never reached the driver. */
-            for (uint32_t j = 0; j < k; j++) {
-                int stale;
-                cdn_inflight_take(tab, t->msg.hdr.first_seq + j, &stale);
-            }
-            break;
-        }
-        i += k;
-    }
-    drop(skbs + i, n - i);
-    if (t->dead) {
-        free(t);
-        return st == CDN_OK ? 0 : -EBUSY;
-    }
-    t->busy = 0;
+    struct cdn_glue *g = t->post.g;
+    struct cdn_inflight *tab = &t->post.drv->rings->skbs;
+    int gone;
+    int st = cdn_ring_post_flush(&t->post, tab, &tx_ops, &t->msg, &gone);
+    if (gone)
+        return st == CDN_OK ? 0 : -EBUSY; /* the driver failed meanwhile: restarted already */
     if (st == CDN_OK) {
         /* Completions are applied lazily, as a NIC driver cleans its
          * transmit ring when descriptors run low: here once half the
@@ -211,12 +157,12 @@ int cdn_txring_flush(struct net_device *dev)
          * ratio (docs/benchmarks.md). */
         if (tab->live >= TX_CLEAN_AT || ++t->posts_unpolled >= TX_CLEAN_EVERY) {
             t->posts_unpolled = 0;
-            cdn_glue_poll(t->g);
+            cdn_glue_poll(g);
         }
         return 0;
     }
     if (cdn_core_crossing_status(st))
-        cdn_core_crossing_failed(t->g); /* may restart the driver (and remake the ring) */
+        cdn_core_crossing_failed(g); /* may restart the driver (and remake the ring) */
     return -EBUSY;
 }
 
@@ -233,7 +179,7 @@ int cdn_net_tx_sync(struct net_device *dev)
         return -EIO;
     if (!t)
         return -EIO; /* the flush failed and the driver was restarted */
-    struct cdn_glue *g = t->g;
+    struct cdn_glue *g = t->post.g;
     struct cdn_wbuf w;
     struct cdn_rbuf r;
     struct cdn_msg store;
