@@ -113,16 +113,19 @@ static int bare_loop(long n)
 
 /*
  * The least any transmit through a domain on the other CPU must do: the
- * bare books above, and each packet's 8-byte descriptor written into a
- * ring of them in memory both CPUs share (eight to a cache line, no
- * headers, no channel), the producer's index published once a batch; a
+ * bare books above, and each packet's 8-byte descriptor written into
+ * memory both CPUs share, the producer's index published once a batch; a
  * consumer thread on the domain's CPU reads every descriptor and publishes
  * how far it got, and the host frees what was consumed, in bulk, a batch
- * later. No validation, no messages, no driver. The producer asks for the
- * descriptor lines of the batch after next ahead of time (PREFETCHW), so
- * that taking them back from the consumer's cache overlaps its own work -
- * the best of the variants tried (docs/benchmarks.md). What is left is the
- * price of the second CPU itself: the cache lines that must move.
+ * later. No validation, no messages, no driver. Two things make it the
+ * best of the variants tried (docs/benchmarks.md): each batch's
+ * descriptors start a 4 KiB page of their own, as the channel's extension
+ * chunks do - packed together, the consumer's hardware prefetchers, which
+ * stay within a page, pulled in the lines the producer was writing next -
+ * and the producer asks for the lines of the batch after next ahead of
+ * time (PREFETCHW), so that taking them back from the consumer's cache
+ * overlaps its own work. What is left is the price of the second CPU
+ * itself: the cache lines that must move.
  *
  * Run a second time with the consumer reading only the index, never the
  * descriptors (no transmit can do that: the domain must learn what to
@@ -130,15 +133,27 @@ static int bare_loop(long n)
  */
 #define XC_SLOTS 256u /* as CDN_RING_SLOTS */
 
+#define XC_PAGE    4096u
+#define XC_BATCHES (XC_SLOTS / FLOOR_BATCH)
+
 struct xcore_ring {
-    _Alignas(64) struct cdn_net_tx_desc desc[XC_SLOTS];
-    _Alignas(64) unsigned long produced; /* host: descriptors written */
-    _Alignas(64) unsigned long consumed; /* consumer: descriptors read */
-    _Alignas(64) int stop;
+    /* batch b's descriptors at the start of page b % XC_BATCHES */
+    _Alignas(
+        XC_PAGE) struct cdn_net_tx_desc desc[XC_BATCHES][XC_PAGE / sizeof(struct cdn_net_tx_desc)];
+    /* 128 bytes apart: the spatial prefetcher fetches lines in pairs */
+    _Alignas(128) unsigned long produced; /* host: descriptors written */
+    _Alignas(128) unsigned long consumed; /* consumer: descriptors read */
+    _Alignas(128) int stop;
     int read_descs;         /* the consumer reads each descriptor */
     unsigned long checksum; /* the consumer's, so that the reads happen */
     int cpu;
 };
+
+/* The descriptor of the packet numbered i. */
+static inline struct cdn_net_tx_desc *xcore_desc(struct xcore_ring *x, unsigned long i)
+{
+    return &x->desc[(i / FLOOR_BATCH) % XC_BATCHES][i % FLOOR_BATCH];
+}
 
 static void *xcore_consumer(void *arg)
 {
@@ -153,7 +168,7 @@ static void *xcore_consumer(void *arg)
         }
         if (__atomic_load_n(&x->read_descs, __ATOMIC_RELAXED))
             for (unsigned long i = at; i < upto; i++)
-                sum += x->desc[i % XC_SLOTS].len + x->desc[i % XC_SLOTS].data_off;
+                sum += xcore_desc(x, i)->len + xcore_desc(x, i)->data_off;
         at = upto;
         __atomic_store_n(&x->consumed, at, __ATOMIC_RELEASE);
     }
@@ -191,7 +206,7 @@ static int xcore_loop(long n, struct xcore_ring *x, int read_descs)
         skb->data[0] = (unsigned char)i;
         while (head - tail == XC_SLOTS) /* full: wait for the consumer */
             xcore_reap(x, held, &tail);
-        struct cdn_net_tx_desc *d = &x->desc[head % XC_SLOTS];
+        struct cdn_net_tx_desc *d = xcore_desc(x, head);
         d->data_off = (uint32_t)(skb->data - base);
         d->len = (uint16_t)skb->len;
         d->protocol = skb->protocol;
@@ -199,8 +214,8 @@ static int xcore_loop(long n, struct xcore_ring *x, int read_descs)
         if (head % FLOOR_BATCH)
             continue;
         __atomic_store_n(&x->produced, head, __ATOMIC_RELEASE);
-        const char *next = (const char *)&x->desc[(head + FLOOR_BATCH) % XC_SLOTS];
-        for (size_t off = 0; off < FLOOR_BATCH * sizeof x->desc[0]; off += 64)
+        const char *next = (const char *)xcore_desc(x, head + FLOOR_BATCH);
+        for (size_t off = 0; off < FLOOR_BATCH * sizeof(struct cdn_net_tx_desc); off += 64)
             prefetch_for_write(next + off);
         if (head - tail >= 2 * FLOOR_BATCH) /* as the ring: completions a batch later */
             xcore_reap(x, held, &tail);
