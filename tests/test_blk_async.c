@@ -319,6 +319,94 @@ static void test_async_driver_faults(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that keeps every request it is given (blk_faulty's fault 6)
+ * while more are submitted than the in-flight table has slots: the table
+ * fills, the requests beyond it are never posted and fail at once, and the
+ * ones it keeps fail when the call deadline passes and it is restarted.
+ * Each ends exactly once. */
+enum { KEEP_N = CDN_RING_SLOTS + 44 };
+static struct {
+    struct rig *g;
+    struct request *rq[KEEP_N];
+    int ends[KEEP_N];
+    blk_status_t status[KEEP_N];
+    uint32_t held_at_end[KEEP_N]; /* requests the driver held when it ended */
+    int ended;
+    struct cdn_event ev;
+} keep;
+
+static void keep_end(struct request *rq, blk_status_t status)
+{
+    for (int i = 0; i < KEEP_N; i++)
+        if (keep.rq[i] == rq) {
+            keep.ends[i]++;
+            keep.status[i] = status;
+            keep.held_at_end[i] = keep.g->drv.rings ? keep.g->drv.rings->rqs.live : 0;
+        }
+    keep.ended++;
+    cdn_event_signal(keep.g->rt, &keep.ev);
+}
+
+static void keep_submit(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < KEEP_N; i++) {
+        keep.rq[i]->end_io = keep_end;
+        blk_execute_rq_nowait(keep.rq[i], false);
+    }
+    while (keep.ended < KEEP_N) {
+        cdn_event_init(&keep.ev);
+        if (keep.ended < KEEP_N)
+            cdn_event_wait(keep.g->rt, &keep.ev);
+    }
+}
+
+static void test_driver_keeps_every_request(void **state)
+{
+    (void)state;
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 200000000LL; /* no request finished for 200 ms: hung */
+    struct rig g;
+    struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
+    memset(&keep, 0, sizeof keep);
+    keep.g = &g;
+    for (int i = 0; i < KEEP_N; i++) {
+        assert_non_null(keep.rq[i] = cdn_blk_alloc_request(disk, 512));
+        set_io(keep.rq[i], REQ_OP_WRITE, FAULT(6), 512, (uint8_t)i); /* kept, never ended */
+    }
+    struct cdn_finish f;
+    cdn_finish_begin(g.rt, &f);
+    assert_int_equal(cdn_async_spawn(g.rt, keep_submit, NULL), 0);
+    cdn_finish_end(g.rt, &f);
+    int early = 0, late = 0;
+    for (int i = 0; i < KEEP_N; i++) {
+        assert_int_equal(keep.ends[i], 1); /* exactly once each */
+        assert_int_equal(keep.status[i], BLK_STS_IOERR);
+        if (keep.held_at_end[i] == CDN_RING_SLOTS)
+            early++; /* no slot for it: never posted */
+        else
+            late++; /* held by the driver until it was given up */
+    }
+    assert_int_equal(early, KEEP_N - CDN_RING_SLOTS);
+    assert_int_equal(late, CDN_RING_SLOTS);
+    /* the driver was given up (restarted when the disk is next used), and
+     * the new instance serves the disk */
+    struct request *ok = cdn_blk_alloc_request(disk, 512);
+    assert_non_null(ok);
+    struct batch b;
+    set_io(ok, REQ_OP_WRITE, 8, 512, 3);
+    run(g.rt, &b, &ok, 1);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_int_equal(g.drv.stats.restarts, 1);
+    assert_non_null(strstr(g.drv.reason, "timed out"));
+    blk_mq_free_request(ok);
+    for (int i = 0; i < KEEP_N; i++)
+        blk_mq_free_request(keep.rq[i]);
+    stop(&g);
+    cdn_kernel_exit();
+}
+
 /* A driver that stays down by policy: requests fail at once, none hang. */
 static void test_async_stay_down(void **state)
 {
@@ -496,11 +584,16 @@ static void test_resubmit_from_end_io(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_async_native),         cmocka_unit_test(test_async_inproc),
-        cmocka_unit_test(test_async_process),        cmocka_unit_test(test_async_misuse),
-        cmocka_unit_test(test_async_driver_faults),  cmocka_unit_test(test_async_stay_down),
-        cmocka_unit_test(test_idle_domain_lives),    cmocka_unit_test(test_async_second_driver),
+        cmocka_unit_test(test_async_native),
+        cmocka_unit_test(test_async_inproc),
+        cmocka_unit_test(test_async_process),
+        cmocka_unit_test(test_async_misuse),
+        cmocka_unit_test(test_async_driver_faults),
+        cmocka_unit_test(test_async_stay_down),
+        cmocka_unit_test(test_idle_domain_lives),
+        cmocka_unit_test(test_async_second_driver),
         cmocka_unit_test(test_resubmit_from_end_io),
+        cmocka_unit_test(test_driver_keeps_every_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

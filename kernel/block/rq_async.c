@@ -12,9 +12,10 @@
  *
  * Requests that cannot go now wait on the requeue list, which a fiber of
  * the driver's async runtime works through (Linux's requeue work on
- * kblockd): a request whose driver failed before answering (it is issued
- * once more, to the restarted driver: a read only, since the failed driver
- * could have changed a write's shared buffer), one for a disk whose driver
+ * kblockd): a request whose driver failed before answering (the supervisor
+ * decides about the driver first; then a read is issued once more, to the
+ * restarted driver, and a write fails, since the failed driver could have
+ * changed its shared buffer), one for a disk whose driver
  * is being restarted, one that found its ring's batch full while a flush
  * was posting.
  *
@@ -172,7 +173,7 @@ static void requeue_worker(void *arg)
             rq->lost = 0;
             /* rq->drv is trusted only while it is a loaded driver of ours */
             if (cdn_core_driver_rt(rq->drv) != rt || cdn_driver_check(rq->drv) != CDN_OK ||
-                !cdn_blk_disk_live(disk)) {
+                !cdn_blk_disk_live(disk) || rq->give_up) {
                 finish(rq, BLK_STS_IOERR);
                 continue;
             }
@@ -194,10 +195,15 @@ void cdn_blk_async_ended(struct request *rq, int lost)
 {
     cdn_blk_return_to_host(rq->data_ref);
     if (lost && !rq->completed) {
-        if (rq->retried || rq->op != REQ_OP_READ || !rt_for(rq)) {
+        if (!rt_for(rq)) {
             finish(rq, BLK_STS_IOERR);
             return;
         }
+        /* The requeue worker lets the supervisor see the failure first
+         * (nothing else may, if no read is in flight: a driver given up
+         * with only writes in it would stay dead), then issues a read
+         * again, once, and fails the rest. */
+        rq->give_up = rq->retried || rq->op != REQ_OP_READ;
         rq->retried = 1;
         rq->lost = 1;
         requeue(rq);
@@ -281,6 +287,7 @@ void blk_execute_rq_nowait(struct request *rq, bool at_head)
      * disk at the same address would look live to the checks below). */
     cdn_blk_disk_get(rq->disk);
     rq->retried = 0;
+    rq->give_up = 0;
     rq->lost = 0;
     rq->completed = 0;
     rq->status = 0;

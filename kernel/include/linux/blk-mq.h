@@ -51,6 +51,7 @@ struct request {
     u32 data_cap;         /* bytes of data allocated */
     u8 in_flight;         /* submitted, end_io not yet run */
     u8 retried;           /* issued again after its driver failed */
+    u8 give_up;           /* lost, not to be issued again (a write, or a retried read) */
     struct request *requeue_next;
 };
 
