@@ -37,7 +37,8 @@ static int native_loop(long n)
     return 0;
 }
 
-/* The descriptors of one batch, as fill_message writes them. */
+/* The descriptors of one batch, as the transmit ring writes them (describe
+ * in kernel/net/tx_ring.c). */
 static void write_descs(struct cdn_net_tx_desc *desc, struct sk_buff *const *skbs, uint32_t n,
                         const uint8_t *base)
 {
