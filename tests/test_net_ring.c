@@ -117,6 +117,61 @@ static void test_ring_misbehaving_driver(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that unregisters and frees its own device in the middle of a
+ * batch, with more batches behind it: the device leaves the host's list at
+ * once, the ring with it; packets already in flight still complete (or
+ * are handed back), later ones are dropped; nothing leaks, nothing is
+ * freed twice, and the driver is not counted as failed. A client that held
+ * the device keeps valid memory until its dev_put (ASan checks). */
+static void test_ring_driver_frees_its_device(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc d = cdn_dummy_driver;
+    d.name = "net_ring_bad";
+    struct cdn_driver l;
+    int r = cdn_driver_load(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
+    if (r != 0)
+        fail_msg("load: %d %s", r, l.reason);
+    struct net_device *dev = dev_get_by_name("rbad0");
+    assert_non_null(dev);
+    dev_hold(dev);
+    /* four bursts of 32 back to back, the device freed by the 6th packet */
+    int sent = 0, refused = 0;
+    for (int b = 0; b < 4; b++)
+        for (int i = 0; i < 32; i++) {
+            struct sk_buff *skb = alloc_skb(b == 0 && i == 5 ? 69 : 100, GFP_KERNEL);
+            assert_non_null(skb);
+            skb->dev = dev;
+            if (dev_queue_xmit_more(skb, i + 1 < 32) == 0)
+                sent++;
+            else
+                refused++;
+        }
+    cdn_net_tx_sync(dev); /* -EIO once the ring is gone: nothing to sync */
+    assert_int_equal(sent + refused, 128);
+    assert_null(dev_get_by_name("rbad0"));
+    assert_null(dev->txr);
+    /* a packet for the gone device: dropped by the core, not sent */
+    struct sk_buff *late = alloc_skb(100, GFP_KERNEL);
+    assert_non_null(late);
+    late->dev = dev;
+    assert_int_not_equal(dev_queue_xmit(late), 0);
+    dev_put(dev); /* the last reference: the device's memory goes now */
+    assert_int_equal(l.stats.failures, 0);
+    /* what was in flight comes back with the driver's completions or at
+     * unload; every skb is freed exactly once */
+    cdn_driver_unload(&l);
+    struct cdn_kernel_stats k = kst();
+    assert_int_equal(k.skbs_allocated, k.skbs_freed);
+    assert_int_equal(k.skb_double_frees, 0);
+    assert_int_equal(cdn_skbs_live(), 0);
+    struct cdn_heap_stats hs;
+    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
 /* A driver that holds every packet: the in-flight table fills, the sender
  * waits for the call deadline, and the supervisor restarts the driver (a
  * transmit timeout, as Linux's watchdog resets a stuck NIC). */
@@ -193,6 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_misbehaving_driver),
         cmocka_unit_test(test_ring_full_is_a_hung_transmit),
+        cmocka_unit_test(test_ring_driver_frees_its_device),
         cmocka_unit_test(test_bulk_free),
     };
     return cmocka_run_group_tests_name("net-ring", tests, NULL, NULL);

@@ -11,6 +11,8 @@
  *   66  post a completion naming a number the host never handed out
  *   67  post a completion message whose length disagrees with its counts
  *   68  crash (SIGSEGV) in the middle of a batch
+ *   69  free the skb, then unregister and free its own device in the middle
+ *       of a batch (the rest of the batch finds no device)
  *   else  behave (count and free)
  */
 #include <linux/module.h>
@@ -22,9 +24,14 @@
 #include "dummy_domain.h"
 
 static volatile uintptr_t crash_at = 8;
+static struct net_device *bad_dev; /* (defined by BAD_NETDEV below) */
 
 static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
+    if (!bad_dev) { /* gone (69): nothing to count on */
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    }
     dev_lstats_add(dev, skb->len);
     switch (skb->len) {
     case 61:
@@ -60,6 +67,12 @@ static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
     }
     case 68:
         *(volatile int *)crash_at = 1;
+        return NETDEV_TX_OK;
+    case 69:
+        dev_kfree_skb(skb);
+        unregister_netdev(bad_dev);
+        free_netdev(bad_dev);
+        bad_dev = NULL;
         return NETDEV_TX_OK;
     default:
         dev_kfree_skb(skb);
