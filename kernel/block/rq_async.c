@@ -13,9 +13,10 @@
  * Requests that cannot go now wait on the requeue list, which a fiber of
  * the driver's async runtime works through (Linux's requeue work on
  * kblockd): a request whose driver failed before answering (the supervisor
- * decides about the driver first; then a read is issued once more, to the
- * restarted driver, and a write fails, since the failed driver could have
- * changed its shared buffer), one for a disk whose driver
+ * decides about the driver first; then a read, or a write that was never
+ * posted, is issued once more, to the restarted driver, and a write that
+ * was fails, since the failed driver could have changed its shared
+ * buffer), one for a disk whose driver
  * is being restarted, one that found its ring's batch full while a flush
  * was posting.
  *
@@ -201,9 +202,11 @@ void cdn_blk_async_ended(struct request *rq, int lost)
         }
         /* The requeue worker lets the supervisor see the failure first
          * (nothing else may, if no read is in flight: a driver given up
-         * with only writes in it would stay dead), then issues a read
-         * again, once, and fails the rest. */
-        rq->give_up = rq->retried || rq->op != REQ_OP_READ;
+         * with only writes in it would stay dead), then issues the request
+         * again, once, if it is a read or was never posted (the driver
+         * never had the buffer), and fails the rest. */
+        rq->give_up = rq->retried || (rq->op != REQ_OP_READ && !rq->unsent);
+        rq->unsent = 0;
         rq->retried = 1;
         rq->lost = 1;
         requeue(rq);
@@ -288,6 +291,7 @@ void blk_execute_rq_nowait(struct request *rq, bool at_head)
     cdn_blk_disk_get(rq->disk);
     rq->retried = 0;
     rq->give_up = 0;
+    rq->unsent = 0;
     rq->lost = 0;
     rq->completed = 0;
     rq->status = 0;

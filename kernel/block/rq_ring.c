@@ -66,9 +66,12 @@ static void wake(struct cdn_driver *drv, struct request *rq, int lost)
         e->signalled = 1; /* a synchronous issuer polls for it */
 }
 
-/* A request that will not reach the driver: lost, it may go again. */
-static void give_back(struct cdn_ring_post *p, void *rq)
+/* A request that will not reach the driver (never posted): lost, and it
+ * may go again even if it is a write - the driver never had its buffer. */
+static void give_back(struct cdn_ring_post *p, void *obj)
 {
+    struct request *rq = obj;
+    rq->unsent = 1;
     wake(p->drv, rq, 1);
 }
 
@@ -160,6 +163,7 @@ static int enqueue(struct gendisk *disk, struct request *rq, struct cdn_event *e
     rq->completed = 0;
     rq->status = 0;
     rq->lost = 0;
+    rq->unsent = 0;
     rq->event = NULL;
     rq->drv = p->drv;
     if (p->npending == CDN_RING_BATCH_MAX)

@@ -52,6 +52,7 @@ struct request {
     u8 in_flight;         /* submitted, end_io not yet run */
     u8 retried;           /* issued again after its driver failed */
     u8 give_up;           /* lost, not to be issued again (a write, or a retried read) */
+    u8 unsent;            /* lost before it was posted: the driver never had it */
     struct request *requeue_next;
 };
 
