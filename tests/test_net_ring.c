@@ -39,19 +39,28 @@ static int burst(struct net_device *dev, const unsigned *lens, int n)
     return cdn_net_tx_sync(dev);
 }
 
-static void test_ring_misbehaving_driver(void **state)
+/* A kernel with net_ring_bad loaded in a process domain (pol: NULL for the
+ * default policy); returns its device, which has a transmit ring. */
+static struct net_device *load_ring_bad(struct cdn_driver *l, const struct cdn_driver_policy *pol)
 {
-    (void)state;
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc d = cdn_dummy_driver;
+    static struct cdn_driver_desc d; /* the driver keeps a pointer to it */
+    d = cdn_dummy_driver;
     d.name = "net_ring_bad";
-    struct cdn_driver l;
-    int r = cdn_driver_load(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
+    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), pol, l);
     if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
+        fail_msg("load: %d %s", r, l->reason);
     struct net_device *dev = dev_get_by_name("rbad0");
     assert_non_null(dev);
     assert_non_null(dev->txr); /* the ring is in use */
+    return dev;
+}
+
+static void test_ring_misbehaving_driver(void **state)
+{
+    (void)state;
+    struct cdn_driver l;
+    struct net_device *dev = load_ring_bad(&l, NULL);
 
     /* Wrong answers inside one batch: each reported, none applied blindly. */
     unsigned mixed[] = {100, 61, 100, 62, 100, 63, 100, 64, 100};
@@ -126,15 +135,8 @@ static void test_ring_misbehaving_driver(void **state)
 static void test_ring_driver_frees_its_device(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc d = cdn_dummy_driver;
-    d.name = "net_ring_bad";
     struct cdn_driver l;
-    int r = cdn_driver_load(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &l);
-    if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
-    struct net_device *dev = dev_get_by_name("rbad0");
-    assert_non_null(dev);
+    struct net_device *dev = load_ring_bad(&l, NULL);
     dev_hold(dev);
     /* four bursts of 32 back to back, the device freed by the 6th packet */
     int sent = 0, refused = 0;
@@ -178,18 +180,11 @@ static void test_ring_driver_frees_its_device(void **state)
 static void test_ring_full_is_a_hung_transmit(void **state)
 {
     (void)state;
-    assert_int_equal(cdn_kernel_init(16u << 20), 0);
-    struct cdn_driver_desc d = cdn_dummy_driver;
-    d.name = "net_ring_bad";
     struct cdn_driver_policy pol;
     cdn_driver_policy_init(&pol);
     pol.call_timeout_ns = 200000000LL; /* 200 ms */
     struct cdn_driver l;
-    int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &l);
-    if (r != 0)
-        fail_msg("load: %d %s", r, l.reason);
-    struct net_device *dev = dev_get_by_name("rbad0");
-    assert_non_null(dev);
+    struct net_device *dev = load_ring_bad(&l, &pol);
     int failed = 0;
     for (unsigned i = 0; i < CDN_RING_SLOTS + 8; i++) {
         struct sk_buff *skb = alloc_skb(65, GFP_KERNEL); /* 65: held for good */
