@@ -408,9 +408,9 @@ golden: $(IDLC)
 clean:
 	rm -rf build
 
-$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c $(DOMAIN_COMMON) $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
+$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
+	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
@@ -421,7 +421,7 @@ $(BUILD)/tests/test_blk_null: $(BUILD)/obj/tests/test_blk_null.o $(KERNEL_HOST_O
 $(BUILD)/obj/tests/test_blk_async.o: tests/test_blk_async.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_blk_async: $(BUILD)/obj/tests/test_blk_async.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so
+$(BUILD)/tests/test_blk_async: $(BUILD)/obj/tests/test_blk_async.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/cordon/blk_bad.so
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 

@@ -450,6 +450,66 @@ static void test_unsent_writes_go_again(void **state)
     cdn_kernel_exit();
 }
 
+/* "Busy, try later" (queue_rq returning BLK_STS_RESOURCE or
+ * BLK_STS_DEV_RESOURCE without ending the request) through the request
+ * ring, asynchronously and synchronously: blk_bad's sector 6000 is busy
+ * twice and then served, 7000 is busy for good. The first goes again after
+ * a short delay each time and succeeds; the second fails once the call
+ * deadline has passed; the requests beside them are not held up for it,
+ * nothing counts as lost, and the driver is not restarted. */
+static void test_busy_requests_through_the_ring(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(32u << 20), 0);
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 150000000LL;                 /* 150 ms */
+    struct cdn_driver_desc desc = cdn_null_blk_driver; /* with its request ring */
+    desc.name = "blk_bad";
+    struct cdn_driver drv;
+    int r = cdn_driver_load_policy(&desc, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+    if (r != 0)
+        fail_msg("load blk_bad: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    assert_non_null(disk->rqr);
+    /* synchronous, no runtime: the issuer serves the channel itself */
+    static uint8_t buf[4096];
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 6000, 4096, buf), 0);
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.blk_busy_retries, 2);
+    /* asynchronous, from a fiber, beside requests that go through at once */
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
+    struct request *rq[4];
+    for (int i = 0; i < 4; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 4096));
+    set_io(rq[0], REQ_OP_READ, 8, 4096, 0);
+    set_io(rq[1], REQ_OP_READ, 6000, 4096, 0);
+    set_io(rq[2], REQ_OP_READ, 7000, 4096, 0);
+    set_io(rq[3], REQ_OP_WRITE, 16, 4096, 1);
+    int64_t t0 = cdn_now_ns();
+    struct batch b;
+    run(rt, &b, rq, 4);
+    assert_int_equal(b.status[0], BLK_STS_OK);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+    assert_int_equal(b.status[2], BLK_STS_IOERR); /* busy for good */
+    assert_int_equal(b.status[3], BLK_STS_OK);
+    assert_true(cdn_now_ns() - t0 >= pol.call_timeout_ns);
+    cdn_kernel_get_stats(&k);
+    assert_true(k.blk_busy_retries >= 2 + 2 + 10);
+    assert_int_equal(k.blk_not_completed, 0);
+    assert_int_equal(k.blk_retried, 0);
+    assert_int_equal(drv.stats.restarts, 0);
+    for (int i = 0; i < 4; i++)
+        blk_mq_free_request(rq[i]);
+    cdn_driver_unload(&drv);
+    cdn_async_destroy(rt);
+    cdn_kernel_exit();
+}
+
 /* A driver that stays down by policy: requests fail at once, none hang. */
 static void test_async_stay_down(void **state)
 {
@@ -638,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_resubmit_from_end_io),
         cmocka_unit_test(test_driver_keeps_every_request),
         cmocka_unit_test(test_unsent_writes_go_again),
+        cmocka_unit_test(test_busy_requests_through_the_ring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,43 @@ static struct gendisk *load_blk_bad(struct cdn_driver *drv)
     return disk;
 }
 
+/* blk-mq's contract for queue_rq: BLK_STS_RESOURCE / BLK_STS_DEV_RESOURCE
+ * without ending the request means "busy, try later". Through per-call
+ * glue: a request busy twice goes again after a short delay each time and
+ * succeeds; one that stays busy fails once the driver's call deadline has
+ * passed; neither counts as a lost request or restarts the driver. */
+static void test_busy_request_goes_again(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 150000000LL; /* 150 ms */
+    struct cdn_driver drv;
+    int r = cdn_driver_load_policy(blk_bad(), CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
+    if (r != 0)
+        fail_msg("load blk_bad: %d %s", r, drv.reason);
+    struct gendisk *disk = cdn_blk_disk_by_name("badb0");
+    assert_non_null(disk);
+    assert_null(disk->rqr); /* per-call glue */
+    static uint8_t b[4096];
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 6000, 4096, b), 0);
+    struct cdn_kernel_stats k;
+    cdn_kernel_get_stats(&k);
+    assert_int_equal(k.blk_busy_retries, 2);
+    assert_int_equal(k.blk_not_completed, 0);
+    int64_t t0 = cdn_now_ns();
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 7000, 4096, b), -EIO); /* busy for good */
+    assert_true(cdn_now_ns() - t0 >= pol.call_timeout_ns);
+    cdn_kernel_get_stats(&k);
+    assert_true(k.blk_busy_retries > 2 + 10); /* about every 3 ms meanwhile */
+    assert_int_equal(k.blk_not_completed, 0);
+    assert_int_equal(drv.stats.restarts, 0);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 8, 4096, b), 0); /* and on it goes */
+    cdn_driver_unload(&drv);
+    cdn_kernel_exit();
+}
+
 static void test_misbehaving_block_driver(void **state)
 {
     (void)state;
@@ -498,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_disk_names),
         cmocka_unit_test(test_restart_gets_its_own_disk),
         cmocka_unit_test(test_init_failure_unloads),
+        cmocka_unit_test(test_busy_request_goes_again),
     };
     return cmocka_run_group_tests_name("blk-null", tests, NULL, NULL);
 }

@@ -68,6 +68,12 @@ int cdn_async_spawn(cdn_async *rt, cdn_fiber_fn fn, void *arg);
 /* Lets other runnable fibers run (and polls the channels). */
 void cdn_async_yield(cdn_async *rt);
 
+/* Waits at least ns nanoseconds. On a fiber (or the root) of rt, other
+ * fibers run and the channels are polled meanwhile - it yields until the
+ * time has passed, so the CPU stays busy; with rt NULL it sleeps. For short
+ * back-offs (a busy device asked to be tried again later), not for timers. */
+void cdn_async_sleep(cdn_async *rt, int64_t ns);
+
 /* Opens a finish scope; every fiber spawned until cdn_finish_end joins it. */
 void cdn_finish_begin(cdn_async *rt, struct cdn_finish *f);
 

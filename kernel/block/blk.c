@@ -371,14 +371,19 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
     struct request_queue *q = disk->queue;
     rq->completed = 0;
     rq->status = 0;
+    rq->busy = 0;
     struct blk_mq_queue_data bd = {.rq = rq, .last = true};
     blk_status_t sts = q->tag_set->ops->queue_rq(&q->hctx, &bd);
     if (!rq->completed) {
-        /* BLK_STS_RESOURCE/busy means "try later"; anything else without a
-         * completion is a driver that lost the request (or died). */
-        cdn_kstats.blk_not_completed++;
-        printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %u)\n",
-               disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
+        if (blk_sts_busy(sts)) {
+            rq->busy = 1; /* "try later": the caller waits and sends it again */
+        } else {
+            /* anything else without a completion is a driver that lost
+             * the request (or died) */
+            cdn_kstats.blk_not_completed++;
+            printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %u)\n",
+                   disk->disk_name, (unsigned long long)rq->sector, (unsigned)sts);
+        }
     }
     if (disk->isolated) {
         /* what only a crossing makes: a handle for rq, its buffer lent */
@@ -386,6 +391,40 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
         cdn_blk_return_to_host(ref);
     }
     return rq->completed && rq->status == BLK_STS_OK;
+}
+
+/* blk-mq's BLK_MQ_RESOURCE_DELAY: how long a request its driver called busy
+ * waits before it goes to the driver again. */
+#define BUSY_DELAY_NS 3000000LL
+/* How long a driver may go on calling one request busy before it fails,
+ * when the driver has no call deadline of its own (a native driver). */
+#define BUSY_BUDGET_NS 5000000000LL
+
+int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt)
+{
+    int64_t now = cdn_now_ns();
+    if (!rq->busy_until)
+        rq->busy_until = now + (budget_ns > 0 ? budget_ns : BUSY_BUDGET_NS);
+    if (now >= rq->busy_until) {
+        printk(KERN_ERR "blk: request at sector %llu still busy after %lld ms; failed\n",
+               (unsigned long long)rq->sector,
+               (long long)((budget_ns > 0 ? budget_ns : BUSY_BUDGET_NS) / 1000000));
+        return 0;
+    }
+    cdn_kstats.blk_busy_retries++;
+    cdn_async_sleep(rt, BUSY_DELAY_NS);
+    return 1;
+}
+
+/* The busy budget and the runtime to wait on for drv (NULL: native). */
+static int64_t busy_budget(const struct cdn_driver *drv)
+{
+    return drv ? drv->policy.call_timeout_ns : 0;
+}
+
+static cdn_async *busy_rt(const struct cdn_driver *drv)
+{
+    return drv && drv->rt && cdn_async_in_fiber(drv->rt) ? drv->rt : NULL;
 }
 
 /*
@@ -414,6 +453,12 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
             struct cdn_driver *drv = cdn_rqring_driver(disk);
             ok = cdn_rqring_issue(disk, rq);
             cdn_blk_return_to_host(ref);
+            if (!ok && rq->busy) {
+                if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv)))
+                    break; /* busy for too long: it fails */
+                attempt--; /* not a retry: the driver did not take it */
+                continue;
+            }
             if (ok || !rq->lost)
                 break; /* the driver answered: its error stands */
             /* It went away without answering: the supervisor decides. */
@@ -428,6 +473,13 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
          * reads yields (fibers are cooperative). */
         struct cdn_glue *g = disk->isolated ? cdn_glue_owner_of(disk->queue->tag_set) : NULL;
         ok = issue(disk, rq, ref);
+        if (!ok && rq->busy) {
+            struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
+            if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv)))
+                break; /* busy for too long: it fails */
+            attempt--; /* not a retry: the driver did not take it */
+            continue;
+        }
         if (ok || !g)
             break;
         if (!cdn_core_crossing_status(cdn_glue_last_error(g)))
@@ -442,6 +494,7 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
 /* cdn_blk_run_tries with the disk held throughout (disk_call_begin). */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, const void *wbuf)
 {
+    rq->busy_until = 0;
     disk_call_begin(disk);
     int ok = cdn_blk_run_tries(disk, rq, ref, wbuf);
     disk_call_end(disk);

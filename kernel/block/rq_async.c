@@ -168,6 +168,15 @@ static void requeue_worker(void *arg)
     struct request *rq;
     while ((rq = take_for(rt)) != NULL) {
         struct gendisk *disk = rq->disk;
+        if (rq->busy) {
+            rq->busy = 0;
+            /* rq->drv is trusted only while it is a loaded driver of ours */
+            struct cdn_driver *drv = cdn_core_driver_rt(rq->drv) == rt ? rq->drv : NULL;
+            if (!cdn_blk_busy_wait(rq, drv ? drv->policy.call_timeout_ns : 0, rt)) {
+                finish(rq, BLK_STS_IOERR); /* busy for too long */
+                continue;
+            }
+        }
         if (rq->lost) {
             /* Its driver went away without answering: the supervisor
              * decides (a restart, or down by policy). */
@@ -209,6 +218,12 @@ void cdn_blk_async_ended(struct request *rq, int lost)
         rq->unsent = 0;
         rq->retried = 1;
         rq->lost = 1;
+        requeue(rq);
+        return;
+    }
+    if (!lost && !rq->completed && rq->busy && rt_for(rq)) {
+        /* queue_rq said "busy, try later": the requeue worker waits a
+         * moment and sends it again (rq->busy stays set for it) */
         requeue(rq);
         return;
     }
@@ -292,6 +307,8 @@ void blk_execute_rq_nowait(struct request *rq, bool at_head)
     rq->retried = 0;
     rq->give_up = 0;
     rq->unsent = 0;
+    rq->busy = 0;
+    rq->busy_until = 0;
     rq->lost = 0;
     rq->completed = 0;
     rq->status = 0;

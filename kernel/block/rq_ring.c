@@ -164,6 +164,7 @@ static int enqueue(struct gendisk *disk, struct request *rq, struct cdn_event *e
     rq->status = 0;
     rq->lost = 0;
     rq->unsent = 0;
+    rq->busy = 0;
     rq->event = NULL;
     rq->drv = p->drv;
     if (p->npending == CDN_RING_BATCH_MAX)
@@ -251,10 +252,15 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
         int stale;
         struct request *rq = cdn_inflight_take(tab, v.seq, &stale);
         if (rq) {
-            /* queue_rq refused it without ending it: it failed */
-            cdn_kstats.blk_not_completed++;
-            printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %d)\n",
-                   drv->desc->name, (unsigned long long)rq->sector, (int)v.value);
+            if (v.value == BLK_STS_RESOURCE || v.value == BLK_STS_DEV_RESOURCE) {
+                rq->busy = 1; /* "try later": its issuer waits and sends it again */
+            } else {
+                /* queue_rq refused it without ending it: it failed */
+                cdn_kstats.blk_not_completed++;
+                printk(KERN_ERR
+                       "%s: request at sector %llu never completed (queue_rq returned %d)\n",
+                       drv->desc->name, (unsigned long long)rq->sector, (int)v.value);
+            }
             wake(drv, rq, 0);
         } else if (!stale) {
             first_err = first_err ? first_err : CDN_EBADH;

@@ -25,7 +25,8 @@ struct cdn_kernel_stats {
     unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
     unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
     unsigned long blk_requests, blk_not_completed, blk_double_completions;
-    unsigned long blk_retried; /* issued again after their driver failed and was restarted */
+    unsigned long blk_retried;      /* issued again after their driver failed and was restarted */
+    unsigned long blk_busy_retries; /* sent again after queue_rq said "busy, try later" */
     unsigned long restarts, objects_reclaimed, devices_reattached;
     unsigned long config_replayed; /* recorded configuration calls replayed after a restart */
     unsigned long netdevs_allocated, netdevs_registered, netdevs_freed;

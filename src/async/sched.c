@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "async_impl.h"
 
@@ -172,6 +173,21 @@ void cdn_async_yield(cdn_async *rt)
     } else {
         cdn_dispatch_poll(rt, 0);
     }
+}
+
+void cdn_async_sleep(cdn_async *rt, int64_t ns)
+{
+    if (ns <= 0)
+        return;
+    if (!rt) {
+        struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
+        while (nanosleep(&ts, &ts) != 0)
+            ; /* interrupted: the rest */
+        return;
+    }
+    int64_t until = cdn_now_ns() + ns;
+    while (cdn_now_ns() < until)
+        cdn_async_yield(rt);
 }
 
 void cdn_finish_begin(cdn_async *rt, struct cdn_finish *f)

@@ -7,12 +7,18 @@
  *   4000  put_disk its disk while it is still added, then complete
  *   5000  complete, then del_gendisk and put_disk its disk from inside
  *         queue_rq (the host is in the middle of the I/O)
+ *   6000  "busy, try later" (BLK_STS_RESOURCE, not ended) twice, then
+ *         complete it: blk-mq's contract, which the host must honour
+ *   7000  busy every time (BLK_STS_DEV_RESOURCE)
  *   else  complete it (no data kept)
+ * It serves the request ring too (the host's driver descriptor decides
+ * which path its requests take).
  */
 #include <linux/blk-mq.h>
 #include <linux/module.h>
 
 #include "driver_module.h"
+#include "rings.h"
 #include "null_blk_domain.h"
 
 static struct blk_mq_tag_set set;
@@ -36,6 +42,18 @@ static blk_status_t bad_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq
         put_disk(disk); /* still added: the host must refuse */
         blk_mq_end_request(rq, BLK_STS_OK);
         return BLK_STS_OK;
+    case 6000: {
+        static int busy_left = 2;
+        if (busy_left > 0) {
+            busy_left--;
+            return BLK_STS_RESOURCE;
+        }
+        busy_left = 2; /* the next request at 6000 starts over */
+        blk_mq_end_request(rq, BLK_STS_OK);
+        return BLK_STS_OK;
+    }
+    case 7000:
+        return BLK_STS_DEV_RESOURCE;
     case 5000:
         blk_mq_end_request(rq, BLK_STS_OK);
         del_gendisk(disk);
@@ -76,4 +94,9 @@ void null_exit(void)
     blk_mq_free_tag_set(&set);
 }
 
-CDN_DRIVER_MODULE(blk_bad, null_blk_domain_init, null_blk_domain_dispatch);
+static void blk_bad_rings(struct cdn_glue *g)
+{
+    cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
+}
+
+CDN_DRIVER_MODULE_RINGS(blk_bad, null_blk_domain_init, null_blk_domain_dispatch, blk_bad_rings);

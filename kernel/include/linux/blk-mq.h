@@ -13,10 +13,18 @@
 struct cdn_event;
 
 typedef u8 blk_status_t;
-#define BLK_STS_OK       0
-#define BLK_STS_NOTSUPP  1
-#define BLK_STS_IOERR    10
-#define BLK_STS_RESOURCE 9
+#define BLK_STS_OK           0
+#define BLK_STS_NOTSUPP      1
+#define BLK_STS_IOERR        10
+#define BLK_STS_RESOURCE     9
+#define BLK_STS_DEV_RESOURCE 13
+
+/* queue_rq's "busy, try again later" (without ending the request): blk-mq
+ * requeues the request and runs the queue again after a short delay. */
+static inline bool blk_sts_busy(blk_status_t sts)
+{
+    return sts == BLK_STS_RESOURCE || sts == BLK_STS_DEV_RESOURCE;
+}
 
 enum req_op { REQ_OP_READ = 0, REQ_OP_WRITE = 1, REQ_OP_FLUSH = 2 };
 
@@ -53,6 +61,8 @@ struct request {
     u8 retried;           /* issued again after its driver failed */
     u8 give_up;           /* lost, not to be issued again (a write, or a retried read) */
     u8 unsent;            /* lost before it was posted: the driver never had it */
+    u8 busy;              /* queue_rq said "busy, try later" and did not end it */
+    s64 busy_until;       /* when a request the driver keeps calling busy fails */
     struct request *requeue_next;
 };
 
