@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cordon/async.h"
+#include "cordon/channel.h"
 #include "util.h"
 
 #define SEC 1000000000LL
@@ -84,6 +85,58 @@ static void parent_fiber(void *arg)
     cdn_finish_end(c->rt, &f);
     assert_int_equal(c->value % 10, 0); /* all ten of this scope are done */
     c->value += 1000;
+}
+
+/* cdn_async_sleep: a fiber waits at least the time asked while another
+ * keeps running; the root and a NULL runtime wait too. */
+struct sleeper {
+    cdn_async *rt;
+    int64_t slept_ns;
+    int done;
+    long other_steps;
+};
+
+static void sleep_fiber(void *arg)
+{
+    struct sleeper *s = arg;
+    int64_t t0 = cdn_now_ns();
+    cdn_async_sleep(s->rt, 20000000LL); /* 20 ms */
+    s->slept_ns = cdn_now_ns() - t0;
+    s->done = 1;
+}
+
+static void busy_fiber(void *arg)
+{
+    struct sleeper *s = arg;
+    while (!s->done) {
+        s->other_steps++;
+        cdn_async_yield(s->rt);
+    }
+}
+
+static void test_sleep(void **state)
+{
+    (void)state;
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
+    struct sleeper s = {.rt = rt};
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    assert_int_equal(cdn_async_spawn(rt, sleep_fiber, &s), 0);
+    assert_int_equal(cdn_async_spawn(rt, busy_fiber, &s), 0);
+    cdn_finish_end(rt, &f);
+    assert_true(s.done);
+    assert_true(s.slept_ns >= 20000000LL);
+    assert_true(s.other_steps > 10); /* the other fiber ran meanwhile */
+    int64_t t0 = cdn_now_ns();
+    cdn_async_sleep(rt, 5000000LL); /* from the root */
+    assert_true(cdn_now_ns() - t0 >= 5000000LL);
+    t0 = cdn_now_ns();
+    cdn_async_sleep(NULL, 5000000LL); /* no runtime: a plain sleep */
+    assert_true(cdn_now_ns() - t0 >= 5000000LL);
+    cdn_async_sleep(rt, 0);
+    cdn_async_sleep(rt, -1); /* nothing to wait for */
+    cdn_async_destroy(rt);
 }
 
 static void test_nested_finish(void **state)
@@ -457,6 +510,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spawn_yield_finish),
         cmocka_unit_test(test_nested_finish),
+        cmocka_unit_test(test_sleep),
         cmocka_unit_test(test_guard_page),
         cmocka_unit_test(test_ten_thousand_fibers),
         cmocka_unit_test(test_extension_replies_stay_apart),
