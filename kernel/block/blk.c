@@ -396,23 +396,23 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
 /* blk-mq's BLK_MQ_RESOURCE_DELAY: how long a request its driver called busy
  * waits before it goes to the driver again. */
 #define BUSY_DELAY_NS 3000000LL
-/* How long a driver may go on calling one request busy before it fails,
- * when the driver has no call deadline of its own (a native driver). */
-#define BUSY_BUDGET_NS 5000000000LL
 
-int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt)
+int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt, int64_t *waited_at)
 {
     int64_t now = cdn_now_ns();
     if (!rq->busy_until)
-        rq->busy_until = now + (budget_ns > 0 ? budget_ns : BUSY_BUDGET_NS);
+        rq->busy_until = now + (budget_ns > 0 ? budget_ns : CDN_BLK_BUSY_BUDGET_NS);
     if (now >= rq->busy_until) {
-        printk(KERN_ERR "blk: request at sector %llu still busy after %lld ms; failed\n",
-               (unsigned long long)rq->sector,
-               (long long)((budget_ns > 0 ? budget_ns : BUSY_BUDGET_NS) / 1000000));
+        printk(KERN_ERR "blk: request at sector %llu still busy; failed\n",
+               (unsigned long long)rq->sector);
         return 0;
     }
     cdn_kstats.blk_busy_retries++;
-    cdn_async_sleep(rt, BUSY_DELAY_NS);
+    if (!waited_at || now - *waited_at >= BUSY_DELAY_NS) {
+        cdn_async_sleep(rt, BUSY_DELAY_NS);
+        if (waited_at)
+            *waited_at = cdn_now_ns();
+    }
     return 1;
 }
 
@@ -454,7 +454,7 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
             ok = cdn_rqring_issue(disk, rq);
             cdn_blk_return_to_host(ref);
             if (!ok && rq->busy) {
-                if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv)))
+                if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv), NULL))
                     break; /* busy for too long: it fails */
                 attempt--; /* not a retry: the driver did not take it */
                 continue;
@@ -475,7 +475,7 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
         ok = issue(disk, rq, ref);
         if (!ok && rq->busy) {
             struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
-            if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv)))
+            if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv), NULL))
                 break; /* busy for too long: it fails */
             attempt--; /* not a retry: the driver did not take it */
             continue;

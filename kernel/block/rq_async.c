@@ -166,13 +166,14 @@ static void requeue_worker(void *arg)
 {
     cdn_async *rt = arg;
     struct request *rq;
+    int64_t waited_at = 0; /* busy requests requeued together wait once */
     while ((rq = take_for(rt)) != NULL) {
         struct gendisk *disk = rq->disk;
         if (rq->busy) {
             rq->busy = 0;
             /* rq->drv is trusted only while it is a loaded driver of ours */
             struct cdn_driver *drv = cdn_core_driver_rt(rq->drv) == rt ? rq->drv : NULL;
-            if (!cdn_blk_busy_wait(rq, drv ? drv->policy.call_timeout_ns : 0, rt)) {
+            if (!cdn_blk_busy_wait(rq, drv ? drv->policy.call_timeout_ns : 0, rt, &waited_at)) {
                 finish(rq, BLK_STS_IOERR); /* busy for too long */
                 continue;
             }

@@ -66,11 +66,26 @@ static void wake(struct cdn_driver *drv, struct request *rq, int lost)
         e->signalled = 1; /* a synchronous issuer polls for it */
 }
 
-/* A request that will not reach the driver (never posted): lost, and it
- * may go again even if it is a write - the driver never had its buffer. */
-static void give_back(struct cdn_ring_post *p, void *obj)
+/* A request that has not reached the driver (never posted). The driver
+ * holds every slot of the table: its issuer waits, as for a driver that
+ * said "busy", and sends it again (blk-mq would wait for a tag). Else it
+ * is lost, and may go again even if it is a write - the driver never had
+ * its buffer. */
+static void give_back(struct cdn_ring_post *p, void *obj, int why)
 {
     struct request *rq = obj;
+    if (why == CDN_ELIMIT) {
+        /* for up to twice the driver's deadline: the watch gives up a
+         * driver that keeps every slot first, and the request then goes
+         * to the restarted one */
+        if (!rq->busy_until) {
+            int64_t t = p->drv->policy.call_timeout_ns;
+            rq->busy_until = cdn_now_ns() + 2 * (t > 0 ? t : CDN_BLK_BUSY_BUDGET_NS);
+        }
+        rq->busy = 1;
+        wake(p->drv, rq, 0);
+        return;
+    }
     rq->unsent = 1;
     wake(p->drv, rq, 1);
 }

@@ -253,10 +253,16 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
  * the ring (lost: its driver went away without answering). */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, uint64_t ref, const void *wbuf);
 void cdn_blk_return_to_host(uint64_t ref);
-/* rq's driver called it busy ("try later"): waits BLK_MQ_RESOURCE_DELAY on
- * rt (NULL: sleeps) and returns 1 to send it again, or 0 once it has been
- * busy for budget_ns (<= 0: a default of 5 s) since the first time. */
-int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt);
+/* How long a request may stay busy when its driver has no call deadline of
+ * its own (a native driver). */
+#define CDN_BLK_BUSY_BUDGET_NS 5000000000LL
+/* rq's driver called it busy ("try later"), or had no slot for it: waits
+ * BLK_MQ_RESOURCE_DELAY on rt (NULL: sleeps) and returns 1 to send it
+ * again, or 0 once rq->busy_until has passed (set here on the first wait
+ * if not yet: budget_ns from now, <= 0 for CDN_BLK_BUSY_BUDGET_NS).
+ * waited_at (may be NULL): when the caller last waited; a wait less than
+ * the delay ago covers this request too (a worker with many busy ones). */
+int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt, int64_t *waited_at);
 int cdn_blk_disk_live(const struct gendisk *disk);
 void cdn_blk_async_ended(struct request *rq, int lost);
 void cdn_blk_async_reset(void);

@@ -52,8 +52,10 @@ struct cdn_ring_post_ops {
     void (*describe)(const struct cdn_ring_post *p, const void *obj, void *desc);
     /* After the k descriptors of a message are written (NULL: nothing). */
     void (*sealed)(struct cdn_ring_post *p, void *descs, uint32_t k);
-    /* obj was gathered and will not reach the driver. */
-    void (*give_back)(struct cdn_ring_post *p, void *obj);
+    /* obj was gathered and has not reached the driver; why: CDN_ELIMIT if
+     * the driver holds every slot of the table (it may go later), else
+     * the post failed or the ring went away. */
+    void (*give_back)(struct cdn_ring_post *p, void *obj, int why);
 };
 
 /* A ring of size bytes (its struct begins with a struct cdn_ring_post) for
@@ -74,10 +76,11 @@ static inline void *cdn_ring_post_new(struct cdn_driver *drv, uint64_t ref, size
 /* The ring's device or disk no longer has it: what was gathered goes back,
  * and the ring is freed now or, if a flush is posting, when it returns. */
 static inline void cdn_ring_post_detach(struct cdn_ring_post *p,
-                                        void (*give_back)(struct cdn_ring_post *p, void *obj))
+                                        void (*give_back)(struct cdn_ring_post *p, void *obj,
+                                                          int why))
 {
     for (uint32_t i = 0; i < p->npending; i++)
-        give_back(p, p->pending[i]);
+        give_back(p, p->pending[i], CDN_EDEAD);
     p->npending = 0;
     if (p->busy)
         p->dead = 1;
@@ -146,7 +149,7 @@ static inline int cdn_ring_post_flush(struct cdn_ring_post *p, struct cdn_inflig
         i += k;
     }
     for (; i < n; i++)
-        ops->give_back(p, objs[i]);
+        ops->give_back(p, objs[i], st == CDN_OK ? CDN_EDEAD : st);
     if (p->dead) {
         free(p);
         *gone = 1;

@@ -51,9 +51,10 @@ struct cdn_txring {
 #define TX_CLEAN_EVERY 8
 
 /* A packet that will not reach the driver: the core drops it. */
-static void drop(struct cdn_ring_post *p, void *skb)
+static void drop(struct cdn_ring_post *p, void *skb, int why)
 {
     (void)p;
+    (void)why;
     kfree_skb(skb);
     cdn_kstats.xmit_dropped++;
 }
@@ -81,7 +82,7 @@ int cdn_txring_xmit(struct net_device *dev, struct sk_buff *skb, bool more)
     struct cdn_ring_post *p = &dev->txr->post;
     if (p->npending == CDN_RING_BATCH_MAX) {
         /* full while another fiber's flush of this ring is posting */
-        drop(p, skb);
+        drop(p, skb, CDN_ELIMIT);
         return -EBUSY;
     }
     p->pending[p->npending++] = skb;
