@@ -433,6 +433,14 @@ $(DEMO): $(BUILD)/obj/tools/demo.o $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
+# the rings' shared poster, with the channel's post replaced by the test's
+$(BUILD)/obj/tests/test_ring_post.o: tests/test_ring_post.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_ring_post: $(BUILD)/obj/tests/test_ring_post.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -Wl,--wrap=cdn_glue_post -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
 $(BUILD)/obj/tests/test_inflight.o: tests/test_inflight.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
