@@ -31,10 +31,10 @@ struct test_ring {
 
 /* What the fake post saw and what it does. */
 static struct {
-    int posts;            /* messages posted */
-    uint32_t described;   /* descriptors in them */
-    int fail_at;          /* post number (1-based) that fails, or 0 */
-    int detach_at;        /* post number during which the ring is detached, or 0 */
+    int posts;          /* messages posted */
+    uint32_t described; /* descriptors in them */
+    int fail_at;        /* post number (1-based) that fails, or 0 */
+    int detach_at;      /* post number during which the ring is detached, or 0 */
     struct test_ring *ring;
     struct cdn_inflight *tab;
     int given_back[2 * CDN_RING_BATCH_MAX];

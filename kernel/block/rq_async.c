@@ -18,7 +18,8 @@
  * was fails, since the failed driver could have changed its shared
  * buffer), one for a disk whose driver
  * is being restarted, one that found its ring's batch full while a flush
- * was posting.
+ * was posting, and one its driver called busy ("try later") or had no
+ * slot for, sent again after blk-mq's delay (cdn_blk_busy_wait).
  *
  * A submission made from inside an end_io (a submitter that refills its
  * queue as requests end) is held until the outermost end_io returns, so a
