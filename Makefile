@@ -376,6 +376,7 @@ bench-all: all
 	$(BENCH) net --rounds 7 --gen pktgen --json > docs/data/net_pktgen.json
 	$(BENCH) blk --rounds 11 --json > docs/data/blk.json
 	$(BENCH) ringfloor --json > docs/data/ringfloor.json
+	bash scripts/ringfloor_chart.sh docs/data/ringfloor.json docs/ringfloor.png
 	for a in 1 2 4 8 16 32 48; do $(BENCH) blk --only qd16 --rounds 7 --area $$a --json > docs/data/blk_area_$$a.json || exit 1; done
 	bash scripts/area_chart.sh docs/blk_area.png docs/data/blk_area_*.json
 	bash scripts/mode_chart.sh docs/data/net.json docs/net.png "dummy driver transmit (sender writes 1 byte)" Mpps 1e6
