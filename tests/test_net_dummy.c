@@ -232,7 +232,7 @@ static void test_driver_frees_its_device(void **state)
     assert_int_equal(send_one(dev, 74), -EBUSY);
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.netdevs_freed, 1);
-    assert_int_equal(dev->reg_state, 2);
+    assert_int_equal(dev->reg_state, NETREG_UNREGISTERED);
     assert_int_equal(l.stats.restarts, 2);
     struct net_device *now = dev_get_by_name("bad0");
     assert_non_null(now);
@@ -257,7 +257,7 @@ static void test_driver_frees_its_device(void **state)
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.netdev_bad_frees, 1);
     assert_ptr_equal(dev_get_by_name("bad0"), now);
-    assert_int_equal(now->reg_state, 1);
+    assert_int_equal(now->reg_state, NETREG_REGISTERED);
     assert_int_equal(send_one(now, 100), 0);
     cdn_driver_unload(&l);
     cdn_kernel_get_stats(&k);

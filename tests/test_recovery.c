@@ -102,7 +102,7 @@ static void test_crash_and_restart(void **state)
     /* the same device, re-attached */
     assert_ptr_equal(dev_get_by_name("dummy0"), dev);
     assert_null(dev_get_by_name("dummy1"));
-    assert_int_equal(dev->reg_state, 1);
+    assert_int_equal(dev->reg_state, NETREG_REGISTERED);
     assert_int_equal(dev->orphaned, 0);
     assert_non_null(dev->netdev_ops->ndo_start_xmit);
     assert_int_equal(send(dev, 100), 100);

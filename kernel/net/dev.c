@@ -68,7 +68,7 @@ int cdn_net_release_orphans(void *owner)
         struct net_device *d = *p;
         if (d->orphaned && d->orphan_owner == owner) {
             *p = d->next; /* unregistered: its driver is gone for good */
-            d->reg_state = 2;
+            d->reg_state = NETREG_UNREGISTERED;
             free_netdev(d);
             n++;
         } else {
@@ -86,7 +86,7 @@ static int name_in_use(const char *name)
 {
     for (int k = 0; k < 2; k++)
         for (const struct net_device *d = k ? unregistered_devs : dev_list; d; d = d->next)
-            if (d->reg_state != 2 && strcmp(d->name, name) == 0)
+            if (d->reg_state != NETREG_UNREGISTERED && strcmp(d->name, name) == 0)
                 return 1;
     return 0;
 }
@@ -207,7 +207,7 @@ void free_netdev(struct net_device *dev)
 {
     if (!dev)
         return;
-    if (dev->reg_state == 1) {
+    if (dev->reg_state == NETREG_REGISTERED) {
         /* Linux BUG()s here; the host reports it and keeps the device */
         cdn_kstats.netdev_bad_frees++;
         printk(KERN_ERR "%s: free_netdev on a registered device; ignored\n", dev->name);
@@ -264,7 +264,7 @@ static int replay_config(struct net_device *dev)
 
 int register_netdevice(struct net_device *dev)
 {
-    if (dev && dev->reg_state == 1 && cdn_kernel_recovering) {
+    if (dev && dev->reg_state == NETREG_REGISTERED && cdn_kernel_recovering) {
         /* replay: already registered; run the new driver's init hook, then
          * the configuration calls the old driver had been given */
         int err = call_ndo_init(dev);
@@ -273,14 +273,14 @@ int register_netdevice(struct net_device *dev)
         cdn_txring_attach(dev); /* the new domain's ring */
         return replay_config(dev);
     }
-    if (!dev || dev->reg_state == 1 || dev->free_on_return)
+    if (!dev || dev->reg_state == NETREG_REGISTERED || dev->free_on_return)
         return -EINVAL; /* registered, or freed and only waiting for a call to return */
     int err = call_ndo_init(dev);
     if (err)
         return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
-    if (dev->reg_state == 1)
+    if (dev->reg_state == NETREG_REGISTERED)
         return -EINVAL; /* its ndo_init registered it (a nested register): once is all */
-    dev->reg_state = 1;
+    dev->reg_state = NETREG_REGISTERED;
     cdn_txring_attach(dev);
     dev_unlink(&unregistered_devs, dev);
     dev->next = dev_list;
@@ -301,7 +301,7 @@ void unregister_netdevice(struct net_device *dev)
 {
     if (!dev || !dev_unlink(&dev_list, dev))
         return;
-    dev->reg_state = 2;
+    dev->reg_state = NETREG_UNREGISTERED;
     cdn_txring_detach(dev); /* as Linux resets the qdisc: queued packets go */
     /* Unregistered from here: if the driver dies during ndo_uninit (a
      * crossing, which may also yield), the teardown finds the device, and
@@ -386,7 +386,7 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more)
     struct net_device *dev = skb ? skb->dev : NULL;
     if (dev && dev->orphaned)
         cdn_core_wait_driver(dev->orphan_owner); /* by policy: wait for a restart, or not */
-    if (!dev || dev->reg_state != 1 || dev->queue_stopped || !dev->netdev_ops ||
+    if (!dev || dev->reg_state != NETREG_REGISTERED || dev->queue_stopped || !dev->netdev_ops ||
         !dev->netdev_ops->ndo_start_xmit) {
         kfree_skb(skb);
         cdn_kstats.xmit_dropped++;
@@ -465,7 +465,7 @@ void cdn_net_rings_idle(void)
         dev_call_begin(d);
         if (d->txr)
             cdn_txring_flush(d);
-        next = d->reg_state == 1 ? d->next : dev_list;
+        next = d->reg_state == NETREG_REGISTERED ? d->next : dev_list;
         dev_call_end(d);
     }
 }

@@ -60,6 +60,13 @@ struct pcpu_lstats {
     u64 bytes;
 };
 
+/* Where a device is in its life (Linux's names; the host's values). */
+enum {
+    NETREG_UNINITIALIZED = 0, /* allocated, never registered */
+    NETREG_REGISTERED = 1,
+    NETREG_UNREGISTERED = 2, /* unregistered, waiting for its free */
+};
+
 struct net_device {
     char name[IFNAMSIZ];
     unsigned int flags;
@@ -76,7 +83,7 @@ struct net_device {
     /* the driver's own, never projected: stays on the driver's side */
     struct pcpu_lstats lstats;
     /* the host's own */
-    int reg_state;
+    int reg_state; /* NETREG_* */
     int queue_stopped;
     int carrier;
     int orphaned;       /* its driver died; waiting for the restarted one */
