@@ -2,8 +2,6 @@
 #ifndef CORDON_KERNEL_CORE_IMPL_H
 #define CORDON_KERNEL_CORE_IMPL_H
 
-#include <string.h>
-
 #include "cordon_kernel.h"
 #include "cordon_rings.h"
 #include "linux/kernel.h"
