@@ -18,10 +18,12 @@
  *     so a second completion names a number from the past and is counted,
  *     never applied; a number from the future is forged (a protocol
  *     violation); a status outside the block layer's set is refused;
- *   - every issuer is woken exactly once: by the request's completion, by
- *     a verdict that says the driver did not take it, or when the driver's
- *     domain goes away (the request is then "lost", and the block core may
- *     issue it again to the restarted driver);
+ *   - every issuer is woken exactly once per try: by the request's
+ *     completion, by a verdict that says the driver did not take it (or
+ *     was busy: the block core sends it again later), when the table has
+ *     no slot for it (likewise), or when the driver's domain goes away
+ *     (the request is then "lost", and the block core may issue it again
+ *     to the restarted driver);
  *   - a request's data buffer is not reused while the driver could still
  *     write into it: in-flight requests are only given up after the
  *     driver's domain has stopped.
@@ -140,7 +142,8 @@ static const struct cdn_ring_post_ops rq_ops = {
 };
 
 /* Posts what is queued on disk's ring, in as many messages as the slots
- * allow. Requests that cannot be posted are woken as lost. */
+ * allow. Requests that cannot be posted are given back (give_back): to
+ * wait for a slot, or lost. */
 static int rq_flush(struct gendisk *disk)
 {
     struct cdn_rqring *t = disk->rqr;

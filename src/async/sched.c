@@ -8,6 +8,7 @@
  * a handful of instructions.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,7 +182,7 @@ void cdn_async_sleep(cdn_async *rt, int64_t ns)
         return;
     if (!rt) {
         struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-        while (nanosleep(&ts, &ts) != 0)
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ; /* interrupted: the rest */
         return;
     }
