@@ -37,16 +37,22 @@ static int native_loop(long n)
     return 0;
 }
 
-/* The descriptors of one batch, as the transmit ring writes them (describe
- * in kernel/net/tx_ring.c). */
+/* An skb's descriptor, as the transmit ring writes it (describe in
+ * kernel/net/tx_ring.c). */
+static inline void describe(struct cdn_net_tx_desc *d, const struct sk_buff *skb,
+                            const uint8_t *base)
+{
+    d->data_off = (uint32_t)(skb->data - base);
+    d->len = (uint16_t)skb->len;
+    d->protocol = skb->protocol;
+}
+
+/* The descriptors of one batch. */
 static void write_descs(struct cdn_net_tx_desc *desc, struct sk_buff *const *skbs, uint32_t n,
                         const uint8_t *base)
 {
-    for (uint32_t j = 0; j < n; j++) {
-        desc[j].data_off = (uint32_t)(skbs[j]->data - base);
-        desc[j].len = (uint16_t)skbs[j]->len;
-        desc[j].protocol = skbs[j]->protocol;
-    }
+    for (uint32_t j = 0; j < n; j++)
+        describe(&desc[j], skbs[j], base);
     __asm__ volatile("" ::"r"(desc) : "memory"); /* the descriptors are used */
 }
 
@@ -207,10 +213,7 @@ static int xcore_loop(long n, struct xcore_ring *x, int read_descs)
         skb->data[0] = (unsigned char)i;
         while (head - tail == XC_SLOTS) /* full: wait for the consumer */
             xcore_reap(x, held, &tail);
-        struct cdn_net_tx_desc *d = xcore_desc(x, head);
-        d->data_off = (uint32_t)(skb->data - base);
-        d->len = (uint16_t)skb->len;
-        d->protocol = skb->protocol;
+        describe(xcore_desc(x, head), skb, base);
         held[head++ % XC_SLOTS] = skb;
         if (head % FLOOR_BATCH)
             continue;
