@@ -148,6 +148,11 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@.tmp $< && mv -f $@.tmp $@
 
+# a module that needs a library a domain does not provide (libm)
+$(BUILD)/tests/modules/needs_libm.so: tests/modules/needs_libm.c $(PUB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@.tmp $< -Wl,--no-as-needed -lm && mv -f $@.tmp $@
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(TEST_UTIL) $(IDL_LIB_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)

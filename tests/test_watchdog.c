@@ -120,7 +120,7 @@ static void test_memory_limit_stops_a_storm(void **state)
     assert_int_equal(cdn_domain_call(dom, &q, &a, SEC), CDN_OK);
     cdn_domain_destroy(dom);
     /* without the cap the same storm succeeds: the test can tell the two apart */
-    dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 0, 0);
+    dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 0, CDN_DOMAIN_MEMORY_UNCAPPED);
     test_msg_u64(&q, 9, 256);
     assert_int_equal(cdn_domain_call(dom, &q, &a, 10 * SEC), CDN_OK);
     assert_int_equal(test_get_u64(&a), 1);

@@ -66,11 +66,17 @@ struct cdn_domain_config {
      * (cdn_domain_reason: "watchdog: ..."). Must exceed the longest call the
      * domain may legitimately spend in module code. 0: no watchdog. */
     int64_t heartbeat_timeout_ns;
-    /* PROCESS only: a cap on the domain's private data memory (heap, brk,
-     * private mappings; RLIMIT_DATA, set by the launcher before module code
-     * runs). The channel and the shared heap do not count. 0: no cap. */
+    /* PROCESS only: a cap on the memory the domain can take, set by the
+     * launcher before module code runs: RLIMIT_DATA for private data, and
+     * RLIMIT_AS for everything it maps beyond the launcher, the module, the
+     * channel and the heap (shared, anonymous and MAP_NORESERVE mappings,
+     * fiber stacks); nothing can be locked in memory (RLIMIT_MEMLOCK 0).
+     * 0: CDN_DOMAIN_MEMORY_DEFAULT; CDN_DOMAIN_MEMORY_UNCAPPED: no cap. */
     uint64_t memory_limit;
 };
+
+#define CDN_DOMAIN_MEMORY_DEFAULT  (256ull << 20)
+#define CDN_DOMAIN_MEMORY_UNCAPPED UINT64_MAX
 
 /* Fills cfg with defaults: PROCESS backend, no pinning, spin on both sides. */
 void cdn_domain_config_init(struct cdn_domain_config *cfg);
@@ -113,7 +119,9 @@ int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
 /* Nonzero while the domain is running. */
 int cdn_domain_alive(cdn_domain *dom);
 
-/* Asks the domain to stop and waits up to timeout_ns; kills it if it does not. */
+/* Asks the domain to stop and waits up to timeout_ns; kills it if it does
+ * not. CDN_OK: it stopped by itself; CDN_ETIMEDOUT: it had to be killed (it
+ * has ended all the same, and cdn_domain_reason says so). */
 int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns);
 
 /* Kills the domain at once (SIGKILL for PROCESS; INPROC: see docs). */

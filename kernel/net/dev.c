@@ -86,7 +86,8 @@ static int name_in_use(const char *name)
 {
     for (int k = 0; k < 2; k++)
         for (const struct net_device *d = k ? unregistered_devs : dev_list; d; d = d->next)
-            if (d->reg_state != NETREG_UNREGISTERED && strcmp(d->name, name) == 0)
+            if (d->reg_state != NETREG_UNREGISTERED &&
+                strcmp(d->reg_state == NETREG_REGISTERED ? d->reg_name : d->name, name) == 0)
                 return 1;
     return 0;
 }
@@ -275,11 +276,17 @@ int register_netdevice(struct net_device *dev)
     }
     if (!dev || dev->reg_state == NETREG_REGISTERED || dev->free_on_return)
         return -EINVAL; /* registered, or freed and only waiting for a call to return */
+    if (dev_get_by_name(dev->name))
+        return -EEXIST; /* names are unique, as Linux's dev_get_valid_name keeps them */
     int err = call_ndo_init(dev);
     if (err)
         return err < 0 ? err : -EIO; /* a driver returning garbage still fails cleanly */
     if (dev->reg_state == NETREG_REGISTERED)
         return -EINVAL; /* its ndo_init registered it (a nested register): once is all */
+    if (dev_get_by_name(dev->name))
+        return -EEXIST; /* its ndo_init renamed it, or registered another of the name */
+    memcpy(dev->reg_name, dev->name, IFNAMSIZ);
+    dev->reg_name[IFNAMSIZ - 1] = 0;
     dev->reg_state = NETREG_REGISTERED;
     cdn_txring_attach(dev);
     dev_unlink(&unregistered_devs, dev);
@@ -449,7 +456,7 @@ struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link
 struct net_device *dev_get_by_name(const char *name)
 {
     for (struct net_device *d = dev_list; d; d = d->next)
-        if (strcmp(d->name, name) == 0)
+        if (strcmp(d->reg_name, name) == 0)
             return d;
     return NULL;
 }

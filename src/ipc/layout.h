@@ -93,4 +93,19 @@ static inline uint32_t *cdn_heartbeat_word(void *base)
     return (uint32_t *)((uint8_t *)base + 64 * 3);
 }
 
+/*
+ * The launcher's last words: when it refuses a module or cannot build the
+ * sandbox, it has already closed every descriptor, so it leaves its reason
+ * here (the last 256 bytes of the control page) before it exits with a
+ * CDN_LAUNCH_* code. The host reads it once, after the domain has ended,
+ * into private memory, keeps only printable ASCII, and labels it as the
+ * domain's words: module code could have written it too.
+ */
+#define CDN_NOTE_SIZE 256u
+
+static inline char *cdn_launch_note(void *base)
+{
+    return (char *)base + CDN_CTL_SIZE - CDN_NOTE_SIZE;
+}
+
 #endif

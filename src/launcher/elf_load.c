@@ -19,6 +19,18 @@
 #define PAGE     4096u
 #define MAX_SPAN (1u << 30)
 
+/* Gives up on a half-built image: unmaps it and leaves img->map NULL.
+ * Takes fail()'s result, so the message (which may quote the image's own
+ * strings) is formatted before the memory it reads goes away. */
+static int drop(struct cdn_elf_image *img, int rc)
+{
+    if (img->map)
+        munmap(img->map, img->span);
+    img->map = NULL;
+    img->span = 0;
+    return rc;
+}
+
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
@@ -167,6 +179,9 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
                 ph[i].p_filesz > size - ph[i].p_offset || ph[i].p_memsz > MAX_SPAN ||
                 ph[i].p_vaddr > MAX_SPAN)
                 return fail(err, errlen, "segment %u exceeds the file or the size limit", i);
+            /* W^X: code that can be rewritten is code a domain can make */
+            if ((ph[i].p_flags & PF_W) && (ph[i].p_flags & PF_X))
+                return fail(err, errlen, "segment %u is both writable and executable", i);
             if (ph[i].p_vaddr < lo)
                 lo = ph[i].p_vaddr;
             if (ph[i].p_vaddr + ph[i].p_memsz > hi)
@@ -252,12 +267,10 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
             break;
         case DT_REL:
         case DT_TEXTREL:
-            munmap(map, img->span);
-            return fail(err, errlen, "REL relocations / TEXTREL are not supported");
+            return drop(img, fail(err, errlen, "REL relocations / TEXTREL are not supported"));
         case DT_FLAGS:
             if (v & DF_TEXTREL) {
-                munmap(map, img->span);
-                return fail(err, errlen, "TEXTREL is not supported");
+                return drop(img, fail(err, errlen, "TEXTREL is not supported"));
             }
             break;
         default:
@@ -278,16 +291,14 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
             goto bad_dyn;
         const char *need = img->strtab + d[i].d_un.d_val;
         if (!needed_allowed(need)) {
-            munmap(map, img->span);
-            return fail(err, errlen, "module needs '%s'; a domain provides only libc and libcordon",
-                        need);
+            return drop(img, fail(err, errlen,
+                                  "module needs '%s'; a domain provides only libc and libcordon",
+                                  need));
         }
     }
     if (apply_rela(img, rela, relasz, err, errlen) ||
-        apply_rela(img, jmprel, pltrelsz, err, errlen)) {
-        munmap(map, img->span);
-        return -1;
-    }
+        apply_rela(img, jmprel, pltrelsz, err, errlen))
+        return drop(img, -1);
     if (init && !img_ptr(img, init, 1))
         goto bad_dyn;
     img->init = init ? (void (*)(void))img_ptr(img, init, 1) : NULL;
@@ -307,10 +318,8 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
         int prot = ((ph[i].p_flags & PF_R) ? PROT_READ : 0) |
                    ((ph[i].p_flags & PF_W) ? PROT_WRITE : 0) |
                    ((ph[i].p_flags & PF_X) ? PROT_EXEC : 0);
-        if (mprotect(img_ptr(img, s, e - s), e - s, prot) != 0) {
-            munmap(map, img->span);
-            return fail(err, errlen, "mprotect failed for segment %u", i);
-        }
+        if (mprotect(img_ptr(img, s, e - s), e - s, prot) != 0)
+            return drop(img, fail(err, errlen, "mprotect failed for segment %u", i));
     }
     if (relro) {
         uint64_t s = relro->p_vaddr & ~(uint64_t)(PAGE - 1);
@@ -321,7 +330,7 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
     return 0;
 
 bad_dyn:
-    munmap(map, img->span);
+    drop(img, -1);
     memset(img, 0, sizeof *img);
     return fail(err, errlen, "malformed dynamic section");
 }

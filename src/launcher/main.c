@@ -6,10 +6,14 @@
  *   2. read the module file into private memory (plain data, nothing runs)
  *   3. map the channel from its fd, then close every file descriptor
  *   4. map and relocate the module with our own loader (no module code runs)
- *   5. set no_new_privs and install the seccomp filter (default: kill)
+ *   5. cap the address space (everything it maps, shared and locked memory
+ *      included), drop to an unprivileged identity with no capabilities,
+ *      set no_new_privs and install the seccomp filter (default: kill)
  *   6. only now run module code: constructors, then cordon_module.main()
  * The host learns the result through its pidfd; exit codes are listed in
- * src/runtime/launch_proto.h.
+ * src/runtime/launch_proto.h. Once the channel is mapped, a refusal also
+ * leaves its reason in the control page (cdn_launch_note), since every
+ * descriptor, stderr included, is closed by then.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,9 +27,12 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../ipc/layout.h"
 
 #include "../runtime/launch_proto.h"
 #include "../runtime/module_ctx.h"
@@ -44,8 +51,90 @@ struct launch_args {
     const char *arg;
     int keep_stderr;
     size_t heap_size;
-    unsigned long long mem_limit; /* RLIMIT_DATA for module code; 0: none */
+    unsigned long long mem_limit; /* RLIMIT_DATA, and RLIMIT_AS above what is mapped */
 };
+
+/* Where a refusal's reason goes once the channel is mapped (else NULL). */
+static char *note;
+static int sandboxed; /* the filter is in: no more writes to stderr */
+
+/* Exits with code, leaving the reason in the control page (and on stderr
+ * while there is one). */
+static int refuse(int code, const char *fmt, ...)
+{
+    char buf[CDN_NOTE_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (note)
+        memcpy(note, buf, sizeof buf);
+    if (!sandboxed)
+        fprintf(stderr, "cordon-domain: %s\n", buf); /* fails harmlessly once fd 2 is closed */
+    return code;
+}
+
+/* The launcher's own address-space size, read while it may still open
+ * files (no module code has run): what the cap comes on top of. */
+static unsigned long long mapped_bytes(void)
+{
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "re");
+    if (f) {
+        if (fscanf(f, "%llu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    return pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Least privilege: the identity the module runs under. As root, every
+ * capability leaves the bounding set, the supplementary groups go, and the
+ * process becomes CDN_DOMAIN_UID/GID (nobody); whatever the start, it must
+ * end with no capability at all, or the domain does not start. Changing
+ * identity clears the parent-death signal, so it is set again after.
+ */
+#define CDN_DOMAIN_UID 65534
+#define CDN_DOMAIN_GID 65534
+#define CAP_WORDS      2
+
+struct cap_header {
+    uint32_t version;
+    int pid;
+};
+struct cap_data {
+    uint32_t effective, permitted, inheritable;
+};
+
+static int drop_identity(long parent)
+{
+    if (geteuid() == 0) {
+        for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+                return -1;
+        if (syscall(SYS_setgroups, 0, NULL) != 0 ||
+            setresgid(CDN_DOMAIN_GID, CDN_DOMAIN_GID, CDN_DOMAIN_GID) != 0 ||
+            setresuid(CDN_DOMAIN_UID, CDN_DOMAIN_UID, CDN_DOMAIN_UID) != 0)
+            return -1;
+    }
+    struct cap_header h = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    struct cap_data d[CAP_WORDS];
+    memset(d, 0xff, sizeof d);
+    if (syscall(SYS_capset, &h, d) == 0)
+        return -1; /* raising every capability worked: nothing was dropped */
+    if (syscall(SYS_capget, &h, d) != 0)
+        return -1;
+    for (int i = 0; i < CAP_WORDS; i++)
+        if (d[i].effective || d[i].permitted || d[i].inheritable)
+            return -1;
+    if (geteuid() == 0 || getuid() == 0)
+        return -1;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (parent && getppid() != (pid_t)parent)
+        return -1; /* the host died while the signal was unset */
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -184,19 +273,18 @@ int main(int argc, char **argv)
 
     /* 3. The channel, then no descriptors at all. */
     struct cdn_region region;
-    if (cdn_region_map(a.fd, &a.geom, &region) != CDN_OK) {
-        fprintf(stderr, "cordon-domain: cannot map channel fd %d\n", a.fd);
-        return CDN_LAUNCH_CHANNEL;
-    }
+    if (cdn_region_map(a.fd, &a.geom, &region) != CDN_OK)
+        return refuse(CDN_LAUNCH_CHANNEL, "cannot map channel fd %d", a.fd);
     region.fd = -1; /* closed below with everything else */
+    note = cdn_launch_note(region.base);
     void *heap = NULL;
     if (a.heap_size) {
         struct stat hst;
         if (fstat(CDN_LAUNCH_HEAP_FD, &hst) != 0 || (size_t)hst.st_size != a.heap_size)
-            return CDN_LAUNCH_CHANNEL;
+            return refuse(CDN_LAUNCH_CHANNEL, "the heap's fd is missing or of the wrong size");
         heap = mmap(NULL, a.heap_size, PROT_READ | PROT_WRITE, MAP_SHARED, CDN_LAUNCH_HEAP_FD, 0);
         if (heap == MAP_FAILED)
-            return CDN_LAUNCH_CHANNEL;
+            return refuse(CDN_LAUNCH_CHANNEL, "cannot map the heap: %s", strerror(errno));
     }
     if (a.keep_stderr) {
         close(0);
@@ -209,34 +297,41 @@ int main(int argc, char **argv)
     /* 4. Link the module. Nothing of it runs yet. */
     struct cdn_elf_image img;
     char err[256];
-    if (cdn_elf_load(mod, mod_size, &img, err, sizeof err) != 0) {
-        if (a.keep_stderr)
-            fprintf(stderr, "cordon-domain: %s: %s\n", a.module, err);
-        return CDN_LAUNCH_LINK;
-    }
+    if (cdn_elf_load(mod, mod_size, &img, err, sizeof err) != 0)
+        return refuse(CDN_LAUNCH_LINK, "%s", err);
     free(mod);
     const struct cdn_module *m = cdn_elf_symbol(&img, CDN_MODULE_SYMBOL);
     if (!m || m->abi != CDN_MODULE_ABI || !m->main)
-        return CDN_LAUNCH_ABI;
+        return refuse(CDN_LAUNCH_ABI, "no %s symbol of ABI %d with a main function",
+                      CDN_MODULE_SYMBOL, CDN_MODULE_ABI);
 
     cdn_ep *ep;
     if (cdn_ep_create(&region, CDN_SIDE_DOMAIN, a.policy, &ep) != CDN_OK)
-        return CDN_LAUNCH_CHANNEL;
+        return refuse(CDN_LAUNCH_CHANNEL, "cannot create the channel's endpoint");
     cdn_ep_set_peer_policy(ep, a.peer_policy);
 
-    /* The memory cap: private data (malloc, brk, private mappings) only, so
-     * the channel and the shared heap, both shared mappings, do not count.
-     * An allocation storm then fails inside the domain instead of pressing
-     * on the host's memory. */
+    /* 5. The sandbox. The memory cap: RLIMIT_DATA for private data, and
+     * RLIMIT_AS for everything the module can map on top of what is mapped
+     * now (shared and anonymous mappings, fiber stacks, MAP_NORESERVE
+     * included); RLIMIT_MEMLOCK 0, so nothing can be locked in memory. An
+     * allocation storm then fails inside the domain instead of pressing on
+     * the host's memory. */
     if (a.mem_limit) {
         struct rlimit rl = {(rlim_t)a.mem_limit, (rlim_t)a.mem_limit};
-        if (setrlimit(RLIMIT_DATA, &rl) != 0)
-            return CDN_LAUNCH_SANDBOX;
+        unsigned long long now = mapped_bytes();
+        struct rlimit as = {(rlim_t)(now + a.mem_limit), (rlim_t)(now + a.mem_limit)};
+        if (now == 0 || setrlimit(RLIMIT_DATA, &rl) != 0 || setrlimit(RLIMIT_AS, &as) != 0)
+            return refuse(CDN_LAUNCH_SANDBOX, "cannot set the memory cap");
     }
-
-    /* 5. The sandbox. */
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_MEMLOCK, &none) != 0)
+        return refuse(CDN_LAUNCH_SANDBOX, "cannot forbid locked memory");
+    if (drop_identity(a.parent) != 0)
+        return refuse(CDN_LAUNCH_SANDBOX, "cannot drop to uid %d with no capabilities",
+                      CDN_DOMAIN_UID);
     if (cdn_sandbox_enter(a.keep_stderr) != 0)
-        return CDN_LAUNCH_SANDBOX;
+        return refuse(CDN_LAUNCH_SANDBOX, "cannot install the seccomp filter");
+    sandboxed = 1;
 
     /* 6. Module code, under the filter. */
     cdn_elf_run_init(&img);
@@ -246,7 +341,7 @@ int main(int argc, char **argv)
      * the configured policy. */
     cdn_ep_set_policy(ep, CDN_WAIT_ADAPTIVE);
     if (cdn_dom_hello(ep, -1) != CDN_OK)
-        return CDN_LAUNCH_CHANNEL;
+        return refuse(CDN_LAUNCH_CHANNEL, "the HELLO handshake failed");
     cdn_ep_set_policy(ep, a.policy);
     struct cdn_dom_ctx ctx = {
         .ep = ep,

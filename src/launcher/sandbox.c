@@ -32,14 +32,20 @@ int cdn_sandbox_enter(int allow_stderr)
         SCMP_SYS(sched_yield),   SCMP_SYS(nanosleep),       SCMP_SYS(clock_nanosleep),
         SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),    SCMP_SYS(getpid),
         SCMP_SYS(gettid),        SCMP_SYS(restart_syscall), SCMP_SYS(getrandom),
+        /* who it is (read-only): a module can check its own identity */
+        SCMP_SYS(getuid),        SCMP_SYS(geteuid),         SCMP_SYS(getgid),
+        SCMP_SYS(getegid),       SCMP_SYS(getresuid),       SCMP_SYS(getresgid),
+        SCMP_SYS(capget),
     };
     int rc = 0;
     for (size_t i = 0; i < sizeof plain / sizeof plain[0] && rc == 0; i++)
         rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, plain[i], 0);
-    /* Memory may be mapped and re-protected, but never made executable. */
+    /* Memory may be mapped and re-protected, but never made executable,
+     * and never locked (RLIMIT_MEMLOCK is 0 as well). */
     if (rc == 0)
-        rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+        rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+                              SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_LOCKED, 0));
     if (rc == 0)
         rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

@@ -58,7 +58,7 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
         return CDN_EINVAL;
     /* A cap below 1 MiB could not even run the launcher; an inproc domain
      * shares the host's memory, so a cap would be a promise not kept. */
-    if (cfg->memory_limit &&
+    if (cfg->memory_limit && cfg->memory_limit != CDN_DOMAIN_MEMORY_UNCAPPED &&
         (cfg->memory_limit < (1u << 20) || cfg->backend != CDN_BACKEND_PROCESS))
         return CDN_EINVAL;
     struct cdn_chan_geometry geom = cfg->geometry;
@@ -248,6 +248,8 @@ int cdn_domain_start_finish(cdn_domain *dom)
         return dom->state == CDN_DOM_RUNNING ? CDN_OK : CDN_ESTATE;
     dom->hello_pending = 0;
     int r = cdn_domain_await_hello(dom);
+    if (r == CDN_EDEAD && dom->cfg.backend == CDN_BACKEND_PROCESS)
+        cdn_process_start_death(dom);
     if (r != CDN_OK)
         return start_failed(dom, r);
     watchdog_start(dom);
@@ -355,6 +357,8 @@ int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
     if (r != CDN_OK && dom->state == CDN_DOM_RUNNING) {
         cdn_domain_kill(dom, "did not stop in time");
         r = cdn_domain_wait(dom, NULL, 1000000000LL);
+        if (r == CDN_OK)
+            r = CDN_ETIMEDOUT; /* ended, but only by the kill */
     }
     return r;
 }

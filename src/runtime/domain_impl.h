@@ -13,6 +13,10 @@ enum cdn_dom_state { CDN_DOM_CREATED, CDN_DOM_RUNNING, CDN_DOM_ENDED };
 struct cdn_domain;
 
 /* What differs between the process and inproc backends. */
+/* A process domain died before its HELLO: the reason, from its exit and
+ * what its launcher left in the control page (domain_process.c). */
+void cdn_process_start_death(struct cdn_domain *dom);
+
 struct cdn_backend_ops {
     int (*start)(struct cdn_domain *dom);
     int (*peer_dead)(void *dom); /* installed as the host endpoint's peer check */

@@ -20,8 +20,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../ipc/layout.h"
 #include "domain_impl.h"
 #include "launch_proto.h"
+
+/* What the launcher said before it exited (cdn_launch_note), read once
+ * into out (CDN_NOTE_SIZE bytes), printable ASCII only; "" if nothing. The
+ * domain may have written anything there: it is quoted, never parsed. */
+static void launch_note(const struct cdn_domain *dom, char *out)
+{
+    char raw[CDN_NOTE_SIZE];
+    memcpy(raw, cdn_launch_note(dom->region.base), sizeof raw);
+    size_t n = 0;
+    for (; n < sizeof raw - 1 && raw[n]; n++)
+        out[n] = raw[n] >= 0x20 && raw[n] < 0x7f ? raw[n] : '?';
+    out[n] = 0;
+}
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -126,8 +140,9 @@ static int process_start(struct cdn_domain *dom)
         argv[a++] = heap_s;
     }
     char mem_s[24];
-    if (dom->cfg.memory_limit) {
-        snprintf(mem_s, sizeof mem_s, "%llu", (unsigned long long)dom->cfg.memory_limit);
+    uint64_t mem = dom->cfg.memory_limit ? dom->cfg.memory_limit : CDN_DOMAIN_MEMORY_DEFAULT;
+    if (mem != CDN_DOMAIN_MEMORY_UNCAPPED) {
+        snprintf(mem_s, sizeof mem_s, "%llu", (unsigned long long)mem);
         argv[a++] = "--mem-limit";
         argv[a++] = mem_s;
     }
@@ -172,16 +187,21 @@ static int process_start(struct cdn_domain *dom)
     if (dom->hello_pending)
         return CDN_OK; /* cdn_domain_start_finish completes the handshake */
     int r = cdn_domain_await_hello(dom);
-    if (r == CDN_EDEAD) {
-        struct cdn_exit_info info;
-        if (cdn_domain_wait(dom, &info, 1000000000LL) == CDN_OK) {
-            const char *why = info.exited ? cdn_launch_exit_text(info.code) : NULL;
-            char buf[96];
-            snprintf(dom->reason, sizeof dom->reason, "domain died during start: %s",
-                     why ? why : cdn_exit_describe(&info, buf, sizeof buf));
-        }
-    }
+    if (r == CDN_EDEAD)
+        cdn_process_start_death(dom);
     return r;
+}
+
+void cdn_process_start_death(struct cdn_domain *dom)
+{
+    struct cdn_exit_info info;
+    if (dom->reason[0] || cdn_domain_wait(dom, &info, 1000000000LL) != CDN_OK)
+        return;
+    const char *why = info.exited ? cdn_launch_exit_text(info.code) : NULL;
+    char buf[96], said[CDN_NOTE_SIZE];
+    launch_note(dom, said);
+    snprintf(dom->reason, sizeof dom->reason, "domain died during start: %s%s%s",
+             why ? why : cdn_exit_describe(&info, buf, sizeof buf), said[0] ? ": " : "", said);
 }
 
 static int process_kill(struct cdn_domain *dom)

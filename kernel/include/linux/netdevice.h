@@ -84,6 +84,10 @@ struct net_device {
     struct pcpu_lstats lstats;
     /* the host's own */
     int reg_state; /* NETREG_* */
+    /* The name it was registered under: what lookups match. A driver can
+     * write `name` through its projection at any crossing; it cannot
+     * rename a registered device under another's name. */
+    char reg_name[IFNAMSIZ];
     int queue_stopped;
     int carrier;
     int orphaned;       /* its driver died; waiting for the restarted one */
