@@ -30,6 +30,7 @@ struct batch {
     blk_status_t status[32];
     int ends[32]; /* end_io calls per request: must be exactly 1 */
     struct cdn_event ev;
+    int64_t give_up_at; /* submit_bounded */
 };
 
 static void count_end(struct request *rq, blk_status_t status)
@@ -59,6 +60,21 @@ static void submit_all(void *arg)
         if (b->ended < b->n)
             cdn_event_wait(b->rt, &b->ev);
     }
+}
+
+/* As submit_all, but gives up waiting at b->give_up_at (cdn_now_ns):
+ * for a test whose failure would otherwise be a hang. */
+static void submit_bounded(void *arg)
+{
+    struct batch *b = arg;
+    for (int i = 0; i < b->n; i++) {
+        b->status[i] = NO_END;
+        b->rq[i]->end_io = count_end;
+        b->rq[i]->end_io_data = b;
+        blk_execute_rq_nowait(b->rq[i], false);
+    }
+    while (b->ended < b->n && cdn_now_ns() < b->give_up_at)
+        cdn_async_sleep(b->rt, 10000000LL);
 }
 
 static void submit_twice(void *arg)
@@ -414,6 +430,48 @@ static void test_driver_keeps_every_request(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that keeps a request and posts an empty completion message
+ * every 100 ms: noise is not progress. The kept request's own deadline
+ * (1 s here) fails the driver; the request ends once, after its retry on
+ * the restarted driver is kept too. Without per-request deadlines it
+ * stayed pending for good. */
+static void test_keepalive_does_not_stall(void **state)
+{
+    (void)state;
+    struct cdn_driver_policy pol;
+    cdn_driver_policy_init(&pol);
+    pol.call_timeout_ns = 1000000000LL;
+    struct rig g;
+    struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
+    struct request *rq[2];
+    for (int i = 0; i < 2; i++)
+        assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 512));
+    set_io(rq[0], REQ_OP_READ, FAULT(12), 512, 0);
+    set_io(rq[1], REQ_OP_WRITE, 64, 512, 3);
+    struct batch b;
+    memset(&b, 0, sizeof b);
+    b.rt = g.rt;
+    b.rq = rq;
+    b.n = 2;
+    int64_t t0 = cdn_now_ns();
+    b.give_up_at = t0 + 10000000000LL;
+    struct cdn_finish f;
+    cdn_finish_begin(g.rt, &f);
+    assert_int_equal(cdn_async_spawn(g.rt, submit_bounded, &b), 0);
+    cdn_finish_end(g.rt, &f);
+    int64_t took = cdn_now_ns() - t0;
+    assert_int_equal(b.ends[0], 1);
+    assert_int_equal(b.status[0], BLK_STS_IOERR);
+    assert_int_equal(b.status[1], BLK_STS_OK);
+    assert_true(took < 6000000000LL); /* two deadlines of 1 s, and the restarts */
+    assert_true(g.drv.stats.restarts >= 1);
+    assert_non_null(strstr(g.drv.reason, "timed out"));
+    for (int i = 0; i < 2; i++)
+        blk_mq_free_request(rq[i]);
+    stop(&g);
+    cdn_kernel_exit();
+}
+
 /* Writes submitted while the driver is dead, before anything noticed: the
  * post fails, so the driver never had them, and they go to the restarted
  * driver instead of failing - a write lost in flight still fails (the dead
@@ -703,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_async_second_driver),
         cmocka_unit_test(test_resubmit_from_end_io),
         cmocka_unit_test(test_driver_keeps_every_request),
+        cmocka_unit_test(test_keepalive_does_not_stall),
         cmocka_unit_test(test_unsent_writes_go_again),
         cmocka_unit_test(test_busy_requests_through_the_ring),
     };

@@ -52,6 +52,8 @@ cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g);
 /* Calls go through the async runtime (fibers) when one is set, else they
  * are synchronous calls that serve nested requests while they wait. */
 void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt);
+/* The runtime set with cdn_glue_set_async, or NULL. */
+cdn_async *cdn_glue_async(const struct cdn_glue *g);
 void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns);
 /* The host's shared heap and the domain's id in it (host side), or the
  * domain's mapping of it (domain side). */

@@ -124,13 +124,11 @@ static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
     d->op = rq->op;
 }
 
-/* The last of a message is blk-mq's bd->last; and the driver is busy from
- * its first request in flight (the idle watch's deadline counts from it). */
+/* The last of a message is blk-mq's bd->last. */
 static void sealed(struct cdn_ring_post *p, void *descs, uint32_t k)
 {
+    (void)p;
     ((struct cdn_blk_desc *)descs)[k - 1].last = 1;
-    if (!p->drv->rings->rq_busy_since)
-        p->drv->rings->rq_busy_since = cdn_coarse_ns();
 }
 
 static const struct cdn_ring_post_ops rq_ops = {
@@ -188,6 +186,7 @@ static int enqueue(struct gendisk *disk, struct request *rq, struct cdn_event *e
     if (p->npending == CDN_RING_BATCH_MAX)
         return -1;
     rq->event = ev;
+    rq->queued_ns = cdn_coarse_ns();
     p->pending[p->npending++] = rq;
     if (p->npending == CDN_RING_BATCH_MAX || !p->drv->rt)
         rq_flush(disk); /* full, or no runtime whose idle hook would post it */
@@ -239,7 +238,6 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
         return st;
     struct cdn_inflight *tab = &drv->rings->rqs;
     cdn_kstats.ring_completions++;
-    drv->rings->rq_busy_since = tab->live ? cdn_coarse_ns() : 0; /* progress */
     int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
     for (uint32_t i = 0; i < hdr.nruns; i++) {
         struct cdn_ring_run r;
@@ -284,8 +282,6 @@ int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
             first_err = first_err ? first_err : CDN_EBADH;
         } /* a verdict after the end: the end stands */
     }
-    if (!tab->live)
-        drv->rings->rq_busy_since = 0;
     return first_err;
 }
 
@@ -298,14 +294,27 @@ void cdn_blk_rings_reclaim(struct cdn_driver *drv)
 {
     if (drv->rings && drv->rings->rqs.obj) {
         cdn_inflight_drain(&drv->rings->rqs, reclaim_rq, drv);
-        drv->rings->rq_busy_since = 0;
     }
+}
+
+/* When the oldest request in flight joined its batch. Deadlines are per
+ * request: a driver that finishes others, or sends empty completion
+ * messages, does not make a request it keeps any younger. */
+static int64_t oldest_queued(const struct cdn_inflight *t)
+{
+    int64_t oldest = INT64_MAX;
+    for (uint32_t i = 0; i < CDN_RING_SLOTS; i++) {
+        const struct request *rq = t->obj[i];
+        if (rq && rq->queued_ns < oldest)
+            oldest = rq->queued_ns;
+    }
+    return oldest;
 }
 
 /* The host's async runtime is idle. Post what is queued; and since the
  * issuers of requests in flight are all asleep, look after them: a driver
- * whose domain died, or that has kept a request past the call deadline
- * without finishing anything, is failed (its domain stopped first). */
+ * whose domain died, or that has kept any request past the call deadline,
+ * is failed (its domain stopped first). */
 void cdn_rqring_idle(struct gendisk *disk)
 {
     struct cdn_rqring *t = disk->rqr;
@@ -335,10 +344,9 @@ void cdn_rqring_idle(struct gendisk *disk)
         fail_inflight(drv, "channel failed", CDN_EDEAD);
         return;
     }
-    int64_t since = rs->rq_busy_since;
-    if (since && drv->policy.call_timeout_ns > 0 &&
-        cdn_coarse_ns() - since > drv->policy.call_timeout_ns) {
-        printk(KERN_ERR "%s: no request finished for %lld ms (%u in flight)\n", drv->desc->name,
+    if (drv->policy.call_timeout_ns > 0 &&
+        cdn_coarse_ns() - oldest_queued(&rs->rqs) > drv->policy.call_timeout_ns) {
+        printk(KERN_ERR "%s: a request kept for over %lld ms (%u in flight)\n", drv->desc->name,
                (long long)(drv->policy.call_timeout_ns / 1000000), rs->rqs.live);
         fail_inflight(drv, "requests timed out", CDN_ETIMEDOUT);
     }

@@ -203,7 +203,6 @@ uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *
 struct cdn_rings {
     struct cdn_inflight skbs;      /* skbs posted for transmit */
     struct cdn_inflight rqs;       /* block requests queued */
-    int64_t rq_busy_since;         /* requests in flight and none finished since (coarse ns) */
     struct cdn_ratelimit rq_watch; /* the idle hook's looks at the driver */
 };
 

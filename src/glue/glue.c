@@ -180,6 +180,11 @@ void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt)
     g->rt = rt;
 }
 
+cdn_async *cdn_glue_async(const struct cdn_glue *g)
+{
+    return g->rt;
+}
+
 void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns)
 {
     g->timeout_ns = timeout_ns;

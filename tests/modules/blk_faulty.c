@@ -8,6 +8,8 @@
  *   4 complete with an out-of-range status   5 complete twice
  *   6 never complete   7 forged handle   8 undeclared rpc id
  *   9 oversized message   10 allocation storm   11 slow reply (10 ms)
+ *   12 keepalive: never complete, and post an empty completion message
+ *      every 100 ms from then on (a request kept "alive" by noise)
  * Any other request completes normally, through the real stub.
  */
 #include <linux/blk-mq.h>
@@ -35,6 +37,19 @@ static void end_request(struct request *rq, blk_status_t error)
 static volatile uintptr_t crash_at = 8;
 static void *region_base;
 static size_t region_size;
+static struct cdn_glue *ring_glue;
+
+/* Fault 12: completion messages that complete nothing, forever. */
+static void keepalive(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        cdn_async_sleep(cdn_glue_async(ring_glue), 100000000LL);
+        struct cdn_ring_done_hdr empty = {0, 0, 0};
+        if (cdn_glue_post(ring_glue, CDN_RPC_BLK_DONE, &empty, sizeof empty) != CDN_OK)
+            return;
+    }
+}
 
 void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
 {
@@ -99,6 +114,12 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
             spin++;
         break;
     }
+    case 12: {
+        static int started;
+        if (!started && ring_glue && cdn_glue_async(ring_glue))
+            started = cdn_async_spawn(cdn_glue_async(ring_glue), keepalive, NULL) == CDN_OK;
+        return; /* kept */
+    }
     default:
         break;
     }
@@ -114,6 +135,7 @@ static void note_region(struct cdn_dom_ctx *ctx)
  * the same faults then happen inside a batch. */
 static void null_blk_rings(struct cdn_glue *g)
 {
+    ring_glue = g;
     cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
 }
 

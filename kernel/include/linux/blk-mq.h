@@ -63,6 +63,8 @@ struct request {
     u8 unsent;            /* lost before it was posted: the driver never had it */
     u8 busy;              /* queue_rq said "busy, try later" and did not end it */
     s64 busy_until;       /* when a request the driver keeps calling busy fails */
+    s64 queued_ns;        /* request ring: when it joined a batch (coarse ns); its deadline
+                           * counts from here, whatever else the driver finishes */
     struct request *requeue_next;
 };
 
