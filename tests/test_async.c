@@ -505,6 +505,183 @@ static void test_forged_reply_id(void **state)
     cdn_domain_destroy(dom);
 }
 
+/* Answers a request with its own payload. */
+static int answer(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
+{
+    (void)arg;
+    memcpy(rep->data, req->data, req->inline_len);
+    rep->inline_len = req->inline_len;
+    return CDN_OK;
+}
+
+/* Runs rt for ms milliseconds or until ep (if not NULL) is broken, from a
+ * fiber, checking all the while that the fibers stay within bound. */
+struct bounded_run {
+    cdn_async *rt;
+    cdn_ep *ep;
+    int64_t end;
+    uint32_t bound, worst;
+};
+
+static void watch_fibers(void *arg)
+{
+    struct bounded_run *b = arg;
+    struct cdn_async_stats st;
+    while (cdn_now_ns() < b->end && !(b->ep && cdn_ep_broken(b->ep))) {
+        cdn_async_yield(b->rt);
+        cdn_async_get_stats(b->rt, &st);
+        if (st.live_fibers > b->worst)
+            b->worst = st.live_fibers;
+    }
+}
+
+static void poll_bounded(cdn_async *rt, cdn_ep *ep, int64_t ms, uint32_t bound)
+{
+    struct bounded_run b = {rt, ep, cdn_now_ns() + ms * 1000000LL, bound + 1, 0};
+    struct cdn_finish f;
+    cdn_finish_begin(rt, &f);
+    assert_int_equal(cdn_async_spawn(rt, watch_fibers, &b), CDN_OK);
+    cdn_finish_end(rt, &f);
+    if (b.worst > b.bound) /* the servers and the watcher */
+        fail_msg("%u fibers live, bound %u", b.worst, b.bound);
+}
+
+/* A handler whose work needs the peer: it calls back (rpc 9) and waits
+ * for an answer a flooding peer never gives, up to arg's nanoseconds. */
+struct call_back {
+    cdn_async *rt;
+    cdn_ep *ep;
+    int64_t timeout_ns;
+};
+
+static int answer_after_callback(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
+{
+    struct call_back *cb = arg;
+    struct cdn_msg q, a;
+    test_msg_u64(&q, 9, 0);
+    int st = cdn_async_call(cb->rt, cb->ep, &q, &a, cb->timeout_ns);
+    if (st == CDN_EDEAD)
+        return st; /* the channel went: nothing to answer */
+    return answer(NULL, req, rep);
+}
+
+/* A peer that sends valid requests without end, each of which makes the
+ * host call it back, and never answers a callback: the host serves at
+ * most max_serving of its requests at once (back-pressure: the rest wait
+ * in the peer's own ring), each freed by its callback's deadline. Before
+ * the bound, the host spawned a fiber for every request (tens of
+ * thousands, with their stacks and mappings). */
+static void test_flood_is_bounded(void **state)
+{
+    (void)state;
+    cdn_domain *dom =
+        test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
+    struct cdn_async_config cfg = {.max_serving = 16};
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
+    cdn_ep *ep = cdn_domain_ep(dom);
+    struct call_back cb = {rt, ep, 100000000LL};
+    assert_int_equal(cdn_async_attach(rt, ep, answer_after_callback, &cb), CDN_OK);
+    poll_bounded(rt, NULL, 1500, 16);
+    struct cdn_async_stats st;
+    cdn_async_get_stats(rt, &st);
+    assert_true(st.serving_peak <= 16);
+    assert_true(st.requests_served > 32); /* served all the while, within the bound */
+    cdn_domain_kill(dom, "test");
+    cdn_async_detach(rt, ep);
+    assert_int_equal(cdn_async_run(rt), CDN_OK);
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom);
+}
+
+/* A peer that sends requests and never takes the replies: once a reply
+ * has waited reply_timeout_ns for room, the peer is a violator and its
+ * channel fails. (The host's ring is first filled with one-way messages
+ * the peer never reads, so that the replies have no room.) */
+static void test_unread_replies_fail_the_peer(void **state)
+{
+    (void)state;
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "flood", CDN_WAIT_SPIN);
+    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_msg m;
+    test_msg_u64(&m, 7, 0);
+    m.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
+    while (cdn_ep_send(ep, &m, 0) == CDN_OK)
+        ;
+    struct cdn_async_config cfg = {.max_serving = 16, .reply_timeout_ns = 300000000LL};
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, ep, answer, NULL), CDN_OK);
+    int64_t t0 = cdn_now_ns();
+    poll_bounded(rt, ep, 5000, 16);
+    assert_true(cdn_ep_broken(ep));
+    assert_true(cdn_now_ns() - t0 < 2 * SEC);
+    assert_non_null(strstr(cdn_ep_violation(ep), "does not take the replies"));
+    assert_int_equal(cdn_async_run(rt), CDN_OK); /* its servers all ended */
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(dom);
+}
+
+/* Fibers still serving a detached (dead) peer's requests must never
+ * reach the channel attached after it, in its slot or any other: they
+ * wait for ring room, the flooder is killed and detached, an innocent
+ * domain is attached (taking the freed slot), and both innocents answer
+ * calls. Before channel generations, the stale fibers sent their replies
+ * into the innocent's ring and it died of a protocol violation. */
+struct innocents {
+    cdn_async *rt;
+    cdn_ep *ep[2];
+    int ok;
+};
+
+static void call_innocents(void *arg)
+{
+    struct innocents *in = arg;
+    for (int round = 0; round < 50; round++)
+        for (int i = 0; i < 2; i++) {
+            struct cdn_msg q, a;
+            test_msg_u64(&q, 2, (uint64_t)round + 1); /* echo's in-order sequence */
+            if (cdn_async_call(in->rt, in->ep[i], &q, &a, 5 * SEC) == CDN_OK &&
+                test_get_u64(&a) == 3 * ((uint64_t)round + 1))
+                in->ok++;
+        }
+}
+
+static void test_dead_peers_fibers_stay_away(void **state)
+{
+    (void)state;
+    cdn_domain *bad = test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
+    cdn_domain *before = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async_config cfg = {.max_serving = 16};
+    cdn_async *rt;
+    assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
+    struct call_back cb = {rt, cdn_domain_ep(bad), 60 * SEC};
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(bad), answer_after_callback, &cb),
+                     CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(before), answer, NULL), CDN_OK);
+    poll_bounded(rt, NULL, 300, 16); /* its servers now wait for ring room */
+    struct cdn_async_stats st;
+    cdn_async_get_stats(rt, &st);
+    assert_int_equal(st.live_fibers, 16); /* each waiting for the flooder to call back */
+    cdn_domain_kill(bad, "test");
+    assert_int_equal(cdn_async_detach(rt, cdn_domain_ep(bad)), CDN_OK);
+    cdn_domain *after = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(after), answer, NULL), CDN_OK);
+    struct innocents in = {rt, {cdn_domain_ep(before), cdn_domain_ep(after)}, 0};
+    assert_int_equal(cdn_async_spawn(rt, call_innocents, &in), CDN_OK);
+    assert_int_equal(cdn_async_run(rt), CDN_OK);
+    assert_int_equal(in.ok, 100);
+    assert_false(cdn_ep_broken(cdn_domain_ep(before)));
+    assert_false(cdn_ep_broken(cdn_domain_ep(after)));
+    assert_true(cdn_domain_alive(before) && cdn_domain_alive(after));
+    cdn_async_get_stats(rt, &st);
+    assert_int_equal(st.live_fibers, 0); /* the stale servers ended, sending nothing */
+    cdn_async_destroy(rt);
+    cdn_domain_destroy(before);
+    cdn_domain_destroy(after);
+    cdn_domain_destroy(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +696,9 @@ int main(void)
         cmocka_unit_test(test_death_wakes_all_waiters),
         cmocka_unit_test(test_call_timeout),
         cmocka_unit_test(test_forged_reply_id),
+        cmocka_unit_test(test_flood_is_bounded),
+        cmocka_unit_test(test_unread_replies_fail_the_peer),
+        cmocka_unit_test(test_dead_peers_fibers_stay_away),
     };
     return cmocka_run_group_tests_name("async", tests, NULL, NULL);
 }

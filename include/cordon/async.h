@@ -41,6 +41,14 @@ struct cdn_async_config {
     size_t stack_size;        /* usable bytes per fiber stack; 0: 64 KiB */
     uint32_t max_outstanding; /* calls in flight; 0: 1024; at most 65535 */
     uint32_t max_channels;    /* attached channels; 0: 16 */
+    /* A peer's requests in service at once on one channel (each on a fiber
+     * of its own); past it the channel is not read until one ends, so a
+     * flooding peer fills its own ring and waits. 0: 64. */
+    uint32_t max_serving;
+    /* How long a reply may wait for room in a peer's ring before the peer
+     * is called a violator (it sends requests and does not take their
+     * replies): the channel fails with CDN_EPROTO. 0: 5 s. */
+    int64_t reply_timeout_ns;
 };
 
 typedef struct cdn_async cdn_async;
@@ -163,6 +171,7 @@ struct cdn_async_stats {
     uint64_t spawned, finished, switches;
     uint64_t calls, replies_dispatched, requests_served;
     uint32_t outstanding, outstanding_peak, live_fibers;
+    uint32_t serving_peak; /* most requests of one channel in service at once */
 };
 void cdn_async_get_stats(const cdn_async *rt, struct cdn_async_stats *out);
 

@@ -27,6 +27,7 @@ struct cdn_fiber {
     struct cdn_msg req;
     struct cdn_ext_buf req_ext; /* the request's extension bytes */
     struct cdn_async_chan *req_chan;
+    uint32_t req_gen; /* req_chan's generation when the request came in */
     /* The extension bytes of the last reply to a call this fiber made:
      * valid until its next call (see deliver_reply). */
     struct cdn_ext_buf rep_ext;
@@ -35,7 +36,12 @@ struct cdn_fiber {
 #endif
 };
 
-/* An attached channel. */
+/*
+ * A channel slot. Slots never move: a detach frees the slot and bumps its
+ * generation, and a fiber serving a request remembers (slot, generation),
+ * so work that belonged to a detached channel (a dead domain's) can never
+ * reach the channel attached in the slot after it.
+ */
 struct cdn_async_chan {
     cdn_async *rt;
     cdn_ep *ep;
@@ -43,6 +49,9 @@ struct cdn_async_chan {
     void *arg;
     int status;           /* CDN_OK, or why the channel failed */
     uint32_t outstanding; /* calls in flight on it */
+    uint32_t gen;         /* bumped by every detach */
+    int attached;
+    uint32_t serving; /* requests of the peer in service on fibers: <= cfg.max_serving */
 };
 
 enum call_state { CALL_FREE, CALL_WAITING, CALL_ABANDONED };
@@ -71,9 +80,10 @@ struct cdn_async {
     struct cdn_fiber *current; /* NULL on the root */
     struct cdn_fiber *runq_head, *runq_tail;
     struct cdn_fiber *free_fibers; /* stacks kept for reuse */
+    uint32_t nfree_fibers;         /* at most CDN_ASYNC_FREE_STACKS */
     struct cdn_finish *root_finish_top;
     struct cdn_async_chan *chans;
-    uint32_t nchans;
+    uint32_t nchans; /* slots ever used; detached ones among them */
     struct cdn_call_entry *calls;
     struct cdn_ext_buf root_rep_ext; /* as cdn_fiber.rep_ext, for calls from the root */
     uint32_t free_call;              /* head of the free list, or UINT16_MAX */
@@ -92,6 +102,9 @@ struct cdn_async {
     size_t root_stack_size;
 #endif
 };
+
+/* Stacks of ended fibers kept for reuse; more are unmapped. */
+#define CDN_ASYNC_FREE_STACKS 64
 
 /* fiber.c */
 struct cdn_fiber *cdn_fiber_new(cdn_async *rt, cdn_fiber_fn fn, void *arg);

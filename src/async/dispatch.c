@@ -21,13 +21,22 @@ int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *ar
 {
     if (!rt || !ep)
         return CDN_EINVAL;
-    for (uint32_t i = 0; i < rt->nchans; i++)
-        if (rt->chans[i].ep == ep)
+    struct cdn_async_chan *c = NULL;
+    for (uint32_t i = 0; i < rt->nchans; i++) {
+        if (rt->chans[i].attached && rt->chans[i].ep == ep)
             return CDN_ESTATE;
-    if (rt->nchans == rt->cfg.max_channels)
-        return CDN_ELIMIT;
-    struct cdn_async_chan *c = &rt->chans[rt->nchans++];
+        if (!c && !rt->chans[i].attached)
+            c = &rt->chans[i];
+    }
+    if (!c) {
+        if (rt->nchans == rt->cfg.max_channels)
+            return CDN_ELIMIT;
+        c = &rt->chans[rt->nchans++];
+    }
+    uint32_t gen = c->gen;
     memset(c, 0, sizeof *c);
+    c->gen = gen;
+    c->attached = 1;
     c->rt = rt;
     c->ep = ep;
     c->handler = handler;
@@ -38,9 +47,15 @@ int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *ar
 static struct cdn_async_chan *find_chan(cdn_async *rt, cdn_ep *ep)
 {
     for (uint32_t i = 0; i < rt->nchans; i++)
-        if (rt->chans[i].ep == ep)
+        if (rt->chans[i].attached && rt->chans[i].ep == ep)
             return &rt->chans[i];
     return NULL;
+}
+
+/* Whether c is still the channel a fiber's request came in on. */
+static int chan_current(const struct cdn_async_chan *c, uint32_t gen)
+{
+    return c->attached && c->gen == gen;
 }
 
 static void complete(cdn_async *rt, struct cdn_call_entry *e, int status);
@@ -63,11 +78,12 @@ int cdn_async_detach(cdn_async *rt, cdn_ep *ep)
         return CDN_ENOENT;
     if (c->outstanding)
         fail_chan(rt, c, CDN_EDEAD);
-    *c = rt->chans[--rt->nchans];
-    /* Entries point at channels by address: fix the one that moved. */
-    for (uint32_t i = 0; i < rt->cfg.max_outstanding; i++)
-        if (rt->calls[i].chan == &rt->chans[rt->nchans])
-            rt->calls[i].chan = c;
+    /* The slot stays where it is, free; fibers still serving its requests
+     * see the new generation and send nothing. */
+    c->attached = 0;
+    c->ep = NULL;
+    c->status = CDN_EDEAD;
+    c->gen++;
     return CDN_OK;
 }
 
@@ -179,20 +195,31 @@ static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct c
     return CDN_OK;
 }
 
-/* A fiber that serves one request from a peer. The reply is built once; if
- * the ring is full the fiber yields until it is not (or the channel dies). */
+/*
+ * A fiber that serves one request from a peer. The reply is built once; if
+ * the ring is full the fiber yields until it is not, the channel dies, or
+ * cfg.reply_timeout_ns passes: a peer that sends requests and does not
+ * take their replies is a violator, and its channel fails (EPROTO). Every
+ * use of the channel after a yield first checks that it is still the one
+ * the request came in on.
+ */
 static void serve_fiber(void *arg)
 {
     struct cdn_fiber *f = arg;
     struct cdn_async_chan *c = f->req_chan;
+    uint32_t gen = f->req_gen;
     cdn_async *rt = c->rt;
+    if (!chan_current(c, gen))
+        return; /* detached before this fiber first ran */
     if (f->req.ext_len)
         f->req.ext = f->req_ext.buf;
     struct cdn_msg rep;
     cdn_ep_make_reply(&f->req, c->handler, c->arg, &rep);
     rt->stats.requests_served++;
+    if (!chan_current(c, gen))
+        return; /* the handler yielded and the channel went */
     if (f->req.flags & CDN_MSG_ONEWAY)
-        return; /* nobody waits for it */
+        goto out; /* nobody waits for it */
     /* A reply's extension bytes may live in a buffer shared by every call
      * on the handler's side (the glue keeps one per context): if the send
      * below has to yield for a free slot, another fiber's reply would
@@ -205,17 +232,30 @@ static void serve_fiber(void *arg)
         else
             cdn_msg_set_error(&rep, CDN_ENOMEM);
     }
+    int64_t give_up = 0;
     for (;;) {
         int r = cdn_ep_send(c->ep, &rep, 0);
         if (r != CDN_EAGAIN) {
             if (r != CDN_OK)
                 fail_chan(rt, c, r);
-            return;
+            break;
+        }
+        int64_t now = cdn_now_ns();
+        if (!give_up)
+            give_up = now + rt->cfg.reply_timeout_ns;
+        else if (now >= give_up) {
+            cdn_ep_protocol_error(c->ep, "the peer does not take the replies to its requests");
+            fail_chan(rt, c, CDN_EPROTO);
+            break;
         }
         cdn_async_yield(rt);
-        if (c->status != CDN_OK)
+        if (!chan_current(c, gen))
             return;
+        if (c->status != CDN_OK)
+            break;
     }
+out:
+    c->serving--;
 }
 
 static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
@@ -226,11 +266,15 @@ static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cd
     f->arg = f;
     f->req = *m;
     f->req_chan = c;
+    f->req_gen = c->gen;
     if (m->ext_len && !ext_copy(&f->req_ext, m->ext, m->ext_len)) {
         cdn_fiber_free(rt, f);
         return CDN_ENOMEM;
     }
     /* Detached: no finish scope waits for request servers. */
+    c->serving++;
+    if (c->serving > rt->stats.serving_peak)
+        rt->stats.serving_peak = c->serving;
     rt->stats.spawned++;
     rt->stats.live_fibers++;
     cdn_runq_push(rt, f);
@@ -246,7 +290,8 @@ static void periodic_checks(cdn_async *rt)
     rt->next_check = now + 1000000;
     for (uint32_t i = 0; i < rt->nchans; i++) {
         struct cdn_async_chan *c = &rt->chans[i];
-        if (c->status == CDN_OK && c->outstanding && cdn_ep_check_peer(c->ep) != CDN_OK)
+        if (c->attached && c->status == CDN_OK && c->outstanding &&
+            cdn_ep_check_peer(c->ep) != CDN_OK)
             fail_chan(rt, c, CDN_EDEAD);
     }
     if (rt->waiting == 0)
@@ -268,7 +313,14 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
     struct cdn_msg m;
     for (uint32_t i = 0; i < rt->nchans; i++) {
         struct cdn_async_chan *c = &rt->chans[i];
-        for (int k = 0; k < 32 && c->status == CDN_OK; k++) {
+        /* Back-pressure: a peer with max_serving requests in service is
+         * not read until one ends, so its ring fills and its sends wait;
+         * the host spends at most max_serving fibers on it. (A reply it
+         * awaits may sit behind a request: the call's deadline bounds
+         * that.) */
+        for (int k = 0; k < 32 && c->attached && c->status == CDN_OK &&
+                        c->serving < rt->cfg.max_serving;
+             k++) {
             int r = cdn_ep_recv(c->ep, &m, 0);
             if (r == CDN_EAGAIN)
                 break;
@@ -317,7 +369,8 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
             /* A domain's runtime that finds nothing to do is idle, not
              * hung in module code: it says so to the host's watchdog. */
             for (uint32_t i = 0; i < rt->nchans; i++)
-                cdn_ep_heartbeat(rt->chans[i].ep);
+                if (rt->chans[i].attached)
+                    cdn_ep_heartbeat(rt->chans[i].ep);
             periodic_checks(rt);
         }
         if (idle)

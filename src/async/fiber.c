@@ -48,6 +48,7 @@ struct cdn_fiber *cdn_fiber_new(cdn_async *rt, cdn_fiber_fn fn, void *arg)
     struct cdn_fiber *f = rt->free_fibers;
     if (f) {
         rt->free_fibers = f->next;
+        rt->nfree_fibers--;
     } else {
         f = calloc(1, sizeof *f);
         if (!f)
@@ -78,12 +79,6 @@ struct cdn_fiber *cdn_fiber_new(cdn_async *rt, cdn_fiber_fn fn, void *arg)
     return f;
 }
 
-void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f)
-{
-    f->next = rt->free_fibers;
-    rt->free_fibers = f;
-}
-
 static void fiber_release(struct cdn_fiber *f)
 {
     munmap(f->stack, f->map_size);
@@ -92,8 +87,23 @@ static void fiber_release(struct cdn_fiber *f)
     free(f);
 }
 
+/* Kept for reuse up to CDN_ASYNC_FREE_STACKS, so that a burst of fibers
+ * (a peer's flood of requests, however bounded) does not keep its stacks
+ * mapped for the rest of the runtime's life. */
+void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f)
+{
+    if (rt->nfree_fibers >= CDN_ASYNC_FREE_STACKS) {
+        fiber_release(f);
+        return;
+    }
+    f->next = rt->free_fibers;
+    rt->free_fibers = f;
+    rt->nfree_fibers++;
+}
+
 void cdn_fiber_free_all(cdn_async *rt)
 {
+    rt->nfree_fibers = 0;
     while (rt->free_fibers) {
         struct cdn_fiber *f = rt->free_fibers;
         rt->free_fibers = f->next;

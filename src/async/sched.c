@@ -18,12 +18,15 @@
 #define DEFAULT_STACK       (64u << 10)
 #define DEFAULT_OUTSTANDING 1024u
 #define DEFAULT_CHANNELS    16u
+#define DEFAULT_SERVING     64u
+#define DEFAULT_REPLY_TIMEOUT_NS 5000000000LL
 
 int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
 {
     if (!out)
         return CDN_EINVAL;
-    struct cdn_async_config c = {0, 0, 0};
+    struct cdn_async_config c;
+    memset(&c, 0, sizeof c);
     if (cfg)
         c = *cfg;
     if (c.stack_size == 0)
@@ -32,9 +35,13 @@ int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
         c.max_outstanding = DEFAULT_OUTSTANDING;
     if (c.max_channels == 0)
         c.max_channels = DEFAULT_CHANNELS;
+    if (c.max_serving == 0)
+        c.max_serving = DEFAULT_SERVING;
+    if (c.reply_timeout_ns == 0)
+        c.reply_timeout_ns = DEFAULT_REPLY_TIMEOUT_NS;
     long page = 4096;
     if (c.stack_size < 16384 || c.stack_size > (64u << 20) || c.max_outstanding > 65535 ||
-        c.max_channels > 1024)
+        c.max_channels > 1024 || c.max_serving > 65535 || c.reply_timeout_ns < 0)
         return CDN_EINVAL;
     c.stack_size = (c.stack_size + (size_t)page - 1) & ~((size_t)page - 1);
     cdn_async *rt = calloc(1, sizeof *rt);
@@ -235,7 +242,7 @@ static int serve_done(cdn_async *rt)
     if (rt->stop_requested)
         return 1;
     for (uint32_t i = 0; i < rt->nchans; i++)
-        if (rt->chans[i].status == CDN_OK)
+        if (rt->chans[i].attached && rt->chans[i].status == CDN_OK)
             return 0;
     return 1; /* every channel failed */
 }
@@ -258,7 +265,10 @@ int cdn_async_serve(cdn_async *rt)
     }
     if (rt->stop_requested)
         return CDN_OK;
-    return rt->nchans ? rt->chans[0].status : CDN_ESTATE;
+    for (uint32_t i = 0; i < rt->nchans; i++)
+        if (rt->chans[i].attached)
+            return rt->chans[i].status;
+    return CDN_ESTATE;
 }
 
 int cdn_async_run(cdn_async *rt)

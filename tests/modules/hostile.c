@@ -6,6 +6,11 @@
  *   "badmsg"    answer each request with a header that breaks the rules
  *               (rotating through bad flags, lengths and call ids)
  *   "seq"       corrupt the sequence words of the host's request ring
+ *   "flood"     send valid requests (rpc 1, eight bytes) without end and
+ *               never read anything
+ *   "flood-drain"  the same, but read and drop whatever the host sends
+ *               (replies, and its own requests) whenever a send must wait,
+ *               so the host always has room to answer
  */
 #include <stdint.h>
 #include <string.h>
@@ -91,9 +96,34 @@ static int seq(struct cdn_dom_ctx *ctx)
     return CDN_OK; /* not reached */
 }
 
+static int flood(struct cdn_dom_ctx *ctx, int drain)
+{
+    cdn_ep *ep = cdn_dom_ep(ctx);
+    struct cdn_msg junk;
+    struct cdn_msg req;
+    memset(&req, 0, sizeof req);
+    req.rpc_id = 1;
+    req.flags = CDN_MSG_REQUEST;
+    req.inline_len = 8;
+    for (uint32_t id = 1;; id++) {
+        req.call_id = id;
+        memcpy(req.data, &id, sizeof id);
+        int r;
+        while ((r = cdn_ep_send(ep, &req, 0)) == CDN_EAGAIN)
+            while (drain && cdn_ep_recv(ep, &junk, 0) == CDN_OK)
+                ; /* dropped: what it learns is that the host read ours */
+        if (r != CDN_OK)
+            return r;
+    }
+}
+
 static int hostile_main(struct cdn_dom_ctx *ctx)
 {
     const char *a = cdn_dom_arg(ctx);
+    if (strcmp(a, "flood") == 0)
+        return flood(ctx, 0);
+    if (strcmp(a, "flood-drain") == 0)
+        return flood(ctx, 1);
     if (strcmp(a, "badmsg") == 0)
         return badmsg(ctx);
     if (strcmp(a, "seq") == 0)
