@@ -278,7 +278,7 @@ $(BUILD)/tests/test_net_ring: $(BUILD)/obj/tests/test_net_ring.o $(KERNEL_HOST_O
 $(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_net_dummy: $(BUILD)/obj/tests/test_net_dummy.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/net_bad.so
+$(BUILD)/tests/test_net_dummy: $(BUILD)/obj/tests/test_net_dummy.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/net_bad.so $(BUILD)/lib/cordon/null_blk.so
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 

@@ -52,7 +52,7 @@ void campaign_end(struct campaign *c, struct cdn_driver *drv)
 {
     cdn_driver_unload(drv);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     c->heap_left = hs.live_objects;
     cdn_kernel_exit();
 }

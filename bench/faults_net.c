@@ -34,10 +34,9 @@ static const struct {
 /* Posts one packet; with more, others follow in the same ring message. */
 static int post(struct net_device *dev, unsigned len, bool more)
 {
-    struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+    struct sk_buff *skb = netdev_alloc_skb(dev, len);
     if (!skb)
         return -ENOMEM;
-    skb->dev = dev;
     return dev_queue_xmit_more(skb, more);
 }
 

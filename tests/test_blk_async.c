@@ -196,7 +196,7 @@ static void modes(enum cdn_drv_mode m)
         blk_mq_free_request(rq[i]);
     /* nothing left but the chunks of the device's memory */
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     unsigned chunks = 0;
     for (u32 i = 0; i < disk->media_chunks; i++)
         chunks += disk->media[i] != NULL;
@@ -260,7 +260,7 @@ static void test_async_misuse(void **state)
     for (int i = 0; i < 3; i++)
         blk_mq_free_request(rq[i]);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 1); /* the one chunk written */
     stop(&g);
     cdn_kernel_exit();
@@ -331,7 +331,7 @@ static void test_async_driver_faults(void **state)
         blk_mq_free_request(rq[i]);
     stop(&g);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }

@@ -69,7 +69,7 @@ static void run_mode(enum cdn_drv_mode m)
         chunks += disk->media[i] != NULL;
     assert_int_equal(chunks, 4); /* 128 sectors each: chunks 0 and 1 (sectors 0-227), 7, 1023 */
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, chunks);
     if (drv.glue) {
         struct cdn_glue_stats gs;
@@ -78,7 +78,7 @@ static void run_mode(enum cdn_drv_mode m)
     }
     cdn_driver_unload(&drv);
     assert_null(cdn_blk_disk_by_name("nullb0"));
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0); /* the media went with the disk */
     cdn_kernel_exit();
 }
@@ -192,7 +192,7 @@ static void test_misbehaving_block_driver(void **state)
     assert_non_null(strstr(drv.reason, "rejected"));
     assert_int_equal(k.blk_double_completions, 0); /* refused by the glue, before the core */
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     assert_true(cdn_domain_alive(drv.dom));
     cdn_driver_unload(&drv);
@@ -241,7 +241,7 @@ static void test_driver_frees_its_disk(void **state)
         assert_null(cdn_blk_disk_by_name("badb0"));
     }
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }
@@ -345,7 +345,7 @@ static void test_blk_ring(void **state)
     cdn_driver_unload(&drv);
     cdn_async_destroy(rt);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }

@@ -17,6 +17,7 @@
 
 #include "../kernel/core/core_impl.h"
 #include "cordon_kernel.h"
+#include "linux/blk-mq.h"
 #include "linux/netdevice.h"
 #include "util.h"
 
@@ -69,7 +70,7 @@ static void run_mode(enum mode m)
     assert_int_equal(k1.skbs_allocated - k0.skbs_allocated, N);
     assert_int_equal(k1.skbs_freed - k0.skbs_freed, N); /* the driver freed every one */
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0); /* no packet data left behind */
     if (l.glue) {
         struct cdn_glue_stats gs;
@@ -189,7 +190,7 @@ static void test_misbehaving_driver(void **state)
     assert_int_equal(k.skbs_freed, 17);
     assert_int_equal(cdn_skbs_live(), 0);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_driver_unload(&l);
     cdn_kernel_exit();
@@ -344,6 +345,82 @@ static void test_dummy_names(void **state)
     cdn_kernel_exit();
 }
 
+/*
+ * Heap isolation: null_blk stores a secret on its disk, a hostile net
+ * driver searches every byte it can map for it, then overwrites and
+ * punches out all of its heap. It finds nothing (its heap is its own; the
+ * disk's memory lives in null_blk's), and every byte reads back. With one
+ * heap for all drivers, it found the secret and destroyed the disk.
+ */
+extern const struct cdn_driver_desc cdn_null_blk_driver;
+
+static void test_heap_isolation(void **state)
+{
+    (void)state;
+    struct cdn_driver bad, nb;
+    load_net_bad(&bad, 0, NULL);
+    assert_int_equal(cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
+                                     &nb),
+                     0);
+    struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
+    assert_non_null(disk);
+    enum { BYTES = 64 * 1024 };
+    static uint8_t secret[BYTES], back[BYTES];
+    for (size_t i = 0; i < BYTES; i += 16)
+        memcpy(secret + i, "cordon-secret:\x01", 16);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_WRITE, 0, BYTES, secret), 0);
+    struct net_device *dev = dev_get_by_name("bad0");
+    assert_non_null(dev);
+    assert_int_equal(send_one(dev, 77), 0); /* snoop */
+    char log[8192];
+    cdn_kernel_log_tail(log, sizeof log);
+    const char *said = strstr(log, "snoop: ");
+    assert_non_null(said);
+    assert_int_equal(strncmp(said, "snoop: 0 secrets", 16), 0);
+    assert_int_equal(send_one(dev, 78), 0); /* wipe all it can reach */
+    assert_int_equal(send_one(dev, 100), 0); /* and it goes on */
+    memset(back, 0, sizeof back);
+    assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, BYTES, back), 0);
+    assert_memory_equal(back, secret, BYTES);
+    cdn_driver_unload(&bad);
+    cdn_driver_unload(&nb);
+    struct cdn_heap_stats hs;
+    cdn_kernel_heap_stats(&hs);
+    assert_int_equal(hs.live_objects, 0);
+    cdn_kernel_exit();
+}
+
+/* A name squatter: a driver cannot register a device under a name that
+ * is taken (-EEXIST, as Linux), nor take one by renaming its device
+ * through its projection later; lookups find the first device. */
+static void test_no_name_squatting(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver a, b;
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &a),
+                     0);
+    struct net_device *real = dev_get_by_name("dummy0");
+    assert_non_null(real);
+    struct net_device *squat = alloc_netdev(0, "dummy0", 0, NULL);
+    assert_non_null(squat);
+    assert_int_equal(register_netdev(squat), -EEXIST);
+    free_netdev(squat);
+    /* a second driver instance names its device dummy1, not dummy0 */
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &b),
+                     0);
+    assert_ptr_equal(dev_get_by_name("dummy0"), real);
+    struct net_device *second = dev_get_by_name("dummy1");
+    assert_non_null(second);
+    /* renamed through its projection (what a crossing's copy-in does) */
+    snprintf(second->name, sizeof second->name, "dummy0");
+    assert_ptr_equal(dev_get_by_name("dummy0"), real);
+    assert_ptr_equal(dev_get_by_name("dummy1"), second);
+    cdn_driver_unload(&b);
+    cdn_driver_unload(&a);
+    cdn_kernel_exit();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +429,8 @@ int main(void)
         cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_driver_frees_its_device),
         cmocka_unit_test(test_crash_in_uninit),    cmocka_unit_test(test_crash_in_exit),
         cmocka_unit_test(test_dummy_names),
+        cmocka_unit_test(test_heap_isolation),
+        cmocka_unit_test(test_no_name_squatting),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

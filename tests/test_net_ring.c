@@ -121,7 +121,7 @@ static void test_ring_misbehaving_driver(void **state)
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
     assert_int_equal(cdn_skbs_live(), 0);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }
@@ -169,7 +169,7 @@ static void test_ring_driver_frees_its_device(void **state)
     assert_int_equal(k.skb_double_frees, 0);
     assert_int_equal(cdn_skbs_live(), 0);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }
@@ -224,7 +224,7 @@ static void test_bulk_free(void **state)
     assert_int_equal(k.skb_double_frees, 2);
     assert_int_equal(cdn_skbs_live(), 0);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     assert_int_equal(hs.violations, 0); /* refused before the heap */
     /* more than one pass of the internal batch */

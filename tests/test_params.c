@@ -363,7 +363,7 @@ static void test_null_blk_params_survive_restart(void **state)
                      -EINVAL);
     assert_null(cdn_blk_disk_by_name("nullb0"));
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }

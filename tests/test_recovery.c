@@ -77,7 +77,7 @@ static void finish(struct cdn_driver *drv)
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
     cdn_driver_unload(drv);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }

@@ -71,7 +71,7 @@ static void run(enum cdn_drv_mode mode)
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
     cdn_driver_unload(&drv);
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }
@@ -128,7 +128,7 @@ static void run_blk(enum cdn_drv_mode mode)
     cdn_driver_unload(&drv);
     assert_null(cdn_blk_disk_by_name("nullb0"));
     struct cdn_heap_stats hs;
-    cdn_heap_get_stats(cdn_kernel_heap(), &hs);
+    cdn_kernel_heap_stats(&hs);
     assert_int_equal(hs.live_objects, 0);
     cdn_kernel_exit();
 }

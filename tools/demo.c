@@ -142,7 +142,7 @@ static unsigned long net_slice(struct net_device *dev)
 {
     unsigned long failed = 0;
     for (unsigned long k = 0; k < NET_SLICE; k++) {
-        struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
+        struct sk_buff *skb = netdev_alloc_skb(dev, 64);
         if (!skb)
             return failed + NET_SLICE - k;
         skb->dev = dev;
@@ -216,8 +216,7 @@ static int crash_run(void)
             printf("  t=%.2fs  driver domain killed (SIGKILL) mid-traffic\n",
                    (double)(cdn_now_ns() - t0) / 1e9);
         }
-        struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
-        skb->dev = dev;
+        struct sk_buff *skb = netdev_alloc_skb(dev, 64);
         sent++;
         refused += dev_queue_xmit_more(skb, sent % 32 != 0) != 0;
         if (drv.stats.restarts > restarts) {

@@ -110,6 +110,7 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set)
     q->tag_set = set;
     q->hctx.queue = q;
     disk->queue = q;
+    disk->heap = cdn_kernel_heap_of(set); /* its driver's, for good */
     disk->next = unregistered;
     unregistered = disk;
     return disk;
@@ -234,8 +235,9 @@ u64 cdn_blk_media_chunk(struct gendisk *disk, u32 index, bool alloc)
     if (!disk->media[index] && alloc) {
         cdn_href ref;
         void *p;
-        /* host-owned: a driver's death does not reclaim it */
-        if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, CDN_BLK_MEDIA_CHUNK, &ref, &p) != 0)
+        /* host-owned, in its driver's heap (no other domain maps it): a
+         * driver's death does not reclaim it */
+        if (cdn_heap_alloc(disk->heap, CDN_HEAP_HOST, CDN_BLK_MEDIA_CHUNK, &ref, &p) != 0)
             return 0;
         memset(p, 0, CDN_BLK_MEDIA_CHUNK);
         disk->media[index] = p;
@@ -255,7 +257,7 @@ static void media_free(struct gendisk *disk)
 {
     for (u32 i = 0; disk->media && i < disk->media_chunks; i++)
         if (disk->media[i])
-            cdn_heap_free(cdn_kernel_heap(), disk->media_ref[i], CDN_HEAP_HOST);
+            cdn_heap_free(disk->heap, disk->media_ref[i], CDN_HEAP_HOST);
     free(disk->media);
     free(disk->media_ref);
     disk->media = NULL;
@@ -357,11 +359,11 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
 }
 
 /* The data buffer is the host's again (whoever the driver gave it to). */
-void cdn_blk_return_to_host(cdn_href ref)
+void cdn_blk_return_to_host(struct gendisk *disk, cdn_href ref)
 {
     uint32_t owner;
-    if (cdn_heap_owner(cdn_kernel_heap(), ref, &owner) == 0 && owner != CDN_HEAP_HOST)
-        cdn_heap_move(cdn_kernel_heap(), ref, owner, CDN_HEAP_HOST);
+    if (cdn_heap_owner(disk->heap, ref, &owner) == 0 && owner != CDN_HEAP_HOST)
+        cdn_heap_move(disk->heap, ref, owner, CDN_HEAP_HOST);
 }
 
 /* One pass of a request through the driver; 1 if it completed with
@@ -388,7 +390,7 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
     if (disk->isolated) {
         /* what only a crossing makes: a handle for rq, its buffer lent */
         cdn_glue_forget_everywhere(rq);
-        cdn_blk_return_to_host(ref);
+        cdn_blk_return_to_host(disk, ref);
     }
     return rq->completed && rq->status == BLK_STS_OK;
 }
@@ -452,7 +454,7 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
         if (disk->rqr) {
             struct cdn_driver *drv = cdn_rqring_driver(disk);
             ok = cdn_rqring_issue(disk, rq);
-            cdn_blk_return_to_host(ref);
+            cdn_blk_return_to_host(disk, ref);
             if (!ok && rq->busy) {
                 if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv), NULL))
                     break; /* busy for too long: it fails */
@@ -515,7 +517,7 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     struct request *rq = &rq_store;
     cdn_href ref;
     void *data;
-    if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, bytes, &ref, &data) != 0)
+    if (cdn_heap_alloc(disk->heap, CDN_HEAP_HOST, bytes, &ref, &data) != 0)
         return -ENOMEM;
     rq->sector = sector;
     rq->nr_bytes = bytes;
@@ -530,7 +532,7 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     if (ok && op == REQ_OP_READ)
         memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;
-    cdn_heap_free(cdn_kernel_heap(), ref, CDN_HEAP_HOST);
+    cdn_heap_free(disk->heap, ref, CDN_HEAP_HOST);
     return ok ? 0 : -EIO;
 }
 

@@ -205,7 +205,7 @@ static void requeue_worker(void *arg)
 
 void cdn_blk_async_ended(struct request *rq, int lost)
 {
-    cdn_blk_return_to_host(rq->data_ref);
+    cdn_blk_return_to_host(rq->disk, rq->data_ref);
     if (lost && !rq->completed) {
         if (!rt_for(rq)) {
             finish(rq, BLK_STS_IOERR);
@@ -253,7 +253,7 @@ struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes)
         return NULL;
     cdn_href ref;
     void *data;
-    if (cdn_heap_alloc(cdn_kernel_heap(), CDN_HEAP_HOST, bytes, &ref, &data) != 0) {
+    if (cdn_heap_alloc(disk->heap, CDN_HEAP_HOST, bytes, &ref, &data) != 0) {
         free(rq);
         return NULL;
     }
@@ -275,7 +275,7 @@ void blk_mq_free_request(struct request *rq)
                (unsigned long long)rq->sector);
         return; /* a leak, not a use after free */
     }
-    cdn_heap_free(cdn_kernel_heap(), rq->data_ref, CDN_HEAP_HOST);
+    cdn_heap_free(rq->disk->heap, rq->data_ref, CDN_HEAP_HOST);
     free(rq);
 }
 

@@ -9,11 +9,17 @@
 #include <string.h>
 
 #include "core_impl.h"
+#include "cordon/glue.h"
 
 #define LOG_LINES 64
 #define LOG_LINE  256
 
 static struct cdn_heap *heap;
+static size_t heap_bytes; /* each heap's size */
+/* Driver heaps given back at unload while host objects still lived in
+ * them (an skb a client holds): freed when the kernel goes. */
+static struct cdn_heap *retired[64];
+static int nretired;
 static char log_ring[LOG_LINES][LOG_LINE];
 static unsigned log_next;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -28,7 +34,8 @@ int cdn_kernel_init(size_t heap_size)
     cdn_blk_reset();
     if (cdn_skb_pool_init() != 0)
         return -ENOMEM;
-    int r = cdn_heap_create(heap_size ? heap_size : (64u << 20), &heap);
+    heap_bytes = heap_size ? heap_size : (64u << 20);
+    int r = cdn_heap_create(heap_bytes, &heap);
     if (r != 0)
         cdn_skb_pool_exit();
     return r;
@@ -39,11 +46,73 @@ void cdn_kernel_exit(void)
     cdn_skb_pool_exit();
     cdn_heap_destroy(heap);
     heap = NULL;
+    while (nretired > 0)
+        cdn_heap_destroy(retired[--nretired]);
+}
+
+int cdn_core_heap_new(struct cdn_heap **out)
+{
+    return heap ? cdn_heap_create(heap_bytes, out) : CDN_ESTATE;
+}
+
+void cdn_core_heap_put(struct cdn_heap *h)
+{
+    if (!h)
+        return;
+    struct cdn_heap_stats st;
+    cdn_heap_get_stats(h, &st);
+    if (st.live_objects == 0 || nretired == (int)(sizeof retired / sizeof retired[0])) {
+        /* (a full list: leaked rather than freed under a live object) */
+        if (st.live_objects == 0)
+            cdn_heap_destroy(h);
+        return;
+    }
+    retired[nretired++] = h;
 }
 
 struct cdn_heap *cdn_kernel_heap(void)
 {
     return heap;
+}
+
+struct cdn_heap *cdn_kernel_heap_of(const void *shadow)
+{
+    struct cdn_glue *g = shadow ? cdn_glue_owner_of(shadow) : NULL;
+    struct cdn_driver *drv = g ? cdn_core_driver_of(g) : NULL;
+    return drv && drv->heap ? drv->heap : heap;
+}
+
+void cdn_kernel_heap_stats(struct cdn_heap_stats *out)
+{
+    struct cdn_heap *hs[128];
+    int n = cdn_kernel_heaps(hs, 128);
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n && i < 128; i++) {
+        struct cdn_heap_stats s;
+        cdn_heap_get_stats(hs[i], &s);
+        out->allocs += s.allocs;
+        out->frees += s.frees;
+        out->moves += s.moves;
+        out->lends += s.lends;
+        out->returns += s.returns;
+        out->violations += s.violations;
+        out->reclaimed += s.reclaimed;
+        out->live_objects += s.live_objects;
+        out->live_bytes += s.live_bytes;
+    }
+}
+
+int cdn_kernel_heaps(struct cdn_heap **out, int max)
+{
+    int n = 0;
+    if (heap && n < max)
+        out[n] = heap;
+    n += heap != NULL;
+    n += cdn_core_driver_heaps(out + (n < max ? n : max), max > n ? max - n : 0);
+    for (int i = 0; i < nretired; i++, n++)
+        if (n < max)
+            out[n] = retired[i];
+    return n;
 }
 
 static void log_line(const char *prefix, const char *msg)

@@ -17,6 +17,13 @@ extern struct cdn_kernel_stats cdn_kstats;
  * skipped, as kfree_skb does. */
 void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n);
 
+/* A heap for a new isolated driver, of the kernel's heap size; and its
+ * end at unload (kept until the kernel exits if host objects still live
+ * in it). The heaps of loaded drivers, for cdn_kernel_heaps. */
+int cdn_core_heap_new(struct cdn_heap **out);
+void cdn_core_heap_put(struct cdn_heap *h);
+int cdn_core_driver_heaps(struct cdn_heap **out, int max);
+
 /* Forgets all network devices and restarts naming (kernel bring-up). */
 void cdn_net_reset(void);
 void cdn_blk_reset(void);
@@ -249,7 +256,7 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
  * whether a disk is still registered; an asynchronous request's end from
  * the ring (lost: its driver went away without answering). */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, uint64_t ref, const void *wbuf);
-void cdn_blk_return_to_host(uint64_t ref);
+void cdn_blk_return_to_host(struct gendisk *disk, uint64_t ref);
 /* How long a request may stay busy when its driver has no call deadline of
  * its own (a native driver). */
 #define CDN_BLK_BUSY_BUDGET_NS 5000000000LL

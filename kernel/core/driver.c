@@ -61,6 +61,26 @@ struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const 
     return *ref ? drv : NULL; /* the domain must know the object to name it */
 }
 
+/* Unload: the driver's heap, once its domains are gone. What it still
+ * owned there is taken back first. */
+static void heap_put(struct cdn_driver *drv)
+{
+    if (!drv->heap)
+        return;
+    cdn_kstats.objects_reclaimed += cdn_heap_reclaim(drv->heap, 1);
+    cdn_core_heap_put(drv->heap);
+    drv->heap = NULL;
+}
+
+int cdn_core_driver_heaps(struct cdn_heap **out, int max)
+{
+    int n = 0;
+    for (struct cdn_driver *d = drivers; d; d = d->next)
+        if (d->heap && n++ < max)
+            out[n - 1] = d->heap;
+    return n;
+}
+
 /* Unload: whatever the driver still held goes back, and the tables go. */
 static void rings_free(struct cdn_driver *drv)
 {
@@ -139,7 +159,7 @@ static void domain_config(const struct cdn_driver *drv, struct cdn_domain_config
     cfg->memory_limit = drv->mode == CDN_DRV_PROCESS ? drv->policy.memory_limit : 0;
     cfg->backend = drv->mode == CDN_DRV_INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
     cfg->module_path = drv->path;
-    cfg->heap = cdn_kernel_heap();
+    cfg->heap = drv->heap;
     cfg->cpu = drv->cpu;
 }
 
@@ -215,7 +235,7 @@ static int start_isolated(struct cdn_driver *out)
         out->dom = NULL;
         return r;
     }
-    cdn_glue_set_heap(out->glue, cdn_kernel_heap(), 1);
+    cdn_glue_set_heap(out->glue, out->heap, 1);
     if (out->policy.call_timeout_ns > 0)
         cdn_glue_set_timeout(out->glue, out->policy.call_timeout_ns);
     d->glue_init(out->glue);
@@ -333,6 +353,10 @@ int cdn_driver_load_policy(const struct cdn_driver_desc *d, enum cdn_drv_mode mo
         return err ? err : d->native_init();
     }
     snprintf(out->path, sizeof out->path, "%s/%s.so", module_dir, d->name);
+    if (cdn_core_heap_new(&out->heap) != CDN_OK) {
+        snprintf(out->reason, sizeof out->reason, "no memory for the driver's heap");
+        return CDN_ENOMEM;
+    }
     out->next = drivers;
     drivers = out;
     int r = start_isolated(out);
@@ -390,7 +414,7 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     drv->graveyard[drv->ngrave++] = drv->dom;
     drv->glue = NULL;
     drv->dom = NULL;
-    cdn_kstats.objects_reclaimed += cdn_heap_reclaim(cdn_kernel_heap(), 1);
+    cdn_kstats.objects_reclaimed += cdn_heap_reclaim(drv->heap, 1);
 }
 
 int cdn_driver_restart(struct cdn_driver *drv, double *ms)
@@ -566,6 +590,7 @@ void cdn_driver_unload(struct cdn_driver *drv)
         cdn_net_release_orphans(drv);
         cdn_blk_release_orphans(drv);
         rings_free(drv);
+        heap_put(drv);
         return;
     }
     if (drv->rt) {
@@ -588,4 +613,5 @@ void cdn_driver_unload(struct cdn_driver *drv)
     cdn_domain_destroy(drv->dom);
     drv->glue = NULL;
     drv->dom = NULL;
+    heap_put(drv);
 }

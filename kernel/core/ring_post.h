@@ -69,7 +69,7 @@ static inline void *cdn_ring_post_new(struct cdn_driver *drv, uint64_t ref, size
     p->g = drv->glue;
     p->drv = drv;
     p->ref = ref;
-    p->heap_base = cdn_heap_base(cdn_kernel_heap());
+    p->heap_base = cdn_heap_base(drv->heap ? drv->heap : cdn_kernel_heap()); /* what it maps */
     return p;
 }
 

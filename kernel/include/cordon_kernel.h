@@ -9,10 +9,22 @@
 
 #include "cordon/heap.h"
 
-/* Creates the shared heap (heap_size bytes; 0: 64 MiB). */
+/* Brings the kernel core up. heap_size (0: 64 MiB) is the size of the
+ * host's own heap and of each isolated driver's: every isolated driver
+ * gets a heap of its own, mapped into its domain and no other. */
 int cdn_kernel_init(size_t heap_size);
 void cdn_kernel_exit(void);
+/* The host's heap: packets and requests not yet bound for a driver, and
+ * native drivers' device memory. Never mapped into a domain. */
 struct cdn_heap *cdn_kernel_heap(void);
+/* The heap of the isolated driver whose glue made `shadow` (an ops table,
+ * a tag set), or the host's heap. */
+struct cdn_heap *cdn_kernel_heap_of(const void *shadow);
+/* Every heap the core has made (the host's first), for statistics: up to
+ * max of them into out; returns how many there are. */
+int cdn_kernel_heaps(struct cdn_heap **out, int max);
+/* The statistics of every heap the core has now, added up. */
+void cdn_kernel_heap_stats(struct cdn_heap_stats *out);
 
 /* The last lines printk wrote (host and forwarded domain lines), oldest
  * first, separated by '\n'. Also printed to stderr when CORDON_PRINTK=1. */
@@ -21,6 +33,7 @@ const char *cdn_kernel_log_tail(char *buf, size_t len);
 /* Counters the tests read. */
 struct cdn_kernel_stats {
     unsigned long skbs_allocated, skbs_freed, xmit_dropped;
+    unsigned long skbs_copied; /* data moved into the heap of the driver it was sent to */
     unsigned long skb_double_frees; /* kfree_skb of an skb that is not live */
     unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
     unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
@@ -128,6 +141,11 @@ struct cdn_driver {
     cdn_domain *graveyard[8]; /* killed domains whose exit has not finished */
     int ngrave;
     struct cdn_rings *rings; /* the host's side of its data-path rings (kernel-private) */
+    /* Its own shared heap: the only one its domain maps. Its devices'
+     * memory and the data of packets and requests sent to it live here,
+     * so no other driver can reach them. Kept across restarts (device
+     * memory outlives a crash); freed at unload. */
+    struct cdn_heap *heap;
 };
 
 /* Loads (and initialises) the driver: native calls its init directly; the

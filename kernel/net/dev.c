@@ -287,6 +287,7 @@ int register_netdevice(struct net_device *dev)
         return -EEXIST; /* its ndo_init renamed it, or registered another of the name */
     memcpy(dev->reg_name, dev->name, IFNAMSIZ);
     dev->reg_name[IFNAMSIZ - 1] = 0;
+    dev->heap = cdn_kernel_heap_of(dev->netdev_ops);
     dev->reg_state = NETREG_REGISTERED;
     cdn_txring_attach(dev);
     dev_unlink(&unregistered_devs, dev);
@@ -400,6 +401,15 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more)
         if (dev && dev->txr)
             cdn_txring_flush(dev); /* the burst ends here all the same */
         return -ENODEV;
+    }
+    /* The driver's domain maps its own heap and no other: data allocated
+     * elsewhere (alloc_skb, another device's) is copied there first. */
+    if (dev->heap != cdn_kernel_heap() && cdn_skb_bind_heap(skb, dev->heap)) {
+        kfree_skb(skb);
+        cdn_kstats.xmit_dropped++;
+        if (dev->txr)
+            cdn_txring_flush(dev);
+        return -ENOMEM;
     }
     if (dev->txr) {
         if (__builtin_expect(skb->len > 0xffff, 0)) { /* beyond any MTU; a descriptor's limit */

@@ -8,6 +8,7 @@
 
 #include "../core/core_impl.h"
 #include "cordon/glue.h"
+#include "linux/netdevice.h"
 #include "linux/skbuff.h"
 
 /*
@@ -25,8 +26,9 @@
 enum { HEAD_FREE = 0, HEAD_LIVE = 0x5c1b };
 
 struct skb_head {
-    struct sk_buff skb; /* first: the skb's address is the head's */
-    cdn_href data_ref;  /* its data in the shared heap */
+    struct sk_buff skb;    /* first: the skb's address is the head's */
+    cdn_href data_ref;     /* its data in the shared heap */
+    struct cdn_heap *heap; /* which: the host's, or the driver's it is bound for */
     uint32_t state;
     uint32_t next_free; /* index + 1 of the next free head, or 0 */
 };
@@ -79,10 +81,9 @@ unsigned long cdn_skbs_live(void)
     return nlive;
 }
 
-struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
+/* An skb whose data lives in heap. */
+static struct sk_buff *skb_alloc_in(struct cdn_heap *heap, unsigned int size)
 {
-    (void)flags;
-    struct cdn_heap *heap = cdn_kernel_heap();
     if (!heap || !pool || size == 0 || size > CDN_HEAP_MAX_OBJ)
         return NULL;
     struct skb_head *h;
@@ -101,12 +102,47 @@ struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
         return NULL;
     }
     memset(&h->skb, 0, sizeof h->skb);
+    h->heap = heap;
     h->skb.data = data;
     h->skb.len = size;
     h->state = HEAD_LIVE;
     nlive++;
     cdn_kstats.skbs_allocated++;
     return &h->skb;
+}
+
+struct sk_buff *alloc_skb(unsigned int size, gfp_t flags)
+{
+    (void)flags;
+    return skb_alloc_in(cdn_kernel_heap(), size);
+}
+
+struct sk_buff *netdev_alloc_skb(struct net_device *dev, unsigned int size)
+{
+    struct sk_buff *skb = skb_alloc_in(dev && dev->heap ? dev->heap : cdn_kernel_heap(), size);
+    if (skb)
+        skb->dev = dev;
+    return skb;
+}
+
+int cdn_skb_bind_heap(struct sk_buff *skb, struct cdn_heap *to)
+{
+    struct skb_head *h = head_of(skb);
+    if (!h || h->state != HEAD_LIVE)
+        return -EINVAL;
+    if (h->heap == to)
+        return 0;
+    cdn_href ref;
+    void *data;
+    if (cdn_heap_alloc(to, CDN_HEAP_HOST, skb->len, &ref, &data) != 0)
+        return -ENOMEM;
+    memcpy(data, skb->data, skb->len);
+    cdn_heap_free_any(h->heap, h->data_ref);
+    h->heap = to;
+    h->data_ref = ref;
+    skb->data = data;
+    cdn_kstats.skbs_copied++;
+    return 0;
 }
 
 /* skb's head, if skb is a live skb, now marked free (so a second mention
@@ -140,7 +176,7 @@ void kfree_skb(struct sk_buff *skb)
         return;
     cdn_glue_forget_everywhere(skb);
     /* Whoever holds the buffer now, it goes back to the host to be freed. */
-    cdn_heap_free_any(cdn_kernel_heap(), h->data_ref);
+    cdn_heap_free_any(h->heap, h->data_ref);
     push_free(h);
 }
 
@@ -152,17 +188,26 @@ void cdn_kfree_skb_bulk(struct sk_buff *const *skbs, uint32_t n)
     while (n > 0) {
         uint32_t k = n < 64 ? n : 64, nheads = 0;
         /* Only live skbs go on, each once; nothing else is handed to the
-         * glues or the heap. */
+         * glues or the heap. A run ends where the heap changes (a batch
+         * comes from one driver's ring: one heap). */
+        struct cdn_heap *heap = NULL;
         for (uint32_t i = 0; i < k; i++) {
             struct skb_head *h = skbs[i] ? take_live(skbs[i]) : NULL; /* NULL: as kfree_skb */
             if (!h)
                 continue;
+            if (heap && h->heap != heap) {
+                k = i; /* the rest in the next round */
+                h->state = HEAD_LIVE;
+                break;
+            }
+            heap = h->heap;
             refs[nheads] = h->data_ref;
             objs[nheads] = &h->skb;
             heads[nheads++] = h;
         }
         cdn_glue_forget_everywhere_bulk(objs, nheads);
-        cdn_heap_free_any_bulk(cdn_kernel_heap(), refs, nheads);
+        if (heap)
+            cdn_heap_free_any_bulk(heap, refs, nheads);
         for (uint32_t i = 0; i < nheads; i++)
             push_free(heads[i]);
         skbs += k;

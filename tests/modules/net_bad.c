@@ -22,6 +22,10 @@
  *   75  log its greeting (a charp module parameter), then behave
  *   76  unregister and free its device from inside the transmit, then
  *       register it again (a device whose free is only put off)
+ *   77  snoop: search every byte this domain can map (its heap) for
+ *       another driver's data ("cordon-secret"), and log what it found
+ *   78  wipe: overwrite its whole heap, then punch it out
+ *       (madvise MADV_REMOVE), then behave
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -31,6 +35,7 @@
 #include <linux/module.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "bad_netdev.h"
 #include "driver_module.h"
@@ -60,6 +65,27 @@ static void bad_uninit(struct net_device *dev)
 
 static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
+static void *heap_base; /* its heap, for cases 77 and 78 */
+static size_t heap_size;
+
+static void snoop(void)
+{
+    static const char secret[] = "cordon-secret";
+    unsigned long found = 0;
+    const char *p = heap_base;
+    for (size_t i = 0; heap_base && i + sizeof secret - 1 <= heap_size; i++)
+        if (p[i] == 'c' && memcmp(p + i, secret, sizeof secret - 1) == 0)
+            found++;
+    printk(KERN_INFO "snoop: %lu secrets in %zu bytes\n", found, heap_size);
+}
+
+static void wipe(void)
+{
+    if (!heap_base)
+        return;
+    memset(heap_base, 0xee, heap_size);
+    madvise(heap_base, heap_size, MADV_REMOVE);
+}
 static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
 {
     dev_lstats_add(dev, skb->len);
@@ -128,6 +154,14 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }
+    case 77:
+        snoop();
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    case 78:
+        dev_kfree_skb(skb); /* first: its data is in the heap */
+        wipe();
+        return NETDEV_TX_OK;
     case 76: {
         struct net_device *d = bad_dev;
         dev_kfree_skb(skb);
@@ -164,6 +198,7 @@ BAD_NETDEV_HOOKS("bad%d", bad_xmit, bad_uninit, if (crash_in_exit) * (volatile i
 static void note_region(struct cdn_dom_ctx *ctx)
 {
     cdn_dom_region(ctx, &region_base, &region_size);
+    cdn_dom_heap(ctx, &heap_base, &heap_size);
 }
 
 /* Served with the transmit ring too (the host decides which path it uses):

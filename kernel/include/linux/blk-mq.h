@@ -117,6 +117,7 @@ struct gendisk {
     int reattached;         /* re-attached during this recovery: add_disk is a no-op */
     void *orphan_owner;     /* the struct cdn_driver it waits for */
     struct cdn_rqring *rqr; /* its isolated driver's request ring, if it has one */
+    struct cdn_heap *heap;  /* where its memory and requests' data live: its driver's heap */
     int refcnt;             /* synchronous I/O in progress (blk.c: disk_call_begin) */
     int free_on_return;     /* put meanwhile: freed when the last of it returns */
     struct gendisk *next;

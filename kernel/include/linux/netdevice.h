@@ -102,6 +102,7 @@ struct net_device {
     } cfg;
     struct net_device *next;
     struct cdn_txring *txr; /* its isolated driver's transmit ring, if it has one */
+    struct cdn_heap *heap;  /* its driver's heap (set at register; NULL: the host's) */
     u64 host_private;
 };
 
