@@ -390,6 +390,31 @@ static void test_heap_isolation(void **state)
     cdn_kernel_exit();
 }
 
+/* A driver that hands the host ever more functions by pointer (setup
+ * functions: each binds a trampoline of a pool every glue shares) takes
+ * only its own share: the fifth is refused and the hog, in strict mode,
+ * is the one failed; the next driver of the interface loads. Before the
+ * per-glue share, the hog took the whole pool and the victim could not
+ * load, with no reason given. */
+static void test_trampoline_pool_is_shared_fairly(void **state)
+{
+    (void)state;
+    struct cdn_driver bad, victim;
+    load_net_bad(&bad, 0, NULL);
+    struct net_device *dev = dev_get_by_name("bad0");
+    assert_non_null(dev);
+    send_one(dev, 79);
+    assert_int_equal(bad.stats.failures, 1); /* it was the violator */
+    assert_non_null(strstr(bad.reason, "rejected"));
+    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
+                                     &victim),
+                     0);
+    assert_non_null(dev_get_by_name("dummy0"));
+    cdn_driver_unload(&victim);
+    cdn_driver_unload(&bad);
+    cdn_kernel_exit();
+}
+
 /* A name squatter: a driver cannot register a device under a name that
  * is taken (-EEXIST, as Linux), nor take one by renaming its device
  * through its projection later; lookups find the first device. */
@@ -431,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_dummy_names),
         cmocka_unit_test(test_heap_isolation),
         cmocka_unit_test(test_no_name_squatting),
+        cmocka_unit_test(test_trampoline_pool_is_shared_fairly),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);
 }

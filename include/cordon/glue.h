@@ -97,9 +97,19 @@ struct cdn_fn_slot {
     uint64_t ref;     /* the domain's reference for its function */
 };
 
-/* Finds the slot already bound to (g, ref), or binds a free one. Returns its
- * index, CDN_EBADH for a reference that is not a domain function, or
- * CDN_ELIMIT when every slot is taken. */
+/*
+ * Finds the slot already bound to (g, ref), or binds a free one. A pool is
+ * shared by every glue of the process (a trampoline is a static function),
+ * so each glue may hold at most CDN_FN_PER_GLUE slots of it: a domain that
+ * passes ever more functions exhausts its own share, never another's.
+ * Returns the slot's index; CDN_EBADH for a reference that is not a domain
+ * function; CDN_ELIMIT when g already holds its share (the domain's own
+ * doing: a violation); CDN_ENOMEM when every slot is taken by other glues
+ * (more domains of this interface than the pool holds shares for: not g's
+ * fault). Generated pools hold CDN_FN_POOL slots.
+ */
+#define CDN_FN_PER_GLUE 4
+#define CDN_FN_POOL     64
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
 /* The glue an rpc_ptr trampoline slot belongs to (NULL: free or dead). */

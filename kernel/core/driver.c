@@ -248,7 +248,18 @@ static int start_isolated(struct cdn_driver *out)
     if (out->rt)
         cdn_driver_use_async(out, out->rt);
     r = params_isolated(out);
-    return r ? r : d->call_init(out->glue);
+    if (r)
+        return r;
+    r = d->call_init(out->glue);
+    if (r && !out->reason[0]) {
+        /* the domain's own failure, or its init's errno: never no reason */
+        int st = cdn_glue_last_error(out->glue);
+        if (cdn_core_crossing_status(st))
+            snprintf(out->reason, sizeof out->reason, "module init: %s", cdn_strerror(st));
+        else
+            snprintf(out->reason, sizeof out->reason, "module init returned %d", r);
+    }
+    return r;
 }
 
 static void tear_down(struct cdn_driver *drv, const char *why);

@@ -299,16 +299,22 @@ int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool,
     if (g->side != CDN_GLUE_HOST || !(ref & CDN_REF_DOMAIN) ||
         ((ref >> 48) & 0x7fff) != CDN_TYPE_FN)
         return CDN_EBADH;
-    int free_slot = -1;
+    int free_slot = -1, mine = 0;
     for (int i = 0; i < n; i++) {
-        if (pool[i].glue_id == g->id && pool[i].ref == ref)
-            return i;
+        if (pool[i].glue_id == g->id) {
+            if (pool[i].ref == ref)
+                return i;
+            mine++;
+            continue;
+        }
         /* a slot is free if never used or its glue is gone */
         if (free_slot < 0 && (!pool[i].glue_id || !cdn_glue_by_id(pool[i].glue_id)))
             free_slot = i;
     }
-    if (free_slot < 0)
+    if (mine >= CDN_FN_PER_GLUE)
         return CDN_ELIMIT;
+    if (free_slot < 0)
+        return CDN_ENOMEM;
     pool[free_slot].glue_id = g->id;
     pool[free_slot].ref = ref;
     return free_slot;

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cordon/glue.h"
 #include "gen.h"
 
 enum side { HOST, DOMAIN };
@@ -151,7 +152,7 @@ static void emit_dead_return(struct gen *g, const struct idl_rpc *r, const char 
         out(g, "%sreturn (%s)cdn_glue_dead_value(cdn_g);\n", indent, rt);
 }
 
-#define FN_POOL 16 /* trampolines per rpc_ptr passed as an argument */
+#define FN_POOL CDN_FN_POOL /* trampolines per rpc_ptr passed as an argument */
 
 static int used_as_argument(const struct idl_file *f, const struct idl_rpc *rp)
 {

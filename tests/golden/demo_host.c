@@ -471,9 +471,9 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
     return cdn_ret;
 }
 
-/* rpc_ptr dev_open (tests/idl/demo.idl:30) passed as an argument: 16 trampolines, each bound
+/* rpc_ptr dev_open (tests/idl/demo.idl:30) passed as an argument: 64 trampolines, each bound
  * to one domain function while its domain lives. */
-static struct cdn_fn_slot demo_pool_dev_open[16];
+static struct cdn_fn_slot demo_pool_dev_open[64];
 
 static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
 {
@@ -581,8 +581,200 @@ static int32_t demo_fn15_dev_open(struct device *dev)
 {
     return demo_fncall_dev_open(15, dev);
 }
+static int32_t demo_fn16_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(16, dev);
+}
+static int32_t demo_fn17_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(17, dev);
+}
+static int32_t demo_fn18_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(18, dev);
+}
+static int32_t demo_fn19_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(19, dev);
+}
+static int32_t demo_fn20_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(20, dev);
+}
+static int32_t demo_fn21_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(21, dev);
+}
+static int32_t demo_fn22_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(22, dev);
+}
+static int32_t demo_fn23_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(23, dev);
+}
+static int32_t demo_fn24_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(24, dev);
+}
+static int32_t demo_fn25_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(25, dev);
+}
+static int32_t demo_fn26_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(26, dev);
+}
+static int32_t demo_fn27_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(27, dev);
+}
+static int32_t demo_fn28_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(28, dev);
+}
+static int32_t demo_fn29_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(29, dev);
+}
+static int32_t demo_fn30_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(30, dev);
+}
+static int32_t demo_fn31_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(31, dev);
+}
+static int32_t demo_fn32_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(32, dev);
+}
+static int32_t demo_fn33_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(33, dev);
+}
+static int32_t demo_fn34_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(34, dev);
+}
+static int32_t demo_fn35_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(35, dev);
+}
+static int32_t demo_fn36_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(36, dev);
+}
+static int32_t demo_fn37_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(37, dev);
+}
+static int32_t demo_fn38_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(38, dev);
+}
+static int32_t demo_fn39_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(39, dev);
+}
+static int32_t demo_fn40_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(40, dev);
+}
+static int32_t demo_fn41_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(41, dev);
+}
+static int32_t demo_fn42_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(42, dev);
+}
+static int32_t demo_fn43_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(43, dev);
+}
+static int32_t demo_fn44_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(44, dev);
+}
+static int32_t demo_fn45_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(45, dev);
+}
+static int32_t demo_fn46_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(46, dev);
+}
+static int32_t demo_fn47_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(47, dev);
+}
+static int32_t demo_fn48_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(48, dev);
+}
+static int32_t demo_fn49_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(49, dev);
+}
+static int32_t demo_fn50_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(50, dev);
+}
+static int32_t demo_fn51_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(51, dev);
+}
+static int32_t demo_fn52_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(52, dev);
+}
+static int32_t demo_fn53_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(53, dev);
+}
+static int32_t demo_fn54_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(54, dev);
+}
+static int32_t demo_fn55_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(55, dev);
+}
+static int32_t demo_fn56_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(56, dev);
+}
+static int32_t demo_fn57_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(57, dev);
+}
+static int32_t demo_fn58_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(58, dev);
+}
+static int32_t demo_fn59_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(59, dev);
+}
+static int32_t demo_fn60_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(60, dev);
+}
+static int32_t demo_fn61_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(61, dev);
+}
+static int32_t demo_fn62_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(62, dev);
+}
+static int32_t demo_fn63_dev_open(struct device *dev)
+{
+    return demo_fncall_dev_open(63, dev);
+}
 
-static const demo_fn_dev_open demo_fns_dev_open[16] = {
+static const demo_fn_dev_open demo_fns_dev_open[64] = {
     demo_fn0_dev_open,
     demo_fn1_dev_open,
     demo_fn2_dev_open,
@@ -599,6 +791,54 @@ static const demo_fn_dev_open demo_fns_dev_open[16] = {
     demo_fn13_dev_open,
     demo_fn14_dev_open,
     demo_fn15_dev_open,
+    demo_fn16_dev_open,
+    demo_fn17_dev_open,
+    demo_fn18_dev_open,
+    demo_fn19_dev_open,
+    demo_fn20_dev_open,
+    demo_fn21_dev_open,
+    demo_fn22_dev_open,
+    demo_fn23_dev_open,
+    demo_fn24_dev_open,
+    demo_fn25_dev_open,
+    demo_fn26_dev_open,
+    demo_fn27_dev_open,
+    demo_fn28_dev_open,
+    demo_fn29_dev_open,
+    demo_fn30_dev_open,
+    demo_fn31_dev_open,
+    demo_fn32_dev_open,
+    demo_fn33_dev_open,
+    demo_fn34_dev_open,
+    demo_fn35_dev_open,
+    demo_fn36_dev_open,
+    demo_fn37_dev_open,
+    demo_fn38_dev_open,
+    demo_fn39_dev_open,
+    demo_fn40_dev_open,
+    demo_fn41_dev_open,
+    demo_fn42_dev_open,
+    demo_fn43_dev_open,
+    demo_fn44_dev_open,
+    demo_fn45_dev_open,
+    demo_fn46_dev_open,
+    demo_fn47_dev_open,
+    demo_fn48_dev_open,
+    demo_fn49_dev_open,
+    demo_fn50_dev_open,
+    demo_fn51_dev_open,
+    demo_fn52_dev_open,
+    demo_fn53_dev_open,
+    demo_fn54_dev_open,
+    demo_fn55_dev_open,
+    demo_fn56_dev_open,
+    demo_fn57_dev_open,
+    demo_fn58_dev_open,
+    demo_fn59_dev_open,
+    demo_fn60_dev_open,
+    demo_fn61_dev_open,
+    demo_fn62_dev_open,
+    demo_fn63_dev_open,
 };
 
 /* rpc_ptr dev_open (tests/idl/demo.idl:30), installed in device_ops.open: the ops table is found as
@@ -1065,7 +1305,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     {
         uint64_t cdn_ref = cdn_r_u64(cdn_r);
         if (!cdn_r->err && cdn_ref) {
-            int cdn_k = cdn_glue_fn_bind(cdn_g, cdn_ref, demo_pool_dev_open, 16);
+            int cdn_k = cdn_glue_fn_bind(cdn_g, cdn_ref, demo_pool_dev_open, 64);
             if (cdn_k < 0)
                 cdn_r_fail(cdn_r, cdn_k);
             else

@@ -26,6 +26,8 @@
  *       another driver's data ("cordon-secret"), and log what it found
  *   78  wipe: overwrite its whole heap, then punch it out
  *       (madvise MADV_REMOVE), then behave
+ *   79  pool hog: allocate (and free) devices with 15 more setup
+ *       functions, to take (with its own) 16 trampolines of the host's pool
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -67,6 +69,29 @@ static void *region_base; /* this domain's channel region, for case 67 */
 static size_t region_size;
 static void *heap_base; /* its heap, for cases 77 and 78 */
 static size_t heap_size;
+
+#define HOG_SETUP(k)                                                                               \
+    static void hog_setup##k(struct net_device *dev)                                               \
+    {                                                                                              \
+        ether_setup(dev);                                                                          \
+        dev->mtu = 1000 + k;                                                                       \
+    }
+HOG_SETUP(0) HOG_SETUP(1) HOG_SETUP(2) HOG_SETUP(3) HOG_SETUP(4) HOG_SETUP(5) HOG_SETUP(6)
+HOG_SETUP(7) HOG_SETUP(8) HOG_SETUP(9) HOG_SETUP(10) HOG_SETUP(11) HOG_SETUP(12)
+HOG_SETUP(13) HOG_SETUP(14) HOG_SETUP(15)
+static void (*const hog_setups[16])(struct net_device *) = {
+    hog_setup0,  hog_setup1,  hog_setup2,  hog_setup3, hog_setup4,  hog_setup5,
+    hog_setup6,  hog_setup7,  hog_setup8,  hog_setup9, hog_setup10, hog_setup11,
+    hog_setup12, hog_setup13, hog_setup14, hog_setup15};
+
+static void hog_pool(void)
+{
+    for (int k = 0; k < 15; k++) {
+        struct net_device *d = alloc_netdev(0, "hog%d", NET_NAME_ENUM, hog_setups[k]);
+        if (d)
+            free_netdev(d);
+    }
+}
 
 static void snoop(void)
 {
@@ -154,6 +179,10 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }
+    case 79:
+        dev_kfree_skb(skb);
+        hog_pool();
+        return NETDEV_TX_OK;
     case 77:
         snoop();
         dev_kfree_skb(skb);
