@@ -7,9 +7,11 @@
  * be recovered, no acknowledged write may be lost and no read may return
  * wrong data, and nothing may leak.
  *
- *   cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both] [--json]
+ *   cordon-bench faults [--faults N] [--seed S] [--workload net|blk|both|hostile] [--json]
  *
- * With both workloads, N faults are split evenly between them.
+ * With both workloads, N faults are split evenly between them. The hostile
+ * workload (bench/hostile.c) runs N attacks of hostile drivers beside
+ * innocent ones instead.
  *
  * The campaign runs in a child process (the host under test) and this
  * process only reports: host_crashes is whether that child died, as its
@@ -82,10 +84,12 @@ static void print_json_kinds(FILE *out, const struct campaign *c)
 static int run_campaign(FILE *out, const struct bench_opts *o, int nfaults, uint64_t seed,
                         const char *workload)
 {
+    if (!strcmp(workload, "hostile"))
+        return campaign_hostile(out, o, nfaults, seed);
     int do_net = !strcmp(workload, "net") || !strcmp(workload, "both");
     int do_blk = !strcmp(workload, "blk") || !strcmp(workload, "both");
     if (!do_net && !do_blk) {
-        fprintf(stderr, "cordon-bench: --workload takes net, blk or both\n");
+        fprintf(stderr, "cordon-bench: --workload takes net, blk, both or hostile\n");
         return 2;
     }
     struct campaign cs[2];

@@ -3,6 +3,7 @@
 #define CORDON_BENCH_FAULTS_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bench.h"
 
@@ -34,6 +35,28 @@ int campaign_begin(const struct bench_opts *o, const struct cdn_driver_desc *d,
 /* The end of a workload: unloads the driver, counts the shared-heap objects
  * left, shuts the kernel core down. */
 void campaign_end(struct campaign *c, struct cdn_driver *drv);
+
+/* A verified area of a disk (1,024 blocks of 4 KiB): every acknowledged
+ * write is remembered, every successful read compared (mismatches), and
+ * campaign_area_lost reads every block back at the end. */
+struct gendisk;
+struct campaign_area {
+    struct gendisk *disk;
+    uint8_t *expect; /* what each acknowledged block holds */
+    uint8_t *known;  /* per block: 1 if expect[] is what the disk must hold */
+    long mismatches, ok_ios, errors;
+    uint64_t stamp;
+};
+int campaign_area_init(struct campaign_area *a, struct gendisk *disk);
+void campaign_area_free(struct campaign_area *a);
+/* One verified 4 KiB read or write of a random block. */
+void campaign_area_io(struct campaign_area *a, uint64_t *seed);
+/* Acknowledged blocks that do not read back as written. */
+long campaign_area_lost(struct campaign_area *a);
+
+/* The hostile campaign (bench/hostile.c): nattacks attacks, reported on
+ * out; 0, or 1 if anything was breached or it could not run. */
+int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64_t seed);
 
 /* Run nfaults faults of the workload; 0, or 1 if it could not run at all. */
 int campaign_net(const struct bench_opts *o, int nfaults, uint64_t seed, struct campaign *c);

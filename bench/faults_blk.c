@@ -57,22 +57,48 @@ static const struct {
              {-SIGSTOP, "sigstop-mid-io"}};
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
-struct area {
-    struct gendisk *disk;
-    uint8_t *expect; /* BLOCKS * BS: what each acknowledged block holds */
-    uint8_t *known;  /* per block: 1 if expect[] is what the disk must hold */
-    long mismatches, ok_ios, errors;
-    uint64_t stamp;
-};
-
 static void fill(uint8_t *b, uint64_t stamp)
 {
     for (uint32_t k = 0; k < BS; k += 8)
         memcpy(b + k, &(uint64_t){stamp ^ (k * 0x9e3779b97f4a7c15ull)}, 8);
 }
 
-/* One verified I/O on a random block. */
-static void one_io(struct area *a, uint64_t *seed)
+int campaign_area_init(struct campaign_area *a, struct gendisk *disk)
+{
+    memset(a, 0, sizeof *a);
+    a->disk = disk;
+    a->expect = calloc(BLOCKS, BS);
+    a->known = malloc(BLOCKS);
+    if (!disk || !a->expect || !a->known) {
+        campaign_area_free(a);
+        return 1;
+    }
+    memset(a->known, 1, BLOCKS); /* never written: zeros, and expect[] is zeros */
+    return 0;
+}
+
+void campaign_area_free(struct campaign_area *a)
+{
+    free(a->expect);
+    free(a->known);
+    a->expect = a->known = NULL;
+}
+
+long campaign_area_lost(struct campaign_area *a)
+{
+    long lost = 0;
+    for (uint32_t b = 0; b < BLOCKS; b++) {
+        uint8_t buf[BS];
+        if (!a->known[b])
+            continue;
+        if (cdn_blk_rw(a->disk, REQ_OP_READ, (uint64_t)b * (BS / 512), BS, buf) != 0 ||
+            memcmp(buf, a->expect + (size_t)b * BS, BS) != 0)
+            lost++;
+    }
+    return lost;
+}
+
+void campaign_area_io(struct campaign_area *a, uint64_t *seed)
 {
     uint64_t r = campaign_rnd(seed);
     uint32_t blk = (uint32_t)(r % BLOCKS);
@@ -124,15 +150,16 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
     struct cdn_driver drv;
     if (campaign_begin(o, &d, 256ull << 20, &drv) != 0)
         return 1;
-    struct area a = {.disk = cdn_blk_disk_by_name("nullb0")};
-    a.expect = calloc(BLOCKS, BS);
-    a.known = malloc(BLOCKS);
-    memset(a.known, 1, BLOCKS); /* never written: zeros, and expect[] is zeros */
+    struct campaign_area a;
+    if (campaign_area_init(&a, cdn_blk_disk_by_name("nullb0")) != 0) {
+        campaign_end(c, &drv);
+        return 1;
+    }
 
     /* a clean run first: the throughput to compare with */
     int64_t t0 = cdn_now_ns();
     while (cdn_now_ns() - t0 < 200000000LL)
-        one_io(&a, &seed);
+        campaign_area_io(&a, &seed);
     double clean_iops = (double)a.ok_ios / ((double)(cdn_now_ns() - t0) / 1e9);
     long ok0 = a.ok_ios;
 
@@ -141,7 +168,7 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
     int64_t c0 = cdn_now_ns();
     for (int f = 0; f < nfaults; f++) {
         for (uint64_t k = campaign_rnd(&seed) % 32; k > 0; k--)
-            one_io(&a, &seed);
+            campaign_area_io(&a, &seed);
         unsigned kind = (unsigned)(campaign_rnd(&seed) % NKINDS);
         per_kind[kind]++;
         unsigned long before = drv.stats.restarts;
@@ -157,10 +184,10 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
             pthread_t t;
             pthread_create(&t, NULL, signal_later, &s);
             for (int n = 0; !s.done && n < 100000; n++)
-                one_io(&a, &seed);
+                campaign_area_io(&a, &seed);
             pthread_join(t, NULL);
             for (int n = 0; n < 4; n++)
-                one_io(&a, &seed); /* one of these meets the dead (or stopped) driver */
+                campaign_area_io(&a, &seed); /* one of these meets the dead (or stopped) driver */
         }
         c->injected++;
         /* Recovered: a verified read and write go through again (the
@@ -168,8 +195,8 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
         int ok = 0;
         for (int attempt = 0; attempt < 3 && !ok; attempt++) {
             long e0 = a.errors;
-            one_io(&a, &seed);
-            one_io(&a, &seed);
+            campaign_area_io(&a, &seed);
+            campaign_area_io(&a, &seed);
             ok = a.errors == e0;
             if (!ok)
                 cdn_driver_check(&drv);
@@ -186,17 +213,8 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
     }
     double secs = (double)(cdn_now_ns() - c0) / 1e9;
     /* every block read back: what was acknowledged must be there */
-    long lost = 0;
-    for (uint32_t b = 0; b < BLOCKS; b++) {
-        uint8_t buf[BS];
-        if (!a.known[b])
-            continue;
-        if (cdn_blk_rw(a.disk, REQ_OP_READ, (uint64_t)b * (BS / 512), BS, buf) != 0 ||
-            memcmp(buf, a.expect + (size_t)b * BS, BS) != 0)
-            lost++;
-    }
     c->workload = "blk";
-    c->acknowledged_lost = lost;
+    c->acknowledged_lost = campaign_area_lost(&a);
     c->data_mismatches = a.mismatches;
     c->rec_ms = rec_ms;
     c->throughput_ratio = clean_iops > 0 ? ((double)(a.ok_ios - ok0) / secs) / clean_iops : 0;
@@ -205,8 +223,7 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
         c->kind_name[i] = kinds[i].name;
         c->per_kind[i] = per_kind[i];
     }
+    campaign_area_free(&a);
     campaign_end(c, &drv);
-    free(a.expect);
-    free(a.known);
     return 0;
 }

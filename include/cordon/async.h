@@ -172,6 +172,7 @@ struct cdn_async_stats {
     uint64_t calls, replies_dispatched, requests_served;
     uint32_t outstanding, outstanding_peak, live_fibers;
     uint32_t serving_peak; /* most requests of one channel in service at once */
+    uint32_t fibers_peak;  /* most fibers live at once */
 };
 void cdn_async_get_stats(const cdn_async *rt, struct cdn_async_stats *out);
 

@@ -193,6 +193,11 @@ int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns);
 
 /* Receives one message, with the same timeout convention as cdn_ep_send. */
 int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns);
+/* With the adaptive policy, waits (spinning, then asleep) until a message
+ * can be received, without receiving it: CDN_OK, CDN_ETIMEDOUT, CDN_EDEAD
+ * or CDN_EPROTO. With the spin policy it returns CDN_EAGAIN at once: the
+ * caller polls. */
+int cdn_ep_wait_readable(cdn_ep *ep, int64_t timeout_ns);
 
 /* Marks the endpoint dead (peer gone): waits in progress and later calls
  * return CDN_EDEAD. Async-signal-safe and thread-safe. */

@@ -150,10 +150,25 @@ void cdn_kernel_log(const char *msg)
 
 const char *cdn_kernel_log_tail(char *buf, size_t len)
 {
+    return cdn_kernel_log_since(0, buf, len);
+}
+
+unsigned long cdn_kernel_log_count(void)
+{
+    pthread_mutex_lock(&log_lock);
+    unsigned long n = log_next;
+    pthread_mutex_unlock(&log_lock);
+    return n;
+}
+
+const char *cdn_kernel_log_since(unsigned long since, char *buf, size_t len)
+{
     size_t k = 0;
     buf[0] = 0;
     pthread_mutex_lock(&log_lock);
     unsigned first = log_next > LOG_LINES ? log_next - LOG_LINES : 0;
+    if (first < since)
+        first = (unsigned)since;
     for (unsigned i = first; i < log_next && k + 1 < len; i++)
         k += (size_t)snprintf(buf + k, len - k, "%s\n", log_ring[i % LOG_LINES]);
     pthread_mutex_unlock(&log_lock);

@@ -160,6 +160,7 @@ static void domain_config(const struct cdn_driver *drv, struct cdn_domain_config
     cfg->backend = drv->mode == CDN_DRV_INPROC ? CDN_BACKEND_INPROC : CDN_BACKEND_PROCESS;
     cfg->module_path = drv->path;
     cfg->heap = drv->heap;
+    cfg->domain_policy = drv->policy.wait;
     cfg->cpu = drv->cpu;
 }
 

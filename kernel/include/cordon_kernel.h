@@ -29,6 +29,10 @@ void cdn_kernel_heap_stats(struct cdn_heap_stats *out);
 /* The last lines printk wrote (host and forwarded domain lines), oldest
  * first, separated by '\n'. Also printed to stderr when CORDON_PRINTK=1. */
 const char *cdn_kernel_log_tail(char *buf, size_t len);
+/* Lines logged since the kernel came up; and the lines from number `since`
+ * on that are still kept (the last 64), one per line, into buf. */
+unsigned long cdn_kernel_log_count(void);
+const char *cdn_kernel_log_since(unsigned long since, char *buf, size_t len);
 
 /* Counters the tests read. */
 struct cdn_kernel_stats {
@@ -99,7 +103,9 @@ struct cdn_driver_policy {
     int64_t restart_window_ns; /* default 1 s */
     int64_t call_timeout_ns;   /* deadline of each call into the driver; default 5 s */
     int64_t heartbeat_ns;      /* watchdog (cordon/domain.h); default 1 s; 0: off */
-    uint64_t memory_limit;     /* the domain's private memory cap; 0 (default): none */
+    uint64_t memory_limit; /* the domain's memory cap (cordon/domain.h); 0 (default): 256 MiB */
+    enum cdn_wait_policy wait; /* how its domain waits for work (default CDN_WAIT_SPIN: a core
+                                  of its own; CDN_WAIT_ADAPTIVE sleeps when idle) */
     int strict;         /* a request that fails validation is a protocol violation (default 1) */
     int warm_spare;     /* PROCESS: keep a launched domain ready for a restart (default 1) */
     int rings;          /* use the driver's data-path rings, if it has any (default 1);

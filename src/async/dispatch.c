@@ -276,7 +276,8 @@ static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cd
     if (c->serving > rt->stats.serving_peak)
         rt->stats.serving_peak = c->serving;
     rt->stats.spawned++;
-    rt->stats.live_fibers++;
+    if (++rt->stats.live_fibers > rt->stats.fibers_peak)
+        rt->stats.fibers_peak = rt->stats.live_fibers;
     cdn_runq_push(rt, f);
     return CDN_OK;
 }

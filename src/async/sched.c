@@ -19,6 +19,8 @@
 #define DEFAULT_OUTSTANDING 1024u
 #define DEFAULT_CHANNELS    16u
 #define DEFAULT_SERVING     64u
+#define SERVE_SPINS         2048u    /* idle polls before a serving runtime may sleep */
+#define SERVE_SLEEP_NS      2000000LL /* its sleep, at most, before it looks again */
 #define DEFAULT_REPLY_TIMEOUT_NS 5000000000LL
 
 int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
@@ -123,7 +125,8 @@ int cdn_async_spawn(cdn_async *rt, cdn_fiber_fn fn, void *arg)
     if (scope)
         scope->pending++;
     rt->stats.spawned++;
-    rt->stats.live_fibers++;
+    if (++rt->stats.live_fibers > rt->stats.fibers_peak)
+        rt->stats.fibers_peak = rt->stats.live_fibers;
     f->runnable = 0;
     f->next = NULL;
     cdn_runq_push(rt, f);
@@ -247,6 +250,20 @@ static int serve_done(cdn_async *rt)
     return 1; /* every channel failed */
 }
 
+/* The one attached channel that is still good, if there is exactly one. */
+static cdn_ep *sole_channel(const cdn_async *rt)
+{
+    cdn_ep *only = NULL;
+    for (uint32_t i = 0; i < rt->nchans; i++) {
+        if (!rt->chans[i].attached || rt->chans[i].status != CDN_OK)
+            continue;
+        if (only)
+            return NULL;
+        only = rt->chans[i].ep;
+    }
+    return only;
+}
+
 int cdn_async_serve(cdn_async *rt)
 {
     if (!rt || rt->current)
@@ -258,10 +275,17 @@ int cdn_async_serve(cdn_async *rt)
          * means waiting for the peer indefinitely, so poll here instead. */
         if (rt->runq_head)
             cdn_sched_until(rt, runq_empty, rt);
-        if (cdn_dispatch_poll(rt, idle > 64) > 0)
+        if (cdn_dispatch_poll(rt, idle > 64) > 0) {
             idle = 0;
-        else
-            idle++;
+        } else if (++idle > SERVE_SPINS && !rt->runq_head) {
+            /* Long idle with nothing to run: on an adaptive channel, sleep
+             * until the peer sends (in slices, so that deadlines and
+             * liveness are still looked at). A runtime serving several
+             * channels, or a spinning one, keeps polling. */
+            cdn_ep *only = sole_channel(rt);
+            if (only && cdn_ep_wait_readable(only, SERVE_SLEEP_NS) != CDN_EAGAIN)
+                idle = 0;
+        }
     }
     if (rt->stop_requested)
         return CDN_OK;

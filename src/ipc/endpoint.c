@@ -403,6 +403,25 @@ int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
     return CDN_OK;
 }
 
+int cdn_ep_wait_readable(cdn_ep *ep, int64_t timeout_ns)
+{
+    if (!ep)
+        return CDN_EINVAL;
+    if (ep->broken)
+        return CDN_EPROTO;
+    if (ep->policy != CDN_WAIT_ADAPTIVE)
+        return CDN_EAGAIN; /* a spinning side never sleeps here */
+    struct cdn_wait w = cdn_wait_for(timeout_ns);
+    uint64_t c = ep->rx.pos;
+    uint8_t *slot = ep->rx.slots + (size_t)(c & ep->mask) * CDN_SLOT_SIZE;
+    uint32_t n = ep->geom.ring_slots;
+    /* about to wait: what we consumed is released first, as a receive does */
+    flush_releases(ep);
+    return wait_seq(ep, slot, (uint32_t)(c + 1), (uint32_t)c, (uint32_t)(c - n + 1), c, &w,
+                    &ep->rx.ctl->data_sleeping, &ep->rx.ctl->data_doorbell,
+                    "receive slot has an impossible sequence word");
+}
+
 int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
 {
     if (!ep || !msg)

@@ -28,6 +28,14 @@
  *       (madvise MADV_REMOVE), then behave
  *   79  pool hog: allocate (and free) devices with 15 more setup
  *       functions, to take (with its own) 16 trampolines of the host's pool
+ *   80  flood: send valid requests (log lines) without end from inside
+ *       the transmit, and never read the answers
+ *   81  squat: rename its device "dummy0" (through its projection, at
+ *       the next crossing that carries it), then behave
+ *   82  take 1 GiB of shared anonymous memory (the cap refuses), log
+ *       whether it got it, then behave
+ *   83  lock memory (MAP_LOCKED: the filter kills)
+ *   84  log who it runs as: "identity: uid U caps C" (C: any capability)
  *   else  behave (free and count)
  * Module parameters: crash_in_uninit=1 crashes in ndo_uninit, the host's
  * callback into it while unregister_netdev runs (at unload); crash_in_exit=1
@@ -38,6 +46,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "bad_netdev.h"
 #include "driver_module.h"
@@ -93,14 +103,59 @@ static void hog_pool(void)
     }
 }
 
+static cdn_ep *own_ep; /* for case 80 */
+
+static void flood(void)
+{
+    struct cdn_msg m;
+    memset(&m, 0, sizeof m);
+    m.rpc_id = dummy_RPC_cdn_kernel_log;
+    m.flags = CDN_MSG_REQUEST;
+    uint32_t n = 5;
+    memcpy(m.data, &n, 4);
+    memcpy(m.data + 4, "flood", 5);
+    m.inline_len = 9;
+    for (uint32_t id = 0x40000000u;; id++) {
+        m.call_id = id;
+        while (cdn_ep_send(own_ep, &m, 0) == CDN_EAGAIN)
+            ;
+    }
+}
+
+static int take_shared(size_t bytes)
+{
+    uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    for (size_t i = 0; i < bytes; i += 4096)
+        p[i] = 1;
+    return 1;
+}
+
+static void identity(void)
+{
+    struct {
+        uint32_t version;
+        int pid;
+    } h = {0x20080522, 0};
+    uint32_t d[6] = {1, 1, 1, 1, 1, 1};
+    syscall(SYS_capget, &h, d);
+    uint32_t any = 0;
+    for (int i = 0; i < 6; i++)
+        any |= d[i];
+    printk(KERN_INFO "identity: uid %u caps %u\n", (unsigned)getuid(), (unsigned)(any != 0));
+}
+
 static void snoop(void)
 {
     static const char secret[] = "cordon-secret";
     unsigned long found = 0;
-    const char *p = heap_base;
-    for (size_t i = 0; heap_base && i + sizeof secret - 1 <= heap_size; i++)
-        if (p[i] == 'c' && memcmp(p + i, secret, sizeof secret - 1) == 0)
+    const char *p = heap_base, *end = p + heap_size;
+    while (heap_base && (p = memchr(p, 'c', (size_t)(end - p))) != NULL) {
+        if ((size_t)(end - p) >= sizeof secret - 1 && memcmp(p, secret, sizeof secret - 1) == 0)
             found++;
+        p++;
+    }
     printk(KERN_INFO "snoop: %lu secrets in %zu bytes\n", found, heap_size);
 }
 
@@ -183,6 +238,30 @@ static netdev_tx_t bad_xmit(struct sk_buff *skb, struct net_device *dev)
         dev_kfree_skb(skb);
         hog_pool();
         return NETDEV_TX_OK;
+    case 80:
+        dev_kfree_skb(skb);
+        flood();
+        return NETDEV_TX_OK;
+    case 81:
+        snprintf(bad_dev->name, IFNAMSIZ, "dummy0");
+        dev_kfree_skb(skb);
+        netif_carrier_on(bad_dev); /* carries the new name in */
+        return NETDEV_TX_OK;
+    case 82:
+        dev_kfree_skb(skb);
+        printk(KERN_INFO "shared: %d\n", take_shared(1ul << 30));
+        return NETDEV_TX_OK;
+    case 83: {
+        dev_kfree_skb(skb);
+        void *p = mmap(NULL, 1u << 20, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+        printk(KERN_INFO "locked: %d\n", p != MAP_FAILED);
+        return NETDEV_TX_OK;
+    }
+    case 84:
+        dev_kfree_skb(skb);
+        identity();
+        return NETDEV_TX_OK;
     case 77:
         snoop();
         dev_kfree_skb(skb);
@@ -228,6 +307,7 @@ static void note_region(struct cdn_dom_ctx *ctx)
 {
     cdn_dom_region(ctx, &region_base, &region_size);
     cdn_dom_heap(ctx, &heap_base, &heap_size);
+    own_ep = cdn_dom_ep(ctx);
 }
 
 /* Served with the transmit ring too (the host decides which path it uses):
