@@ -359,17 +359,18 @@ struct gendisk *cdn_blk_disk_by_name(const char *name)
 }
 
 /* The data buffer is the host's again (whoever the driver gave it to). */
-void cdn_blk_return_to_host(struct gendisk *disk, cdn_href ref)
+void cdn_blk_return_to_host(struct cdn_heap *heap, cdn_href ref)
 {
     uint32_t owner;
-    if (cdn_heap_owner(disk->heap, ref, &owner) == 0 && owner != CDN_HEAP_HOST)
-        cdn_heap_move(disk->heap, ref, owner, CDN_HEAP_HOST);
+    if (cdn_heap_owner(heap, ref, &owner) == 0 && owner != CDN_HEAP_HOST)
+        cdn_heap_move(heap, ref, owner, CDN_HEAP_HOST);
 }
 
 /* One pass of a request through the driver; 1 if it completed with
  * BLK_STS_OK. The data buffer is the host's again when this returns. */
 static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
 {
+    struct cdn_heap *heap = disk->heap;
     struct request_queue *q = disk->queue;
     rq->completed = 0;
     rq->status = 0;
@@ -390,7 +391,7 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
     if (disk->isolated) {
         /* what only a crossing makes: a handle for rq, its buffer lent */
         cdn_glue_forget_everywhere(rq);
-        cdn_blk_return_to_host(disk, ref);
+        cdn_blk_return_to_host(heap, ref);
     }
     return rq->completed && rq->status == BLK_STS_OK;
 }
@@ -443,6 +444,7 @@ static cdn_async *busy_rt(const struct cdn_driver *drv)
 static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href ref,
                              const void *wbuf)
 {
+    struct cdn_heap *heap = disk->heap;
     int ok = 0;
     for (int attempt = 0; attempt < 2 && !ok; attempt++) {
         if (attempt > 0 && (rq->op == REQ_OP_WRITE && !wbuf))
@@ -454,7 +456,7 @@ static int cdn_blk_run_tries(struct gendisk *disk, struct request *rq, cdn_href 
         if (disk->rqr) {
             struct cdn_driver *drv = cdn_rqring_driver(disk);
             ok = cdn_rqring_issue(disk, rq);
-            cdn_blk_return_to_host(disk, ref);
+            cdn_blk_return_to_host(heap, ref);
             if (!ok && rq->busy) {
                 if (!cdn_blk_busy_wait(rq, busy_budget(drv), busy_rt(drv), NULL))
                     break; /* busy for too long: it fails */
@@ -517,7 +519,8 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     struct request *rq = &rq_store;
     cdn_href ref;
     void *data;
-    if (cdn_heap_alloc(disk->heap, CDN_HEAP_HOST, bytes, &ref, &data) != 0)
+    struct cdn_heap *heap = disk->heap; /* the driver may free disk during the call */
+    if (cdn_heap_alloc(heap, CDN_HEAP_HOST, bytes, &ref, &data) != 0)
         return -ENOMEM;
     rq->sector = sector;
     rq->nr_bytes = bytes;
@@ -532,7 +535,7 @@ int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
     if (ok && op == REQ_OP_READ)
         memcpy(buf, data, bytes);
     cdn_kstats.blk_requests++;
-    cdn_heap_free(disk->heap, ref, CDN_HEAP_HOST);
+    cdn_heap_free(heap, ref, CDN_HEAP_HOST);
     return ok ? 0 : -EIO;
 }
 

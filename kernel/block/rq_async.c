@@ -205,7 +205,7 @@ static void requeue_worker(void *arg)
 
 void cdn_blk_async_ended(struct request *rq, int lost)
 {
-    cdn_blk_return_to_host(rq->disk, rq->data_ref);
+    cdn_blk_return_to_host(rq->data_heap, rq->data_ref);
     if (lost && !rq->completed) {
         if (!rt_for(rq)) {
             finish(rq, BLK_STS_IOERR);
@@ -261,6 +261,7 @@ struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes)
     rq->q = disk->queue;
     rq->data = data;
     rq->data_ref = ref;
+    rq->data_heap = disk->heap;
     rq->data_cap = bytes;
     rq->nr_bytes = bytes;
     return rq;
@@ -275,7 +276,7 @@ void blk_mq_free_request(struct request *rq)
                (unsigned long long)rq->sector);
         return; /* a leak, not a use after free */
     }
-    cdn_heap_free(rq->disk->heap, rq->data_ref, CDN_HEAP_HOST);
+    cdn_heap_free(rq->data_heap, rq->data_ref, CDN_HEAP_HOST);
     free(rq);
 }
 

@@ -256,7 +256,7 @@ struct cdn_driver *cdn_rqring_driver(struct gendisk *disk);
  * whether a disk is still registered; an asynchronous request's end from
  * the ring (lost: its driver went away without answering). */
 int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, uint64_t ref, const void *wbuf);
-void cdn_blk_return_to_host(struct gendisk *disk, uint64_t ref);
+void cdn_blk_return_to_host(struct cdn_heap *heap, uint64_t ref);
 /* How long a request may stay busy when its driver has no call deadline of
  * its own (a native driver). */
 #define CDN_BLK_BUSY_BUDGET_NS 5000000000LL

@@ -56,6 +56,7 @@ struct request {
     struct gendisk *disk; /* set by cdn_blk_alloc_request */
     void *drv;            /* the struct cdn_driver it was last sent to */
     u64 data_ref;         /* the data's shared-heap reference */
+    struct cdn_heap *data_heap; /* which heap: its disk's driver's (outlives the disk) */
     u32 data_cap;         /* bytes of data allocated */
     u8 in_flight;         /* submitted, end_io not yet run */
     u8 retried;           /* issued again after its driver failed */
