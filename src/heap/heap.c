@@ -362,16 +362,22 @@ uint32_t cdn_heap_reclaim(struct cdn_heap *h, uint32_t domain)
         return 0;
     uint32_t freed = 0;
     uint64_t bit = 1ull << domain;
-    size_t units = h->size / UNIT;
-    for (size_t u = 0; u < units; u++) {
-        struct obj_meta *m = &h->meta[u];
-        if (m->state != OBJ_LIVE)
-            continue;
-        m->borrowers &= ~bit;
-        if (m->owner == domain) {
-            /* Borrowers of a dead owner's object lose it too. */
-            release(h, m);
-            freed++;
+    /* Only chunks handed to a class can hold objects (chunks are handed
+     * out in order and never taken back), and only at their class's
+     * stride: a heap used lightly is looked through quickly. */
+    for (uint32_t c = 0; c < h->next_chunk; c++) {
+        uint32_t stride = (UNIT << h->chunk_cls[c]) / UNIT;
+        uint32_t first = c * (CHUNK / UNIT);
+        for (uint32_t u = first; u < first + CHUNK / UNIT; u += stride) {
+            struct obj_meta *m = &h->meta[u];
+            if (m->state != OBJ_LIVE)
+                continue;
+            m->borrowers &= ~bit;
+            if (m->owner == domain) {
+                /* Borrowers of a dead owner's object lose it too. */
+                release(h, m);
+                freed++;
+            }
         }
     }
     h->stats.reclaimed += freed;
