@@ -77,6 +77,7 @@ struct hostile {
     long rss_base_kib, rss_peak_kib;
     long heaps_peak;
     double throughput_ratio;
+    double kind_ratio[NATTACKS]; /* the same, after this kind of attack only */
     long attacker_restarts;
     double keepalive_ms_max;
 };
@@ -299,8 +300,9 @@ static void report(FILE *out, const struct bench_opts *o, const struct hostile *
                 h->attacker_restarts, h->keepalive_ms_max, h->fibers_peak, h->serving_peak,
                 h->maps_base, h->maps_peak, h->rss_base_kib, h->rss_peak_kib, h->heaps_peak);
         for (size_t k = 0; k < NATTACKS; k++)
-            fprintf(out, "%s\"%s\":{\"tried\":%ld,\"breaches\":%ld}", k ? "," : "",
-                    attacks[k].name, h->per_kind[k], h->breach_kind[k]);
+            fprintf(out, "%s\"%s\":{\"tried\":%ld,\"breaches\":%ld,\"victim_throughput_ratio\":%.3f}",
+                    k ? "," : "", attacks[k].name, h->per_kind[k], h->breach_kind[k],
+                    h->kind_ratio[k]);
         fprintf(out, "}}\n");
         return;
     }
@@ -372,7 +374,18 @@ int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64
             fprintf(stderr, "[hostile %d/%d attacks] breaches %ld, victim failures %ld\n", i + 1,
                     nattacks, h.breaches, h.victim_failed_ios);
     }
+    /* per kind first: the median below sorts the arrays */
+    double *mine = calloc((size_t)nattacks / NATTACKS + 1, sizeof *mine);
+    for (size_t k = 0; mine && k < NATTACKS; k++) {
+        int n = 0;
+        for (int i = (int)k; i < nattacks; i += (int)NATTACKS)
+            mine[n++] = after[i];
+        h.kind_ratio[k] = n ? bench_median(mine, n) : 0;
+    }
+    free(mine);
     double mq = bench_median(quiet, nattacks);
+    for (size_t k = 0; k < NATTACKS; k++)
+        h.kind_ratio[k] = mq > 0 ? h.kind_ratio[k] / mq : 0;
     h.throughput_ratio = mq > 0 ? bench_median(after, nattacks) / mq : 0;
     free(quiet);
     free(after);
