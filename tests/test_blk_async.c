@@ -563,7 +563,10 @@ static void test_busy_requests_through_the_ring(void **state)
     assert_int_equal(b.status[3], BLK_STS_OK);
     assert_true(cdn_now_ns() - t0 >= pol.call_timeout_ns);
     cdn_kernel_get_stats(&k);
-    assert_true(k.blk_busy_retries >= 2 + 2 + 10);
+    /* 6000 twice on each path; 7000 went again, more than once, and failed
+     * only at its deadline (the elapsed time above). How many times it went
+     * depends on how the VM schedules the 3 ms back-offs: not counted. */
+    assert_true(k.blk_busy_retries >= 2 + 2 + 2);
     assert_int_equal(k.blk_not_completed, 0);
     assert_int_equal(k.blk_retried, 0);
     assert_int_equal(drv.stats.restarts, 0);
