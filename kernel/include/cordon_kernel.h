@@ -1,6 +1,17 @@
 /*
  * cordon_kernel.h - the host kernel core's own API (not Linux's): bring-up,
- * the shared heap that holds packet data, and the log.
+ * the shared heaps that hold packet and block data, the log, and loading
+ * and supervising drivers.
+ *
+ * Return values. The Linux-named functions (kernel/include/linux/) return
+ * what Linux's do: 0 or a negative errno. The functions here return 0 or a
+ * negative errno where they stand for a kernel operation (cdn_kernel_init:
+ * -ENOMEM), a cordon status (cordon/error.h) where they are cordon's own
+ * (cdn_driver_check, cdn_driver_use_async), and, where a driver's own code
+ * answers, either: cdn_driver_load, cdn_driver_load_policy and
+ * cdn_driver_restart return the driver's init result (0 or an errno) or a
+ * cordon status when the crossing itself failed. The two ranges do not
+ * meet, so cdn_is_status() tells which a value is.
  */
 #ifndef CORDON_KERNEL_H
 #define CORDON_KERNEL_H
@@ -156,7 +167,10 @@ struct cdn_driver {
 
 /* Loads (and initialises) the driver: native calls its init directly; the
  * isolated modes start a domain on `cpu` (-1: anywhere) and call init
- * through the glue. Returns the driver's init result or a cordon status.
+ * through the glue. Returns 0, the driver's init result (a negative errno,
+ * or -EINVAL for module parameters that do not parse), or a cordon status
+ * (CDN_ELOAD, CDN_ENOMEM, CDN_EDEAD, ...: cdn_is_status) when loading or
+ * the crossing failed; out->reason says why in words.
  * On failure nothing stays loaded (an isolated driver's domain is gone, and
  * with it whatever its init had registered); do not call cdn_driver_unload. */
 int cdn_driver_load(const struct cdn_driver_desc *d, enum cdn_drv_mode mode, int cpu,
@@ -182,8 +196,9 @@ int cdn_driver_check(struct cdn_driver *drv);
  * domain and runs the driver's init again, during which the host core
  * re-attaches it to the objects that still exist instead of creating new
  * ones: the same net_device, same name, still registered. Host clients keep
- * their pointers. Returns the new init's result; *ms (may be NULL) gets the
- * time it took, in milliseconds.
+ * their pointers. Returns the new init's result (0 or an errno) or a cordon
+ * status (CDN_EINVAL for a native or never-started driver, or a failed
+ * crossing); *ms (may be NULL) gets the time it took, in milliseconds.
  */
 int cdn_driver_restart(struct cdn_driver *drv, double *ms);
 

@@ -171,7 +171,7 @@ static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct c
     if (m->flags & CDN_MSG_ERROR) {
         int32_t s;
         memcpy(&s, m->data, sizeof s);
-        if (s >= 0 || s < CDN_EBADH)
+        if (!cdn_is_status(s))
             return cdn_ep_protocol_error(c->ep, "error reply with an invalid status");
         status = s;
     }

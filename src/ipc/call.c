@@ -10,7 +10,7 @@
 /* Status codes a peer may legitimately put in an error reply. */
 static int peer_status_valid(int32_t s)
 {
-    return s < 0 && s >= CDN_EBADH;
+    return cdn_is_status(s);
 }
 
 void cdn_ep_make_reply(const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
