@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/core_impl.h"
+#include "../core/subsys.h"
 #include "cordon/glue.h"
 #include "linux/blk-mq.h"
 
@@ -560,3 +561,16 @@ void cdn_blk_rings_idle(void)
         disk_call_end(d);
     }
 }
+
+/* The block subsystem's part in a driver's life (subsys.h). */
+static const struct cdn_subsys blk_subsys = {
+    .name = "block",
+    .reset = cdn_blk_reset,
+    .orphan = cdn_blk_orphan,
+    .release_orphans = cdn_blk_release_orphans,
+    .rings_reclaim = cdn_blk_rings_reclaim,
+    .rings_idle = cdn_blk_rings_idle,
+    .done_rpc = CDN_RPC_BLK_DONE,
+    .done = cdn_blk_done,
+};
+CDN_SUBSYS(blk_subsys);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core_impl.h"
+#include "subsys.h"
 #include "cordon/glue.h"
 
 #define LOG_LINES 64
@@ -30,8 +31,10 @@ int cdn_kernel_init(size_t heap_size)
     if (heap)
         return 0;
     memset(&cdn_kstats, 0, sizeof cdn_kstats);
-    cdn_net_reset();
-    cdn_blk_reset();
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->reset)
+            s->reset();
     if (cdn_skb_pool_init() != 0)
         return -ENOMEM;
     heap_bytes = heap_size ? heap_size : (64u << 20);
@@ -178,4 +181,17 @@ const char *cdn_kernel_log_since(unsigned long since, char *buf, size_t len)
 void cdn_kernel_get_stats(struct cdn_kernel_stats *out)
 {
     *out = cdn_kstats;
+}
+
+/* The subsystems' registrations (subsys.h); absent when none is linked. */
+extern const struct cdn_subsys *const __start_cdn_subsys[]
+    __attribute__((weak, visibility("hidden")));
+extern const struct cdn_subsys *const __stop_cdn_subsys[]
+    __attribute__((weak, visibility("hidden")));
+
+const struct cdn_subsys *cdn_subsys_at(unsigned i)
+{
+    if (!__start_cdn_subsys || i >= (unsigned)(__stop_cdn_subsys - __start_cdn_subsys))
+        return NULL;
+    return __start_cdn_subsys[i];
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core_impl.h"
+#include "subsys.h"
 #include "cordon_params.h"
 #include "cordon/cap.h"
 #include "cordon_rings.h"
@@ -81,13 +82,37 @@ int cdn_core_driver_heaps(struct cdn_heap **out, int max)
     return n;
 }
 
+/* Each subsystem's hooks on a driver's objects (subsys.h). */
+static void subsys_rings_reclaim(struct cdn_driver *drv)
+{
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->rings_reclaim)
+            s->rings_reclaim(drv);
+}
+
+static void subsys_orphan(struct cdn_driver *drv)
+{
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->orphan)
+            s->orphan(drv->glue, drv);
+}
+
+static void subsys_release_orphans(struct cdn_driver *drv)
+{
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->release_orphans)
+            s->release_orphans(drv);
+}
+
 /* Unload: whatever the driver still held goes back, and the tables go. */
 static void rings_free(struct cdn_driver *drv)
 {
     if (!drv->rings)
         return;
-    cdn_net_rings_reclaim(drv);
-    cdn_blk_rings_reclaim(drv);
+    subsys_rings_reclaim(drv);
     cdn_inflight_free(&drv->rings->skbs);
     cdn_inflight_free(&drv->rings->rqs);
     free(drv->rings);
@@ -124,14 +149,11 @@ static int ring_dispatch(struct cdn_driver *drv, const struct cdn_msg *req)
     uint32_t len = req->ext_len ? req->ext_len : req->inline_len;
     if (!(req->flags & CDN_MSG_ONEWAY))
         return CDN_EPROTO; /* completions are posted, never calls */
-    switch (req->rpc_id) {
-    case CDN_RPC_NET_TX_DONE:
-        return cdn_net_tx_done(drv, buf, len);
-    case CDN_RPC_BLK_DONE:
-        return cdn_blk_done(drv, buf, len);
-    default:
-        return CDN_ENOENT;
-    }
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->done && s->done_rpc == req->rpc_id)
+            return s->done(drv, buf, len);
+    return CDN_ENOENT;
 }
 
 static int driver_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
@@ -403,10 +425,8 @@ static void tear_down(struct cdn_driver *drv, const char *why)
     if (cdn_domain_wait_stopped(drv->dom, 1000000000LL) != CDN_OK)
         cdn_domain_wait(drv->dom, NULL, 1000000000LL);
     /* host objects first: nothing may point into what the glue frees */
-    cdn_net_orphan(drv->glue, drv);
-    cdn_blk_orphan(drv->glue, drv);
-    cdn_net_rings_reclaim(drv); /* what it held in its rings comes back */
-    cdn_blk_rings_reclaim(drv);
+    subsys_orphan(drv);
+    subsys_rings_reclaim(drv); /* what it held in its rings comes back */
     if (drv->rt) {
         /* Calls of other fibers still in flight on the old channel fail
          * (detach); let them return out of the glue, and put back what they
@@ -567,8 +587,10 @@ int cdn_core_wait_driver(void *owner)
 void cdn_core_rings_idle(void *arg)
 {
     (void)arg;
-    cdn_blk_rings_idle();
-    cdn_net_rings_idle();
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->rings_idle)
+            s->rings_idle();
 }
 
 int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt)
@@ -599,8 +621,7 @@ void cdn_driver_unload(struct cdn_driver *drv)
     bury(drv, -1);
     if (!drv->dom) {
         /* down: tear_down took everything back; its devices go with it */
-        cdn_net_release_orphans(drv);
-        cdn_blk_release_orphans(drv);
+        subsys_release_orphans(drv);
         rings_free(drv);
         heap_put(drv);
         return;
@@ -616,10 +637,8 @@ void cdn_driver_unload(struct cdn_driver *drv)
      * what its init registered - goes now, while the glue can still say
      * what was the driver's: nothing may point into the glue we free. A
      * driver whose exit ran cleanly left nothing. */
-    cdn_net_orphan(drv->glue, drv);
-    cdn_blk_orphan(drv->glue, drv);
-    cdn_net_release_orphans(drv);
-    cdn_blk_release_orphans(drv);
+    subsys_orphan(drv);
+    subsys_release_orphans(drv);
     rings_free(drv);
     cdn_glue_destroy(drv->glue);
     cdn_domain_destroy(drv->dom);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "../core/core_impl.h"
+#include "../core/subsys.h"
 #include "cordon/glue.h"
 #include "linux/netdevice.h"
 
@@ -486,3 +487,16 @@ void cdn_net_rings_idle(void)
         dev_call_end(d);
     }
 }
+
+/* The net subsystem's part in a driver's life (subsys.h). */
+static const struct cdn_subsys net_subsys = {
+    .name = "net",
+    .reset = cdn_net_reset,
+    .orphan = cdn_net_orphan,
+    .release_orphans = cdn_net_release_orphans,
+    .rings_reclaim = cdn_net_rings_reclaim,
+    .rings_idle = cdn_net_rings_idle,
+    .done_rpc = CDN_RPC_NET_TX_DONE,
+    .done = cdn_net_tx_done,
+};
+CDN_SUBSYS(net_subsys);
