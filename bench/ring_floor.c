@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/net/net_impl.h"
 #include "bench.h"
 #include "cordon_rings.h"
 #include "linux/skbuff.h"

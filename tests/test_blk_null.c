@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/block/blk_impl.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
 #include "util.h"

@@ -1,6 +1,6 @@
 /*
  * test_inflight.c - the rings' in-flight table (kernel/core/inflight.c,
- * core_impl.h) on its own: numbers handed out in order, a held slot skipped,
+ * inflight.h) on its own: numbers handed out in order, a held slot skipped,
  * runs posted and taken back whole or in part, across the wrap of the
  * slots, numbers from the past and the future told apart, and a drain
  * that hands every object back once.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/core/inflight.h"
 #include "util.h"
 
 static char objs[4 * CDN_RING_SLOTS]; /* distinct addresses to post */

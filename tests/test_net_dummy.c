@@ -15,7 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/net/net_impl.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
 #include "linux/netdevice.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/net/net_impl.h"
 #include "cordon_kernel.h"
 #include "linux/netdevice.h"
 #include "util.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../kernel/core/core_impl.h"
+#include "../kernel/net/net_impl.h"
 #include "cordon_kernel.h"
 #include "linux/netdevice.h"
 #include "util.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../core/core_impl.h"
+#include "blk_impl.h"
 #include "../core/subsys.h"
 #include "cordon/glue.h"
 #include "linux/blk-mq.h"
@@ -563,9 +563,15 @@ void cdn_blk_rings_idle(void)
 }
 
 /* The block subsystem's part in a driver's life (subsys.h). */
+static int blk_init(void)
+{
+    cdn_blk_reset();
+    return 0;
+}
+
 static const struct cdn_subsys blk_subsys = {
     .name = "block",
-    .reset = cdn_blk_reset,
+    .init = blk_init,
     .orphan = cdn_blk_orphan,
     .release_orphans = cdn_blk_release_orphans,
     .rings_reclaim = cdn_blk_rings_reclaim,

@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/core_impl.h"
+#include "blk_impl.h"
 #include "cordon/async.h"
 #include "linux/blk-mq.h"
 

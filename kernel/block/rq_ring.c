@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/core_impl.h"
+#include "blk_impl.h"
 #include "../core/ring_post.h"
 #include "cordon/async.h"
 #include "cordon/glue.h"

@@ -31,22 +31,30 @@ int cdn_kernel_init(size_t heap_size)
     if (heap)
         return 0;
     memset(&cdn_kstats, 0, sizeof cdn_kstats);
-    const struct cdn_subsys *s;
-    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
-        if (s->reset)
-            s->reset();
-    if (cdn_skb_pool_init() != 0)
-        return -ENOMEM;
     heap_bytes = heap_size ? heap_size : (64u << 20);
-    int r = cdn_heap_create(heap_bytes, &heap);
-    if (r != 0)
-        cdn_skb_pool_exit();
-    return r;
+    if (cdn_heap_create(heap_bytes, &heap) != 0)
+        return -ENOMEM;
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++) {
+        int r = s->init ? s->init() : 0;
+        if (r != 0) {
+            while (i-- > 0)
+                if (cdn_subsys_at(i)->exit)
+                    cdn_subsys_at(i)->exit();
+            cdn_heap_destroy(heap);
+            heap = NULL;
+            return r;
+        }
+    }
+    return 0;
 }
 
 void cdn_kernel_exit(void)
 {
-    cdn_skb_pool_exit();
+    const struct cdn_subsys *s;
+    for (unsigned i = 0; (s = cdn_subsys_at(i)) != NULL; i++)
+        if (s->exit)
+            s->exit();
     cdn_heap_destroy(heap);
     heap = NULL;
     while (nretired > 0)

@@ -19,8 +19,10 @@ struct cdn_glue;
 
 struct cdn_subsys {
     const char *name;
-    /* kernel bring-up: forget every object */
-    void (*reset)(void);
+    /* kernel bring-up: forget every object, make what the subsystem needs
+     * (0, or a negative errno: the kernel does not come up); and its end */
+    int (*init)(void);
+    void (*exit)(void);
     /* g's driver (owner) died: point its objects at inert operations and
      * remember owner, for its restart to re-attach them; how many */
     int (*orphan)(struct cdn_glue *g, void *owner);

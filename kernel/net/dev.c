@@ -5,7 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
-#include "../core/core_impl.h"
+#include "net_impl.h"
 #include "../core/subsys.h"
 #include "cordon/glue.h"
 #include "linux/netdevice.h"
@@ -489,9 +489,16 @@ void cdn_net_rings_idle(void)
 }
 
 /* The net subsystem's part in a driver's life (subsys.h). */
+static int net_init(void)
+{
+    cdn_net_reset();
+    return cdn_skb_pool_init();
+}
+
 static const struct cdn_subsys net_subsys = {
     .name = "net",
-    .reset = cdn_net_reset,
+    .init = net_init,
+    .exit = cdn_skb_pool_exit,
     .orphan = cdn_net_orphan,
     .release_orphans = cdn_net_release_orphans,
     .rings_reclaim = cdn_net_rings_reclaim,

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../core/core_impl.h"
+#include "net_impl.h"
 #include "cordon/glue.h"
 #include "linux/netdevice.h"
 #include "linux/skbuff.h"

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/core_impl.h"
+#include "net_impl.h"
 #include "../core/ring_post.h"
 #include "cordon/glue.h"
 #include "cordon_rings.h"
