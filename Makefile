@@ -183,7 +183,7 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
 # in every driver module: printk to the host, module parameters
 DOMAIN_COMMON := kernel/domain/printk.c kernel/domain/params.c kernel/lib/params.c
-KERNEL_SRC := $(filter-out %_desc.c,$(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c kernel/lib/*.c))
+KERNEL_SRC := $(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c kernel/lib/*.c)
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/kernel/%.o: kernel/%.c
 	@mkdir -p $(@D)
@@ -205,7 +205,7 @@ DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c $(DOMAIN_COMMON)
 $(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-$(BUILD)/obj/kernel/net/dummy_desc.o: kernel/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
+$(BUILD)/obj/drivers/net/dummy_desc.o: drivers/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
 # a deliberately misbehaving driver for tests/test_net_dummy.c
@@ -223,7 +223,7 @@ $(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c &: drivers/block/nul
 $(BUILD)/obj/gen/null_blk_host.o: $(GEN_NULLB)/null_blk_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
-$(BUILD)/obj/kernel/block/null_blk_desc.o: kernel/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
+$(BUILD)/obj/drivers/block/null_blk_desc.o: drivers/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
 DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
@@ -236,8 +236,8 @@ BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COM
 $(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/kernel/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
-	$(BUILD)/obj/kernel/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
+KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/drivers/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
+	$(BUILD)/obj/drivers/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
 
 # The kernel core for drivers outside this tree (make install): the host's
 # core as an archive, and the module side (what every driver module links:

@@ -21,7 +21,7 @@ pc() { PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --define-variable=prefix="$p"
 src=$tmp/src
 mkdir -p "$src/gen" "$tmp/mod"
 cp "$root/drivers/net/dummy.c" "$root/drivers/net/dummy.idl" "$root/drivers/net/dummy_module.c" \
-  "$root/kernel/net/dummy_desc.c" "$root/tests/oot/oot_host.c" "$src/"
+  "$root/drivers/net/dummy_desc.c" "$root/tests/oot/oot_host.c" "$src/"
 "$p/bin/cordon-idlc" "$src/dummy.idl" -o "$src/gen"
 
 # the isolated driver: one module for inproc and process
