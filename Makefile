@@ -148,6 +148,12 @@ $(BUILD)/tests/modules/%.so: tests/modules/%.c $(PUB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -o $@.tmp $< && mv -f $@.tmp $@
 
+# a module with a writable and executable segment, on purpose (the
+# launcher must refuse it): the linker's warning about it is expected
+$(BUILD)/tests/modules/wx.so: tests/modules/wx.c $(PUB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(MOD_CFLAGS) $(MOD_LDFLAGS) -Wl,--no-warn-rwx-segments -o $@.tmp $< && mv -f $@.tmp $@
+
 # a module that needs a library a domain does not provide (libm)
 $(BUILD)/tests/modules/needs_libm.so: tests/modules/needs_libm.c $(PUB_HDR)
 	@mkdir -p $(@D)

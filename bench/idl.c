@@ -157,11 +157,10 @@ int bench_idlc(const struct bench_opts *o)
         return 1;
     int lines = write_big_idl(f, 130);
     fclose(f);
-    ssize_t l = readlink("/proc/self/exe", idlc, sizeof idlc - 1);
-    if (l <= 0)
+    char self[PATH_MAX];
+    if (cdn_self_dir(self, sizeof self) != CDN_OK)
         return 1;
-    idlc[l] = 0;
-    strcpy(strrchr(idlc, '/') + 1, "cordon-idlc");
+    snprintf(idlc, sizeof idlc, "%s/cordon-idlc", self);
     int runs = o->quick ? 3 : 21;
     uint64_t t[64];
     double tpn = bench_tsc_per_ns();

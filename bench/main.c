@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cordon/domain.h"
 
 #ifndef CDN_INSTALL_LIBDIR
 #define CDN_INSTALL_LIBDIR "/usr/local/lib"
@@ -86,16 +87,10 @@ const char *bench_module_path(const char *name)
         return path;
     }
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(path, sizeof path, "%s/../lib/cordon/%s.so", exe, name);
-            if (access(path, R_OK) == 0)
-                return path;
-        }
+    if (cdn_self_dir(exe, sizeof exe) == CDN_OK) {
+        snprintf(path, sizeof path, "%s/../lib/cordon/%s.so", exe, name);
+        if (access(path, R_OK) == 0)
+            return path;
     }
     snprintf(path, sizeof path, "%s/cordon/%s.so", CDN_INSTALL_LIBDIR, name);
     return path;

@@ -13,12 +13,7 @@ const char *test_module_path(const char *name)
 {
     static char path[PATH_MAX];
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    assert_true(n > 0);
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    assert_non_null(slash);
-    *slash = 0;
+    assert_int_equal(cdn_self_dir(exe, sizeof exe), CDN_OK);
     snprintf(path, sizeof path, "%s/modules/%s.so", exe, name);
     return path;
 }
@@ -27,10 +22,7 @@ const char *test_lib_dir(void)
 {
     static char path[PATH_MAX];
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    assert_true(n > 0);
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
+    assert_int_equal(cdn_self_dir(exe, sizeof exe), CDN_OK);
     snprintf(path, sizeof path, "%s/../lib/cordon", exe);
     return path;
 }

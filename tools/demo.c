@@ -31,11 +31,8 @@ static const char *moddir(void)
 {
     static char path[PATH_MAX];
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (cdn_self_dir(exe, sizeof exe) != CDN_OK)
         return "/usr/local/lib/cordon";
-    exe[n] = 0;
-    *strrchr(exe, '/') = 0;
     snprintf(path, sizeof path, "%s/../lib/cordon", exe);
     return path;
 }

@@ -78,6 +78,11 @@ struct cdn_domain_config {
 #define CDN_DOMAIN_MEMORY_DEFAULT  (256ull << 20)
 #define CDN_DOMAIN_MEMORY_UNCAPPED UINT64_MAX
 
+/* The directory of the running executable (no trailing slash) into buf:
+ * where the launcher, the modules and the tools are looked for beside it.
+ * CDN_OK, or CDN_ESYS / CDN_ENOENT if it cannot be said. */
+int cdn_self_dir(char *buf, size_t cap);
+
 /* Fills cfg with defaults: PROCESS backend, no pinning, spin on both sides. */
 void cdn_domain_config_init(struct cdn_domain_config *cfg);
 

@@ -65,19 +65,13 @@ static int find_launcher(struct cdn_domain *dom, char *out, size_t cap)
         return file_executable(out) ? CDN_OK : CDN_ENOENT;
     }
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(out, cap, "%s/cordon-domain", exe);
-            if (file_executable(out))
-                return CDN_OK;
-            snprintf(out, cap, "%s/../bin/cordon-domain", exe);
-            if (file_executable(out))
-                return CDN_OK;
-        }
+    if (cdn_self_dir(exe, sizeof exe) == CDN_OK) {
+        snprintf(out, cap, "%s/cordon-domain", exe);
+        if (file_executable(out))
+            return CDN_OK;
+        snprintf(out, cap, "%s/../bin/cordon-domain", exe);
+        if (file_executable(out))
+            return CDN_OK;
     }
     snprintf(out, cap, "%s/cordon-domain", CDN_INSTALL_BINDIR);
     return file_executable(out) ? CDN_OK : CDN_ENOENT;
