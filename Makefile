@@ -199,51 +199,73 @@ $(BUILD)/obj/kernel/%.o: kernel/%.c
 $(BUILD)/obj/drivers/%.native.o: drivers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
-GEN_DUMMY := $(BUILD)/gen/dummy
-$(GEN_DUMMY)/dummy_host.c $(GEN_DUMMY)/dummy_domain.c &: drivers/net/dummy.idl $(IDLC) $(PUB_HDR)
-	@mkdir -p $(GEN_DUMMY)
-	$(IDLC) $< -o $(GEN_DUMMY)
-$(BUILD)/obj/gen/dummy_host.o: $(GEN_DUMMY)/dummy_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
-# isolated modes: the same driver source with the generated domain glue
-DUMMY_MOD_SRC := drivers/net/dummy.c drivers/net/dummy_module.c $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c
-$(BUILD)/lib/cordon/dummy.so: $(DUMMY_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-$(BUILD)/obj/drivers/net/dummy_desc.o: drivers/net/dummy_desc.c $(GEN_DUMMY)/dummy_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
-# a deliberately misbehaving driver for tests/test_net_dummy.c
-$(BUILD)/lib/cordon/net_bad.so: tests/modules/net_bad.c tests/modules/bad_netdev.h tests/modules/raw_request.h $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-# the dummy driver in a module that lies about its module parameters
-$(BUILD)/lib/cordon/params_liar.so: drivers/net/dummy.c drivers/net/dummy_module.c tests/modules/params_liar.c $(DOMAIN_COMMON) kernel/domain/rings.c kernel/domain/net_tx.c $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -Wl,--wrap=cdn_dom_params_serve -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-GEN_NULLB := $(BUILD)/gen/null_blk
-$(GEN_NULLB)/null_blk_host.c $(GEN_NULLB)/null_blk_domain.c &: drivers/block/null_blk.idl $(IDLC) $(PUB_HDR)
-	@mkdir -p $(GEN_NULLB)
-	$(IDLC) $< -o $(GEN_NULLB)
-$(BUILD)/obj/gen/null_blk_host.o: $(GEN_NULLB)/null_blk_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
-$(BUILD)/obj/drivers/block/null_blk_desc.o: drivers/block/null_blk_desc.c $(GEN_NULLB)/null_blk_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NULLB) $(CFLAGS) -c $< -o $@
+
+# GLUE(name, idl): cordon-idlc's output for idl in $(BUILD)/gen/name, and
+# the host side compiled.
+define GLUE
+$(BUILD)/gen/$(1)/$(1)_host.c $(BUILD)/gen/$(1)/$(1)_domain.c &: $(2) $$(IDLC) $$(PUB_HDR)
+	@mkdir -p $(BUILD)/gen/$(1)
+	$$(IDLC) $$< -o $(BUILD)/gen/$(1)
+$(BUILD)/obj/gen/$(1)_host.o: $(BUILD)/gen/$(1)/$(1)_host.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(KINC) -I$(BUILD)/gen/$(1) $$(CFLAGS) -c $$< -o $$@
+endef
+
+# MODULE(name, glue, sources, link flags): $(BUILD)/lib/cordon/name.so, a
+# domain module built from sources (and glue's domain side, if glue is not
+# empty), each compiled on its own with -MMD, so a change to any header a
+# source includes rebuilds exactly what includes it.
+define MODULE
+$(1)_MOBJ := $$(patsubst %.c,$(BUILD)/mobj/$(1)/%.o,$(3) $(if $(2),$(BUILD)/gen/$(2)/$(2)_domain.c))
+$$($(1)_MOBJ): $(BUILD)/mobj/$(1)/%.o: %.c | $(if $(2),$(BUILD)/gen/$(2)/$(2)_domain.c)
+	@mkdir -p $$(@D)
+	$$(CC) $$(MOD_CFLAGS) -MMD -MP -Wno-missing-prototypes $$(KINC) $(if $(2),-I$(BUILD)/gen/$(2)) -c $$< -o $$@
+$(BUILD)/lib/cordon/$(1).so: $$($(1)_MOBJ)
+	@mkdir -p $$(@D)
+	$$(CC) $$(MOD_LDFLAGS) $(4) -o $$@.tmp $$^ && mv -f $$@.tmp $$@
+endef
+
+# DRIVER(name, dir, domain-side kernel library sources, link flags): one
+# line adds a driver kept in dir as name.c, name.idl, name_module.c (the
+# domain's wrapper) and name_desc.c (how the host loads it): its glue, its
+# descriptor and native object in the host's kernel objects, its module.
+define DRIVER
+$(call GLUE,$(1),$(2)/$(1).idl)
+$(BUILD)/obj/$(2)/$(1)_desc.o: $(2)/$(1)_desc.c $(BUILD)/gen/$(1)/$(1)_host.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(KINC) -I$(BUILD)/gen/$(1) $$(CFLAGS) -c $$< -o $$@
+$(call MODULE,$(1),$(1),$(2)/$(1).c $(2)/$(1)_module.c $$(DOMAIN_COMMON) $(3),$(4))
+DRIVER_HOST_OBJ += $(BUILD)/obj/$(2)/$(1)_desc.o $(BUILD)/obj/gen/$(1)_host.o $(BUILD)/obj/$(2)/$(1).native.o
+DRIVER_MODULES += $(BUILD)/lib/cordon/$(1).so
+endef
+
+# link flags with commas, which $(call) arguments cannot hold
+WRAP_SKB := -Wl,--wrap=consume_skb
+WRAP_END := -Wl,--wrap=blk_mq_end_request
+WRAP_PARAMS := -Wl,--wrap=cdn_dom_params_serve
+# the domain's ends of the rings
+DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
 DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
-NULLB_MOD_SRC := drivers/block/null_blk.c drivers/block/null_blk_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c
-$(BUILD)/lib/cordon/null_blk.so: $(NULLB_MOD_SRC) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
+GEN_DUMMY := $(BUILD)/gen/dummy
+GEN_NULLB := $(BUILD)/gen/null_blk
+
+# ---- the drivers: one line each ----
+$(eval $(call DRIVER,dummy,drivers/net,$(DOMAIN_NET_RING),$(WRAP_SKB)))
+$(eval $(call DRIVER,null_blk,drivers/block,$(DOMAIN_BLK_RING) kernel/domain/blk_media.c kernel/domain/blk_end.c,$(WRAP_END)))
+
+# ---- misbehaving drivers for the tests and the campaigns, on those glues ----
+# net_bad: tests/test_net_dummy.c, the fault and hostile campaigns
+$(eval $(call MODULE,net_bad,dummy,tests/modules/net_bad.c $(DOMAIN_COMMON) $(DOMAIN_NET_RING),$(WRAP_SKB)))
+# the dummy driver in a module that lies about its module parameters
+$(eval $(call MODULE,params_liar,dummy,drivers/net/dummy.c drivers/net/dummy_module.c tests/modules/params_liar.c $(DOMAIN_COMMON) $(DOMAIN_NET_RING),$(WRAP_SKB) $(WRAP_PARAMS)))
+# a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
+$(eval $(call MODULE,net_ring_bad,dummy,tests/modules/net_ring_bad.c $(DOMAIN_COMMON) $(DOMAIN_NET_RING),$(WRAP_SKB)))
+# a block driver that misbehaves, for tests/test_blk_*.c
+$(eval $(call MODULE,blk_bad,null_blk,tests/modules/blk_bad.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_end.c,$(WRAP_END)))
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
-BLKF_MOD_SRC := drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(DOMAIN_BLK_RING) $(GEN_NULLB)/null_blk_domain.c
-$(BUILD)/lib/cordon/blk_faulty.so: $(BLKF_MOD_SRC) tests/modules/raw_request.h $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
-KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(BUILD)/obj/drivers/net/dummy_desc.o $(BUILD)/obj/gen/dummy_host.o $(BUILD)/obj/drivers/net/dummy.native.o \
-	$(BUILD)/obj/drivers/block/null_blk_desc.o $(BUILD)/obj/gen/null_blk_host.o $(BUILD)/obj/drivers/block/null_blk.native.o
+$(eval $(call MODULE,blk_faulty,null_blk,drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_media.c,$(WRAP_END)))
+
+KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(DRIVER_HOST_OBJ)
 
 # The kernel core for drivers outside this tree (make install): the host's
 # core as an archive, and the module side (what every driver module links:
@@ -270,11 +292,6 @@ $(BUILD)/lib/pkgconfig/%.pc: %.pc.in
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-# a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
-DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
-$(BUILD)/lib/cordon/net_ring_bad.so: tests/modules/net_ring_bad.c tests/modules/bad_netdev.h $(DOMAIN_COMMON) $(DOMAIN_NET_RING) $(GEN_DUMMY)/dummy_domain.c $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DUMMY) $(MOD_LDFLAGS) -Wl,--wrap=consume_skb -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
@@ -300,9 +317,7 @@ $(GEN_DSPLIT)/dummysplit_host.c $(GEN_DSPLIT)/dummysplit_domain.c &: $(GEN_DSPLI
 $(BUILD)/obj/gen/dummysplit_host.o: $(GEN_DSPLIT)/dummysplit_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) $(CFLAGS) -c $< -o $@
-$(BUILD)/lib/cordon/dummysplit.so: drivers/net/dummy.c tests/modules/dummysplit_module.c $(DOMAIN_COMMON) $(GEN_DSPLIT)/dummysplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_DSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
+$(eval $(call MODULE,dummysplit,dummysplit,drivers/net/dummy.c tests/modules/dummysplit_module.c $(DOMAIN_COMMON),))
 # the same for drivers/block/null_blk.c
 GEN_NSPLIT := $(BUILD)/gen/nullsplit
 $(GEN_NSPLIT)/nullsplit.idl: drivers/block/null_blk.c $(SPLIT) $(wildcard kernel/include/linux/*.h)
@@ -313,9 +328,7 @@ $(GEN_NSPLIT)/nullsplit_host.c $(GEN_NSPLIT)/nullsplit_domain.c &: $(GEN_NSPLIT)
 $(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
-$(BUILD)/lib/cordon/nullsplit.so: drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c $(GEN_NSPLIT)/nullsplit_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NSPLIT) $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
+$(eval $(call MODULE,nullsplit,nullsplit,drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c,))
 
 $(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
@@ -427,9 +440,6 @@ golden: $(IDLC)
 clean:
 	rm -rf build
 
-$(BUILD)/lib/cordon/blk_bad.so: tests/modules/blk_bad.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_end.c $(GEN_NULLB)/null_blk_domain.c $(PUB_HDR) $(wildcard kernel/include/linux/*.h kernel/domain/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -I$(GEN_NULLB) $(MOD_LDFLAGS) -Wl,--wrap=blk_mq_end_request -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 $(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
@@ -485,4 +495,4 @@ $(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS) -lm
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/mobj -name '*.d' 2>/dev/null)
