@@ -27,7 +27,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
 PUB_HDR := $(wildcard include/cordon/*.h)
-LIB_SRC := $(wildcard src/ipc/*.c src/runtime/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
+LIB_SRC := $(wildcard src/ipc/*.c src/domain/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
 LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)
@@ -186,9 +186,9 @@ $(BUILD)/tests/modules/idl_demo.so: tests/modules/idl_demo.c $(GEN_DEMO)/demo_do
 	$(CC) $(MOD_CFLAGS) -I$(GEN_DEMO) -Itests/idl $(MOD_LDFLAGS) -o $@.tmp $(filter %.c,$^) && mv -f $@.tmp $@
 
 # ---- the kernel core (host) and the case-study drivers ----
-KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/domain
+KINC := -Ikernel/include -Ikernel/include/linux -Ikernel/drvlib
 # in every driver module: printk to the host, module parameters
-DOMAIN_COMMON := kernel/domain/printk.c kernel/domain/params.c kernel/lib/params.c
+DOMAIN_COMMON := kernel/drvlib/printk.c kernel/drvlib/params.c kernel/lib/params.c
 KERNEL_SRC := $(wildcard kernel/core/*.c kernel/net/*.c kernel/block/*.c kernel/lib/*.c)
 KERNEL_OBJ := $(KERNEL_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/obj/kernel/%.o: kernel/%.c
@@ -244,14 +244,14 @@ WRAP_SKB := -Wl,--wrap=consume_skb
 WRAP_END := -Wl,--wrap=blk_mq_end_request
 WRAP_PARAMS := -Wl,--wrap=cdn_dom_params_serve
 # the domain's ends of the rings
-DOMAIN_NET_RING := kernel/domain/rings.c kernel/domain/net_tx.c
-DOMAIN_BLK_RING := kernel/domain/rings.c kernel/domain/blk_queue.c
+DOMAIN_NET_RING := kernel/drvlib/rings.c kernel/drvlib/net_tx.c
+DOMAIN_BLK_RING := kernel/drvlib/rings.c kernel/drvlib/blk_queue.c
 GEN_DUMMY := $(BUILD)/gen/dummy
 GEN_NULLB := $(BUILD)/gen/null_blk
 
 # ---- the drivers: one line each ----
 $(eval $(call DRIVER,dummy,drivers/net,$(DOMAIN_NET_RING),$(WRAP_SKB)))
-$(eval $(call DRIVER,null_blk,drivers/block,$(DOMAIN_BLK_RING) kernel/domain/blk_media.c kernel/domain/blk_end.c,$(WRAP_END)))
+$(eval $(call DRIVER,null_blk,drivers/block,$(DOMAIN_BLK_RING) kernel/drvlib/blk_media.c kernel/drvlib/blk_end.c,$(WRAP_END)))
 
 # ---- misbehaving drivers for the tests and the campaigns, on those glues ----
 # net_bad: tests/test_net_dummy.c, the fault and hostile campaigns
@@ -261,9 +261,9 @@ $(eval $(call MODULE,params_liar,dummy,drivers/net/dummy.c drivers/net/dummy_mod
 # a driver that misbehaves behind the transmit ring, for tests/test_net_ring.c
 $(eval $(call MODULE,net_ring_bad,dummy,tests/modules/net_ring_bad.c $(DOMAIN_COMMON) $(DOMAIN_NET_RING),$(WRAP_SKB)))
 # a block driver that misbehaves, for tests/test_blk_*.c
-$(eval $(call MODULE,blk_bad,null_blk,tests/modules/blk_bad.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_end.c,$(WRAP_END)))
+$(eval $(call MODULE,blk_bad,null_blk,tests/modules/blk_bad.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/drvlib/blk_end.c,$(WRAP_END)))
 # the real null_blk with a fault shim around its completions (cordon-bench faults)
-$(eval $(call MODULE,blk_faulty,null_blk,drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/domain/blk_media.c,$(WRAP_END)))
+$(eval $(call MODULE,blk_faulty,null_blk,drivers/block/null_blk.c tests/modules/blk_faulty.c $(DOMAIN_COMMON) $(DOMAIN_BLK_RING) kernel/drvlib/blk_media.c,$(WRAP_END)))
 
 KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(DRIVER_HOST_OBJ)
 
@@ -272,12 +272,12 @@ KERNEL_HOST_OBJ := $(KERNEL_OBJ) $(DRIVER_HOST_OBJ)
 # printk, parameters, the domain's ends of the rings, the block media) as a
 # PIC archive to link into a module; cordon-kernel.pc and cordon-kmod.pc
 # say how (docs/drivers.md, "Outside this tree").
-KMOD_SRC := $(wildcard kernel/domain/*.c) kernel/lib/params.c
+KMOD_SRC := $(wildcard kernel/drvlib/*.c) kernel/lib/params.c
 # (objects named by their path: an archive keeps base names, and two
 # sources are params.c)
 KMOD_OBJ := $(foreach f,$(KMOD_SRC),$(BUILD)/obj/kmod/$(subst /,_,$(f:.c=.o)))
 define KMOD_RULE
-$(BUILD)/obj/kmod/$(subst /,_,$(1:.c=.o)): $(1) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/domain/*.h)
+$(BUILD)/obj/kmod/$(subst /,_,$(1:.c=.o)): $(1) $(PUB_HDR) $(wildcard kernel/include/*.h kernel/include/linux/*.h kernel/drvlib/*.h)
 	@mkdir -p $$(@D)
 	$(CC) $(MOD_CFLAGS) -Wno-missing-prototypes $(KINC) -c $$< -o $$@
 endef
@@ -328,7 +328,7 @@ $(GEN_NSPLIT)/nullsplit_host.c $(GEN_NSPLIT)/nullsplit_domain.c &: $(GEN_NSPLIT)
 $(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
-$(eval $(call MODULE,nullsplit,nullsplit,drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/domain/blk_media.c,))
+$(eval $(call MODULE,nullsplit,nullsplit,drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/drvlib/blk_media.c,))
 
 $(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c $(GEN_NSPLIT)/nullsplit_host.c
 	@mkdir -p $(@D)
@@ -426,7 +426,7 @@ install: all
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -d $(DESTDIR)$(PREFIX)/include/cordon-kernel/linux
 	install -m 644 $(KLIB) $(KMLIB) $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 kernel/include/*.h kernel/domain/rings.h kernel/domain/driver_module.h $(DESTDIR)$(PREFIX)/include/cordon-kernel/
+	install -m 644 kernel/include/*.h kernel/drvlib/rings.h kernel/drvlib/driver_module.h $(DESTDIR)$(PREFIX)/include/cordon-kernel/
 	install -m 644 kernel/include/linux/*.h $(DESTDIR)$(PREFIX)/include/cordon-kernel/linux/
 	install -m 644 $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 

@@ -73,13 +73,13 @@ static void expect(const char *out, const char *object, int rebuilt)
 static void test_driver_module_header(void **state)
 {
     (void)state;
-    char *out = what_if("kernel/domain/driver_module.h",
+    char *out = what_if("kernel/drvlib/driver_module.h",
                         "lib/cordon/dummysplit.so lib/cordon/null_blk.so lib/cordon/dummy.so");
     expect(out, "mobj/dummysplit/tests/modules/dummysplit_module.o", 1);
     expect(out, "mobj/null_blk/drivers/block/null_blk_module.o", 1);
     expect(out, "mobj/dummy/drivers/net/dummy_module.o", 1);
     expect(out, "mobj/dummy/drivers/net/dummy.o", 0);
-    expect(out, "mobj/null_blk/kernel/domain/blk_queue.o", 0);
+    expect(out, "mobj/null_blk/kernel/drvlib/blk_queue.o", 0);
     free(out);
 }
 
@@ -102,7 +102,7 @@ static void test_params_header(void **state)
     (void)state;
     char *out = what_if("kernel/include/cordon_params.h", "lib/cordon/nullsplit.so");
     expect(out, "mobj/nullsplit/kernel/lib/params.o", 1);
-    expect(out, "mobj/nullsplit/kernel/domain/blk_media.o", 0);
+    expect(out, "mobj/nullsplit/kernel/drvlib/blk_media.o", 0);
     free(out);
 }
 

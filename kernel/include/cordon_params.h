@@ -48,7 +48,7 @@ int cdn_params_token(const char *params, int i, char name[CDN_PARAM_NAME],
  * when it declares none). */
 void cdn_params_section(const struct cdn_kparam **begin, const struct cdn_kparam **end);
 
-/* The exchange with a domain (kernel/domain/params.c, kernel/core/driver.c):
+/* The exchange with a domain (kernel/drvlib/params.c, kernel/core/driver.c):
  * the host sends the string as a call of this rpc, before the driver's
  * init; the domain answers with this record. */
 #define CDN_RPC_MODULE_PARAMS 0xfe05u

@@ -11,7 +11,7 @@
  *      set no_new_privs and install the seccomp filter (default: kill)
  *   6. only now run module code: constructors, then cordon_module.main()
  * The host learns the result through its pidfd; exit codes are listed in
- * src/runtime/launch_proto.h. Once the channel is mapped, a refusal also
+ * src/domain/launch_proto.h. Once the channel is mapped, a refusal also
  * leaves its reason in the control page (cdn_launch_note), since every
  * descriptor, stderr included, is closed by then.
  */
@@ -34,8 +34,8 @@
 
 #include "../ipc/layout.h"
 
-#include "../runtime/launch_proto.h"
-#include "../runtime/module_ctx.h"
+#include "../domain/launch_proto.h"
+#include "../domain/module_ctx.h"
 #include "elf_load.h"
 #include "sandbox.h"
 

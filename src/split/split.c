@@ -88,7 +88,7 @@ static const char *const local_lib[] = {
     "kmalloc_large", "kmalloc_large_node", "strchr", "strrchr", "strstr", "kstrndup", "kmemdup",
     "bitmap_zalloc", "bitmap_free", "kstrtoint", "kstrtouint", "kstrtobool", "kstrtoull",
     "kstrtoll", "kstrtoul", "kstrtol", "kstrtou8", "kstrtou16", "kstrtos32",
-    /* cordon's domain library (kernel/domain/) */
+    /* cordon's domain library (kernel/drvlib/) */
     "cdn_blk_media", NULL};
 
 /* Declared, never defined: the kernel's compile-time checks (a call to one
@@ -1651,12 +1651,12 @@ static void write_module_body(FILE *o)
     }
     if (uses_log)
         fprintf(o,
-                "    // the domain's printk hands its lines to the host (kernel/domain/printk.c)\n"
+                "    // the domain's printk hands its lines to the host (kernel/drvlib/printk.c)\n"
                 "    rpc void cdn_kernel_log(string<255> msg);\n");
     if (uses_media) {
         fprintf(o,
                 "    // the device memory of a disk, through the domain library "
-                "(kernel/domain/blk_media.c)\n"
+                "(kernel/drvlib/blk_media.c)\n"
                 "    rpc u64 cdn_blk_media_chunk(projection %s *disk, u32 index, bool alloc);\n",
                 proj_name("gendisk"));
         set_add(&structs, "gendisk", NULL, media_disk_decl);

@@ -136,7 +136,7 @@ struct gendisk *cdn_blk_mq_alloc_disk(struct blk_mq_tag_set *set);
  * (index + 1) * CHUNK) of the disk; NULL if beyond the capacity, or not yet
  * stored and alloc is false (the caller then reads zeros). Inside a domain
  * the chunks are shared-heap objects the host owns; the domain's
- * implementation (kernel/domain/blk_media.c) asks for each one once.
+ * implementation (kernel/drvlib/blk_media.c) asks for each one once.
  */
 #define CDN_BLK_MEDIA_CHUNK 65536u
 void *cdn_blk_media(struct gendisk *disk, u32 index, bool alloc);

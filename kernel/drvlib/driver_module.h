@@ -21,7 +21,7 @@
 #include "rings.h"
 
 /* The module parameters the host sends before the driver's init
- * (kernel/domain/params.c, cordon_params.h). */
+ * (kernel/drvlib/params.c, cordon_params.h). */
 int cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct cdn_msg *rep);
 
 #define CDN_DRIVER_MODULE(NAME, INIT, DISPATCH) CDN_DRIVER_MODULE_HOOK(NAME, INIT, DISPATCH, NULL)

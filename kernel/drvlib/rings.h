@@ -76,7 +76,7 @@ int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void 
                        cdn_dom_batch_fn fn);
 
 /*
- * Transmit (kernel/domain/net_tx.c): the driver's ndo_start_xmit runs on
+ * Transmit (kernel/drvlib/net_tx.c): the driver's ndo_start_xmit runs on
  * shadows of the host's skbs, and its consume_skb of one of them becomes a
  * completion. The module is linked with -Wl,--wrap=consume_skb, so the
  * driver's calls reach the domain library first; skbs that did not come
@@ -86,10 +86,10 @@ int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void 
 int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
 
 /*
- * Requests (kernel/domain/blk_queue.c): the driver's queue_rq runs on
+ * Requests (kernel/drvlib/blk_queue.c): the driver's queue_rq runs on
  * shadows of the host's requests; blk_mq_end_request of one of them becomes
  * a completion. disk_type: the IDL's type id of struct gendisk. The module
- * is linked with -Wl,--wrap=blk_mq_end_request and kernel/domain/blk_end.c
+ * is linked with -Wl,--wrap=blk_mq_end_request and kernel/drvlib/blk_end.c
  * (or a wrapper of its own that calls cdn_dom_blk_end first).
  */
 struct request;
