@@ -415,6 +415,27 @@ static void test_trampoline_pool_is_shared_fairly(void **state)
     cdn_kernel_exit();
 }
 
+/* Glue from two IDLs: the host's dummy glue against a module built with
+ * null_blk's. The load fails before anything else crosses, and says why;
+ * before the fingerprint check the first rpc id the two disagreed on was
+ * all there was to go by. The same module with its own host glue loads. */
+static void test_glue_from_another_idl(void **state)
+{
+    (void)state;
+    assert_int_equal(cdn_kernel_init(16u << 20), 0);
+    struct cdn_driver_desc wrong = cdn_dummy_driver;
+    wrong.name = "null_blk"; /* null_blk.so, on dummy's host glue */
+    struct cdn_driver drv;
+    int r = cdn_driver_load(&wrong, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
+    assert_int_equal(r, CDN_EPROTO);
+    assert_non_null(strstr(drv.reason, "glue mismatch"));
+    assert_int_equal(cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
+                                     &drv),
+                     0);
+    cdn_driver_unload(&drv);
+    cdn_kernel_exit();
+}
+
 /* A name squatter: a driver cannot register a device under a name that
  * is taken (-EEXIST, as Linux), nor take one by renaming its device
  * through its projection later; lookups find the first device. */
@@ -456,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_dummy_names),
         cmocka_unit_test(test_heap_isolation),
         cmocka_unit_test(test_no_name_squatting),
+        cmocka_unit_test(test_glue_from_another_idl),
         cmocka_unit_test(test_trampoline_pool_is_shared_fairly),
     };
     return cmocka_run_group_tests_name("net-dummy", tests, NULL, NULL);

@@ -13,5 +13,6 @@ const struct cdn_driver_desc cdn_null_blk_driver = {
     .dispatch = null_blk_host_dispatch,
     .call_init = null_blk_call_null_init,
     .call_exit = null_blk_call_null_exit,
+    .check_glue = null_blk_host_check,
     .rings = CDN_RINGS_BLK,
 };

@@ -13,5 +13,6 @@ const struct cdn_driver_desc cdn_dummy_driver = {
     .dispatch = dummy_host_dispatch,
     .call_init = dummy_call_dummy_init_module,
     .call_exit = dummy_call_dummy_cleanup_module,
+    .check_glue = dummy_host_check,
     .rings = CDN_RINGS_NET_TX,
 };

@@ -52,6 +52,11 @@ cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g);
 /* Calls go through the async runtime (fibers) when one is set, else they
  * are synchronous calls that serve nested requests while they wait. */
 void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt);
+/* The rpc id under which generated glue exchanges its IDL fingerprint: the
+ * host's MODULE_host_check asks, the domain's dispatch answers with the
+ * fingerprint of the IDL it was generated from (MODULE_IDL_FINGERPRINT). */
+#define CDN_RPC_GLUE_FINGERPRINT 0xfe20u
+
 /* The runtime set with cdn_glue_set_async, or NULL. */
 cdn_async *cdn_glue_async(const struct cdn_glue *g);
 void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns);

@@ -270,6 +270,14 @@ static int start_isolated(struct cdn_driver *out)
     cdn_domain_set_handler(out->dom, driver_dispatch, out->glue);
     if (out->rt)
         cdn_driver_use_async(out, out->rt);
+    if (d->check_glue && (r = d->check_glue(out->glue)) != CDN_OK) {
+        snprintf(out->reason, sizeof out->reason,
+                 r == CDN_EPROTO ? "glue mismatch: the module's glue comes from another IDL "
+                                   "than the host's (rebuild both from one)"
+                                 : "glue check: %s",
+                 cdn_strerror(r));
+        return r;
+    }
     r = params_isolated(out);
     if (r)
         return r;

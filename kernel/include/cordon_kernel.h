@@ -86,6 +86,10 @@ struct cdn_driver_desc {
     cdn_handler_fn dispatch;
     int32_t (*call_init)(struct cdn_glue *g);
     void (*call_exit)(struct cdn_glue *g);
+    /* The generated MODULE_host_check (may be NULL): before anything else
+     * crosses, the domain's glue must come from the same IDL as the host's,
+     * or the load fails ("glue mismatch"). */
+    int (*check_glue)(struct cdn_glue *g);
     /* Data-path rings its module serves (CDN_RINGS_*; cordon_rings.h):
      * with one, the core posts batches of packets or requests to it instead
      * of one glue call each. */

@@ -1180,6 +1180,15 @@ static void emit_dispatch(struct gen *g, enum side s)
     out(g, "    struct tmp_list cdn_tmp;\n    cdn_tmp.cdn_n = 0; /* the rest needs no zeroing */\n "
            "   cdn_tmp.used = 0;\n    cdn_rbuf_from_msg(cdn_r, req);\n");
     out(g, "    switch (req->rpc_id) {\n");
+    if (s == DOMAIN)
+        out(g,
+            "    case CDN_RPC_GLUE_FINGERPRINT: { /* which IDL this glue is from */\n"
+            "        struct cdn_wbuf cdn_wb;\n"
+            "        cdn_wbuf_init(&cdn_wb, cdn_g);\n"
+            "        cdn_w_u64(&cdn_wb, %s_IDL_FINGERPRINT);\n"
+            "        return cdn_glue_reply(cdn_g, &cdn_wb, rep);\n"
+            "    }\n",
+            g->m);
     for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
         int mine = s == HOST ? r->kind == RPC_IMPORT : r->kind != RPC_IMPORT;
         if (mine)
@@ -1214,6 +1223,11 @@ static void emit_common(struct gen *g)
            "#include <cordon/glue.h>\n");
     for (const struct idl_include *i = g->f->includes; i; i = i->next)
         out(g, "#include \"%s\"\n", i->path);
+    out(g,
+        "\n/* What this glue was generated from (cordon-idlc's fingerprint of the IDL):\n"
+        " * the host's side checks the domain's when it starts (%s_host_check). */\n"
+        "#define %s_IDL_FINGERPRINT 0x%016llxull\n",
+        g->m, g->m, (unsigned long long)idl_fingerprint(g->f));
     if (g->f->rpcs) {
         out(g, "\n/* rpc ids, in declaration order */\nenum {\n");
         for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next)
@@ -1269,6 +1283,11 @@ static void emit_side_header(struct gen *g, enum side s)
                       "stubs"
                     : "");
     out(g, "void %s_%s_init(struct cdn_glue *cdn_g);\n", g->m, side);
+    if (s == HOST)
+        out(g, "/* Whether the domain's glue comes from the same IDL (CDN_OK; else\n"
+               " * CDN_EPROTO, or the crossing's status). */\n"
+               "int %s_host_check(struct cdn_glue *cdn_g);\n",
+            g->m);
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);\n\n",
         g->m, side);
     if (s == DOMAIN) {
@@ -1328,6 +1347,22 @@ static void emit_side_source(struct gen *g, enum side s)
         emit_domain_stubs(g);
     emit_tmp_helpers(g);
     emit_dispatch(g, s);
+    if (s == HOST)
+        out(g,
+            "/* Asks the domain which IDL its glue was generated from: CDN_OK if the\n"
+            " * same as this side's, CDN_EPROTO if not, or the crossing's status. */\n"
+            "int %s_host_check(struct cdn_glue *cdn_g)\n{\n"
+            "    struct cdn_wbuf cdn_w;\n    struct cdn_rbuf cdn_r;\n    struct cdn_msg cdn_store;\n"
+            "    cdn_wbuf_init(&cdn_w, cdn_g);\n"
+            "    int cdn_st = cdn_glue_call(cdn_g, CDN_RPC_GLUE_FINGERPRINT, &cdn_w, &cdn_r, "
+            "&cdn_store);\n"
+            "    cdn_wbuf_release(&cdn_w);\n"
+            "    if (cdn_st != CDN_OK)\n        return cdn_st;\n"
+            "    uint64_t cdn_fp = cdn_r_u64(&cdn_r);\n"
+            "    cdn_st = cdn_r_finish(&cdn_r);\n"
+            "    if (cdn_st != CDN_OK)\n        return cdn_st;\n"
+            "    return cdn_fp == %s_IDL_FINGERPRINT ? CDN_OK : CDN_EPROTO;\n}\n\n",
+            g->m, g->m);
     out(g, "void %s_%s_init(struct cdn_glue *cdn_g)\n{\n", g->m, side);
     out(g, "    cdn_glue_set_dispatch(cdn_g, %s_%s_dispatch);\n", g->m, side);
     if (s == DOMAIN)

@@ -9,6 +9,10 @@
 #include <cordon/glue.h>
 #include "demo_types.h"
 
+/* What this glue was generated from (cordon-idlc's fingerprint of the IDL):
+ * the host's side checks the domain's when it starts (demo_host_check). */
+#define demo_IDL_FINGERPRINT 0xb304ad10db0814fdull
+
 /* rpc ids, in declaration order */
 enum {
     demo_RPC_add = 1, /* rpc */

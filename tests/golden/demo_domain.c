@@ -865,6 +865,12 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
     cdn_tmp.used = 0;
     cdn_rbuf_from_msg(cdn_r, req);
     switch (req->rpc_id) {
+    case CDN_RPC_GLUE_FINGERPRINT: { /* which IDL this glue is from */
+        struct cdn_wbuf cdn_wb;
+        cdn_wbuf_init(&cdn_wb, cdn_g);
+        cdn_w_u64(&cdn_wb, demo_IDL_FINGERPRINT);
+        return cdn_glue_reply(cdn_g, &cdn_wb, rep);
+    }
     case demo_RPC_demo_probe: { /* tests/idl/demo.idl:25 */
     /* seed */
     uint32_t seed = 0;

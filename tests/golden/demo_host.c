@@ -1339,6 +1339,25 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
     }
 }
 
+/* Asks the domain which IDL its glue was generated from: CDN_OK if the
+ * same as this side's, CDN_EPROTO if not, or the crossing's status. */
+int demo_host_check(struct cdn_glue *cdn_g)
+{
+    struct cdn_wbuf cdn_w;
+    struct cdn_rbuf cdn_r;
+    struct cdn_msg cdn_store;
+    cdn_wbuf_init(&cdn_w, cdn_g);
+    int cdn_st = cdn_glue_call(cdn_g, CDN_RPC_GLUE_FINGERPRINT, &cdn_w, &cdn_r, &cdn_store);
+    cdn_wbuf_release(&cdn_w);
+    if (cdn_st != CDN_OK)
+        return cdn_st;
+    uint64_t cdn_fp = cdn_r_u64(&cdn_r);
+    cdn_st = cdn_r_finish(&cdn_r);
+    if (cdn_st != CDN_OK)
+        return cdn_st;
+    return cdn_fp == demo_IDL_FINGERPRINT ? CDN_OK : CDN_EPROTO;
+}
+
 void demo_host_init(struct cdn_glue *cdn_g)
 {
     cdn_glue_set_dispatch(cdn_g, demo_host_dispatch);

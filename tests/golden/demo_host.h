@@ -6,6 +6,9 @@
 
 /* Installs the dispatcher on g. */
 void demo_host_init(struct cdn_glue *cdn_g);
+/* Whether the domain's glue comes from the same IDL (CDN_OK; else
+ * CDN_EPROTO, or the crossing's status). */
+int demo_host_check(struct cdn_glue *cdn_g);
 int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);
 
 int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed);
