@@ -57,10 +57,12 @@ static const struct {
     const char *name;
     enum check check;
 } attacks[] = {
-    {77, "heap-snoop", SNOOP},     {78, "heap-wipe", NONE},        {79, "pool-hog", POOL},
-    {80, "request-flood", NONE},   {81, "name-squat", SQUAT},      {82, "shared-1gib", SHARED},
-    {83, "locked-memory", LOCKED}, {84, "identity", IDENTITY},     {64, "crash", NONE},
-    {65, "hang", NONE},            {67, "wild-writes", NONE},      {69, "forged-handle", NONE},
+    {77, "heap-snoop", SNOOP},     {78, "heap-wipe", NONE},
+    {79, "pool-hog", POOL},        {80, "request-flood", NONE},
+    {81, "name-squat", SQUAT},     {82, "shared-1gib", SHARED},
+    {83, "locked-memory", LOCKED}, {84, "identity", IDENTITY},
+    {64, "crash", NONE},           {65, "hang", NONE},
+    {67, "wild-writes", NONE},     {69, "forged-handle", NONE},
     {70, "undeclared-rpc", NONE},  {0, "keepalive", KEEPALIVE},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
@@ -69,10 +71,10 @@ struct hostile {
     long attacks, breaches, per_kind[NATTACKS], breach_kind[NATTACKS];
     long incomplete; /* attacks that must report and did not (a hole in the check) */
     long victim_failed_ios, victim_mismatches, victim_lost, victim_restarts;
-    long victim_tx_wrong;  /* dummy0's count disagreed with what was sent */
-    long secrets_found;    /* bytes of victim data an attacker read */
-    long fibers_peak;      /* host fibers live at once */
-    long serving_peak;     /* a peer's requests in service at once */
+    long victim_tx_wrong;      /* dummy0's count disagreed with what was sent */
+    long secrets_found;        /* bytes of victim data an attacker read */
+    long fibers_peak;          /* host fibers live at once */
+    long serving_peak;         /* a peer's requests in service at once */
     long maps_base, maps_peak; /* host mappings */
     long rss_base_kib, rss_peak_kib;
     long heaps_peak;
@@ -300,9 +302,9 @@ static void report(FILE *out, const struct bench_opts *o, const struct hostile *
                 h->attacker_restarts, h->keepalive_ms_max, h->fibers_peak, h->serving_peak,
                 h->maps_base, h->maps_peak, h->rss_base_kib, h->rss_peak_kib, h->heaps_peak);
         for (size_t k = 0; k < NATTACKS; k++)
-            fprintf(out, "%s\"%s\":{\"tried\":%ld,\"breaches\":%ld,\"victim_throughput_ratio\":%.3f}",
-                    k ? "," : "", attacks[k].name, h->per_kind[k], h->breach_kind[k],
-                    h->kind_ratio[k]);
+            fprintf(
+                out, "%s\"%s\":{\"tried\":%ld,\"breaches\":%ld,\"victim_throughput_ratio\":%.3f}",
+                k ? "," : "", attacks[k].name, h->per_kind[k], h->breach_kind[k], h->kind_ratio[k]);
         fprintf(out, "}}\n");
         return;
     }
@@ -318,9 +320,9 @@ static void report(FILE *out, const struct bench_opts *o, const struct hostile *
             "  host: fibers peak %ld (a peer's requests in service peak %ld), mappings %ld -> "
             "peak %ld, RSS %ld KiB -> peak %ld KiB, heaps peak %ld\n",
             h->breaches, h->incomplete, h->victim_failed_ios, h->victim_mismatches, h->victim_lost,
-            h->victim_restarts, h->victim_tx_wrong, h->secrets_found, ratio,
-            h->attacker_restarts, h->keepalive_ms_max, h->fibers_peak, h->serving_peak,
-            h->maps_base, h->maps_peak, h->rss_base_kib, h->rss_peak_kib, h->heaps_peak);
+            h->victim_restarts, h->victim_tx_wrong, h->secrets_found, ratio, h->attacker_restarts,
+            h->keepalive_ms_max, h->fibers_peak, h->serving_peak, h->maps_base, h->maps_peak,
+            h->rss_base_kib, h->rss_peak_kib, h->heaps_peak);
 }
 
 int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64_t seed)
@@ -395,8 +397,8 @@ int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64
     if (cdn_blk_rw(v.area.disk, REQ_OP_READ, 8192, sizeof back, back) != 0 ||
         memcmp(back, secret, sizeof back) != 0)
         h.victim_lost++;
-    h.victim_restarts = (long)(nb.stats.restarts + dm.stats.restarts + nb.stats.failures +
-                               dm.stats.failures);
+    h.victim_restarts =
+        (long)(nb.stats.restarts + dm.stats.restarts + nb.stats.failures + dm.stats.failures);
     h.attacker_restarts = (long)(bad.stats.restarts + blkbad.stats.restarts);
     report(out, o, &h);
     campaign_area_free(&v.area);
@@ -406,8 +408,8 @@ int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64
     cdn_driver_unload(&dm);
     cdn_driver_unload(&nb);
     cdn_kernel_exit();
-    return h.breaches || h.incomplete || h.victim_failed_ios || h.victim_mismatches || h.victim_lost ||
-                   h.victim_restarts || h.victim_tx_wrong
+    return h.breaches || h.incomplete || h.victim_failed_ios || h.victim_mismatches ||
+                   h.victim_lost || h.victim_restarts || h.victim_tx_wrong
                ? 1
                : 0;
 }

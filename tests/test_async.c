@@ -574,8 +574,7 @@ static int answer_after_callback(void *arg, const struct cdn_msg *req, struct cd
 static void test_flood_is_bounded(void **state)
 {
     (void)state;
-    cdn_domain *dom =
-        test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
+    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
     struct cdn_async_config cfg = {.max_serving = 16};
     cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
@@ -656,8 +655,7 @@ static void test_dead_peers_fibers_stay_away(void **state)
     cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
     struct call_back cb = {rt, cdn_domain_ep(bad), 60 * SEC};
-    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(bad), answer_after_callback, &cb),
-                     CDN_OK);
+    assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(bad), answer_after_callback, &cb), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(before), answer, NULL), CDN_OK);
     poll_bounded(rt, NULL, 300, 16); /* its servers now wait for ring room */
     struct cdn_async_stats st;

@@ -359,9 +359,8 @@ static void test_heap_isolation(void **state)
     (void)state;
     struct cdn_driver bad, nb;
     load_net_bad(&bad, 0, NULL);
-    assert_int_equal(cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
-                                     &nb),
-                     0);
+    assert_int_equal(
+        cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &nb), 0);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");
     assert_non_null(disk);
     enum { BYTES = 64 * 1024 };
@@ -377,7 +376,7 @@ static void test_heap_isolation(void **state)
     const char *said = strstr(log, "snoop: ");
     assert_non_null(said);
     assert_int_equal(strncmp(said, "snoop: 0 secrets", 16), 0);
-    assert_int_equal(send_one(dev, 78), 0); /* wipe all it can reach */
+    assert_int_equal(send_one(dev, 78), 0);  /* wipe all it can reach */
     assert_int_equal(send_one(dev, 100), 0); /* and it goes on */
     memset(back, 0, sizeof back);
     assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, 0, BYTES, back), 0);
@@ -406,9 +405,8 @@ static void test_trampoline_pool_is_shared_fairly(void **state)
     send_one(dev, 79);
     assert_int_equal(bad.stats.failures, 1); /* it was the violator */
     assert_non_null(strstr(bad.reason, "rejected"));
-    assert_int_equal(cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
-                                     &victim),
-                     0);
+    assert_int_equal(
+        cdn_driver_load(&cdn_dummy_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &victim), 0);
     assert_non_null(dev_get_by_name("dummy0"));
     cdn_driver_unload(&victim);
     cdn_driver_unload(&bad);
@@ -429,9 +427,8 @@ static void test_glue_from_another_idl(void **state)
     int r = cdn_driver_load(&wrong, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv);
     assert_int_equal(r, CDN_EPROTO);
     assert_non_null(strstr(drv.reason, "glue mismatch"));
-    assert_int_equal(cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(),
-                                     &drv),
-                     0);
+    assert_int_equal(
+        cdn_driver_load(&cdn_null_blk_driver, CDN_DRV_PROCESS, -1, test_lib_dir(), &drv), 0);
     cdn_driver_unload(&drv);
     cdn_kernel_exit();
 }
@@ -470,10 +467,14 @@ static void test_no_name_squatting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dummy_native),       cmocka_unit_test(test_dummy_inproc),
-        cmocka_unit_test(test_dummy_process),      cmocka_unit_test(test_dummy_log),
-        cmocka_unit_test(test_misbehaving_driver), cmocka_unit_test(test_driver_frees_its_device),
-        cmocka_unit_test(test_crash_in_uninit),    cmocka_unit_test(test_crash_in_exit),
+        cmocka_unit_test(test_dummy_native),
+        cmocka_unit_test(test_dummy_inproc),
+        cmocka_unit_test(test_dummy_process),
+        cmocka_unit_test(test_dummy_log),
+        cmocka_unit_test(test_misbehaving_driver),
+        cmocka_unit_test(test_driver_frees_its_device),
+        cmocka_unit_test(test_crash_in_uninit),
+        cmocka_unit_test(test_crash_in_exit),
         cmocka_unit_test(test_dummy_names),
         cmocka_unit_test(test_heap_isolation),
         cmocka_unit_test(test_no_name_squatting),

@@ -38,7 +38,7 @@ struct cdn_subsys {
 };
 
 #define CDN_SUBSYS(var)                                                                            \
-    static const struct cdn_subsys *const var##_registered                                        \
+    static const struct cdn_subsys *const var##_registered                                         \
         __attribute__((used, section("cdn_subsys"), aligned(sizeof(void *)))) = &(var)
 
 /* The i-th registered subsystem, or NULL past the last. */

@@ -48,7 +48,7 @@ const char *cdn_kernel_log_since(unsigned long since, char *buf, size_t len);
 /* Counters the tests read. */
 struct cdn_kernel_stats {
     unsigned long skbs_allocated, skbs_freed, xmit_dropped;
-    unsigned long skbs_copied; /* data moved into the heap of the driver it was sent to */
+    unsigned long skbs_copied;      /* data moved into the heap of the driver it was sent to */
     unsigned long skb_double_frees; /* kfree_skb of an skb that is not live */
     unsigned long xmit_bad_returns; /* ndo_start_xmit returned neither OK nor BUSY */
     unsigned long skbs_reclaimed;   /* freed by the core after a driver failed to */
@@ -118,7 +118,7 @@ struct cdn_driver_policy {
     int64_t restart_window_ns; /* default 1 s */
     int64_t call_timeout_ns;   /* deadline of each call into the driver; default 5 s */
     int64_t heartbeat_ns;      /* watchdog (cordon/domain.h); default 1 s; 0: off */
-    uint64_t memory_limit; /* the domain's memory cap (cordon/domain.h); 0 (default): 256 MiB */
+    uint64_t memory_limit;     /* the domain's memory cap (cordon/domain.h); 0 (default): 256 MiB */
     enum cdn_wait_policy wait; /* how its domain waits for work (default CDN_WAIT_SPIN: a core
                                   of its own; CDN_WAIT_ADAPTIVE sleeps when idle) */
     int strict;         /* a request that fails validation is a protocol violation (default 1) */

@@ -319,8 +319,8 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
          * the host spends at most max_serving fibers on it. (A reply it
          * awaits may sit behind a request: the call's deadline bounds
          * that.) */
-        for (int k = 0; k < 32 && c->attached && c->status == CDN_OK &&
-                        c->serving < rt->cfg.max_serving;
+        for (int k = 0;
+             k < 32 && c->attached && c->status == CDN_OK && c->serving < rt->cfg.max_serving;
              k++) {
             int r = cdn_ep_recv(c->ep, &m, 0);
             if (r == CDN_EAGAIN)

@@ -15,12 +15,12 @@
 
 #include "async_impl.h"
 
-#define DEFAULT_STACK       (64u << 10)
-#define DEFAULT_OUTSTANDING 1024u
-#define DEFAULT_CHANNELS    16u
-#define DEFAULT_SERVING     64u
-#define SERVE_SPINS         2048u    /* idle polls before a serving runtime may sleep */
-#define SERVE_SLEEP_NS      2000000LL /* its sleep, at most, before it looks again */
+#define DEFAULT_STACK            (64u << 10)
+#define DEFAULT_OUTSTANDING      1024u
+#define DEFAULT_CHANNELS         16u
+#define DEFAULT_SERVING          64u
+#define SERVE_SPINS              2048u     /* idle polls before a serving runtime may sleep */
+#define SERVE_SLEEP_NS           2000000LL /* its sleep, at most, before it looks again */
 #define DEFAULT_REPLY_TIMEOUT_NS 5000000000LL
 
 int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)

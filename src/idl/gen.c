@@ -1284,9 +1284,10 @@ static void emit_side_header(struct gen *g, enum side s)
                     : "");
     out(g, "void %s_%s_init(struct cdn_glue *cdn_g);\n", g->m, side);
     if (s == HOST)
-        out(g, "/* Whether the domain's glue comes from the same IDL (CDN_OK; else\n"
-               " * CDN_EPROTO, or the crossing's status). */\n"
-               "int %s_host_check(struct cdn_glue *cdn_g);\n",
+        out(g,
+            "/* Whether the domain's glue comes from the same IDL (CDN_OK; else\n"
+            " * CDN_EPROTO, or the crossing's status). */\n"
+            "int %s_host_check(struct cdn_glue *cdn_g);\n",
             g->m);
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);\n\n",
         g->m, side);
@@ -1352,7 +1353,8 @@ static void emit_side_source(struct gen *g, enum side s)
             "/* Asks the domain which IDL its glue was generated from: CDN_OK if the\n"
             " * same as this side's, CDN_EPROTO if not, or the crossing's status. */\n"
             "int %s_host_check(struct cdn_glue *cdn_g)\n{\n"
-            "    struct cdn_wbuf cdn_w;\n    struct cdn_rbuf cdn_r;\n    struct cdn_msg cdn_store;\n"
+            "    struct cdn_wbuf cdn_w;\n    struct cdn_rbuf cdn_r;\n    struct cdn_msg "
+            "cdn_store;\n"
             "    cdn_wbuf_init(&cdn_w, cdn_g);\n"
             "    int cdn_st = cdn_glue_call(cdn_g, CDN_RPC_GLUE_FINGERPRINT, &cdn_w, &cdn_r, "
             "&cdn_store);\n"

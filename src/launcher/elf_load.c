@@ -148,50 +148,67 @@ static size_t dynsym_count(const uint8_t *file, size_t size, const Elf64_Ehdr *e
     return 0;
 }
 
-int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, char *err,
-                 size_t errlen)
+/* What the program headers say: the span to map, and the dynamic and RELRO
+ * segments. Every PT_LOAD is checked against the file and W^X here. */
+struct layout {
+    const Elf64_Phdr *ph;
+    unsigned nph;
+    uint64_t lo, hi;
+    const Elf64_Phdr *dyn, *relro;
+};
+
+/* What the dynamic section names (image addresses). */
+struct dynamic {
+    const Elf64_Dyn *d;
+    size_t n;
+    uint64_t strtab, symtab, strsz, rela, relasz, jmprel, pltrelsz;
+    uint64_t init, init_array, init_arraysz, hash;
+    int64_t pltrel;
+};
+
+/* Phase 1: the ELF header and the program headers, from the file alone. */
+static int read_layout(const uint8_t *file, size_t size, Elf64_Ehdr *eh, struct layout *l,
+                       char *err, size_t errlen)
 {
-    memset(img, 0, sizeof *img);
     if (size < sizeof(Elf64_Ehdr))
         return fail(err, errlen, "file too small for an ELF header");
-    Elf64_Ehdr eh;
-    memcpy(&eh, file, sizeof eh);
-    if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+    memcpy(eh, file, sizeof *eh);
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
         return fail(err, errlen, "not an ELF file");
-    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
-        eh.e_machine != EM_X86_64)
+    if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh->e_machine != EM_X86_64)
         return fail(err, errlen, "not an x86-64 little-endian ELF file");
-    if (eh.e_type != ET_DYN)
+    if (eh->e_type != ET_DYN)
         return fail(err, errlen, "not a shared object (build modules with -shared -fPIC)");
-    if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff >= size ||
-        (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
+    if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff >= size ||
+        (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > size - eh->e_phoff)
         return fail(err, errlen, "program headers outside the file");
-    if (((uintptr_t)file + eh.e_phoff) % 8 != 0)
+    if (((uintptr_t)file + eh->e_phoff) % 8 != 0)
         return fail(err, errlen, "misaligned program headers");
-    const Elf64_Phdr *ph = (const Elf64_Phdr *)(file + eh.e_phoff);
-
-    uint64_t lo = UINT64_MAX, hi = 0;
-    const Elf64_Phdr *dyn = NULL, *relro = NULL;
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        switch (ph[i].p_type) {
+    memset(l, 0, sizeof *l);
+    l->ph = (const Elf64_Phdr *)(file + eh->e_phoff);
+    l->nph = eh->e_phnum;
+    l->lo = UINT64_MAX;
+    for (unsigned i = 0; i < l->nph; i++) {
+        const Elf64_Phdr *p = &l->ph[i];
+        switch (p->p_type) {
         case PT_LOAD:
-            if (ph[i].p_filesz > ph[i].p_memsz || ph[i].p_offset > size ||
-                ph[i].p_filesz > size - ph[i].p_offset || ph[i].p_memsz > MAX_SPAN ||
-                ph[i].p_vaddr > MAX_SPAN)
+            if (p->p_filesz > p->p_memsz || p->p_offset > size ||
+                p->p_filesz > size - p->p_offset || p->p_memsz > MAX_SPAN || p->p_vaddr > MAX_SPAN)
                 return fail(err, errlen, "segment %u exceeds the file or the size limit", i);
             /* W^X: code that can be rewritten is code a domain can make */
-            if ((ph[i].p_flags & PF_W) && (ph[i].p_flags & PF_X))
+            if ((p->p_flags & PF_W) && (p->p_flags & PF_X))
                 return fail(err, errlen, "segment %u is both writable and executable", i);
-            if (ph[i].p_vaddr < lo)
-                lo = ph[i].p_vaddr;
-            if (ph[i].p_vaddr + ph[i].p_memsz > hi)
-                hi = ph[i].p_vaddr + ph[i].p_memsz;
+            if (p->p_vaddr < l->lo)
+                l->lo = p->p_vaddr;
+            if (p->p_vaddr + p->p_memsz > l->hi)
+                l->hi = p->p_vaddr + p->p_memsz;
             break;
         case PT_DYNAMIC:
-            dyn = &ph[i];
+            l->dyn = p;
             break;
         case PT_GNU_RELRO:
-            relro = &ph[i];
+            l->relro = p;
             break;
         case PT_TLS:
             return fail(err, errlen, "thread-local storage is not supported in modules");
@@ -201,138 +218,184 @@ int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, ch
             break;
         }
     }
-    if (lo == UINT64_MAX || !dyn)
+    if (l->lo == UINT64_MAX || !l->dyn)
         return fail(err, errlen, "no loadable segment or no dynamic section");
-    lo &= ~(uint64_t)(PAGE - 1);
-    hi = (hi + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-    if (hi - lo > MAX_SPAN)
+    l->lo &= ~(uint64_t)(PAGE - 1);
+    l->hi = (l->hi + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    if (l->hi - l->lo > MAX_SPAN)
         return fail(err, errlen, "image larger than 1 GiB");
+    return 0;
+}
 
-    uint8_t *map = mmap(NULL, hi - lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+/* Phase 2: the image, read-write, with every loadable segment copied in. */
+static int map_image(const uint8_t *file, const struct layout *l, struct cdn_elf_image *img,
+                     char *err, size_t errlen)
+{
+    uint8_t *map =
+        mmap(NULL, l->hi - l->lo, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED)
         return fail(err, errlen, "out of memory mapping the image");
     img->map = map;
-    img->span = hi - lo;
-    img->bias = (uintptr_t)map - lo;
-    for (unsigned i = 0; i < eh.e_phnum; i++)
-        if (ph[i].p_type == PT_LOAD)
-            memcpy(img_ptr(img, ph[i].p_vaddr, ph[i].p_memsz), file + ph[i].p_offset,
-                   ph[i].p_filesz);
+    img->span = l->hi - l->lo;
+    img->bias = (uintptr_t)map - l->lo;
+    for (unsigned i = 0; i < l->nph; i++)
+        if (l->ph[i].p_type == PT_LOAD)
+            memcpy(img_ptr(img, l->ph[i].p_vaddr, l->ph[i].p_memsz), file + l->ph[i].p_offset,
+                   l->ph[i].p_filesz);
+    return 0;
+}
 
-    const Elf64_Dyn *d = img_ptr(img, dyn->p_vaddr, dyn->p_memsz);
-    if (!d || dyn->p_memsz < sizeof(Elf64_Dyn))
-        goto bad_dyn;
-    size_t ndyn = dyn->p_memsz / sizeof(Elf64_Dyn);
-    uint64_t strtab = 0, symtab = 0, strsz = 0, rela = 0, relasz = 0, jmprel = 0, pltrelsz = 0;
-    uint64_t init = 0, init_array = 0, init_arraysz = 0, hash = 0;
-    int64_t pltrel = DT_RELA;
-    for (size_t i = 0; i < ndyn && d[i].d_tag != DT_NULL; i++) {
-        uint64_t v = d[i].d_un.d_val;
-        switch (d[i].d_tag) {
+/* Phase 3: the dynamic section's entries, in the mapped image. */
+static int read_dynamic(const struct layout *l, struct cdn_elf_image *img, struct dynamic *dy,
+                        char *err, size_t errlen)
+{
+    memset(dy, 0, sizeof *dy);
+    dy->pltrel = DT_RELA;
+    dy->d = img_ptr(img, l->dyn->p_vaddr, l->dyn->p_memsz);
+    if (!dy->d || l->dyn->p_memsz < sizeof(Elf64_Dyn))
+        return fail(err, errlen, "malformed dynamic section");
+    dy->n = l->dyn->p_memsz / sizeof(Elf64_Dyn);
+    for (size_t i = 0; i < dy->n && dy->d[i].d_tag != DT_NULL; i++) {
+        uint64_t v = dy->d[i].d_un.d_val;
+        switch (dy->d[i].d_tag) {
         case DT_STRTAB:
-            strtab = v;
+            dy->strtab = v;
             break;
         case DT_SYMTAB:
-            symtab = v;
+            dy->symtab = v;
             break;
         case DT_STRSZ:
-            strsz = v;
+            dy->strsz = v;
             break;
         case DT_RELA:
-            rela = v;
+            dy->rela = v;
             break;
         case DT_RELASZ:
-            relasz = v;
+            dy->relasz = v;
             break;
         case DT_JMPREL:
-            jmprel = v;
+            dy->jmprel = v;
             break;
         case DT_PLTRELSZ:
-            pltrelsz = v;
+            dy->pltrelsz = v;
             break;
         case DT_PLTREL:
-            pltrel = (int64_t)v;
+            dy->pltrel = (int64_t)v;
             break;
         case DT_INIT:
-            init = v;
+            dy->init = v;
             break;
         case DT_INIT_ARRAY:
-            init_array = v;
+            dy->init_array = v;
             break;
         case DT_INIT_ARRAYSZ:
-            init_arraysz = v;
+            dy->init_arraysz = v;
             break;
         case DT_HASH:
-            hash = v;
+            dy->hash = v;
             break;
         case DT_REL:
         case DT_TEXTREL:
-            return drop(img, fail(err, errlen, "REL relocations / TEXTREL are not supported"));
+            return fail(err, errlen, "REL relocations / TEXTREL are not supported");
         case DT_FLAGS:
-            if (v & DF_TEXTREL) {
-                return drop(img, fail(err, errlen, "TEXTREL is not supported"));
-            }
+            if (v & DF_TEXTREL)
+                return fail(err, errlen, "TEXTREL is not supported");
             break;
         default:
             break;
         }
     }
-    img->strtab = img_ptr(img, strtab, strsz);
-    img->strsz = strsz;
-    img->nsyms = dynsym_count(file, size, &eh, hash);
-    img->syms = img_ptr(img, symtab, img->nsyms * sizeof(Elf64_Sym));
-    if (!img->strtab || !img->syms || pltrel != DT_RELA)
-        goto bad_dyn;
-    for (size_t i = 0; i < ndyn && d[i].d_tag != DT_NULL; i++) {
-        if (d[i].d_tag != DT_NEEDED)
-            continue;
-        if (d[i].d_un.d_val >= strsz ||
-            !memchr(img->strtab + d[i].d_un.d_val, 0, strsz - d[i].d_un.d_val))
-            goto bad_dyn;
-        const char *need = img->strtab + d[i].d_un.d_val;
-        if (!needed_allowed(need)) {
-            return drop(img, fail(err, errlen,
-                                  "module needs '%s'; a domain provides only libc and libcordon",
-                                  need));
-        }
-    }
-    if (apply_rela(img, rela, relasz, err, errlen) ||
-        apply_rela(img, jmprel, pltrelsz, err, errlen))
-        return drop(img, -1);
-    if (init && !img_ptr(img, init, 1))
-        goto bad_dyn;
-    img->init = init ? (void (*)(void))img_ptr(img, init, 1) : NULL;
-    if (init_arraysz) {
-        img->init_array = img_ptr(img, init_array, init_arraysz);
-        if (!img->init_array || init_arraysz % sizeof(void *))
-            goto bad_dyn;
-        img->init_count = init_arraysz / sizeof(void *);
-    }
+    return 0;
+}
 
-    /* Final protections: each segment as its flags say, then RELRO read-only. */
-    for (unsigned i = 0; i < eh.e_phnum; i++) {
-        if (ph[i].p_type != PT_LOAD)
+/* Phase 4: symbols and strings located; only libraries a domain provides. */
+static int check_symbols_and_needs(const uint8_t *file, size_t size, const Elf64_Ehdr *eh,
+                                   const struct dynamic *dy, struct cdn_elf_image *img, char *err,
+                                   size_t errlen)
+{
+    img->strtab = img_ptr(img, dy->strtab, dy->strsz);
+    img->strsz = dy->strsz;
+    img->nsyms = dynsym_count(file, size, eh, dy->hash);
+    img->syms = img_ptr(img, dy->symtab, img->nsyms * sizeof(Elf64_Sym));
+    if (!img->strtab || !img->syms || dy->pltrel != DT_RELA)
+        return fail(err, errlen, "malformed dynamic section");
+    for (size_t i = 0; i < dy->n && dy->d[i].d_tag != DT_NULL; i++) {
+        if (dy->d[i].d_tag != DT_NEEDED)
             continue;
-        uint64_t s = ph[i].p_vaddr & ~(uint64_t)(PAGE - 1);
-        uint64_t e = (ph[i].p_vaddr + ph[i].p_memsz + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-        int prot = ((ph[i].p_flags & PF_R) ? PROT_READ : 0) |
-                   ((ph[i].p_flags & PF_W) ? PROT_WRITE : 0) |
-                   ((ph[i].p_flags & PF_X) ? PROT_EXEC : 0);
-        if (mprotect(img_ptr(img, s, e - s), e - s, prot) != 0)
-            return drop(img, fail(err, errlen, "mprotect failed for segment %u", i));
+        uint64_t at = dy->d[i].d_un.d_val;
+        if (at >= dy->strsz || !memchr(img->strtab + at, 0, dy->strsz - at))
+            return fail(err, errlen, "malformed dynamic section");
+        const char *need = img->strtab + at;
+        if (!needed_allowed(need))
+            return fail(err, errlen, "module needs '%s'; a domain provides only libc and libcordon",
+                        need);
     }
-    if (relro) {
-        uint64_t s = relro->p_vaddr & ~(uint64_t)(PAGE - 1);
-        uint64_t e = (relro->p_vaddr + relro->p_memsz) & ~(uint64_t)(PAGE - 1);
+    return 0;
+}
+
+/* Phase 5: relocated, the constructors found. */
+static int link_image(const struct dynamic *dy, struct cdn_elf_image *img, char *err, size_t errlen)
+{
+    if (apply_rela(img, dy->rela, dy->relasz, err, errlen) ||
+        apply_rela(img, dy->jmprel, dy->pltrelsz, err, errlen))
+        return -1;
+    if (dy->init && !img_ptr(img, dy->init, 1))
+        return fail(err, errlen, "malformed dynamic section");
+    img->init = dy->init ? (void (*)(void))img_ptr(img, dy->init, 1) : NULL;
+    if (dy->init_arraysz) {
+        img->init_array = img_ptr(img, dy->init_array, dy->init_arraysz);
+        if (!img->init_array || dy->init_arraysz % sizeof(void *))
+            return fail(err, errlen, "malformed dynamic section");
+        img->init_count = dy->init_arraysz / sizeof(void *);
+    }
+    return 0;
+}
+
+/* Phase 6: final protections, each segment as its flags say, then RELRO
+ * read-only. */
+static int protect_image(const struct layout *l, struct cdn_elf_image *img, char *err,
+                         size_t errlen)
+{
+    for (unsigned i = 0; i < l->nph; i++) {
+        const Elf64_Phdr *p = &l->ph[i];
+        if (p->p_type != PT_LOAD)
+            continue;
+        uint64_t s = p->p_vaddr & ~(uint64_t)(PAGE - 1);
+        uint64_t e = (p->p_vaddr + p->p_memsz + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+        int prot = ((p->p_flags & PF_R) ? PROT_READ : 0) | ((p->p_flags & PF_W) ? PROT_WRITE : 0) |
+                   ((p->p_flags & PF_X) ? PROT_EXEC : 0);
+        if (mprotect(img_ptr(img, s, e - s), e - s, prot) != 0)
+            return fail(err, errlen, "mprotect failed for segment %u", i);
+    }
+    if (l->relro) {
+        uint64_t s = l->relro->p_vaddr & ~(uint64_t)(PAGE - 1);
+        uint64_t e = (l->relro->p_vaddr + l->relro->p_memsz) & ~(uint64_t)(PAGE - 1);
         if (e > s && img_ptr(img, s, e - s))
             mprotect(img_ptr(img, s, e - s), e - s, PROT_READ);
     }
     return 0;
+}
 
-bad_dyn:
-    drop(img, -1);
+/* The phases in order. Every failure after the image is mapped leaves by
+ * one path: the message is formatted first (it may quote the image's own
+ * strings), then the image is unmapped and *img cleared. */
+int cdn_elf_load(const uint8_t *file, size_t size, struct cdn_elf_image *img, char *err,
+                 size_t errlen)
+{
     memset(img, 0, sizeof *img);
-    return fail(err, errlen, "malformed dynamic section");
+    Elf64_Ehdr eh;
+    struct layout l;
+    struct dynamic dy;
+    if (read_layout(file, size, &eh, &l, err, errlen) || map_image(file, &l, img, err, errlen))
+        return -1;
+    if (read_dynamic(&l, img, &dy, err, errlen) ||
+        check_symbols_and_needs(file, size, &eh, &dy, img, err, errlen) ||
+        link_image(&dy, img, err, errlen) || protect_image(&l, img, err, errlen)) {
+        drop(img, -1);
+        memset(img, 0, sizeof *img);
+        return -1;
+    }
+    return 0;
 }
 
 void *cdn_elf_symbol(const struct cdn_elf_image *img, const char *name)

@@ -52,20 +52,20 @@ struct request {
     struct cdn_event *event; /* request ring: signalled when it ends or is lost */
     /* asynchronous submission (blk_execute_rq_nowait) */
     rq_end_io_fn end_io;
-    void *end_io_data;    /* the submitter's */
-    struct gendisk *disk; /* set by cdn_blk_alloc_request */
-    void *drv;            /* the struct cdn_driver it was last sent to */
-    u64 data_ref;         /* the data's shared-heap reference */
+    void *end_io_data;          /* the submitter's */
+    struct gendisk *disk;       /* set by cdn_blk_alloc_request */
+    void *drv;                  /* the struct cdn_driver it was last sent to */
+    u64 data_ref;               /* the data's shared-heap reference */
     struct cdn_heap *data_heap; /* which heap: its disk's driver's (outlives the disk) */
-    u32 data_cap;         /* bytes of data allocated */
-    u8 in_flight;         /* submitted, end_io not yet run */
-    u8 retried;           /* issued again after its driver failed */
-    u8 give_up;           /* lost, not to be issued again (a write, or a retried read) */
-    u8 unsent;            /* lost before it was posted: the driver never had it */
-    u8 busy;              /* queue_rq said "busy, try later" and did not end it */
-    s64 busy_until;       /* when a request the driver keeps calling busy fails */
-    s64 queued_ns;        /* request ring: when it joined a batch (coarse ns); its deadline
-                           * counts from here, whatever else the driver finishes */
+    u32 data_cap;               /* bytes of data allocated */
+    u8 in_flight;               /* submitted, end_io not yet run */
+    u8 retried;                 /* issued again after its driver failed */
+    u8 give_up;                 /* lost, not to be issued again (a write, or a retried read) */
+    u8 unsent;                  /* lost before it was posted: the driver never had it */
+    u8 busy;                    /* queue_rq said "busy, try later" and did not end it */
+    s64 busy_until;             /* when a request the driver keeps calling busy fails */
+    s64 queued_ns;              /* request ring: when it joined a batch (coarse ns); its deadline
+                                 * counts from here, whatever else the driver finishes */
     struct request *requeue_next;
 };
 
