@@ -205,8 +205,12 @@ int campaign_blk(const struct bench_opts *o, int nfaults, uint64_t seed, struct 
             rec_ms[c->restarts++] = drv.stats.last_restart_ms;
         if (ok)
             c->recovered++;
-        else
+        else {
             c->not_recovered++;
+            if (c->not_recovered == 1) /* the first one: why, for whoever reads the run */
+                fprintf(stderr, "cordon-bench: blk fault %d (%s) not recovered: driver %s (%s)\n",
+                        f, kinds[kind].name, drv.down ? "down" : "up", drv.reason);
+        }
         if ((f + 1) % (nfaults / 10 ? nfaults / 10 : 1) == 0)
             fprintf(stderr, "[blk %d/%d faults] recovered %ld, restarts %ld, mismatches %ld\n",
                     f + 1, nfaults, c->recovered, c->restarts, a.mismatches);
