@@ -465,11 +465,17 @@ int cdn_driver_restart(struct cdn_driver *drv, double *ms)
     drv->restarting = 1;
     if (drv->dom)
         tear_down(drv, "restart");
-    cdn_kernel_recovering = drv;
-    int r = start_isolated(drv);
-    cdn_kernel_recovering = NULL;
-    if (r != 0 && drv->dom)
-        tear_down(drv, "restart failed"); /* its init failed: down, its devices orphaned again */
+    /* Twice at most: a first attempt can fail for a reason of its own (the
+     * warm spare died meanwhile, an init call met a slow moment of the
+     * machine); the second is a fresh launch. Only then is the driver down. */
+    int r = CDN_ELOAD;
+    for (int attempt = 0; attempt < 2 && r != 0; attempt++) {
+        cdn_kernel_recovering = drv;
+        r = start_isolated(drv);
+        cdn_kernel_recovering = NULL;
+        if (r != 0 && drv->dom)
+            tear_down(drv, "restart failed"); /* its devices orphaned again */
+    }
     drv->restarting = 0;
     drv->down = r != 0;
     cdn_kstats.restarts++;
