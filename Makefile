@@ -292,18 +292,6 @@ $(BUILD)/lib/pkgconfig/%.pc: %.pc.in
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-$(BUILD)/obj/tests/test_net_ring.o: tests/test_net_ring.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_net_ring: $(BUILD)/obj/tests/test_net_ring.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/net_ring_bad.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
-$(BUILD)/obj/tests/test_net_dummy.o: tests/test_net_dummy.c $(GEN_DUMMY)/dummy_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DUMMY) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_net_dummy: $(BUILD)/obj/tests/test_net_dummy.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/net_bad.so $(BUILD)/lib/cordon/null_blk.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 # The analyzer's IDL, used for real: cordon-split writes the IDL of
 # drivers/net/dummy.c, cordon-idlc compiles it, the driver runs on it
@@ -330,13 +318,7 @@ $(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
 	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
 $(eval $(call MODULE,nullsplit,nullsplit,drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/drvlib/blk_media.c,))
 
-$(BUILD)/obj/tests/test_split_e2e.o: tests/test_split_e2e.c $(GEN_DSPLIT)/dummysplit_host.c $(GEN_NSPLIT)/nullsplit_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
 SPLIT_E2E_OBJ := $(BUILD)/obj/gen/dummysplit_host.o $(BUILD)/obj/gen/nullsplit_host.o
-$(BUILD)/tests/test_split_e2e: $(BUILD)/obj/tests/test_split_e2e.o $(SPLIT_E2E_OBJ) $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummysplit.so $(BUILD)/lib/cordon/nullsplit.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(SPLIT_E2E_OBJ) $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 tests: $(TEST_BIN) $(TEST_MOD)
 
@@ -440,19 +422,7 @@ golden: $(IDLC)
 clean:
 	rm -rf build
 
-$(BUILD)/obj/tests/test_blk_null.o: tests/test_blk_null.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_blk_null: $(BUILD)/obj/tests/test_blk_null.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_bad.so $(BUILD)/lib/cordon/blk_faulty.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
-$(BUILD)/obj/tests/test_blk_async.o: tests/test_blk_async.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_blk_async: $(BUILD)/obj/tests/test_blk_async.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/cordon/blk_bad.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 DEMO := $(BUILD)/bin/cordon-demo
 $(BUILD)/obj/tools/demo.o: tools/demo.c
@@ -462,13 +432,6 @@ $(DEMO): $(BUILD)/obj/tools/demo.o $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/bench/stats.o $(KERNEL_HOST_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive $(LDLIBS)
 
-# the rings' shared poster, with the channel's post replaced by the test's
-$(BUILD)/obj/tests/test_ring_post.o: tests/test_ring_post.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_ring_post: $(BUILD)/obj/tests/test_ring_post.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -Wl,--wrap=cdn_glue_post -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
 
 $(BUILD)/obj/tests/test_inflight.o: tests/test_inflight.c
 	@mkdir -p $(@D)
@@ -477,18 +440,28 @@ $(BUILD)/tests/test_inflight: $(BUILD)/obj/tests/test_inflight.o $(BUILD)/obj/ke
 	@mkdir -p $(@D)
 	$(CC) $(LDSAN) -o $@ $< $(BUILD)/obj/kernel/core/inflight.o $(TEST_UTIL) $(LIBA) -lcmocka $(LDLIBS)
 
-$(BUILD)/obj/tests/test_recovery.o: tests/test_recovery.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_recovery: $(BUILD)/obj/tests/test_recovery.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
-$(BUILD)/obj/tests/test_params.o: tests/test_params.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-$(BUILD)/tests/test_params: $(BUILD)/obj/tests/test_params.o $(KERNEL_HOST_OBJ) $(TEST_UTIL) $(LIBA) $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/params_liar.so
-	@mkdir -p $(@D)
-	$(CC) -rdynamic $(LDSAN) -o $@ $< $(KERNEL_HOST_OBJ) $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka $(LDLIBS)
+
+# KTEST(name, modules, include flags, objects, link flags): a test program
+# of the kernel core, linked with the host's kernel objects (and objects),
+# needing the driver modules named (build/lib/cordon/MODULE.so).
+define KTEST
+$(BUILD)/obj/tests/$(1).o: tests/$(1).c | $(foreach g,$(filter -I$(BUILD)/gen/%,$(3)),$(patsubst -I%,%,$(g))/$(notdir $(patsubst -I%,%,$(g)))_host.c)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $$(KINC) $(3) $$(CFLAGS) -c $$< -o $$@
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(4) $(KERNEL_HOST_OBJ) $$(TEST_UTIL) $$(LIBA) $(patsubst %,$(BUILD)/lib/cordon/%.so,$(2))
+	@mkdir -p $$(@D)
+	$$(CC) -rdynamic $$(LDSAN) $(5) -o $$@ $$< $(4) $$(KERNEL_HOST_OBJ) $$(TEST_UTIL) -Wl,--whole-archive $$(LIBA) -Wl,--no-whole-archive -lcmocka $$(LDLIBS)
+endef
+WRAP_POST := -Wl,--wrap=cdn_glue_post
+$(eval $(call KTEST,test_net_ring,net_ring_bad,,,))
+$(eval $(call KTEST,test_net_dummy,dummy net_bad null_blk,-I$(GEN_DUMMY),,))
+$(eval $(call KTEST,test_split_e2e,dummysplit nullsplit,-I$(GEN_DSPLIT) -I$(GEN_NSPLIT),$(SPLIT_E2E_OBJ),))
+$(eval $(call KTEST,test_blk_null,null_blk blk_bad blk_faulty,,,))
+$(eval $(call KTEST,test_blk_async,null_blk blk_faulty blk_bad,,,))
+# the rings' shared poster, with the channel's post replaced by the test's
+$(eval $(call KTEST,test_ring_post,,,,$(WRAP_POST)))
+$(eval $(call KTEST,test_recovery,dummy,,,))
+$(eval $(call KTEST,test_params,dummy null_blk params_liar,,,))
 
 # (after KERNEL_HOST_OBJ is complete: prerequisites expand when read)
 $(BENCH): $(BENCH_OBJ) $(BUILD)/obj/gen/cb_host.o $(KERNEL_HOST_OBJ) $(LIBA)
