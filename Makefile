@@ -448,11 +448,15 @@ define KTEST
 $(BUILD)/obj/tests/$(1).o: tests/$(1).c | $(foreach g,$(filter -I$(BUILD)/gen/%,$(3)),$(patsubst -I%,%,$(g))/$(notdir $(patsubst -I%,%,$(g)))_host.c)
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(KINC) $(3) $$(CFLAGS) -c $$< -o $$@
-$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(4) $(KERNEL_HOST_OBJ) $$(TEST_UTIL) $$(LIBA) $(patsubst %,$(BUILD)/lib/cordon/%.so,$(2))
+$(BUILD)/tests/$(1): $(BUILD)/obj/tests/$(1).o $(4) $(KERNEL_HOST_OBJ) $$(TEST_UTIL) $$(KTEST_UTIL) $$(LIBA) $(patsubst %,$(BUILD)/lib/cordon/%.so,$(2))
 	@mkdir -p $$(@D)
-	$$(CC) -rdynamic $$(LDSAN) $(5) -o $$@ $$< $(4) $$(KERNEL_HOST_OBJ) $$(TEST_UTIL) -Wl,--whole-archive $$(LIBA) -Wl,--no-whole-archive -lcmocka $$(LDLIBS)
+	$$(CC) -rdynamic $$(LDSAN) $(5) -o $$@ $$< $(4) $$(KERNEL_HOST_OBJ) $$(TEST_UTIL) $$(KTEST_UTIL) -Wl,--whole-archive $$(LIBA) -Wl,--no-whole-archive -lcmocka $$(LDLIBS)
 endef
 WRAP_POST := -Wl,--wrap=cdn_glue_post
+KTEST_UTIL := $(BUILD)/obj/tests/kutil.o
+$(KTEST_UTIL): tests/kutil.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 $(eval $(call KTEST,test_net_ring,net_ring_bad,,,))
 $(eval $(call KTEST,test_net_dummy,dummy net_bad null_blk,-I$(GEN_DUMMY),,))
 $(eval $(call KTEST,test_split_e2e,dummysplit nullsplit,-I$(GEN_DSPLIT) -I$(GEN_NSPLIT),$(SPLIT_E2E_OBJ),))

@@ -15,6 +15,7 @@
 #include "../kernel/core/core_impl.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
+#include "kutil.h"
 #include "util.h"
 
 extern const struct cdn_driver_desc cdn_null_blk_driver;
@@ -259,9 +260,7 @@ static void test_async_misuse(void **state)
     assert_int_equal(b.status[0], BLK_STS_OK);
     for (int i = 0; i < 3; i++)
         blk_mq_free_request(rq[i]);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 1); /* the one chunk written */
+    assert_int_equal(test_heap_objects_live(), 1); /* the one chunk written */
     stop(&g);
     cdn_kernel_exit();
 }
@@ -330,9 +329,7 @@ static void test_async_driver_faults(void **state)
     for (int i = 0; i < 4; i++)
         blk_mq_free_request(rq[i]);
     stop(&g);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 

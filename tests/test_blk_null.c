@@ -14,6 +14,7 @@
 #include "../kernel/block/blk_impl.h"
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
+#include "kutil.h"
 #include "util.h"
 
 extern const struct cdn_driver_desc cdn_null_blk_driver;
@@ -68,9 +69,7 @@ static void run_mode(enum cdn_drv_mode m)
     for (u32 i = 0; i < disk->media_chunks; i++)
         chunks += disk->media[i] != NULL;
     assert_int_equal(chunks, 4); /* 128 sectors each: chunks 0 and 1 (sectors 0-227), 7, 1023 */
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, chunks);
+    assert_int_equal(test_heap_objects_live(), chunks);
     if (drv.glue) {
         struct cdn_glue_stats gs;
         cdn_glue_get_stats(drv.glue, &gs);
@@ -78,8 +77,7 @@ static void run_mode(enum cdn_drv_mode m)
     }
     cdn_driver_unload(&drv);
     assert_null(cdn_blk_disk_by_name("nullb0"));
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0); /* the media went with the disk */
+    assert_int_equal(test_heap_objects_live(), 0); /* the media went with the disk */
     cdn_kernel_exit();
 }
 
@@ -191,9 +189,7 @@ static void test_misbehaving_block_driver(void **state)
     assert_int_equal(drv.stats.rejected, 1);
     assert_non_null(strstr(drv.reason, "rejected"));
     assert_int_equal(k.blk_double_completions, 0); /* refused by the glue, before the core */
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     assert_true(cdn_domain_alive(drv.dom));
     cdn_driver_unload(&drv);
     cdn_kernel_exit();
@@ -240,9 +236,7 @@ static void test_driver_frees_its_disk(void **state)
         cdn_driver_unload(&drv);
         assert_null(cdn_blk_disk_by_name("badb0"));
     }
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 
@@ -344,9 +338,7 @@ static void test_blk_ring(void **state)
     assert_true(k.blk_retried >= 3);
     cdn_driver_unload(&drv);
     cdn_async_destroy(rt);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 

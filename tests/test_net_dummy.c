@@ -19,6 +19,7 @@
 #include "cordon_kernel.h"
 #include "linux/blk-mq.h"
 #include "linux/netdevice.h"
+#include "kutil.h"
 #include "util.h"
 
 #define SEC 1000000000LL
@@ -69,9 +70,7 @@ static void run_mode(enum mode m)
     cdn_kernel_get_stats(&k1);
     assert_int_equal(k1.skbs_allocated - k0.skbs_allocated, N);
     assert_int_equal(k1.skbs_freed - k0.skbs_freed, N); /* the driver freed every one */
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0); /* no packet data left behind */
+    assert_int_equal(test_heap_objects_live(), 0); /* no packet data left behind */
     if (l.glue) {
         struct cdn_glue_stats gs;
         cdn_glue_get_stats(l.glue, &gs);
@@ -189,9 +188,7 @@ static void test_misbehaving_driver(void **state)
     assert_int_equal(k.skbs_allocated, 17);
     assert_int_equal(k.skbs_freed, 17);
     assert_int_equal(cdn_skbs_live(), 0);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_driver_unload(&l);
     cdn_kernel_exit();
 }
@@ -383,9 +380,7 @@ static void test_heap_isolation(void **state)
     assert_memory_equal(back, secret, BYTES);
     cdn_driver_unload(&bad);
     cdn_driver_unload(&nb);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 

@@ -17,6 +17,7 @@
 #include "cordon_params.h"
 #include "linux/blk-mq.h"
 #include "linux/netdevice.h"
+#include "kutil.h"
 #include "util.h"
 
 extern const struct cdn_driver_desc cdn_dummy_driver;
@@ -362,9 +363,7 @@ static void test_null_blk_params_survive_restart(void **state)
                                             test_lib_dir(), &pol, &drv),
                      -EINVAL);
     assert_null(cdn_blk_disk_by_name("nullb0"));
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 

@@ -18,6 +18,7 @@
 #include "../kernel/net/net_impl.h"
 #include "cordon_kernel.h"
 #include "linux/netdevice.h"
+#include "kutil.h"
 #include "util.h"
 
 extern const struct cdn_driver_desc cdn_dummy_driver;
@@ -76,9 +77,7 @@ static void finish(struct cdn_driver *drv)
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
     cdn_driver_unload(drv);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 

@@ -17,6 +17,7 @@
 #include "linux/blk-mq.h"
 #include "linux/netdevice.h"
 #include "nullsplit_host.h"
+#include "kutil.h"
 #include "util.h"
 
 static const struct cdn_driver_desc dummysplit = {
@@ -70,9 +71,7 @@ static void run(enum cdn_drv_mode mode)
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
     cdn_driver_unload(&drv);
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 
@@ -127,9 +126,7 @@ static void run_blk(enum cdn_drv_mode mode)
     assert_int_equal(cdn_blk_rw(disk, REQ_OP_READ, (64ull << 20) >> 9, 512, rd), -EIO);
     cdn_driver_unload(&drv);
     assert_null(cdn_blk_disk_by_name("nullb0"));
-    struct cdn_heap_stats hs;
-    cdn_kernel_heap_stats(&hs);
-    assert_int_equal(hs.live_objects, 0);
+    assert_int_equal(test_heap_objects_live(), 0);
     cdn_kernel_exit();
 }
 
