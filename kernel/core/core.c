@@ -72,13 +72,11 @@ void cdn_core_heap_put(struct cdn_heap *h)
         return;
     struct cdn_heap_stats st;
     cdn_heap_get_stats(h, &st);
-    if (st.live_objects == 0 || nretired == (int)(sizeof retired / sizeof retired[0])) {
-        /* (a full list: leaked rather than freed under a live object) */
-        if (st.live_objects == 0)
-            cdn_heap_destroy(h);
-        return;
-    }
-    retired[nretired++] = h;
+    if (st.live_objects == 0)
+        cdn_heap_destroy(h);
+    else if (nretired < (int)(sizeof retired / sizeof retired[0]))
+        retired[nretired++] = h;
+    /* else leaked: never freed under a live object */
 }
 
 struct cdn_heap *cdn_kernel_heap(void)

@@ -277,11 +277,12 @@ int cdn_async_serve(cdn_async *rt)
             cdn_sched_until(rt, runq_empty, rt);
         if (cdn_dispatch_poll(rt, idle > 64) > 0) {
             idle = 0;
-        } else if (++idle > SERVE_SPINS && !rt->runq_head) {
+        } else if (++idle % SERVE_SPINS == 0 && !rt->runq_head) {
             /* Long idle with nothing to run: on an adaptive channel, sleep
              * until the peer sends (in slices, so that deadlines and
              * liveness are still looked at). A runtime serving several
-             * channels, or a spinning one, keeps polling. */
+             * channels, or a spinning one, keeps polling: it asks again
+             * only every SERVE_SPINS idle polls, not on each. */
             cdn_ep *only = sole_channel(rt);
             if (only && cdn_ep_wait_readable(only, SERVE_SLEEP_NS) != CDN_EAGAIN)
                 idle = 0;
