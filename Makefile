@@ -100,7 +100,7 @@ $(LAUNCHER): $(LAUNCH_OBJ) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) -rdynamic $(LDSAN) -o $@ $(LAUNCH_OBJ) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lseccomp $(LDLIBS)
 
-$(SPLIT): $(SPLIT_SRC)
+$(SPLIT): $(SPLIT_SRC) $(wildcard src/split/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(WARN) $(OPT) -I$(LLVM_DIR)/include -o $@ $(SPLIT_SRC) $(LDSAN) -L$(LLVM_DIR)/lib -lclang -lpthread -Wl,-rpath,$(LLVM_DIR)/lib
 

@@ -1,0 +1,182 @@
+/*
+ * analysis.h - cordon-split's analysis state and the functions its parts
+ * share (private to src/split/).
+ *
+ * One struct analysis holds everything the analyzer learns, from the first
+ * translation unit to the written IDL; every function that reads or adds to
+ * it takes it as its first argument (libclang visitors receive it, or a
+ * struct holding it, as their client data). The parts, in the order they run:
+ *
+ *   compdb.c      compile_commands.json entries as libclang argument vectors
+ *   parse.c       parses the units in parallel (pch.c: shared headers)
+ *   source.c      where a cursor is: driver or kernel, file:line, names
+ *   visit.c       walks the driver's functions and globals: calls, accesses,
+ *                 callbacks, locks
+ *   patterns.c    expression patterns: cookies, sentinels, driver-owned args
+ *   names.c       name sets and the name rules (local library, freeing, locks)
+ *   cycles.c      which projection fields would make a projection recursive
+ *   ops_paths.c   the fields from an ops slot's arguments to its table
+ *   idl_types.c   C types as IDL types; rpc and rpc_ptr declarations
+ *   idl_write.c   the module body: rpcs, slots, projections
+ *   report.c      the report, as text or JSON
+ *   main.c        the command line
+ */
+#ifndef CORDON_SPLIT_ANALYSIS_H
+#define CORDON_SPLIT_ANALYSIS_H
+
+#include <clang-c/Index.h>
+#include <stdio.h>
+
+#define MAXN 4096
+
+/* A set of names in insertion order, each with a note and a declaration. */
+struct name_set {
+    char *v[MAXN];
+    char *note[MAXN];
+    CXCursor decl[MAXN];              /* a declaration, for signatures */
+    unsigned char module_entry[MAXN]; /* kernel_to_drv: module_init/exit */
+    int n;
+};
+
+/* One read or write of a field of a kernel struct by the driver. */
+struct access {
+    char *strct, *field, *where;
+    int written;
+    CXCursor field_decl;
+};
+
+/* A projection field pointing to (or embedding) another projection. */
+struct edge {
+    int from, to; /* indices in structs */
+    char *field;
+};
+
+#define SPLIT_INLINE_SLOTS 32768
+
+struct analysis {
+    /* ---- what the analysis found (the report and the IDL) ---- */
+    struct name_set driver_defs;   /* functions the driver's files define */
+    struct name_set drv_to_kernel; /* kernel functions the driver calls */
+    struct name_set kernel_to_drv; /* driver functions the kernel can reach */
+    struct name_set structs;       /* kernel structs that cross */
+    struct name_set enums;         /* enums the IDL names */
+    struct name_set locks;         /* lock, atomic and RCU calls */
+    /* locks on a field of a kernel struct: "call struct.field (where)" */
+    struct name_set shared_syncs;
+    struct name_set warnings;   /* what a person must decide */
+    struct name_set includes;   /* <linux/...> headers the driver includes */
+    struct name_set user_local; /* --local: more functions the domain runs */
+    /* void * fields the driver stores its own pointers in: "struct.field" */
+    struct name_set cookies;
+    /* void * fields used as one kernel struct: "struct.field" -> struct
+     * (note "*" when the driver uses two or more) */
+    struct name_set void_casts;
+    /* pointer fields walked to a zero element: "struct.field" */
+    struct name_set sentinels;
+    /* arguments pointing into the driver's own memory: "function#index" */
+    struct name_set driver_owned_args;
+    struct access acc[16 * MAXN]; /* field accesses, in the order met */
+    int nacc;
+    int uses_log;             /* the driver prints: the IDL needs the log rpc */
+    int uses_media;           /* the driver uses cdn_blk_media */
+    CXCursor media_disk_decl; /* struct gendisk, from its first argument */
+
+    /* ---- the boundary ---- */
+    char **driver_dirs; /* per driver file: its directory (or NULL) */
+    int ndriver_files;
+
+    /* ---- per translation unit (reset by analysis_begin_unit) ---- */
+    const char *unit_dir; /* relative names are relative to it (or the cwd) */
+    struct {
+        CXFile file;
+        int driver;
+    } file_cache[512]; /* in_driver's answer per file */
+    int nfile_cache;
+    /* inline kernel functions already followed: open addressing */
+    CXCursor inline_seen[SPLIT_INLINE_SLOTS];
+    unsigned char inline_used[SPLIT_INLINE_SLOTS];
+    int ninline_seen;
+
+    /* ---- per driver function being walked ---- */
+    char current_fn[256];
+    CXSourceLocation call_sites[4096]; /* its direct calls */
+    int ncall_sites;
+
+    /* ---- recursion: projections are copied, so they cannot be cyclic ---- */
+    struct edge edges[8 * MAXN];
+    int nedges;
+    int collecting_edges; /* pass 1 records edges, pass 2 consults cut */
+    char cut[8 * MAXN];   /* edges[i] closes a cycle: the field is left out */
+    char color[MAXN];     /* depth-first search state per struct */
+};
+
+/* names.c */
+int set_find(const struct name_set *s, const char *x);
+int set_add(struct name_set *s, const char *x, const char *note, CXCursor decl);
+int is_compile_time_check(const char *n);
+int is_freeing_fn(const char *n);
+int is_lock_name(const char *n);
+int is_local_lib(struct analysis *a, const char *n);
+
+/* source.c */
+int in_driver(struct analysis *a, CXCursor c);
+int in_driver_file(struct analysis *a, const char *f);
+void where(struct analysis *a, CXCursor c, char *buf, size_t n);
+char *spell(CXCursor c);
+void warn(struct analysis *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int is_record(CXCursor c);
+int is_anonymous(CXCursor rec);
+char *field_struct(CXCursor field);
+void inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData d);
+void analysis_begin_unit(struct analysis *a, const char *dir);
+
+/* visit.c */
+enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d);
+void record_access(struct analysis *a, CXCursor member, int written);
+void drop_driver_defined_calls(struct analysis *a);
+
+/* patterns.c */
+CXCursor strip_implicit(CXCursor c);
+CXCursor member_under(CXCursor c);
+enum CXChildVisitResult first_expr(CXCursor c, CXCursor parent, CXClientData d);
+void find_cookies(struct analysis *a, CXCursor c, enum CXCursorKind k);
+void find_sentinels(struct analysis *a, CXCursor c, enum CXCursorKind k);
+void note_driver_owned_args(struct analysis *a, CXCursor call, const char *fname);
+
+/* cycles.c */
+void note_edge(struct analysis *a, const char *from, const char *to, const char *field);
+void find_cycles(struct analysis *a);
+int is_cut(struct analysis *a, const char *from, const char *field);
+
+/* ops_paths.c */
+void add_ops_paths(struct analysis *a);
+CXType filled_slot(struct analysis *a, CXCursor c, const char *sname);
+
+/* idl_types.c */
+const char *scalar_of(CXType t);
+const char *idl_ident(const char *n);
+const char *proj_name(struct analysis *a, const char *n);
+char *type_struct_name(CXType t);
+int idl_type(struct analysis *a, FILE *o, CXType t, const char *what, int field);
+void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel);
+void write_rpc_ptr(struct analysis *a, FILE *o, CXType proto, const char *prefix, const char *name,
+                   const char *what);
+void write_fnptr_decls(struct analysis *a, FILE *o, CXCursor fn);
+void write_enum(FILE *o, const char *name, CXCursor decl);
+void write_ret(struct analysis *a, FILE *o, CXCursor fn, const char *what);
+
+/* idl_write.c */
+void write_module_body(struct analysis *a, FILE *o);
+int write_idl(struct analysis *a, FILE *o, const char *const *files, int nfiles,
+              const char *modname);
+
+/* report.c */
+struct split_timing {
+    int parse_errors;
+    double seconds, parse_seconds;
+    int precompiled_headers;
+};
+void report_json(struct analysis *a, FILE *r, const char *modname, const struct split_timing *t);
+void report_text(struct analysis *a, FILE *r, const struct split_timing *t);
+
+#endif

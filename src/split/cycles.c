@@ -1,0 +1,50 @@
+/* cycles.c - projection fields that would make a projection recursive. */
+#define _GNU_SOURCE
+#include <clang-c/Index.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+void note_edge(struct analysis *a, const char *from, const char *to, const char *field)
+{
+    if (!a->collecting_edges || a->nedges == (int)(sizeof a->edges / sizeof a->edges[0]))
+        return;
+    a->edges[a->nedges++] =
+        (struct edge){set_find(&a->structs, from), set_find(&a->structs, to), strdup(field)};
+}
+
+/* Colours: 0 unseen, 1 on the current path, 2 done. An edge to a struct
+ * on the current path closes a cycle: it is cut. */
+static void dfs(struct analysis *a, int v)
+{
+    a->color[v] = 1;
+    for (int i = 0; i < a->nedges; i++) {
+        if (a->edges[i].from != v || a->edges[i].to < 0)
+            continue;
+        if (a->color[a->edges[i].to] == 1)
+            a->cut[i] = 1;
+        else if (a->color[a->edges[i].to] == 0)
+            dfs(a, a->edges[i].to);
+    }
+    a->color[v] = 2;
+}
+
+void find_cycles(struct analysis *a)
+{
+    memset(a->color, 0, sizeof a->color);
+    for (int v = 0; v < a->structs.n; v++)
+        if (!a->color[v])
+            dfs(a, v);
+}
+
+int is_cut(struct analysis *a, const char *from, const char *field)
+{
+    int f = set_find(&a->structs, from);
+    for (int i = 0; i < a->nedges; i++)
+        if (a->cut[i] && a->edges[i].from == f && strcmp(a->edges[i].field, field) == 0)
+            return 1;
+    return 0;
+}
+
+/* ---- IDL output ---- */

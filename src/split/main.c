@@ -1,0 +1,222 @@
+/*
+ * cordon-split - derives a driver's IDL from its C source (libclang).
+ *
+ *   cordon-split [--json] [-o FILE.idl] [--module NAME] DRIVER.c... -- CLANG FLAGS
+ *
+ * What it finds, per translation unit (a file is "driver" if it is one of the
+ * files named on the command line; everything else is "kernel"):
+ *   drv_to_kernel  functions the driver calls that the kernel defines
+ *                  (static inline functions of kernel headers run locally and
+ *                  are not boundary functions)
+ *   kernel_to_drv  driver functions the kernel can reach: named in an
+ *                  initializer of a global (ops tables, module_init/exit) or
+ *                  passed as an argument to a kernel function
+ *   structs        every field of a kernel struct the driver reads or writes,
+ *                  with the function and file:line of each access
+ *   locks          lock, atomic and RCU calls in the driver
+ *   warnings       what a person must decide (pointers without a bound,
+ *                  void *, unknown types)
+ * and writes an IDL in cordon's language (docs/idl.md) that cordon-idlc
+ * accepts, with the provenance in comments. The analysis is a starting point:
+ * directions are left at their default ([in, out]) and bounds must be checked.
+ */
+#define _GNU_SOURCE
+#include <clang-c/Index.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "units.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cordon-split [--json] [-o FILE.idl] [--module NAME] [--local F1,F2,...]\n"
+               "                    DRIVER.c... -- CLANG-FLAGS\n"
+               "       cordon-split [options] -p BUILD-DIR [DRIVER.c...] [-- EXTRA-FLAGS]\n"
+               "With -p, each file's flags come from BUILD-DIR/compile_commands.json (every\n"
+               "file in it when none is named).\n"
+               "Analyses a driver's C source with libclang and writes an IDL for cordon-idlc\n"
+               "(FILE.idl, default stdout) and a report on stderr (--json: as JSON on stdout,\n"
+               "with the IDL then only in -o).\n"
+               "The boundary: the DRIVER.c files are the driver, every other file the kernel;\n"
+               "functions the domain implements itself (memory, strings, printk, locks,\n"
+               "atomics; --local adds more) are not boundary functions.\n"
+               "Files that begin with the same #include lines share a precompiled header\n"
+               "(CORDON_SPLIT_NO_PCH=1: parse each file on its own).\n"
+               "Exit status: 0 ok, 1 parse errors, 2 usage.\n");
+}
+
+struct options {
+    int json;
+    const char *out, *module, *db_dir;
+    struct unit_list units;
+};
+
+/* Reads the command line into opt (files into opt->units). Returns -1 to go
+ * on, or the exit status. */
+static int parse_args(int argc, char **argv, struct analysis *a, struct options *opt)
+{
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    int nfiles = 0, sep = argc;
+    if (!files)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            sep = i;
+            break;
+        } else if (strcmp(argv[i], "--json") == 0)
+            opt->json = 1;
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+            opt->out = argv[++i];
+        else if (strcmp(argv[i], "--local") == 0 && i + 1 < argc) {
+            char *list = strdup(argv[++i]), *save = NULL;
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+                set_add(&a->user_local, t, NULL, clang_getNullCursor());
+            free(list);
+        } else if (strcmp(argv[i], "--module") == 0 && i + 1 < argc)
+            opt->module = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+            opt->db_dir = argv[++i];
+        else if (argv[i][0] != '-')
+            files[nfiles++] = argv[i];
+        else {
+            fprintf(stderr, "cordon-split: unknown argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    const char *const *extra = (const char *const *)(argv + sep + 1);
+    int nextra = argc - sep - 1;
+    if (opt->db_dir) {
+        /* each file's flags come from the database (and all of its files
+         * are the driver when none are named) */
+        int status = compdb_load(opt->db_dir, files, nfiles, extra, nextra, &opt->units);
+        free(files);
+        if (status)
+            return status;
+    } else {
+        opt->units.files = files;
+        opt->units.nfiles = nfiles;
+        opt->units.args = extra;
+        opt->units.nargs = nextra;
+    }
+    if (!opt->units.nfiles) {
+        usage(stderr);
+        return 2;
+    }
+    return -1;
+}
+
+/* The boundary: the directories of the files named. */
+static void set_driver_dirs(struct analysis *a, const struct unit_list *u)
+{
+    a->driver_dirs = calloc((size_t)u->nfiles, sizeof *a->driver_dirs);
+    a->ndriver_files = a->driver_dirs ? u->nfiles : 0;
+    for (int i = 0; i < a->ndriver_files; i++) {
+        char real[PATH_MAX];
+        if (realpath(u->files[i], real)) {
+            *strrchr(real, '/') = 0;
+            a->driver_dirs[i] = strdup(real);
+        }
+    }
+}
+
+/* --module, or the first file's name with what C cannot spell as '_'. */
+static void module_name(const struct options *opt, char *buf, size_t cap)
+{
+    if (opt->module) {
+        snprintf(buf, cap, "%s", opt->module);
+        return;
+    }
+    const char *f = opt->units.files[0];
+    const char *b = strrchr(f, '/');
+    snprintf(buf, cap, "%s", b ? b + 1 : f);
+    char *dot = strrchr(buf, '.');
+    if (dot)
+        *dot = 0;
+    for (char *p = buf; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            *p = '_';
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Parses and walks every unit; returns the number of parse errors, or -1. */
+static int analyse(struct analysis *a, const struct unit_list *u, struct split_timing *t)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* Parsing (kernel headers, mostly) is nearly all the time: the units
+     * are parsed in parallel, one CXIndex per thread, and walked in order
+     * afterwards (the walk is quick). */
+    struct parsed_units p;
+    if (parse_units(u, a, &p) < 0)
+        return -1;
+    t->precompiled_headers = p.precompiled_headers;
+    t->parse_seconds = seconds_since(&t0); /* libclang's part: the rest is ours */
+    int errors = 0;
+    for (int f = 0; f < u->nfiles; f++) {
+        errors += report_unit_errors(u->files[f], p.tus[f], p.err[f]);
+        if (p.err[f] != CXError_Success)
+            continue;
+        analysis_begin_unit(a, u->dirs ? u->dirs[f] : NULL);
+        clang_visitChildren(clang_getTranslationUnitCursor(p.tus[f]), top_visit, a);
+        clang_getInclusions(p.tus[f], inclusion, a);
+        /* the unit is kept: cursors in the sets point into it */
+    }
+    drop_driver_defined_calls(a);
+    t->seconds = seconds_since(&t0);
+    t->parse_errors = errors;
+    return errors;
+}
+
+int main(int argc, char **argv)
+{
+    struct analysis *a = calloc(1, sizeof *a);
+    struct options opt = {0};
+    if (!a) {
+        fprintf(stderr, "cordon-split: out of memory\n");
+        return 2;
+    }
+    int status = parse_args(argc, argv, a, &opt);
+    if (status >= 0)
+        return status;
+    set_driver_dirs(a, &opt.units);
+    if (!a->driver_dirs) {
+        fprintf(stderr, "cordon-split: out of memory\n");
+        return 2;
+    }
+    struct split_timing t = {0};
+    if (analyse(a, &opt.units, &t) < 0) {
+        fprintf(stderr, "cordon-split: out of memory\n");
+        return 2;
+    }
+    char modname[128];
+    module_name(&opt, modname, sizeof modname);
+
+    FILE *o = opt.out ? fopen(opt.out, "w") : (opt.json ? NULL : stdout);
+    if (opt.out && !o) {
+        perror(opt.out);
+        return 2;
+    }
+    if (write_idl(a, o, opt.units.files, opt.units.nfiles, modname) < 0)
+        return 2;
+    if (o && o != stdout)
+        fclose(o);
+    if (opt.json)
+        report_json(a, stdout, modname, &t);
+    else
+        report_text(a, stderr, &t);
+    return t.parse_errors ? 1 : 0;
+}

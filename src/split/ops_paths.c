@@ -1,0 +1,175 @@
+/* ops_paths.c - the fields from an ops slot's arguments to its table. */
+#define _GNU_SOURCE
+#include <clang-c/Index.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+/* If c is a function-pointer field of struct sname that the driver fills,
+ * its prototype (else a type of kind CXType_Invalid). */
+CXType filled_slot(struct analysis *a, CXCursor c, const char *sname)
+{
+    CXType none = {0};
+    none.kind = CXType_Invalid;
+    CXType pt = clang_getCanonicalType(
+        clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
+    if (pt.kind != CXType_FunctionProto)
+        return none;
+    char *fn = spell(c);
+    int used = 0;
+    for (int i = 0; i < a->nacc && !used; i++)
+        used = strcmp(a->acc[i].strct, sname) == 0 && strcmp(a->acc[i].field, fn) == 0;
+    free(fn);
+    return used ? pt : none;
+}
+
+/*
+ * The host calls an rpc_ptr slot through a trampoline that must find the
+ * ops table from the call's own arguments (docs/idl.md): for null_blk's
+ * queue_rq(hctx, bd) that is hctx->queue->tag_set->ops, fields the driver
+ * itself never touches. For every ops table the driver fills, a
+ * breadth-first search over the C structs finds the shortest chain of
+ * fields from a slot's argument to the table, and those fields are added to
+ * the projections ([read_only]: the host's to set).
+ */
+struct bfs_node {
+    CXCursor rec;   /* a struct definition */
+    int parent;     /* node index, -1 for a start */
+    CXCursor field; /* the field leading here from the parent */
+};
+#define BFS_MAX 512
+
+/* One search: from the struct arguments of a slot to its table. */
+struct ops_search {
+    struct analysis *a;
+    struct bfs_node bfs[BFS_MAX];
+    int nbfs;
+    int target_hit; /* the node that reached the table, or -1 */
+    CXCursor target;
+    int cur; /* the node whose fields are being visited */
+};
+
+static int bfs_seen(const struct ops_search *q, CXCursor rec)
+{
+    for (int i = 0; i < q->nbfs; i++)
+        if (clang_equalCursors(q->bfs[i].rec, rec))
+            return 1;
+    return 0;
+}
+
+static enum CXChildVisitResult bfs_fields(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct ops_search *q = d;
+    if (q->target_hit >= 0)
+        return CXChildVisit_Break;
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        clang_visitChildren(c, bfs_fields, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    CXType t = clang_getCanonicalType(clang_getCursorType(c));
+    if (t.kind == CXType_Pointer)
+        t = clang_getCanonicalType(clang_getPointeeType(t));
+    if (t.kind != CXType_Record)
+        return CXChildVisit_Continue;
+    CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(t));
+    if (clang_Cursor_isNull(rec) || in_driver(q->a, rec))
+        return CXChildVisit_Continue;
+    if (q->nbfs < BFS_MAX && !bfs_seen(q, rec)) {
+        q->bfs[q->nbfs] = (struct bfs_node){rec, q->cur, c};
+        if (clang_equalCursors(rec, q->target))
+            q->target_hit = q->nbfs;
+        q->nbfs++;
+    }
+    return CXChildVisit_Continue;
+}
+
+/* Adds the fields from one of proto's struct arguments to table, if a
+ * chain of at most four exists. */
+static void add_ops_path(struct ops_search *q, CXType proto, CXCursor table, const char *table_name)
+{
+    struct analysis *a = q->a;
+    q->nbfs = 0;
+    q->target_hit = -1;
+    q->target = table;
+    int na = clang_getNumArgTypes(proto);
+    for (int j = 0; j < na && q->nbfs < BFS_MAX; j++) {
+        CXType at = clang_getCanonicalType(clang_getArgType(proto, (unsigned)j));
+        if (at.kind != CXType_Pointer)
+            continue;
+        CXType pt = clang_getCanonicalType(clang_getPointeeType(at));
+        CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(pt));
+        if (pt.kind != CXType_Record || clang_Cursor_isNull(rec) || bfs_seen(q, rec))
+            continue;
+        if (clang_equalCursors(rec, table))
+            return; /* the table itself is an argument */
+        q->bfs[q->nbfs++] = (struct bfs_node){rec, -1, clang_getNullCursor()};
+    }
+    for (q->cur = 0; q->cur < q->nbfs && q->target_hit < 0; q->cur++) {
+        int depth = 0;
+        for (int k = q->cur; q->bfs[k].parent >= 0; k = q->bfs[k].parent)
+            depth++;
+        if (depth < 4)
+            clang_visitChildren(q->bfs[q->cur].rec, bfs_fields, q);
+    }
+    if (q->target_hit < 0)
+        return;
+    for (int k = q->target_hit; q->bfs[k].parent >= 0; k = q->bfs[k].parent) {
+        char *st = field_struct(q->bfs[k].field);
+        if (!st)
+            continue;
+        char note[300];
+        snprintf(note, sizeof note, "the way to the %s table, for the trampolines", table_name);
+        if (a->nacc < (int)(sizeof a->acc / sizeof a->acc[0]))
+            a->acc[a->nacc++] =
+                (struct access){st, spell(q->bfs[k].field), strdup(note), 0, q->bfs[k].field};
+        CXCursor prec = q->bfs[q->bfs[k].parent].rec;
+        char *pn = spell(prec);
+        set_add(&a->structs, pn, NULL, prec);
+        free(pn);
+    }
+}
+
+struct slot_scan {
+    struct ops_search *q;
+    const char *sname;
+    CXCursor rec;
+};
+
+static enum CXChildVisitResult ops_paths_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct slot_scan *ss = d;
+    if (is_record(c) && clang_Cursor_isAnonymousRecordDecl(c)) {
+        clang_visitChildren(c, ops_paths_visit, d);
+        return CXChildVisit_Continue;
+    }
+    if (clang_getCursorKind(c) != CXCursor_FieldDecl)
+        return CXChildVisit_Continue;
+    CXType pt = filled_slot(ss->q->a, c, ss->sname);
+    if (pt.kind != CXType_Invalid)
+        add_ops_path(ss->q, pt, ss->rec, ss->sname);
+    return CXChildVisit_Continue;
+}
+
+void add_ops_paths(struct analysis *a)
+{
+    struct ops_search *q = calloc(1, sizeof *q);
+    if (!q) {
+        warn(a, "out of memory: the ops tables' paths were not searched");
+        return;
+    }
+    q->a = a;
+    int n = a->structs.n; /* the search may add structs; theirs are not tables */
+    for (int i = 0; i < n; i++) {
+        CXCursor rec = clang_getCursorDefinition(a->structs.decl[i]);
+        if (clang_Cursor_isNull(rec))
+            continue;
+        struct slot_scan ss = {q, a->structs.v[i], rec};
+        clang_visitChildren(rec, ops_paths_visit, &ss);
+    }
+    free(q);
+}

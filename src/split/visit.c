@@ -1,0 +1,335 @@
+/* visit.c - walks the driver: calls, field accesses, callbacks, locks. */
+#define _GNU_SOURCE
+#include <clang-c/Index.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+
+void record_access(struct analysis *a, CXCursor member, int written)
+{
+    CXCursor field = clang_getCursorReferenced(member);
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(a, field))
+        return; /* driver-private structs do not cross */
+    char *st = field_struct(field);
+    if (!st)
+        return;
+    char w[512];
+    where(a, member, w, sizeof w);
+    /* An array field used as a value decays to a pointer that may be written
+     * through (snprintf(disk->disk_name, ...)): count it written too. */
+    if (!written &&
+        clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray &&
+        a->nacc < (int)(sizeof a->acc / sizeof a->acc[0]))
+        a->acc[a->nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1, field};
+    if (a->nacc < (int)(sizeof a->acc / sizeof a->acc[0])) {
+        a->acc[a->nacc] = (struct access){st, spell(field), strdup(w), written, field};
+        a->nacc++;
+    }
+    CXCursor rec = clang_getCursorSemanticParent(field);
+    while (is_record(rec) && is_anonymous(rec))
+        rec = clang_getCursorSemanticParent(rec);
+    set_add(&a->structs, st, NULL, rec);
+}
+
+/* Records a driver function the kernel can reach through ref. A module
+ * entry point (module_init/exit) becomes an "export rpc"; any other is
+ * reached through a pointer and becomes an rpc_ptr. */
+static void note_function_ref(struct analysis *a, CXCursor ref, const char *how, int module_entry)
+{
+    CXCursor fn = clang_getCursorReferenced(ref);
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
+        return;
+    CXCursor def = clang_getCursorDefinition(fn);
+    if (clang_Cursor_isNull(def) || !in_driver(a, def))
+        return;
+    char *n = spell(fn);
+    char w[512];
+    where(a, ref, w, sizeof w);
+    char note[700];
+    snprintf(note, sizeof note, "%s (%s)", how, w);
+    int i = set_add(&a->kernel_to_drv, n, note, def);
+    if (i >= 0 && module_entry)
+        a->kernel_to_drv.module_entry[i] = 1;
+    free(n);
+}
+
+/* Inside a call to a kernel function: function names among the arguments are
+ * callbacks the kernel can call. */
+static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct analysis *a = d;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr)
+        note_function_ref(a, c, "passed to the kernel", 0);
+    return CXChildVisit_Recurse;
+}
+
+static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d);
+
+/* Marks an inline kernel function's definition as followed in this
+ * translation unit (an open-addressing table: ixgbe's units reach
+ * thousands, so a list would be slow); returns 0 if it already was (or the table is
+ * full, which stops following rather than loop). */
+static int inline_first_visit(struct analysis *a, CXCursor def)
+{
+    if (a->ninline_seen >= SPLIT_INLINE_SLOTS / 2)
+        return 0;
+    unsigned h = clang_hashCursor(def) & (SPLIT_INLINE_SLOTS - 1);
+    while (a->inline_used[h]) {
+        if (clang_equalCursors(a->inline_seen[h], def))
+            return 0;
+        h = (h + 1) & (SPLIT_INLINE_SLOTS - 1);
+    }
+    a->inline_used[h] = 1;
+    a->inline_seen[h] = def;
+    a->ninline_seen++;
+    return 1;
+}
+
+/* Lock, atomic and RCU calls whose operand is a field of a kernel struct
+ * (spin_lock(&dev->lock), atomic_inc(&skb->users)): synchronisation on
+ * shared state, which an isolated driver cannot do on its own copy. */
+struct lock_call {
+    struct analysis *a;
+    const char *call, *where;
+};
+
+static enum CXChildVisitResult lock_operand(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct lock_call *lc = d;
+    struct analysis *a = lc->a;
+    if (clang_getCursorKind(c) != CXCursor_MemberRefExpr)
+        return CXChildVisit_Recurse;
+    CXCursor field = clang_getCursorReferenced(c);
+    if (clang_getCursorKind(field) != CXCursor_FieldDecl || in_driver(a, field))
+        return CXChildVisit_Recurse;
+    char *st = field_struct(field);
+    if (st) {
+        char *fn = spell(field);
+        char entry[700];
+        snprintf(entry, sizeof entry, "%s %s.%s (%s)", lc->call, st, fn, lc->where);
+        set_add(&a->shared_syncs, entry, NULL, clang_getNullCursor());
+        free(fn);
+        free(st);
+    }
+    return CXChildVisit_Continue; /* the outermost field is the one synchronised on */
+}
+
+/* Writing a.s.f writes the embedded struct a.s too (but not what a pointer
+ * in the chain points to): the base members of a written member count as
+ * written while they are struct values, not pointers. */
+static void mark_embedded_bases(struct analysis *a, CXCursor member)
+{
+    for (CXCursor b = member_under(member);
+         !clang_Cursor_isNull(b) &&
+         clang_getCanonicalType(clang_getCursorType(b)).kind == CXType_Record;
+         b = member_under(b))
+        record_access(a, b, 1);
+}
+
+/* Children of an assignment or ++/--: the first (the target) is written
+ * (its own base expressions are only read), the rest are visited as usual. */
+struct assignment {
+    struct analysis *a;
+    int index;
+};
+
+static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    struct assignment *as = d;
+    struct analysis *a = as->a;
+    if (as->index++ == 0 && clang_getCursorKind(c) == CXCursor_MemberRefExpr) {
+        record_access(a, c, 1);
+        mark_embedded_bases(a, c);
+        clang_visitChildren(c, body_visit, a);
+        return CXChildVisit_Continue;
+    }
+    return body_visit(c, parent, a) == CXChildVisit_Recurse
+               ? (clang_visitChildren(c, body_visit, a), CXChildVisit_Continue)
+               : CXChildVisit_Continue;
+}
+
+/* Whether ref is at one of the current function's direct calls: a
+ * function name there is called, anywhere else its address is taken. */
+static int is_call_site(struct analysis *a, CXCursor ref)
+{
+    CXSourceLocation l = clang_getCursorLocation(ref);
+    for (int i = 0; i < a->ncall_sites; i++)
+        if (clang_equalLocations(l, a->call_sites[i]))
+            return 1;
+    return 0;
+}
+
+static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct analysis *a = d;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    find_cookies(a, c, k);
+    find_sentinels(a, c, k);
+    if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
+        /* a driver function whose address escapes can be called by anyone
+         * holding it; Linux's module_init/module_exit take it in
+         * __inittest/__exittest */
+        int init = strcmp(a->current_fn, "__inittest") == 0;
+        int exit = strcmp(a->current_fn, "__exittest") == 0;
+        note_function_ref(a, c,
+                          init   ? "module_init"
+                          : exit ? "module_exit"
+                                 : "address taken",
+                          init || exit);
+        return CXChildVisit_Recurse;
+    }
+    if (k == CXCursor_BinaryOperator || k == CXCursor_CompoundAssignOperator) {
+        enum CXBinaryOperatorKind op = clang_getCursorBinaryOperatorKind(c);
+        if (op == CXBinaryOperator_Assign || k == CXCursor_CompoundAssignOperator) {
+            struct assignment as = {a, 0};
+            clang_visitChildren(c, assigned_visit, &as);
+            return CXChildVisit_Continue;
+        }
+    } else if (k == CXCursor_UnaryOperator) {
+        enum CXUnaryOperatorKind op = clang_getCursorUnaryOperatorKind(c);
+        if (op == CXUnaryOperator_PostInc || op == CXUnaryOperator_PostDec ||
+            op == CXUnaryOperator_PreInc || op == CXUnaryOperator_PreDec) {
+            struct assignment as = {a, 0};
+            clang_visitChildren(c, assigned_visit, &as);
+            return CXChildVisit_Continue;
+        }
+        if (op == CXUnaryOperator_AddrOf) {
+            /* &a->f handed on (dev_lstats_read(dev, &stats->tx_packets, ...))
+             * may be read or written through: both */
+            /* &a->f handed on: the operand's member is read as well (the
+             * traversal that recorded it as written visited all under it) */
+            struct assignment as = {a, 0};
+            clang_visitChildren(c, assigned_visit, &as);
+            CXCursor m = member_under(c);
+            if (!clang_Cursor_isNull(m))
+                record_access(a, m, 0);
+            return CXChildVisit_Continue;
+        }
+    } else if (k == CXCursor_MemberRefExpr) {
+        record_access(a, c, 0);
+    } else if (k == CXCursor_CallExpr) {
+        if (a->ncall_sites < (int)(sizeof a->call_sites / sizeof a->call_sites[0]))
+            a->call_sites[a->ncall_sites++] = clang_getCursorLocation(c);
+        CXCursor callee = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(callee) == CXCursor_FunctionDecl) {
+            char *n = spell(callee);
+            CXCursor def = clang_getCursorDefinition(callee);
+            int defined_here = !clang_Cursor_isNull(def) && in_driver(a, def);
+            int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
+            char w[512];
+            where(a, c, w, sizeof w);
+            if (is_local_lib(a, n) && strstr(n, "printk"))
+                a->uses_log = 1;
+            if (strcmp(n, "cdn_blk_media") == 0 && clang_Cursor_getNumArguments(callee) > 0) {
+                CXType at = clang_getCursorType(clang_Cursor_getArgument(callee, 0));
+                a->media_disk_decl = clang_getTypeDeclaration(
+                    clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at))));
+                a->uses_media = 1;
+            }
+            if (is_lock_name(n)) {
+                set_add(&a->locks, n, w, callee);
+                struct lock_call lc = {a, n, w};
+                clang_visitChildren(c, lock_operand, &lc);
+            }
+            if (!defined_here && !inline_in_header && !is_local_lib(a, n) &&
+                !is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
+                set_add(&a->drv_to_kernel, n, w, callee);
+                clang_visitChildren(c, callback_args, a);
+                note_driver_owned_args(a, c, n);
+            }
+            /* A kernel header's inline function runs in the domain, as part
+             * of the driver: its calls into the kernel and its field accesses
+             * are the driver's (dev_kfree_skb calls consume_skb). Each is
+             * followed once per unit; local and lock functions are not. */
+            if (inline_in_header && !is_local_lib(a, n) && !is_compile_time_check(n) &&
+                inline_first_visit(a, def))
+                clang_visitChildren(def, body_visit, a);
+            free(n);
+        }
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* Global initializers: driver functions named there are entry points. */
+struct initializer {
+    struct analysis *a;
+    const char *var;
+};
+
+static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct initializer *in = d;
+    struct analysis *a = in->a;
+    const char *var = in->var;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        char how[300];
+        snprintf(how, sizeof how, "in the initializer of %s", var);
+        /* kernel/include/linux/module.h's module_init/module_exit */
+        int entry =
+            strcmp(var, "cdn_module_init_fn") == 0 || strcmp(var, "cdn_module_exit_fn") == 0;
+        note_function_ref(a, c, how, entry);
+    }
+    return CXChildVisit_Recurse;
+}
+
+/* Designated initializers of ops tables count as accesses (writes) too. */
+static enum CXChildVisitResult ops_init(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct analysis *a = d;
+    if (clang_getCursorKind(c) == CXCursor_MemberRef)
+        record_access(a, c, 1);
+    return CXChildVisit_Recurse;
+}
+
+enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct analysis *a = d;
+    if (!in_driver(a, c))
+        return CXChildVisit_Continue;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
+        char *n = spell(c);
+        snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
+        set_add(&a->driver_defs, n, NULL, c);
+        free(n);
+        a->ncall_sites = 0;
+        clang_visitChildren(c, body_visit, a);
+        a->current_fn[0] = 0;
+    } else if (k == CXCursor_VarDecl) {
+        char *n = spell(c);
+        snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
+        struct initializer in = {a, n};
+        clang_visitChildren(c, init_visit, &in);
+        clang_visitChildren(c, ops_init, a); /* designated initialisers write fields */
+        a->current_fn[0] = 0;
+        free(n);
+    }
+    return CXChildVisit_Continue;
+}
+
+/* A function another driver file defines is the driver's own: each
+ * translation unit alone could not know that. */
+void drop_driver_defined_calls(struct analysis *a)
+{
+    struct name_set *s = &a->drv_to_kernel;
+    int kept = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (set_find(&a->driver_defs, s->v[i]) >= 0) {
+            free(s->v[i]);
+            free(s->note[i]);
+            continue;
+        }
+        s->v[kept] = s->v[i];
+        s->note[kept] = s->note[i];
+        s->decl[kept] = s->decl[i];
+        kept++;
+    }
+    s->n = kept;
+}
