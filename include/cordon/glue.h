@@ -115,6 +115,15 @@ struct cdn_fn_slot {
  */
 #define CDN_FN_PER_GLUE 4
 #define CDN_FN_POOL     64
+/* Expands M(k) for k = 0 .. CDN_FN_POOL - 1: a generated pool's trampolines
+ * are one macro applied 64 times, not 64 written-out functions. */
+#define CDN_FN_POOL_EACH(M)                                                                        \
+    M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16)   \
+    M(17) M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)      \
+    M(32) M(33) M(34) M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46)      \
+    M(47) M(48) M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61)      \
+    M(62) M(63)
+_Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
 /* The glue an rpc_ptr trampoline slot belongs to (NULL: free or dead). */
@@ -294,6 +303,62 @@ static inline int cdn_glue_reply(struct cdn_glue *g, struct cdn_wbuf *w, struct 
 }
 
 /* ---- objects ---- */
+
+/* Which fields of an object travel with it: those that go from caller to
+ * callee (IN), back (OUT), or all of them with the ops-table slots that are
+ * set (ALL: the receiver sees the object for the first time). */
+#define CDN_DIR_IN  1u
+#define CDN_DIR_OUT 2u
+#define CDN_DIR_ALL (CDN_DIR_IN | CDN_DIR_OUT)
+
+/* A generated projection's field writer and reader (obj is its struct). */
+typedef void (*cdn_put_fields_fn)(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, unsigned dir);
+typedef void (*cdn_get_fields_fn)(struct cdn_glue *g, struct cdn_rbuf *r, void *obj, unsigned dir);
+
+/* The writer and reader of a projection without fields. */
+void cdn_no_fields_put(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, unsigned dir);
+void cdn_no_fields_get(struct cdn_glue *g, struct cdn_rbuf *r, void *obj, unsigned dir);
+
+/*
+ * An object by reference: its reference and flags, then (unless it is NULL)
+ * its fields of direction dir, or all of them (CDN_DIR_ALL) when the
+ * receiver has not seen it. A reference that cannot be made is EINVAL.
+ */
+void cdn_w_object(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, uint16_t type, unsigned dir,
+                  cdn_put_fields_fn put);
+
+/*
+ * Reads what cdn_w_object wrote: resolves the reference (a NEW one only if
+ * may_new: the IDL says where the peer may introduce objects; anywhere else
+ * it is a forged object, CDN_EBADH) and decodes the fields all or nothing:
+ * into a copy, kept only if every value was valid, and written back only if
+ * it changed (the object may be read-only, a const ops table). Returns the
+ * object, or NULL (NULL reference, or r's error set).
+ */
+void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t size,
+                   unsigned dir, int may_new, cdn_get_fields_fn get);
+
+/*
+ * Temporary buffers of one dispatched call (strings and arrays the callee
+ * sees as pointers): small ones from an arena inside the struct (on the
+ * dispatcher's stack), bigger ones from the heap; all freed together after
+ * the reply. Zeroed.
+ */
+struct cdn_tmp {
+    void *heap[17];
+    int nheap;
+    size_t used;
+    _Alignas(16) unsigned char arena[1024];
+};
+static inline void cdn_tmp_init(struct cdn_tmp *t)
+{
+    t->nheap = 0; /* the arena needs no zeroing: cdn_tmp_alloc zeroes */
+    t->used = 0;
+}
+/* n zeroed bytes, or NULL when the call already holds 17 heap buffers or
+ * memory is short. */
+void *cdn_tmp_alloc(struct cdn_tmp *t, size_t n);
+void cdn_tmp_free(struct cdn_tmp *t);
 
 /* Gives obj (of projection type `type`) a reference for the other side;
  * *is_new tells whether the other side sees it for the first time. NULL

@@ -1,0 +1,96 @@
+/*
+ * objects.c - the marshalling every generated glue shares: objects by
+ * reference (all-or-nothing decoding into a copy) and a dispatched call's
+ * temporary buffers. Generated code keeps only what is per projection: the
+ * list of fields.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "glue_impl.h"
+
+void cdn_w_object(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, uint16_t type, unsigned dir,
+                  cdn_put_fields_fn put)
+{
+    uint64_t ref = 0;
+    int is_new = 0;
+    if (cdn_glue_export(g, obj, type, &ref, &is_new) != CDN_OK)
+        w->err = CDN_EINVAL;
+    cdn_w_u64(w, ref);
+    cdn_w_u8(w, is_new ? CDN_REF_FLAG_NEW : 0);
+    if (obj)
+        put(g, w, obj, is_new ? CDN_DIR_ALL : dir);
+}
+
+void cdn_no_fields_put(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, unsigned dir)
+{
+    (void)g, (void)w, (void)obj, (void)dir;
+}
+
+void cdn_no_fields_get(struct cdn_glue *g, struct cdn_rbuf *r, void *obj, unsigned dir)
+{
+    (void)g, (void)r, (void)obj, (void)dir;
+}
+
+/* Copies of objects up to this size are decoded on the stack. */
+#define OBJECT_COPY_ON_STACK 1024
+
+void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t size, unsigned dir,
+                   int may_new, cdn_get_fields_fn get)
+{
+    uint64_t ref = cdn_r_u64(r);
+    unsigned flags = cdn_r_u8(r);
+    void *obj = NULL;
+    if (r->err)
+        return NULL;
+    if ((flags & CDN_REF_FLAG_NEW) && !may_new) {
+        cdn_r_fail(r, CDN_EBADH);
+        return NULL;
+    }
+    if (cdn_glue_resolve(g, ref, flags, type, size, &obj) != CDN_OK) {
+        cdn_r_fail(r, CDN_EBADH);
+        return NULL;
+    }
+    if (!obj)
+        return NULL;
+    if (flags & CDN_REF_FLAG_NEW) {
+        get(g, r, obj, CDN_DIR_ALL); /* a fresh shadow: nothing to protect */
+        return obj;
+    }
+    _Alignas(16) unsigned char stack[OBJECT_COPY_ON_STACK];
+    void *copy = size <= sizeof stack ? stack : malloc(size);
+    if (!copy) {
+        cdn_r_fail(r, CDN_ENOMEM);
+        return obj;
+    }
+    memcpy(copy, obj, size);
+    get(g, r, copy, dir);
+    if (!r->err && memcmp(obj, copy, size) != 0)
+        memcpy(obj, copy, size);
+    if (copy != stack)
+        free(copy);
+    return obj;
+}
+
+void *cdn_tmp_alloc(struct cdn_tmp *t, size_t n)
+{
+    size_t need = (n + 15) & ~(size_t)15;
+    if (need >= n && need <= sizeof t->arena - t->used) {
+        void *q = t->arena + t->used;
+        t->used += need;
+        memset(q, 0, n);
+        return q;
+    }
+    if (t->nheap == (int)(sizeof t->heap / sizeof t->heap[0]))
+        return NULL;
+    void *q = calloc(1, n ? n : 1);
+    if (q)
+        t->heap[t->nheap++] = q;
+    return q;
+}
+
+void cdn_tmp_free(struct cdn_tmp *t)
+{
+    while (t->nheap)
+        free(t->heap[--t->nheap]);
+}

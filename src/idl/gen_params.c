@@ -1,0 +1,325 @@
+/*
+ * gen_params.c - one parameter or return value, each way: the caller's
+ * [in] part and the callee's reading of it, the callee's [out] part and
+ * the caller's reading of that.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "gen_impl.h"
+
+/* ---- parameters ---- */
+
+/* Caller side: writes the [in] part of parameter v. */
+void put_param_in(struct gen *g, const struct idl_var *v)
+{
+    const struct idl_type *t = v->type;
+    char e[256];
+    out(g, "    /* %s */\n", v->name);
+    if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
+        out(g, "    cdn_w_u8(cdn_w, %s != NULL);\n", v->name);
+        if (param_dir(v) & DIR_IN) {
+            snprintf(e, sizeof e, "*%s", v->name);
+            out(g, "    if (%s)\n", v->name);
+            put_scalar(g, t, e, "        ");
+        }
+        return;
+    }
+    switch (t->kind) {
+    case T_SCALAR:
+    case T_BOOL:
+    case T_ENUM:
+        put_scalar(g, t, v->name, "    ");
+        break;
+    case T_STRING:
+        out(g, "    cdn_w_string(cdn_w, %s, %llu);\n", v->name, (unsigned long long)t->bound);
+        break;
+    case T_ARRAY:
+        if (t->size_kind == A_FIXED) {
+            out(g, "    for (uint32_t cdn_i = 0; cdn_i < %llu; cdn_i++)\n",
+                (unsigned long long)t->count);
+        } else {
+            out(g, "    {\n        uint32_t cdn_n = 0;\n");
+            if (t->size_kind == A_NULL)
+                out(g,
+                    "        while (%s && cdn_n <= %llu && %s[cdn_n])\n            cdn_n++;\n"
+                    "        if (cdn_n > %llu)\n            cdn_w->err = CDN_EINVAL, cdn_n = 0;\n",
+                    v->name, (unsigned long long)t->bound, v->name, (unsigned long long)t->bound);
+            else
+                out(g,
+                    "        cdn_n = (uint32_t)(%s);\n        if (cdn_n > %llu)\n"
+                    "            cdn_w->err = CDN_EINVAL, cdn_n = 0;\n",
+                    t->expr, (unsigned long long)t->bound);
+            out(g, "        cdn_w_u32(cdn_w, cdn_n);\n        for (uint32_t cdn_i = 0; cdn_i < "
+                   "cdn_n; cdn_i++)\n");
+        }
+        snprintf(e, sizeof e, "%s[cdn_i]", v->name);
+        put_scalar(g, t->elem, e, t->size_kind == A_FIXED ? "        " : "            ");
+        if (t->size_kind != A_FIXED)
+            out(g, "    }\n");
+        break;
+    case T_SHARED:
+        out(g, "    uint64_t %s_sref = 0;\n    {\n        uint32_t cdn_len;\n", v->name);
+        out(g,
+            "        if (cdn_glue_shared_out(cdn_g, %s, &%s_sref, &cdn_len) != CDN_OK)\n"
+            "            cdn_w->err = CDN_EINVAL;\n",
+            v->name, v->name);
+        /* ownership: [move] (default) hands it over, [lend] lends it for the call */
+        out(g,
+            "        else if (cdn_glue_shared_give(cdn_g, %s_sref, %d) != CDN_OK)\n"
+            "            cdn_w->err = CDN_EPERM; /* not ours to %s */\n",
+            v->name, !!(v->attrs & AT_LEND), (v->attrs & AT_LEND) ? "lend" : "give");
+        out(g, "        cdn_w_u64(cdn_w, %s_sref);\n        cdn_w_u32(cdn_w, cdn_len);\n    }\n",
+            v->name);
+        break;
+    case T_PROJECTION:
+        out(g, "    cdn_w_object(cdn_g, cdn_w, %s, %s_TYPE_%s, CDN_DIR_IN, put_%s);\n", v->name,
+            g->m, t->proj->name, t->proj->name);
+        break;
+    case T_RPC_PTR:
+        /* the function stays here; the host gets a reference to it */
+        out(g, "    {\n        uint64_t cdn_ref = 0;\n        int cdn_is_new = 0;\n");
+        out(g,
+            "        if (%s && cdn_glue_export(cdn_g, (void *)(uintptr_t)%s, CDN_TYPE_FN, "
+            "&cdn_ref, &cdn_is_new) != CDN_OK)\n            cdn_w->err = CDN_EINVAL;\n",
+            v->name, v->name);
+        out(g, "        cdn_w_u64(cdn_w, cdn_ref);\n    }\n");
+        break;
+    default:
+        break;
+    }
+}
+
+/* Callee side: declares a local for parameter v and reads its [in] part. */
+void get_param_in(struct gen *g, const struct idl_var *v)
+{
+    const struct idl_type *t = v->type;
+    char e[256], ty[128];
+    out(g, "    /* %s */\n", v->name);
+    if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
+        struct idl_var tmp = *v;
+        tmp.pointer = 0;
+        c_type(g, &tmp, ty, sizeof ty);
+        out(g, "    %s %s_val = 0;\n", ty, v->name);
+        out(g, "    %s *%s = cdn_r_u8(cdn_r) ? &%s_val : NULL;\n", ty, v->name, v->name);
+        if (param_dir(v) & DIR_IN) {
+            snprintf(e, sizeof e, "%s_val", v->name);
+            out(g, "    if (%s)\n", v->name);
+            get_scalar(g, t, e, "        ");
+        }
+        return;
+    }
+    switch (t->kind) {
+    case T_SCALAR:
+    case T_BOOL:
+    case T_ENUM:
+        c_type(g, v, ty, sizeof ty);
+        out(g, "    %s %s = 0;\n", ty, v->name);
+        get_scalar(g, t, v->name, "    ");
+        break;
+    case T_STRING:
+        out(g, "    char *%s = cdn_tmp_alloc(&cdn_tmp, %llu);\n", v->name,
+            (unsigned long long)t->bound + 1);
+        out(g,
+            "    if (%s)\n        cdn_r_string(cdn_r, %s, %llu, %llu);\n    else\n"
+            "        cdn_r_fail(cdn_r, CDN_ENOMEM);\n",
+            v->name, v->name, (unsigned long long)t->bound + 1, (unsigned long long)t->bound);
+        break;
+    case T_ARRAY: {
+        const struct idl_type *el = t->elem;
+        const char *ec = el->kind == T_SCALAR ? scalar_c(el)
+                         : el->kind == T_BOOL ? "bool"
+                                              : "int32_t";
+        uint64_t cap = t->size_kind == A_FIXED ? t->count : t->bound + 1;
+        out(g, "    %s *%s = cdn_tmp_alloc(&cdn_tmp, %llu * sizeof(%s));\n", ec, v->name,
+            (unsigned long long)cap, ec);
+        out(g, "    uint32_t %s_n = %s;\n", v->name,
+            t->size_kind == A_FIXED ? "0" : "0 /* read below */");
+        out(g, "    if (!%s)\n        cdn_r_fail(cdn_r, CDN_ENOMEM);\n", v->name);
+        out(g, "    else {\n");
+        if (t->size_kind == A_FIXED)
+            out(g, "        %s_n = %llu;\n", v->name, (unsigned long long)t->count);
+        else
+            out(g, "        %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
+                (unsigned long long)t->bound);
+        out(g, "        for (uint32_t cdn_i = 0; cdn_i < %s_n; cdn_i++)\n", v->name);
+        snprintf(e, sizeof e, "%s[cdn_i]", v->name);
+        get_scalar(g, el, e, "            ");
+        if (t->size_kind == A_NULL) {
+            out(g,
+                "        for (uint32_t cdn_i = 0; cdn_i < %s_n; cdn_i++)\n"
+                "            if (!%s[cdn_i])\n                cdn_r_fail(cdn_r, CDN_EPROTO); "
+                "/* a zero before the end */\n",
+                v->name, v->name);
+            out(g, "        %s[%s_n] = 0;\n", v->name, v->name);
+        }
+        out(g, "    }\n");
+        break;
+    }
+    case T_SHARED:
+        out(g, "    void *%s = NULL;\n    uint32_t %s_len = 0;\n    uint64_t %s_sref = 0;\n",
+            v->name, v->name, v->name);
+        out(g, "    {\n        %s_sref = cdn_r_u64(cdn_r);\n        %s_len = cdn_r_u32(cdn_r);\n",
+            v->name, v->name);
+        out(g,
+            "        if (!cdn_r->err &&\n"
+            "            cdn_glue_shared_in(cdn_g, %s_sref, %s_len, %llu, &%s) != CDN_OK)\n"
+            "            cdn_r_fail(cdn_r, CDN_EBADH);\n    }\n",
+            v->name, v->name, (unsigned long long)t->bound, v->name);
+        break;
+    case T_PROJECTION:
+        out(g,
+            "    struct %s *%s =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(struct "
+            "%s), "
+            "CDN_DIR_IN, %d, get_%s);\n",
+            t->proj->c_struct, v->name, g->m, t->proj->name, t->proj->c_struct,
+            !g->host || (v->attrs & AT_ALLOC_CALLER) ? 1 : 0, t->proj->name);
+        break;
+    case T_RPC_PTR:
+        out(g, "    %s_fn_%s %s = NULL;\n    {\n        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n",
+            g->m, t->ref, v->name);
+        out(g,
+            "        if (!cdn_r->err && cdn_ref) {\n"
+            "            int cdn_k = cdn_glue_fn_bind(cdn_g, cdn_ref, %s_pool_%s, CDN_FN_POOL);\n"
+            "            if (cdn_k < 0)\n                cdn_r_fail(cdn_r, cdn_k);\n"
+            "            else\n                %s = %s_fns_%s[cdn_k];\n        }\n    }\n",
+            g->m, t->ref, v->name, g->m, t->ref);
+        break;
+    default:
+        break;
+    }
+}
+
+/* After all [in] values are read: size expressions must agree. */
+void check_expr_counts(struct gen *g, const struct idl_rpc *r)
+{
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_ARRAY && v->type->size_kind == A_EXPR)
+            out(g,
+                "    if (!cdn_r->err && %s_n != (uint32_t)(%s))\n"
+                "        cdn_r_fail(cdn_r, CDN_EPROTO); /* count disagrees with {{%s}} */\n",
+                v->name, v->type->expr, v->type->expr);
+        else if (v->type->kind == T_SHARED && v->type->expr)
+            out(g,
+                "    if (!cdn_r->err && (uint64_t)(%s) > %s_len)\n"
+                "        cdn_r_fail(cdn_r, CDN_EPROTO); /* buffer shorter than {{%s}} */\n",
+                v->type->expr, v->name, v->type->expr);
+}
+
+/* Callee side: writes the [out] part of parameter v into the reply. */
+void put_param_out(struct gen *g, const struct idl_var *v)
+{
+    const struct idl_type *t = v->type;
+    char e[256];
+    if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
+        if (param_dir(v) & DIR_OUT) {
+            snprintf(e, sizeof e, "%s_val", v->name);
+            out(g, "    if (%s)\n", v->name);
+            put_scalar(g, t, e, "        ");
+        }
+    } else if (t->kind == T_PROJECTION) {
+        /* A presence byte first: the object may have been freed (and so
+         * forgotten) during the call on either side, and each side must not
+         * guess what the other still has. */
+        out(g,
+            "    if (%s && cdn_glue_ref_of(cdn_g, %s)) {\n        cdn_w_u8(cdn_w, 1);\n"
+            "        put_%s(cdn_g, cdn_w, %s, CDN_DIR_OUT);\n    } else {\n"
+            "        cdn_w_u8(cdn_w, 0);\n    }\n",
+            v->name, v->name, t->proj->name, v->name);
+    }
+}
+
+/* Caller side: reads the [out] part of parameter v from the reply. */
+void get_param_out(struct gen *g, const struct idl_var *v)
+{
+    const struct idl_type *t = v->type;
+    char e[256];
+    if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
+        if (param_dir(v) & DIR_OUT) {
+            snprintf(e, sizeof e, "*%s", v->name);
+            out(g, "    if (%s)\n", v->name);
+            get_scalar(g, t, e, "        ");
+        }
+    } else if (t->kind == T_PROJECTION) {
+        /* decoded into a copy; applied after the whole reply validated */
+        out(g,
+            "    struct %s cdn_out_%s;\n    int cdn_has_out_%s = %s && cdn_glue_ref_of(cdn_g, "
+            "%s);\n",
+            t->proj->c_struct, v->name, v->name, v->name, v->name);
+        /* present but unknown here: the peer kept an object this side has
+         * freed (an IDL without the dealloc it needs): refuse the reply */
+        out(g,
+            "    if (cdn_r_u8(cdn_r)) {\n        if (!cdn_has_out_%s)\n"
+            "            cdn_r_fail(cdn_r, CDN_EPROTO);\n        else {\n"
+            "            memcpy(&cdn_out_%s, %s, sizeof cdn_out_%s);\n"
+            "            get_%s(cdn_g, cdn_r, &cdn_out_%s, CDN_DIR_OUT);\n        }\n"
+            "    } else {\n        cdn_has_out_%s = 0;\n    }\n",
+            v->name, v->name, v->name, v->name, t->proj->name, v->name, v->name);
+    }
+}
+
+void put_ret(struct gen *g, const struct idl_rpc *r)
+{
+    const struct idl_type *t = r->ret->type;
+    switch (t->kind) {
+    case T_VOID:
+        break;
+    case T_PROJECTION:
+        out(g, "    cdn_w_object(cdn_g, cdn_w, cdn_ret, %s_TYPE_%s, CDN_DIR_OUT, put_%s);\n", g->m,
+            t->proj->name, t->proj->name);
+        break;
+    case T_SHARED:
+        out(g, "    {\n        uint64_t cdn_ref;\n        uint32_t cdn_len;\n"
+               "        if (cdn_glue_shared_out(cdn_g, cdn_ret, &cdn_ref, &cdn_len) != CDN_OK)\n"
+               "            cdn_w->err = CDN_EINVAL;\n"
+               "        cdn_w_u64(cdn_w, cdn_ref);\n        cdn_w_u32(cdn_w, cdn_len);\n    }\n");
+        break;
+    default:
+        put_scalar(g, t, "cdn_ret", "    ");
+    }
+}
+
+void get_ret(struct gen *g, const struct idl_rpc *r)
+{
+    const struct idl_type *t = r->ret->type;
+    char rt[128];
+    ret_type(g, r, rt, sizeof rt);
+    switch (t->kind) {
+    case T_VOID:
+        break;
+    case T_PROJECTION:
+        out(g,
+            "    %s cdn_ret =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(struct %s), "
+            "CDN_DIR_OUT, %d, get_%s);\n",
+            rt, g->m, t->proj->name, t->proj->c_struct,
+            !g->host || (r->ret->attrs & AT_ALLOC_CALLEE) ? 1 : 0, t->proj->name);
+        break;
+    case T_SHARED:
+        out(g,
+            "    void *cdn_ret = NULL;\n    {\n        uint64_t cdn_ref = cdn_r_u64(cdn_r);\n"
+            "        uint32_t cdn_len = cdn_r_u32(cdn_r);\n"
+            "        if (!cdn_r->err && cdn_glue_shared_in(cdn_g, cdn_ref, cdn_len, %llu, "
+            "&cdn_ret) != CDN_OK)\n"
+            "            cdn_r_fail(cdn_r, CDN_EBADH);\n    }\n",
+            (unsigned long long)t->bound);
+        break;
+    default:
+        out(g, "    %s cdn_ret = 0;\n", rt);
+        get_scalar(g, t, "cdn_ret", "    ");
+    }
+}
+
+/* dealloc(either side): after the call both sides drop their reference (and a
+ * shadow the glue made), so neither keeps a name for a freed object. */
+void emit_deallocs(struct gen *g, const struct idl_rpc *r)
+{
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_PROJECTION && (v->attrs & (AT_DEALLOC_CALLER | AT_DEALLOC_CALLEE)))
+            out(g, "    cdn_glue_forget(cdn_g, %s);\n", v->name);
+}
+
+void emit_args(struct gen *g, const struct idl_rpc *r)
+{
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        out(g, "%s%s", v == r->params ? "" : ", ", v->name);
+}
