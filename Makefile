@@ -244,8 +244,8 @@ WRAP_SKB := -Wl,--wrap=consume_skb
 WRAP_END := -Wl,--wrap=blk_mq_end_request
 WRAP_PARAMS := -Wl,--wrap=cdn_dom_params_serve
 # the domain's ends of the rings
-DOMAIN_NET_RING := kernel/drvlib/rings.c kernel/drvlib/net_tx.c
-DOMAIN_BLK_RING := kernel/drvlib/rings.c kernel/drvlib/blk_queue.c
+DOMAIN_NET_RING := kernel/drvlib/rings.c kernel/drvlib/txring.c
+DOMAIN_BLK_RING := kernel/drvlib/rings.c kernel/drvlib/rqring.c
 GEN_DUMMY := $(BUILD)/gen/dummy
 GEN_NULLB := $(BUILD)/gen/null_blk
 

@@ -15,7 +15,7 @@
 #define SEC 1000000000LL
 
 struct pingpong {
-    cdn_async *rt;
+    struct cdn_async *rt;
     int rounds;
     uint64_t t0, t1;
 };
@@ -31,7 +31,7 @@ static void yielder(void *arg)
  * (fiber -> root scheduler -> fiber). Reported per switch. */
 static size_t run_switch(uint64_t *t, size_t n)
 {
-    cdn_async *rt;
+    struct cdn_async *rt;
     if (cdn_async_create(NULL, &rt) != CDN_OK)
         return 0;
     for (size_t i = 0; i < n; i++) {
@@ -47,8 +47,8 @@ static size_t run_switch(uint64_t *t, size_t n)
 }
 
 struct caller {
-    cdn_async *rt;
-    cdn_ep *ep;
+    struct cdn_async *rt;
+    struct cdn_ep *ep;
     int calls;
     int failed;
 };
@@ -69,7 +69,8 @@ static void call_loop(void *arg)
  * finish scope; the sample is the whole round (divide by k * calls). With
  * calls = 1 this is spawn + call + finish; with more, the steady state of k
  * calls in flight. */
-static size_t run_async_round(cdn_async *rt, cdn_ep *ep, uint64_t *t, size_t n, int k, int calls)
+static size_t run_async_round(struct cdn_async *rt, struct cdn_ep *ep, uint64_t *t, size_t n, int k,
+                              int calls)
 {
     struct caller cs[32];
     for (size_t i = 0; i < n; i++) {
@@ -90,7 +91,7 @@ static size_t run_async_round(cdn_async *rt, cdn_ep *ep, uint64_t *t, size_t n, 
 }
 
 /* One fiber, calls back to back (one in flight). */
-static size_t run_async_serial(cdn_async *rt, cdn_ep *ep, uint64_t *t, size_t n)
+static size_t run_async_serial(struct cdn_async *rt, struct cdn_ep *ep, uint64_t *t, size_t n)
 {
     struct caller c = {rt, ep, 1, 0};
     for (size_t i = 0; i < n; i++) {
@@ -197,14 +198,14 @@ int bench_async_rows(const struct bench_opts *o, struct bench_result *r, double 
     cdn_domain_config_init(&cfg);
     cfg.module_path = bench_module_path("null");
     cfg.cpu = o->dom_cpu;
-    cdn_domain *dom = NULL;
-    cdn_async *rt = NULL;
+    struct cdn_domain *dom = NULL;
+    struct cdn_async *rt = NULL;
     if (cdn_domain_create(&cfg, &dom) != CDN_OK || cdn_domain_start(dom) != CDN_OK ||
         cdn_async_create(NULL, &rt) != CDN_OK ||
         cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL) != CDN_OK) {
         failed = 1;
     } else {
-        cdn_ep *ep = cdn_domain_ep(dom);
+        struct cdn_ep *ep = cdn_domain_ep(dom);
         got = run_async_round(rt, ep, scratch, n, 1, 1);
         failed |= got < n;
         bench_summarise(&r[rows], "async-spawn-call", scratch, got, 1, tpn);

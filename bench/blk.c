@@ -37,7 +37,7 @@ struct slot {
 };
 
 struct job {
-    cdn_async *rt;
+    struct cdn_async *rt;
     struct gendisk *disk;
     uint32_t bs;
     int qd;
@@ -142,7 +142,7 @@ static void io_slice(void *arg)
     }
 }
 
-static int job_start(struct job *j, cdn_async *rt, struct gendisk *disk, uint32_t bs, int qd,
+static int job_start(struct job *j, struct cdn_async *rt, struct gendisk *disk, uint32_t bs, int qd,
                      uint64_t area, int read_pct)
 {
     *j = (struct job){.rt = rt,
@@ -194,7 +194,7 @@ static int run_round(const int *wanted, uint32_t bs, int qd, uint64_t area, int 
     /* each disk's media takes up to `area` of the shared heap */
     if (cdn_kernel_init((size_t)(2 * area + (32u << 20))) != 0)
         return -1;
-    cdn_async *rt;
+    struct cdn_async *rt;
     struct cdn_async_config ac = {.stack_size = 256u << 10};
     if (cdn_async_create(&ac, &rt) != CDN_OK) {
         cdn_kernel_exit();

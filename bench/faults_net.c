@@ -45,7 +45,7 @@ static int post(struct net_device *dev, unsigned len, bool more)
 static int xmit(struct net_device *dev, unsigned len)
 {
     int r = post(dev, len, false);
-    int s = cdn_net_tx_sync(dev);
+    int s = cdn_txring_sync(dev);
     return r ? r : s;
 }
 

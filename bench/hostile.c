@@ -189,8 +189,9 @@ static void send_attack(void *arg)
 }
 
 /* One attack; 1 if it got what it was after. */
-static int attack(int kind, const struct bench_opts *o, cdn_async *rt, struct cdn_driver *bad,
-                  struct cdn_driver *blkbad, struct victims *v, struct hostile *h)
+static int attack(int kind, const struct bench_opts *o, struct cdn_async *rt,
+                  struct cdn_driver *bad, struct cdn_driver *blkbad, struct victims *v,
+                  struct hostile *h)
 {
     char log[16384];
     const char *s;
@@ -267,7 +268,7 @@ static int attack(int kind, const struct bench_opts *o, cdn_async *rt, struct cd
     }
 }
 
-static void sample(cdn_async *rt, struct hostile *h)
+static void sample(struct cdn_async *rt, struct hostile *h)
 {
     struct cdn_async_stats st;
     cdn_async_get_stats(rt, &st);
@@ -341,7 +342,7 @@ int campaign_hostile(FILE *out, const struct bench_opts *o, int nattacks, uint64
     if (load(&cdn_dummy_driver, o, 0, &dm) != 0 || load(&bad_desc, o, 1, &bad) != 0 ||
         load(&blkbad_desc, o, 2, &blkbad) != 0)
         return 1;
-    cdn_async *rt;
+    struct cdn_async *rt;
     if (cdn_async_create(NULL, &rt) != CDN_OK || cdn_driver_use_async(&bad, rt) != CDN_OK)
         return 1;
     struct victims v = {.net = dev_get_by_name("dummy0"), .seed = seed};

@@ -37,7 +37,7 @@ int bench_idl_rows(const struct bench_opts *o, struct bench_result *r, double tp
     cdn_domain_config_init(&cfg);
     cfg.module_path = bench_module_path("idl_bench");
     cfg.cpu = o->dom_cpu;
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     struct cdn_glue *g = NULL;
     if (cdn_domain_create(&cfg, &dom) != CDN_OK || cdn_domain_start(dom) != CDN_OK ||
         cdn_glue_create(CDN_GLUE_HOST, cdn_domain_ep(dom), &g) != CDN_OK) {

@@ -57,7 +57,7 @@ static int null_handler(void *arg, const struct cdn_msg *req, struct cdn_msg *re
 static size_t run_one_thread(uint64_t *t, size_t n)
 {
     struct cdn_region reg;
-    cdn_ep *h, *d;
+    struct cdn_ep *h, *d;
     if (cdn_region_create(NULL, &reg) != CDN_OK)
         return 0;
     if (cdn_ep_create(&reg, CDN_SIDE_HOST, CDN_WAIT_SPIN, &h) != CDN_OK ||
@@ -177,7 +177,7 @@ static size_t run_fd_rpc(uint64_t *t, size_t n, int use_socket, int peer_cpu)
     return got;
 }
 
-static cdn_domain *start_null(enum cdn_backend be, enum cdn_wait_policy pol, int cpu)
+static struct cdn_domain *start_null(enum cdn_backend be, enum cdn_wait_policy pol, int cpu)
 {
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
@@ -186,7 +186,7 @@ static cdn_domain *start_null(enum cdn_backend be, enum cdn_wait_policy pol, int
     cfg.cpu = cpu;
     cfg.host_policy = pol;
     cfg.domain_policy = pol;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     if (cdn_domain_create(&cfg, &dom) != CDN_OK)
         return NULL;
     int r = cdn_domain_start(dom);
@@ -199,7 +199,7 @@ static cdn_domain *start_null(enum cdn_backend be, enum cdn_wait_policy pol, int
     return dom;
 }
 
-static size_t run_calls(cdn_domain *dom, uint64_t *t, size_t n)
+static size_t run_calls(struct cdn_domain *dom, uint64_t *t, size_t n)
 {
     struct cdn_msg q, a;
     memset(&q, 0, sizeof q);
@@ -213,9 +213,9 @@ static size_t run_calls(cdn_domain *dom, uint64_t *t, size_t n)
     return n;
 }
 
-static size_t run_batch(cdn_domain *dom, uint64_t *t, size_t n, unsigned k)
+static size_t run_batch(struct cdn_domain *dom, uint64_t *t, size_t n, unsigned k)
 {
-    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_ep *ep = cdn_domain_ep(dom);
     struct cdn_msg q, a;
     memset(&q, 0, sizeof q);
     q.rpc_id = 1;
@@ -235,7 +235,7 @@ static size_t run_batch(cdn_domain *dom, uint64_t *t, size_t n, unsigned k)
     return n;
 }
 
-static void stop(cdn_domain *dom)
+static void stop(struct cdn_domain *dom)
 {
     if (dom)
         cdn_domain_stop(dom, SEC);
@@ -281,7 +281,7 @@ static size_t run_variant_chunk(struct variant *v, const struct bench_opts *o, s
     if (v->kind == 0) {
         got = run_raw_pingpong(scratch, chunk + warm, o->dom_cpu);
     } else {
-        cdn_domain *dom = start_null(v->be, v->pol, o->dom_cpu);
+        struct cdn_domain *dom = start_null(v->be, v->pol, o->dom_cpu);
         got = dom ? run_calls(dom, scratch, chunk + warm) : 0;
         stop(dom);
     }
@@ -337,7 +337,7 @@ int bench_ipc(const struct bench_opts *o)
         bench_summarise(&r[vars[v].idx], vars[v].name, vars[v].t, vars[v].n, 1, tpn);
 
     bench_progress(++step, steps, "process-spin-batch4/8/32");
-    cdn_domain *dom = start_null(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, o->dom_cpu);
+    struct cdn_domain *dom = start_null(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, o->dom_cpu);
     static const unsigned ks[] = {4, 8, 32};
     static const char *names[] = {"process-spin-batch4", "process-spin-batch8",
                                   "process-spin-batch32"};

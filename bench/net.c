@@ -139,7 +139,7 @@ static int run_round(const int *wanted, unsigned size, int batch, int senders, l
     static const enum cdn_drv_mode modes[] = {CDN_DRV_NATIVE, CDN_DRV_INPROC, CDN_DRV_PROCESS};
     if (cdn_kernel_init(64u << 20) != 0)
         return -1;
-    cdn_async *rt;
+    struct cdn_async *rt;
     cdn_async_create(NULL, &rt);
     struct cdn_driver drv[3];
     struct net_device *dev[3] = {NULL, NULL, NULL};
@@ -202,7 +202,7 @@ static int run_round(const int *wanted, unsigned size, int batch, int senders, l
     for (int m = 0; m < 3; m++) {
         if (!wanted[m] || !dev[m])
             continue;
-        cdn_net_tx_sync(dev[m]); /* the last completions are in */
+        cdn_txring_sync(dev[m]); /* the last completions are in */
         struct rtnl_link_stats64 st;
         dev_get_stats(dev[m], &st);
         if (st.tx_packets != (uint64_t)per) {

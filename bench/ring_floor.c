@@ -38,8 +38,8 @@ static int native_loop(long n)
 }
 
 /* An skb's descriptor, as the transmit ring writes it (describe in
- * kernel/net/tx_ring.c). */
-static inline void describe(struct cdn_net_tx_desc *d, const struct sk_buff *skb,
+ * kernel/net/txring.c). */
+static inline void describe(struct cdn_txring_desc *d, const struct sk_buff *skb,
                             const uint8_t *base)
 {
     d->data_off = (uint32_t)(skb->data - base);
@@ -48,7 +48,7 @@ static inline void describe(struct cdn_net_tx_desc *d, const struct sk_buff *skb
 }
 
 /* The descriptors of one batch. */
-static void write_descs(struct cdn_net_tx_desc *desc, struct sk_buff *const *skbs, uint32_t n,
+static void write_descs(struct cdn_txring_desc *desc, struct sk_buff *const *skbs, uint32_t n,
                         const uint8_t *base)
 {
     for (uint32_t j = 0; j < n; j++)
@@ -56,7 +56,7 @@ static void write_descs(struct cdn_net_tx_desc *desc, struct sk_buff *const *skb
     __asm__ volatile("" ::"r"(desc) : "memory"); /* the descriptors are used */
 }
 
-/* What the transmit ring does on the host (kernel/net/tx_ring.c): a batch
+/* What the transmit ring does on the host (kernel/net/txring.c): a batch
  * of 32 is entered in the in-flight table under consecutive numbers and
  * described; a batch's completions arrive while the next one is produced
  * (two in flight), are taken out of the table as a run and freed in bulk.
@@ -64,7 +64,7 @@ static void write_descs(struct cdn_net_tx_desc *desc, struct sk_buff *const *skb
 static int ring_loop(long n, struct cdn_inflight *tab, uint32_t *oldest)
 {
     const uint8_t *base = cdn_heap_base(cdn_kernel_heap());
-    static struct cdn_net_tx_desc desc[FLOOR_BATCH];
+    static struct cdn_txring_desc desc[FLOOR_BATCH];
     struct sk_buff *batch[FLOOR_BATCH];
     for (long i = 0; i < n; i++) {
         struct sk_buff *skb = alloc_skb(64, GFP_KERNEL);
@@ -96,7 +96,7 @@ static int ring_loop(long n, struct cdn_inflight *tab, uint32_t *oldest)
 static int bare_loop(long n)
 {
     const uint8_t *base = cdn_heap_base(cdn_kernel_heap());
-    static struct cdn_net_tx_desc desc[FLOOR_BATCH];
+    static struct cdn_txring_desc desc[FLOOR_BATCH];
     static struct sk_buff *ring[4 * FLOOR_BATCH];
     unsigned long head = 0, tail = 0;
     for (long i = 0; i < n; i++) {
@@ -146,7 +146,7 @@ static int bare_loop(long n)
 struct xcore_ring {
     /* batch b's descriptors at the start of page b % XC_BATCHES */
     _Alignas(
-        XC_PAGE) struct cdn_net_tx_desc desc[XC_BATCHES][XC_PAGE / sizeof(struct cdn_net_tx_desc)];
+        XC_PAGE) struct cdn_txring_desc desc[XC_BATCHES][XC_PAGE / sizeof(struct cdn_txring_desc)];
     /* 128 bytes apart: the spatial prefetcher fetches lines in pairs */
     _Alignas(128) unsigned long produced; /* host: descriptors written */
     _Alignas(128) unsigned long consumed; /* consumer: descriptors read */
@@ -157,7 +157,7 @@ struct xcore_ring {
 };
 
 /* The descriptor of the packet numbered i. */
-static inline struct cdn_net_tx_desc *xcore_desc(struct xcore_ring *x, unsigned long i)
+static inline struct cdn_txring_desc *xcore_desc(struct xcore_ring *x, unsigned long i)
 {
     return &x->desc[(i / FLOOR_BATCH) % XC_BATCHES][i % FLOOR_BATCH];
 }
@@ -219,7 +219,7 @@ static int xcore_loop(long n, struct xcore_ring *x, int read_descs)
             continue;
         __atomic_store_n(&x->produced, head, __ATOMIC_RELEASE);
         const char *next = (const char *)xcore_desc(x, head + FLOOR_BATCH);
-        for (size_t off = 0; off < FLOOR_BATCH * sizeof(struct cdn_net_tx_desc); off += 64)
+        for (size_t off = 0; off < FLOOR_BATCH * sizeof(struct cdn_txring_desc); off += 64)
             prefetch_for_write(next + off);
         if (head - tail >= 2 * FLOOR_BATCH) /* as the ring: completions a batch later */
             xcore_reap(x, held, &tail);

@@ -12,7 +12,7 @@
 #include "cordon_kernel.h"
 
 int bench_load_driver(const struct cdn_driver_desc *desc, enum cdn_drv_mode mode, int cpu,
-                      const char *moddir, cdn_async *rt, struct cdn_driver *drv)
+                      const char *moddir, struct cdn_async *rt, struct cdn_driver *drv)
 {
     int r = cdn_driver_load(desc, mode, cpu, moddir, drv);
     if (r != 0) {

@@ -27,7 +27,7 @@ struct bench_row_format {
 /* Loads desc in mode (domain on cpu) and attaches it to rt for a round;
  * -1, reported on stderr, if it does not load. */
 int bench_load_driver(const struct cdn_driver_desc *desc, enum cdn_drv_mode mode, int cpu,
-                      const char *moddir, cdn_async *rt, struct cdn_driver *drv);
+                      const char *moddir, struct cdn_async *rt, struct cdn_driver *drv);
 /* Runs `rounds` rounds (progress lines step/steps); nonzero if any failed. */
 int bench_row_measure(const struct bench_opts *o, const char *name, int rounds, int *step,
                       int steps, bench_round_fn fn, void *arg, struct bench_row *row);

@@ -1,6 +1,6 @@
 /*
  * fuzz_completions.c - libFuzzer target for the host's decoders of ring
- * completion messages (kernel/net/tx_ring.c, kernel/block/rq_ring.c): what
+ * completion messages (kernel/net/txring.c, kernel/block/rqring.c): what
  * an isolated driver sends back about the skbs and requests it was given.
  * The domain is hostile by assumption: whatever the bytes, the host must not
  * crash, read outside the message, free an skb twice, or wake a request
@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (data[0] & 1)
         cdn_blk_done(&drv, data + 1, (uint32_t)(size - 1));
     else
-        cdn_net_tx_done(&drv, data + 1, (uint32_t)(size - 1));
+        cdn_txring_done(&drv, data + 1, (uint32_t)(size - 1));
     /* Every skb is freed exactly once: by a completion, or here. */
     cdn_net_rings_reclaim(&drv);
     if (cdn_skbs_live() != 0)

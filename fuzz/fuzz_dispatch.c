@@ -94,7 +94,7 @@ int32_t bump_stats(struct device *dev, uint64_t by)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct cdn_region region;
-    static cdn_ep *ep;
+    static struct cdn_ep *ep;
     static struct cdn_glue *g;
     static struct cdn_heap *heap;
     if (!g) {

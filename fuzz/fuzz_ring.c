@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0)
         for (size_t off = 0; off < avail; off += size)
             memcpy(base + off, data, size < avail - off ? size : avail - off);
-    cdn_ep *ep;
+    struct cdn_ep *ep;
     if (cdn_ep_create(&region, CDN_SIDE_HOST, CDN_WAIT_SPIN, &ep) != CDN_OK)
         abort();
     struct cdn_msg m;

@@ -8,7 +8,7 @@
 # Every host sample is put in one of four parts by its call stack:
 #   native driver  under dummy_xmit: the native driver, with its free
 #   ring           under the transmit ring (cdn_txring_*, cdn_glue_poll,
-#                  cdn_net_tx_done): posting, receiving and applying
+#                  cdn_txring_done): posting, receiving and applying
 #                  completions, freeing the skbs they name
 #   sender         the rest of send_loop: alloc_skb, touching the data,
 #                  dev_queue_xmit - the same work in both modes
@@ -33,7 +33,7 @@ $1 != "cordon-bench" { next }
     n = split($0, line, "\n")
     split(line[2], top, " ")
     if ($0 ~ /dummy_xmit/) part = "native driver"
-    else if ($0 ~ /cdn_txring_|cdn_glue_poll|cdn_net_tx_done/) part = "ring"
+    else if ($0 ~ /cdn_txring_|cdn_glue_poll|cdn_txring_done/) part = "ring"
     else if ($0 ~ /send_loop/) part = "sender"
     else part = "other"
     count[part]++

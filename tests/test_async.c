@@ -18,7 +18,7 @@
 #define SEC 1000000000LL
 
 struct counter {
-    cdn_async *rt;
+    struct cdn_async *rt;
     int value;
     int order[64];
     int n;
@@ -42,7 +42,7 @@ static void step_fiber(void *arg)
 static void test_spawn_yield_finish(void **state)
 {
     (void)state;
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     struct counter c = {.rt = rt};
     struct child kids[4];
@@ -90,7 +90,7 @@ static void parent_fiber(void *arg)
 /* cdn_async_sleep: a fiber waits at least the time asked while another
  * keeps running; the root and a NULL runtime wait too. */
 struct sleeper {
-    cdn_async *rt;
+    struct cdn_async *rt;
     int64_t slept_ns;
     int done;
     long other_steps;
@@ -117,7 +117,7 @@ static void busy_fiber(void *arg)
 static void test_sleep(void **state)
 {
     (void)state;
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     struct sleeper s = {.rt = rt};
     struct cdn_finish f;
@@ -142,7 +142,7 @@ static void test_sleep(void **state)
 static void test_nested_finish(void **state)
 {
     (void)state;
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     struct counter c = {.rt = rt};
     struct cdn_finish f;
@@ -181,7 +181,7 @@ static void test_guard_page(void **state)
     pid_t pid = fork();
     if (pid == 0) {
         struct cdn_async_config cfg = {.stack_size = 32768};
-        cdn_async *rt;
+        struct cdn_async *rt;
         if (cdn_async_create(&cfg, &rt) != CDN_OK)
             _exit(2);
         cdn_async_spawn(rt, overflow_fiber, NULL);
@@ -197,8 +197,8 @@ static void test_guard_page(void **state)
 /* ---- calls into a process domain ---- */
 
 struct caller {
-    cdn_async *rt;
-    cdn_domain *dom;
+    struct cdn_async *rt;
+    struct cdn_domain *dom;
     uint64_t id;
     int calls, ok, errors, last_status;
 };
@@ -254,8 +254,8 @@ static void ext_call_fiber(void *arg)
 static void test_extension_replies_stay_apart(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
-    cdn_async *rt;
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     enum { N = 32, CALLS = 200 };
@@ -279,9 +279,9 @@ static void test_extension_replies_stay_apart(void **state)
 static void test_ten_thousand_fibers(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
     struct cdn_async_config cfg = {.stack_size = 16384, .max_outstanding = 16384};
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     enum { N = 10000, CALLS = 3 };
@@ -319,9 +319,9 @@ static void test_ten_thousand_fibers(void **state)
 static void test_outstanding_limit(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
     struct cdn_async_config cfg = {.max_outstanding = 4};
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     struct caller cs[5];
@@ -343,8 +343,8 @@ static void test_outstanding_limit(void **state)
 }
 
 struct nest {
-    cdn_async *rt;
-    cdn_domain *dom;
+    struct cdn_async *rt;
+    struct cdn_domain *dom;
     int host_levels;
 };
 
@@ -378,8 +378,8 @@ static int nest_handler(void *arg, const struct cdn_msg *req, struct cdn_msg *re
 static void test_nested_chain(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
-    cdn_async *rt;
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     struct nest n = {.rt = rt, .dom = dom};
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), nest_handler, &n), CDN_OK);
@@ -398,8 +398,8 @@ static void test_nested_chain(void **state)
 }
 
 struct victim {
-    cdn_async *rt;
-    cdn_domain *dom;
+    struct cdn_async *rt;
+    struct cdn_domain *dom;
     int status[32];
     int64_t killed_at, last_done;
 };
@@ -433,8 +433,8 @@ static void killer_fiber(void *arg)
 static void test_death_wakes_all_waiters(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
-    cdn_async *rt;
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     struct victim v = {.rt = rt, .dom = dom};
@@ -472,8 +472,8 @@ static void timeout_fiber(void *arg)
 static void test_call_timeout(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
-    cdn_async *rt;
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     struct caller c = {.rt = rt, .dom = dom};
@@ -493,8 +493,8 @@ static void test_call_timeout(void **state)
 static void test_forged_reply_id(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "badmsg", CDN_WAIT_SPIN);
-    cdn_async *rt;
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "badmsg", CDN_WAIT_SPIN);
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(dom), NULL, NULL), CDN_OK);
     struct cdn_msg q, a;
@@ -517,8 +517,8 @@ static int answer(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
 /* Runs rt for ms milliseconds or until ep (if not NULL) is broken, from a
  * fiber, checking all the while that the fibers stay within bound. */
 struct bounded_run {
-    cdn_async *rt;
-    cdn_ep *ep;
+    struct cdn_async *rt;
+    struct cdn_ep *ep;
     int64_t end;
     uint32_t bound, worst;
 };
@@ -535,7 +535,7 @@ static void watch_fibers(void *arg)
     }
 }
 
-static void poll_bounded(cdn_async *rt, cdn_ep *ep, int64_t ms, uint32_t bound)
+static void poll_bounded(struct cdn_async *rt, struct cdn_ep *ep, int64_t ms, uint32_t bound)
 {
     struct bounded_run b = {rt, ep, cdn_now_ns() + ms * 1000000LL, bound + 1, 0};
     struct cdn_finish f;
@@ -549,8 +549,8 @@ static void poll_bounded(cdn_async *rt, cdn_ep *ep, int64_t ms, uint32_t bound)
 /* A handler whose work needs the peer: it calls back (rpc 9) and waits
  * for an answer a flooding peer never gives, up to arg's nanoseconds. */
 struct call_back {
-    cdn_async *rt;
-    cdn_ep *ep;
+    struct cdn_async *rt;
+    struct cdn_ep *ep;
     int64_t timeout_ns;
 };
 
@@ -574,11 +574,12 @@ static int answer_after_callback(void *arg, const struct cdn_msg *req, struct cd
 static void test_flood_is_bounded(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
+    struct cdn_domain *dom =
+        test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
     struct cdn_async_config cfg = {.max_serving = 16};
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
-    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_ep *ep = cdn_domain_ep(dom);
     struct call_back cb = {rt, ep, 100000000LL};
     assert_int_equal(cdn_async_attach(rt, ep, answer_after_callback, &cb), CDN_OK);
     poll_bounded(rt, NULL, 1500, 16);
@@ -600,15 +601,15 @@ static void test_flood_is_bounded(void **state)
 static void test_unread_replies_fail_the_peer(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "flood", CDN_WAIT_SPIN);
-    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "hostile", "flood", CDN_WAIT_SPIN);
+    struct cdn_ep *ep = cdn_domain_ep(dom);
     struct cdn_msg m;
     test_msg_u64(&m, 7, 0);
     m.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
     while (cdn_ep_send(ep, &m, 0) == CDN_OK)
         ;
     struct cdn_async_config cfg = {.max_serving = 16, .reply_timeout_ns = 300000000LL};
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
     assert_int_equal(cdn_async_attach(rt, ep, answer, NULL), CDN_OK);
     int64_t t0 = cdn_now_ns();
@@ -628,8 +629,8 @@ static void test_unread_replies_fail_the_peer(void **state)
  * calls. Before channel generations, the stale fibers sent their replies
  * into the innocent's ring and it died of a protocol violation. */
 struct innocents {
-    cdn_async *rt;
-    cdn_ep *ep[2];
+    struct cdn_async *rt;
+    struct cdn_ep *ep[2];
     int ok;
 };
 
@@ -649,10 +650,11 @@ static void call_innocents(void *arg)
 static void test_dead_peers_fibers_stay_away(void **state)
 {
     (void)state;
-    cdn_domain *bad = test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
-    cdn_domain *before = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *bad =
+        test_start(CDN_BACKEND_PROCESS, "hostile", "flood-drain", CDN_WAIT_SPIN);
+    struct cdn_domain *before = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
     struct cdn_async_config cfg = {.max_serving = 16};
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(&cfg, &rt), CDN_OK);
     struct call_back cb = {rt, cdn_domain_ep(bad), 60 * SEC};
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(bad), answer_after_callback, &cb), CDN_OK);
@@ -663,7 +665,7 @@ static void test_dead_peers_fibers_stay_away(void **state)
     assert_int_equal(st.live_fibers, 16); /* each waiting for the flooder to call back */
     cdn_domain_kill(bad, "test");
     assert_int_equal(cdn_async_detach(rt, cdn_domain_ep(bad)), CDN_OK);
-    cdn_domain *after = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *after = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
     assert_int_equal(cdn_async_attach(rt, cdn_domain_ep(after), answer, NULL), CDN_OK);
     struct innocents in = {rt, {cdn_domain_ep(before), cdn_domain_ep(after)}, 0};
     assert_int_equal(cdn_async_spawn(rt, call_innocents, &in), CDN_OK);

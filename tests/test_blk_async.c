@@ -25,7 +25,7 @@ extern const struct cdn_driver_desc cdn_null_blk_driver;
 
 /* A set of requests submitted together from a fiber, and their ends. */
 struct batch {
-    cdn_async *rt;
+    struct cdn_async *rt;
     struct request **rq;
     int n, ended;
     blk_status_t status[32];
@@ -98,7 +98,7 @@ static void submit_twice(void *arg)
 }
 
 /* Submits rq[0..n) at once and returns when every one has ended. */
-static void run(cdn_async *rt, struct batch *b, struct request **rq, int n)
+static void run(struct cdn_async *rt, struct batch *b, struct request **rq, int n)
 {
     memset(b, 0, sizeof *b);
     b->rt = rt;
@@ -135,7 +135,7 @@ static int holds(const struct request *rq, uint32_t bytes, uint8_t seed)
 struct rig {
     struct cdn_driver_desc desc; /* the driver keeps a pointer to it */
     struct cdn_driver drv;
-    cdn_async *rt;
+    struct cdn_async *rt;
 };
 
 static struct gendisk *start(struct rig *g, const char *module, enum cdn_drv_mode m,
@@ -164,7 +164,7 @@ static void modes(enum cdn_drv_mode m)
 {
     struct rig g;
     struct gendisk *disk = start(&g, "null_blk", m, NULL);
-    cdn_async *rt = g.rt;
+    struct cdn_async *rt = g.rt;
     enum { N = 24 };
     struct request *rq[N];
     for (int i = 0; i < N; i++)
@@ -231,7 +231,7 @@ static void test_async_misuse(void **state)
     (void)state;
     struct rig g;
     struct gendisk *disk = start(&g, "null_blk", CDN_DRV_PROCESS, NULL);
-    cdn_async *rt = g.rt;
+    struct cdn_async *rt = g.rt;
     assert_null(cdn_blk_alloc_request(disk, 0));
     assert_null(cdn_blk_alloc_request(disk, 1000)); /* not whole sectors */
     assert_null(cdn_blk_alloc_request(NULL, 512));
@@ -277,7 +277,7 @@ static void test_async_driver_faults(void **state)
     pol.call_timeout_ns = 300000000LL; /* a request never ended: 300 ms */
     struct rig g;
     struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
-    cdn_async *rt = g.rt;
+    struct cdn_async *rt = g.rt;
     assert_non_null(disk->rqr);
     struct request *rq[4];
     for (int i = 0; i < 4; i++)
@@ -541,7 +541,7 @@ static void test_busy_requests_through_the_ring(void **state)
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.blk_busy_retries, 2);
     /* asynchronous, from a fiber, beside requests that go through at once */
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
     struct request *rq[4];
@@ -583,7 +583,7 @@ static void test_async_stay_down(void **state)
     pol.on_failure = CDN_STAY_DOWN;
     struct rig g;
     struct gendisk *disk = start(&g, "blk_faulty", CDN_DRV_PROCESS, &pol);
-    cdn_async *rt = g.rt;
+    struct cdn_async *rt = g.rt;
     struct request *rq[3];
     for (int i = 0; i < 3; i++)
         assert_non_null(rq[i] = cdn_blk_alloc_request(disk, 512));
@@ -614,7 +614,7 @@ static void test_idle_domain_lives(void **state)
     pol.heartbeat_ns = 200000000LL; /* 200 ms */
     struct rig g;
     struct gendisk *disk = start(&g, "null_blk", CDN_DRV_PROCESS, &pol);
-    cdn_async *rt = g.rt;
+    struct cdn_async *rt = g.rt;
     struct request *rq[1];
     assert_non_null(rq[0] = cdn_blk_alloc_request(disk, 512));
     struct batch b;
@@ -687,7 +687,7 @@ static void test_async_second_driver(void **state)
  * at once. Natively every end comes inline, so without the held
  * submissions this would recurse 200,000 deep. */
 struct chain {
-    cdn_async *rt;
+    struct cdn_async *rt;
     long left, ended, errors;
     int done;
     struct cdn_event ev;

@@ -292,7 +292,7 @@ static void test_blk_ring(void **state)
     int r = cdn_driver_load_policy(&d, CDN_DRV_PROCESS, -1, test_lib_dir(), &pol, &drv);
     if (r != 0)
         fail_msg("load: %d %s", r, drv.reason);
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_driver_use_async(&drv, rt), CDN_OK);
     struct gendisk *disk = cdn_blk_disk_by_name("nullb0");

@@ -105,7 +105,7 @@ static void test_driver_module_header(void **state)
     expect(out, "mobj/null_blk/drivers/block/null_blk_module.o", 1);
     expect(out, "mobj/dummy/drivers/net/dummy_module.o", 1);
     expect(out, "mobj/dummy/drivers/net/dummy.o", 0);
-    expect(out, "mobj/null_blk/kernel/drvlib/blk_queue.o", 0);
+    expect(out, "mobj/null_blk/kernel/drvlib/rqring.o", 0);
     what_free(out);
 }
 

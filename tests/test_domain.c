@@ -32,7 +32,7 @@ static int setup_inproc(void **state)
     return 0;
 }
 
-static void stop_ok(cdn_domain *dom)
+static void stop_ok(struct cdn_domain *dom)
 {
     assert_int_equal(cdn_domain_stop(dom, 5 * SEC), CDN_OK);
     struct cdn_exit_info info;
@@ -44,7 +44,7 @@ static void stop_ok(cdn_domain *dom)
 
 static void test_lifecycle_echo(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
     assert_true(cdn_domain_alive(dom));
     struct cdn_msg q, a;
     test_msg_u64(&q, 1, 0x1122334455667788ull);
@@ -70,8 +70,8 @@ static void test_lifecycle_echo(void **state)
 /* 10^6 messages, pipelined 16 deep, each checked in order on both sides. */
 static void test_million_in_order(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
-    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
+    struct cdn_ep *ep = cdn_domain_ep(dom);
     const uint64_t total = 1000000, depth = 16;
     uint64_t sent = 0, got = 0;
     struct cdn_msg q, a;
@@ -97,7 +97,7 @@ static void test_million_in_order(void **state)
 }
 
 struct host_ctx {
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     int calls;
 };
 
@@ -131,7 +131,7 @@ static int host_handler(void *arg, const struct cdn_msg *req, struct cdn_msg *re
 
 static void test_nested_calls(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
     struct host_ctx h = {.dom = dom};
     cdn_domain_set_handler(dom, host_handler, &h);
     /* host -> domain(5) -> host(100) -> domain(5) -> ... depth 4 each way. */
@@ -150,7 +150,7 @@ static void test_nested_calls(void **state)
 
 static void expect_death_mid_call(void **state, uint16_t rpc, int want_signal, int want_code)
 {
-    cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_ADAPTIVE);
+    struct cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_ADAPTIVE);
     struct cdn_msg q, a;
     test_msg_u64(&q, rpc, 0);
     int64_t t0 = cdn_now_ns();
@@ -192,8 +192,8 @@ static void test_abort_mid_call(void **state)
 static void test_monitor_marks_death(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
-    cdn_ep *ep = cdn_domain_ep(dom);
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_ep *ep = cdn_domain_ep(dom);
     assert_false(cdn_ep_marked_dead(ep));
     usleep(20000);
     assert_false(cdn_ep_marked_dead(ep)); /* alive and quiet: left alone */
@@ -241,7 +241,7 @@ static void test_ratelimit(void **state)
 
 static void test_hang_times_out(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(backend_of(state), "echo", "", CDN_WAIT_SPIN);
     struct cdn_msg q, a;
     test_msg_u64(&q, 6, 0);
     int64_t t0 = cdn_now_ns();
@@ -264,7 +264,7 @@ static void expect_sigsys(const char *module, const char *arg, int fails_start)
     cdn_domain_config_init(&cfg);
     cfg.module_path = test_module_path(module);
     cfg.module_arg = arg;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     int r = cdn_domain_start(dom);
     if (fails_start) {
@@ -307,7 +307,7 @@ static void test_seccomp_constructor(void **state)
 static void test_hostile_scribbler(void **state)
 {
     for (int round = 0; round < 20; round++) {
-        cdn_domain *dom;
+        struct cdn_domain *dom;
         struct cdn_domain_config cfg;
         cdn_domain_config_init(&cfg);
         cfg.backend = backend_of(state);
@@ -333,7 +333,7 @@ static void test_hostile_scribbler(void **state)
 
 static void test_hostile_bad_replies(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "hostile", "badmsg", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(backend_of(state), "hostile", "badmsg", CDN_WAIT_SPIN);
     struct cdn_msg q, a;
     test_msg_u64(&q, 1, 1);
     assert_int_equal(cdn_domain_call(dom, &q, &a, 5 * SEC), CDN_EPROTO);
@@ -346,7 +346,7 @@ static void test_hostile_bad_replies(void **state)
 
 static void test_hostile_sequence_words(void **state)
 {
-    cdn_domain *dom = test_start(backend_of(state), "hostile", "seq", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(backend_of(state), "hostile", "seq", CDN_WAIT_SPIN);
     struct cdn_msg q, a;
     int r = CDN_OK;
     /* Once the module has corrupted the ring, the host's next receive sees it. */
@@ -371,7 +371,7 @@ static void test_bad_module_file(void **state)
     cdn_domain_config_init(&cfg);
     cfg.backend = backend_of(state);
     cfg.module_path = path;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_ELOAD);
     assert_true(strlen(cdn_domain_reason(dom)) > 0);
@@ -388,7 +388,7 @@ static void test_config_errors(void **state)
 {
     (void)state;
     struct cdn_domain_config cfg;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     cdn_domain_config_init(&cfg);
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_EINVAL); /* no module */
     cfg.module_path = test_module_path("echo");

@@ -196,7 +196,7 @@ static void test_domain_uses_heap_then_crashes(void **state)
     cfg.backend = be;
     cfg.module_path = test_module_path("echo");
     cfg.heap = h;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_OK);
     cdn_href r;

@@ -148,7 +148,7 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
     cfg.backend = be;
     cfg.module_path = test_module_path("idl_demo");
     cfg.heap = heap;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     int r = cdn_domain_start(dom);
     if (r != CDN_OK)
@@ -279,10 +279,10 @@ static void test_demo_async(void **state)
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
     cfg.module_path = test_module_path("idl_demo");
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_OK);
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     struct cdn_glue *g;
     assert_int_equal(cdn_glue_create(CDN_GLUE_HOST, cdn_domain_ep(dom), &g), CDN_OK);

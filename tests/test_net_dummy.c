@@ -66,11 +66,11 @@ static void run_mode(enum mode m)
     assert_int_equal(st.tx_packets, N);
     assert_int_equal(st.tx_bytes, bytes);
     /* with the transmit ring (isolated modes), frees come back batched */
-    assert_int_equal(cdn_net_tx_sync(dev), 0);
+    assert_int_equal(cdn_txring_sync(dev), 0);
     cdn_kernel_get_stats(&k1);
     assert_int_equal(k1.skbs_allocated - k0.skbs_allocated, N);
     assert_int_equal(k1.skbs_freed - k0.skbs_freed, N); /* the driver freed every one */
-    assert_int_equal(test_heap_objects_live(), 0); /* no packet data left behind */
+    assert_int_equal(test_heap_objects_live(), 0);      /* no packet data left behind */
     if (l.glue) {
         struct cdn_glue_stats gs;
         cdn_glue_get_stats(l.glue, &gs);
@@ -272,7 +272,7 @@ static void test_driver_frees_its_device(void **state)
 static void unload_crashing(const char *params)
 {
     struct cdn_driver l;
-    load_net_bad(&l, CDN_RINGS_NET_TX, params);
+    load_net_bad(&l, CDN_RINGS_TX, params);
     struct net_device *dev = dev_get_by_name("bad0");
     assert_non_null(dev);
     for (int i = 0; i < 100; i++) {
@@ -290,7 +290,7 @@ static void unload_crashing(const char *params)
     assert_int_equal(cdn_skbs_live(), 0);
     cdn_kernel_exit();
     /* the name is free: a well-behaved driver gets bad0 again */
-    load_net_bad(&l, CDN_RINGS_NET_TX, NULL);
+    load_net_bad(&l, CDN_RINGS_TX, NULL);
     assert_non_null(dev_get_by_name("bad0"));
     cdn_driver_unload(&l);
     cdn_kernel_exit();

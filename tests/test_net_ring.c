@@ -28,7 +28,7 @@ static struct cdn_kernel_stats kst(void)
 }
 
 /* Sends packets of the given lengths as one burst (one ring message), then
- * waits for the driver's completions. Returns what cdn_net_tx_sync said. */
+ * waits for the driver's completions. Returns what cdn_txring_sync said. */
 static int burst(struct net_device *dev, const unsigned *lens, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -37,7 +37,7 @@ static int burst(struct net_device *dev, const unsigned *lens, int n)
         skb->dev = dev;
         assert_int_equal(dev_queue_xmit_more(skb, i + 1 < n), 0);
     }
-    return cdn_net_tx_sync(dev);
+    return cdn_txring_sync(dev);
 }
 
 /* A kernel with net_ring_bad loaded in a process domain (pol: NULL for the
@@ -85,7 +85,7 @@ static void test_ring_misbehaving_driver(void **state)
     assert_int_not_equal(burst(dev, forged, 1), 0);
     assert_int_equal(l.stats.failures, 1);
     assert_int_equal(l.stats.restarts, 1);
-    assert_non_null(strstr(l.reason, "rpc 65025 rejected")); /* CDN_RPC_NET_TX_DONE */
+    assert_non_null(strstr(l.reason, "rpc 65025 rejected")); /* CDN_RPC_TXRING_DONE */
     assert_int_equal(cdn_skbs_live(), 0);
     assert_ptr_equal(dev_get_by_name("rbad0"), dev);
     assert_non_null(dev->txr); /* the restarted driver's ring */
@@ -149,7 +149,7 @@ static void test_ring_driver_frees_its_device(void **state)
             else
                 refused++;
         }
-    cdn_net_tx_sync(dev); /* -EIO once the ring is gone: nothing to sync */
+    cdn_txring_sync(dev); /* -EIO once the ring is gone: nothing to sync */
     assert_int_equal(sent + refused, 128);
     assert_null(dev_get_by_name("rbad0"));
     assert_null(dev->txr);

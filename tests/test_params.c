@@ -227,7 +227,7 @@ static void test_charp_in_a_domain(void **state)
             assert_non_null(skb);
             skb->dev = dev;
             assert_int_equal(dev_queue_xmit(skb), 0);
-            assert_int_equal(cdn_net_tx_sync(dev), 0);
+            assert_int_equal(cdn_txring_sync(dev), 0);
             char buf[8192];
             if (!strstr(cdn_kernel_log_tail(buf, sizeof buf), cases[i].says))
                 fail_msg("no \"%s\" in the log:\n%s", cases[i].says, buf);

@@ -72,7 +72,7 @@ static void finish(struct cdn_driver *drv)
 {
     struct net_device *dev = dev_get_by_name("dummy0");
     if (dev)
-        cdn_net_tx_sync(dev); /* the driver's last completions */
+        cdn_txring_sync(dev); /* the driver's last completions */
     struct cdn_kernel_stats k;
     cdn_kernel_get_stats(&k);
     assert_int_equal(k.skbs_allocated, k.skbs_freed);
@@ -91,7 +91,7 @@ static void test_crash_and_restart(void **state)
      * (and is freed), the supervisor restarts the driver, the rest go through */
     kill_driver(&drv);
     assert_int_equal(send(dev, 10), 9);
-    assert_int_equal(cdn_net_tx_sync(dev), 0);
+    assert_int_equal(cdn_txring_sync(dev), 0);
     assert_int_equal(cdn_skbs_live(), 0);
     assert_int_equal(drv.stats.failures, 1);
     assert_int_equal(drv.stats.restarts, 1);
@@ -143,7 +143,7 @@ static void test_stay_down(void **state)
     int64_t t0 = cdn_now_ns();
     assert_int_equal(send(dev, 1000), 0); /* all fail, and fast */
     assert_true(cdn_now_ns() - t0 < 1000000000LL);
-    cdn_net_tx_sync(dev);
+    cdn_txring_sync(dev);
     assert_int_equal(cdn_skbs_live(), 0);
     assert_true(drv.down);
     assert_null(drv.dom);
@@ -195,7 +195,7 @@ static void sender_main(void *arg)
 
 static int run_fibers(struct cdn_driver *drv, struct net_device *dev, struct sender *s, int k)
 {
-    cdn_async *rt;
+    struct cdn_async *rt;
     assert_int_equal(cdn_async_create(NULL, &rt), CDN_OK);
     assert_int_equal(cdn_driver_use_async(drv, rt), CDN_OK);
     kill_driver(drv);
@@ -275,7 +275,7 @@ static void test_restart_gets_its_own_device(void **state)
     assert_ptr_equal(dev_get_by_name("dummy1"), da);
     assert_int_equal(send(db, 100), 100);
     assert_int_equal(send(da, 10), 0);
-    cdn_net_tx_sync(db);
+    cdn_txring_sync(db);
     cdn_driver_unload(&a);
     finish(&b);
 }

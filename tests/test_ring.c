@@ -7,7 +7,7 @@
 
 struct pair {
     struct cdn_region region;
-    cdn_ep *host, *dom;
+    struct cdn_ep *host, *dom;
 };
 
 static void pair_open(struct pair *p, uint32_t slots, uint32_t ext, enum cdn_wait_policy pol)
@@ -198,7 +198,7 @@ static void test_acks_keep_ring_flowing(void **state)
 }
 
 struct echo_arg {
-    cdn_ep *ep;
+    struct cdn_ep *ep;
     uint64_t n;
 };
 

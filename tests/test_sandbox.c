@@ -16,19 +16,19 @@
 
 #define SEC 1000000000LL
 
-static cdn_domain *start_attacker(uint64_t memory_limit)
+static struct cdn_domain *start_attacker(uint64_t memory_limit)
 {
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
     cfg.module_path = test_module_path("attacker");
     cfg.memory_limit = memory_limit;
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_OK);
     return dom;
 }
 
-static uint64_t ask(cdn_domain *dom, uint16_t rpc, uint64_t arg)
+static uint64_t ask(struct cdn_domain *dom, uint16_t rpc, uint64_t arg)
 {
     struct cdn_msg q, a;
     test_msg_u64(&q, rpc, arg);
@@ -41,7 +41,7 @@ static uint64_t ask(cdn_domain *dom, uint16_t rpc, uint64_t arg)
 static void test_cap_counts_every_mapping(void **state)
 {
     (void)state;
-    cdn_domain *dom = start_attacker(64ull << 20);
+    struct cdn_domain *dom = start_attacker(64ull << 20);
     assert_int_equal(ask(dom, 1, 32), 1);   /* within the cap */
     assert_int_equal(ask(dom, 1, 1024), 0); /* shared: refused */
     assert_int_equal(ask(dom, 2, 1024), 0); /* noreserve: refused */
@@ -61,7 +61,7 @@ static void test_cap_counts_every_mapping(void **state)
 static void test_no_locked_memory(void **state)
 {
     (void)state;
-    cdn_domain *dom = start_attacker(0);
+    struct cdn_domain *dom = start_attacker(0);
     struct cdn_msg q, a;
     test_msg_u64(&q, 3, 64);
     assert_int_equal(cdn_domain_call(dom, &q, &a, 10 * SEC), CDN_EDEAD);
@@ -76,7 +76,7 @@ static void test_no_locked_memory(void **state)
 static void test_unprivileged_identity(void **state)
 {
     (void)state;
-    cdn_domain *dom = start_attacker(0);
+    struct cdn_domain *dom = start_attacker(0);
     struct cdn_msg q, a;
     test_msg_u64(&q, 4, 0);
     assert_int_equal(cdn_domain_call(dom, &q, &a, 5 * SEC), CDN_OK);
@@ -100,7 +100,7 @@ static void test_wx_segment_refused(void **state)
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
     cfg.module_path = test_module_path("wx");
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_ELOAD);
     assert_non_null(strstr(cdn_domain_reason(dom), "writable and executable"));
@@ -116,7 +116,7 @@ static void test_needed_library_refused_with_reason(void **state)
         struct cdn_domain_config cfg;
         cdn_domain_config_init(&cfg);
         cfg.module_path = test_module_path("needs_libm");
-        cdn_domain *dom = NULL;
+        struct cdn_domain *dom = NULL;
         assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
         int r = spare ? cdn_domain_start_async(dom) : cdn_domain_start(dom);
         if (spare && r == CDN_OK)
@@ -133,7 +133,7 @@ static void test_needed_library_refused_with_reason(void **state)
 static void test_stop_says_it_killed(void **state)
 {
     (void)state;
-    cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
+    struct cdn_domain *dom = test_start(CDN_BACKEND_PROCESS, "echo", "", CDN_WAIT_SPIN);
     struct cdn_msg q;
     test_msg_u64(&q, 6, 0); /* hang, one-way: no call in flight */
     q.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;

@@ -15,8 +15,8 @@
 #define MS  1000000LL
 #define SEC 1000000000LL
 
-static cdn_domain *start_echo(enum cdn_backend backend, enum cdn_wait_policy policy,
-                              int64_t heartbeat_ns, uint64_t memory_limit)
+static struct cdn_domain *start_echo(enum cdn_backend backend, enum cdn_wait_policy policy,
+                                     int64_t heartbeat_ns, uint64_t memory_limit)
 {
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
@@ -25,7 +25,7 @@ static cdn_domain *start_echo(enum cdn_backend backend, enum cdn_wait_policy pol
     cfg.domain_policy = policy;
     cfg.heartbeat_timeout_ns = heartbeat_ns;
     cfg.memory_limit = memory_limit;
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     assert_int_equal(cdn_domain_start(dom), CDN_OK);
     return dom;
@@ -42,7 +42,7 @@ static void sleep_ms(long ms)
 static void test_hang_between_calls(void **state)
 {
     (void)state;
-    cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 100 * MS, 0);
+    struct cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 100 * MS, 0);
     struct cdn_msg q;
     test_msg_u64(&q, 6, 0);
     q.flags = CDN_MSG_REQUEST | CDN_MSG_ONEWAY;
@@ -74,7 +74,7 @@ static void test_quiet_domain_is_left_alone(void **state)
     (void)state;
     enum cdn_wait_policy pol[] = {CDN_WAIT_SPIN, CDN_WAIT_ADAPTIVE};
     for (int i = 0; i < 2; i++) {
-        cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, pol[i], 30 * MS, 0);
+        struct cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, pol[i], 30 * MS, 0);
         sleep_ms(300);
         assert_true(cdn_domain_alive(dom));
         struct cdn_msg q, a;
@@ -93,7 +93,7 @@ static void test_hung_call_ends_before_its_deadline(void **state)
     (void)state;
     enum cdn_backend be[] = {CDN_BACKEND_PROCESS, CDN_BACKEND_INPROC};
     for (int i = 0; i < 2; i++) {
-        cdn_domain *dom = start_echo(be[i], CDN_WAIT_SPIN, 100 * MS, 0);
+        struct cdn_domain *dom = start_echo(be[i], CDN_WAIT_SPIN, 100 * MS, 0);
         struct cdn_msg q, a;
         test_msg_u64(&q, 6, 0);
         int64_t t0 = cdn_now_ns();
@@ -107,7 +107,7 @@ static void test_hung_call_ends_before_its_deadline(void **state)
 static void test_memory_limit_stops_a_storm(void **state)
 {
     (void)state;
-    cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 0, 64ull << 20);
+    struct cdn_domain *dom = start_echo(CDN_BACKEND_PROCESS, CDN_WAIT_SPIN, 0, 64ull << 20);
     struct cdn_msg q, a;
     test_msg_u64(&q, 9, 4); /* 4 MiB: within the cap */
     assert_int_equal(cdn_domain_call(dom, &q, &a, 5 * SEC), CDN_OK);
@@ -133,7 +133,7 @@ static void test_bad_memory_limit_refused(void **state)
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
     cfg.module_path = test_module_path("echo");
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     cfg.memory_limit = 1000; /* below 1 MiB: the launcher could not even start */
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_EINVAL);
     cfg.memory_limit = 64ull << 20;

@@ -27,8 +27,8 @@ const char *test_lib_dir(void)
     return path;
 }
 
-cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
-                       enum cdn_wait_policy policy)
+struct cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
+                              enum cdn_wait_policy policy)
 {
     struct cdn_domain_config cfg;
     cdn_domain_config_init(&cfg);
@@ -37,7 +37,7 @@ cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *a
     cfg.module_arg = arg;
     cfg.host_policy = policy;
     cfg.domain_policy = policy;
-    cdn_domain *dom = NULL;
+    struct cdn_domain *dom = NULL;
     assert_int_equal(cdn_domain_create(&cfg, &dom), CDN_OK);
     int r = cdn_domain_start(dom);
     if (r != CDN_OK)

@@ -17,8 +17,8 @@ const char *test_module_path(const char *name);
 const char *test_lib_dir(void);
 
 /* Creates and starts a domain running test module `name`. */
-cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
-                       enum cdn_wait_policy policy);
+struct cdn_domain *test_start(enum cdn_backend backend, const char *name, const char *arg,
+                              enum cdn_wait_policy policy);
 
 /* Runs a shell command; returns its exit status (128 if it did not exit)
  * and, if out is not NULL, its stdout (caller frees). */

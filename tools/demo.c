@@ -176,7 +176,7 @@ static int net_demo(void)
     }
     int ok = 1;
     for (int s = 0; s < 2; s++) {
-        cdn_net_tx_sync(dev[s]);
+        cdn_txring_sync(dev[s]);
         struct rtnl_link_stats64 st;
         dev_get_stats(dev[s], &st);
         printf(
@@ -226,7 +226,7 @@ static int crash_run(void)
         if (drv.down)
             break;
     }
-    cdn_net_tx_sync(dev);
+    cdn_txring_sync(dev);
     struct rtnl_link_stats64 st;
     dev_get_stats(dev, &st);
     struct cdn_kernel_stats k;
@@ -260,7 +260,7 @@ struct blk_slot {
 };
 
 struct blk_issuer {
-    cdn_async *rt;
+    struct cdn_async *rt;
     struct gendisk *disk;
     uint8_t *expect; /* what each byte of the slices should read as */
     uint64_t seed;
@@ -343,7 +343,7 @@ static void blk_issue(void *arg)
     }
 }
 
-static int blk_issuer_start(struct blk_issuer *b, cdn_async *rt, const char *disk)
+static int blk_issuer_start(struct blk_issuer *b, struct cdn_async *rt, const char *disk)
 {
     *b = (struct blk_issuer){.rt = rt, .seed = 88172645463325252ull};
     b->disk = cdn_blk_disk_by_name(disk);
@@ -376,7 +376,7 @@ static void blk_issuer_end(struct blk_issuer *b)
 static int blk_demo(void)
 {
     cdn_kernel_init(64u << 20);
-    cdn_async *rt;
+    struct cdn_async *rt;
     if (cdn_async_create(NULL, &rt) != CDN_OK)
         return -1;
     struct cdn_driver drv[2];

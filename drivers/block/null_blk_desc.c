@@ -14,5 +14,5 @@ const struct cdn_driver_desc cdn_null_blk_driver = {
     .call_init = null_blk_call_null_init,
     .call_exit = null_blk_call_null_exit,
     .check_glue = null_blk_host_check,
-    .rings = CDN_RINGS_BLK,
+    .rings = CDN_RINGS_RQ,
 };

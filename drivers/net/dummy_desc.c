@@ -14,5 +14,5 @@ const struct cdn_driver_desc cdn_dummy_driver = {
     .call_init = dummy_call_dummy_init_module,
     .call_exit = dummy_call_dummy_cleanup_module,
     .check_glue = dummy_host_check,
-    .rings = CDN_RINGS_NET_TX,
+    .rings = CDN_RINGS_TX,
 };

@@ -1,7 +1,7 @@
 /*
  * cordon/async.h - cooperative fibers and asynchronous calls over channels.
  *
- * A runtime (cdn_async) belongs to one OS thread. It runs lightweight threads
+ * A runtime (struct cdn_async) belongs to one OS thread. It runs lightweight threads
  * (fibers) with a hand-written context switch, and dispatches the messages of
  * the channels attached to it: each reply goes to the fiber whose call id it
  * carries; each request from the peer is served on a new fiber, so handlers
@@ -51,7 +51,7 @@ struct cdn_async_config {
     int64_t reply_timeout_ns;
 };
 
-typedef struct cdn_async cdn_async;
+struct cdn_async;
 struct cdn_fiber;
 
 /* A finish scope: counts the fibers spawned inside it that have not ended. */
@@ -63,34 +63,34 @@ struct cdn_finish {
 
 typedef void (*cdn_fiber_fn)(void *arg);
 
-int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out);
+int cdn_async_create(const struct cdn_async_config *cfg, struct cdn_async **out);
 
 /* Frees the runtime. Fibers that have not ended are abandoned (their stacks
  * freed without running them further); call it after cdn_async_run. */
-void cdn_async_destroy(cdn_async *rt);
+void cdn_async_destroy(struct cdn_async *rt);
 
 /* ASYNC: creates a fiber that will run fn(arg), attached to the innermost
  * finish scope of the caller. It runs when the caller blocks or yields. */
-int cdn_async_spawn(cdn_async *rt, cdn_fiber_fn fn, void *arg);
+int cdn_async_spawn(struct cdn_async *rt, cdn_fiber_fn fn, void *arg);
 
 /* Lets other runnable fibers run (and polls the channels). */
-void cdn_async_yield(cdn_async *rt);
+void cdn_async_yield(struct cdn_async *rt);
 
 /* Waits at least ns nanoseconds. On a fiber (or the root) of rt, other
  * fibers run and the channels are polled meanwhile - it yields until the
  * time has passed, so the CPU stays busy; with rt NULL it sleeps. For short
  * back-offs (a busy device asked to be tried again later), not for timers. */
-void cdn_async_sleep(cdn_async *rt, int64_t ns);
+void cdn_async_sleep(struct cdn_async *rt, int64_t ns);
 
 /* Opens a finish scope; every fiber spawned until cdn_finish_end joins it. */
-void cdn_finish_begin(cdn_async *rt, struct cdn_finish *f);
+void cdn_finish_begin(struct cdn_async *rt, struct cdn_finish *f);
 
 /* Closes the scope and waits until every fiber spawned in it has ended. */
-void cdn_finish_end(cdn_async *rt, struct cdn_finish *f);
+void cdn_finish_end(struct cdn_async *rt, struct cdn_finish *f);
 
 /* From the root: runs until every fiber has ended. Returns CDN_OK, or
  * CDN_ESTATE if fibers remain that nothing can wake (a deadlock). */
-int cdn_async_run(cdn_async *rt);
+int cdn_async_run(struct cdn_async *rt);
 
 /*
  * Attaches a channel endpoint: its replies are dispatched to waiting fibers,
@@ -98,8 +98,8 @@ int cdn_async_run(cdn_async *rt);
  * An endpoint belongs to at most one runtime and, once attached, must not be
  * used with cdn_ep_call/cdn_ep_recv directly.
  */
-int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *arg);
-int cdn_async_detach(cdn_async *rt, cdn_ep *ep);
+int cdn_async_attach(struct cdn_async *rt, struct cdn_ep *ep, cdn_handler_fn handler, void *arg);
+int cdn_async_detach(struct cdn_async *rt, struct cdn_ep *ep);
 
 /*
  * Sends req on ep and waits for its reply, suspending only the calling fiber.
@@ -110,8 +110,8 @@ int cdn_async_detach(cdn_async *rt, cdn_ep *ep);
  * late reply arrives or the channel dies, so a stale reply is never taken
  * for another call's.
  */
-int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
-                   int64_t timeout_ns);
+int cdn_async_call(struct cdn_async *rt, struct cdn_ep *ep, struct cdn_msg *req,
+                   struct cdn_msg *reply, int64_t timeout_ns);
 
 /*
  * From the root: serves requests arriving on the attached channels, each on
@@ -120,7 +120,7 @@ int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_ms
  * domain's main loop when its calls must not serialise: several requests may
  * be in flight at once, each free to call back into the peer.
  */
-int cdn_async_serve(cdn_async *rt);
+int cdn_async_serve(struct cdn_async *rt);
 
 /*
  * Polls every attached channel once, from the calling context (a fiber or
@@ -130,7 +130,7 @@ int cdn_async_serve(cdn_async *rt);
  * rings): cheaper than a yield, which costs two switches. Returns how many
  * messages were handled.
  */
-int cdn_async_poll(cdn_async *rt);
+int cdn_async_poll(struct cdn_async *rt);
 
 /*
  * Sets a function the runtime calls whenever a poll of every channel finds
@@ -139,7 +139,7 @@ int cdn_async_poll(cdn_async *rt);
  * message and an idle one gets them at once. It may send (and so poll);
  * the runtime does not call it again while it runs.
  */
-void cdn_async_set_idle(cdn_async *rt, void (*fn)(void *arg), void *arg);
+void cdn_async_set_idle(struct cdn_async *rt, void (*fn)(void *arg), void *arg);
 
 /*
  * A one-shot event: a fiber waits until someone signals it (the kernel
@@ -160,12 +160,12 @@ static inline void cdn_event_init(struct cdn_event *e)
 /* Waits for the signal: suspends the calling fiber (on the root, runs the
  * scheduler). Returns CDN_OK, or CDN_ESTATE if, on the root, nothing is left
  * that could ever signal it. */
-int cdn_event_wait(cdn_async *rt, struct cdn_event *e);
+int cdn_event_wait(struct cdn_async *rt, struct cdn_event *e);
 /* Signals e, making its waiter runnable. Safe to call before the wait. */
-void cdn_event_signal(cdn_async *rt, struct cdn_event *e);
+void cdn_event_signal(struct cdn_async *rt, struct cdn_event *e);
 
 /* Nonzero when called on a fiber (not the root). */
-int cdn_async_in_fiber(const cdn_async *rt);
+int cdn_async_in_fiber(const struct cdn_async *rt);
 
 struct cdn_async_stats {
     uint64_t spawned, finished, switches;
@@ -174,7 +174,7 @@ struct cdn_async_stats {
     uint32_t serving_peak; /* most requests of one channel in service at once */
     uint32_t fibers_peak;  /* most fibers live at once */
 };
-void cdn_async_get_stats(const cdn_async *rt, struct cdn_async_stats *out);
+void cdn_async_get_stats(const struct cdn_async *rt, struct cdn_async_stats *out);
 
 #ifdef __cplusplus
 }

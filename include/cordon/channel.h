@@ -9,7 +9,7 @@
  * sender has consumed from the other ring, so in request/reply traffic no
  * slot is ever written by its consumer: one cache line moves per message.
  *
- * Each side talks through an endpoint (cdn_ep) held in its own private memory.
+ * Each side talks through an endpoint (struct cdn_ep) held in its own private memory.
  * Endpoints treat everything read from the region as hostile:
  *   - every slot is copied into private memory before any field is checked,
  *     and checked fields are never read again from shared memory;
@@ -138,7 +138,7 @@ struct cdn_region {
 /* Which end of the channel an endpoint is. */
 enum cdn_side { CDN_SIDE_HOST = 0, CDN_SIDE_DOMAIN = 1 };
 
-typedef struct cdn_ep cdn_ep;
+struct cdn_ep;
 
 /*
  * Callback an endpoint uses while it waits, to learn whether the peer is
@@ -169,19 +169,19 @@ void cdn_region_release(struct cdn_region *region);
 /* Creates an endpoint for one side of a mapped region. Initialises nothing in
  * the region itself: the host calls cdn_region_reset() before the domain runs. */
 int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_wait_policy policy,
-                  cdn_ep **out);
-void cdn_ep_destroy(cdn_ep *ep);
+                  struct cdn_ep **out);
+void cdn_ep_destroy(struct cdn_ep *ep);
 
 /* Writes the initial slot sequence words (host side, before the domain runs). */
 void cdn_region_reset(struct cdn_region *region);
 
-void cdn_ep_set_peer_check(cdn_ep *ep, cdn_peer_dead_fn fn, void *arg);
-void cdn_ep_set_policy(cdn_ep *ep, enum cdn_wait_policy policy);
+void cdn_ep_set_peer_check(struct cdn_ep *ep, cdn_peer_dead_fn fn, void *arg);
+void cdn_ep_set_policy(struct cdn_ep *ep, enum cdn_wait_policy policy);
 
 /* Tells the endpoint how the *peer* waits. With CDN_WAIT_SPIN the endpoint
  * skips the fence and futex-word check after each publish (the peer never
  * sleeps). The default assumes the peer may sleep, which is always safe. */
-void cdn_ep_set_peer_policy(cdn_ep *ep, enum cdn_wait_policy peer_policy);
+void cdn_ep_set_peer_policy(struct cdn_ep *ep, enum cdn_wait_policy peer_policy);
 
 /*
  * Sends one message. Waits up to timeout_ns for a free slot (negative: no
@@ -189,44 +189,44 @@ void cdn_ep_set_peer_policy(cdn_ep *ep, enum cdn_wait_policy peer_policy);
  * Returns CDN_OK, CDN_EAGAIN (ring full and timeout 0), CDN_ETIMEDOUT,
  * CDN_EDEAD, CDN_EPROTO, or CDN_EINVAL/CDN_ETOOBIG for a bad message.
  */
-int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns);
+int cdn_ep_send(struct cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns);
 
 /* Receives one message, with the same timeout convention as cdn_ep_send. */
-int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns);
+int cdn_ep_recv(struct cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns);
 /* With the adaptive policy, waits (spinning, then asleep) until a message
  * can be received, without receiving it: CDN_OK, CDN_ETIMEDOUT, CDN_EDEAD
  * or CDN_EPROTO. With the spin policy it returns CDN_EAGAIN at once: the
  * caller polls. */
-int cdn_ep_wait_readable(cdn_ep *ep, int64_t timeout_ns);
+int cdn_ep_wait_readable(struct cdn_ep *ep, int64_t timeout_ns);
 
 /* Marks the endpoint dead (peer gone): waits in progress and later calls
  * return CDN_EDEAD. Async-signal-safe and thread-safe. */
-void cdn_ep_mark_dead(cdn_ep *ep);
+void cdn_ep_mark_dead(struct cdn_ep *ep);
 
 /* Asks the liveness callback now (a system call for process domains).
  * Returns CDN_OK, or CDN_EDEAD (and marks the endpoint dead). */
-int cdn_ep_check_peer(cdn_ep *ep);
+int cdn_ep_check_peer(struct cdn_ep *ep);
 
 /* The domain side shows it is alive (running its loop, not stuck in module
  * code): a loop that polls with zero timeouts, and so never waits inside
  * the endpoint (where waiting beats by itself), calls this now and then.
  * A no-op on the host side. */
-void cdn_ep_heartbeat(cdn_ep *ep);
+void cdn_ep_heartbeat(struct cdn_ep *ep);
 
 /* Nonzero once the endpoint is marked dead (by a check, a kill, or a
  * process domain's monitor thread, which marks it as soon as the child
  * dies). One atomic load: no system call. */
-int cdn_ep_marked_dead(const cdn_ep *ep);
+int cdn_ep_marked_dead(const struct cdn_ep *ep);
 
 /* Nonzero once the endpoint has seen a protocol violation. */
-int cdn_ep_broken(const cdn_ep *ep);
+int cdn_ep_broken(const struct cdn_ep *ep);
 
 /* Records a protocol violation found by a higher layer (a malformed payload,
  * say): marks the endpoint broken and returns CDN_EPROTO. */
-int cdn_ep_protocol_error(cdn_ep *ep, const char *what);
+int cdn_ep_protocol_error(struct cdn_ep *ep, const char *what);
 
 /* A short description of the first protocol violation seen, or "". */
-const char *cdn_ep_violation(const cdn_ep *ep);
+const char *cdn_ep_violation(const struct cdn_ep *ep);
 
 struct cdn_ep_stats {
     uint64_t sent;
@@ -235,7 +235,7 @@ struct cdn_ep_stats {
     uint64_t futex_waits;
     uint64_t futex_wakes;
 };
-void cdn_ep_get_stats(const cdn_ep *ep, struct cdn_ep_stats *out);
+void cdn_ep_get_stats(const struct cdn_ep *ep, struct cdn_ep_stats *out);
 
 /*
  * Handles one request and fills in the reply's rpc-specific part (rpc_id,
@@ -250,7 +250,7 @@ typedef int (*cdn_handler_fn)(void *arg, const struct cdn_msg *req, struct cdn_m
  * the channel fails (returns its status). Requests with an rpc id the handler
  * does not know should be answered with CDN_ENOENT.
  */
-int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg);
+int cdn_ep_serve(struct cdn_ep *ep, cdn_handler_fn handler, void *arg);
 
 /*
  * Makes a synchronous call: sends req (flags, call_id set here) and waits
@@ -259,8 +259,8 @@ int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg);
  * CDN_ENOENT). An error reply is returned as its status code with the reply
  * still filled in. timeout_ns bounds the whole call.
  */
-int cdn_ep_call(cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply, cdn_handler_fn handler,
-                void *arg, int64_t timeout_ns);
+int cdn_ep_call(struct cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
+                cdn_handler_fn handler, void *arg, int64_t timeout_ns);
 
 /* Fills an error reply carrying status. */
 void cdn_msg_set_error(struct cdn_msg *reply, int status);

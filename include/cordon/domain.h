@@ -86,7 +86,7 @@ int cdn_self_dir(char *buf, size_t cap);
 /* Fills cfg with defaults: PROCESS backend, no pinning, spin on both sides. */
 void cdn_domain_config_init(struct cdn_domain_config *cfg);
 
-typedef struct cdn_domain cdn_domain;
+struct cdn_domain;
 
 /* How a domain ended. */
 struct cdn_exit_info {
@@ -98,56 +98,56 @@ struct cdn_exit_info {
 };
 
 /* Validates cfg and allocates the domain and its channel; does not run it. */
-int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out);
+int cdn_domain_create(const struct cdn_domain_config *cfg, struct cdn_domain **out);
 
 /* Starts the domain and waits for its HELLO (bounded by start_timeout_ns). */
-int cdn_domain_start(cdn_domain *dom);
+int cdn_domain_start(struct cdn_domain *dom);
 
 /* A start in two halves, for a warm spare: start_async launches the domain
  * (PROCESS: spawn, sandbox, module load) and returns; the domain then waits,
  * asleep, for its HELLO to be answered. start_finish answers it; only then
  * may calls be made. The INPROC backend starts fully in start_async. */
-int cdn_domain_start_async(cdn_domain *dom);
-int cdn_domain_start_finish(cdn_domain *dom);
+int cdn_domain_start_async(struct cdn_domain *dom);
+int cdn_domain_start_finish(struct cdn_domain *dom);
 
 /* The host's endpoint on the domain's channel, for batching and custom loops. */
-cdn_ep *cdn_domain_ep(cdn_domain *dom);
+struct cdn_ep *cdn_domain_ep(struct cdn_domain *dom);
 
 /* Handler for requests the domain sends to the host (nested calls). */
-void cdn_domain_set_handler(cdn_domain *dom, cdn_handler_fn handler, void *arg);
+void cdn_domain_set_handler(struct cdn_domain *dom, cdn_handler_fn handler, void *arg);
 
 /* Synchronous call into the domain; see cdn_ep_call. A protocol violation
  * makes the host kill the domain (the reason is kept: cdn_domain_reason). */
-int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
+int cdn_domain_call(struct cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
                     int64_t timeout_ns);
 
 /* Nonzero while the domain is running. */
-int cdn_domain_alive(cdn_domain *dom);
+int cdn_domain_alive(struct cdn_domain *dom);
 
 /* Asks the domain to stop and waits up to timeout_ns; kills it if it does
  * not. CDN_OK: it stopped by itself; CDN_ETIMEDOUT: it had to be killed (it
  * has ended all the same, and cdn_domain_reason says so). */
-int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns);
+int cdn_domain_stop(struct cdn_domain *dom, int64_t timeout_ns);
 
 /* Kills the domain at once (SIGKILL for PROCESS; INPROC: see docs). */
-int cdn_domain_kill(cdn_domain *dom, const char *reason);
+int cdn_domain_kill(struct cdn_domain *dom, const char *reason);
 
 /* Waits up to timeout_ns for the domain to end and reports how it ended. */
-int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns);
+int cdn_domain_wait(struct cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns);
 
 /* After a kill: waits up to timeout_ns until the domain can no longer run
  * module code (PROCESS: ended, or its exit has begun; INPROC: its thread
  * ended). Cheaper than cdn_domain_wait, which waits for the whole exit. */
-int cdn_domain_wait_stopped(cdn_domain *dom, int64_t timeout_ns);
+int cdn_domain_wait_stopped(struct cdn_domain *dom, int64_t timeout_ns);
 
 /* Why the host killed the domain, or "" if it did not. */
-const char *cdn_domain_reason(const cdn_domain *dom);
+const char *cdn_domain_reason(const struct cdn_domain *dom);
 
 /* The domain's process id (PROCESS backend), or -1. */
-pid_t cdn_domain_pid(const cdn_domain *dom);
+pid_t cdn_domain_pid(const struct cdn_domain *dom);
 
 /* Stops (if needed) and frees everything. Safe on NULL. */
-void cdn_domain_destroy(cdn_domain *dom);
+void cdn_domain_destroy(struct cdn_domain *dom);
 
 /* Formats info as text ("exited with status 3", "killed by SIGSYS (seccomp)"). */
 const char *cdn_exit_describe(const struct cdn_exit_info *info, char *buf, size_t len);

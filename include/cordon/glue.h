@@ -42,7 +42,7 @@ struct cdn_glue;
 
 /* ---- contexts ---- */
 
-int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out);
+int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue **out);
 void cdn_glue_destroy(struct cdn_glue *g);
 
 /* The generated dispatcher for requests arriving on this glue. */
@@ -51,14 +51,14 @@ cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g);
 
 /* Calls go through the async runtime (fibers) when one is set, else they
  * are synchronous calls that serve nested requests while they wait. */
-void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt);
+void cdn_glue_set_async(struct cdn_glue *g, struct cdn_async *rt);
 /* The rpc id under which generated glue exchanges its IDL fingerprint: the
  * host's MODULE_host_check asks, the domain's dispatch answers with the
  * fingerprint of the IDL it was generated from (MODULE_IDL_FINGERPRINT). */
 #define CDN_RPC_GLUE_FINGERPRINT 0xfe20u
 
 /* The runtime set with cdn_glue_set_async, or NULL. */
-cdn_async *cdn_glue_async(const struct cdn_glue *g);
+struct cdn_async *cdn_glue_async(const struct cdn_glue *g);
 void cdn_glue_set_timeout(struct cdn_glue *g, int64_t timeout_ns);
 /* The host's shared heap and the domain's id in it (host side), or the
  * domain's mapping of it (domain side). */
@@ -79,7 +79,7 @@ void *cdn_glue_user(const struct cdn_glue *g);
 struct cdn_cap_table *cdn_glue_caps(struct cdn_glue *g);
 /* The largest payload a call or reply may carry on this glue's channel. */
 uint32_t cdn_glue_wire_max(const struct cdn_glue *g);
-cdn_ep *cdn_glue_ep(struct cdn_glue *g);
+struct cdn_ep *cdn_glue_ep(struct cdn_glue *g);
 enum cdn_glue_side cdn_glue_side_of(const struct cdn_glue *g);
 
 /* The domain's glue, for stubs that have the original C signature (and so
@@ -118,11 +118,12 @@ struct cdn_fn_slot {
 /* Expands M(k) for k = 0 .. CDN_FN_POOL - 1: a generated pool's trampolines
  * are one macro applied 64 times, not 64 written-out functions. */
 #define CDN_FN_POOL_EACH(M)                                                                        \
-    M(0) M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16)   \
-    M(17) M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31)      \
-    M(32) M(33) M(34) M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46)      \
-    M(47) M(48) M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61)      \
-    M(62) M(63)
+    M(0)                                                                                           \
+    M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17)   \
+        M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32)  \
+            M(33) M(34) M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46)    \
+                M(47) M(48) M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59)      \
+                    M(60) M(61) M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
@@ -335,8 +336,8 @@ void cdn_w_object(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, uint16_t ty
  * it changed (the object may be read-only, a const ops table). Returns the
  * object, or NULL (NULL reference, or r's error set).
  */
-void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t size,
-                   unsigned dir, int may_new, cdn_get_fields_fn get);
+void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t size, unsigned dir,
+                   int may_new, cdn_get_fields_fn get);
 
 /*
  * Temporary buffers of one dispatched call (strings and arrays the callee

@@ -40,7 +40,7 @@ struct cdn_module {
 };
 
 /* The domain's endpoint on its channel. */
-cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx);
+struct cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx);
 
 /* The argument string the host configured (never NULL; may be ""). */
 const char *cdn_dom_arg(struct cdn_dom_ctx *ctx);

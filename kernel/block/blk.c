@@ -401,7 +401,8 @@ static int issue(struct gendisk *disk, struct request *rq, cdn_href ref)
  * waits before it goes to the driver again. */
 #define BUSY_DELAY_NS 3000000LL
 
-int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt, int64_t *waited_at)
+int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, struct cdn_async *rt,
+                      int64_t *waited_at)
 {
     int64_t now = cdn_now_ns();
     if (!rq->busy_until)
@@ -426,7 +427,7 @@ static int64_t busy_budget(const struct cdn_driver *drv)
     return drv ? drv->policy.call_timeout_ns : 0;
 }
 
-static cdn_async *busy_rt(const struct cdn_driver *drv)
+static struct cdn_async *busy_rt(const struct cdn_driver *drv)
 {
     return drv && drv->rt && cdn_async_in_fiber(drv->rt) ? drv->rt : NULL;
 }
@@ -576,7 +577,7 @@ static const struct cdn_subsys blk_subsys = {
     .release_orphans = cdn_blk_release_orphans,
     .rings_reclaim = cdn_blk_rings_reclaim,
     .rings_idle = cdn_blk_rings_idle,
-    .done_rpc = CDN_RPC_BLK_DONE,
+    .done_rpc = CDN_RPC_RQRING_DONE,
     .done = cdn_blk_done,
 };
 CDN_SUBSYS(blk_subsys);

@@ -1,6 +1,6 @@
 /*
  * blk_impl.h - the block subsystem's private declarations, shared by its
- * files (blk.c, rq_ring.c, rq_async.c) and reached by the core only
+ * files (blk.c, rqring.c, rq_async.c) and reached by the core only
  * through its hooks (kernel/core/subsys.h).
  */
 #ifndef CORDON_KERNEL_BLK_IMPL_H
@@ -17,7 +17,7 @@ void cdn_blk_reset(void);
 int cdn_blk_orphan(struct cdn_glue *g, void *owner);
 /* A driver that stayed down is unloaded: free the disks it left orphaned. */
 int cdn_blk_release_orphans(void *owner);
-/* A completion message from the driver's request ring (as cdn_net_tx_done). */
+/* A completion message from the driver's request ring (as cdn_txring_done). */
 int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len);
 /* The driver's domain is gone: every request it held is woken as lost. */
 void cdn_blk_rings_reclaim(struct cdn_driver *drv);
@@ -25,7 +25,7 @@ void cdn_blk_rings_reclaim(struct cdn_driver *drv);
 void cdn_blk_rings_idle(void);
 
 /* The request ring of a disk whose driver has one (add_disk), and the
- * block path through it (rq_ring.c). */
+ * block path through it (rqring.c). */
 void cdn_rqring_attach(struct gendisk *disk);
 void cdn_rqring_detach(struct gendisk *disk);
 /* Queues rq and waits for its end: 1 if it completed with BLK_STS_OK, 0
@@ -53,7 +53,8 @@ void cdn_blk_return_to_host(struct cdn_heap *heap, uint64_t ref);
  * if not yet: budget_ns from now, <= 0 for CDN_BLK_BUSY_BUDGET_NS).
  * waited_at (may be NULL): when the caller last waited; a wait less than
  * the delay ago covers this request too (a worker with many busy ones). */
-int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, cdn_async *rt, int64_t *waited_at);
+int cdn_blk_busy_wait(struct request *rq, int64_t budget_ns, struct cdn_async *rt,
+                      int64_t *waited_at);
 int cdn_blk_disk_live(const struct gendisk *disk);
 void cdn_blk_async_ended(struct request *rq, int lost);
 void cdn_blk_async_reset(void);

@@ -5,7 +5,7 @@
  *
  * A request to a driver with a request ring and an async runtime joins the
  * ring's pending batch and the call returns; the batch is posted when it is
- * full or when the host goes idle (rq_ring.c), and the completion path ends
+ * full or when the host goes idle (rqring.c), and the completion path ends
  * the request. Every other driver (native, per-call isolated, one without
  * a runtime) is called synchronously and the request ends before
  * blk_execute_rq_nowait returns.
@@ -43,7 +43,7 @@
 #include "linux/blk-mq.h"
 
 static struct request *requeue_head, **requeue_tail = &requeue_head;
-static cdn_async *worker_rt; /* the runtime the requeue fiber runs on, if one runs */
+static struct cdn_async *worker_rt; /* the runtime the requeue fiber runs on, if one runs */
 
 /* The driver a request goes to now: its disk's ring driver, the one the
  * disk waits for after a failure, or the one it was last sent to. */
@@ -58,7 +58,7 @@ static void *driver_for(const struct request *rq)
 
 /* The runtime that can work on rq: its driver's, looked up among the
  * loaded drivers (a runtime is never remembered past its driver). */
-static cdn_async *rt_for(const struct request *rq)
+static struct cdn_async *rt_for(const struct request *rq)
 {
     return cdn_blk_disk_live(rq->disk) ? cdn_core_driver_rt(driver_for(rq)) : NULL;
 }
@@ -108,7 +108,7 @@ static void kick_worker(void)
         worker_rt = NULL; /* its driver went, and its runtime with the fiber */
     while (!worker_rt && requeue_head) {
         struct request *rq = requeue_head;
-        cdn_async *rt = rt_for(rq);
+        struct cdn_async *rt = rt_for(rq);
         if (rt && cdn_async_spawn(rt, requeue_worker, rt) == 0) {
             worker_rt = rt;
             return;
@@ -149,7 +149,7 @@ static void submit(struct request *rq, int from_worker)
 }
 
 /* Takes the first request on the list that runtime rt serves, or NULL. */
-static struct request *take_for(cdn_async *rt)
+static struct request *take_for(struct cdn_async *rt)
 {
     for (struct request **p = &requeue_head; *p; p = &(*p)->requeue_next) {
         struct request *rq = *p;
@@ -165,7 +165,7 @@ static struct request *take_for(cdn_async *rt)
 
 static void requeue_worker(void *arg)
 {
-    cdn_async *rt = arg;
+    struct cdn_async *rt = arg;
     struct request *rq;
     int64_t waited_at = 0; /* busy requests requeued together wait once */
     while ((rq = take_for(rt)) != NULL) {

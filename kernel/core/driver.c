@@ -45,7 +45,7 @@ struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring)
         return NULL;
     if (!drv->rings && !(drv->rings = calloc(1, sizeof *drv->rings)))
         return NULL;
-    struct cdn_inflight *t = ring == CDN_RINGS_NET_TX ? &drv->rings->skbs : &drv->rings->rqs;
+    struct cdn_inflight *t = ring == CDN_RINGS_TX ? &drv->rings->skbs : &drv->rings->rqs;
     if (!t->obj && cdn_inflight_init(t) != CDN_OK)
         return NULL;
     return drv->rings;
@@ -215,7 +215,7 @@ static void bury(struct cdn_driver *drv, int64_t wait_ns)
 {
     int kept = 0;
     for (int i = 0; i < drv->ngrave; i++) {
-        cdn_domain *d = drv->graveyard[i];
+        struct cdn_domain *d = drv->graveyard[i];
         if (wait_ns == 0 && cdn_domain_wait(d, NULL, 0) != CDN_OK) {
             drv->graveyard[kept++] = d;
             continue;
@@ -572,13 +572,13 @@ static struct cdn_driver *loaded(void *owner)
     return drv;
 }
 
-cdn_async *cdn_core_driver_rt(void *owner)
+struct cdn_async *cdn_core_driver_rt(void *owner)
 {
     struct cdn_driver *drv = loaded(owner);
     return drv ? drv->rt : NULL;
 }
 
-int cdn_core_rt_in_use(const cdn_async *rt)
+int cdn_core_rt_in_use(const struct cdn_async *rt)
 {
     for (struct cdn_driver *drv = drivers; drv; drv = drv->next)
         if (drv->rt == rt)
@@ -607,7 +607,7 @@ void cdn_core_rings_idle(void *arg)
             s->rings_idle();
 }
 
-int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt)
+int cdn_driver_use_async(struct cdn_driver *drv, struct cdn_async *rt)
 {
     if (drv->mode == CDN_DRV_NATIVE)
         return CDN_OK;

@@ -1,6 +1,6 @@
 /*
- * ring_post.h - what the transmit ring (kernel/net/tx_ring.c) and the
- * request ring (kernel/block/rq_ring.c) share on the host: the batch of
+ * ring_post.h - what the transmit ring (kernel/net/txring.c) and the
+ * request ring (kernel/block/rqring.c) share on the host: the batch of
  * objects gathered for a driver's domain, and posting it as ring messages
  * (cordon_rings.h), each object entered in the driver's in-flight table.
  *
@@ -43,7 +43,7 @@ struct cdn_ring_post {
 
 /* What a ring does with its objects. */
 struct cdn_ring_post_ops {
-    uint16_t rpc;     /* CDN_RPC_NET_TX, CDN_RPC_BLK_QUEUE */
+    uint16_t rpc;     /* CDN_RPC_TXRING, CDN_RPC_RQRING */
     size_t desc_size; /* bytes of one descriptor */
     /* Before each message (NULL: none): CDN_OK to go on, or the status to
      * stop with (the transmit ring waits here for a free slot). */

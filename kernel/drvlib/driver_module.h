@@ -71,12 +71,12 @@ int cdn_dom_params_serve(struct cdn_glue *g, const struct cdn_msg *req, struct c
         INIT(g);                                                                                   \
         /* each request on its own fiber: several may be in flight, each                           \
          * free to call back into the host (a transmit frees its packet) */                        \
-        cdn_async *rt;                                                                             \
+        struct cdn_async *rt;                                                                      \
         int r = cdn_async_create(NULL, &rt);                                                       \
         if (r == CDN_OK)                                                                           \
             r = cdn_async_attach(rt, cdn_dom_ep(ctx), NAME##_dispatch_all, g);                     \
         if (r == CDN_OK) {                                                                         \
-            void (*rt_hook_)(cdn_async *) = RT_HOOK;                                               \
+            void (*rt_hook_)(struct cdn_async *) = RT_HOOK;                                        \
             if (rt_hook_)                                                                          \
                 rt_hook_(rt);                                                                      \
             cdn_glue_set_async(g, rt);                                                             \

@@ -39,7 +39,7 @@ static void rings_idle(void *arg)
             idlers[i]();
 }
 
-void cdn_dom_rings_start(cdn_async *rt)
+void cdn_dom_rings_start(struct cdn_async *rt)
 {
     cdn_async_set_idle(rt, rings_idle, NULL);
 }

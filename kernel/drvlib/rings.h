@@ -24,7 +24,7 @@ int cdn_dom_ring_dispatch(struct cdn_glue *g, const struct cdn_msg *req);
 void cdn_dom_ring_register(uint16_t rpc, cdn_dom_ring_fn fn, void (*idle)(void), void (*end)(void));
 /* Called by the module wrapper once the domain's async runtime exists, and
  * when its serve loop has ended. */
-void cdn_dom_rings_start(cdn_async *rt);
+void cdn_dom_rings_start(struct cdn_async *rt);
 void cdn_dom_rings_end(void);
 
 /* ---- what the ring handlers share ---- */
@@ -42,7 +42,7 @@ static inline int cdn_dom_is_shadow(const void *pool, size_t elem, const void *p
  * numbers with the same status, and verdicts. */
 struct cdn_dom_done {
     struct cdn_glue *g;
-    uint16_t rpc;     /* CDN_RPC_NET_TX_DONE or CDN_RPC_BLK_DONE */
+    uint16_t rpc;     /* CDN_RPC_TXRING_DONE or CDN_RPC_RQRING_DONE */
     uint32_t objects; /* objects the held runs and verdicts name */
     struct cdn_ring_done_hdr hdr;
     struct cdn_ring_run runs[CDN_RING_DONE_MAX];
@@ -76,7 +76,7 @@ int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void 
                        cdn_dom_batch_fn fn);
 
 /*
- * Transmit (kernel/drvlib/net_tx.c): the driver's ndo_start_xmit runs on
+ * Transmit (kernel/drvlib/txring.c): the driver's ndo_start_xmit runs on
  * shadows of the host's skbs, and its consume_skb of one of them becomes a
  * completion. The module is linked with -Wl,--wrap=consume_skb, so the
  * driver's calls reach the domain library first; skbs that did not come
@@ -86,7 +86,7 @@ int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void 
 int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
 
 /*
- * Requests (kernel/drvlib/blk_queue.c): the driver's queue_rq runs on
+ * Requests (kernel/drvlib/rqring.c): the driver's queue_rq runs on
  * shadows of the host's requests; blk_mq_end_request of one of them becomes
  * a completion. disk_type: the IDL's type id of struct gendisk. The module
  * is linked with -Wl,--wrap=blk_mq_end_request and kernel/drvlib/blk_end.c

@@ -95,8 +95,8 @@ struct cdn_driver_desc {
      * of one glue call each. */
     unsigned rings;
 };
-#define CDN_RINGS_NET_TX 0x1u /* ndo_start_xmit through the transmit ring */
-#define CDN_RINGS_BLK    0x2u /* queue_rq through the request ring */
+#define CDN_RINGS_TX 0x1u /* ndo_start_xmit through the transmit ring */
+#define CDN_RINGS_RQ 0x2u /* queue_rq through the request ring */
 
 /*
  * What the supervisor does when an isolated driver fails (it died, hung,
@@ -144,9 +144,9 @@ struct cdn_driver_stats {
 struct cdn_driver {
     const struct cdn_driver_desc *desc;
     enum cdn_drv_mode mode;
-    cdn_domain *dom;
+    struct cdn_domain *dom;
     struct cdn_glue *glue;
-    cdn_async *rt; /* set by cdn_driver_use_async */
+    struct cdn_async *rt; /* set by cdn_driver_use_async */
     int cpu;
     char path[4096];
     char reason[192]; /* why it last failed (or failed to load) */
@@ -157,9 +157,9 @@ struct cdn_driver {
     int restarting; /* a restart is running (other fibers may see its devices orphaned) */
     int64_t window_start;
     int window_restarts;
-    struct cdn_driver *next;  /* the supervisor's list of loaded drivers */
-    cdn_domain *spare;        /* see cdn_driver_policy.warm_spare */
-    cdn_domain *graveyard[8]; /* killed domains whose exit has not finished */
+    struct cdn_driver *next;         /* the supervisor's list of loaded drivers */
+    struct cdn_domain *spare;        /* see cdn_driver_policy.warm_spare */
+    struct cdn_domain *graveyard[8]; /* killed domains whose exit has not finished */
     int ngrave;
     struct cdn_rings *rings; /* the host's side of its data-path rings (kernel-private) */
     /* Its own shared heap: the only one its domain maps. Its devices'
@@ -207,7 +207,7 @@ int cdn_driver_check(struct cdn_driver *drv);
 int cdn_driver_restart(struct cdn_driver *drv, double *ms);
 
 /* Route calls through an async runtime (fibers) instead of blocking. */
-int cdn_driver_use_async(struct cdn_driver *drv, cdn_async *rt);
+int cdn_driver_use_async(struct cdn_driver *drv, struct cdn_async *rt);
 void cdn_driver_unload(struct cdn_driver *drv);
 const char *cdn_drv_mode_name(enum cdn_drv_mode m);
 

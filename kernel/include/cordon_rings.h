@@ -33,10 +33,10 @@
 /* rpc ids of ring messages: below the runtime's control ids, above any id
  * cordon-idlc assigns (it numbers an IDL's rpcs from 1). */
 #define CDN_RPC_RING_BASE   0xfe00u
-#define CDN_RPC_NET_TX      0xfe00u /* host -> domain: skbs to transmit */
-#define CDN_RPC_NET_TX_DONE 0xfe01u /* domain -> host: skbs freed, verdicts */
-#define CDN_RPC_BLK_QUEUE   0xfe02u /* host -> domain: requests to queue */
-#define CDN_RPC_BLK_DONE    0xfe03u /* domain -> host: requests ended, verdicts */
+#define CDN_RPC_TXRING      0xfe00u /* host -> domain: skbs to transmit */
+#define CDN_RPC_TXRING_DONE 0xfe01u /* domain -> host: skbs freed, verdicts */
+#define CDN_RPC_RQRING      0xfe02u /* host -> domain: requests to queue */
+#define CDN_RPC_RQRING_DONE 0xfe03u /* domain -> host: requests ended, verdicts */
 #define CDN_RPC_RING_SYNC                                                                          \
     0xfe04u /* host -> domain, a call: post every completion                                       \
                held back, then answer (empty both ways) */
@@ -61,8 +61,8 @@ static inline int cdn_rpc_is_ring(uint16_t rpc)
 
 /*
  * A batch, host -> domain, on either ring: this header, then count
- * descriptors of the ring's kind (struct cdn_net_tx_desc, struct
- * cdn_blk_desc). The object the batch is for - the net device whose
+ * descriptors of the ring's kind (struct cdn_txring_desc, struct
+ * cdn_rqring_desc). The object the batch is for - the net device whose
  * ndo_start_xmit runs, the disk (its one hardware queue) whose queue_rq
  * runs - is named as the driver's glue knows it.
  */
@@ -75,7 +75,7 @@ struct cdn_ring_batch_hdr {
 
 /* ---- net transmit ---- */
 
-struct cdn_net_tx_desc {
+struct cdn_txring_desc {
     uint32_t data_off; /* the packet's data: offset in the shared heap */
     uint16_t len;      /* bytes of data */
     uint16_t protocol;
@@ -109,7 +109,7 @@ struct cdn_ring_verdict {
 
 /* ---- block requests ---- */
 
-struct cdn_blk_desc {
+struct cdn_rqring_desc {
     uint64_t sector;
     uint32_t data_off; /* the request's data: offset in the shared heap */
     uint32_t nr_bytes;

@@ -503,7 +503,7 @@ static const struct cdn_subsys net_subsys = {
     .release_orphans = cdn_net_release_orphans,
     .rings_reclaim = cdn_net_rings_reclaim,
     .rings_idle = cdn_net_rings_idle,
-    .done_rpc = CDN_RPC_NET_TX_DONE,
-    .done = cdn_net_tx_done,
+    .done_rpc = CDN_RPC_TXRING_DONE,
+    .done = cdn_txring_done,
 };
 CDN_SUBSYS(net_subsys);

@@ -1,6 +1,6 @@
 /*
  * net_impl.h - the net subsystem's private declarations, shared by its
- * files (dev.c, skbuff.c, tx_ring.c) and reached by the core only through
+ * files (dev.c, skbuff.c, txring.c) and reached by the core only through
  * its hooks (kernel/core/subsys.h).
  */
 #ifndef CORDON_KERNEL_NET_IMPL_H
@@ -30,7 +30,7 @@ int cdn_net_release_orphans(void *owner);
 /* A ring message from the driver (a completion batch): checks and applies
  * it. Returns CDN_OK, or CDN_EPROTO / CDN_EBADH for a malformed message or
  * a forged handle (what the supervisor's strict mode punishes). */
-int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len);
+int cdn_txring_done(struct cdn_driver *drv, const void *buf, uint32_t len);
 /* The driver's domain is gone: frees every skb it held and every packet
  * waiting for a batch (counted as reclaimed), and drops the devices'
  * rings (made again when the restarted driver re-attaches). */

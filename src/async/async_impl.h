@@ -14,7 +14,7 @@ struct cdn_ext_buf {
 
 struct cdn_fiber {
     struct cdn_ctx ctx;
-    cdn_async *rt;
+    struct cdn_async *rt;
     struct cdn_fiber *next; /* run queue or free list */
     void *stack;            /* mapping base (guard page first) */
     size_t map_size;
@@ -43,8 +43,8 @@ struct cdn_fiber {
  * reach the channel attached in the slot after it.
  */
 struct cdn_async_chan {
-    cdn_async *rt;
-    cdn_ep *ep;
+    struct cdn_async *rt;
+    struct cdn_ep *ep;
     cdn_handler_fn handler;
     void *arg;
     int status;           /* CDN_OK, or why the channel failed */
@@ -107,23 +107,23 @@ struct cdn_async {
 #define CDN_ASYNC_FREE_STACKS 64
 
 /* fiber.c */
-struct cdn_fiber *cdn_fiber_new(cdn_async *rt, cdn_fiber_fn fn, void *arg);
-void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f);
-void cdn_fiber_free_all(cdn_async *rt);
-void cdn_fiber_switch_to(cdn_async *rt, struct cdn_fiber *f); /* root -> fiber */
-void cdn_fiber_switch_out(cdn_async *rt);                     /* fiber -> root */
+struct cdn_fiber *cdn_fiber_new(struct cdn_async *rt, cdn_fiber_fn fn, void *arg);
+void cdn_fiber_free(struct cdn_async *rt, struct cdn_fiber *f);
+void cdn_fiber_free_all(struct cdn_async *rt);
+void cdn_fiber_switch_to(struct cdn_async *rt, struct cdn_fiber *f); /* root -> fiber */
+void cdn_fiber_switch_out(struct cdn_async *rt);                     /* fiber -> root */
 
 /* sched.c */
-void cdn_runq_push(cdn_async *rt, struct cdn_fiber *f);
+void cdn_runq_push(struct cdn_async *rt, struct cdn_fiber *f);
 /* Blocks the current fiber (it must have arranged to be made runnable), or,
  * on the root, runs the scheduler once. */
-void cdn_sched_block(cdn_async *rt);
+void cdn_sched_block(struct cdn_async *rt);
 /* Runs the scheduler on the root until done(arg) is true. */
-int cdn_sched_until(cdn_async *rt, int (*done)(void *), void *arg);
+int cdn_sched_until(struct cdn_async *rt, int (*done)(void *), void *arg);
 
 /* dispatch.c */
 /* Polls every channel once; returns how many messages were handled. */
-int cdn_dispatch_poll(cdn_async *rt, int idle);
-int cdn_dispatch_has_waiters(const cdn_async *rt);
+int cdn_dispatch_poll(struct cdn_async *rt, int idle);
+int cdn_dispatch_has_waiters(const struct cdn_async *rt);
 
 #endif

@@ -17,7 +17,7 @@
 /* Idle polls between liveness checks of the peers (a system call each). */
 #define PEER_CHECK_NS 1000000
 
-int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *arg)
+int cdn_async_attach(struct cdn_async *rt, struct cdn_ep *ep, cdn_handler_fn handler, void *arg)
 {
     if (!rt || !ep)
         return CDN_EINVAL;
@@ -44,7 +44,7 @@ int cdn_async_attach(cdn_async *rt, cdn_ep *ep, cdn_handler_fn handler, void *ar
     return CDN_OK;
 }
 
-static struct cdn_async_chan *find_chan(cdn_async *rt, cdn_ep *ep)
+static struct cdn_async_chan *find_chan(struct cdn_async *rt, struct cdn_ep *ep)
 {
     for (uint32_t i = 0; i < rt->nchans; i++)
         if (rt->chans[i].attached && rt->chans[i].ep == ep)
@@ -58,9 +58,9 @@ static int chan_current(const struct cdn_async_chan *c, uint32_t gen)
     return c->attached && c->gen == gen;
 }
 
-static void complete(cdn_async *rt, struct cdn_call_entry *e, int status);
+static void complete(struct cdn_async *rt, struct cdn_call_entry *e, int status);
 
-static void fail_chan(cdn_async *rt, struct cdn_async_chan *c, int status)
+static void fail_chan(struct cdn_async *rt, struct cdn_async_chan *c, int status)
 {
     if (c->status == CDN_OK)
         c->status = status;
@@ -71,7 +71,7 @@ static void fail_chan(cdn_async *rt, struct cdn_async_chan *c, int status)
     }
 }
 
-int cdn_async_detach(cdn_async *rt, cdn_ep *ep)
+int cdn_async_detach(struct cdn_async *rt, struct cdn_ep *ep)
 {
     struct cdn_async_chan *c = find_chan(rt, ep);
     if (!c)
@@ -87,7 +87,7 @@ int cdn_async_detach(cdn_async *rt, cdn_ep *ep)
     return CDN_OK;
 }
 
-static struct cdn_call_entry *entry_alloc(cdn_async *rt)
+static struct cdn_call_entry *entry_alloc(struct cdn_async *rt)
 {
     if (rt->free_call == UINT16_MAX)
         return NULL;
@@ -99,7 +99,7 @@ static struct cdn_call_entry *entry_alloc(cdn_async *rt)
     return e;
 }
 
-static void entry_free(cdn_async *rt, struct cdn_call_entry *e)
+static void entry_free(struct cdn_async *rt, struct cdn_call_entry *e)
 {
     e->state = CALL_FREE;
     e->chan = NULL;
@@ -111,7 +111,7 @@ static void entry_free(cdn_async *rt, struct cdn_call_entry *e)
 }
 
 /* Tells the caller the outcome (if it still waits) and wakes it. */
-static void notify(cdn_async *rt, struct cdn_call_entry *e, int status)
+static void notify(struct cdn_async *rt, struct cdn_call_entry *e, int status)
 {
     if (!e->cw)
         return;
@@ -125,7 +125,7 @@ static void notify(cdn_async *rt, struct cdn_call_entry *e, int status)
 }
 
 /* Ends a call: its reply arrived or its channel failed. */
-static void complete(cdn_async *rt, struct cdn_call_entry *e, int status)
+static void complete(struct cdn_async *rt, struct cdn_call_entry *e, int status)
 {
     if (e->state == CALL_WAITING)
         rt->waiting--;
@@ -137,7 +137,7 @@ static void complete(cdn_async *rt, struct cdn_call_entry *e, int status)
 
 /* The caller gives up; the entry stays until the late reply or the channel's
  * end, so that reply cannot be mistaken for another call's. */
-static void abandon(cdn_async *rt, struct cdn_call_entry *e, int status)
+static void abandon(struct cdn_async *rt, struct cdn_call_entry *e, int status)
 {
     rt->waiting--;
     e->state = CALL_ABANDONED;
@@ -159,7 +159,7 @@ static const void *ext_copy(struct cdn_ext_buf *x, const void *src, uint32_t n)
     return x->buf;
 }
 
-static int deliver_reply(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
+static int deliver_reply(struct cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
 {
     uint32_t idx = m->call_id & 0xffffu;
     uint16_t gen = (uint16_t)(m->call_id >> 16);
@@ -208,7 +208,7 @@ static void serve_fiber(void *arg)
     struct cdn_fiber *f = arg;
     struct cdn_async_chan *c = f->req_chan;
     uint32_t gen = f->req_gen;
-    cdn_async *rt = c->rt;
+    struct cdn_async *rt = c->rt;
     if (!chan_current(c, gen))
         return; /* detached before this fiber first ran */
     if (f->req.ext_len)
@@ -258,7 +258,7 @@ out:
     c->serving--;
 }
 
-static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
+static int spawn_server(struct cdn_async *rt, struct cdn_async_chan *c, const struct cdn_msg *m)
 {
     struct cdn_fiber *f = cdn_fiber_new(rt, serve_fiber, NULL);
     if (!f)
@@ -283,7 +283,7 @@ static int spawn_server(cdn_async *rt, struct cdn_async_chan *c, const struct cd
 }
 
 /* Deadlines and liveness, about once a millisecond of polling. */
-static void periodic_checks(cdn_async *rt)
+static void periodic_checks(struct cdn_async *rt)
 {
     int64_t now = cdn_now_ns();
     if (now < rt->next_check)
@@ -308,7 +308,7 @@ static void periodic_checks(cdn_async *rt)
     }
 }
 
-int cdn_dispatch_poll(cdn_async *rt, int idle)
+int cdn_dispatch_poll(struct cdn_async *rt, int idle)
 {
     int handled = 0;
     struct cdn_msg m;
@@ -380,7 +380,7 @@ int cdn_dispatch_poll(cdn_async *rt, int idle)
     return handled;
 }
 
-int cdn_dispatch_has_waiters(const cdn_async *rt)
+int cdn_dispatch_has_waiters(const struct cdn_async *rt)
 {
     return rt->waiting > 0;
 }
@@ -390,8 +390,8 @@ static int call_done(void *arg)
     return ((struct cdn_call_wait *)arg)->done;
 }
 
-int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
-                   int64_t timeout_ns)
+int cdn_async_call(struct cdn_async *rt, struct cdn_ep *ep, struct cdn_msg *req,
+                   struct cdn_msg *reply, int64_t timeout_ns)
 {
     if (!rt || !ep || !req || !reply)
         return CDN_EINVAL;
@@ -456,12 +456,12 @@ int cdn_async_call(cdn_async *rt, cdn_ep *ep, struct cdn_msg *req, struct cdn_ms
     return cw.status;
 }
 
-int cdn_async_poll(cdn_async *rt)
+int cdn_async_poll(struct cdn_async *rt)
 {
     return cdn_dispatch_poll(rt, 0);
 }
 
-void cdn_async_set_idle(cdn_async *rt, void (*fn)(void *arg), void *arg)
+void cdn_async_set_idle(struct cdn_async *rt, void (*fn)(void *arg), void *arg)
 {
     rt->idle_fn = fn;
     rt->idle_arg = arg;

@@ -22,7 +22,7 @@
 static void fiber_entry(void *p)
 {
     struct cdn_fiber *f = p;
-    cdn_async *rt = f->rt;
+    struct cdn_async *rt = f->rt;
 #if defined(__SANITIZE_ADDRESS__)
     __sanitizer_finish_switch_fiber(NULL, &rt->root_stack_bottom, &rt->root_stack_size);
 #endif
@@ -43,7 +43,7 @@ static void fiber_entry(void *p)
     __builtin_unreachable();
 }
 
-struct cdn_fiber *cdn_fiber_new(cdn_async *rt, cdn_fiber_fn fn, void *arg)
+struct cdn_fiber *cdn_fiber_new(struct cdn_async *rt, cdn_fiber_fn fn, void *arg)
 {
     struct cdn_fiber *f = rt->free_fibers;
     if (f) {
@@ -90,7 +90,7 @@ static void fiber_release(struct cdn_fiber *f)
 /* Kept for reuse up to CDN_ASYNC_FREE_STACKS, so that a burst of fibers
  * (a peer's flood of requests, however bounded) does not keep its stacks
  * mapped for the rest of the runtime's life. */
-void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f)
+void cdn_fiber_free(struct cdn_async *rt, struct cdn_fiber *f)
 {
     if (rt->nfree_fibers >= CDN_ASYNC_FREE_STACKS) {
         fiber_release(f);
@@ -101,7 +101,7 @@ void cdn_fiber_free(cdn_async *rt, struct cdn_fiber *f)
     rt->nfree_fibers++;
 }
 
-void cdn_fiber_free_all(cdn_async *rt)
+void cdn_fiber_free_all(struct cdn_async *rt)
 {
     rt->nfree_fibers = 0;
     while (rt->free_fibers) {
@@ -111,7 +111,7 @@ void cdn_fiber_free_all(cdn_async *rt)
     }
 }
 
-void cdn_fiber_switch_to(cdn_async *rt, struct cdn_fiber *f)
+void cdn_fiber_switch_to(struct cdn_async *rt, struct cdn_fiber *f)
 {
     rt->current = f;
     rt->stats.switches++;
@@ -126,7 +126,7 @@ void cdn_fiber_switch_to(cdn_async *rt, struct cdn_fiber *f)
     rt->current = NULL;
 }
 
-void cdn_fiber_switch_out(cdn_async *rt)
+void cdn_fiber_switch_out(struct cdn_async *rt)
 {
     struct cdn_fiber *f = rt->current;
     rt->stats.switches++;

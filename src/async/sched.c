@@ -23,7 +23,7 @@
 #define SERVE_SLEEP_NS           2000000LL /* its sleep, at most, before it looks again */
 #define DEFAULT_REPLY_TIMEOUT_NS 5000000000LL
 
-int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
+int cdn_async_create(const struct cdn_async_config *cfg, struct cdn_async **out)
 {
     if (!out)
         return CDN_EINVAL;
@@ -46,7 +46,7 @@ int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
         c.max_channels > 1024 || c.max_serving > 65535 || c.reply_timeout_ns < 0)
         return CDN_EINVAL;
     c.stack_size = (c.stack_size + (size_t)page - 1) & ~((size_t)page - 1);
-    cdn_async *rt = calloc(1, sizeof *rt);
+    struct cdn_async *rt = calloc(1, sizeof *rt);
     if (!rt)
         return CDN_ENOMEM;
     rt->cfg = c;
@@ -65,7 +65,7 @@ int cdn_async_create(const struct cdn_async_config *cfg, cdn_async **out)
     return CDN_OK;
 }
 
-void cdn_async_destroy(cdn_async *rt)
+void cdn_async_destroy(struct cdn_async *rt)
 {
     if (!rt)
         return;
@@ -82,12 +82,12 @@ void cdn_async_destroy(cdn_async *rt)
     free(rt);
 }
 
-int cdn_async_in_fiber(const cdn_async *rt)
+int cdn_async_in_fiber(const struct cdn_async *rt)
 {
     return rt->current != NULL;
 }
 
-void cdn_runq_push(cdn_async *rt, struct cdn_fiber *f)
+void cdn_runq_push(struct cdn_async *rt, struct cdn_fiber *f)
 {
     if (f->runnable)
         return;
@@ -100,7 +100,7 @@ void cdn_runq_push(cdn_async *rt, struct cdn_fiber *f)
     rt->runq_tail = f;
 }
 
-static struct cdn_fiber *runq_pop(cdn_async *rt)
+static struct cdn_fiber *runq_pop(struct cdn_async *rt)
 {
     struct cdn_fiber *f = rt->runq_head;
     if (f) {
@@ -113,7 +113,7 @@ static struct cdn_fiber *runq_pop(cdn_async *rt)
     return f;
 }
 
-int cdn_async_spawn(cdn_async *rt, cdn_fiber_fn fn, void *arg)
+int cdn_async_spawn(struct cdn_async *rt, cdn_fiber_fn fn, void *arg)
 {
     if (!rt || !fn)
         return CDN_EINVAL;
@@ -135,7 +135,7 @@ int cdn_async_spawn(cdn_async *rt, cdn_fiber_fn fn, void *arg)
 
 /* Runs one fiber, or polls the channels if none is runnable. Returns
  * nonzero if anything happened. */
-static int sched_step(cdn_async *rt, int idle)
+static int sched_step(struct cdn_async *rt, int idle)
 {
     /* Fairness: even with fibers always runnable (yield loops), the channels
      * are polled every few hand-overs, or replies would never arrive. */
@@ -151,7 +151,7 @@ static int sched_step(cdn_async *rt, int idle)
     return cdn_dispatch_poll(rt, idle) > 0;
 }
 
-void cdn_sched_block(cdn_async *rt)
+void cdn_sched_block(struct cdn_async *rt)
 {
     if (rt->current)
         cdn_fiber_switch_out(rt);
@@ -159,7 +159,7 @@ void cdn_sched_block(cdn_async *rt)
         sched_step(rt, 0);
 }
 
-int cdn_sched_until(cdn_async *rt, int (*done)(void *), void *arg)
+int cdn_sched_until(struct cdn_async *rt, int (*done)(void *), void *arg)
 {
     unsigned idle = 0;
     while (!done(arg)) {
@@ -176,7 +176,7 @@ int cdn_sched_until(cdn_async *rt, int (*done)(void *), void *arg)
     return CDN_OK;
 }
 
-void cdn_async_yield(cdn_async *rt)
+void cdn_async_yield(struct cdn_async *rt)
 {
     if (rt->current) {
         cdn_runq_push(rt, rt->current);
@@ -186,7 +186,7 @@ void cdn_async_yield(cdn_async *rt)
     }
 }
 
-void cdn_async_sleep(cdn_async *rt, int64_t ns)
+void cdn_async_sleep(struct cdn_async *rt, int64_t ns)
 {
     if (ns <= 0)
         return;
@@ -201,7 +201,7 @@ void cdn_async_sleep(cdn_async *rt, int64_t ns)
         cdn_async_yield(rt);
 }
 
-void cdn_finish_begin(cdn_async *rt, struct cdn_finish *f)
+void cdn_finish_begin(struct cdn_async *rt, struct cdn_finish *f)
 {
     f->pending = 0;
     f->waiter = NULL;
@@ -215,7 +215,7 @@ static int scope_done(void *arg)
     return ((struct cdn_finish *)arg)->pending == 0;
 }
 
-void cdn_finish_end(cdn_async *rt, struct cdn_finish *f)
+void cdn_finish_end(struct cdn_async *rt, struct cdn_finish *f)
 {
     struct cdn_finish **top = rt->current ? &rt->current->finish_top : &rt->root_finish_top;
     *top = f->outer;
@@ -231,16 +231,16 @@ void cdn_finish_end(cdn_async *rt, struct cdn_finish *f)
 
 static int runq_empty(void *arg)
 {
-    return ((cdn_async *)arg)->runq_head == NULL;
+    return ((struct cdn_async *)arg)->runq_head == NULL;
 }
 
 static int all_done(void *arg)
 {
-    cdn_async *rt = arg;
+    struct cdn_async *rt = arg;
     return rt->stats.live_fibers == 0;
 }
 
-static int serve_done(cdn_async *rt)
+static int serve_done(struct cdn_async *rt)
 {
     if (rt->stop_requested)
         return 1;
@@ -251,9 +251,9 @@ static int serve_done(cdn_async *rt)
 }
 
 /* The one attached channel that is still good, if there is exactly one. */
-static cdn_ep *sole_channel(const cdn_async *rt)
+static struct cdn_ep *sole_channel(const struct cdn_async *rt)
 {
-    cdn_ep *only = NULL;
+    struct cdn_ep *only = NULL;
     for (uint32_t i = 0; i < rt->nchans; i++) {
         if (!rt->chans[i].attached || rt->chans[i].status != CDN_OK)
             continue;
@@ -264,7 +264,7 @@ static cdn_ep *sole_channel(const cdn_async *rt)
     return only;
 }
 
-int cdn_async_serve(cdn_async *rt)
+int cdn_async_serve(struct cdn_async *rt)
 {
     if (!rt || rt->current)
         return CDN_ESTATE;
@@ -283,7 +283,7 @@ int cdn_async_serve(cdn_async *rt)
              * liveness are still looked at). A runtime serving several
              * channels, or a spinning one, keeps polling: it asks again
              * only every SERVE_SPINS idle polls, not on each. */
-            cdn_ep *only = sole_channel(rt);
+            struct cdn_ep *only = sole_channel(rt);
             if (only && cdn_ep_wait_readable(only, SERVE_SLEEP_NS) != CDN_EAGAIN)
                 idle = 0;
         }
@@ -296,14 +296,14 @@ int cdn_async_serve(cdn_async *rt)
     return CDN_ESTATE;
 }
 
-int cdn_async_run(cdn_async *rt)
+int cdn_async_run(struct cdn_async *rt)
 {
     if (!rt || rt->current)
         return CDN_ESTATE;
     return cdn_sched_until(rt, all_done, rt);
 }
 
-void cdn_async_get_stats(const cdn_async *rt, struct cdn_async_stats *out)
+void cdn_async_get_stats(const struct cdn_async *rt, struct cdn_async_stats *out)
 {
     *out = rt->stats;
 }
@@ -313,7 +313,7 @@ static int event_done(void *arg)
     return ((struct cdn_event *)arg)->signalled;
 }
 
-int cdn_event_wait(cdn_async *rt, struct cdn_event *e)
+int cdn_event_wait(struct cdn_async *rt, struct cdn_event *e)
 {
     if (e->signalled)
         return CDN_OK;
@@ -332,7 +332,7 @@ int cdn_event_wait(cdn_async *rt, struct cdn_event *e)
     return r;
 }
 
-void cdn_event_signal(cdn_async *rt, struct cdn_event *e)
+void cdn_event_signal(struct cdn_async *rt, struct cdn_event *e)
 {
     e->signalled = 1;
     if (e->waiter) {

@@ -39,7 +39,7 @@ static int copy_str(char *dst, size_t cap, const char *src)
     return CDN_OK;
 }
 
-int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
+int cdn_domain_create(const struct cdn_domain_config *cfg, struct cdn_domain **out)
 {
     if (!cfg || !out)
         return CDN_EINVAL;
@@ -67,7 +67,7 @@ int cdn_domain_create(const struct cdn_domain_config *cfg, cdn_domain **out)
     if (cdn_geometry_check(&geom) != CDN_OK)
         return CDN_EINVAL;
 
-    cdn_domain *dom = calloc(1, sizeof *dom);
+    struct cdn_domain *dom = calloc(1, sizeof *dom);
     if (!dom)
         return CDN_ENOMEM;
     dom->cfg = *cfg;
@@ -210,7 +210,7 @@ static void watchdog_stop(struct cdn_domain *dom)
     dom->wd_started = 0;
 }
 
-static int start_failed(cdn_domain *dom, int r)
+static int start_failed(struct cdn_domain *dom, int r)
 {
     if (dom->state == CDN_DOM_RUNNING) {
         if (r == CDN_EPROTO)
@@ -223,7 +223,7 @@ static int start_failed(cdn_domain *dom, int r)
     return r == CDN_EDEAD ? CDN_ELOAD : r;
 }
 
-int cdn_domain_start_async(cdn_domain *dom)
+int cdn_domain_start_async(struct cdn_domain *dom)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -240,7 +240,7 @@ int cdn_domain_start_async(cdn_domain *dom)
     return CDN_OK;
 }
 
-int cdn_domain_start_finish(cdn_domain *dom)
+int cdn_domain_start_finish(struct cdn_domain *dom)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -256,7 +256,7 @@ int cdn_domain_start_finish(cdn_domain *dom)
     return CDN_OK;
 }
 
-int cdn_domain_start(cdn_domain *dom)
+int cdn_domain_start(struct cdn_domain *dom)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -269,18 +269,19 @@ int cdn_domain_start(cdn_domain *dom)
     return CDN_OK;
 }
 
-cdn_ep *cdn_domain_ep(cdn_domain *dom)
+struct cdn_ep *cdn_domain_ep(struct cdn_domain *dom)
 {
     return dom ? dom->ep : NULL;
 }
 
-void cdn_domain_set_handler(cdn_domain *dom, cdn_handler_fn handler, void *arg)
+void cdn_domain_set_handler(struct cdn_domain *dom, cdn_handler_fn handler, void *arg)
 {
     dom->handler = handler;
     dom->handler_arg = arg;
 }
 
-int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply, int64_t timeout_ns)
+int cdn_domain_call(struct cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
+                    int64_t timeout_ns)
 {
     if (!dom || !req || !reply)
         return CDN_EINVAL;
@@ -294,14 +295,14 @@ int cdn_domain_call(cdn_domain *dom, struct cdn_msg *req, struct cdn_msg *reply,
     return r;
 }
 
-int cdn_domain_alive(cdn_domain *dom)
+int cdn_domain_alive(struct cdn_domain *dom)
 {
     if (!dom || dom->state != CDN_DOM_RUNNING)
         return 0;
     return !dom->ops->peer_dead(dom);
 }
 
-int cdn_domain_kill(cdn_domain *dom, const char *reason)
+int cdn_domain_kill(struct cdn_domain *dom, const char *reason)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -318,7 +319,7 @@ int cdn_domain_kill(cdn_domain *dom, const char *reason)
     return dom->ops->kill(dom);
 }
 
-int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns)
+int cdn_domain_wait(struct cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout_ns)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -339,7 +340,7 @@ int cdn_domain_wait(cdn_domain *dom, struct cdn_exit_info *info, int64_t timeout
     return CDN_OK;
 }
 
-int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
+int cdn_domain_stop(struct cdn_domain *dom, int64_t timeout_ns)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -363,7 +364,7 @@ int cdn_domain_stop(cdn_domain *dom, int64_t timeout_ns)
     return r;
 }
 
-int cdn_domain_wait_stopped(cdn_domain *dom, int64_t timeout_ns)
+int cdn_domain_wait_stopped(struct cdn_domain *dom, int64_t timeout_ns)
 {
     if (!dom)
         return CDN_EINVAL;
@@ -402,19 +403,19 @@ int cdn_domain_wait_stopped(cdn_domain *dom, int64_t timeout_ns)
     }
 }
 
-const char *cdn_domain_reason(const cdn_domain *dom)
+const char *cdn_domain_reason(const struct cdn_domain *dom)
 {
     if (dom && !dom->reason[0] && __atomic_load_n(&dom->wd_fired, __ATOMIC_ACQUIRE))
         return dom->wd_reason;
     return dom ? dom->reason : "";
 }
 
-pid_t cdn_domain_pid(const cdn_domain *dom)
+pid_t cdn_domain_pid(const struct cdn_domain *dom)
 {
     return dom ? dom->pid : -1;
 }
 
-void cdn_domain_destroy(cdn_domain *dom)
+void cdn_domain_destroy(struct cdn_domain *dom)
 {
     if (!dom)
         return;

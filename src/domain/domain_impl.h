@@ -34,7 +34,7 @@ struct cdn_domain {
     char module_arg[CDN_MODULE_ARG_MAX + 1];
     char launcher_path[PATH_MAX];
     struct cdn_region region;
-    cdn_ep *ep; /* host side */
+    struct cdn_ep *ep; /* host side */
     cdn_handler_fn handler;
     void *handler_arg;
     enum cdn_dom_state state;
@@ -53,7 +53,7 @@ struct cdn_domain {
     int host_killed;   /* atomic: the host killed the domain */
     int thread_status; /* module main's return value */
     int leaked;        /* thread could not be stopped; memory deliberately kept */
-    cdn_ep *dom_ep;
+    struct cdn_ep *dom_ep;
     struct cdn_dom_ctx ctx;
     void *dl_handle;
     const struct cdn_module *module;

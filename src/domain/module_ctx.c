@@ -4,7 +4,7 @@
 
 #include "module_ctx.h"
 
-cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx)
+struct cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx)
 {
     return ctx->ep;
 }
@@ -34,7 +34,7 @@ void *cdn_dom_heap_ptr(struct cdn_dom_ctx *ctx, uint64_t ref, size_t len)
     return (uint8_t *)ctx->heap_base + off;
 }
 
-int cdn_dom_hello(cdn_ep *ep, int64_t timeout_ns)
+int cdn_dom_hello(struct cdn_ep *ep, int64_t timeout_ns)
 {
     struct cdn_msg req, rep;
     memset(&req, 0, sizeof req);

@@ -9,7 +9,7 @@
 #define CDN_MODULE_ARG_MAX 255
 
 struct cdn_dom_ctx {
-    cdn_ep *ep;
+    struct cdn_ep *ep;
     const char *arg;
     void *region_base;
     size_t region_size;
@@ -19,6 +19,6 @@ struct cdn_dom_ctx {
 
 /* Domain side of the start handshake: sends HELLO and waits for the host's
  * answer. Returns CDN_OK when the host accepted the domain. */
-int cdn_dom_hello(cdn_ep *ep, int64_t timeout_ns);
+int cdn_dom_hello(struct cdn_ep *ep, int64_t timeout_ns);
 
 #endif

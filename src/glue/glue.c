@@ -90,7 +90,7 @@ static void by_obj_del(struct cdn_glue *g, uint64_t key)
         filter_change(g, key, 0);
 }
 
-int cdn_glue_create(enum cdn_glue_side side, cdn_ep *ep, struct cdn_glue **out)
+int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue **out)
 {
     if (!ep || !out || (side != CDN_GLUE_HOST && side != CDN_GLUE_DOMAIN))
         return CDN_EINVAL;
@@ -175,12 +175,12 @@ cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g)
     return g->dispatch;
 }
 
-void cdn_glue_set_async(struct cdn_glue *g, cdn_async *rt)
+void cdn_glue_set_async(struct cdn_glue *g, struct cdn_async *rt)
 {
     g->rt = rt;
 }
 
-cdn_async *cdn_glue_async(const struct cdn_glue *g)
+struct cdn_async *cdn_glue_async(const struct cdn_glue *g)
 {
     return g->rt;
 }
@@ -246,7 +246,7 @@ uint32_t cdn_glue_wire_max(const struct cdn_glue *g)
     return g->wire_max;
 }
 
-cdn_ep *cdn_glue_ep(struct cdn_glue *g)
+struct cdn_ep *cdn_glue_ep(struct cdn_glue *g)
 {
     return g->ep;
 }

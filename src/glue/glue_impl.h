@@ -8,8 +8,8 @@
 struct cdn_glue {
     enum cdn_glue_side side;
     int in_call; /* callers inside cdn_glue_call / send_oneway (fibers may wait there) */
-    cdn_ep *ep;
-    cdn_async *rt;
+    struct cdn_ep *ep;
+    struct cdn_async *rt;
     cdn_handler_fn dispatch;
     int64_t timeout_ns;
     uint32_t wire_max;          /* largest payload: the channel's extension chunk, or inline */

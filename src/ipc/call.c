@@ -37,8 +37,8 @@ void cdn_ep_make_reply(const struct cdn_msg *req, cdn_handler_fn handler, void *
     rep->flags = (uint8_t)(CDN_MSG_REPLY | (rep->flags & CDN_MSG_ERROR));
 }
 
-int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
-                     struct cdn_wait *w)
+int cdn_ep_serve_one(struct cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler,
+                     void *arg, struct cdn_wait *w)
 {
     struct cdn_msg rep;
     cdn_ep_make_reply(req, handler, arg, &rep);
@@ -47,7 +47,7 @@ int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handl
     return cdn_ep_send_w(ep, &rep, w);
 }
 
-int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg)
+int cdn_ep_serve(struct cdn_ep *ep, cdn_handler_fn handler, void *arg)
 {
     struct cdn_msg req;
     for (;;) {
@@ -66,8 +66,8 @@ int cdn_ep_serve(cdn_ep *ep, cdn_handler_fn handler, void *arg)
     }
 }
 
-int cdn_ep_call(cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply, cdn_handler_fn handler,
-                void *arg, int64_t timeout_ns)
+int cdn_ep_call(struct cdn_ep *ep, struct cdn_msg *req, struct cdn_msg *reply,
+                cdn_handler_fn handler, void *arg, int64_t timeout_ns)
 {
     if (!ep || !req || !reply)
         return CDN_EINVAL;

@@ -71,7 +71,7 @@ static inline void cpu_relax(void)
 #endif
 }
 
-int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen)
+int cdn_ep_violation_set(struct cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen)
 {
     ep->stats.protocol_errors++;
     if (!ep->broken) {
@@ -82,7 +82,7 @@ int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t se
     return CDN_EPROTO;
 }
 
-int cdn_ep_protocol_error(cdn_ep *ep, const char *what)
+int cdn_ep_protocol_error(struct cdn_ep *ep, const char *what)
 {
     ep->stats.protocol_errors++;
     if (!ep->broken) {
@@ -93,13 +93,13 @@ int cdn_ep_protocol_error(cdn_ep *ep, const char *what)
 }
 
 int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_wait_policy policy,
-                  cdn_ep **out)
+                  struct cdn_ep **out)
 {
     struct cdn_region_layout l;
     if (!region || !out || !region->base || cdn_layout_compute(&region->geom, &l) != CDN_OK ||
         region->size < l.total)
         return CDN_EINVAL;
-    cdn_ep *ep = calloc(1, sizeof *ep);
+    struct cdn_ep *ep = calloc(1, sizeof *ep);
     if (!ep)
         return CDN_ENOMEM;
     if (region->geom.ext_slot_size) {
@@ -128,7 +128,7 @@ int cdn_ep_create(const struct cdn_region *region, enum cdn_side side, enum cdn_
     return CDN_OK;
 }
 
-void cdn_ep_destroy(cdn_ep *ep)
+void cdn_ep_destroy(struct cdn_ep *ep)
 {
     if (!ep)
         return;
@@ -136,23 +136,23 @@ void cdn_ep_destroy(cdn_ep *ep)
     free(ep);
 }
 
-void cdn_ep_set_peer_check(cdn_ep *ep, cdn_peer_dead_fn fn, void *arg)
+void cdn_ep_set_peer_check(struct cdn_ep *ep, cdn_peer_dead_fn fn, void *arg)
 {
     ep->peer_dead = fn;
     ep->peer_arg = arg;
 }
 
-void cdn_ep_set_policy(cdn_ep *ep, enum cdn_wait_policy policy)
+void cdn_ep_set_policy(struct cdn_ep *ep, enum cdn_wait_policy policy)
 {
     ep->policy = policy;
 }
 
-void cdn_ep_set_peer_policy(cdn_ep *ep, enum cdn_wait_policy peer_policy)
+void cdn_ep_set_peer_policy(struct cdn_ep *ep, enum cdn_wait_policy peer_policy)
 {
     ep->peer_may_sleep = peer_policy != CDN_WAIT_SPIN;
 }
 
-void cdn_ep_mark_dead(cdn_ep *ep)
+void cdn_ep_mark_dead(struct cdn_ep *ep)
 {
     __atomic_store_n(&ep->dead, 1, __ATOMIC_SEQ_CST);
     /* Kick our own sleepers so they notice now, not at the end of a slice. */
@@ -160,22 +160,22 @@ void cdn_ep_mark_dead(cdn_ep *ep)
     cdn_futex_wake(&ep->tx.ctl->space_doorbell, 64);
 }
 
-int cdn_ep_broken(const cdn_ep *ep)
+int cdn_ep_broken(const struct cdn_ep *ep)
 {
     return ep->broken;
 }
 
-const char *cdn_ep_violation(const cdn_ep *ep)
+const char *cdn_ep_violation(const struct cdn_ep *ep)
 {
     return ep->violation;
 }
 
-void cdn_ep_get_stats(const cdn_ep *ep, struct cdn_ep_stats *out)
+void cdn_ep_get_stats(const struct cdn_ep *ep, struct cdn_ep_stats *out)
 {
     *out = ep->stats;
 }
 
-static int is_dead(cdn_ep *ep)
+static int is_dead(struct cdn_ep *ep)
 {
     if (__atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE))
         return 1;
@@ -186,12 +186,12 @@ static int is_dead(cdn_ep *ep)
     return 0;
 }
 
-int cdn_ep_marked_dead(const cdn_ep *ep)
+int cdn_ep_marked_dead(const struct cdn_ep *ep)
 {
     return __atomic_load_n(&ep->dead, __ATOMIC_ACQUIRE);
 }
 
-int cdn_ep_check_peer(cdn_ep *ep)
+int cdn_ep_check_peer(struct cdn_ep *ep)
 {
     return is_dead(ep) ? CDN_EDEAD : CDN_OK;
 }
@@ -211,7 +211,7 @@ static int deadline_passed(struct cdn_wait *w)
     return now >= w->deadline;
 }
 
-static void flush_releases(cdn_ep *ep);
+static void flush_releases(struct cdn_ep *ep);
 
 /*
  * Waits until the sequence word of `slot` equals `want`. While waiting the
@@ -222,18 +222,18 @@ static void flush_releases(cdn_ep *ep);
  */
 /* The domain side shows it is alive: waiting (it is not stuck in module
  * code) or receiving (it is making progress). See cdn_heartbeat_word. */
-static inline void heartbeat(cdn_ep *ep)
+static inline void heartbeat(struct cdn_ep *ep)
 {
     if (ep->beat)
         __atomic_store_n(ep->beat, ++ep->beats, __ATOMIC_RELAXED);
 }
 
-void cdn_ep_heartbeat(cdn_ep *ep)
+void cdn_ep_heartbeat(struct cdn_ep *ep)
 {
     heartbeat(ep);
 }
 
-static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, uint32_t idle2,
+static int wait_seq(struct cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, uint32_t idle2,
                     uint64_t pos, struct cdn_wait *w, uint32_t *sleeping, uint32_t *doorbell,
                     const char *what)
 {
@@ -310,7 +310,7 @@ static int wait_seq(cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t idle1, ui
 }
 
 /* Wakes a peer sleeping on an event count, if it said it sleeps. */
-static inline void wake_peer(cdn_ep *ep, uint32_t *sleeping, uint32_t *doorbell)
+static inline void wake_peer(struct cdn_ep *ep, uint32_t *sleeping, uint32_t *doorbell)
 {
     if (!ep->peer_may_sleep)
         return;
@@ -329,7 +329,7 @@ static inline void wake_peer(cdn_ep *ep, uint32_t *sleeping, uint32_t *doorbell)
  * already reused it (having learned from an ack that it was free), the slot
  * is left alone.
  */
-static void flush_releases(cdn_ep *ep)
+static void flush_releases(struct cdn_ep *ep)
 {
     if (ep->rx_released == ep->rx.pos)
         return;
@@ -347,19 +347,19 @@ static void flush_releases(cdn_ep *ep)
     wake_peer(ep, &ep->rx.ctl->space_sleeping, &ep->rx.ctl->space_doorbell);
 }
 
-int cdn_ep_send(cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
+int cdn_ep_send(struct cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns)
 {
     struct cdn_wait w = cdn_wait_for(timeout_ns);
     return cdn_ep_send_w(ep, msg, &w);
 }
 
-int cdn_ep_recv(cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
+int cdn_ep_recv(struct cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns)
 {
     struct cdn_wait w = cdn_wait_for(timeout_ns);
     return cdn_ep_recv_w(ep, msg, &w);
 }
 
-int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
+int cdn_ep_send_w(struct cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
 {
     if (!ep || !msg)
         return CDN_EINVAL;
@@ -403,7 +403,7 @@ int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w)
     return CDN_OK;
 }
 
-int cdn_ep_wait_readable(cdn_ep *ep, int64_t timeout_ns)
+int cdn_ep_wait_readable(struct cdn_ep *ep, int64_t timeout_ns)
 {
     if (!ep)
         return CDN_EINVAL;
@@ -422,7 +422,7 @@ int cdn_ep_wait_readable(cdn_ep *ep, int64_t timeout_ns)
                     "receive slot has an impossible sequence word");
 }
 
-int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
+int cdn_ep_recv_w(struct cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w)
 {
     if (!ep || !msg)
         return CDN_EINVAL;

@@ -58,11 +58,11 @@ static inline struct cdn_wait cdn_wait_for(int64_t timeout_ns)
     return w;
 }
 
-int cdn_ep_send_w(cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w);
-int cdn_ep_recv_w(cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w);
+int cdn_ep_send_w(struct cdn_ep *ep, const struct cdn_msg *msg, struct cdn_wait *w);
+int cdn_ep_recv_w(struct cdn_ep *ep, struct cdn_msg *msg, struct cdn_wait *w);
 
 /* Records a protocol violation and returns CDN_EPROTO. */
-int cdn_ep_violation_set(cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen);
+int cdn_ep_violation_set(struct cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen);
 
 /* Builds the reply to req (control rpcs, handler, error status, call_id and
  * flags) without sending it. */
@@ -70,7 +70,7 @@ void cdn_ep_make_reply(const struct cdn_msg *req, cdn_handler_fn handler, void *
                        struct cdn_msg *rep);
 
 /* Sends a reply to req (fills call_id and flags) and handles control rpcs. */
-int cdn_ep_serve_one(cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler, void *arg,
-                     struct cdn_wait *w);
+int cdn_ep_serve_one(struct cdn_ep *ep, const struct cdn_msg *req, cdn_handler_fn handler,
+                     void *arg, struct cdn_wait *w);
 
 #endif

@@ -305,7 +305,7 @@ int main(int argc, char **argv)
         return refuse(CDN_LAUNCH_ABI, "no %s symbol of ABI %d with a main function",
                       CDN_MODULE_SYMBOL, CDN_MODULE_ABI);
 
-    cdn_ep *ep;
+    struct cdn_ep *ep;
     if (cdn_ep_create(&region, CDN_SIDE_DOMAIN, a.policy, &ep) != CDN_OK)
         return refuse(CDN_LAUNCH_CHANNEL, "cannot create the channel's endpoint");
     cdn_ep_set_peer_policy(ep, a.peer_policy);

@@ -46,7 +46,7 @@ static void keepalive(void *arg)
     for (;;) {
         cdn_async_sleep(cdn_glue_async(ring_glue), 100000000LL);
         struct cdn_ring_done_hdr empty = {0, 0, 0};
-        if (cdn_glue_post(ring_glue, CDN_RPC_BLK_DONE, &empty, sizeof empty) != CDN_OK)
+        if (cdn_glue_post(ring_glue, CDN_RPC_RQRING_DONE, &empty, sizeof empty) != CDN_OK)
             return;
     }
 }

@@ -29,7 +29,7 @@ static volatile uintptr_t crash_address = 8;
 
 struct state {
     uint64_t last_seq;
-    cdn_ep *ep;
+    struct cdn_ep *ep;
     struct cdn_dom_ctx *ctx;
 };
 

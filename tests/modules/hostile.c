@@ -47,7 +47,7 @@ static int badmsg(struct cdn_dom_ctx *ctx)
     void *base;
     size_t size;
     cdn_dom_region(ctx, &base, &size);
-    cdn_ep *ep = cdn_dom_ep(ctx);
+    struct cdn_ep *ep = cdn_dom_ep(ctx);
     struct cdn_msg req;
     unsigned round = 0;
     for (;;) {
@@ -98,7 +98,7 @@ static int seq(struct cdn_dom_ctx *ctx)
 
 static int flood(struct cdn_dom_ctx *ctx, int drain)
 {
-    cdn_ep *ep = cdn_dom_ep(ctx);
+    struct cdn_ep *ep = cdn_dom_ep(ctx);
     struct cdn_msg junk;
     struct cdn_msg req;
     memset(&req, 0, sizeof req);

@@ -52,7 +52,7 @@ static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
             struct cdn_ring_done_hdr hdr;
             struct cdn_ring_run run;
         } m = {{1, 0, 0}, {0x7fffffffu, 1, 0}};
-        cdn_glue_post(cdn_glue_current(), CDN_RPC_NET_TX_DONE, &m, sizeof m);
+        cdn_glue_post(cdn_glue_current(), CDN_RPC_TXRING_DONE, &m, sizeof m);
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }
@@ -61,7 +61,7 @@ static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
             struct cdn_ring_done_hdr hdr;
             struct cdn_ring_run run;
         } m = {{5, 0, 0}, {1, 1, 0}}; /* says 5 runs, carries 1 */
-        cdn_glue_post(cdn_glue_current(), CDN_RPC_NET_TX_DONE, &m, sizeof m);
+        cdn_glue_post(cdn_glue_current(), CDN_RPC_TXRING_DONE, &m, sizeof m);
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;
     }

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
         skb->dev = dev;
         failed += dev_queue_xmit_more(skb, sent % 32 != 31) != 0;
     }
-    cdn_net_tx_sync(dev);
+    cdn_txring_sync(dev);
     struct rtnl_link_stats64 st = {0};
     if (dev)
         dev_get_stats(dev, &st);

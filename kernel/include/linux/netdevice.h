@@ -146,7 +146,7 @@ int dev_queue_xmit_more(struct sk_buff *skb, bool more);
  * holds stay in flight. 0, or -EIO / -ETIMEDOUT if the driver failed (the
  * supervisor has been told). A no-op for a driver without a ring.
  */
-int cdn_net_tx_sync(struct net_device *dev);
+int cdn_txring_sync(struct net_device *dev);
 struct rtnl_link_stats64 *dev_get_stats(struct net_device *dev, struct rtnl_link_stats64 *storage);
 /* The registered device called name, or NULL. No reference is taken (as
  * Linux's __dev_get_by_name): the pointer stays good across the driver's

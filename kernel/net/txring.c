@@ -1,5 +1,5 @@
 /*
- * tx_ring.c - the transmit ring: how the net core hands packets to an
+ * txring.c - the transmit ring: how the net core hands packets to an
  * isolated driver that has one (cordon_rings.h).
  *
  * dev_queue_xmit_more() collects the packets of a burst in the device's
@@ -39,7 +39,7 @@ struct cdn_txring {
     uint32_t posts_unpolled;   /* flushes since the last poll (TX_CLEAN_EVERY) */
     struct {
         struct cdn_ring_batch_hdr hdr;
-        struct cdn_net_tx_desc d[CDN_RING_BATCH_MAX];
+        struct cdn_txring_desc d[CDN_RING_BATCH_MAX];
     } msg;
 };
 
@@ -63,7 +63,7 @@ void cdn_txring_attach(struct net_device *dev)
 {
     cdn_txring_detach(dev);
     uint64_t ref;
-    struct cdn_driver *drv = cdn_core_ring_driver(dev->netdev_ops, CDN_RINGS_NET_TX, dev, &ref);
+    struct cdn_driver *drv = cdn_core_ring_driver(dev->netdev_ops, CDN_RINGS_TX, dev, &ref);
     if (drv) /* else a native driver, or one without a ring: per-call transmit */
         dev->txr = cdn_ring_post_new(drv, ref, sizeof(struct cdn_txring));
 }
@@ -124,15 +124,15 @@ static int wait_for_room(struct cdn_ring_post *p, struct cdn_inflight *skbs)
 static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
 {
     const struct sk_buff *skb = obj;
-    struct cdn_net_tx_desc *d = desc;
+    struct cdn_txring_desc *d = desc;
     d->data_off = (uint32_t)(skb->data - p->heap_base);
     d->len = (uint16_t)skb->len;
     d->protocol = skb->protocol;
 }
 
 static const struct cdn_ring_post_ops tx_ops = {
-    .rpc = CDN_RPC_NET_TX,
-    .desc_size = sizeof(struct cdn_net_tx_desc),
+    .rpc = CDN_RPC_TXRING,
+    .desc_size = sizeof(struct cdn_txring_desc),
     .before = wait_for_room,
     .describe = describe,
     .give_back = drop,
@@ -167,7 +167,7 @@ int cdn_txring_flush(struct net_device *dev)
     return -EBUSY;
 }
 
-int cdn_net_tx_sync(struct net_device *dev)
+int cdn_txring_sync(struct net_device *dev)
 {
     if (!dev || !dev->txr)
         return 0;
@@ -240,7 +240,7 @@ static int apply_verdict(struct cdn_driver *drv, struct cdn_inflight *tab,
     return CDN_OK;
 }
 
-int cdn_net_tx_done(struct cdn_driver *drv, const void *buf, uint32_t len)
+int cdn_txring_done(struct cdn_driver *drv, const void *buf, uint32_t len)
 {
     struct cdn_ring_done_hdr hdr;
     const uint8_t *runs, *verdicts;

@@ -1,5 +1,5 @@
 /*
- * blk_queue.c - the domain's end of the request ring (cordon_rings.h).
+ * rqring.c - the domain's end of the request ring (cordon_rings.h).
  *
  * A batch from the host names requests by number; each gets a shadow
  * struct request in the slot of its number, pointing at its data in the
@@ -36,7 +36,7 @@ static uint16_t blk_disk_type;
 static struct rq_shadow *pool; /* CDN_RING_SLOTS: the shadow of seq is pool[seq % SLOTS] */
 static struct hw_queue queues[8];
 static struct cdn_dom_serial serial;
-static struct cdn_dom_done done = {.rpc = CDN_RPC_BLK_DONE};
+static struct cdn_dom_done done = {.rpc = CDN_RPC_RQRING_DONE};
 static int since_flush;
 #define BLK_DONE_GROUP 4
 
@@ -72,7 +72,7 @@ static struct blk_mq_hw_ctx *hctx_of(struct gendisk *disk)
  * other the host names.
  */
 #define PREFETCH_MAX 4096u
-static void prefetch_data(struct cdn_glue *g, const struct cdn_blk_desc *d)
+static void prefetch_data(struct cdn_glue *g, const struct cdn_rqring_desc *d)
 {
     uint32_t n = d->nr_bytes < PREFETCH_MAX ? d->nr_bytes : PREFETCH_MAX;
     const char *p = n ? cdn_glue_heap_range(g, d->data_off, n) : NULL;
@@ -86,7 +86,7 @@ static void prefetch_data(struct cdn_glue *g, const struct cdn_blk_desc *d)
     }
 }
 
-/* One batch, checked by blk_queue_serve. */
+/* One batch, checked by rqring_serve. */
 static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     (void)len;
@@ -94,7 +94,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     memcpy(&hdr, buf, sizeof hdr);
     /* A private copy: the driver may make calls, and the runtime then
      * receives into the buffer this batch came in. */
-    struct cdn_blk_desc descs[CDN_RING_BATCH_MAX];
+    struct cdn_rqring_desc descs[CDN_RING_BATCH_MAX];
     memcpy(descs, (const uint8_t *)buf + sizeof hdr, hdr.count * sizeof descs[0]);
     void *obj = NULL;
     struct blk_mq_hw_ctx *hctx = NULL;
@@ -108,7 +108,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     }
     prefetch_data(g, &descs[0]);
     for (uint32_t i = 0; i < hdr.count; i++) {
-        struct cdn_blk_desc d = descs[i];
+        struct cdn_rqring_desc d = descs[i];
         uint32_t seq = hdr.first_seq + i;
         struct rq_shadow *s = &pool[seq % CDN_RING_SLOTS];
         void *data = d.nr_bytes ? cdn_glue_heap_range(g, d.data_off, d.nr_bytes) : NULL;
@@ -136,14 +136,14 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     }
 }
 
-static int blk_queue_serve(struct cdn_glue *g, const void *buf, uint32_t len)
+static int rqring_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     struct cdn_ring_batch_hdr hdr;
     if (len < sizeof hdr)
         return CDN_EPROTO;
     memcpy(&hdr, buf, sizeof hdr);
     if (hdr.count > CDN_RING_BATCH_MAX ||
-        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_blk_desc))
+        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_rqring_desc))
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
     if (!serial.busy && cdn_dom_done_held(&done) >= BLK_DONE_GROUP)
@@ -151,14 +151,14 @@ static int blk_queue_serve(struct cdn_glue *g, const void *buf, uint32_t len)
     return st;
 }
 
-static void blk_queue_idle(void)
+static void rqring_idle(void)
 {
     if (!serial.busy)
         cdn_dom_done_flush(&done);
 }
 
 /* The module leaves (an inproc domain shares the host's heap). */
-static void blk_queue_end(void)
+static void rqring_end(void)
 {
     free(pool);
     pool = NULL;
@@ -171,7 +171,7 @@ int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t disk_type)
         return CDN_ENOMEM;
     done.g = g;
     blk_disk_type = disk_type;
-    cdn_dom_ring_register(CDN_RPC_BLK_QUEUE, blk_queue_serve, blk_queue_idle, blk_queue_end);
+    cdn_dom_ring_register(CDN_RPC_RQRING, rqring_serve, rqring_idle, rqring_end);
     return CDN_OK;
 }
 

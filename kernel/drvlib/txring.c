@@ -1,5 +1,5 @@
 /*
- * net_tx.c - the domain's end of the transmit ring (cordon_rings.h).
+ * txring.c - the domain's end of the transmit ring (cordon_rings.h).
  *
  * A batch from the host names skbs by number; each gets a shadow sk_buff in
  * the slot of its number, pointing at the packet's data in the shared heap,
@@ -26,7 +26,7 @@ struct tx_shadow {
 static uint16_t tx_netdev_type;
 static struct tx_shadow *pool; /* CDN_RING_SLOTS: the shadow of seq is pool[seq % SLOTS] */
 static struct cdn_dom_serial serial;
-static struct cdn_dom_done done = {.rpc = CDN_RPC_NET_TX_DONE};
+static struct cdn_dom_done done = {.rpc = CDN_RPC_TXRING_DONE};
 #define NET_DONE_GROUP 32
 
 /* The shadow skb is, or NULL if skb did not come through the ring. */
@@ -35,7 +35,7 @@ static struct tx_shadow *shadow_of(const struct sk_buff *skb)
     return cdn_dom_is_shadow(pool, sizeof *pool, skb) ? (struct tx_shadow *)skb : NULL;
 }
 
-/* One batch, checked by net_tx_serve. */
+/* One batch, checked by txring_serve. */
 static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     (void)len;
@@ -43,7 +43,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     memcpy(&hdr, buf, sizeof hdr);
     /* A private copy: the driver may make calls, and the runtime then
      * receives into the buffer this batch came in. */
-    struct cdn_net_tx_desc descs[CDN_RING_BATCH_MAX];
+    struct cdn_txring_desc descs[CDN_RING_BATCH_MAX];
     memcpy(descs, (const uint8_t *)buf + sizeof hdr, hdr.count * sizeof descs[0]);
     void *obj = NULL;
     netdev_tx_t (*xmit)(struct sk_buff *, struct net_device *) = NULL;
@@ -53,7 +53,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
         xmit = ((struct net_device *)obj)->netdev_ops->ndo_start_xmit;
     struct net_device *dev = obj;
     for (uint32_t i = 0; i < hdr.count; i++) {
-        struct cdn_net_tx_desc d = descs[i];
+        struct cdn_txring_desc d = descs[i];
         uint32_t seq = hdr.first_seq + i;
         struct tx_shadow *s = &pool[seq % CDN_RING_SLOTS];
         void *data = d.len ? cdn_glue_heap_range(g, d.data_off, d.len) : NULL;
@@ -78,17 +78,17 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
     }
 }
 
-static int net_tx_serve(struct cdn_glue *g, const void *buf, uint32_t len)
+static int txring_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
     struct cdn_ring_batch_hdr hdr;
     if (len < sizeof hdr)
         return CDN_EPROTO;
     memcpy(&hdr, buf, sizeof hdr);
     if (hdr.count > CDN_RING_BATCH_MAX ||
-        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_net_tx_desc))
+        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_txring_desc))
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
-    /* Completions wait for the domain to go idle (net_tx_idle), or for
+    /* Completions wait for the domain to go idle (txring_idle), or for
      * NET_DONE_GROUP packets: one message then carries the completions of
      * a batch or two, and a host that keeps the domain busy still gets
      * its skbs back before its in-flight table fills. */
@@ -97,14 +97,14 @@ static int net_tx_serve(struct cdn_glue *g, const void *buf, uint32_t len)
     return st;
 }
 
-static void net_tx_idle(void)
+static void txring_idle(void)
 {
     if (!serial.busy)
         cdn_dom_done_flush(&done);
 }
 
 /* The module leaves (an inproc domain shares the host's heap). */
-static void net_tx_end(void)
+static void txring_end(void)
 {
     free(pool);
     pool = NULL;
@@ -116,7 +116,7 @@ int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type)
         return CDN_ENOMEM;
     done.g = g;
     tx_netdev_type = netdev_type;
-    cdn_dom_ring_register(CDN_RPC_NET_TX, net_tx_serve, net_tx_idle, net_tx_end);
+    cdn_dom_ring_register(CDN_RPC_TXRING, txring_serve, txring_idle, txring_end);
     return CDN_OK;
 }
 

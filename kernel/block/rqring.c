@@ -1,5 +1,5 @@
 /*
- * rq_ring.c - the request ring: how the block core hands requests to an
+ * rqring.c - the request ring: how the block core hands requests to an
  * isolated driver that has one (cordon_rings.h).
  *
  * A request is queued on its disk's ring and its issuer waits on an event
@@ -46,7 +46,7 @@ struct cdn_rqring {
     struct cdn_ring_post post; /* first: the shared part (ring_post.h) */
     struct {
         struct cdn_ring_batch_hdr hdr;
-        struct cdn_blk_desc d[CDN_RING_BATCH_MAX];
+        struct cdn_rqring_desc d[CDN_RING_BATCH_MAX];
     } msg;
 };
 
@@ -97,7 +97,7 @@ void cdn_rqring_attach(struct gendisk *disk)
     cdn_rqring_detach(disk);
     uint64_t ref;
     struct cdn_driver *drv =
-        cdn_core_ring_driver(disk->queue ? disk->queue->tag_set : NULL, CDN_RINGS_BLK, disk, &ref);
+        cdn_core_ring_driver(disk->queue ? disk->queue->tag_set : NULL, CDN_RINGS_RQ, disk, &ref);
     if (drv) /* else a native driver, or one without a ring: per-call queue_rq */
         disk->rqr = cdn_ring_post_new(drv, ref, sizeof(struct cdn_rqring));
 }
@@ -116,7 +116,7 @@ void cdn_rqring_detach(struct gendisk *disk)
 static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
 {
     const struct request *rq = obj;
-    struct cdn_blk_desc *d = desc;
+    struct cdn_rqring_desc *d = desc;
     memset(d, 0, sizeof *d);
     d->sector = rq->sector;
     d->data_off = (uint32_t)(rq->data - p->heap_base);
@@ -128,12 +128,12 @@ static void describe(const struct cdn_ring_post *p, const void *obj, void *desc)
 static void sealed(struct cdn_ring_post *p, void *descs, uint32_t k)
 {
     (void)p;
-    ((struct cdn_blk_desc *)descs)[k - 1].last = 1;
+    ((struct cdn_rqring_desc *)descs)[k - 1].last = 1;
 }
 
 static const struct cdn_ring_post_ops rq_ops = {
-    .rpc = CDN_RPC_BLK_QUEUE,
-    .desc_size = sizeof(struct cdn_blk_desc),
+    .rpc = CDN_RPC_RQRING,
+    .desc_size = sizeof(struct cdn_rqring_desc),
     .describe = describe,
     .sealed = sealed,
     .give_back = give_back,
@@ -333,7 +333,7 @@ void cdn_rqring_idle(struct gendisk *disk)
      * completions): a death the domain's monitor has marked is seen at
      * once; otherwise look once a coarse tick or every WATCH_CALLS idle
      * calls (tens of microseconds), not on each. */
-    cdn_ep *ep = cdn_glue_ep(t->post.g);
+    struct cdn_ep *ep = cdn_glue_ep(t->post.g);
     if (!cdn_ep_marked_dead(ep) && !cdn_ratelimit_due(&rs->rq_watch, WATCH_CALLS))
         return;
     if (cdn_ep_broken(ep)) { /* it broke the protocol (strict mode): done with it */
