@@ -160,8 +160,9 @@ static void stop(struct rig *g)
     cdn_async_destroy(g->rt);
 }
 
-static void modes(enum cdn_drv_mode m)
+static void test_async(void **state)
 {
+    enum cdn_drv_mode m = test_mode(state);
     struct rig g;
     struct gendisk *disk = start(&g, "null_blk", m, NULL);
     struct cdn_async *rt = g.rt;
@@ -204,24 +205,6 @@ static void modes(enum cdn_drv_mode m)
     assert_int_equal(hs.live_objects, chunks);
     stop(&g);
     cdn_kernel_exit();
-}
-
-static void test_async_native(void **state)
-{
-    (void)state;
-    modes(CDN_DRV_NATIVE);
-}
-
-static void test_async_inproc(void **state)
-{
-    (void)state;
-    modes(CDN_DRV_INPROC);
-}
-
-static void test_async_process(void **state)
-{
-    (void)state;
-    modes(CDN_DRV_PROCESS);
 }
 
 /* Requests a caller gets wrong: each ends at once with an error, or is
@@ -751,9 +734,7 @@ static void test_resubmit_from_end_io(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_async_native),
-        cmocka_unit_test(test_async_inproc),
-        cmocka_unit_test(test_async_process),
+        CDN_TEST_EVERY_MODE(test_async),
         cmocka_unit_test(test_async_misuse),
         cmocka_unit_test(test_async_driver_faults),
         cmocka_unit_test(test_async_stay_down),

@@ -27,8 +27,9 @@ static void fill(uint8_t *b, size_t n, uint64_t seed)
     }
 }
 
-static void run_mode(enum cdn_drv_mode m)
+static void test_null_blk(void **state)
 {
+    enum cdn_drv_mode m = test_mode(state);
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver drv;
     int r = cdn_driver_load(&cdn_null_blk_driver, m, -1, test_lib_dir(), &drv);
@@ -79,24 +80,6 @@ static void run_mode(enum cdn_drv_mode m)
     assert_null(cdn_blk_disk_by_name("nullb0"));
     assert_int_equal(test_heap_objects_live(), 0); /* the media went with the disk */
     cdn_kernel_exit();
-}
-
-static void test_null_blk_native(void **state)
-{
-    (void)state;
-    run_mode(CDN_DRV_NATIVE);
-}
-
-static void test_null_blk_inproc(void **state)
-{
-    (void)state;
-    run_mode(CDN_DRV_INPROC);
-}
-
-static void test_null_blk_process(void **state)
-{
-    (void)state;
-    run_mode(CDN_DRV_PROCESS);
 }
 
 /* tests/modules/blk_bad.c, every request a glue call (test_blk_ring below
@@ -516,9 +499,7 @@ static void test_init_failure_unloads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_null_blk_native),
-        cmocka_unit_test(test_null_blk_inproc),
-        cmocka_unit_test(test_null_blk_process),
+        CDN_TEST_EVERY_MODE(test_null_blk),
         cmocka_unit_test(test_misbehaving_block_driver),
         cmocka_unit_test(test_driver_frees_its_disk),
         cmocka_unit_test(test_async_request_holds_its_disk),

@@ -28,8 +28,9 @@ extern const struct cdn_driver_desc cdn_dummy_driver;
 
 enum mode { NATIVE = CDN_DRV_NATIVE, INPROC = CDN_DRV_INPROC, PROCESS = CDN_DRV_PROCESS };
 
-static void run_mode(enum mode m)
+static void test_dummy(void **state)
 {
+    enum mode m = (enum mode)test_mode(state);
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_kernel_stats k0, k1;
     cdn_kernel_get_stats(&k0);
@@ -79,24 +80,6 @@ static void run_mode(enum mode m)
     cdn_driver_unload(&l);                  /* module_exit: unregisters (and frees) dummy0 */
     assert_null(dev_get_by_name("dummy0")); /* unregistered (and freed: needs_free_netdev) */
     cdn_kernel_exit();
-}
-
-static void test_dummy_native(void **state)
-{
-    (void)state;
-    run_mode(NATIVE);
-}
-
-static void test_dummy_inproc(void **state)
-{
-    (void)state;
-    run_mode(INPROC);
-}
-
-static void test_dummy_process(void **state)
-{
-    (void)state;
-    run_mode(PROCESS);
 }
 
 /* A kernel with net_bad (tests/modules/net_bad.c) loaded in a process
@@ -462,9 +445,7 @@ static void test_no_name_squatting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dummy_native),
-        cmocka_unit_test(test_dummy_inproc),
-        cmocka_unit_test(test_dummy_process),
+        CDN_TEST_EVERY_MODE(test_dummy),
         cmocka_unit_test(test_dummy_log),
         cmocka_unit_test(test_misbehaving_driver),
         cmocka_unit_test(test_driver_frees_its_device),

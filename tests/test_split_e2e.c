@@ -28,8 +28,9 @@ static const struct cdn_driver_desc dummysplit = {
     .call_exit = dummysplit_call_dummy_cleanup_module,
 };
 
-static void run(enum cdn_drv_mode mode)
+static void test_generated_idl(void **state)
 {
+    enum cdn_drv_mode mode = test_mode(state);
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver drv;
     int r = cdn_driver_load(&dummysplit, mode, -1, test_lib_dir(), &drv);
@@ -75,18 +76,6 @@ static void run(enum cdn_drv_mode mode)
     cdn_kernel_exit();
 }
 
-static void test_generated_idl_inproc(void **state)
-{
-    (void)state;
-    run(CDN_DRV_INPROC);
-}
-
-static void test_generated_idl_process(void **state)
-{
-    (void)state;
-    run(CDN_DRV_PROCESS);
-}
-
 static const struct cdn_driver_desc nullsplit = {
     .name = "nullsplit",
     .glue_init = nullsplit_host_init,
@@ -95,8 +84,9 @@ static const struct cdn_driver_desc nullsplit = {
     .call_exit = nullsplit_call_null_exit,
 };
 
-static void run_blk(enum cdn_drv_mode mode)
+static void test_generated_idl_blk(void **state)
 {
+    enum cdn_drv_mode mode = test_mode(state);
     assert_int_equal(cdn_kernel_init(16u << 20), 0);
     struct cdn_driver drv;
     int r = cdn_driver_load(&nullsplit, mode, -1, test_lib_dir(), &drv);
@@ -130,25 +120,11 @@ static void run_blk(enum cdn_drv_mode mode)
     cdn_kernel_exit();
 }
 
-static void test_generated_idl_blk_inproc(void **state)
-{
-    (void)state;
-    run_blk(CDN_DRV_INPROC);
-}
-
-static void test_generated_idl_blk_process(void **state)
-{
-    (void)state;
-    run_blk(CDN_DRV_PROCESS);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generated_idl_inproc),
-        cmocka_unit_test(test_generated_idl_process),
-        cmocka_unit_test(test_generated_idl_blk_inproc),
-        cmocka_unit_test(test_generated_idl_blk_process),
+        CDN_TEST_ISOLATED(test_generated_idl),
+        CDN_TEST_ISOLATED(test_generated_idl_blk),
     };
     return cmocka_run_group_tests_name("split-e2e", tests, NULL, NULL);
 }
