@@ -108,25 +108,25 @@ $(IDLC): $(IDLC_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(LDSAN) -o $@ $(IDLC_OBJ)
 
+# GLUE(name, idl, include flags): cordon-idlc's output for idl in
+# $(BUILD)/gen/name, and its host side compiled with those flags (where the
+# IDL's includes are).
+define GLUE
+$(BUILD)/gen/$(1)/$(1)_host.c $(BUILD)/gen/$(1)/$(1)_domain.c &: $(2) $$(IDLC) $$(PUB_HDR)
+	@mkdir -p $(BUILD)/gen/$(1)
+	$$(IDLC) $$< -o $(BUILD)/gen/$(1)
+$(BUILD)/obj/gen/$(1)_host.o: $(BUILD)/gen/$(1)/$(1)_host.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CPPFLAGS) $(3) -I$(BUILD)/gen/$(1) $$(CFLAGS) -c $$< -o $$@
+endef
+
 # Generated glue of bench/idl/cb.idl: host side in cordon-bench, domain side
 # in the idl_bench module.
-$(GEN_CB)/cb_host.c $(GEN_CB)/cb_domain.c &: bench/idl/cb.idl $(IDLC) $(PUB_HDR)
-	@mkdir -p $(GEN_CB)
-	$(IDLC) $< -o $(GEN_CB)
+$(eval $(call GLUE,cb,bench/idl/cb.idl,-Ibench/idl))
 
-$(BUILD)/obj/gen/cb_host.o: $(GEN_CB)/cb_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(GEN_CB) -Ibench/idl $(CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/bench/faults.o $(BUILD)/obj/bench/faults_net.o $(BUILD)/obj/bench/faults_blk.o $(BUILD)/obj/bench/hostile.o $(BUILD)/obj/bench/ring_floor.o $(BUILD)/obj/bench/rows.o: $(BUILD)/obj/bench/%.o: bench/%.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/bench/blk.o: bench/blk.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
-
-$(BUILD)/obj/bench/net.o: bench/net.c
+# the benchmark's objects that see the kernel core's headers
+BENCH_KOBJ := $(patsubst %,$(BUILD)/obj/bench/%.o,faults faults_net faults_blk hostile ring_floor rows blk net)
+$(BENCH_KOBJ): $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -c $< -o $@
 
@@ -165,13 +165,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TEST_UTIL) $(LIBA) $(IDL_LIB_OBJ)
 
 # The IDL end-to-end suite: glue generated from tests/idl/demo.idl.
 GEN_DEMO := $(BUILD)/gen/demo
-$(GEN_DEMO)/demo_host.c $(GEN_DEMO)/demo_domain.c &: tests/idl/demo.idl $(IDLC) $(PUB_HDR)
-	@mkdir -p $(GEN_DEMO)
-	$(IDLC) $< -o $(GEN_DEMO)
-
-$(BUILD)/obj/gen/demo_host.o: $(GEN_DEMO)/demo_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -I$(GEN_DEMO) -Itests/idl $(CFLAGS) -c $< -o $@
+$(eval $(call GLUE,demo,tests/idl/demo.idl,-Itests/idl))
 
 $(BUILD)/obj/tests/test_idl_e2e.o: tests/test_idl_e2e.c $(GEN_DEMO)/demo_host.c
 	@mkdir -p $(@D)
@@ -200,17 +194,6 @@ $(BUILD)/obj/drivers/%.native.o: drivers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(KINC) $(CFLAGS) -Wno-missing-prototypes -DKBUILD_MODNAME='"$(notdir $*)"' -c $< -o $@
 
-# GLUE(name, idl): cordon-idlc's output for idl in $(BUILD)/gen/name, and
-# the host side compiled.
-define GLUE
-$(BUILD)/gen/$(1)/$(1)_host.c $(BUILD)/gen/$(1)/$(1)_domain.c &: $(2) $$(IDLC) $$(PUB_HDR)
-	@mkdir -p $(BUILD)/gen/$(1)
-	$$(IDLC) $$< -o $(BUILD)/gen/$(1)
-$(BUILD)/obj/gen/$(1)_host.o: $(BUILD)/gen/$(1)/$(1)_host.c
-	@mkdir -p $$(@D)
-	$$(CC) $$(CPPFLAGS) $$(KINC) -I$(BUILD)/gen/$(1) $$(CFLAGS) -c $$< -o $$@
-endef
-
 # MODULE(name, glue, sources, link flags): $(BUILD)/lib/cordon/name.so, a
 # domain module built from sources (and glue's domain side, if glue is not
 # empty), each compiled on its own with -MMD, so a change to any header a
@@ -230,7 +213,7 @@ endef
 # domain's wrapper) and name_desc.c (how the host loads it): its glue, its
 # descriptor and native object in the host's kernel objects, its module.
 define DRIVER
-$(call GLUE,$(1),$(2)/$(1).idl)
+$(call GLUE,$(1),$(2)/$(1).idl,$$(KINC))
 $(BUILD)/obj/$(2)/$(1)_desc.o: $(2)/$(1)_desc.c $(BUILD)/gen/$(1)/$(1)_host.c
 	@mkdir -p $$(@D)
 	$$(CC) $$(CPPFLAGS) $$(KINC) -I$(BUILD)/gen/$(1) $$(CFLAGS) -c $$< -o $$@
@@ -296,27 +279,19 @@ $(BUILD)/lib/pkgconfig/%.pc: %.pc.in
 # The analyzer's IDL, used for real: cordon-split writes the IDL of
 # drivers/net/dummy.c, cordon-idlc compiles it, the driver runs on it
 # (tests/test_split_e2e.c). libclang's own allocations are not ours to check.
+# SPLIT_IDL(name, driver source, domain-side sources): the IDL cordon-split
+# writes for the driver (its report beside it), the glue, the module.
+define SPLIT_IDL
+$(BUILD)/gen/$(1)/$(1).idl: $(2) $$(SPLIT) $$(wildcard kernel/include/linux/*.h)
+	@mkdir -p $$(@D)
+	ASAN_OPTIONS=detect_leaks=0 $$(SPLIT) --module $(1) -o $$@ $(2) -- -Ikernel/include -Ikernel/include/linux 2> $$@.report
+$(call GLUE,$(1),$(BUILD)/gen/$(1)/$(1).idl,$$(KINC))
+$(call MODULE,$(1),$(1),$(2) tests/modules/$(1)_module.c $$(DOMAIN_COMMON) $(3),)
+endef
 GEN_DSPLIT := $(BUILD)/gen/dummysplit
-$(GEN_DSPLIT)/dummysplit.idl: drivers/net/dummy.c $(SPLIT) $(wildcard kernel/include/linux/*.h)
-	@mkdir -p $(@D)
-	ASAN_OPTIONS=detect_leaks=0 $(SPLIT) --module dummysplit -o $@ drivers/net/dummy.c -- -Ikernel/include -Ikernel/include/linux 2> $@.report
-$(GEN_DSPLIT)/dummysplit_host.c $(GEN_DSPLIT)/dummysplit_domain.c &: $(GEN_DSPLIT)/dummysplit.idl $(IDLC) $(PUB_HDR)
-	$(IDLC) $< -o $(GEN_DSPLIT)
-$(BUILD)/obj/gen/dummysplit_host.o: $(GEN_DSPLIT)/dummysplit_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_DSPLIT) $(CFLAGS) -c $< -o $@
-$(eval $(call MODULE,dummysplit,dummysplit,drivers/net/dummy.c tests/modules/dummysplit_module.c $(DOMAIN_COMMON),))
-# the same for drivers/block/null_blk.c
 GEN_NSPLIT := $(BUILD)/gen/nullsplit
-$(GEN_NSPLIT)/nullsplit.idl: drivers/block/null_blk.c $(SPLIT) $(wildcard kernel/include/linux/*.h)
-	@mkdir -p $(@D)
-	ASAN_OPTIONS=detect_leaks=0 $(SPLIT) --module nullsplit -o $@ drivers/block/null_blk.c -- -Ikernel/include -Ikernel/include/linux 2> $@.report
-$(GEN_NSPLIT)/nullsplit_host.c $(GEN_NSPLIT)/nullsplit_domain.c &: $(GEN_NSPLIT)/nullsplit.idl $(IDLC) $(PUB_HDR)
-	$(IDLC) $< -o $(GEN_NSPLIT)
-$(BUILD)/obj/gen/nullsplit_host.o: $(GEN_NSPLIT)/nullsplit_host.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(KINC) -I$(GEN_NSPLIT) $(CFLAGS) -c $< -o $@
-$(eval $(call MODULE,nullsplit,nullsplit,drivers/block/null_blk.c tests/modules/nullsplit_module.c $(DOMAIN_COMMON) kernel/drvlib/blk_media.c,))
+$(eval $(call SPLIT_IDL,dummysplit,drivers/net/dummy.c,))
+$(eval $(call SPLIT_IDL,nullsplit,drivers/block/null_blk.c,kernel/drvlib/blk_media.c))
 
 SPLIT_E2E_OBJ := $(BUILD)/obj/gen/dummysplit_host.o $(BUILD)/obj/gen/nullsplit_host.o
 
