@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
     if (data[0] & 1)
-        cdn_blk_done(&drv, data + 1, (uint32_t)(size - 1));
+        cdn_rqring_done(&drv, data + 1, (uint32_t)(size - 1));
     else
         cdn_txring_done(&drv, data + 1, (uint32_t)(size - 1));
     /* Every skb is freed exactly once: by a completion, or here. */

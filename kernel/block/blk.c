@@ -578,6 +578,6 @@ static const struct cdn_subsys blk_subsys = {
     .rings_reclaim = cdn_blk_rings_reclaim,
     .rings_idle = cdn_blk_rings_idle,
     .done_rpc = CDN_RPC_RQRING_DONE,
-    .done = cdn_blk_done,
+    .done = cdn_rqring_done,
 };
 CDN_SUBSYS(blk_subsys);

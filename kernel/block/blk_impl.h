@@ -18,7 +18,7 @@ int cdn_blk_orphan(struct cdn_glue *g, void *owner);
 /* A driver that stayed down is unloaded: free the disks it left orphaned. */
 int cdn_blk_release_orphans(void *owner);
 /* A completion message from the driver's request ring (as cdn_txring_done). */
-int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len);
+int cdn_rqring_done(struct cdn_driver *drv, const void *buf, uint32_t len);
 /* The driver's domain is gone: every request it held is woken as lost. */
 void cdn_blk_rings_reclaim(struct cdn_driver *drv);
 /* The host is idle: post waiting batches, watch requests in flight. */

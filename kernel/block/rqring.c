@@ -227,62 +227,57 @@ static int valid_status(int v)
     return v == BLK_STS_OK || v == BLK_STS_NOTSUPP || v == BLK_STS_IOERR || v == BLK_STS_RESOURCE;
 }
 
-int cdn_blk_done(struct cdn_driver *drv, const void *buf, uint32_t len)
+/* A run of ended requests, all with the run's status. */
+static int apply_run(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r)
 {
-    struct cdn_ring_done_hdr hdr;
-    const uint8_t *runs, *verdicts;
+    void *done[CDN_RING_SLOTS]; /* r->count <= CDN_RING_SLOTS: checked */
+    uint32_t stale, forged;
+    uint32_t ndone = cdn_inflight_take_run(tab, r->first_seq, r->count, done, &stale, &forged);
+    for (uint32_t j = 0; j < ndone; j++) {
+        struct request *rq = done[j];
+        rq->status = (blk_status_t)r->status;
+        rq->completed = 1;
+        wake(drv, rq, 0);
+    }
+    if (stale) {
+        cdn_kstats.blk_double_completions += stale;
+        printk(KERN_ERR "%s: %u request(s) completed twice; ignored\n", drv->desc->name, stale);
+    }
+    return forged ? CDN_EBADH : CDN_OK; /* forged: numbers never handed out */
+}
+
+/* queue_rq's verdict on a request it did not end. */
+static int apply_verdict(struct cdn_driver *drv, struct cdn_inflight *tab,
+                         const struct cdn_ring_verdict *v)
+{
+    int stale;
+    struct request *rq = cdn_inflight_take(tab, v->seq, &stale);
+    if (rq) {
+        if (v->value == BLK_STS_RESOURCE || v->value == BLK_STS_DEV_RESOURCE) {
+            rq->busy = 1; /* "try later": its issuer waits and sends it again */
+        } else {
+            /* queue_rq refused it without ending it: it failed */
+            cdn_kstats.blk_not_completed++;
+            printk(KERN_ERR "%s: request at sector %llu never completed (queue_rq returned %d)\n",
+                   drv->desc->name, (unsigned long long)rq->sector, (int)v->value);
+        }
+        wake(drv, rq, 0);
+        return CDN_OK;
+    }
+    return stale ? CDN_OK : CDN_EBADH; /* after the end, the end stands; else forged */
+}
+
+static const struct cdn_ring_done_ops rq_done = {
+    .status_ok = valid_status,
+    .run = apply_run,
+    .verdict = apply_verdict,
+};
+
+int cdn_rqring_done(struct cdn_driver *drv, const void *buf, uint32_t len)
+{
     if (!drv->rings || !drv->rings->rqs.obj)
         return CDN_EPROTO; /* it was never given a request */
-    int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
-    if (st != CDN_OK)
-        return st;
-    struct cdn_inflight *tab = &drv->rings->rqs;
-    cdn_kstats.ring_completions++;
-    int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
-    for (uint32_t i = 0; i < hdr.nruns; i++) {
-        struct cdn_ring_run r;
-        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
-        if (r.count == 0 || r.count > CDN_RING_SLOTS || !valid_status(r.status)) {
-            first_err = first_err ? first_err : CDN_EPROTO;
-            continue;
-        }
-        void *done[CDN_RING_SLOTS]; /* r.count <= CDN_RING_SLOTS: checked */
-        uint32_t stale, forged;
-        uint32_t ndone = cdn_inflight_take_run(tab, r.first_seq, r.count, done, &stale, &forged);
-        for (uint32_t j = 0; j < ndone; j++) {
-            struct request *rq = done[j];
-            rq->status = (blk_status_t)r.status;
-            rq->completed = 1;
-            wake(drv, rq, 0);
-        }
-        if (stale) {
-            cdn_kstats.blk_double_completions += stale;
-            printk(KERN_ERR "%s: %u request(s) completed twice; ignored\n", drv->desc->name, stale);
-        }
-        if (forged)
-            first_err = first_err ? first_err : CDN_EBADH; /* never handed out */
-    }
-    for (uint32_t i = 0; i < hdr.nverdicts; i++) {
-        struct cdn_ring_verdict v;
-        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
-        int stale;
-        struct request *rq = cdn_inflight_take(tab, v.seq, &stale);
-        if (rq) {
-            if (v.value == BLK_STS_RESOURCE || v.value == BLK_STS_DEV_RESOURCE) {
-                rq->busy = 1; /* "try later": its issuer waits and sends it again */
-            } else {
-                /* queue_rq refused it without ending it: it failed */
-                cdn_kstats.blk_not_completed++;
-                printk(KERN_ERR
-                       "%s: request at sector %llu never completed (queue_rq returned %d)\n",
-                       drv->desc->name, (unsigned long long)rq->sector, (int)v.value);
-            }
-            wake(drv, rq, 0);
-        } else if (!stale) {
-            first_err = first_err ? first_err : CDN_EBADH;
-        } /* a verdict after the end: the end stands */
-    }
-    return first_err;
+    return cdn_ring_done_apply(drv, &drv->rings->rqs, buf, len, &rq_done);
 }
 
 static void reclaim_rq(void *obj, void *arg)

@@ -70,8 +70,25 @@ struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring);
  * to use: native, no such ring, policy off, or the domain does not know obj. */
 struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const void *obj,
                                         uint64_t *ref);
-/* Checks a completion message's layout (inflight.c; both rings use it). */
+/* Checks a completion message's layout (inflight.c). */
 int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
                         const uint8_t **runs, const uint8_t **verdicts);
+
+/* What a ring does with the two parts of a completion message. */
+struct cdn_ring_done_ops {
+    int (*status_ok)(int status); /* a run's status the ring knows */
+    /* a run of completions (count checked: 1..CDN_RING_SLOTS) */
+    int (*run)(struct cdn_driver *drv, struct cdn_inflight *tab, const struct cdn_ring_run *r);
+    /* a verdict on one object (ndo_start_xmit's or queue_rq's return) */
+    int (*verdict)(struct cdn_driver *drv, struct cdn_inflight *tab,
+                   const struct cdn_ring_verdict *v);
+};
+
+/* Applies a completion message from drv for the objects of tab: every run
+ * and verdict that is valid, even past a bad one (nothing is left half
+ * done); returns CDN_OK, or the first error (CDN_EPROTO malformed,
+ * CDN_EBADH a number never handed out). inflight.c; both rings use it. */
+int cdn_ring_done_apply(struct cdn_driver *drv, struct cdn_inflight *tab, const void *buf,
+                        uint32_t len, const struct cdn_ring_done_ops *ops);
 
 #endif

@@ -240,34 +240,23 @@ static int apply_verdict(struct cdn_driver *drv, struct cdn_inflight *tab,
     return CDN_OK;
 }
 
+/* A transmit run carries no status: the driver only freed the packets. */
+static int tx_status_ok(int status)
+{
+    return status == 0;
+}
+
+static const struct cdn_ring_done_ops tx_done = {
+    .status_ok = tx_status_ok,
+    .run = apply_run,
+    .verdict = apply_verdict,
+};
+
 int cdn_txring_done(struct cdn_driver *drv, const void *buf, uint32_t len)
 {
-    struct cdn_ring_done_hdr hdr;
-    const uint8_t *runs, *verdicts;
     if (!drv->rings || !drv->rings->skbs.obj)
         return CDN_EPROTO; /* it was never given a packet */
-    int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
-    if (st != CDN_OK)
-        return st;
-    struct cdn_inflight *tab = &drv->rings->skbs;
-    cdn_kstats.ring_completions++;
-    int first_err = CDN_OK; /* the rest still apply: nothing is left half done */
-    for (uint32_t i = 0; i < hdr.nruns; i++) {
-        struct cdn_ring_run r;
-        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
-        st = r.count == 0 || r.count > CDN_RING_SLOTS || r.status != 0 ? CDN_EPROTO
-                                                                       : apply_run(drv, tab, &r);
-        if (st != CDN_OK && first_err == CDN_OK)
-            first_err = st;
-    }
-    for (uint32_t i = 0; i < hdr.nverdicts; i++) {
-        struct cdn_ring_verdict v;
-        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
-        st = apply_verdict(drv, tab, &v);
-        if (st != CDN_OK && first_err == CDN_OK)
-            first_err = st;
-    }
-    return first_err;
+    return cdn_ring_done_apply(drv, &drv->rings->skbs, buf, len, &tx_done);
 }
 
 static void reclaim_skb(void *obj, void *arg)
