@@ -5,7 +5,7 @@
 
 static void dummy_rings(struct cdn_glue *g)
 {
-    cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
+    cdn_dom_txring_setup(g, dummy_TYPE_net_device);
 }
 
 CDN_DRIVER_MODULE_RINGS(dummy, dummy_domain_init, dummy_domain_dispatch, dummy_rings);

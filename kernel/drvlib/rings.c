@@ -117,6 +117,17 @@ struct cdn_dom_deferred {
     uint8_t buf[];
 };
 
+int cdn_dom_batch_check(const void *buf, uint32_t len, size_t desc_size)
+{
+    struct cdn_ring_batch_hdr hdr;
+    if (len < sizeof hdr)
+        return CDN_EPROTO;
+    memcpy(&hdr, buf, sizeof hdr);
+    if (hdr.count > CDN_RING_BATCH_MAX || len != sizeof hdr + (uint64_t)hdr.count * desc_size)
+        return CDN_EPROTO;
+    return CDN_OK;
+}
+
 int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf, uint32_t len,
                        cdn_dom_batch_fn fn)
 {

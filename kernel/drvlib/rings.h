@@ -70,6 +70,10 @@ struct cdn_dom_serial {
     struct cdn_dom_deferred *head, **tail;
 };
 typedef void (*cdn_dom_batch_fn)(struct cdn_glue *g, const void *buf, uint32_t len);
+/* Whether buf holds a whole batch of descriptors of desc_size bytes: a
+ * header, at most CDN_RING_BATCH_MAX descriptors, nothing else (CDN_OK or
+ * CDN_EPROTO). The host's message: a ring checks it before anything runs. */
+int cdn_dom_batch_check(const void *buf, uint32_t len, size_t desc_size);
 /* Runs fn(g, buf, len) now, or later if a batch is running; CDN_ENOMEM if
  * the copy for later cannot be made. */
 int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void *buf, uint32_t len,
@@ -83,7 +87,7 @@ int cdn_dom_serial_run(struct cdn_dom_serial *s, struct cdn_glue *g, const void 
  * through the ring go on to the generated rpc. netdev_type: the IDL's type
  * id of struct net_device (<module>_TYPE_net_device).
  */
-int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
+int cdn_dom_txring_setup(struct cdn_glue *g, uint16_t netdev_type);
 
 /*
  * Requests (kernel/drvlib/rqring.c): the driver's queue_rq runs on
@@ -93,7 +97,7 @@ int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type);
  * (or a wrapper of its own that calls cdn_dom_blk_end first).
  */
 struct request;
-int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t disk_type);
+int cdn_dom_rqring_setup(struct cdn_glue *g, uint16_t disk_type);
 /* 1 if rq came through the ring (its end is now a completion), else 0. */
 int cdn_dom_blk_end(struct request *rq, unsigned char error);
 

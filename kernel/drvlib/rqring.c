@@ -138,12 +138,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 
 static int rqring_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
-    struct cdn_ring_batch_hdr hdr;
-    if (len < sizeof hdr)
-        return CDN_EPROTO;
-    memcpy(&hdr, buf, sizeof hdr);
-    if (hdr.count > CDN_RING_BATCH_MAX ||
-        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_rqring_desc))
+    if (cdn_dom_batch_check(buf, len, sizeof(struct cdn_rqring_desc)) != CDN_OK)
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
     if (!serial.busy && cdn_dom_done_held(&done) >= BLK_DONE_GROUP)
@@ -165,7 +160,7 @@ static void rqring_end(void)
     memset(queues, 0, sizeof queues);
 }
 
-int cdn_dom_blk_setup(struct cdn_glue *g, uint16_t disk_type)
+int cdn_dom_rqring_setup(struct cdn_glue *g, uint16_t disk_type)
 {
     if (!pool && !(pool = calloc(CDN_RING_SLOTS, sizeof *pool)))
         return CDN_ENOMEM;

@@ -80,12 +80,7 @@ static void run_batch(struct cdn_glue *g, const void *buf, uint32_t len)
 
 static int txring_serve(struct cdn_glue *g, const void *buf, uint32_t len)
 {
-    struct cdn_ring_batch_hdr hdr;
-    if (len < sizeof hdr)
-        return CDN_EPROTO;
-    memcpy(&hdr, buf, sizeof hdr);
-    if (hdr.count > CDN_RING_BATCH_MAX ||
-        len != sizeof hdr + (uint64_t)hdr.count * sizeof(struct cdn_txring_desc))
+    if (cdn_dom_batch_check(buf, len, sizeof(struct cdn_txring_desc)) != CDN_OK)
         return CDN_EPROTO;
     int st = cdn_dom_serial_run(&serial, g, buf, len, run_batch);
     /* Completions wait for the domain to go idle (txring_idle), or for
@@ -110,7 +105,7 @@ static void txring_end(void)
     pool = NULL;
 }
 
-int cdn_dom_net_tx_setup(struct cdn_glue *g, uint16_t netdev_type)
+int cdn_dom_txring_setup(struct cdn_glue *g, uint16_t netdev_type)
 {
     if (!pool && !(pool = calloc(CDN_RING_SLOTS, sizeof *pool)))
         return CDN_ENOMEM;

@@ -96,7 +96,7 @@ void null_exit(void)
 
 static void blk_bad_rings(struct cdn_glue *g)
 {
-    cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
+    cdn_dom_rqring_setup(g, null_blk_TYPE_gendisk);
 }
 
 CDN_DRIVER_MODULE_RINGS(blk_bad, null_blk_domain_init, null_blk_domain_dispatch, blk_bad_rings);

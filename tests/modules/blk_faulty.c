@@ -136,7 +136,7 @@ static void note_region(struct cdn_dom_ctx *ctx)
 static void null_blk_rings(struct cdn_glue *g)
 {
     ring_glue = g;
-    cdn_dom_blk_setup(g, null_blk_TYPE_gendisk);
+    cdn_dom_rqring_setup(g, null_blk_TYPE_gendisk);
 }
 
 CDN_DRIVER_MODULE_RINGS_HOOK(null_blk, null_blk_domain_init, null_blk_domain_dispatch,

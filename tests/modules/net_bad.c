@@ -315,7 +315,7 @@ static void note_region(struct cdn_dom_ctx *ctx)
  * the same faults then happen inside a batch. */
 static void net_bad_rings(struct cdn_glue *g)
 {
-    cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
+    cdn_dom_txring_setup(g, dummy_TYPE_net_device);
 }
 
 CDN_DRIVER_MODULE_RINGS_HOOK(net_bad, dummy_domain_init, dummy_domain_dispatch, net_bad_rings,

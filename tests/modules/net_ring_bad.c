@@ -84,7 +84,7 @@ BAD_NETDEV("rbad%d", ring_bad_xmit)
 
 static void ring_bad_rings(struct cdn_glue *g)
 {
-    cdn_dom_net_tx_setup(g, dummy_TYPE_net_device);
+    cdn_dom_txring_setup(g, dummy_TYPE_net_device);
 }
 
 CDN_DRIVER_MODULE_RINGS(net_ring_bad, dummy_domain_init, dummy_domain_dispatch, ring_bad_rings);
