@@ -11,6 +11,7 @@ pkgs=(
   libclang-19-dev     # cordon-split, the analyzer (libclang's C API)
   linux-source-6.1 linux-headers-amd64  # real drivers the analyzer is tested on
   gnuplot-nox         # benchmark charts (PNG)
+  qemu-system-x86 busybox-static cpio xz-utils  # the kernel suite's guest (tests/kernel)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -184,6 +184,14 @@ void cdn_ep_set_policy(struct cdn_ep *ep, enum cdn_wait_policy policy);
 void cdn_ep_set_peer_policy(struct cdn_ep *ep, enum cdn_wait_policy peer_policy);
 
 /*
+ * A domain whose host is the kernel (cordon.ko): from now on this process
+ * sleeps and wakes through fd, the channel's /dev/cordon file, instead of
+ * futexes (the kernel cannot wake a futex). region is the channel's mapping.
+ * CDN_OK or CDN_EINVAL.
+ */
+int cdn_ipc_use_kernel_bell(int fd, const struct cdn_region *region);
+
+/*
  * Sends one message. Waits up to timeout_ns for a free slot (negative: no
  * deadline, only peer death ends the wait; 0: do not wait).
  * Returns CDN_OK, CDN_EAGAIN (ring full and timeout 0), CDN_ETIMEDOUT,

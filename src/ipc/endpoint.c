@@ -62,6 +62,7 @@ static inline void seq_store(uint8_t *slot, uint32_t v)
     __atomic_store_n((uint32_t *)slot, v, __ATOMIC_RELEASE);
 }
 
+#ifndef __KERNEL__ /* the kernel has its own */
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -70,6 +71,7 @@ static inline void cpu_relax(void)
     __asm__ volatile("yield");
 #endif
 }
+#endif
 
 int cdn_ep_violation_set(struct cdn_ep *ep, const char *what, uint64_t pos, uint32_t seen)
 {

@@ -1,4 +1,6 @@
 /* layout.c - geometry validation and region layout. */
+#include <string.h>
+
 #include "layout.h"
 
 const struct cdn_chan_geometry cdn_chan_default_geometry = {.ring_slots = 64,
@@ -36,4 +38,19 @@ size_t cdn_region_size(const struct cdn_chan_geometry *geom)
 {
     struct cdn_region_layout l;
     return cdn_layout_compute(geom, &l) == CDN_OK ? l.total : 0;
+}
+
+void cdn_layout_init(void *base, const struct cdn_chan_geometry *geom)
+{
+    struct cdn_region_layout l;
+    if (cdn_layout_compute(geom, &l) != CDN_OK)
+        return;
+    uint8_t *b = base;
+    memset(b, 0, CDN_CTL_SIZE);
+    for (int r = 0; r < 2; r++) {
+        for (uint32_t i = 0; i < geom->ring_slots; i++) {
+            uint32_t *seq = (uint32_t *)(b + l.ring_off[r] + (size_t)i * CDN_SLOT_SIZE);
+            __atomic_store_n(seq, i, __ATOMIC_RELEASE);
+        }
+    }
 }

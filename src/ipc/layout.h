@@ -75,6 +75,10 @@ struct cdn_region_layout {
 };
 
 int cdn_layout_compute(const struct cdn_chan_geometry *geom, struct cdn_region_layout *out);
+/* Makes base (a region of geom's size) a fresh channel: control page
+ * zeroed, every slot released for its first lap (slot i's seq word is i:
+ * "released" for position i, see the protocol above). */
+void cdn_layout_init(void *base, const struct cdn_chan_geometry *geom);
 
 static inline struct cdn_ring_ctl *cdn_ring_ctl(void *base, int ring)
 {

@@ -90,17 +90,7 @@ void cdn_region_release(struct cdn_region *region)
 
 void cdn_region_reset(struct cdn_region *region)
 {
-    struct cdn_region_layout l;
-    if (cdn_layout_compute(&region->geom, &l) != CDN_OK)
-        return;
-    uint8_t *base = region->base;
-    memset(base, 0, CDN_CTL_SIZE);
-    for (int r = 0; r < 2; r++) {
-        for (uint32_t i = 0; i < region->geom.ring_slots; i++) {
-            uint32_t *seq = (uint32_t *)(base + l.ring_off[r] + (size_t)i * CDN_SLOT_SIZE);
-            __atomic_store_n(seq, i, __ATOMIC_RELEASE);
-        }
-    }
+    cdn_layout_init(region->base, &region->geom);
 }
 
 const uint32_t *cdn_region_heartbeat(const struct cdn_region *r)

@@ -1,0 +1,64 @@
+/*
+ * cordon/kabi.h - the interface between cordon.ko (the kernel as host) and
+ * the user-space domain that runs an isolated driver: ioctls on /dev/cordon.
+ *
+ * One open file of /dev/cordon is one channel. The domain creates it, maps
+ * it (mmap of the whole region, offset 0) and then talks over it with the
+ * same channel code the user-space host uses (src/ipc): the layout and the
+ * codec are compiled into both. Where the user-space host and domain sleep
+ * on futexes, a domain whose host is the kernel sleeps and wakes through
+ * CORDON_IOC_WAIT and CORDON_IOC_WAKE: the kernel cannot wake a futex, and
+ * a futex on the module's pages is not one the kernel would honour.
+ *
+ * Everything the module reads from the region or from an ioctl argument is
+ * the domain's, and checked: offsets against the region, geometries against
+ * the channel limits, the wait's timeout against CORDON_WAIT_MAX_NS.
+ */
+#ifndef CORDON_KABI_H
+#define CORDON_KABI_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CORDON_DEVICE "/dev/cordon"
+
+/* CORDON_IOC_CREATE: make this file's channel. */
+struct cordon_create {
+    __u32 ring_slots;    /* in: as struct cdn_chan_geometry */
+    __u32 ext_slot_size; /* in */
+    __u32 service;       /* in: CORDON_SERVICE_* run by the kernel's side */
+    __u32 pad;           /* in: zero */
+    __u64 region_size;   /* out: bytes to map */
+};
+
+/* What the kernel's side of a channel does. */
+#define CORDON_SERVICE_NONE 0 /* nothing yet: the channel waits for a host */
+#define CORDON_SERVICE_ECHO 1 /* answers every request with its own payload */
+
+/* CORDON_IOC_WAIT: sleep while the u32 at `offset` of the region still
+ * holds `expected`, at most timeout_ns (and at most CORDON_WAIT_MAX_NS). */
+struct cordon_wait {
+    __u32 offset;
+    __u32 expected;
+    __s64 timeout_ns;
+};
+#define CORDON_WAIT_MAX_NS 100000000LL /* 100 ms */
+
+/* CORDON_IOC_STATS: what the kernel's side counted. */
+struct cordon_stats {
+    __u64 received;        /* messages the kernel's endpoint took */
+    __u64 sent;            /* messages it sent */
+    __u64 protocol_errors; /* violations it saw (the channel then stops) */
+    __u64 waits, wakes;    /* doorbell uses by the domain */
+    __u32 broken;          /* the kernel's endpoint gave up on the domain */
+    __u32 pad;
+    char violation[128]; /* the first violation, NUL-terminated */
+};
+
+#define CORDON_IOC_MAGIC  'c'
+#define CORDON_IOC_CREATE _IOWR(CORDON_IOC_MAGIC, 1, struct cordon_create)
+#define CORDON_IOC_WAIT   _IOW(CORDON_IOC_MAGIC, 2, struct cordon_wait)
+#define CORDON_IOC_WAKE   _IO(CORDON_IOC_MAGIC, 3)
+#define CORDON_IOC_STATS  _IOR(CORDON_IOC_MAGIC, 4, struct cordon_stats)
+
+#endif

@@ -1,0 +1,1 @@
+cmd_/work/main/kmod/modules.order := {   echo /work/main/kmod/cordon.ko; :; } > /work/main/kmod/modules.order

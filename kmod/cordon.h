@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cordon.h - cordon.ko's private declarations.
+ *
+ * A channel is one open file of /dev/cordon: a region the module allocates
+ * and the domain maps, the kernel's endpoint on it, and what serves it.
+ * Invariants:
+ *   - region, size and geom are set once (CORDON_IOC_CREATE, under lock)
+ *     and never change while the file is open; the region is freed only at
+ *     release, after the last mapping is gone (a mapping holds the file).
+ *   - nothing the module keeps is derived from the region: the endpoint's
+ *     positions and bounds are private (src/ipc/endpoint.h).
+ *   - each channel has its own wait queue: a domain's doorbell reaches only
+ *     its own channel's sleepers.
+ */
+#ifndef CORDON_KMOD_H
+#define CORDON_KMOD_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "cordon/channel.h"
+
+struct cordon_chan {
+	struct mutex lock;
+	struct list_head node; /* in the registry of channels (bell.c) */
+	void *region;	       /* vmalloc_user(), mapped by the domain */
+	size_t size;
+	struct cdn_region reg; /* the region as the shared channel code sees it */
+	struct cdn_ep *ep;     /* the kernel's end */
+	u32 service;	       /* CORDON_SERVICE_* */
+	struct task_struct *server;
+	wait_queue_head_t bell; /* sleepers on this channel's words */
+	atomic64_t waits, wakes;
+};
+
+/* bell.c */
+void cordon_bell_add(struct cordon_chan *c);
+void cordon_bell_del(struct cordon_chan *c);
+long cordon_bell_wait_user(struct cordon_chan *c, u32 offset, u32 expected, s64 timeout_ns);
+
+/* echo.c */
+int cordon_echo_start(struct cordon_chan *c);
+void cordon_echo_stop(struct cordon_chan *c);
+
+#endif

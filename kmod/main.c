@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - cordon.ko: the kernel half of cordon. /dev/cordon gives each
+ * opener one channel: CORDON_IOC_CREATE allocates its region (the ring
+ * layout of src/ipc, checked by the same code the library uses), mmap maps
+ * it into the domain, and the doorbell ioctls let the domain sleep and ring
+ * (bell.c). The kernel's end of the channel is the shared endpoint code.
+ *
+ * What the module trusts: nothing the domain writes. Ioctl arguments are
+ * copied in and checked (geometry, offsets, padding, timeouts); the region
+ * is read only through the endpoint, which copies each slot out before it
+ * looks at it and stops at the first violation.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "cordon.h"
+#include "cordon/kabi.h"
+#include "../src/ipc/endpoint.h"
+
+static int cordon_open(struct inode *inode, struct file *f)
+{
+	struct cordon_chan *c = kzalloc(sizeof(*c), GFP_KERNEL);
+
+	if (!c)
+		return -ENOMEM;
+	mutex_init(&c->lock);
+	init_waitqueue_head(&c->bell);
+	INIT_LIST_HEAD(&c->node);
+	f->private_data = c;
+	return 0;
+}
+
+static int cordon_release(struct inode *inode, struct file *f)
+{
+	struct cordon_chan *c = f->private_data;
+
+	cordon_echo_stop(c);
+	if (c->region) {
+		cordon_bell_del(c);
+		cdn_ep_destroy(c->ep);
+		vfree(c->region);
+	}
+	kfree(c);
+	return 0;
+}
+
+static long create(struct cordon_chan *c, struct cordon_create __user *uarg)
+{
+	struct cordon_create arg;
+	struct cdn_chan_geometry geom;
+	struct cdn_region_layout l;
+	long err;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	geom.ring_slots = arg.ring_slots;
+	geom.ext_slot_size = arg.ext_slot_size;
+	if (arg.pad || arg.service > CORDON_SERVICE_ECHO || cdn_layout_compute(&geom, &l) != CDN_OK)
+		return -EINVAL;
+	mutex_lock(&c->lock);
+	err = -EBUSY;
+	if (c->region)
+		goto out;
+	err = -ENOMEM;
+	c->region = vmalloc_user(l.total);
+	if (!c->region)
+		goto out;
+	cdn_layout_init(c->region, &geom);
+	c->size = l.total;
+	c->reg.fd = -1;
+	c->reg.base = c->region;
+	c->reg.size = l.total;
+	c->reg.geom = geom;
+	if (cdn_ep_create(&c->reg, CDN_SIDE_HOST, CDN_WAIT_ADAPTIVE, &c->ep) != CDN_OK)
+		goto free_region;
+	cordon_bell_add(c);
+	c->service = arg.service;
+	if (c->service == CORDON_SERVICE_ECHO) {
+		err = cordon_echo_start(c);
+		if (err)
+			goto unregister;
+	}
+	arg.region_size = l.total;
+	err = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
+	goto out; /* the channel stands; release takes it down */
+unregister:
+	cordon_bell_del(c);
+	cdn_ep_destroy(c->ep);
+	c->ep = NULL;
+free_region:
+	vfree(c->region);
+	c->region = NULL;
+	c->size = 0;
+out:
+	mutex_unlock(&c->lock);
+	return err;
+}
+
+static long stats(struct cordon_chan *c, struct cordon_stats __user *uarg)
+{
+	struct cordon_stats s;
+	struct cdn_ep_stats es;
+
+	memset(&s, 0, sizeof(s));
+	mutex_lock(&c->lock);
+	if (c->ep) {
+		cdn_ep_get_stats(c->ep, &es);
+		s.received = es.received;
+		s.sent = es.sent;
+		s.protocol_errors = es.protocol_errors;
+		s.broken = cdn_ep_broken(c->ep);
+		strscpy(s.violation, cdn_ep_violation(c->ep), sizeof(s.violation));
+	}
+	mutex_unlock(&c->lock);
+	s.waits = atomic64_read(&c->waits);
+	s.wakes = atomic64_read(&c->wakes);
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+static long cordon_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	struct cordon_chan *c = f->private_data;
+	struct cordon_wait w;
+
+	switch (cmd) {
+	case CORDON_IOC_CREATE:
+		return create(c, (struct cordon_create __user *)arg);
+	case CORDON_IOC_WAIT:
+		if (copy_from_user(&w, (void __user *)arg, sizeof(w)))
+			return -EFAULT;
+		if (!READ_ONCE(c->region))
+			return -EINVAL;
+		return cordon_bell_wait_user(c, w.offset, w.expected, w.timeout_ns);
+	case CORDON_IOC_WAKE:
+		atomic64_inc(&c->wakes);
+		wake_up_all(&c->bell);
+		return 0;
+	case CORDON_IOC_STATS:
+		return stats(c, (struct cordon_stats __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int cordon_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	struct cordon_chan *c = f->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	int err = -EINVAL;
+
+	mutex_lock(&c->lock);
+	if (c->region && vma->vm_pgoff == 0 && len <= c->size)
+		err = remap_vmalloc_range(vma, c->region, 0);
+	mutex_unlock(&c->lock);
+	return err;
+}
+
+static const struct file_operations cordon_fops = {
+	.owner = THIS_MODULE,
+	.open = cordon_open,
+	.release = cordon_release,
+	.unlocked_ioctl = cordon_ioctl,
+	.mmap = cordon_mmap,
+};
+
+static struct miscdevice cordon_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "cordon",
+	.fops = &cordon_fops,
+	.mode = 0600,
+};
+
+module_misc_device(cordon_dev);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("cordon: drivers isolated in user-space domains, the kernel as host");

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The kernel suite (make test-kernel; make test runs it too): cordon.ko
+# built with kbuild against the installed linux-headers-amd64, booted in
+# QEMU (TCG) on Debian's kernel image of the same version, with guest tests
+# in an initramfs of busybox-static and static test programs. Ends with
+# "N passed, N failed" (the guest's ok/FAIL lines, counted here).
+#
+#   tests/kernel/run.sh [BUILD_DIR]     default build
+#
+# When the archive holds no image for the installed headers' version, the
+# suite says so and counts nothing (exit 0). A guest that does not end
+# within CORDON_KERNEL_TIMEOUT seconds (default 300) fails the suite.
+set -u
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(mkdir -p "${1:-build}" && cd "${1:-build}" && pwd)/kernel
+timeout_s=${CORDON_KERNEL_TIMEOUT:-300}
+summary() { # PASSED FAILED
+  echo "$1 passed, $2 failed"
+  [ -n "${CORDON_TEST_SUMMARY:-}" ] && echo "$1 $2" >>"$CORDON_TEST_SUMMARY"
+  [ "$2" -eq 0 ]
+}
+fail() { echo "test-kernel: $*" >&2; summary 0 1; exit 1; }
+
+ver=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n 1)
+[ -n "$ver" ] || fail "no /usr/src/linux-headers-*-amd64 (scripts/deps.sh installs them)"
+command -v qemu-system-x86_64 >/dev/null || fail "no qemu-system-x86_64 (scripts/deps.sh installs it)"
+[ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
+  fail "no static /bin/busybox (busybox-static; scripts/deps.sh installs it)"
+
+# 1. the image
+"$here/tests/kernel/image.sh" "$ver" "$build/image"
+st=$?
+if [ $st -eq 77 ]; then
+  echo "test-kernel: no Debian image of $ver to boot: kernel suite skipped"
+  summary 0 0
+  exit 0
+fi
+[ $st -eq 0 ] || fail "could not fetch the kernel image for $ver"
+
+# 2. cordon.ko: kbuild writes objects beside the sources, so it builds a
+# copy of what the module is made of
+src=$build/src
+rm -rf "$src" && mkdir -p "$src/src"
+cp -r "$here/kmod" "$here/include" "$src/" && cp -r "$here/src/ipc" "$src/src/"
+make -s -C "/usr/src/linux-headers-$ver" M="$src/kmod" modules >"$build/kbuild.log" 2>&1 ||
+  { cat "$build/kbuild.log" >&2; fail "cordon.ko did not build"; }
+grep -E 'warning:' "$build/kbuild.log" >&2 && fail "cordon.ko built with warnings"
+
+# 3. the guest's programs: static, against the library's own channel code
+make -s -C "$here" all >/dev/null || fail "the library did not build"
+root=$build/initramfs
+rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/cordon/tests}
+cp /bin/busybox "$root/bin/" && ln -s busybox "$root/bin/sh"
+cp "$here/tests/kernel/init" "$root/init"
+cp "$src/kmod/cordon.ko" "$root/lib/cordon/"
+cc="gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -I$here/include"
+$cc -o "$root/lib/cordon/guest_exit" "$here/tests/kernel/guest/guest_exit.c" ||
+  fail "guest_exit did not build"
+for t in "$here"/tests/kernel/guest/*_test.c; do
+  n=$(basename "$t" .c)
+  $cc -o "$root/lib/cordon/tests/$n" "$t" "$here/build/lib/libcordon.a" -lpthread ||
+    fail "$n did not build"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$build/initramfs.cpio.gz" ||
+  fail "the initramfs could not be packed"
+
+# 4. one boot runs every guest test
+log=$build/guest.log
+echo "test-kernel: booting $ver under QEMU (TCG)"
+timeout "$timeout_s" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -m 512 -smp 2 \
+  -nodefaults -no-reboot -net none -display none -serial stdio \
+  -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+  -kernel "$build/image/vmlinux" -initrd "$build/initramfs.cpio.gz" \
+  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet" </dev/null >"$log" 2>&1
+qrc=$?
+tr -d '\r' <"$log" | grep -E '^(ok |FAIL |cordon-guest:)'
+passed=$(tr -d '\r' <"$log" | grep -c '^ok ')
+failed=$(tr -d '\r' <"$log" | grep -c '^FAIL ')
+case $qrc in
+  1) ;;  # isa-debug-exit 0: the guest says it passed
+  3) [ "$failed" -gt 0 ] || failed=1 ;;
+  124) echo "test-kernel: the guest did not finish in ${timeout_s} s" >&2; failed=$((failed + 1)) ;;
+  *) echo "test-kernel: the guest ended without a verdict (QEMU status $qrc); its log: $log" >&2
+     tail -n 30 "$log" >&2; failed=$((failed + 1)) ;;
+esac
+summary "$passed" "$failed"
