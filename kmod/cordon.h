@@ -24,17 +24,20 @@
 #include <linux/wait.h>
 
 #include "cordon/channel.h"
+#include "cordon_service.h"
 
 struct cordon_chan {
 	struct mutex lock;
 	struct list_head node; /* in the registry of channels (bell.c) */
 	void *region;	       /* vmalloc_user(), mapped by the domain */
 	size_t size;
-	struct cdn_region reg; /* the region as the shared channel code sees it */
-	struct cdn_ep *ep;     /* the kernel's end */
-	u32 service;	       /* CORDON_SERVICE_* */
-	struct task_struct *server;
-	wait_queue_head_t bell; /* sleepers on this channel's words */
+	struct cdn_region reg;		/* the region as the shared channel code sees it */
+	struct cdn_ep *ep;		/* the kernel's end */
+	struct cdn_heap *heap;		/* the shared heap, mapped after the region; or NULL */
+	struct cordon_service *service; /* who serves the kernel's side; or NULL */
+	void *service_data;
+	struct task_struct *server; /* the echo service's thread */
+	wait_queue_head_t bell;	    /* sleepers on this channel's words */
 	atomic64_t waits, wakes;
 };
 
@@ -43,8 +46,12 @@ void cordon_bell_add(struct cordon_chan *c);
 void cordon_bell_del(struct cordon_chan *c);
 long cordon_bell_wait_user(struct cordon_chan *c, u32 offset, u32 expected, s64 timeout_ns);
 
-/* echo.c */
-int cordon_echo_start(struct cordon_chan *c);
-void cordon_echo_stop(struct cordon_chan *c);
+/* service.c */
+struct cordon_service *cordon_service_get(u32 id);
+void cordon_service_put(struct cordon_service *s);
+
+/* echo.c: the built-in test service */
+int cordon_echo_init(void);
+void cordon_echo_exit(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include <linux/string.h>
 
 #include "cordon.h"
+#include "cordon/kabi.h"
 #include "../src/ipc/endpoint.h"
 
 /* How long one receive waits before the thread checks whether to stop. */
@@ -49,7 +50,7 @@ static int echo_thread(void *arg)
 	return 0;
 }
 
-int cordon_echo_start(struct cordon_chan *c)
+static int echo_start(struct cordon_chan *c)
 {
 	struct task_struct *t = kthread_run(echo_thread, c, "cordon-echo");
 
@@ -59,11 +60,29 @@ int cordon_echo_start(struct cordon_chan *c)
 	return 0;
 }
 
-void cordon_echo_stop(struct cordon_chan *c)
+static void echo_stop(struct cordon_chan *c)
 {
 	if (!c->server)
 		return;
 	cdn_ep_mark_dead(c->ep); /* wakes it if it sleeps on the channel */
 	kthread_stop(c->server);
 	c->server = NULL;
+}
+
+static struct cordon_service echo_service = {
+	.id = CORDON_SERVICE_ECHO,
+	.name = "echo",
+	.owner = THIS_MODULE,
+	.start = echo_start,
+	.stop = echo_stop,
+};
+
+int cordon_echo_init(void)
+{
+	return cordon_service_register(&echo_service);
+}
+
+void cordon_echo_exit(void)
+{
+	cordon_service_unregister(&echo_service);
 }

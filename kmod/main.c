@@ -20,6 +20,7 @@
 #include <linux/vmalloc.h>
 
 #include "cordon.h"
+#include "cordon/heap.h"
 #include "cordon/kabi.h"
 #include "../src/ipc/endpoint.h"
 
@@ -40,12 +41,17 @@ static int cordon_release(struct inode *inode, struct file *f)
 {
 	struct cordon_chan *c = f->private_data;
 
-	cordon_echo_stop(c);
+	if (c->service) {
+		if (c->service->stop)
+			c->service->stop(c);
+		cordon_service_put(c->service);
+	}
 	if (c->region) {
 		cordon_bell_del(c);
 		cdn_ep_destroy(c->ep);
 		vfree(c->region);
 	}
+	cdn_heap_destroy(c->heap);
 	kfree(c);
 	return 0;
 }
@@ -55,22 +61,31 @@ static long create(struct cordon_chan *c, struct cordon_create __user *uarg)
 	struct cordon_create arg;
 	struct cdn_chan_geometry geom;
 	struct cdn_region_layout l;
+	struct cordon_service *s = NULL;
 	long err;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
 	geom.ring_slots = arg.ring_slots;
 	geom.ext_slot_size = arg.ext_slot_size;
-	if (arg.pad || arg.service > CORDON_SERVICE_ECHO || cdn_layout_compute(&geom, &l) != CDN_OK)
+	if (arg.pad || cdn_layout_compute(&geom, &l) != CDN_OK || arg.heap_size % 65536 ||
+	    arg.heap_size > CORDON_HEAP_MAX)
 		return -EINVAL;
+	if (arg.service != CORDON_SERVICE_NONE) {
+		s = cordon_service_get(arg.service);
+		if (!s)
+			return -ENOENT;
+	}
 	mutex_lock(&c->lock);
 	err = -EBUSY;
 	if (c->region)
 		goto out;
 	err = -ENOMEM;
+	if (arg.heap_size && cdn_heap_create(arg.heap_size, &c->heap) != CDN_OK)
+		goto out;
 	c->region = vmalloc_user(l.total);
 	if (!c->region)
-		goto out;
+		goto free_heap;
 	cdn_layout_init(c->region, &geom);
 	c->size = l.total;
 	c->reg.fd = -1;
@@ -80,11 +95,12 @@ static long create(struct cordon_chan *c, struct cordon_create __user *uarg)
 	if (cdn_ep_create(&c->reg, CDN_SIDE_HOST, CDN_WAIT_ADAPTIVE, &c->ep) != CDN_OK)
 		goto free_region;
 	cordon_bell_add(c);
-	c->service = arg.service;
-	if (c->service == CORDON_SERVICE_ECHO) {
-		err = cordon_echo_start(c);
+	if (s) {
+		err = s->start(c);
 		if (err)
 			goto unregister;
+		c->service = s;
+		s = NULL;
 	}
 	arg.region_size = l.total;
 	err = copy_to_user(uarg, &arg, sizeof(arg)) ? -EFAULT : 0;
@@ -97,8 +113,39 @@ free_region:
 	vfree(c->region);
 	c->region = NULL;
 	c->size = 0;
+free_heap:
+	cdn_heap_destroy(c->heap);
+	c->heap = NULL;
 out:
 	mutex_unlock(&c->lock);
+	cordon_service_put(s);
+	return err;
+}
+
+static long service_call(struct cordon_chan *c, struct cordon_service_call __user *uarg)
+{
+	struct cordon_service_call *call;
+	u32 out_len = 0;
+	long err;
+
+	if (!READ_ONCE(c->service) || !c->service->command)
+		return -ENOTTY;
+	call = kmalloc(sizeof(*call), GFP_KERNEL);
+	if (!call)
+		return -ENOMEM;
+	err = -EFAULT;
+	if (copy_from_user(call, uarg, sizeof(*call)))
+		goto out;
+	err = -EINVAL;
+	if (call->len > sizeof(call->buf))
+		goto out;
+	err = c->service->command(c, call->cmd, call->buf, call->len, &out_len);
+	if (err)
+		goto out;
+	call->len = min_t(u32, out_len, sizeof(call->buf));
+	err = copy_to_user(uarg, call, sizeof(*call)) ? -EFAULT : 0;
+out:
+	kfree(call);
 	return err;
 }
 
@@ -143,20 +190,26 @@ static long cordon_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return 0;
 	case CORDON_IOC_STATS:
 		return stats(c, (struct cordon_stats __user *)arg);
+	case CORDON_IOC_SERVICE:
+		return service_call(c, (struct cordon_service_call __user *)arg);
 	default:
 		return -ENOTTY;
 	}
 }
 
+/* Offset 0: the channel's region; offset region size: its heap. */
 static int cordon_mmap(struct file *f, struct vm_area_struct *vma)
 {
 	struct cordon_chan *c = f->private_data;
 	unsigned long len = vma->vm_end - vma->vm_start;
+	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
 	int err = -EINVAL;
 
 	mutex_lock(&c->lock);
-	if (c->region && vma->vm_pgoff == 0 && len <= c->size)
+	if (c->region && off == 0 && len <= c->size)
 		err = remap_vmalloc_range(vma, c->region, 0);
+	else if (c->heap && off == c->size && len <= cdn_heap_size(c->heap))
+		err = remap_vmalloc_range(vma, cdn_heap_base(c->heap), 0);
 	mutex_unlock(&c->lock);
 	return err;
 }
@@ -176,7 +229,26 @@ static struct miscdevice cordon_dev = {
 	.mode = 0600,
 };
 
-module_misc_device(cordon_dev);
+static int __init cordon_init(void)
+{
+	int err = cordon_echo_init();
+
+	if (err)
+		return err;
+	err = misc_register(&cordon_dev);
+	if (err)
+		cordon_echo_exit();
+	return err;
+}
+
+static void __exit cordon_exit(void)
+{
+	misc_deregister(&cordon_dev);
+	cordon_echo_exit();
+}
+
+module_init(cordon_init);
+module_exit(cordon_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("cordon: drivers isolated in user-space domains, the kernel as host");

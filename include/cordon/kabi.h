@@ -22,18 +22,33 @@
 
 #define CORDON_DEVICE "/dev/cordon"
 
-/* CORDON_IOC_CREATE: make this file's channel. */
+/* CORDON_IOC_CREATE: make this file's channel, and its shared heap if
+ * heap_size is not 0 (a multiple of 64 KiB, at most CORDON_HEAP_MAX). The
+ * domain maps the region at offset 0 and the heap at offset region_size. */
 struct cordon_create {
     __u32 ring_slots;    /* in: as struct cdn_chan_geometry */
     __u32 ext_slot_size; /* in */
-    __u32 service;       /* in: CORDON_SERVICE_* run by the kernel's side */
+    __u32 service;       /* in: who serves the kernel's side (CORDON_SERVICE_*) */
     __u32 pad;           /* in: zero */
-    __u64 region_size;   /* out: bytes to map */
+    __u64 heap_size;     /* in */
+    __u64 region_size;   /* out: bytes to map at offset 0 */
 };
+#define CORDON_HEAP_MAX (64ULL << 20)
 
-/* What the kernel's side of a channel does. */
-#define CORDON_SERVICE_NONE 0 /* nothing yet: the channel waits for a host */
-#define CORDON_SERVICE_ECHO 1 /* answers every request with its own payload */
+/* Who serves the kernel's side of a channel. Ids from
+ * CORDON_SERVICE_MODULES up belong to modules built on cordon.ko. */
+#define CORDON_SERVICE_NONE    0  /* nothing: the channel waits */
+#define CORDON_SERVICE_ECHO    1  /* answers every request with its own payload */
+#define CORDON_SERVICE_MODULES 64 /* first id a module may register */
+#define CORDON_SERVICE_MAX     127
+
+/* CORDON_IOC_SERVICE: a command for the channel's service, with a buffer
+ * it reads and writes (its meaning is the service's). */
+struct cordon_service_call {
+    __u32 cmd;
+    __u32 len; /* in: bytes of buf that matter; out: bytes written */
+    __u8 buf[256];
+};
 
 /* CORDON_IOC_WAIT: sleep while the u32 at `offset` of the region still
  * holds `expected`, at most timeout_ns (and at most CORDON_WAIT_MAX_NS). */
@@ -59,6 +74,7 @@ struct cordon_stats {
 #define CORDON_IOC_CREATE _IOWR(CORDON_IOC_MAGIC, 1, struct cordon_create)
 #define CORDON_IOC_WAIT   _IOW(CORDON_IOC_MAGIC, 2, struct cordon_wait)
 #define CORDON_IOC_WAKE   _IO(CORDON_IOC_MAGIC, 3)
-#define CORDON_IOC_STATS  _IOR(CORDON_IOC_MAGIC, 4, struct cordon_stats)
+#define CORDON_IOC_STATS   _IOR(CORDON_IOC_MAGIC, 4, struct cordon_stats)
+#define CORDON_IOC_SERVICE _IOWR(CORDON_IOC_MAGIC, 5, struct cordon_service_call)
 
 #endif

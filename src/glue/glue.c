@@ -3,11 +3,11 @@
  * buffers for generated code (see cordon/glue.h).
  */
 #define _GNU_SOURCE
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../ipc/endpoint.h"
+#include "../util/lock.h"
 #include "glue_impl.h"
 
 #define DEFAULT_TIMEOUT_NS 5000000000LL
@@ -16,8 +16,8 @@
 /* Host shadows -> owning glue, for trampolines (which get only the C
  * arguments). Guarded: several host threads may own glues. */
 static struct cdn_hmap owners;
-static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread struct cdn_glue *current_glue;
+CDN_STATIC_LOCK(owners_lock);
+static CDN_THREAD_LOCAL struct cdn_glue *current_glue;
 static struct cdn_hmap by_id; /* id -> glue, under owners_lock */
 static int host_glues;        /* atomic: live host-side glues (fast path below) */
 /* The live host-side glues: cdn_glue_forget_everywhere runs on every freed
@@ -25,7 +25,11 @@ static int host_glues;        /* atomic: live host-side glues (fast path below) 
  * owners_lock and make host_list_seq odd while they change the list;
  * readers copy the list and retry if the sequence moved (a seqlock). The
  * array is fixed, so a reader never touches freed memory. */
+#ifdef __KERNEL__
+#define HOST_GLUES_MAX 64u /* the copy below is on a kernel stack */
+#else
 #define HOST_GLUES_MAX 1024u
+#endif
 static struct cdn_glue *host_list[HOST_GLUES_MAX];
 static unsigned host_list_n, host_list_seq;
 static uint64_t next_glue_id = 1;
@@ -111,7 +115,7 @@ int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue 
     cdn_hmap_init(&g->by_obj);
     cdn_hmap_init(&g->shadows);
     cdn_hmap_init(&g->shared);
-    pthread_mutex_lock(&owners_lock);
+    cdn_lock(&owners_lock);
     g->id = next_glue_id++;
     int bad = cdn_hmap_put(&by_id, g->id, g, 0);
     if (!bad && side == CDN_GLUE_HOST && host_list_n == HOST_GLUES_MAX) {
@@ -120,7 +124,7 @@ int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue 
     }
     if (!bad && side == CDN_GLUE_HOST)
         host_list_write(host_list_n, g, host_list_n + 1);
-    pthread_mutex_unlock(&owners_lock);
+    cdn_unlock(&owners_lock);
     if (!bad && side == CDN_GLUE_HOST)
         __atomic_fetch_add(&host_glues, 1, __ATOMIC_RELEASE);
     if (bad) {
@@ -138,7 +142,7 @@ void cdn_glue_destroy(struct cdn_glue *g)
         return;
     if (g->side == CDN_GLUE_HOST)
         __atomic_fetch_sub(&host_glues, 1, __ATOMIC_RELEASE);
-    pthread_mutex_lock(&owners_lock);
+    cdn_lock(&owners_lock);
     cdn_hmap_del(&by_id, g->id);
     for (unsigned i = 0; i < host_list_n; i++)
         if (host_list[i] == g) {
@@ -150,7 +154,7 @@ void cdn_glue_destroy(struct cdn_glue *g)
             cdn_hmap_del(&owners, g->shadows.slots[i].key);
             free(g->shadows.slots[i].ptr);
         }
-    pthread_mutex_unlock(&owners_lock);
+    cdn_unlock(&owners_lock);
     if (current_glue == g)
         current_glue = NULL;
     cdn_hmap_free(&g->by_ref);
@@ -268,10 +272,10 @@ struct cdn_glue *cdn_glue_current(void)
 
 struct cdn_glue *cdn_glue_owner_of(const void *obj)
 {
-    pthread_mutex_lock(&owners_lock);
+    cdn_lock(&owners_lock);
     struct cdn_hmap_entry *e = cdn_hmap_get(&owners, (uint64_t)(uintptr_t)obj);
     struct cdn_glue *g = e ? e->ptr : NULL;
-    pthread_mutex_unlock(&owners_lock);
+    cdn_unlock(&owners_lock);
     return g;
 }
 
@@ -282,10 +286,10 @@ uint64_t cdn_glue_id(const struct cdn_glue *g)
 
 struct cdn_glue *cdn_glue_by_id(uint64_t id)
 {
-    pthread_mutex_lock(&owners_lock);
+    cdn_lock(&owners_lock);
     struct cdn_hmap_entry *e = cdn_hmap_get(&by_id, id);
     struct cdn_glue *g = e ? e->ptr : NULL;
-    pthread_mutex_unlock(&owners_lock);
+    cdn_unlock(&owners_lock);
     return g;
 }
 
@@ -591,9 +595,9 @@ static int make_shadow(struct cdn_glue *g, uint64_t ref, uint16_t type, size_t s
         return CDN_ENOMEM;
     }
     if (g->side == CDN_GLUE_HOST) {
-        pthread_mutex_lock(&owners_lock);
+        cdn_lock(&owners_lock);
         int bad = cdn_hmap_put(&owners, (uint64_t)(uintptr_t)s, g, 0);
-        pthread_mutex_unlock(&owners_lock);
+        cdn_unlock(&owners_lock);
         if (bad)
             return CDN_ENOMEM;
     }
@@ -657,9 +661,9 @@ void cdn_glue_forget(struct cdn_glue *g, void *obj)
         cdn_cap_revoke(g->caps, ref, ref_type(ref), NULL);
     if (cdn_hmap_get(&g->shadows, key)) {
         cdn_hmap_del(&g->shadows, key);
-        pthread_mutex_lock(&owners_lock);
+        cdn_lock(&owners_lock);
         cdn_hmap_del(&owners, key);
-        pthread_mutex_unlock(&owners_lock);
+        cdn_unlock(&owners_lock);
         free(obj);
     }
 }

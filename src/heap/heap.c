@@ -17,14 +17,11 @@
  *   - a free object's generation differs from every reference handed out for
  *     it before (bumped on free).
  */
-#define _GNU_SOURCE
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "cordon/heap.h"
+#include "heap_mem.h"
 
 #define UNIT       64u
 #define CHUNK      65536u
@@ -67,16 +64,11 @@ int cdn_heap_create(size_t size, struct cdn_heap **out)
     struct cdn_heap *h = calloc(1, sizeof *h);
     if (!h)
         return CDN_ENOMEM;
-    h->fd = memfd_create("cordon-heap", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (h->fd < 0)
-        goto sys;
-    if (ftruncate(h->fd, (off_t)size) != 0 ||
-        fcntl(h->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
-        goto sys;
-    h->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
-    if (h->base == MAP_FAILED) {
-        h->base = NULL;
-        goto sys;
+    h->fd = -1;
+    int st = cdn_heap_mem_map(size, &h->fd, (void **)&h->base);
+    if (st != CDN_OK) {
+        cdn_heap_destroy(h);
+        return st;
     }
     h->size = size;
     h->nchunks = (uint32_t)(size / CHUNK);
@@ -91,9 +83,6 @@ int cdn_heap_create(size_t size, struct cdn_heap **out)
         h->free_list[c] = NO_OBJ;
     *out = h;
     return CDN_OK;
-sys:
-    cdn_heap_destroy(h);
-    return CDN_ESYS;
 }
 
 void cdn_heap_destroy(struct cdn_heap *h)
@@ -101,9 +90,7 @@ void cdn_heap_destroy(struct cdn_heap *h)
     if (!h)
         return;
     if (h->base)
-        munmap(h->base, h->size);
-    if (h->fd >= 0)
-        close(h->fd);
+        cdn_heap_mem_unmap(h->fd, h->base, h->size);
     free(h->meta);
     free(h->chunk_cls);
     free(h);

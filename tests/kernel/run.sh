@@ -41,24 +41,38 @@ fi
 # copy of what the module is made of
 src=$build/src
 rm -rf "$src" && mkdir -p "$src/src"
-cp -r "$here/kmod" "$here/include" "$src/" && cp -r "$here/src/ipc" "$src/src/"
-make -s -C "/usr/src/linux-headers-$ver" M="$src/kmod" modules >"$build/kbuild.log" 2>&1 ||
-  { cat "$build/kbuild.log" >&2; fail "cordon.ko did not build"; }
-grep -E 'warning:' "$build/kbuild.log" >&2 && fail "cordon.ko built with warnings"
+cp -r "$here/kmod" "$here/include" "$src/"
+for d in ipc glue cap heap util; do cp -r "$here/src/$d" "$src/src/"; done
+kbuild() { # DIR NAME [extra make arguments]: builds one module, no warnings allowed
+  local dir=$1 name=$2; shift 2
+  make -s -C "/usr/src/linux-headers-$ver" M="$dir" "$@" clean >/dev/null 2>&1
+  make -s -C "/usr/src/linux-headers-$ver" M="$dir" "$@" modules >"$build/$name.log" 2>&1 ||
+    { cat "$build/$name.log" >&2; fail "$name did not build"; }
+  if grep -E 'warning:' "$build/$name.log" >&2; then fail "$name built with warnings"; fi
+}
+make -s -C "$here" all >/dev/null || fail "the library did not build"
+kbuild "$src/kmod" cordon.ko
+# the demo IDL's host glue, from the same generator, for the kernel
+gen=$src/idltest
+cp -r "$here/tests/kernel/idltest" "$src/" && cp "$here/tests/idl/demo_types.h" "$gen/"
+"$here/build/bin/cordon-idlc" "$here/tests/idl/demo.idl" -o "$gen" || fail "cordon-idlc failed"
+kbuild "$gen" cordon_idltest.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 
 # 3. the guest's programs: static, against the library's own channel code
-make -s -C "$here" all >/dev/null || fail "the library did not build"
 root=$build/initramfs
 rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/cordon/tests}
 cp /bin/busybox "$root/bin/" && ln -s busybox "$root/bin/sh"
 cp "$here/tests/kernel/init" "$root/init"
-cp "$src/kmod/cordon.ko" "$root/lib/cordon/"
+cp "$src/kmod/cordon.ko" "$gen/cordon_idltest.ko" "$root/lib/cordon/"
 cc="gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -I$here/include"
 $cc -o "$root/lib/cordon/guest_exit" "$here/tests/kernel/guest/guest_exit.c" ||
   fail "guest_exit did not build"
 for t in "$here"/tests/kernel/guest/*_test.c; do
   n=$(basename "$t" .c)
-  $cc -o "$root/lib/cordon/tests/$n" "$t" "$here/build/lib/libcordon.a" -lpthread ||
+  extra=()
+  # the IDL test is a domain of the demo IDL: its generated domain glue
+  [ "$n" = idl_test ] && extra=("-I$gen" "-I$here/tests/idl" "$gen/demo_domain.c")
+  $cc -o "$root/lib/cordon/tests/$n" "$t" "${extra[@]}" "$here/build/lib/libcordon.a" -lpthread ||
     fail "$n did not build"
 done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$build/initramfs.cpio.gz" ||

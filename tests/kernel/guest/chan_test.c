@@ -129,8 +129,18 @@ static void test_bad_arguments(void)
     CHECK("create_bad_padding", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == EINVAL,
           "nonzero padding accepted");
     a = (struct cordon_create){.ring_slots = 64, .ext_slot_size = 4096, .service = 99};
-    CHECK("create_bad_service", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == EINVAL,
+    CHECK("create_unknown_service", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == ENOENT,
           "unknown service accepted");
+    a = (struct cordon_create){.ring_slots = 64, .ext_slot_size = 4096, .service = 100000};
+    CHECK("create_service_out_of_range", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == ENOENT,
+          "accepted");
+    a = (struct cordon_create){.ring_slots = 64, .ext_slot_size = 4096, .heap_size = 4096};
+    CHECK("create_heap_not_chunks", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == EINVAL,
+          "a heap of 4096 bytes accepted");
+    a = (struct cordon_create){
+        .ring_slots = 64, .ext_slot_size = 4096, .heap_size = CORDON_HEAP_MAX + 65536};
+    CHECK("create_heap_too_big", ioctl(fd, CORDON_IOC_CREATE, &a) == -1 && errno == EINVAL,
+          "a heap over the limit accepted");
     struct cordon_wait w = {.offset = 0, .expected = 0, .timeout_ns = 1000};
     CHECK("wait_before_create", ioctl(fd, CORDON_IOC_WAIT, &w) == -1 && errno == EINVAL,
           "wait on no region");
@@ -160,6 +170,12 @@ static void test_bad_arguments(void)
     CHECK("mmap_offset", mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 4096) == MAP_FAILED,
           "mapped at offset");
     CHECK("unknown_ioctl", ioctl(fd, _IO('c', 99)) == -1 && errno == ENOTTY, "accepted");
+    struct cordon_service_call call = {.cmd = 1};
+    CHECK("service_call_without_service",
+          ioctl(fd, CORDON_IOC_SERVICE, &call) == -1 && errno == ENOTTY, "accepted");
+    CHECK("mmap_heap_without_heap",
+          mmap(NULL, 65536, PROT_READ, MAP_SHARED, fd, (off_t)a.region_size) == MAP_FAILED,
+          "mapped a heap that is not there");
     close(fd);
 }
 
