@@ -191,8 +191,10 @@ static void test_garbage_in_ring(void)
     struct cdn_region_layout l;
     cdn_layout_compute(&c.reg.geom, &l);
     uint8_t *d2h = (uint8_t *)c.reg.base + l.ring_off[CDN_RING_D2H];
-    /* slot 0 "full" (seq 1) with flags that are neither request nor reply */
-    memset(d2h, 0xff, CDN_SLOT_SIZE);
+    /* slot 0 "full" (seq 1) with flags that are neither request nor reply:
+     * the header first, then the sequence word that publishes it (the
+     * kernel may look at any moment) */
+    memset(d2h + 4, 0xff, CDN_SLOT_SIZE - 4);
     __atomic_store_n((uint32_t *)d2h, 1u, __ATOMIC_RELEASE);
     ioctl(c.fd, CORDON_IOC_WAKE);
     struct cordon_stats s = {0};
