@@ -103,6 +103,7 @@ int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue 
         return CDN_ENOMEM;
     g->side = side;
     g->ep = ep;
+    cdn_reentrant_init(&g->lock);
     g->timeout_ns = DEFAULT_TIMEOUT_NS;
     g->dead_value = -5; /* -EIO */
     g->wire_max = ep->geom.ext_slot_size > CDN_INLINE_MAX ? ep->geom.ext_slot_size : CDN_INLINE_MAX;
@@ -348,8 +349,8 @@ static void payload_to_msg(const void *buf, uint32_t len, struct cdn_msg *m)
     }
 }
 
-int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
-                  struct cdn_msg *store)
+static int glue_call_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w,
+                            struct cdn_rbuf *r, struct cdn_msg *store)
 {
     int st = w->err;
     if (st == CDN_OK && w->len > g->wire_max)
@@ -375,7 +376,16 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
     return st;
 }
 
-int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
+int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct cdn_rbuf *r,
+                  struct cdn_msg *store)
+{
+    cdn_reentrant_take(&g->lock);
+    int st = glue_call_locked(g, rpc, w, r, store);
+    cdn_reentrant_drop(&g->lock);
+    return st;
+}
+
+static int glue_send_oneway_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
 {
     int st = w->err;
     if (st == CDN_OK && w->len > g->wire_max)
@@ -403,6 +413,14 @@ int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
     return st;
 }
 
+int cdn_glue_send_oneway(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
+{
+    cdn_reentrant_take(&g->lock);
+    int st = glue_send_oneway_locked(g, rpc, w);
+    cdn_reentrant_drop(&g->lock);
+    return st;
+}
+
 /* A side that posts and polls never waits for the peer, so it would not
  * notice the peer's death until the channel filled. A process domain's
  * monitor thread marks the endpoint dead the moment the child dies (one
@@ -423,7 +441,7 @@ static int peer_gone(struct cdn_glue *g)
     return cdn_ep_check_peer(g->ep) != CDN_OK;
 }
 
-int cdn_glue_poll(struct cdn_glue *g)
+static int glue_poll_locked(struct cdn_glue *g)
 {
     if (peer_gone(g))
         return g->last_error = CDN_EDEAD;
@@ -449,11 +467,19 @@ int cdn_glue_poll(struct cdn_glue *g)
     return CDN_OK;
 }
 
+int cdn_glue_poll(struct cdn_glue *g)
+{
+    cdn_reentrant_take(&g->lock);
+    int st = glue_poll_locked(g);
+    cdn_reentrant_drop(&g->lock);
+    return st;
+}
+
 /* How long a posting side spins on a full channel before it serves the
  * peer's messages and tries again. */
 #define POST_SPIN_NS 20000
 
-int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len)
+static int glue_post_locked(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len)
 {
     if (len > g->wire_max)
         return g->last_error = CDN_ETOOBIG;
@@ -494,6 +520,14 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
     }
     g->in_call--;
     g->last_error = st;
+    return st;
+}
+
+int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len)
+{
+    cdn_reentrant_take(&g->lock);
+    int st = glue_post_locked(g, rpc, buf, len);
+    cdn_reentrant_drop(&g->lock);
     return st;
 }
 

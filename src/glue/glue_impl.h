@@ -3,6 +3,7 @@
 #define CORDON_GLUE_IMPL_H
 
 #include "cordon/glue.h"
+#include "../util/lock.h"
 #include "hmap.h"
 
 struct cdn_glue {
@@ -32,6 +33,7 @@ struct cdn_glue {
     struct cdn_glue_stats stats;
     uint64_t id;
     struct cdn_ratelimit peer_look; /* a poster's looks at the peer (peer_gone) */
+    struct cdn_reentrant_lock lock; /* each use of ep (lock.h) */
 };
 
 #endif
