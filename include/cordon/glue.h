@@ -119,11 +119,13 @@ struct cdn_fn_slot {
  * are one macro applied 64 times, not 64 written-out functions. */
 #define CDN_FN_POOL_EACH(M)                                                                        \
     M(0)                                                                                           \
-    M(1) M(2) M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17)   \
-        M(18) M(19) M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32)  \
-            M(33) M(34) M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46)    \
-                M(47) M(48) M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59)      \
-                    M(60) M(61) M(62) M(63)
+    M(1)                                                                                           \
+    M(2)                                                                                           \
+    M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) \
+        M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34)  \
+            M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48)    \
+                M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61)      \
+                    M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
@@ -340,16 +342,32 @@ void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t
                    int may_new, cdn_get_fields_fn get);
 
 /*
+ * An object's [out] fields, decoded into a copy and applied only once the
+ * whole reply has been checked: cdn_obj_copy makes the copy (NULL when
+ * memory is short), cdn_obj_apply writes it back where it differs (the
+ * object may be read-only where it does not) and frees it, cdn_obj_drop
+ * frees it unapplied. Both take NULL.
+ */
+void *cdn_obj_copy(const void *obj, size_t size);
+void cdn_obj_apply(void *obj, void *copy, size_t size);
+void cdn_obj_drop(void *copy);
+
+/*
  * Temporary buffers of one dispatched call (strings and arrays the callee
  * sees as pointers): small ones from an arena inside the struct (on the
  * dispatcher's stack), bigger ones from the heap; all freed together after
  * the reply. Zeroed.
  */
+#ifdef __KERNEL__
+#define CDN_TMP_ARENA 256 /* on a kernel stack */
+#else
+#define CDN_TMP_ARENA 1024
+#endif
 struct cdn_tmp {
     void *heap[17];
     int nheap;
     size_t used;
-    _Alignas(16) unsigned char arena[1024];
+    _Alignas(16) unsigned char arena[CDN_TMP_ARENA];
 };
 static inline void cdn_tmp_init(struct cdn_tmp *t)
 {

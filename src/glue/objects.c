@@ -33,7 +33,11 @@ void cdn_no_fields_get(struct cdn_glue *g, struct cdn_rbuf *r, void *obj, unsign
 }
 
 /* Copies of objects up to this size are decoded on the stack. */
+#ifdef __KERNEL__
+#define OBJECT_COPY_ON_STACK 256
+#else
 #define OBJECT_COPY_ON_STACK 1024
+#endif
 
 void *cdn_r_object(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t type, size_t size, unsigned dir,
                    int may_new, cdn_get_fields_fn get)
@@ -93,4 +97,26 @@ void cdn_tmp_free(struct cdn_tmp *t)
 {
     while (t->nheap)
         free(t->heap[--t->nheap]);
+}
+
+void *cdn_obj_copy(const void *obj, size_t size)
+{
+    void *copy = malloc(size ? size : 1);
+    if (copy)
+        memcpy(copy, obj, size);
+    return copy;
+}
+
+void cdn_obj_apply(void *obj, void *copy, size_t size)
+{
+    if (!copy)
+        return;
+    if (memcmp(obj, copy, size) != 0)
+        memcpy(obj, copy, size);
+    free(copy);
+}
+
+void cdn_obj_drop(void *copy)
+{
+    free(copy);
 }

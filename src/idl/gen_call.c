@@ -35,14 +35,15 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, const char *p
         get_param_out(g, v);
     out(g, "    cdn_st = cdn_r_finish(cdn_r);\n    if (cdn_st != CDN_OK) {\n"
            "        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */\n");
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_PROJECTION && v->pointer)
+            out(g, "        cdn_obj_drop(cdn_out_%s);\n", v->name);
     emit_dead_return(g, r, "        ");
     out(g, "    }\n");
     for (const struct idl_var *v = r->params; v; v = v->next)
         if (v->type->kind == T_PROJECTION && v->pointer)
-            out(g,
-                "    if (cdn_has_out_%s && memcmp(%s, &cdn_out_%s, sizeof cdn_out_%s) != 0)\n"
-                "        memcpy(%s, &cdn_out_%s, sizeof cdn_out_%s);\n",
-                v->name, v->name, v->name, v->name, v->name, v->name, v->name);
+            out(g, "    cdn_obj_apply(%s, cdn_out_%s, sizeof(struct %s));\n", v->name, v->name,
+                v->type->proj->c_struct);
     emit_deallocs(g, r);
     if (r->ret->type->kind != T_VOID)
         out(g, "    return cdn_ret;\n");

@@ -241,20 +241,22 @@ void get_param_out(struct gen *g, const struct idl_var *v)
             get_scalar(g, t, e, "        ");
         }
     } else if (t->kind == T_PROJECTION) {
-        /* decoded into a copy; applied after the whole reply validated */
+        /* decoded into a copy (cdn_obj_copy: never a big struct on the
+         * stack, which a kernel's would not hold); applied after the whole
+         * reply validated. Present but unknown here: the peer kept an
+         * object this side has freed (an IDL without the dealloc it
+         * needs): the reply is refused. */
+        out(g, "    void *cdn_out_%s = NULL;\n", v->name);
         out(g,
-            "    struct %s cdn_out_%s;\n    int cdn_has_out_%s = %s && cdn_glue_ref_of(cdn_g, "
-            "%s);\n",
-            t->proj->c_struct, v->name, v->name, v->name, v->name);
-        /* present but unknown here: the peer kept an object this side has
-         * freed (an IDL without the dealloc it needs): refuse the reply */
-        out(g,
-            "    if (cdn_r_u8(cdn_r)) {\n        if (!cdn_has_out_%s)\n"
-            "            cdn_r_fail(cdn_r, CDN_EPROTO);\n        else {\n"
-            "            memcpy(&cdn_out_%s, %s, sizeof cdn_out_%s);\n"
-            "            get_%s(cdn_g, cdn_r, &cdn_out_%s, CDN_DIR_OUT);\n        }\n"
-            "    } else {\n        cdn_has_out_%s = 0;\n    }\n",
-            v->name, v->name, v->name, v->name, t->proj->name, v->name, v->name);
+            "    if (cdn_r_u8(cdn_r)) {\n"
+            "        if (!%s || !cdn_glue_ref_of(cdn_g, %s))\n"
+            "            cdn_r_fail(cdn_r, CDN_EPROTO);\n"
+            "        else if (!(cdn_out_%s = cdn_obj_copy(%s, sizeof(struct %s))))\n"
+            "            cdn_r_fail(cdn_r, CDN_ENOMEM);\n"
+            "        else\n"
+            "            get_%s(cdn_g, cdn_r, cdn_out_%s, CDN_DIR_OUT);\n"
+            "    }\n",
+            v->name, v->name, v->name, v->name, t->proj->c_struct, t->proj->name, v->name);
     }
 }
 

@@ -407,25 +407,22 @@ int32_t device_register(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 
@@ -450,25 +447,22 @@ void device_free(struct device *dev)
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_device_free, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
         return;
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return;
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     cdn_glue_forget(cdn_g, dev);
 }
 
@@ -620,25 +614,22 @@ int32_t bump_stats(struct device *dev, uint64_t by)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 
@@ -674,25 +665,22 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 

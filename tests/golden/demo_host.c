@@ -249,25 +249,22 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     uint64_t cdn_ret = 0;
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (uint64_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 
@@ -338,25 +335,22 @@ static int32_t demo_fncall_dev_open(int cdn_k, struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 
@@ -400,25 +394,22 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
         return (int32_t)cdn_glue_dead_value(cdn_g);
     int32_t cdn_ret = 0;
     cdn_ret = (int32_t)cdn_r_u32(cdn_r);
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_dev);
         return (int32_t)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 
@@ -455,39 +446,33 @@ static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *
             cdn_r_fail(cdn_r, CDN_EPROTO);
         cdn_ret = (enum color)cdn_v;
     }
-    struct packet cdn_out_pkt;
-    int cdn_has_out_pkt = pkt && cdn_glue_ref_of(cdn_g, pkt);
+    void *cdn_out_pkt = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_pkt)
+        if (!pkt || !cdn_glue_ref_of(cdn_g, pkt))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_pkt, pkt, sizeof cdn_out_pkt);
-            get_packet(cdn_g, cdn_r, &cdn_out_pkt, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_pkt = 0;
+        else if (!(cdn_out_pkt = cdn_obj_copy(pkt, sizeof(struct packet))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_packet(cdn_g, cdn_r, cdn_out_pkt, CDN_DIR_OUT);
     }
-    struct device cdn_out_dev;
-    int cdn_has_out_dev = dev && cdn_glue_ref_of(cdn_g, dev);
+    void *cdn_out_dev = NULL;
     if (cdn_r_u8(cdn_r)) {
-        if (!cdn_has_out_dev)
+        if (!dev || !cdn_glue_ref_of(cdn_g, dev))
             cdn_r_fail(cdn_r, CDN_EPROTO);
-        else {
-            memcpy(&cdn_out_dev, dev, sizeof cdn_out_dev);
-            get_device(cdn_g, cdn_r, &cdn_out_dev, CDN_DIR_OUT);
-        }
-    } else {
-        cdn_has_out_dev = 0;
+        else if (!(cdn_out_dev = cdn_obj_copy(dev, sizeof(struct device))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_device(cdn_g, cdn_r, cdn_out_dev, CDN_DIR_OUT);
     }
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_pkt);
+        cdn_obj_drop(cdn_out_dev);
         return (enum color)cdn_glue_dead_value(cdn_g);
     }
-    if (cdn_has_out_pkt && memcmp(pkt, &cdn_out_pkt, sizeof cdn_out_pkt) != 0)
-        memcpy(pkt, &cdn_out_pkt, sizeof cdn_out_pkt);
-    if (cdn_has_out_dev && memcmp(dev, &cdn_out_dev, sizeof cdn_out_dev) != 0)
-        memcpy(dev, &cdn_out_dev, sizeof cdn_out_dev);
+    cdn_obj_apply(pkt, cdn_out_pkt, sizeof(struct packet));
+    cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
 }
 

@@ -48,8 +48,7 @@ __attribute__((format(printf, 1, 2))) int printk(const char *fmt, ...);
 #define KERN_INFO    "<6>"
 #define KERN_ERR     "<3>"
 #define KERN_WARNING "<4>"
-/* Where a domain's printk lines end up (a generated rpc to the host). */
-void cdn_kernel_log(const char *msg);
+#include "cordon_log.h" /* where a domain's printk lines end up */
 #define pr_info(...) printk(KERN_INFO __VA_ARGS__)
 #define pr_err(...)  printk(KERN_ERR __VA_ARGS__)
 
