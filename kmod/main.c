@@ -96,10 +96,12 @@ static long create(struct cordon_chan *c, struct cordon_create __user *uarg)
 		goto free_region;
 	cordon_bell_add(c);
 	if (s) {
+		c->service = s; /* the service may look itself up through c */
 		err = s->start(c);
-		if (err)
+		if (err) {
+			c->service = NULL;
 			goto unregister;
-		c->service = s;
+		}
 		s = NULL;
 	}
 	arg.region_size = l.total;

@@ -40,7 +40,21 @@ struct cordon_create {
 #define CORDON_SERVICE_NONE    0  /* nothing: the channel waits */
 #define CORDON_SERVICE_ECHO    1  /* answers every request with its own payload */
 #define CORDON_SERVICE_MODULES 64 /* first id a module may register */
+#define CORDON_SERVICE_DUMMY   65 /* drivers/net/dummy_kmod.c: the dummy driver */
 #define CORDON_SERVICE_MAX     127
+
+/* CORDON_IOC_SERVICE commands of an isolated net driver's channel
+ * (kmod/cordon_net.h) */
+#define CORDON_NET_INIT  1 /* run the driver's init; out: __s32 status, then the device's name */
+#define CORDON_NET_EXIT  2 /* run the driver's exit */
+#define CORDON_NET_STATS 3 /* out: struct cordon_net_stats */
+#define CORDON_NET_SYNC  4 /* post what is queued, wait for every completion, read the counters */
+
+struct cordon_net_stats {
+    __u64 queued, posted, completed, dropped; /* packets */
+    __u64 batches, refreshes;
+    __u64 protocol_errors; /* completions naming what was never posted, or twice */
+};
 
 /* CORDON_IOC_SERVICE: a command for the channel's service, with a buffer
  * it reads and writes (its meaning is the service's). */

@@ -70,9 +70,6 @@ struct cdn_rings *cdn_core_rings(struct cdn_driver *drv, unsigned ring);
  * to use: native, no such ring, policy off, or the domain does not know obj. */
 struct cdn_driver *cdn_core_ring_driver(const void *table, unsigned ring, const void *obj,
                                         uint64_t *ref);
-/* Checks a completion message's layout (inflight.c). */
-int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
-                        const uint8_t **runs, const uint8_t **verdicts);
 
 /* What a ring does with the two parts of a completion message. */
 struct cdn_ring_done_ops {

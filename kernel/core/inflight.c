@@ -56,20 +56,3 @@ uint32_t cdn_inflight_drain(struct cdn_inflight *t, void (*fn)(void *obj, void *
     return n;
 }
 
-/* A completion message's layout, for both rings: counts within bounds and
- * the length exactly what they say. Nothing in it is applied here. */
-int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
-                        const uint8_t **runs, const uint8_t **verdicts)
-{
-    if (len < sizeof *hdr)
-        return CDN_EPROTO;
-    memcpy(hdr, buf, sizeof *hdr);
-    uint64_t want = sizeof *hdr + (uint64_t)hdr->nruns * sizeof(struct cdn_ring_run) +
-                    (uint64_t)hdr->nverdicts * sizeof(struct cdn_ring_verdict);
-    if (hdr->flags != 0 || hdr->nruns > CDN_RING_DONE_MAX || hdr->nverdicts > CDN_RING_DONE_MAX ||
-        len != want)
-        return CDN_EPROTO;
-    *runs = (const uint8_t *)buf + sizeof *hdr;
-    *verdicts = *runs + (size_t)hdr->nruns * sizeof(struct cdn_ring_run);
-    return CDN_OK;
-}

@@ -107,6 +107,13 @@ struct cdn_ring_verdict {
 /* Most runs and verdicts in one completion message. */
 #define CDN_RING_DONE_MAX 128u
 
+/* Checks a completion message's layout: counts within bounds, flags zero,
+ * the length exactly what the counts say. Sets hdr (a private copy) and
+ * where the runs and the verdicts start in buf; applies nothing. CDN_OK or
+ * CDN_EPROTO. (kernel/lib/ring_msg.c) */
+int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
+                        const uint8_t **runs, const uint8_t **verdicts);
+
 /* ---- block requests ---- */
 
 struct cdn_rqring_desc {

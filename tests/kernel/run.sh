@@ -43,6 +43,9 @@ src=$build/src
 rm -rf "$src" && mkdir -p "$src/src"
 cp -r "$here/kmod" "$here/include" "$src/"
 for d in ipc glue cap heap util; do cp -r "$here/src/$d" "$src/src/"; done
+mkdir -p "$src/kernel/include" "$src/kernel/lib"
+cp "$here/kernel/include/cordon_rings.h" "$src/kernel/include/"
+cp "$here/kernel/lib/ring_msg.c" "$src/kernel/lib/"
 kbuild() { # DIR NAME [extra make arguments]: builds one module, no warnings allowed
   local dir=$1 name=$2; shift 2
   make -s -C "/usr/src/linux-headers-$ver" M="$dir" "$@" clean >/dev/null 2>&1
@@ -57,13 +60,19 @@ gen=$src/idltest
 cp -r "$here/tests/kernel/idltest" "$src/" && cp "$here/tests/idl/demo_types.h" "$gen/"
 "$here/build/bin/cordon-idlc" "$here/tests/idl/demo.idl" -o "$gen" || fail "cordon-idlc failed"
 kbuild "$gen" cordon_idltest.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
+# the dummy driver's kernel-side glue module
+dum=$src/dummy
+mkdir -p "$dum" && cp "$here/drivers/net/dummy_kmod.c" "$dum/" &&
+  cp "$here/drivers/net/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/"
+"$here/build/bin/cordon-idlc" "$here/drivers/net/dummy.idl" -o "$dum" || fail "cordon-idlc failed"
+kbuild "$dum" cordon_dummy.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 
 # 3. the guest's programs: static, against the library's own channel code
 root=$build/initramfs
 rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/cordon/tests}
 cp /bin/busybox "$root/bin/" && ln -s busybox "$root/bin/sh"
 cp "$here/tests/kernel/init" "$root/init"
-cp "$src/kmod/cordon.ko" "$gen/cordon_idltest.ko" "$root/lib/cordon/"
+cp "$src/kmod/cordon.ko" "$gen/cordon_idltest.ko" "$dum/cordon_dummy.ko" "$root/lib/cordon/"
 cc="gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -I$here/include"
 $cc -o "$root/lib/cordon/guest_exit" "$here/tests/kernel/guest/guest_exit.c" ||
   fail "guest_exit did not build"
@@ -72,6 +81,19 @@ for t in "$here"/tests/kernel/guest/*_test.c; do
   extra=()
   # the IDL test is a domain of the demo IDL: its generated domain glue
   [ "$n" = idl_test ] && extra=("-I$gen" "-I$here/tests/idl" "$gen/demo_domain.c")
+  # the net test is the dummy driver's domain: the driver, its glue, the
+  # domain library (compiled against the driver-side headers, apart)
+  if [ "$n" = net_test ]; then
+    obj=$build/dummy-domain && rm -rf "$obj" && mkdir -p "$obj"
+    for f in drivers/net/dummy.c drivers/net/dummy_module.c kernel/drvlib/printk.c \
+             kernel/drvlib/params.c kernel/drvlib/rings.c kernel/drvlib/txring.c \
+             kernel/lib/params.c build/gen/dummy/dummy_domain.c; do
+      $cc -Wno-missing-prototypes -I$here/kernel/include -I$here/kernel/include/linux \
+        -I$here/kernel/drvlib -I$here/build/gen/dummy -DKBUILD_MODNAME='"dummy"' \
+        -c "$here/$f" -o "$obj/$(echo "$f" | tr / _).o" || fail "$f did not build for the guest"
+    done
+    extra=("$obj"/*.o -Wl,--wrap=consume_skb)
+  fi
   $cc -o "$root/lib/cordon/tests/$n" "$t" "${extra[@]}" "$here/build/lib/libcordon.a" -lpthread ||
     fail "$n did not build"
 done

@@ -1,0 +1,201 @@
+/*
+ * net_test.c - in the guest: the dummy driver isolated, the kernel as host.
+ * A child process is the driver's domain: drivers/net/dummy.c (the same
+ * file the user-space host runs) with its generated domain glue and the
+ * domain library's transmit ring, on a channel and heap from cordon.ko.
+ * The parent asks cordon_dummy.ko to run the driver's init, then uses the
+ * device as any program would: it appears as a real net device, comes up,
+ * and transmits what AF_PACKET sockets send it; the kernel's and the
+ * driver's counts must agree exactly. Then the driver's exit takes it away.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../../src/domain/module_ctx.h"
+#include "check.h"
+#include "cordon/kabi.h"
+#include "cordon/module.h"
+
+#define PACKETS   100000
+#define FRAME_LEN 128
+extern const struct cdn_module cordon_module; /* dummy_module.c */
+
+static int domain(int fd, void *region, size_t rsize, void *heap, size_t hsize)
+{
+    struct cdn_region reg = {.fd = fd, .base = region, .size = rsize};
+    reg.geom = (struct cdn_chan_geometry){64, 4096};
+    cdn_ipc_use_kernel_bell(fd, &reg);
+    struct cdn_ep *ep;
+    if (cdn_ep_create(&reg, CDN_SIDE_DOMAIN, CDN_WAIT_ADAPTIVE, &ep) != CDN_OK)
+        return 1;
+    struct cdn_dom_ctx ctx = {.ep = ep,
+                              .arg = "",
+                              .region_base = region,
+                              .region_size = rsize,
+                              .heap_base = heap,
+                              .heap_size = hsize};
+    return cordon_module.main(&ctx) == CDN_OK ? 0 : 1;
+}
+
+static long read_num(const char *path)
+{
+    char buf[64] = "";
+    int f = open(path, O_RDONLY);
+    if (f < 0)
+        return -1;
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static int write_str(const char *path, const char *s)
+{
+    int f = open(path, O_WRONLY);
+    if (f < 0)
+        return -1;
+    ssize_t n = write(f, s, strlen(s));
+    close(f);
+    return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static int set_up(const char *name, int up)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+    if (r == 0) {
+        ifr.ifr_flags = (short)(up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP);
+        r = ioctl(s, SIOCSIFFLAGS, &ifr);
+    }
+    close(s);
+    return r;
+}
+
+static int service(int fd, uint32_t cmd, void *out, size_t n)
+{
+    struct cordon_service_call call = {.cmd = cmd};
+    int r = ioctl(fd, CORDON_IOC_SERVICE, &call);
+    if (r == 0 && out)
+        memcpy(out, call.buf, n < call.len ? n : call.len);
+    return r;
+}
+
+/* Sends n frames of FRAME_LEN bytes on the device through AF_PACKET;
+ * returns how many the socket took. */
+static long send_frames(const char *name, long n)
+{
+    int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    if (s < 0)
+        return -1;
+    struct sockaddr_ll to = {
+        .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(name), .sll_halen = 6};
+    memset(to.sll_addr, 0xff, 6);
+    unsigned char frame[FRAME_LEN];
+    memset(frame, 0, sizeof frame);
+    memset(frame, 0xff, 6);             /* broadcast */
+    frame[12] = 0x88, frame[13] = 0xb5; /* a local experimental ethertype */
+    long sent = 0;
+    for (long i = 0; i < n; i++) {
+        memcpy(frame + 14, &i, sizeof i);
+        ssize_t r;
+        while ((r = sendto(s, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to)) < 0 &&
+               (errno == ENOBUFS || errno == EAGAIN))
+            usleep(100); /* the device's queue is full: wait for completions */
+        if (r != (ssize_t)sizeof frame)
+            break;
+        sent++;
+    }
+    close(s);
+    return sent;
+}
+
+int main(void)
+{
+    int fd = open(CORDON_DEVICE, O_RDWR | O_CLOEXEC);
+    struct cordon_create a = {.ring_slots = 64,
+                              .ext_slot_size = 4096,
+                              .service = CORDON_SERVICE_DUMMY,
+                              .heap_size = 4 << 20};
+    CHECK("dummy_channel", fd >= 0 && ioctl(fd, CORDON_IOC_CREATE, &a) == 0, "%s", strerror(errno));
+    if (fd < 0)
+        return check_summary();
+    void *region = mmap(NULL, a.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *heap =
+        mmap(NULL, a.heap_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)a.region_size);
+    if (region == MAP_FAILED || heap == MAP_FAILED) {
+        CHECK("dummy_maps", 0, "%s", strerror(errno));
+        return check_summary();
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(domain(fd, region, a.region_size, heap, a.heap_size));
+
+    unsigned char init[4 + IFNAMSIZ] = {0};
+    int r = service(fd, CORDON_NET_INIT, init, sizeof init);
+    int32_t st;
+    memcpy(&st, init, 4);
+    char name[IFNAMSIZ + 1] = "";
+    memcpy(name, init + 4, IFNAMSIZ);
+    CHECK("driver_init_in_domain", r == 0 && st == 0 && name[0], "ioctl %d status %d name '%s'", r,
+          st, name);
+    char path[256];
+    snprintf(path, sizeof path, "/sys/class/net/%s", name);
+    struct stat sb;
+    CHECK("real_net_device", name[0] && stat(path, &sb) == 0, "no %s", path);
+    snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+    write_str(path, "1"); /* no router solicitations: every packet is the test's */
+    CHECK("device_up", set_up(name, 1) == 0, "%s", strerror(errno));
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long sent = send_frames(name, PACKETS);
+    struct cordon_net_stats ns = {0};
+    service(fd, CORDON_NET_SYNC, &ns, sizeof ns);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("cordon-guest: %ld frames through the isolated dummy in %.2f s (%.0f/s, TCG)\n", sent,
+           secs, (double)sent / secs);
+    CHECK("socket_took_every_frame", sent == PACKETS, "%ld of %d", sent, PACKETS);
+    CHECK("ring_carried_every_frame",
+          ns.posted == (uint64_t)sent && ns.completed == (uint64_t)sent && ns.dropped == 0 &&
+              ns.protocol_errors == 0,
+          "queued %llu posted %llu completed %llu dropped %llu errors %llu",
+          (unsigned long long)ns.queued, (unsigned long long)ns.posted,
+          (unsigned long long)ns.completed, (unsigned long long)ns.dropped,
+          (unsigned long long)ns.protocol_errors);
+    snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_packets", name);
+    long tx = read_num(path);
+    snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_bytes", name);
+    long bytes = read_num(path);
+    CHECK("driver_counts_agree", tx == sent && bytes == sent * FRAME_LEN,
+          "the driver counted %ld packets, %ld bytes; the test sent %ld (%ld bytes)", tx, bytes,
+          sent, sent * FRAME_LEN);
+    CHECK("device_down", set_up(name, 0) == 0, "%s", strerror(errno));
+    CHECK("driver_exit_in_domain", service(fd, CORDON_NET_EXIT, NULL, 0) == 0, "%s",
+          strerror(errno));
+    snprintf(path, sizeof path, "/sys/class/net/%s", name);
+    CHECK("device_gone", stat(path, &sb) != 0, "%s still there", path);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    munmap(region, a.region_size);
+    munmap(heap, a.heap_size);
+    close(fd);
+    return check_summary();
+}
