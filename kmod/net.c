@@ -60,6 +60,7 @@ struct cordon_netdev {
 	struct sk_buff_head txq;
 	struct net_device *dev; /* the driver's device, once INIT found it */
 	bool posting;		/* the thread posts (INIT done, no EXIT yet) */
+	bool hello;		/* the domain said it is ready (CDN_RPC_HELLO) */
 	void (*dom_get_stats64)(struct net_device *dev, struct rtnl_link_stats64 *s);
 	spinlock_t stats_lock;
 	spinlock_t ring_lock;		/* slot[], in_flight, next_seq, the heap */
@@ -268,6 +269,10 @@ static int net_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *re
 	struct cdn_glue *g = arg;
 	struct cordon_netdev *nd = cdn_glue_user(g);
 
+	if (req->rpc_id == CDN_RPC_HELLO) { /* the launcher's handshake: this host takes it */
+		WRITE_ONCE(nd->hello, true);
+		return CDN_OK;
+	}
 	if (req->rpc_id == CDN_RPC_TXRING_DONE)
 		return take_completions(nd, req->ext_len ? req->ext : req->data,
 					req->ext_len ? req->ext_len : req->inline_len);
@@ -323,9 +328,14 @@ static long net_init(struct cordon_netdev *nd, u8 *buf, u32 *out_len)
 {
 	s32 st;
 
+	unsigned long until = jiffies + 5 * HZ;
+
 	if (nd->dev)
 		return -EBUSY;
-	st = nd->drv->check_glue(nd->g);
+	/* no call before the domain's HELLO: until then it serves nothing */
+	while (!READ_ONCE(nd->hello) && time_before(jiffies, until))
+		schedule_timeout_interruptible(1);
+	st = READ_ONCE(nd->hello) ? nd->drv->check_glue(nd->g) : CDN_ETIMEDOUT;
 	if (st == CDN_OK)
 		st = nd->drv->call_init(nd->g);
 	if (st == CDN_OK) {

@@ -17,6 +17,7 @@
 
 #define CDN_LAUNCH_FD      3 /* the channel memfd in the launcher */
 #define CDN_LAUNCH_HEAP_FD 4 /* the shared heap's memfd, with --heap-size */
+#define CDN_LAUNCH_KERNEL_FD 3 /* with --kernel: the /dev/cordon channel, kept open */
 
 enum cdn_launch_exit {
     CDN_LAUNCH_USAGE = 64,   /* bad arguments */

@@ -52,6 +52,7 @@ struct launch_args {
     int keep_stderr;
     size_t heap_size;
     unsigned long long mem_limit; /* RLIMIT_DATA, and RLIMIT_AS above what is mapped */
+    int kernel;                   /* fd is a /dev/cordon channel: the kernel is the host */
 };
 
 /* Where a refusal's reason goes once the channel is mapped (else NULL). */
@@ -141,9 +142,11 @@ static void usage(FILE *f)
     fprintf(f, "usage: cordon-domain --fd N --slots S --ext E --module PATH\n"
                "                     [--policy spin|adaptive] [--peer-policy spin|adaptive]\n"
                "                     [--cpu C] [--arg STRING] [--parent PID] [--keep-stderr]\n"
-               "                     [--heap-size BYTES] [--mem-limit BYTES]\n"
+               "                     [--heap-size BYTES] [--mem-limit BYTES] [--kernel]\n"
                "Runs a cordon module in a sandboxed process domain. Started by the host\n"
-               "library (libcordon); not meant to be run by hand.\n");
+               "library (libcordon); not meant to be run by hand. With --kernel, fd N is a\n"
+               "/dev/cordon channel whose host is the kernel (cordon.ko): the region and\n"
+               "the heap are mapped from it, and it stays open for the doorbell.\n");
 }
 
 static int parse_long(const char *s, long lo, long hi, long *out)
@@ -179,6 +182,10 @@ static int parse_args(int argc, char **argv, struct launch_args *a)
         const char *k = argv[i];
         if (strcmp(k, "--keep-stderr") == 0) {
             a->keep_stderr = 1;
+            continue;
+        }
+        if (strcmp(k, "--kernel") == 0) {
+            a->kernel = 1;
             continue;
         }
         if (strcmp(k, "--help") == 0) {
@@ -244,6 +251,33 @@ static uint8_t *read_module(const char *path, size_t *size)
     return buf;
 }
 
+/*
+ * A channel whose host is the kernel: fd is the domain's /dev/cordon file,
+ * moved to CDN_LAUNCH_KERNEL_FD (it stays open: the doorbell is an ioctl on
+ * it). The region is at offset 0, the heap right after it.
+ */
+static int map_kernel_channel(const struct launch_args *a, struct cdn_region *region, void **heap)
+{
+    size_t size = cdn_region_size(&a->geom);
+    if (size == 0 || (a->fd != CDN_LAUNCH_KERNEL_FD && dup2(a->fd, CDN_LAUNCH_KERNEL_FD) < 0))
+        return -1;
+    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, CDN_LAUNCH_KERNEL_FD, 0);
+    if (base == MAP_FAILED)
+        return -1;
+    memset(region, 0, sizeof *region);
+    region->fd = CDN_LAUNCH_KERNEL_FD;
+    region->base = base;
+    region->size = size;
+    region->geom = a->geom;
+    if (a->heap_size) {
+        *heap = mmap(NULL, a->heap_size, PROT_READ | PROT_WRITE, MAP_SHARED, CDN_LAUNCH_KERNEL_FD,
+                     (off_t)size);
+        if (*heap == MAP_FAILED)
+            return -1;
+    }
+    return cdn_ipc_use_kernel_bell(CDN_LAUNCH_KERNEL_FD, region) == CDN_OK ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     struct launch_args a;
@@ -271,14 +305,23 @@ int main(int argc, char **argv)
         return CDN_LAUNCH_MODREAD;
     }
 
-    /* 3. The channel, then no descriptors at all. */
+    /* 3. The channel, then no descriptors at all (but the kernel's
+     * channel file, the doorbell of a domain whose host is the kernel). */
     struct cdn_region region;
-    if (cdn_region_map(a.fd, &a.geom, &region) != CDN_OK)
-        return refuse(CDN_LAUNCH_CHANNEL, "cannot map channel fd %d", a.fd);
-    region.fd = -1; /* closed below with everything else */
-    note = cdn_launch_note(region.base);
     void *heap = NULL;
-    if (a.heap_size) {
+    int kernel_fd = -1;
+    if (a.kernel) {
+        if (map_kernel_channel(&a, &region, &heap) != 0)
+            return refuse(CDN_LAUNCH_CHANNEL, "cannot map the kernel's channel on fd %d: %s", a.fd,
+                          strerror(errno));
+        kernel_fd = CDN_LAUNCH_KERNEL_FD;
+    } else {
+        if (cdn_region_map(a.fd, &a.geom, &region) != CDN_OK)
+            return refuse(CDN_LAUNCH_CHANNEL, "cannot map channel fd %d", a.fd);
+        region.fd = -1; /* closed below with everything else */
+    }
+    note = cdn_launch_note(region.base);
+    if (a.heap_size && !a.kernel) {
         struct stat hst;
         if (fstat(CDN_LAUNCH_HEAP_FD, &hst) != 0 || (size_t)hst.st_size != a.heap_size)
             return refuse(CDN_LAUNCH_CHANNEL, "the heap's fd is missing or of the wrong size");
@@ -286,12 +329,16 @@ int main(int argc, char **argv)
         if (heap == MAP_FAILED)
             return refuse(CDN_LAUNCH_CHANNEL, "cannot map the heap: %s", strerror(errno));
     }
+    int first_closed = kernel_fd >= 0 ? kernel_fd + 1 : 3;
     if (a.keep_stderr) {
         close(0);
         close(1);
-        syscall(SYS_close_range, 3, ~0U, 0);
+        syscall(SYS_close_range, first_closed, ~0U, 0);
     } else {
-        syscall(SYS_close_range, 0, ~0U, 0);
+        close(0);
+        close(1);
+        close(2);
+        syscall(SYS_close_range, first_closed, ~0U, 0);
     }
 
     /* 4. Link the module. Nothing of it runs yet. */
@@ -329,7 +376,7 @@ int main(int argc, char **argv)
     if (drop_identity(a.parent) != 0)
         return refuse(CDN_LAUNCH_SANDBOX, "cannot drop to uid %d with no capabilities",
                       CDN_DOMAIN_UID);
-    if (cdn_sandbox_enter(a.keep_stderr) != 0)
+    if (cdn_sandbox_enter(a.keep_stderr, kernel_fd) != 0)
         return refuse(CDN_LAUNCH_SANDBOX, "cannot install the seccomp filter");
     sandboxed = 1;
 

@@ -14,9 +14,10 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cordon/kabi.h"
 #include "sandbox.h"
 
-int cdn_sandbox_enter(int allow_stderr)
+int cdn_sandbox_enter(int allow_stderr, int kernel_fd)
 {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return -1;
@@ -71,6 +72,16 @@ int cdn_sandbox_enter(int allow_stderr)
                               SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
     if (rc == 0 && allow_stderr)
         rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 2));
+    /* a domain whose host is the kernel: its doorbell, on its channel's
+     * file, and nothing else of that file */
+    if (rc == 0 && kernel_fd >= 0)
+        rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)kernel_fd),
+                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)CORDON_IOC_WAIT, 0));
+    if (rc == 0 && kernel_fd >= 0)
+        rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)kernel_fd),
+                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)CORDON_IOC_WAKE, 0));
     if (rc == 0)
         rc = seccomp_load(f);
     seccomp_release(f);

@@ -9,6 +9,6 @@
  * With allow_stderr, write(2, ...) is allowed too.
  * Returns 0, or -1 with errno set.
  */
-int cdn_sandbox_enter(int allow_stderr);
+int cdn_sandbox_enter(int allow_stderr, int kernel_fd);
 
 #endif

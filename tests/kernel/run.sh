@@ -97,6 +97,13 @@ for t in "$here"/tests/kernel/guest/*_test.c; do
   $cc -o "$root/lib/cordon/tests/$n" "$t" "${extra[@]}" "$here/build/lib/libcordon.a" -lpthread ||
     fail "$n did not build"
 done
+# the sandboxed domain: the launcher with the libraries it links, and the
+# driver modules it loads (the same files the user-space host uses)
+cp "$here/build/bin/cordon-domain" "$root/lib/cordon/"
+cp "$here/build/lib/cordon/dummy.so" "$root/lib/cordon/"
+ldd "$here/build/bin/cordon-domain" | grep -o '/[^ ]*' | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
+done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$build/initramfs.cpio.gz" ||
   fail "the initramfs could not be packed"
 

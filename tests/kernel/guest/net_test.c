@@ -43,6 +43,8 @@ static int domain(int fd, void *region, size_t rsize, void *heap, size_t hsize)
     struct cdn_ep *ep;
     if (cdn_ep_create(&reg, CDN_SIDE_DOMAIN, CDN_WAIT_ADAPTIVE, &ep) != CDN_OK)
         return 1;
+    if (cdn_dom_hello(ep, -1) != CDN_OK) /* as the launcher does */
+        return 1;
     struct cdn_dom_ctx ctx = {.ep = ep,
                               .arg = "",
                               .region_base = region,
@@ -144,9 +146,34 @@ int main(void)
         return check_summary();
     }
     pid_t pid = fork();
-    if (pid == 0)
-        _exit(domain(fd, region, a.region_size, heap, a.heap_size));
+    if (pid == 0) {
+        if (getenv("CORDON_NET_TEST_IN_PROCESS")) /* no sandbox: for debugging */
+            _exit(domain(fd, region, a.region_size, heap, a.heap_size));
+        /* the driver's domain: the sandboxed launcher with dummy.so */
+        char heap_size[32];
+        snprintf(heap_size, sizeof heap_size, "%llu", (unsigned long long)a.heap_size);
+        if (dup2(fd, 3) != 3 || fcntl(3, F_SETFD, 0) != 0) /* (dup2 onto itself keeps CLOEXEC) */
+            _exit(127);
+        execl("/lib/cordon/cordon-domain", "cordon-domain", "--kernel", "--fd", "3", "--slots",
+              "64", "--ext", "4096", "--heap-size", heap_size, "--policy", "adaptive",
+              "--peer-policy", "adaptive", "--module", "/lib/cordon/dummy.so", "--keep-stderr",
+              (char *)NULL);
+        _exit(127);
+    }
 
+    /* the domain is the sandboxed launcher: seccomp filter on, no root */
+    char status_path[64], status[4096] = "";
+    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)pid);
+    for (int i = 0; i < 200 && !strstr(status, "Seccomp:\t2"); i++) {
+        usleep(10000);
+        int sf = open(status_path, O_RDONLY);
+        ssize_t got = sf >= 0 ? read(sf, status, sizeof status - 1) : -1;
+        status[got > 0 ? got : 0] = 0;
+        if (sf >= 0)
+            close(sf);
+    }
+    CHECK("domain_sandboxed", strstr(status, "Seccomp:\t2") && strstr(status, "Uid:\t65534"),
+          "the domain's status says otherwise");
     unsigned char init[4 + IFNAMSIZ] = {0};
     int r = service(fd, CORDON_NET_INIT, init, sizeof init);
     int32_t st;
