@@ -101,6 +101,12 @@ done
 # driver modules it loads (the same files the user-space host uses)
 cp "$here/build/bin/cordon-domain" "$root/lib/cordon/"
 cp "$here/build/lib/cordon/dummy.so" "$root/lib/cordon/"
+# Linux's own modules from the image: the native baseline, and pktgen
+mkdir -p "$root/lib/cordon/native"
+for m in drivers/net/dummy.ko net/core/pktgen.ko; do
+  cp "$build/image/root/lib/modules/$ver/kernel/$m" "$root/lib/cordon/native/" ||
+    fail "the image has no $m"
+done
 ldd "$here/build/bin/cordon-domain" | grep -o '/[^ ]*' | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
 done
