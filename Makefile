@@ -73,7 +73,8 @@ BENCH := $(BUILD)/bin/cordon-bench
 
 GEN_CB := $(BUILD)/gen/cb
 all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc \
-	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc
+	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc \
+	$(BUILD)/bin/cordon-kdomain
 
 deps:
 	@bash scripts/deps.sh
@@ -381,7 +382,7 @@ bench-all: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/cordon $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/cordon
-	install -m 755 $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/bin/cordon-demo $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/bin/cordon-demo $(BUILD)/bin/cordon-kdomain $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libcordon.so.0
 	ln -sf libcordon.so.0 $(DESTDIR)$(PREFIX)/lib/libcordon.so
@@ -405,6 +406,11 @@ clean:
 	rm -rf build
 
 
+
+# cordon-kdomain: starts a driver whose host is the kernel (docs/kernel.md)
+$(BUILD)/bin/cordon-kdomain: tools/kdomain.c $(PUB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDSAN)
 
 DEMO := $(BUILD)/bin/cordon-demo
 $(BUILD)/obj/tools/demo.o: tools/demo.c

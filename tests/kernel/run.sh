@@ -99,7 +99,8 @@ for t in "$here"/tests/kernel/guest/*_test.c; do
 done
 # the sandboxed domain: the launcher with the libraries it links, and the
 # driver modules it loads (the same files the user-space host uses)
-cp "$here/build/bin/cordon-domain" "$root/lib/cordon/"
+cp "$here/build/bin/cordon-domain" "$here/build/bin/cordon-kdomain" "$root/lib/cordon/"
+cp "$here/tests/kernel/guest/kdomain_test.sh" "$root/lib/cordon/tests/kdomain_test"
 cp "$here/build/lib/cordon/dummy.so" "$root/lib/cordon/"
 # Linux's own modules from the image: the native baseline, and pktgen
 mkdir -p "$root/lib/cordon/native"

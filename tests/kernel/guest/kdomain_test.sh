@@ -1,0 +1,22 @@
+#!/bin/sh
+# In the guest: cordon-kdomain, as a user would run it: the isolated dummy
+# comes up as a device the usual tools see and use, and goes away on
+# SIGTERM. Prints ok/FAIL lines and "N passed, N failed".
+p=0 f=0
+check() { if [ "$2" = 0 ]; then echo "ok $1"; p=$((p + 1)); else echo "FAIL $1: $3"; f=$((f + 1)); fi; }
+/lib/cordon/cordon-kdomain --launcher /lib/cordon/cordon-domain 65 /lib/cordon/dummy.so \
+  >/tmp/kdomain.out 2>&1 &
+kd=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q 'is up' /tmp/kdomain.out; do sleep 0.1; i=$((i + 1)); done
+grep -q 'is up' /tmp/kdomain.out; check kdomain_started $? "$(cat /tmp/kdomain.out)"
+ip link show dummy0 >/dev/null 2>&1; check ip_link_shows_it $? "no dummy0 in ip link"
+echo 1 >/proc/sys/net/ipv6/conf/dummy0/disable_ipv6 2>/dev/null
+ip link set dummy0 up; check ip_link_set_up $? "ip link set dummy0 up failed"
+ip addr add 10.9.8.1/24 dev dummy0 && ping -c 3 -W 1 10.9.8.2 >/dev/null 2>&1
+tx=$(cat /sys/class/net/dummy0/statistics/tx_packets)
+[ "$tx" -ge 3 ]; check ping_goes_out_through_it $? "tx_packets $tx after 3 pings"
+kill -TERM $kd; wait $kd; check kdomain_stops_cleanly $? "exit status $?"
+[ ! -e /sys/class/net/dummy0 ]; check device_gone_after_stop $? "dummy0 still there"
+echo "$p passed, $f failed"
+[ $f -eq 0 ]
