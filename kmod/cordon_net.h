@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cordon_net.h - an isolated network driver with the kernel as host. A
- * driver's glue module (drivers/net/NAME_kmod.c with cordon-idlc's host
+ * driver's glue module (drivers/net/kmod/NAME_kmod.c with cordon-idlc's host
  * glue for NAME.idl) describes the driver; cordon.ko's net host (net.c)
  * does the rest:
  *   - the driver's module init and exit run in its domain, through the
@@ -13,7 +13,10 @@
  *     nothing in the transmit path waits for the domain;
  *   - ndo_get_stats64 answers from the driver's own counters as last read
  *     through the glue (the kernel asks for them in contexts that may not
- *     sleep, such as sysfs under dev_base_lock).
+ *     sleep, such as sysfs under dev_base_lock);
+ *   - RTNL is never the domain's to hold: the host takes it around the
+ *     driver's init and exit, and the driver's rtnl_lock/rtnl_unlock
+ *     inside those calls only count; anywhere else they are refused.
  */
 #ifndef CORDON_NET_H
 #define CORDON_NET_H
@@ -32,6 +35,9 @@ struct cordon_net_driver {
 	int (*check_glue)(struct cdn_glue *g); /* NAME_host_check */
 	int32_t (*call_init)(struct cdn_glue *g);
 	void (*call_exit)(struct cdn_glue *g);
+	/* the driver's rtnl_lock and rtnl_unlock rpcs, if its IDL has them
+	 * (NAME_RPC_rtnl_lock): the net host answers them itself (net.c) */
+	u16 rpc_rtnl_lock, rpc_rtnl_unlock;
 	void *registered; /* net.c's: the service, while registered */
 };
 

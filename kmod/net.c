@@ -58,9 +58,11 @@ struct cordon_netdev {
 	struct task_struct *thread;
 	wait_queue_head_t wq;
 	struct sk_buff_head txq;
-	struct net_device *dev; /* the driver's device, once INIT found it */
-	bool posting;		/* the thread posts (INIT done, no EXIT yet) */
-	bool hello;		/* the domain said it is ready (CDN_RPC_HELLO) */
+	struct net_device *dev;		/* the driver's device, once INIT found it */
+	bool posting;			/* the thread posts (INIT done, no EXIT yet) */
+	bool hello;			/* the domain said it is ready (CDN_RPC_HELLO) */
+	struct task_struct *rtnl_owner; /* the task running init or exit, RTNL held */
+	unsigned int rtnl_depth;	/* the driver's rtnl_lock calls inside it */
 	void (*dom_get_stats64)(struct net_device *dev, struct rtnl_link_stats64 *s);
 	spinlock_t stats_lock;
 	spinlock_t ring_lock;		/* slot[], in_flight, next_seq, the heap */
@@ -273,6 +275,22 @@ static int net_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *re
 		WRITE_ONCE(nd->hello, true);
 		return CDN_OK;
 	}
+	if (nd->drv->rpc_rtnl_lock && req->rpc_id == nd->drv->rpc_rtnl_lock) {
+		if (READ_ONCE(nd->rtnl_owner) != current) {
+			nd->count.protocol_errors++; /* RTNL outside init or exit: never */
+			return CDN_ESTATE;
+		}
+		nd->rtnl_depth++;
+		return CDN_OK;
+	}
+	if (nd->drv->rpc_rtnl_unlock && req->rpc_id == nd->drv->rpc_rtnl_unlock) {
+		if (READ_ONCE(nd->rtnl_owner) != current || !nd->rtnl_depth) {
+			nd->count.protocol_errors++;
+			return CDN_ESTATE;
+		}
+		nd->rtnl_depth--;
+		return CDN_OK;
+	}
 	if (req->rpc_id == CDN_RPC_TXRING_DONE)
 		return take_completions(nd, req->ext_len ? req->ext : req->data,
 					req->ext_len ? req->ext_len : req->inline_len);
@@ -324,6 +342,37 @@ static struct net_device *find_device(struct cordon_netdev *nd)
 	return found;
 }
 
+/*
+ * The driver's init or exit, with RTNL held by this task for the whole call
+ * (the order is always RTNL, then the glue's lock, as a trampoline called
+ * under RTNL takes them). The driver's own rtnl_lock inside only counts;
+ * whatever it leaves unbalanced ends with the call.
+ */
+static s32 call_under_rtnl(struct cordon_netdev *nd, s32 (*call)(struct cdn_glue *g))
+{
+	s32 st;
+
+	rtnl_lock();
+	WRITE_ONCE(nd->rtnl_owner, current);
+	nd->rtnl_depth = 0;
+	st = call(nd->g);
+	WRITE_ONCE(nd->rtnl_owner, NULL);
+	nd->rtnl_depth = 0;
+	rtnl_unlock();
+	return st;
+}
+
+static struct cordon_net_driver *exit_driver_of(struct cdn_glue *g)
+{
+	return ((struct cordon_netdev *)cdn_glue_user(g))->drv;
+}
+
+static s32 call_exit_status(struct cdn_glue *g)
+{
+	exit_driver_of(g)->call_exit(g);
+	return CDN_OK;
+}
+
 static long net_init(struct cordon_netdev *nd, u8 *buf, u32 *out_len)
 {
 	s32 st;
@@ -337,7 +386,7 @@ static long net_init(struct cordon_netdev *nd, u8 *buf, u32 *out_len)
 		schedule_timeout_interruptible(1);
 	st = READ_ONCE(nd->hello) ? nd->drv->check_glue(nd->g) : CDN_ETIMEDOUT;
 	if (st == CDN_OK)
-		st = nd->drv->call_init(nd->g);
+		st = call_under_rtnl(nd, nd->drv->call_init);
 	if (st == CDN_OK) {
 		nd->dev = find_device(nd);
 		if (!nd->dev)
@@ -371,7 +420,7 @@ static long net_exit(struct cordon_netdev *nd)
 	if (!nd->dev)
 		return -ENODEV;
 	quiesce(nd);
-	nd->drv->call_exit(nd->g); /* the driver unregisters (and frees) its device */
+	call_under_rtnl(nd, call_exit_status); /* the driver unregisters (and frees) its device */
 	nd->dev = NULL;
 	return 0;
 }

@@ -40,7 +40,7 @@ struct cordon_create {
 #define CORDON_SERVICE_NONE    0  /* nothing: the channel waits */
 #define CORDON_SERVICE_ECHO    1  /* answers every request with its own payload */
 #define CORDON_SERVICE_MODULES 64 /* first id a module may register */
-#define CORDON_SERVICE_DUMMY   65 /* drivers/net/dummy_kmod.c: the dummy driver */
+#define CORDON_SERVICE_DUMMY   65 /* drivers/net/kmod/dummy_kmod.c: the dummy driver */
 #define CORDON_SERVICE_MAX     127
 
 /* CORDON_IOC_SERVICE commands of an isolated net driver's channel

@@ -62,8 +62,8 @@ cp -r "$here/tests/kernel/idltest" "$src/" && cp "$here/tests/idl/demo_types.h" 
 kbuild "$gen" cordon_idltest.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 # the dummy driver's kernel-side glue module
 dum=$src/dummy
-mkdir -p "$dum" && cp "$here/drivers/net/dummy_kmod.c" "$dum/" &&
-  cp "$here/drivers/net/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/"
+mkdir -p "$dum" && cp "$here/drivers/net/kmod/dummy_kmod.c" "$dum/" &&
+  cp "$here/drivers/net/kmod/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/"
 "$here/build/bin/cordon-idlc" "$here/drivers/net/dummy.idl" -o "$dum" || fail "cordon-idlc failed"
 kbuild "$dum" cordon_dummy.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 
@@ -81,6 +81,7 @@ for t in "$here"/tests/kernel/guest/*_test.c; do
   extra=()
   # the IDL test is a domain of the demo IDL: its generated domain glue
   [ "$n" = idl_test ] && extra=("-I$gen" "-I$here/tests/idl" "$gen/demo_domain.c")
+  [ "$n" = hostile_test ] && extra=("-iquote" "$here/kernel/include")
   # the net test is the dummy driver's domain: the driver, its glue, the
   # domain library (compiled against the driver-side headers, apart)
   if [ "$n" = net_test ]; then

@@ -223,7 +223,7 @@ int main(void)
         pg = write_str("/proc/net/pktgen/kpktgend_0", cmd) == 0 ? 0 : 2;
     snprintf(path, sizeof path, "/proc/net/pktgen/%s", name);
     if (!pg)
-        pg = write_str(path, "count 20000") == 0 && write_str(path, "pkt_size 128") == 0 &&
+        pg = write_str(path, "count 100000") == 0 && write_str(path, "pkt_size 128") == 0 &&
                      write_str(path, "delay 0") == 0
                  ? 0
                  : 3;
@@ -234,7 +234,7 @@ int main(void)
     service(fd, CORDON_NET_SYNC, &ns, sizeof ns);
     snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_packets", name);
     tx = read_num(path);
-    CHECK("pktgen_through_the_domain", !pg && tx == before + 20000 && ns.dropped == 0,
+    CHECK("pktgen_through_the_domain", !pg && tx == before + 100000 && ns.dropped == 0,
           "pktgen step %d (%s); the driver counted %ld more packets, %llu dropped", pg,
           strerror(errno), tx - before, (unsigned long long)ns.dropped);
     write_str("/proc/net/pktgen/kpktgend_0", "rem_device_all");

@@ -13,37 +13,40 @@
 #include "cordon_net.h"
 #include "dummy_host.h"
 
-/* The driver's printk lines: printable ASCII only, marked as the domain's. */
+/* The driver's printk lines: printable ASCII only, marked as the domain's,
+ * and rate-limited (the domain's flood is not the kernel log's). */
 void cdn_kernel_log(const char *msg)
 {
-    char line[256];
-    size_t i;
+	char line[256];
+	size_t i;
 
-    for (i = 0; msg[i] && i < sizeof(line) - 1; i++)
-        line[i] = isprint(msg[i]) ? msg[i] : '?';
-    line[i] = 0;
-    pr_info("cordon: dummy domain: %s\n", line);
+	for (i = 0; msg[i] && i < sizeof(line) - 1; i++)
+		line[i] = isprint(msg[i]) ? msg[i] : '?';
+	line[i] = 0;
+	pr_info_ratelimited("cordon: dummy domain: %s\n", line); /* a domain may flood */
 }
 
 static struct cordon_net_driver dummy_isolated = {
-    .name = "dummy",
-    .service = CORDON_SERVICE_DUMMY,
-    .owner = THIS_MODULE,
-    .host_init = dummy_host_init,
-    .dispatch = dummy_host_dispatch,
-    .check_glue = dummy_host_check,
-    .call_init = dummy_call_dummy_init_module,
-    .call_exit = dummy_call_dummy_cleanup_module,
+	.name = "dummy",
+	.service = CORDON_SERVICE_DUMMY,
+	.owner = THIS_MODULE,
+	.host_init = dummy_host_init,
+	.dispatch = dummy_host_dispatch,
+	.check_glue = dummy_host_check,
+	.call_init = dummy_call_dummy_init_module,
+	.call_exit = dummy_call_dummy_cleanup_module,
+	.rpc_rtnl_lock = dummy_RPC_rtnl_lock,
+	.rpc_rtnl_unlock = dummy_RPC_rtnl_unlock,
 };
 
 static int __init dummy_kmod_init(void)
 {
-    return cordon_net_register(&dummy_isolated);
+	return cordon_net_register(&dummy_isolated);
 }
 
 static void __exit dummy_kmod_exit(void)
 {
-    cordon_net_unregister(&dummy_isolated);
+	cordon_net_unregister(&dummy_isolated);
 }
 
 module_init(dummy_kmod_init);
