@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -82,6 +83,183 @@ static char *split_and_check(const char *driver, const char *idl)
         fail_msg("cordon-idlc rejected the generated %s:\n%s", idl, diag);
     free(diag);
     return json;
+}
+
+/* Writes text to dir/name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs cordon-split on the named files of dir (kernel headers in kdir);
+ * returns its exit status, with stdout and stderr in *out. */
+static int split_in(const char *dir, const char *kdir, const char *files, const char *opts,
+                    char **out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cordon-split %s %s -- -I%s 2>&1", dir,
+             getenv("PWD") ? getenv("PWD") : ".", bin_dir(), opts, files, kdir);
+    return test_run(cmd, out);
+}
+
+static void remove_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A driver function called inside a kernel call's arguments is not passed
+ * to the kernel; one named bare there is. */
+static void nested_call_is_not_a_callback(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-n-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "kern.h", "int kernel_take(int v);\nint kernel_keep(int (*fn)(int));\n");
+    put_file(dir, "drv.c",
+             "#include \"kern.h\"\n"
+             "static int helper(int x) { return x + 1; }\n"
+             "static int cb(int x) { return x; }\n"
+             "int drv_go(void) { return kernel_take(helper(1)) + kernel_keep(cb); }\n");
+    char *out;
+    assert_int_equal(split_in(dir, dir, "drv.c", "--json", &out), 0);
+    assert_not_listed(out, "kernel_to_drv", "helper");
+    assert_listed(out, "kernel_to_drv", "cb");
+    free(out);
+    remove_tree(dir);
+}
+
+/* Name rules: X_destroy with more arguments frees nothing it is given;
+ * the lock primitives' expansions are locks, not rpcs. */
+static void name_rules(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-r-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "kern.h",
+             "struct class { int n; };\nstruct cache { int n; };\nstruct mutex { int m; };\n"
+             "struct rw { int r; };\n"
+             "void device_destroy(struct class *c, unsigned int devt);\n"
+             "void cache_destroy(struct cache *c);\n"
+             "void __mutex_init(struct mutex *m, const char *name, void *key);\n"
+             "void _raw_write_lock_bh(struct rw *l);\n");
+    put_file(dir, "drv.c",
+             "#include \"kern.h\"\n"
+             "struct mine { struct mutex m; struct rw l; };\n"
+             "void drv_stop(struct class *c, struct cache *k, struct mine *p)\n"
+             "{\n"
+             "    __mutex_init(&p->m, \"m\", 0);\n"
+             "    _raw_write_lock_bh(&p->l);\n"
+             "    device_destroy(c, 7);\n"
+             "    cache_destroy(k);\n"
+             "}\n");
+    char *out;
+    assert_int_equal(split_in(dir, dir, "drv.c", "", &out), 0);
+    if (strstr(out, "device_destroy(projection class [dealloc(callee)]"))
+        fail_msg("device_destroy taken as freeing its class:\n%s", out);
+    assert_non_null(strstr(out, "cache_destroy(projection cache [dealloc(callee)]"));
+    if (strstr(out, "rpc void __mutex_init") || strstr(out, "rpc void _raw_write_lock_bh"))
+        fail_msg("a lock primitive became an rpc:\n%s", out);
+    free(out);
+    remove_tree(dir);
+}
+
+/* No fixed limit loses results: 5,000 kernel functions, 5,000 calls in one
+ * function, 70 input files. */
+static void no_silent_limits(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-l-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *h = malloc(5000 * 40), *c = malloc(5000 * 40 + 20000);
+    assert_non_null(h);
+    assert_non_null(c);
+    size_t hn = 0, cn = 0;
+    cn += (size_t)sprintf(c + cn, "#include \"kern.h\"\nstatic int mine(void) { return 1; }\n"
+                                  "int drv_all(void)\n{\n    int s = 0;\n");
+    for (int i = 0; i < 5000; i++) {
+        hn += (size_t)sprintf(h + hn, "int kfn%d(int x);\n", i);
+        cn += (size_t)sprintf(c + cn, "    s += kfn%d(mine());\n", i);
+    }
+    sprintf(c + cn, "    return s;\n}\n");
+    put_file(dir, "kern.h", h);
+    put_file(dir, "drv.c", c);
+    free(h);
+    free(c);
+    char *out;
+    assert_int_equal(split_in(dir, dir, "drv.c", "", &out), 0);
+    assert_non_null(strstr(out, "5000 driver -> kernel"));
+    assert_non_null(strstr(out, "0 kernel -> driver")); /* mine() is only ever called */
+    free(out);
+    /* 70 files */
+    char files[70 * 12] = "";
+    for (int i = 0; i < 70; i++) {
+        char name[16], text[96];
+        snprintf(name, sizeof name, "f%d.c", i);
+        snprintf(text, sizeof text, "#include \"kern.h\"\nint g%d(void) { return kfn%d(0); }\n", i,
+                 i);
+        put_file(dir, name, text);
+        strcat(files, name);
+        strcat(files, " ");
+    }
+    assert_int_equal(split_in(dir, dir, files, "", &out), 0);
+    assert_non_null(strstr(out, "70 driver -> kernel"));
+    free(out);
+    remove_tree(dir);
+}
+
+/* The module's name: kbuild's object, the directory of several files, or
+ * the one file's name; never a main.c's "main". */
+static void module_names(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-m-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/mydrv", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    put_file(sub, "kern.h", "int kfn(void);\n");
+    put_file(sub, "main.c", "#include \"kern.h\"\nint a(void) { return kfn(); }\n");
+    put_file(sub, "extra.c", "#include \"kern.h\"\nint b(void) { return kfn(); }\n");
+    char *out;
+    assert_int_equal(split_in(sub, sub, "main.c extra.c", "", &out), 0);
+    assert_non_null(strstr(out, "module mydrv {"));
+    free(out);
+    put_file(sub, "Makefile", "obj-$(CONFIG_FOO) += foo.o\nfoo-objs := main.o extra.o\n");
+    assert_int_equal(split_in(sub, sub, "main.c extra.c", "", &out), 0);
+    assert_non_null(strstr(out, "module foo {"));
+    free(out);
+    assert_int_equal(split_in(sub, sub, "extra.c", "--module given", &out), 0);
+    assert_non_null(strstr(out, "module given {"));
+    free(out);
+    remove_tree(dir);
+}
+
+/* A missing file says so; -o creates the directories it names. */
+static void files_and_directories(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-o-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "kern.h", "int kfn(void);\n");
+    put_file(dir, "drv.c", "#include \"kern.h\"\nint a(void) { return kfn(); }\n");
+    char *out;
+    assert_int_equal(split_in(dir, dir, "drv.c", "-o out/deeper/drv.idl", &out), 0);
+    free(out);
+    char path[400];
+    snprintf(path, sizeof path, "%s/out/deeper/drv.idl", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    assert_int_equal(split_in(dir, dir, "nothere.c", "", &out), 1);
+    if (!strstr(out, "nothere.c: error: No such file or directory"))
+        fail_msg("expected a plain 'No such file' error:\n%s", out);
+    free(out);
+    remove_tree(dir);
 }
 
 static void dummy_net_boundary(void **state)
@@ -438,6 +616,11 @@ int main(void)
         cmocka_unit_test(compilation_database),
         cmocka_unit_test(parse_error_is_reported),
         cmocka_unit_test(missing_file_and_bad_usage),
+        cmocka_unit_test(nested_call_is_not_a_callback),
+        cmocka_unit_test(name_rules),
+        cmocka_unit_test(no_silent_limits),
+        cmocka_unit_test(module_names),
+        cmocka_unit_test(files_and_directories),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,16 +27,22 @@
 #include <clang-c/Index.h>
 #include <stdio.h>
 
-#define MAXN 4096
-
-/* A set of names in insertion order, each with a note and a declaration. */
+/*
+ * A set of names in insertion order, each with a note and a declaration.
+ * Every table of the analysis grows as it needs to: none has a fixed limit
+ * that could drop a result (a failed allocation ends the run with status 2).
+ */
 struct name_set {
-    char *v[MAXN];
-    char *note[MAXN];
-    CXCursor decl[MAXN];              /* a declaration, for signatures */
-    unsigned char module_entry[MAXN]; /* kernel_to_drv: module_init/exit */
-    int n;
+    char **v;
+    char **note;
+    CXCursor *decl;              /* a declaration, for signatures */
+    unsigned char *module_entry; /* kernel_to_drv: module_init/exit */
+    int n, cap;
 };
+
+/* Grows *items (each size bytes, *cap of them) to hold at least need, or
+ * exits with status 2: an analysis that lost results would be wrong. */
+void grow_or_die(void **items, int *cap, int need, size_t size);
 
 /* One read or write of a field of a kernel struct by the driver. */
 struct access {
@@ -75,8 +81,8 @@ struct analysis {
     struct name_set sentinels;
     /* arguments pointing into the driver's own memory: "function#index" */
     struct name_set driver_owned_args;
-    struct access acc[16 * MAXN]; /* field accesses, in the order met */
-    int nacc;
+    struct access *acc; /* field accesses, in the order met */
+    int nacc, acc_cap;
     int uses_log;             /* the driver prints: the IDL needs the log rpc */
     int uses_media;           /* the driver uses cdn_blk_media */
     CXCursor media_disk_decl; /* struct gendisk, from its first argument */
@@ -99,22 +105,25 @@ struct analysis {
 
     /* ---- per driver function being walked ---- */
     char current_fn[256];
-    CXSourceLocation call_sites[4096]; /* its direct calls */
-    int ncall_sites;
+    CXSourceLocation *call_sites; /* its direct calls */
+    int ncall_sites, call_sites_cap;
 
     /* ---- recursion: projections are copied, so they cannot be cyclic ---- */
-    struct edge edges[8 * MAXN];
-    int nedges;
+    struct edge *edges;
+    int nedges, edges_cap;
     int collecting_edges; /* pass 1 records edges, pass 2 consults cut */
-    char cut[8 * MAXN];   /* edges[i] closes a cycle: the field is left out */
-    char color[MAXN];     /* depth-first search state per struct */
+    char *cut;            /* per edge: it closes a cycle, the field is left out */
+    int inline_full;      /* the inline table filled: said once */
 };
 
 /* names.c */
 int set_find(const struct name_set *s, const char *x);
+/* Adds x (copied) unless present; returns its index. */
 int set_add(struct name_set *s, const char *x, const char *note, CXCursor decl);
 int is_compile_time_check(const char *n);
-int is_freeing_fn(const char *n);
+/* Whether a kernel function called n with nargs arguments frees its first
+ * struct argument (by its name, as a person would guess at first sight). */
+int is_freeing_fn(const char *n, int nargs);
 int is_lock_name(const char *n);
 int is_local_lib(struct analysis *a, const char *n);
 

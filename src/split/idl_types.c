@@ -189,14 +189,14 @@ void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel
         char *sn = clang_getCanonicalType(at).kind == CXType_Pointer ? type_struct_name(pt) : NULL;
         if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
             fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? idl_ident(an) : "cb");
-        } else if (sn && in_drv_to_kernel && !is_freeing_fn(fname) &&
+        } else if (sn && in_drv_to_kernel && !is_freeing_fn(fname, n) &&
                    set_find(&a->driver_owned_args,
                             (snprintf(okey, sizeof okey, "%s#%d", fname, i), okey)) >= 0) {
             set_add(&a->structs, sn, NULL, clang_getTypeDeclaration(pt));
             fprintf(o, "projection %s [alloc(caller)] * %s", proj_name(a, sn),
                     *an ? idl_ident(an) : "arg");
             warn(a, "%s: the driver passes its own object: [alloc(caller)]; check", what);
-        } else if (sn && !freed_one && in_drv_to_kernel && is_freeing_fn(fname)) {
+        } else if (sn && !freed_one && in_drv_to_kernel && is_freeing_fn(fname, n)) {
             set_add(&a->structs, sn, NULL, clang_getTypeDeclaration(pt));
             fprintf(o, "projection %s [dealloc(callee)] * %s", proj_name(a, sn),
                     *an ? idl_ident(an) : "arg");

@@ -22,7 +22,10 @@
  */
 #define _GNU_SOURCE
 #include <clang-c/Index.h>
+#include <errno.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,22 +130,98 @@ static void set_driver_dirs(struct analysis *a, const struct unit_list *u)
     }
 }
 
-/* --module, or the first file's name with what C cannot spell as '_'. */
+/* The kbuild object a source file belongs to, from its directory's Kbuild
+ * or Makefile: "NAME-y/-objs/-$(CONFIG_X) += ... base.o" names NAME; a
+ * plain "obj-... += base.o" names base. Writes it to buf, or returns 0. */
+static int kbuild_object(const char *file, char *buf, size_t cap)
+{
+    char dir[PATH_MAX], base[256];
+    const char *slash = strrchr(file, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) : 1, slash ? file : ".");
+    snprintf(base, sizeof base, "%s", slash ? slash + 1 : file);
+    char *dot = strrchr(base, '.');
+    if (dot)
+        strcpy(dot, ".o");
+    static const char *const names[] = {"Kbuild", "Makefile"};
+    for (int k = 0; k < 2; k++) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char line[1024];
+        int found = 0;
+        while (!found && fgets(line, sizeof line, f)) {
+            char *eq = strstr(line, "=");
+            char *hit = eq ? strstr(eq, base) : NULL;
+            if (!hit || (hit[-1] != ' ' && hit[-1] != '\t' && hit[-1] != '='))
+                continue;
+            char lhs[256];
+            if (sscanf(line, " %255[A-Za-z0-9_$()-]", lhs) != 1)
+                continue;
+            if (strncmp(lhs, "obj-", 4) == 0) { /* the file is a module of its own */
+                snprintf(buf, cap, "%.*s", (int)(strlen(base) - 2), base);
+                found = 1;
+            } else {
+                char *dash = strrchr(lhs, '-');
+                if (dash && dash != lhs) {
+                    snprintf(buf, cap, "%.*s", (int)(dash - lhs), lhs);
+                    found = 1;
+                }
+            }
+        }
+        fclose(f);
+        if (found)
+            return 1;
+    }
+    return 0;
+}
+
+/* --module; else the kbuild object the first file belongs to; else the
+ * file's own name for one file, the directory's for several (a main.c
+ * does not name its driver). What C cannot spell becomes '_'. */
 static void module_name(const struct options *opt, char *buf, size_t cap)
 {
+    const char *f = opt->units.files[0];
     if (opt->module) {
         snprintf(buf, cap, "%s", opt->module);
-        return;
+    } else if (!kbuild_object(f, buf, cap)) {
+        char real[PATH_MAX];
+        const char *path = realpath(f, real) ? real : f;
+        const char *b = strrchr(path, '/');
+        if (opt->units.nfiles > 1 && b && b != path) {
+            const char *d = b;
+            while (d > path && d[-1] != '/')
+                d--;
+            snprintf(buf, cap, "%.*s", (int)(b - d), d);
+        } else {
+            snprintf(buf, cap, "%s", b ? b + 1 : path);
+            char *dot = strrchr(buf, '.');
+            if (dot)
+                *dot = 0;
+        }
     }
-    const char *f = opt->units.files[0];
-    const char *b = strrchr(f, '/');
-    snprintf(buf, cap, "%s", b ? b + 1 : f);
-    char *dot = strrchr(buf, '.');
-    if (dot)
-        *dot = 0;
     for (char *p = buf; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
             *p = '_';
+    if (buf[0] >= '0' && buf[0] <= '9')
+        buf[0] = '_';
+}
+
+/* Creates the directories above path that do not exist (-o a/b/x.idl). */
+static int make_parents(const char *path)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *s = '/';
+    }
+    return 0;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -192,6 +271,12 @@ int main(int argc, char **argv)
     int status = parse_args(argc, argv, a, &opt);
     if (status >= 0)
         return status;
+    for (int i = 0; i < opt.units.nfiles; i++) { /* before libclang says "error 1" */
+        if (access(opt.units.files[i], R_OK) != 0) {
+            fprintf(stderr, "%s: error: %s\n", opt.units.files[i], strerror(errno));
+            return 1;
+        }
+    }
     set_driver_dirs(a, &opt.units);
     if (!a->driver_dirs) {
         fprintf(stderr, "cordon-split: out of memory\n");
@@ -205,7 +290,10 @@ int main(int argc, char **argv)
     char modname[128];
     module_name(&opt, modname, sizeof modname);
 
-    FILE *o = opt.out ? fopen(opt.out, "w") : (opt.json ? NULL : stdout);
+    FILE *o = opt.out && make_parents(opt.out) == 0 ? fopen(opt.out, "w")
+              : opt.out                             ? NULL
+              : opt.json                            ? NULL
+                                                    : stdout;
     if (opt.out && !o) {
         perror(opt.out);
         return 2;

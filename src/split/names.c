@@ -1,6 +1,7 @@
 /* names.c - name sets, and the rules that classify a function by its name. */
 #define _GNU_SOURCE
 #include <clang-c/Index.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,11 +15,39 @@ int set_find(const struct name_set *s, const char *x)
     return -1;
 }
 
+void grow_or_die(void **items, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    int ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*items, (size_t)ncap * size);
+    if (!p) {
+        fprintf(stderr, "cordon-split: out of memory\n");
+        exit(2);
+    }
+    memset((char *)p + (size_t)*cap * size, 0, (size_t)(ncap - *cap) * size);
+    *items = p;
+    *cap = ncap;
+}
+
 int set_add(struct name_set *s, const char *x, const char *note, CXCursor decl)
 {
     int i = set_find(s, x);
-    if (i >= 0 || s->n == MAXN)
+    if (i >= 0)
         return i;
+    if (s->n == s->cap) {
+        int cap = s->cap;
+        grow_or_die((void **)&s->v, &cap, s->n + 1, sizeof *s->v);
+        cap = s->cap;
+        grow_or_die((void **)&s->note, &cap, s->n + 1, sizeof *s->note);
+        cap = s->cap;
+        grow_or_die((void **)&s->decl, &cap, s->n + 1, sizeof *s->decl);
+        cap = s->cap;
+        grow_or_die((void **)&s->module_entry, &cap, s->n + 1, sizeof *s->module_entry);
+        s->cap = cap;
+    }
     s->v[s->n] = strdup(x);
     s->note[s->n] = note ? strdup(note) : NULL;
     s->decl[s->n] = decl;
@@ -58,13 +87,17 @@ int is_compile_time_check(const char *n)
  * to (kfree_skb, consume_skb, free_netdev, put_disk, ...): afterwards both
  * sides must drop the object, so the argument is [dealloc(callee)]. Decided
  * by name, as a person would at first sight; each use is a warning. */
-int is_freeing_fn(const char *n)
+int is_freeing_fn(const char *n, int nargs)
 {
     size_t l = strlen(n);
-    return strstr(n, "free") != NULL || strncmp(n, "consume_", 8) == 0 ||
-           strstr(n, "_end_request") != NULL || strncmp(n, "put_", 4) == 0 ||
-           (l > 8 && strcmp(n + l - 8, "_destroy") == 0) ||
-           (l > 8 && strcmp(n + l - 8, "_release") == 0);
+    if (strstr(n, "free") != NULL || strncmp(n, "consume_", 8) == 0 ||
+        strstr(n, "_end_request") != NULL || strncmp(n, "put_", 4) == 0)
+        return 1;
+    /* X_destroy(obj) and X_release(obj) free obj; with more arguments the
+     * object is named by them (device_destroy(class, devt) frees the device
+     * devt names, not the class) */
+    return nargs == 1 && l > 8 &&
+           (strcmp(n + l - 8, "_destroy") == 0 || strcmp(n + l - 8, "_release") == 0);
 }
 
 /* Functions the domain implements itself: memory, strings, printing and the
@@ -84,10 +117,15 @@ int is_local_lib(struct analysis *a, const char *n)
 
 int is_lock_name(const char *n)
 {
-    return strncmp(n, "spin_", 5) == 0 || strncmp(n, "_raw_spin", 9) == 0 ||
-           strncmp(n, "mutex_", 6) == 0 || strncmp(n, "atomic", 6) == 0 ||
-           strncmp(n, "rcu_", 4) == 0 || strncmp(n, "synchronize_rcu", 15) == 0 ||
-           strncmp(n, "read_lock", 9) == 0 || strncmp(n, "write_lock", 10) == 0 ||
-           strncmp(n, "down_", 5) == 0 || strncmp(n, "up_", 3) == 0 ||
-           strncmp(n, "local_bh", 8) == 0 || strncmp(n, "u64_stats", 9) == 0;
+    /* the lock primitives and what their macros expand to (_raw_write_lock_bh,
+     * __mutex_init, __init_rwsem, __spin_lock_init ...) */
+    return strncmp(n, "spin_", 5) == 0 || strncmp(n, "_raw_", 5) == 0 ||
+           strcmp(n, "__mutex_init") == 0 || strcmp(n, "__init_rwsem") == 0 ||
+           strncmp(n, "__spin_lock", 11) == 0 || strncmp(n, "__raw_spin", 10) == 0 ||
+           strncmp(n, "__rwlock_init", 13) == 0 || strncmp(n, "mutex_", 6) == 0 ||
+           strncmp(n, "atomic", 6) == 0 || strncmp(n, "rcu_", 4) == 0 ||
+           strncmp(n, "synchronize_rcu", 15) == 0 || strncmp(n, "read_lock", 9) == 0 ||
+           strncmp(n, "write_lock", 10) == 0 || strncmp(n, "down_", 5) == 0 ||
+           strncmp(n, "up_", 3) == 0 || strncmp(n, "local_bh", 8) == 0 ||
+           strncmp(n, "u64_stats", 9) == 0;
 }

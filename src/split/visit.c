@@ -18,14 +18,10 @@ void record_access(struct analysis *a, CXCursor member, int written)
     where(a, member, w, sizeof w);
     /* An array field used as a value decays to a pointer that may be written
      * through (snprintf(disk->disk_name, ...)): count it written too. */
-    if (!written &&
-        clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray &&
-        a->nacc < (int)(sizeof a->acc / sizeof a->acc[0]))
+    grow_or_die((void **)&a->acc, &a->acc_cap, a->nacc + 2, sizeof *a->acc);
+    if (!written && clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray)
         a->acc[a->nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1, field};
-    if (a->nacc < (int)(sizeof a->acc / sizeof a->acc[0])) {
-        a->acc[a->nacc] = (struct access){st, spell(field), strdup(w), written, field};
-        a->nacc++;
-    }
+    a->acc[a->nacc++] = (struct access){st, spell(field), strdup(w), written, field};
     CXCursor rec = clang_getCursorSemanticParent(field);
     while (is_record(rec) && is_anonymous(rec))
         rec = clang_getCursorSemanticParent(rec);
@@ -54,13 +50,20 @@ static void note_function_ref(struct analysis *a, CXCursor ref, const char *how,
     free(n);
 }
 
+static void note_call_site(struct analysis *a, CXCursor call);
+static int is_call_site(struct analysis *a, CXCursor ref);
+
 /* Inside a call to a kernel function: function names among the arguments are
  * callbacks the kernel can call. */
 static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
     struct analysis *a = d;
-    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr)
+    /* a call inside the arguments (kernel_take(helper(1))) passes helper's
+     * result, not helper: its callee is a call site, not a callback */
+    if (clang_getCursorKind(c) == CXCursor_CallExpr)
+        note_call_site(a, c);
+    else if (clang_getCursorKind(c) == CXCursor_DeclRefExpr && !is_call_site(a, c))
         note_function_ref(a, c, "passed to the kernel", 0);
     return CXChildVisit_Recurse;
 }
@@ -73,8 +76,14 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
  * full, which stops following rather than loop). */
 static int inline_first_visit(struct analysis *a, CXCursor def)
 {
-    if (a->ninline_seen >= SPLIT_INLINE_SLOTS / 2)
+    if (a->ninline_seen >= SPLIT_INLINE_SLOTS / 2) {
+        if (!a->inline_full++)
+            warn(a,
+                 "more than %d kernel inline functions in one unit: the rest were not "
+                 "followed, and what they call is missing",
+                 SPLIT_INLINE_SLOTS / 2);
         return 0;
+    }
     unsigned h = clang_hashCursor(def) & (SPLIT_INLINE_SLOTS - 1);
     while (a->inline_used[h]) {
         if (clang_equalCursors(a->inline_seen[h], def))
@@ -151,6 +160,13 @@ static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXCli
                : CXChildVisit_Continue;
 }
 
+static void note_call_site(struct analysis *a, CXCursor call)
+{
+    grow_or_die((void **)&a->call_sites, &a->call_sites_cap, a->ncall_sites + 1,
+                sizeof *a->call_sites);
+    a->call_sites[a->ncall_sites++] = clang_getCursorLocation(call);
+}
+
 /* Whether ref is at one of the current function's direct calls: a
  * function name there is called, anywhere else its address is taken. */
 static int is_call_site(struct analysis *a, CXCursor ref)
@@ -212,8 +228,7 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
     } else if (k == CXCursor_MemberRefExpr) {
         record_access(a, c, 0);
     } else if (k == CXCursor_CallExpr) {
-        if (a->ncall_sites < (int)(sizeof a->call_sites / sizeof a->call_sites[0]))
-            a->call_sites[a->ncall_sites++] = clang_getCursorLocation(c);
+        note_call_site(a, c);
         CXCursor callee = clang_getCursorReferenced(c);
         if (clang_getCursorKind(callee) == CXCursor_FunctionDecl) {
             char *n = spell(callee);
