@@ -9,6 +9,7 @@
  * from the working directory, which is the repository root under make.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,9 +102,15 @@ static void put_file(const char *dir, const char *name, const char *text)
 static int split_in(const char *dir, const char *kdir, const char *files, const char *opts,
                     char **out)
 {
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd %s && %s/%s/cordon-split %s %s -- -I%s 2>&1", dir,
-             getenv("PWD") ? getenv("PWD") : ".", bin_dir(), opts, files, kdir);
+    char cmd[4096], bin[2048];
+    if (bin_dir()[0] == '/')
+        snprintf(bin, sizeof bin, "%s", bin_dir());
+    else if (!getcwd(bin, sizeof bin - 512))
+        fail_msg("getcwd: %s", strerror(errno));
+    else
+        snprintf(bin + strlen(bin), 512, "/%s", bin_dir());
+    snprintf(cmd, sizeof cmd, "cd %s && %s/cordon-split %s %s -- -I%s 2>&1", dir, bin, opts, files,
+             kdir);
     return test_run(cmd, out);
 }
 
@@ -258,6 +265,88 @@ static void files_and_directories(void **state)
     assert_int_equal(split_in(dir, dir, "nothere.c", "", &out), 1);
     if (!strstr(out, "nothere.c: error: No such file or directory"))
         fail_msg("expected a plain 'No such file' error:\n%s", out);
+    free(out);
+    remove_tree(dir);
+}
+
+/* Callbacks: one defined in another of the driver's files counts; one only
+ * in the driver's own table does not; a slot returning char * has no
+ * string result (cordon-idlc takes the IDL). */
+static void callbacks_across_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-c-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kdir[300];
+    snprintf(kdir, sizeof kdir, "%s/k", dir);
+    assert_int_equal(mkdir(kdir, 0755), 0);
+    put_file(kdir, "kern.h",
+             "struct kops { int (*open)(int x); char *(*name)(void); };\n"
+             "int kops_install(const struct kops *o);\n");
+    char ddir[300];
+    snprintf(ddir, sizeof ddir, "%s/d", dir);
+    assert_int_equal(mkdir(ddir, 0755), 0);
+    put_file(ddir, "mine.h",
+             "struct my_ops { int (*step)(int x); };\nint b_open(int x);\n"
+             "char *b_name(void);\nint b_step(int x);\n");
+    put_file(ddir, "a.c",
+             "#include \"kern.h\"\n#include \"mine.h\"\n"
+             "static const struct kops ops = {.open = b_open, .name = b_name};\n"
+             "static const struct my_ops internal = {.step = b_step};\n"
+             "int a_init(void) { return kops_install(&ops) + internal.step(1); }\n");
+    put_file(ddir, "b.c",
+             "#include \"mine.h\"\nint b_open(int x) { return x; }\n"
+             "char *b_name(void) { return \"b\"; }\nint b_step(int x) { return x + 1; }\n");
+    char *out;
+    char opts[400];
+    snprintf(opts, sizeof opts, "--json -o %s/out.idl", dir);
+    assert_int_equal(split_in(ddir, kdir, "a.c b.c", opts, &out), 0);
+    assert_listed(out, "kernel_to_drv", "b_open");
+    assert_not_listed(out, "kernel_to_drv", "b_step");
+    free(out);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s/out.idl 2>&1", bin_dir(), dir);
+    if (test_run(cmd, &out) != 0)
+        fail_msg("cordon-idlc rejected the IDL:\n%s", out);
+    free(out);
+    remove_tree(dir);
+}
+
+/* What is not driver code, and what the driver touches that has no IDL
+ * form: a compile-time check, an unused inline of the driver's own header,
+ * a kernel global, inline assembly. */
+static void not_driver_code_and_globals(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-g-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kdir[300];
+    snprintf(kdir, sizeof kdir, "%s/k", dir);
+    assert_int_equal(mkdir(kdir, 0755), 0);
+    put_file(kdir, "kern.h",
+             "extern unsigned long jiffies;\nvoid ____wrong_branch_error(void);\n"
+             "int kfn(void);\nint kother(void);\n"
+             "static inline int check(int x) { if (x > 100) ____wrong_branch_error(); "
+             "return x; }\n");
+    char ddir[300];
+    snprintf(ddir, sizeof ddir, "%s/d", dir);
+    assert_int_equal(mkdir(ddir, 0755), 0);
+    put_file(ddir, "drv.h",
+             "#include \"kern.h\"\n"
+             "static inline int unused_helper(void) { return kother(); }\n");
+    put_file(ddir, "drv.c",
+             "#include \"drv.h\"\n"
+             "int drv_go(void)\n{\n    unsigned long t = jiffies;\n"
+             "    __asm__ volatile(\"\" ::: \"memory\");\n"
+             "    return check(kfn()) + (int)t;\n}\n");
+    char *out;
+    assert_int_equal(split_in(ddir, kdir, "drv.c", "--json", &out), 0);
+    assert_listed(out, "drv_to_kernel", "kfn");
+    assert_not_listed(out, "drv_to_kernel", "____wrong_branch_error");
+    assert_not_listed(out, "drv_to_kernel", "kother");
+    assert_listed(out, "kernel_globals", "jiffies");
+    if (!strstr(out, "inline assembly"))
+        fail_msg("no warning about inline assembly:\n%s", out);
     free(out);
     remove_tree(dir);
 }
@@ -621,6 +710,8 @@ int main(void)
         cmocka_unit_test(no_silent_limits),
         cmocka_unit_test(module_names),
         cmocka_unit_test(files_and_directories),
+        cmocka_unit_test(callbacks_across_files),
+        cmocka_unit_test(not_driver_code_and_globals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

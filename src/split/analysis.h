@@ -79,6 +79,12 @@ struct analysis {
     struct name_set void_casts;
     /* pointer fields walked to a zero element: "struct.field" */
     struct name_set sentinels;
+    /* functions referenced where the kernel can reach them but defined in
+     * none of the units read so far (resolve_pending_refs) */
+    struct name_set pending_refs;
+    /* kernel globals the driver reads or writes ("name (where)"), and
+     * functions with inline assembly (their system calls are unseen) */
+    struct name_set kernel_globals;
     /* arguments pointing into the driver's own memory: "function#index" */
     struct name_set driver_owned_args;
     struct access *acc; /* field accesses, in the order met */
@@ -143,6 +149,8 @@ void analysis_begin_unit(struct analysis *a, const char *dir);
 enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d);
 void record_access(struct analysis *a, CXCursor member, int written);
 void drop_driver_defined_calls(struct analysis *a);
+/* After every unit: pending references a driver file defines count. */
+void resolve_pending_refs(struct analysis *a);
 
 /* patterns.c */
 CXCursor strip_implicit(CXCursor c);

@@ -225,10 +225,20 @@ void write_rpc_ptr(struct analysis *a, FILE *o, CXType proto, const char *prefix
 {
     fprintf(o, "    rpc_ptr ");
     CXType rt = clang_getResultType(proto);
-    if (clang_getCanonicalType(rt).kind == CXType_Void)
+    CXType rpt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(rt)));
+    if (clang_getCanonicalType(rt).kind == CXType_Void) {
         fprintf(o, "void");
-    else if (!idl_type(a, o, rt, what, 0))
+    } else if (clang_getCanonicalType(rt).kind == CXType_Pointer &&
+               (rpt.kind == CXType_Char_S || rpt.kind == CXType_Char_U)) {
+        /* the rule for rpcs' results (write_ret): no string comes back */
+        warn(a,
+             "%s: returns char *: a string cannot come back as a result; return it through a "
+             "projection",
+             what);
+        fprintf(o, "u64 /* FIXME: char * */");
+    } else if (!idl_type(a, o, rt, what, 0)) {
         fprintf(o, "s32 /* FIXME */");
+    }
     fprintf(o, " %s_%s(", prefix, name);
     int na = clang_getNumArgTypes(proto);
     if (na <= 0)

@@ -212,6 +212,12 @@ void write_module_body(struct analysis *a, FILE *o)
                 proj_name(a, "gendisk"));
         set_add(&a->structs, "gendisk", NULL, a->media_disk_decl);
     }
+    if (a->kernel_globals.n)
+        fprintf(o,
+                "\n    // kernel globals the driver reads or writes: no IDL form (the domain has\n"
+                "    // no copy); a person decides (an rpc, or a value passed in)\n");
+    for (int i = 0; i < a->kernel_globals.n; i++)
+        fprintf(o, "    //   %s (%s)\n", a->kernel_globals.v[i], a->kernel_globals.note[i]);
     fprintf(o, "\n    // kernel -> driver (%d)\n", a->kernel_to_drv.n);
     for (int i = 0; i < a->kernel_to_drv.n; i++) {
         if (!a->kernel_to_drv.module_entry[i]) {

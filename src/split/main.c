@@ -255,6 +255,7 @@ static int analyse(struct analysis *a, const struct unit_list *u, struct split_t
         /* the unit is kept: cursors in the sets point into it */
     }
     drop_driver_defined_calls(a);
+    resolve_pending_refs(a);
     t->seconds = seconds_since(&t0);
     t->parse_errors = errors;
     return errors;

@@ -76,11 +76,11 @@ static const char *const local_lib[] = {
 int is_compile_time_check(const char *n)
 {
     return strncmp(n, "__compiletime_assert", 20) == 0 || strncmp(n, "__bad_", 6) == 0 ||
-           strstr(n, "_wrong_size") != NULL || strcmp(n, "__get_user_bad") == 0 ||
-           strcmp(n, "__put_user_bad") == 0 || strstr(n, "_overflow") != NULL ||
-           strcmp(n, "fortify_panic") == 0 || strncmp(n, "__real_", 7) == 0 ||
-           strcmp(n, "__check_object_size") == 0 || strncmp(n, "__list_", 7) == 0 ||
-           strcmp(n, "refcount_warn_saturate") == 0;
+           strcmp(n, "____wrong_branch_error") == 0 || strstr(n, "_wrong_size") != NULL ||
+           strcmp(n, "__get_user_bad") == 0 || strcmp(n, "__put_user_bad") == 0 ||
+           strstr(n, "_overflow") != NULL || strcmp(n, "fortify_panic") == 0 ||
+           strncmp(n, "__real_", 7) == 0 || strcmp(n, "__check_object_size") == 0 ||
+           strncmp(n, "__list_", 7) == 0 || strcmp(n, "refcount_warn_saturate") == 0;
 }
 
 /* A kernel function that frees the object its first struct argument points

@@ -37,20 +37,42 @@ static void note_function_ref(struct analysis *a, CXCursor ref, const char *how,
     if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
         return;
     CXCursor def = clang_getCursorDefinition(fn);
-    if (clang_Cursor_isNull(def) || !in_driver(a, def))
+    int here = !clang_Cursor_isNull(def) && in_driver(a, def);
+    /* declared only, in a driver file: another of its files may define it
+     * (.open = b_open in a.c, b_open in b.c); decided once all are read */
+    int maybe = clang_Cursor_isNull(def) && in_driver(a, fn);
+    if (!here && !maybe)
         return;
     char *n = spell(fn);
     char w[512];
     where(a, ref, w, sizeof w);
     char note[700];
     snprintf(note, sizeof note, "%s (%s)", how, w);
-    int i = set_add(&a->kernel_to_drv, n, note, def);
+    int i = set_add(here ? &a->kernel_to_drv : &a->pending_refs, n, note, here ? def : fn);
     if (i >= 0 && module_entry)
-        a->kernel_to_drv.module_entry[i] = 1;
+        (here ? &a->kernel_to_drv : &a->pending_refs)->module_entry[i] = 1;
     free(n);
 }
 
 static void note_call_site(struct analysis *a, CXCursor call);
+
+/* A static inline function of a header: it runs where it is used, so it is
+ * driver code only where the driver calls it (an unused one in the driver's
+ * own header is nothing). */
+static int header_inline(CXCursor fn)
+{
+    if (clang_Cursor_getStorageClass(fn) != CX_SC_Static || !clang_Cursor_isFunctionInlined(fn))
+        return 0;
+    CXFile f;
+    unsigned l, c, o;
+    clang_getExpansionLocation(clang_getCursorLocation(fn), &f, &l, &c, &o);
+    CXString s = clang_getFileName(f);
+    const char *n = clang_getCString(s);
+    size_t len = n ? strlen(n) : 0;
+    int h = len > 2 && strcmp(n + len - 2, ".h") == 0;
+    clang_disposeString(s);
+    return h;
+}
 static int is_call_site(struct analysis *a, CXCursor ref);
 
 /* Inside a call to a kernel function: function names among the arguments are
@@ -185,6 +207,24 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
     enum CXCursorKind k = clang_getCursorKind(c);
     find_cookies(a, c, k);
     find_sentinels(a, c, k);
+    if (k == CXCursor_DeclRefExpr) {
+        CXCursor var = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(var) == CXCursor_VarDecl &&
+            clang_Cursor_hasVarDeclGlobalStorage(var) == 1 &&
+            clang_getCursorLinkage(var) == CXLinkage_External && !in_driver(a, var)) {
+            /* a kernel global (jiffies, nr_cpu_ids): the domain has no copy */
+            char *n = spell(var), w[512];
+            where(a, c, w, sizeof w);
+            set_add(&a->kernel_globals, n, w, var);
+            free(n);
+        }
+    }
+    if (k == CXCursor_AsmStmt) {
+        char w[512];
+        where(a, c, w, sizeof w);
+        warn(a, "%s: inline assembly: what it calls or touches (get_user, put_user) is not seen",
+             w);
+    }
     if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
@@ -233,7 +273,8 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         if (clang_getCursorKind(callee) == CXCursor_FunctionDecl) {
             char *n = spell(callee);
             CXCursor def = clang_getCursorDefinition(callee);
-            int defined_here = !clang_Cursor_isNull(def) && in_driver(a, def);
+            int defined_here =
+                !clang_Cursor_isNull(def) && in_driver(a, def) && !header_inline(def);
             int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
             char w[512];
             where(a, c, w, sizeof w);
@@ -267,6 +308,18 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         }
     }
     return CXChildVisit_Recurse;
+}
+
+/* Whether t is (an array of) a struct or union the driver defines. */
+static int driver_typed(struct analysis *a, CXType t)
+{
+    t = clang_getCanonicalType(t);
+    while (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray)
+        t = clang_getCanonicalType(clang_getArrayElementType(t));
+    if (t.kind != CXType_Record)
+        return 0;
+    CXCursor d = clang_getTypeDeclaration(t);
+    return !clang_Cursor_isNull(d) && in_driver(a, d);
 }
 
 /* Global initializers: driver functions named there are entry points. */
@@ -309,7 +362,7 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
     if (!in_driver(a, c))
         return CXChildVisit_Continue;
     enum CXCursorKind k = clang_getCursorKind(c);
-    if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c)) {
+    if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c) && !header_inline(c)) {
         char *n = spell(c);
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
         set_add(&a->driver_defs, n, NULL, c);
@@ -321,7 +374,10 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
         char *n = spell(c);
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
         struct initializer in = {a, n};
-        clang_visitChildren(c, init_visit, &in);
+        /* functions in the driver's own tables (a struct of the driver's,
+         * or an array of them) are not the kernel's to call */
+        if (!driver_typed(a, clang_getCursorType(c)))
+            clang_visitChildren(c, init_visit, &in);
         clang_visitChildren(c, ops_init, a); /* designated initialisers write fields */
         a->current_fn[0] = 0;
         free(n);
@@ -347,4 +403,17 @@ void drop_driver_defined_calls(struct analysis *a)
         kept++;
     }
     s->n = kept;
+}
+
+void resolve_pending_refs(struct analysis *a)
+{
+    for (int i = 0; i < a->pending_refs.n; i++) {
+        int d = set_find(&a->driver_defs, a->pending_refs.v[i]);
+        if (d < 0)
+            continue; /* no driver file defines it: the kernel's */
+        int k = set_add(&a->kernel_to_drv, a->pending_refs.v[i], a->pending_refs.note[i],
+                        a->driver_defs.decl[d]);
+        if (a->pending_refs.module_entry[i])
+            a->kernel_to_drv.module_entry[k] = 1;
+    }
 }
