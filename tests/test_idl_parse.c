@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../src/idl/compile.h"
+#include "../src/idl/gen.h"
 #include "util.h"
 
 struct diag_out {
@@ -154,12 +155,49 @@ static void test_error_cap_and_garbage(void **state)
     free(src);
 }
 
+/* An rpc_ptr slot no argument leads to passes the front end but not
+ * generation: --check runs generation's checks too (GEN_DRY), and says
+ * where, and an error in the IDL is status 1, not an I/O failure. */
+static void test_check_runs_generation_checks(void **state)
+{
+    (void)state;
+    static const char *unreachable = "module m {\n"
+                                     "    rpc_ptr s32 open_fn(u32 x);\n"
+                                     "    projection <struct ops> ops {\n"
+                                     "        rpc_ptr open_fn open;\n"
+                                     "    }\n"
+                                     "    rpc s32 install(projection ops [alloc(caller)] *o);\n"
+                                     "}\n";
+    struct idl_file f;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(idl_compile(&f, "t.idl", unreachable, strlen(unreachable), out), 0);
+    fclose(out);
+    free(text);
+    char *err = NULL;
+    size_t elen = 0;
+    FILE *saved = stderr;
+    stderr = open_memstream(&err, &elen);
+    int r = idl_generate(&f, "/", GEN_HOST | GEN_DOMAIN | GEN_DRY);
+    fclose(stderr);
+    stderr = saved;
+    assert_int_equal(r, 1);
+    if (!strstr(err, "t.idl:2:") || !strstr(err, "error: cannot reach"))
+        fail_msg("expected a positioned error, got:\n%s", err);
+    free(err);
+    idl_file_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_malformed_inputs),      cmocka_unit_test(test_valid_file),
-        cmocka_unit_test(test_quote_and_caret),       cmocka_unit_test(test_many_errors_one_run),
+        cmocka_unit_test(test_malformed_inputs),
+        cmocka_unit_test(test_valid_file),
+        cmocka_unit_test(test_quote_and_caret),
+        cmocka_unit_test(test_many_errors_one_run),
         cmocka_unit_test(test_error_cap_and_garbage),
+        cmocka_unit_test(test_check_runs_generation_checks),
     };
     return cmocka_run_group_tests_name("idl-parse", tests, NULL, NULL);
 }

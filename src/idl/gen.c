@@ -198,6 +198,7 @@ static void emit_side_source(struct gen *g, enum side s)
 int idl_generate(const struct idl_file *f, const char *dir, unsigned sides)
 {
     struct gen g = {.f = f, .m = f->module};
+    int io_failed = 0;
     char path[4096];
     struct {
         unsigned side;
@@ -211,7 +212,7 @@ int idl_generate(const struct idl_file *f, const char *dir, unsigned sides)
         {GEN_DOMAIN, "domain.h", 1, DOMAIN},
         {GEN_DOMAIN, "domain.c", 2, DOMAIN},
     };
-    for (size_t i = 0; i < sizeof files / sizeof files[0] && !g.failed; i++) {
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && !g.failed && !io_failed; i++) {
         if (!(files[i].side & sides))
             continue;
         /* written to memory first, then tidied into the file */
@@ -229,16 +230,20 @@ int idl_generate(const struct idl_file *f, const char *dir, unsigned sides)
         else
             emit_side_source(&g, files[i].s);
         fclose(g.o);
-        FILE *fp = g.failed ? NULL : open_out(&g, dir, files[i].suffix, path, sizeof path);
+        FILE *fp = g.failed            ? NULL
+                   : (sides & GEN_DRY) ? fopen("/dev/null", "w")
+                                       : open_out(&g, dir, files[i].suffix, path, sizeof path);
+        if (!fp && !g.failed)
+            io_failed = 1;
         if (fp) {
             int bad = gen_tidy(text, len, fp) != 0;
             bad |= fclose(fp) != 0;
             if (bad) {
                 fprintf(stderr, "cordon-idlc: %s: %s\n", path, strerror(errno));
-                g.failed = 1;
+                io_failed = 1;
             }
         }
         free(text);
     }
-    return g.failed ? -1 : 0;
+    return io_failed ? -1 : g.failed ? 1 : 0;
 }

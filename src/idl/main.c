@@ -30,7 +30,8 @@ static void usage(FILE *f)
                "\n"
                "  -o DIR        output directory (created if missing)\n"
                "  --side S      host, domain or both (default both)\n"
-               "  --check       parse and check only; write nothing\n"
+               "  --check       every check generation makes (and parsing, typing); write\n"
+               "                nothing\n"
                "  --help        this text\n"
                "\n"
                "Errors are printed as file:line:col: error: message. Exit status: 0 ok,\n"
@@ -116,12 +117,16 @@ int main(int argc, char **argv)
     }
     struct idl_file file;
     int rc = idl_compile(&file, in, src, len, stderr) ? 1 : 0;
-    if (rc == 0 && !check_only) {
+    if (rc == 0 && check_only) {
+        /* every check generation makes, with nothing written */
+        rc = idl_generate(&file, "/", sides | GEN_DRY) == 0 ? 0 : 1;
+    } else if (rc == 0) {
         if (mkdir(out, 0755) != 0 && errno != EEXIST) {
             fprintf(stderr, "cordon-idlc: %s: %s\n", out, strerror(errno));
             rc = 2;
-        } else if (idl_generate(&file, out, sides) != 0) {
-            rc = 2;
+        } else {
+            int g = idl_generate(&file, out, sides);
+            rc = g < 0 ? 2 : g; /* 1: an error in the IDL; 2: I/O */
         }
     }
     idl_file_free(&file);

@@ -85,6 +85,9 @@ struct analysis {
     /* kernel globals the driver reads or writes ("name (where)"), and
      * functions with inline assembly (their system calls are unseen) */
     struct name_set kernel_globals;
+    /* ops slots the driver fills whose table no argument of the slot leads
+     * to ("struct.field"): the host could not call them (ops_paths.c) */
+    struct name_set unreachable_slots;
     /* arguments pointing into the driver's own memory: "function#index" */
     struct name_set driver_owned_args;
     struct access *acc; /* field accesses, in the order met */

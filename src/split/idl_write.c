@@ -159,7 +159,11 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
         CXType ft = clang_getCanonicalType(clang_getCursorType(c));
         CXType pt = clang_getCanonicalType(clang_getPointeeType(ft));
         /* function-pointer fields are ops slots */
-        if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto)
+        if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto &&
+            set_find(&a->unreachable_slots, ckey) >= 0)
+            fprintf(fv->o, "        // %s: a slot the host could not call (no way to its table);",
+                    fn);
+        else if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto)
             fprintf(fv->o, "        rpc_ptr %s_%s %s;", fv->sname, fn, fn);
         else
             write_field_type(fv, c, fn, ckey, r, w);
@@ -183,7 +187,15 @@ static enum CXChildVisitResult slot_decls(CXCursor c, CXCursor parent, CXClientD
         return CXChildVisit_Continue;
     char *fn = spell(c), what[300];
     snprintf(what, sizeof what, "%s.%s", fv->sname, fn);
-    write_rpc_ptr(a, fv->o, pt, fv->sname, fn, what);
+    if (set_find(&a->unreachable_slots, what) >= 0) {
+        warn(a,
+             "%s: no argument of the slot leads to its table: the host could not call it "
+             "(left out; pass the table, or a struct that points to it)",
+             what);
+        fprintf(fv->o, "    // %s: no argument leads to its table\n", what);
+    } else {
+        write_rpc_ptr(a, fv->o, pt, fv->sname, fn, what);
+    }
     free(fn);
     return CXChildVisit_Continue;
 }

@@ -70,9 +70,12 @@ static enum CXChildVisitResult bfs_fields(CXCursor c, CXCursor parent, CXClientD
     }
     if (clang_getCursorKind(c) != CXCursor_FieldDecl)
         return CXChildVisit_Continue;
+    /* pointer fields only: the glue finds a table through projection
+     * pointers (an embedded struct is copied, not a way to an object) */
     CXType t = clang_getCanonicalType(clang_getCursorType(c));
-    if (t.kind == CXType_Pointer)
-        t = clang_getCanonicalType(clang_getPointeeType(t));
+    if (t.kind != CXType_Pointer)
+        return CXChildVisit_Continue;
+    t = clang_getCanonicalType(clang_getPointeeType(t));
     if (t.kind != CXType_Record)
         return CXChildVisit_Continue;
     CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(t));
@@ -89,7 +92,7 @@ static enum CXChildVisitResult bfs_fields(CXCursor c, CXCursor parent, CXClientD
 
 /* Adds the fields from one of proto's struct arguments to table, if a
  * chain of at most four exists. */
-static void add_ops_path(struct ops_search *q, CXType proto, CXCursor table, const char *table_name)
+static int add_ops_path(struct ops_search *q, CXType proto, CXCursor table, const char *table_name)
 {
     struct analysis *a = q->a;
     q->nbfs = 0;
@@ -105,7 +108,9 @@ static void add_ops_path(struct ops_search *q, CXType proto, CXCursor table, con
         if (pt.kind != CXType_Record || clang_Cursor_isNull(rec) || bfs_seen(q, rec))
             continue;
         if (clang_equalCursors(rec, table))
-            return; /* the table itself is an argument */
+            return 1; /* the table itself is an argument */
+        if (in_driver(a, rec))
+            continue; /* the driver's own struct: no projection of it crosses */
         q->bfs[q->nbfs++] = (struct bfs_node){rec, -1, clang_getNullCursor()};
     }
     for (q->cur = 0; q->cur < q->nbfs && q->target_hit < 0; q->cur++) {
@@ -116,7 +121,7 @@ static void add_ops_path(struct ops_search *q, CXType proto, CXCursor table, con
             clang_visitChildren(q->bfs[q->cur].rec, bfs_fields, q);
     }
     if (q->target_hit < 0)
-        return;
+        return 0;
     for (int k = q->target_hit; q->bfs[k].parent >= 0; k = q->bfs[k].parent) {
         char *st = field_struct(q->bfs[k].field);
         if (!st)
@@ -131,6 +136,7 @@ static void add_ops_path(struct ops_search *q, CXType proto, CXCursor table, con
         set_add(&a->structs, pn, NULL, prec);
         free(pn);
     }
+    return 1;
 }
 
 struct slot_scan {
@@ -150,8 +156,14 @@ static enum CXChildVisitResult ops_paths_visit(CXCursor c, CXCursor parent, CXCl
     if (clang_getCursorKind(c) != CXCursor_FieldDecl)
         return CXChildVisit_Continue;
     CXType pt = filled_slot(ss->q->a, c, ss->sname);
-    if (pt.kind != CXType_Invalid)
-        add_ops_path(ss->q, pt, ss->rec, ss->sname);
+    if (pt.kind != CXType_Invalid && !add_ops_path(ss->q, pt, ss->rec, ss->sname)) {
+        /* the host could not find this table from the call's arguments,
+         * so it could not call the slot: the IDL leaves it out */
+        char *fn = spell(c), key[300];
+        snprintf(key, sizeof key, "%s.%s", ss->sname, fn);
+        set_add(&ss->q->a->unreachable_slots, key, NULL, c);
+        free(fn);
+    }
     return CXChildVisit_Continue;
 }
 
