@@ -10,6 +10,7 @@ pkgs=(
   pkg-config          # the installed cordon.pc
   libclang-19-dev     # cordon-split, the analyzer (libclang's C API)
   linux-source-6.1 linux-headers-amd64  # real drivers the analyzer is tested on
+  python3             # the analyzer's oracle check (scripts/oracle_check.py)
   gnuplot-nox         # benchmark charts (PNG)
   qemu-system-x86 busybox-static cpio xz-utils  # the kernel suite's guest (tests/kernel)
 )

@@ -45,5 +45,9 @@ case $driver in
 esac
 
 mapfile -t flags < <(grep -v '^#' "$here/scripts/kernel-flags.txt" | sed "s|\$C|$C|g; s|\$H|$H|g" | tr ' ' '\n' | grep -v '^$')
-exec "$bin/cordon-split" "$@" "${files[@]}" -- "${flags[@]}" -I"$dir" \
-  -DKBUILD_MODNAME="\"$driver\"" -DKBUILD_BASENAME="\"$base\"" -Wno-format-security
+all=("${files[@]}" -- "${flags[@]}" -I"$dir" -DKBUILD_MODNAME="\"$driver\""
+     -DKBUILD_BASENAME="\"$base\"" -Wno-format-security)
+# CORDON_SPLIT_PRINT=1: print the files and flags, one a line, and stop
+# (scripts/oracle_linux.sh compiles the driver with them)
+if [ -n "${CORDON_SPLIT_PRINT:-}" ]; then printf '%s\n' "${all[@]}"; exit 0; fi
+exec "$bin/cordon-split" "$@" "${all[@]}"

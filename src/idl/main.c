@@ -38,6 +38,24 @@ static void usage(FILE *f)
                "1 errors in the input, 2 usage or I/O error.\n");
 }
 
+/* mkdir -p: the output directory and any missing parents. */
+static int make_dirs(const char *path)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", path);
+    for (char *s = p + 1;; s++) {
+        if (*s && *s != '/')
+            continue;
+        char c = *s;
+        *s = 0;
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+            return -1;
+        if (!c)
+            return 0;
+        *s = c;
+    }
+}
+
 static char *read_file(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
@@ -121,7 +139,7 @@ int main(int argc, char **argv)
         /* every check generation makes, with nothing written */
         rc = idl_generate(&file, "/", sides | GEN_DRY) == 0 ? 0 : 1;
     } else if (rc == 0) {
-        if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+        if (make_dirs(out) != 0) {
             fprintf(stderr, "cordon-idlc: %s: %s\n", out, strerror(errno));
             rc = 2;
         } else {

@@ -85,6 +85,10 @@ struct analysis {
     /* kernel globals the driver reads or writes ("name (where)"), and
      * functions with inline assembly (their system calls are unseen) */
     struct name_set kernel_globals;
+    /* ops-table slots filled in initializers, by the driver's functions
+     * and by the kernel's own ("struct.field"); and the kernel's functions
+     * placed there ("fn (in var.field)"): they cross nothing */
+    struct name_set driver_slots, kernel_slots, kernel_in_ops;
     /* ops slots the driver fills whose table no argument of the slot leads
      * to ("struct.field"): the host could not call them (ops_paths.c) */
     struct name_set unreachable_slots;

@@ -160,7 +160,10 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
         CXType pt = clang_getCanonicalType(clang_getPointeeType(ft));
         /* function-pointer fields are ops slots */
         if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto &&
-            set_find(&a->unreachable_slots, ckey) >= 0)
+            set_find(&a->kernel_slots, ckey) >= 0 && set_find(&a->driver_slots, ckey) < 0)
+            fprintf(fv->o, "        // %s: holds the kernel's own function (no crossing);", fn);
+        else if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto &&
+                 set_find(&a->unreachable_slots, ckey) >= 0)
             fprintf(fv->o, "        // %s: a slot the host could not call (no way to its table);",
                     fn);
         else if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto)
@@ -224,6 +227,10 @@ void write_module_body(struct analysis *a, FILE *o)
                 proj_name(a, "gendisk"));
         set_add(&a->structs, "gendisk", NULL, a->media_disk_decl);
     }
+    if (a->kernel_in_ops.n)
+        fprintf(o, "\n    // the kernel's own functions in the driver's ops tables: no crossing\n");
+    for (int i = 0; i < a->kernel_in_ops.n; i++)
+        fprintf(o, "    //   %s\n", a->kernel_in_ops.v[i]);
     if (a->kernel_globals.n)
         fprintf(o,
                 "\n    // kernel globals the driver reads or writes: no IDL form (the domain has\n"

@@ -16,10 +16,14 @@ CXType filled_slot(struct analysis *a, CXCursor c, const char *sname)
         clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(c))));
     if (pt.kind != CXType_FunctionProto)
         return none;
-    char *fn = spell(c);
+    char *fn = spell(c), key[300];
     int used = 0;
     for (int i = 0; i < a->nacc && !used; i++)
         used = strcmp(a->acc[i].strct, sname) == 0 && strcmp(a->acc[i].field, fn) == 0;
+    /* only ever the kernel's own function there: not a driver callback */
+    snprintf(key, sizeof key, "%s.%s", sname, fn);
+    if (set_find(&a->kernel_slots, key) >= 0 && set_find(&a->driver_slots, key) < 0)
+        used = 0;
     free(fn);
     return used ? pt : none;
 }

@@ -78,6 +78,8 @@ void report_json(struct analysis *a, FILE *r, const char *modname, const struct 
     json_list(r, "warnings", &a->warnings);
     fputc(',', r);
     json_list(r, "kernel_globals", &a->kernel_globals);
+    fputc(',', r);
+    json_list(r, "kernel_in_ops", &a->kernel_in_ops);
     fprintf(r,
             ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f,"
             "\"precompiled_headers\":%d}\n",

@@ -326,7 +326,34 @@ static int driver_typed(struct analysis *a, CXType t)
 struct initializer {
     struct analysis *a;
     const char *var;
+    CXCursor field; /* the last designator's field */
 };
+
+/* A function named in an initializer, for the field the designator before
+ * it names (.open = fn): the kernel's own function there (eth_mac_addr)
+ * crosses nothing, and its slot is not the driver's; a driver function
+ * makes the slot the driver's. */
+static void note_slot_filler(struct analysis *a, CXCursor field, CXCursor fn, const char *var)
+{
+    char *st = field_struct(field);
+    if (!st)
+        return;
+    char *f = spell(field), *n = spell(fn), key[300];
+    snprintf(key, sizeof key, "%s.%s", st, f);
+    CXCursor def = clang_getCursorDefinition(fn);
+    int driver = in_driver(a, fn) || (!clang_Cursor_isNull(def) && in_driver(a, def));
+    if (driver) {
+        set_add(&a->driver_slots, key, NULL, field);
+    } else {
+        char note[400];
+        snprintf(note, sizeof note, "%s (in %s.%s)", n, var, f);
+        set_add(&a->kernel_slots, key, NULL, field);
+        set_add(&a->kernel_in_ops, note, NULL, fn);
+    }
+    free(st);
+    free(f);
+    free(n);
+}
 
 static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
@@ -334,6 +361,16 @@ static enum CXChildVisitResult init_visit(CXCursor c, CXCursor parent, CXClientD
     struct initializer *in = d;
     struct analysis *a = in->a;
     const char *var = in->var;
+    if (clang_getCursorKind(c) == CXCursor_MemberRef) {
+        in->field = clang_getCursorReferenced(c);
+        return CXChildVisit_Recurse;
+    }
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+        CXCursor fn = clang_getCursorReferenced(c);
+        if (clang_getCursorKind(fn) == CXCursor_FunctionDecl &&
+            clang_getCursorKind(in->field) == CXCursor_FieldDecl)
+            note_slot_filler(a, in->field, fn, var);
+    }
     if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
         char how[300];
         snprintf(how, sizeof how, "in the initializer of %s", var);
@@ -373,7 +410,7 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
     } else if (k == CXCursor_VarDecl) {
         char *n = spell(c);
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
-        struct initializer in = {a, n};
+        struct initializer in = {a, n, clang_getNullCursor()};
         /* functions in the driver's own tables (a struct of the driver's,
          * or an array of them) are not the kernel's to call */
         if (!driver_typed(a, clang_getCursorType(c)))

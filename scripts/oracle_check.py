@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""The oracle check of cordon-split on a real Linux 6.1 driver.
+
+    scripts/oracle_check.py dummy|null_blk|ixgbe
+
+Compares what the analyzer says the driver takes from the kernel with the
+symbols the compiled driver leaves undefined (scripts/oracle_linux.sh):
+every undefined symbol must be in drv_to_kernel, locks, kernel_globals or
+kernel_in_ops, or be one of the documented exclusions (what a domain
+implements itself, and module plumbing); every drv_to_kernel entry must be
+undefined in the objects. Prints the differences; exit status 1 if any.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# What a domain runs itself (docs/analyzer.md, "The boundary") and what
+# every module links against without calling it: not boundary functions.
+EXCLUDED = re.compile(
+    r"^(_raw_|__raw_|mutex_|__mutex_|down_|up_|__init_rwsem|rcu|__rcu|synchronize_rcu|"
+    r"__alloc_percpu|free_percpu|k[mvz]?alloc|__kmalloc|kmalloc_|kfree|kmem_cache_|vfree|"
+    r"vmalloc|vzalloc|kvfree|kvmalloc|kvzalloc|krealloc|kmemdup|kstrdup|kstrndup|str|mem|"
+    r"_find_|find_next|find_first|sprintf|snprintf|vsnprintf|scnprintf|sscanf|kstrto|"
+    r"_printk|printk|__warn_printk|__this_module|param_ops_|__SCT__|__SCK__|__fentry__|"
+    r"__x86_|__stack_chk_fail|__ubsan_|this_cpu_off|__per_cpu_offset|__cpu_possible_mask|"
+    r"__cpu_online_mask|pcpu_hot|__fortify|fortify_|refcount_warn|__list_|__might_sleep|"
+    r"__might_fault|__cond_resched|__preempt_count|__check_object_size|bitmap_|__bitmap)")
+
+
+def run(*args):
+    return subprocess.run(args, cwd=HERE, capture_output=True, text=True, check=True).stdout
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    driver = sys.argv[1]
+    undefined = set(run("bash", "scripts/oracle_linux.sh", driver).split())
+    a = json.loads(run("bash", "scripts/split_linux.sh", driver, "--json"))
+    d2k = set(a["drv_to_kernel"])
+    said = d2k | set(a["locks"]) | set(a["kernel_globals"])
+    said |= {entry.split()[0] for entry in a.get("kernel_in_ops", [])}
+    unexplained = sorted(u for u in undefined - said if not EXCLUDED.match(u))
+    not_undefined = sorted(d2k - undefined)
+    for u in unexplained:
+        print(f"{driver}: undefined in the objects, not in the analysis: {u}")
+    for u in not_undefined:
+        print(f"{driver}: in drv_to_kernel, not undefined in the objects: {u}")
+    print(f"{driver}: {len(undefined)} undefined symbols, {len(unexplained)} unexplained, "
+          f"{len(not_undefined)} listed but not used")
+    return 1 if unexplained or not_undefined else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
