@@ -445,6 +445,51 @@ static void oracle_linux_dummy(void **state)
     free(out);
 }
 
+/* Concurrency: fields touched inside a critical section, by the class of
+ * its primitive (lock, rcu, sequence); atomics on kernel fields. */
+static void concurrency(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-s-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kdir[300];
+    snprintf(kdir, sizeof kdir, "%s/k", dir);
+    assert_int_equal(mkdir(kdir, 0755), 0);
+    put_file(kdir, "kern.h",
+             "typedef struct { int l; } spinlock_t;\n"
+             "struct dev { spinlock_t lock; int count; int refs; int mode; };\n"
+             "void spin_lock(spinlock_t *l);\nvoid spin_unlock(spinlock_t *l);\n"
+             "void rcu_read_lock(void);\nvoid rcu_read_unlock(void);\n"
+             "void atomic_inc(int *v);\nint kfn(struct dev *d);\n");
+    char ddir[300];
+    snprintf(ddir, sizeof ddir, "%s/d", dir);
+    assert_int_equal(mkdir(ddir, 0755), 0);
+    put_file(ddir, "drv.c",
+             "#include \"kern.h\"\n"
+             "int drv_go(struct dev *d)\n{\n"
+             "    spin_lock(&d->lock);\n    d->count++;\n    spin_unlock(&d->lock);\n"
+             "    rcu_read_lock();\n    int m = d->mode;\n    rcu_read_unlock();\n"
+             "    atomic_inc(&d->refs);\n"
+             "    return m + kfn(d);\n}\n"
+             /* returns holding the lock: the section ends with the function */
+             "void drv_hold(struct dev *d)\n{\n    spin_lock(&d->lock);\n}\n"
+             "struct dev drv_initial = { .count = 1 };\n");
+    char *out;
+    assert_int_equal(split_in(ddir, kdir, "drv.c", "--json", &out), 0);
+    char *pf = json_list(out, "protected_fields");
+    assert_non_null(pf);
+    if (!strstr(pf, "dev.count: written, lock spin_lock (drv_go") ||
+        !strstr(pf, "dev.mode: read, rcu rcu_read_lock") || strstr(pf, "dev.refs") ||
+        strstr(pf, "drv_initial") || strstr(pf, "dev.lock"))
+        fail_msg("protected fields: %s", pf);
+    free(pf);
+    char *ss = json_list(out, "shared_syncs");
+    assert_non_null(strstr(ss, "atomic_inc dev.refs"));
+    free(ss);
+    free(out);
+    remove_tree(dir);
+}
+
 static void linux_dummy_net(void **state)
 {
     (void)state;
@@ -744,6 +789,7 @@ int main(void)
         cmocka_unit_test(linux_dummy_net),
         cmocka_unit_test(linux_idls_generate),
         cmocka_unit_test(oracle_linux_dummy),
+        cmocka_unit_test(concurrency),
         cmocka_unit_test(compilation_database),
         cmocka_unit_test(parse_error_is_reported),
         cmocka_unit_test(missing_file_and_bad_usage),

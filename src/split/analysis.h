@@ -89,6 +89,9 @@ struct analysis {
      * and by the kernel's own ("struct.field"); and the kernel's functions
      * placed there ("fn (in var.field)"): they cross nothing */
     struct name_set driver_slots, kernel_slots, kernel_in_ops;
+    /* kernel struct fields the driver touches inside a critical section:
+     * "struct.field: read|written, CLASS PRIMITIVE (where)" */
+    struct name_set protected_fields;
     /* ops slots the driver fills whose table no argument of the slot leads
      * to ("struct.field"): the host could not call them (ops_paths.c) */
     struct name_set unreachable_slots;
@@ -118,6 +121,8 @@ struct analysis {
 
     /* ---- per driver function being walked ---- */
     char current_fn[256];
+    int held;                     /* critical sections open (track_critical_section) */
+    char held_by[300];            /* the innermost one's class and primitive */
     CXSourceLocation *call_sites; /* its direct calls */
     int ncall_sites, call_sites_cap;
 
@@ -153,6 +158,8 @@ void inclusion(CXFile f, CXSourceLocation *stack, unsigned len, CXClientData d);
 void analysis_begin_unit(struct analysis *a, const char *dir);
 
 /* visit.c */
+/* lock, rcu, atomic or sequence: a synchronisation primitive's class. */
+const char *sync_class(const char *n);
 enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d);
 void record_access(struct analysis *a, CXCursor member, int written);
 void drop_driver_defined_calls(struct analysis *a);

@@ -227,6 +227,17 @@ void write_module_body(struct analysis *a, FILE *o)
                 proj_name(a, "gendisk"));
         set_add(&a->structs, "gendisk", NULL, a->media_disk_decl);
     }
+    if (a->shared_syncs.n || a->protected_fields.n)
+        fprintf(o, "\n    // concurrency: synchronisation on kernel objects, and the fields the\n"
+                   "    // driver touches inside its critical sections (docs/analyzer.md,\n"
+                   "    // \"Concurrency\": what the glue must do for each class)\n");
+    for (int i = 0; i < a->shared_syncs.n; i++) {
+        char call[128];
+        sscanf(a->shared_syncs.v[i], "%127s", call);
+        fprintf(o, "    //   %s: %s\n", sync_class(call), a->shared_syncs.v[i]);
+    }
+    for (int i = 0; i < a->protected_fields.n; i++)
+        fprintf(o, "    //   field %s\n", a->protected_fields.v[i]);
     if (a->kernel_in_ops.n)
         fprintf(o, "\n    // the kernel's own functions in the driver's ops tables: no crossing\n");
     for (int i = 0; i < a->kernel_in_ops.n; i++)

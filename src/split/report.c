@@ -80,6 +80,8 @@ void report_json(struct analysis *a, FILE *r, const char *modname, const struct 
     json_list(r, "kernel_globals", &a->kernel_globals);
     fputc(',', r);
     json_list(r, "kernel_in_ops", &a->kernel_in_ops);
+    fputc(',', r);
+    json_list(r, "protected_fields", &a->protected_fields);
     fprintf(r,
             ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f,"
             "\"precompiled_headers\":%d}\n",
@@ -96,6 +98,8 @@ void report_text(struct analysis *a, FILE *r, const struct split_timing *t)
             a->warnings.n, t->parse_errors, t->seconds, t->parse_seconds, t->precompiled_headers);
     for (int i = 0; i < a->shared_syncs.n; i++)
         fprintf(r, "shared sync: %s\n", a->shared_syncs.v[i]);
+    for (int i = 0; i < a->protected_fields.n; i++)
+        fprintf(r, "protected field: %s\n", a->protected_fields.v[i]);
     for (int i = 0; i < a->kernel_globals.n; i++)
         fprintf(r, "kernel global: %s (%s)\n", a->kernel_globals.v[i], a->kernel_globals.note[i]);
     for (int i = 0; i < a->warnings.n; i++)

@@ -6,6 +6,33 @@
 
 #include "analysis.h"
 
+/* A field that is itself a synchronisation object (spinlock_t, struct
+ * mutex, u64_stats_sync, ...): the section's primitive, not its data. */
+static int is_sync_object(CXCursor field)
+{
+    CXString t = clang_getTypeSpelling(clang_getCursorType(field));
+    const char *s = clang_getCString(t);
+    int yes = strstr(s, "lock") || strstr(s, "mutex") || strstr(s, "semaphore") ||
+              strstr(s, "seqcount") || strstr(s, "stats_sync");
+    clang_disposeString(t);
+    return yes;
+}
+
+/* A kernel struct field touched inside a critical section: shared state
+ * the section's primitive protects. The unnamed member of an anonymous
+ * struct or union is not listed (its named fields are), nor the lock. */
+static void note_protected(struct analysis *a, const char *st, CXCursor field, int written,
+                           const char *w)
+{
+    char *fn = spell(field), key[600];
+    if (!strstr(fn, "(anonymous") && !is_sync_object(field)) {
+        snprintf(key, sizeof key, "%s.%s: %s, %s (%s)", st, fn, written ? "written" : "read",
+                 a->held_by, w);
+        set_add(&a->protected_fields, key, NULL, field);
+    }
+    free(fn);
+}
+
 void record_access(struct analysis *a, CXCursor member, int written)
 {
     CXCursor field = clang_getCursorReferenced(member);
@@ -22,6 +49,8 @@ void record_access(struct analysis *a, CXCursor member, int written)
     if (!written && clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray)
         a->acc[a->nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1, field};
     a->acc[a->nacc++] = (struct access){st, spell(field), strdup(w), written, field};
+    if (a->held > 0) /* inside a critical section of the driver's */
+        note_protected(a, st, field, written, w);
     CXCursor rec = clang_getCursorSemanticParent(field);
     while (is_record(rec) && is_anonymous(rec))
         rec = clang_getCursorSemanticParent(rec);
@@ -55,6 +84,42 @@ static void note_function_ref(struct analysis *a, CXCursor ref, const char *how,
 }
 
 static void note_call_site(struct analysis *a, CXCursor call);
+
+/*
+ * Concurrency (as KSplit classifies it): each synchronisation primitive the
+ * driver uses is a lock, RCU, an atomic or a sequence count. In source
+ * order, an acquire opens a critical section and a release closes it; a
+ * kernel struct field touched inside one is shared state the two sides
+ * must keep coherent (protected_fields, with the primitive's class).
+ */
+const char *sync_class(const char *n)
+{
+    if (strncmp(n, "atomic", 6) == 0)
+        return "atomic";
+    if (strstr(n, "rcu"))
+        return "rcu";
+    if (strstr(n, "u64_stats") || strstr(n, "seqcount") || strstr(n, "seqlock") ||
+        strstr(n, "read_seq"))
+        return "sequence";
+    return "lock";
+}
+
+static void track_critical_section(struct analysis *a, const char *n)
+{
+    const char *cls = sync_class(n);
+    if (strcmp(cls, "atomic") == 0)
+        return; /* one operation, no section */
+    int release = strstr(n, "unlock") || strncmp(n, "up_", 3) == 0 || strstr(n, "_end") ||
+                  strstr(n, "_retry");
+    int acquire = !release && (strstr(n, "lock") || strncmp(n, "down_", 5) == 0 ||
+                               strstr(n, "_begin") || strstr(n, "read_seq"));
+    if (acquire) {
+        a->held++;
+        snprintf(a->held_by, sizeof a->held_by, "%s %s", cls, n);
+    } else if (release && a->held > 0) {
+        a->held--;
+    }
+}
 
 /* A static inline function of a header: it runs where it is used, so it is
  * driver code only where the driver calls it (an unused one in the driver's
@@ -290,6 +355,7 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
                 set_add(&a->locks, n, w, callee);
                 struct lock_call lc = {a, n, w};
                 clang_visitChildren(c, lock_operand, &lc);
+                track_critical_section(a, n);
             }
             if (!defined_here && !inline_in_header && !is_local_lib(a, n) &&
                 !is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
@@ -405,8 +471,10 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
         set_add(&a->driver_defs, n, NULL, c);
         free(n);
         a->ncall_sites = 0;
+        a->held = 0; /* a section does not outlive its function */
         clang_visitChildren(c, body_visit, a);
         a->current_fn[0] = 0;
+        a->held = 0; /* nor reaches the initialisers after it */
     } else if (k == CXCursor_VarDecl) {
         char *n = spell(c);
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
