@@ -312,6 +312,50 @@ static void callbacks_across_files(void **state)
     remove_tree(dir);
 }
 
+/* A function pointer the driver only calls through holds the kernel's
+ * function: it is not a slot the driver fills (no rpc_ptr for it). */
+static void called_pointer_is_not_a_slot(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cordon-split-p-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char kdir[300];
+    snprintf(kdir, sizeof kdir, "%s/k", dir);
+    assert_int_equal(mkdir(kdir, 0755), 0);
+    put_file(kdir, "kern.h",
+             "struct clock;\n"
+             "struct clock_ops { long (*get_time)(struct clock *c); "
+             "int (*open)(struct clock *c); };\n"
+             "struct clock { const struct clock_ops *ops; const struct clock_ops *kops; };\n"
+             "int clock_register(struct clock *c);\n");
+    char ddir[300];
+    snprintf(ddir, sizeof ddir, "%s/d", dir);
+    assert_int_equal(mkdir(ddir, 0755), 0);
+    put_file(ddir, "drv.c",
+             "#include \"kern.h\"\n"
+             "static int drv_open(struct clock *c) { return (int)c->kops->get_time(c); }\n"
+             "static const struct clock_ops drv_ops = { .open = drv_open };\n"
+             "static struct clock drv_clock = { .ops = &drv_ops };\n"
+             "int drv_init(void) { return clock_register(&drv_clock); }\n");
+    char *out, opts[400];
+    snprintf(opts, sizeof opts, "-o %s/out.idl", dir);
+    assert_int_equal(split_in(ddir, kdir, "drv.c", opts, &out), 0);
+    free(out);
+    char cat[400], *idl;
+    snprintf(cat, sizeof cat, "cat %s/out.idl", dir);
+    assert_int_equal(test_run(cat, &idl), 0);
+    if (!strstr(idl, "rpc_ptr clock_ops_open") || strstr(idl, "rpc_ptr clock_ops_get_time") ||
+        !strstr(idl, "get_time: the kernel's function, called by the driver"))
+        fail_msg("IDL:\n%s", idl);
+    free(idl);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s/out.idl 2>&1", bin_dir(), dir);
+    if (test_run(cmd, &out) != 0)
+        fail_msg("cordon-idlc rejected the IDL:\n%s", out);
+    free(out);
+    remove_tree(dir);
+}
+
 /* What is not driver code, and what the driver touches that has no IDL
  * form: a compile-time check, an unused inline of the driver's own header,
  * a kernel global, inline assembly. */
@@ -800,6 +844,7 @@ int main(void)
         cmocka_unit_test(files_and_directories),
         cmocka_unit_test(callbacks_across_files),
         cmocka_unit_test(not_driver_code_and_globals),
+        cmocka_unit_test(called_pointer_is_not_a_slot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -181,6 +181,7 @@ int is_cut(struct analysis *a, const char *from, const char *field);
 
 /* ops_paths.c */
 void add_ops_paths(struct analysis *a);
+int slot_is_drivers(struct analysis *a, const char *key);
 CXType filled_slot(struct analysis *a, CXCursor c, const char *sname);
 
 /* idl_types.c */

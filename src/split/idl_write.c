@@ -158,18 +158,27 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
     } else if (r || w) {
         CXType ft = clang_getCanonicalType(clang_getCursorType(c));
         CXType pt = clang_getCanonicalType(clang_getPointeeType(ft));
-        /* function-pointer fields are ops slots */
-        if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto &&
-            set_find(&a->kernel_slots, ckey) >= 0 && set_find(&a->driver_slots, ckey) < 0)
+        int fnptr = ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto;
+        /* function-pointer fields are ops slots, when the driver fills them */
+        if (fnptr && set_find(&a->kernel_slots, ckey) >= 0 &&
+            set_find(&a->driver_slots, ckey) < 0) {
             fprintf(fv->o, "        // %s: holds the kernel's own function (no crossing);", fn);
-        else if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto &&
-                 set_find(&a->unreachable_slots, ckey) >= 0)
+        } else if (fnptr && !slot_is_drivers(a, ckey)) {
+            /* the kernel fills it and the driver calls through it: the
+             * other direction from an rpc_ptr, which the host calls */
+            fprintf(fv->o, "        // %s: the kernel's function, called by the driver;", fn);
+            warn(a,
+                 "%s: the driver calls the kernel's function through this pointer: not a "
+                 "slot it fills (no rpc_ptr); the call needs an rpc",
+                 ckey);
+        } else if (fnptr && set_find(&a->unreachable_slots, ckey) >= 0) {
             fprintf(fv->o, "        // %s: a slot the host could not call (no way to its table);",
                     fn);
-        else if (ft.kind == CXType_Pointer && pt.kind == CXType_FunctionProto)
+        } else if (fnptr) {
             fprintf(fv->o, "        rpc_ptr %s_%s %s;", fv->sname, fn, fn);
-        else
+        } else {
             write_field_type(fv, c, fn, ckey, r, w);
+        }
         fprintf(fv->o, " // %s%s%s: %s\n", r ? "read" : "", r && w ? ", " : "", w ? "written" : "",
                 prov);
     }

@@ -6,6 +6,26 @@
 
 #include "analysis.h"
 
+/* Whether the driver fills the function-pointer field "struct.field": it
+ * names one of its functions there in an initialiser, or it writes the
+ * field. A slot it only reads or calls through holds the kernel's function
+ * (a clock's get_time, a bpf_prog's bpf_func), and one that only ever
+ * holds the kernel's functions in its initialisers is not the driver's. */
+int slot_is_drivers(struct analysis *a, const char *key)
+{
+    if (set_find(&a->driver_slots, key) >= 0)
+        return 1;
+    if (set_find(&a->kernel_slots, key) >= 0)
+        return 0;
+    const char *dot = strrchr(key, '.');
+    size_t sl = (size_t)(dot - key);
+    for (int i = 0; i < a->nacc; i++)
+        if (a->acc[i].written && strlen(a->acc[i].strct) == sl &&
+            strncmp(a->acc[i].strct, key, sl) == 0 && strcmp(a->acc[i].field, dot + 1) == 0)
+            return 1;
+    return 0;
+}
+
 /* If c is a function-pointer field of struct sname that the driver fills,
  * its prototype (else a type of kind CXType_Invalid). */
 CXType filled_slot(struct analysis *a, CXCursor c, const char *sname)
@@ -17,15 +37,9 @@ CXType filled_slot(struct analysis *a, CXCursor c, const char *sname)
     if (pt.kind != CXType_FunctionProto)
         return none;
     char *fn = spell(c), key[300];
-    int used = 0;
-    for (int i = 0; i < a->nacc && !used; i++)
-        used = strcmp(a->acc[i].strct, sname) == 0 && strcmp(a->acc[i].field, fn) == 0;
-    /* only ever the kernel's own function there: not a driver callback */
     snprintf(key, sizeof key, "%s.%s", sname, fn);
-    if (set_find(&a->kernel_slots, key) >= 0 && set_find(&a->driver_slots, key) < 0)
-        used = 0;
     free(fn);
-    return used ? pt : none;
+    return slot_is_drivers(a, key) ? pt : none;
 }
 
 /*
