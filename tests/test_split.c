@@ -356,6 +356,61 @@ static void called_pointer_is_not_a_slot(void **state)
     remove_tree(dir);
 }
 
+/* Cycles through an embedded struct and through a void * the driver uses
+ * as one struct: the IDL generates whichever struct the search meets
+ * first, so both declaration orders are tried. */
+static void cycles_any_order(void **state)
+{
+    (void)state;
+    static const char *kern[2] = {
+        /* a points to b, b embeds a; c's void * is a d, d points to c */
+        "struct b;\nstruct a { struct b *bp; int x; };\nstruct b { struct a inner; int y; };\n"
+        "struct c { void *priv; int z; };\nstruct d { struct c *cp; int w; };\n",
+        "struct a;\nstruct b { struct a *unused; int y; };\n"
+        "struct c;\nstruct d { struct c *cp; int w; };\n"
+        "struct a { struct b *bp; int x; };\nstruct b2 { struct a inner; };\n"
+        "struct c { void *priv; int z; };\n"};
+    static const char *drv[2] = {"int drv_a(struct a *p) { return p->bp->inner.x + p->bp->y; }\n"
+                                 "int drv_b(struct b *q) { return q->inner.bp->y; }\n",
+                                 "int drv_b(struct b2 *q) { return q->inner.bp->y + q->inner.x; }\n"
+                                 "int drv_a(struct a *p) { return p->x; }\n"
+                                 "int drv_w(struct d *dd) { return dd->w; }\n"};
+    for (int order = 0; order < 2; order++) {
+        char dir[] = "/tmp/cordon-split-y-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        char kdir[300], ddir[300], src[1500];
+        snprintf(kdir, sizeof kdir, "%s/k", dir);
+        snprintf(ddir, sizeof ddir, "%s/d", dir);
+        assert_int_equal(mkdir(kdir, 0755), 0);
+        assert_int_equal(mkdir(ddir, 0755), 0);
+        snprintf(src, sizeof src,
+                 "%sint kreg_a(int (*f)(struct a *));\nint kreg_b(int (*f)(%s *));\n"
+                 "int kreg_c(int (*f)(struct c *));\n",
+                 kern[order], order ? "struct b2" : "struct b");
+        put_file(kdir, "kern.h", src);
+        snprintf(src, sizeof src,
+                 "#include \"kern.h\"\n%s"
+                 "int drv_c(struct c *k) { struct d *dd = k->priv; return dd->cp->z + dd->w; }\n"
+                 "int drv_d(struct d *dd, struct c *k) { k->priv = dd; return 0; }\n"
+                 "int drv_init(void) { return kreg_a(drv_a) + kreg_b(drv_b) + kreg_c(drv_c) "
+                 "+ drv_d(0, 0); }\n",
+                 drv[order]);
+        put_file(ddir, "drv.c", src);
+        char *out, opts[400];
+        snprintf(opts, sizeof opts, "-o %s/out.idl", dir);
+        assert_int_equal(split_in(ddir, kdir, "drv.c", opts, &out), 0);
+        free(out);
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "%s/cordon-idlc %s/out.idl -o %s/glue/out 2>&1; cat %s/out.idl",
+                 bin_dir(), dir, dir, dir);
+        int rc = test_run(cmd, &out);
+        if (rc != 0 || strstr(out, "error"))
+            fail_msg("order %d: the IDL does not generate:\n%s", order, out);
+        free(out);
+        remove_tree(dir);
+    }
+}
+
 /* What is not driver code, and what the driver touches that has no IDL
  * form: a compile-time check, an unused inline of the driver's own header,
  * a kernel global, inline assembly. */
@@ -845,6 +900,7 @@ int main(void)
         cmocka_unit_test(callbacks_across_files),
         cmocka_unit_test(not_driver_code_and_globals),
         cmocka_unit_test(called_pointer_is_not_a_slot),
+        cmocka_unit_test(cycles_any_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

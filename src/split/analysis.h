@@ -52,9 +52,12 @@ struct access {
 };
 
 /* A projection field pointing to (or embedding) another projection. */
+/* A projection field that reaches another projection: by pointer, or by
+ * an embedded struct (which cannot be cut out of its container). */
 struct edge {
-    int from, to; /* indices in structs */
-    char *field;
+    int from, to; /* indices in structs, once find_cycles resolves them */
+    char *from_name, *to_name, *field;
+    int embedded;
 };
 
 #define SPLIT_INLINE_SLOTS 32768
@@ -175,7 +178,8 @@ void find_sentinels(struct analysis *a, CXCursor c, enum CXCursorKind k);
 void note_driver_owned_args(struct analysis *a, CXCursor call, const char *fname);
 
 /* cycles.c */
-void note_edge(struct analysis *a, const char *from, const char *to, const char *field);
+void note_edge(struct analysis *a, const char *from, const char *to, const char *field,
+               int embedded);
 void find_cycles(struct analysis *a);
 int is_cut(struct analysis *a, const char *from, const char *field);
 

@@ -89,7 +89,7 @@ static void write_field_type(struct field_visit *fv, CXCursor c, const char *fn,
              "in the shared heap); check the bound",
              what, sib, sib);
     } else if (ops_ptr) {
-        note_edge(a, fv->sname, sn, fn);
+        note_edge(a, fv->sname, sn, fn, 0);
         set_add(&a->structs, sn, NULL, clang_getTypeDeclaration(pt));
         fprintf(fv->o, "projection %s%s *%s;", proj_name(a, sn),
                 w && !r ? " [write_only, alloc(caller)]"
@@ -98,7 +98,7 @@ static void write_field_type(struct field_visit *fv, CXCursor c, const char *fn,
                 fn);
     } else if (idl_type(a, fv->o, ft, what, 1)) {
         if (embedded)
-            note_edge(a, fv->sname, embedded, fn);
+            note_edge(a, fv->sname, embedded, fn, 1);
         /* who writes it decides which way it may travel: a field the
          * driver only reads is never taken back from the domain */
         fprintf(fv->o, "%s %s;", r && !w ? " [read_only]" : w && !r ? " [write_only]" : "", fn);
@@ -140,7 +140,17 @@ static enum CXChildVisitResult field_out(CXCursor c, CXCursor parent, CXClientDa
         int vi = set_find(&a->void_casts, ckey);
         const char *target = a->void_casts.note[vi];
         set_add(&a->structs, target, NULL, a->void_casts.decl[vi]);
-        note_edge(a, fv->sname, target, fn);
+        note_edge(a, fv->sname, target, fn, 0);
+        if (!a->collecting_edges && is_cut(a, fv->sname, fn)) {
+            warn(a,
+                 "%s: void * taken as struct %s * points back to a projection that contains "
+                 "it; left out: pass it separately",
+                 ckey, target);
+            fprintf(fv->o, "        // %s: struct %s * would make the projection recursive\n", fn,
+                    target);
+            free(fn);
+            return CXChildVisit_Continue;
+        }
         fprintf(fv->o,
                 "        projection %s%s *%s; // void *, only ever a struct %s: %s%s%s: %s\n",
                 proj_name(a, target),
