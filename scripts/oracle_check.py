@@ -5,9 +5,9 @@
 
 Compares what the analyzer says the driver takes from the kernel with the
 symbols the compiled driver leaves undefined (scripts/oracle_linux.sh):
-every undefined symbol must be in drv_to_kernel, locks, kernel_globals or
-kernel_in_ops, or be one of the documented exclusions (what a domain
-implements itself, and module plumbing); every drv_to_kernel entry must be
+every undefined symbol must be in drv_to_kernel, locks, kernel_globals,
+kernel_in_ops or kernel_fn_values, or be one of the documented exclusions
+(what a domain implements itself, and module plumbing); every drv_to_kernel entry must be
 undefined in the objects. Prints the differences; exit status 1 if any.
 """
 import json
@@ -18,8 +18,10 @@ import sys
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# What a domain runs itself (docs/analyzer.md, "The boundary") and what
-# every module links against without calling it: not boundary functions.
+# What a domain runs itself (docs/analyzer.md, "The boundary"), what every
+# module links against without calling it, and what the compiler emits for
+# the source's own calls (bcmp for a memcmp compared with 0): not boundary
+# functions.
 EXCLUDED = re.compile(
     r"^(_raw_|__raw_|mutex_|__mutex_|down_|up_|__init_rwsem|rcu|__rcu|synchronize_rcu|"
     r"__alloc_percpu|free_percpu|k[mvz]?alloc|__kmalloc|kmalloc_|kfree|kmem_cache_|vfree|"
@@ -28,7 +30,8 @@ EXCLUDED = re.compile(
     r"_printk|printk|__warn_printk|__this_module|param_ops_|__SCT__|__SCK__|__fentry__|"
     r"__x86_|__stack_chk_fail|__ubsan_|this_cpu_off|__per_cpu_offset|__cpu_possible_mask|"
     r"__cpu_online_mask|pcpu_hot|__fortify|fortify_|refcount_warn|__list_|__might_sleep|"
-    r"__might_fault|__cond_resched|__preempt_count|__check_object_size|bitmap_|__bitmap)")
+    r"__might_fault|__cond_resched|__preempt_count|__check_object_size|bitmap_|__bitmap|"
+    r"__local_bh_|bcmp$)")
 
 
 def run(*args):
@@ -45,6 +48,7 @@ def main():
     d2k = set(a["drv_to_kernel"])
     said = d2k | set(a["locks"]) | set(a["kernel_globals"])
     said |= {entry.split()[0] for entry in a.get("kernel_in_ops", [])}
+    said |= set(a.get("kernel_fn_values", []))
     unexplained = sorted(u for u in undefined - said if not EXCLUDED.match(u))
     not_undefined = sorted(d2k - undefined)
     for u in unexplained:

@@ -92,6 +92,8 @@ struct analysis {
      * and by the kernel's own ("struct.field"); and the kernel's functions
      * placed there ("fn (in var.field)"): they cross nothing */
     struct name_set driver_slots, kernel_slots, kernel_in_ops;
+    /* the kernel's functions the driver uses as values, not calls */
+    struct name_set kernel_fn_values;
     /* kernel struct fields the driver touches inside a critical section:
      * "struct.field: read|written, CLASS PRIMITIVE (where)" */
     struct name_set protected_fields;

@@ -261,6 +261,11 @@ void write_module_body(struct analysis *a, FILE *o)
         fprintf(o, "\n    // the kernel's own functions in the driver's ops tables: no crossing\n");
     for (int i = 0; i < a->kernel_in_ops.n; i++)
         fprintf(o, "    //   %s\n", a->kernel_in_ops.v[i]);
+    if (a->kernel_fn_values.n)
+        fprintf(o, "\n    // the kernel's functions the driver uses as values (an address the\n"
+                   "    // host must take back as its own; no rpc)\n");
+    for (int i = 0; i < a->kernel_fn_values.n; i++)
+        fprintf(o, "    //   %s (%s)\n", a->kernel_fn_values.v[i], a->kernel_fn_values.note[i]);
     if (a->kernel_globals.n)
         fprintf(o,
                 "\n    // kernel globals the driver reads or writes: no IDL form (the domain has\n"

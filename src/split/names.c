@@ -127,5 +127,5 @@ int is_lock_name(const char *n)
            strncmp(n, "synchronize_rcu", 15) == 0 || strncmp(n, "read_lock", 9) == 0 ||
            strncmp(n, "write_lock", 10) == 0 || strncmp(n, "down_", 5) == 0 ||
            strncmp(n, "up_", 3) == 0 || strncmp(n, "local_bh", 8) == 0 ||
-           strncmp(n, "u64_stats", 9) == 0;
+           strncmp(n, "__local_bh", 10) == 0 || strncmp(n, "u64_stats", 9) == 0;
 }

@@ -81,6 +81,8 @@ void report_json(struct analysis *a, FILE *r, const char *modname, const struct 
     fputc(',', r);
     json_list(r, "kernel_in_ops", &a->kernel_in_ops);
     fputc(',', r);
+    json_list(r, "kernel_fn_values", &a->kernel_fn_values);
+    fputc(',', r);
     json_list(r, "protected_fields", &a->protected_fields);
     fprintf(r,
             ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f,"

@@ -57,6 +57,26 @@ void record_access(struct analysis *a, CXCursor member, int written)
     set_add(&a->structs, st, NULL, rec);
 }
 
+/* The kernel's function used as a value, not called (DEFINE_WAIT's
+ * autoremove_wake_function, blk_mq_end_request_batch handed to a kernel
+ * call): the domain holds the kernel's code address, which crosses as a
+ * pointer the host must recognise as its own (kernel_fn_values). */
+static void note_kernel_fn_value(struct analysis *a, CXCursor ref)
+{
+    CXCursor fn = clang_getCursorReferenced(ref);
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl || in_driver(a, fn))
+        return;
+    CXCursor def = clang_getCursorDefinition(fn);
+    if (!clang_Cursor_isNull(def) && in_driver(a, def))
+        return;
+    char *n = spell(fn), w[512];
+    if (!is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
+        where(a, ref, w, sizeof w);
+        set_add(&a->kernel_fn_values, n, w, fn);
+    }
+    free(n);
+}
+
 /* Records a driver function the kernel can reach through ref. A module
  * entry point (module_init/exit) becomes an "export rpc"; any other is
  * reached through a pointer and becomes an rpc_ptr. */
@@ -290,6 +310,8 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         warn(a, "%s: inline assembly: what it calls or touches (get_user, put_user) is not seen",
              w);
     }
+    if (k == CXCursor_DeclRefExpr && !is_call_site(a, c))
+        note_kernel_fn_value(a, c);
     if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
