@@ -97,6 +97,28 @@ static void put_file(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
+/* cordon-idlc --check takes DIR/out.idl. */
+static void assert_idl_checks(const char *dir)
+{
+    char cmd[600], *out;
+    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s/out.idl 2>&1", bin_dir(), dir);
+    if (test_run(cmd, &out) != 0)
+        fail_msg("cordon-idlc rejected the IDL:\n%s", out);
+    free(out);
+}
+
+/* A synthetic driver's directories: dir (a mkdtemp template) gets k/, the
+ * kernel's, with kern_h as kern.h, and d/, the driver's, left empty. */
+static void synth_dirs(char *dir, char kdir[300], char ddir[300], const char *kern_h)
+{
+    assert_non_null(mkdtemp(dir));
+    snprintf(kdir, 300, "%s/k", dir);
+    snprintf(ddir, 300, "%s/d", dir);
+    assert_int_equal(mkdir(kdir, 0755), 0);
+    assert_int_equal(mkdir(ddir, 0755), 0);
+    put_file(kdir, "kern.h", kern_h);
+}
+
 /* Runs cordon-split on the named files of dir (kernel headers in kdir);
  * returns its exit status, with stdout and stderr in *out. */
 static int split_in(const char *dir, const char *kdir, const char *files, const char *opts,
@@ -275,17 +297,10 @@ static void files_and_directories(void **state)
 static void callbacks_across_files(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cordon-split-c-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char kdir[300];
-    snprintf(kdir, sizeof kdir, "%s/k", dir);
-    assert_int_equal(mkdir(kdir, 0755), 0);
-    put_file(kdir, "kern.h",
-             "struct kops { int (*open)(int x); char *(*name)(void); };\n"
-             "int kops_install(const struct kops *o);\n");
-    char ddir[300];
-    snprintf(ddir, sizeof ddir, "%s/d", dir);
-    assert_int_equal(mkdir(ddir, 0755), 0);
+    char dir[] = "/tmp/cordon-split-c-XXXXXX", kdir[300], ddir[300];
+    synth_dirs(dir, kdir, ddir,
+               "struct kops { int (*open)(int x); char *(*name)(void); };\n"
+               "int kops_install(const struct kops *o);\n");
     put_file(ddir, "mine.h",
              "struct my_ops { int (*step)(int x); };\nint b_open(int x);\n"
              "char *b_name(void);\nint b_step(int x);\n");
@@ -304,11 +319,7 @@ static void callbacks_across_files(void **state)
     assert_listed(out, "kernel_to_drv", "b_open");
     assert_not_listed(out, "kernel_to_drv", "b_step");
     free(out);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s/out.idl 2>&1", bin_dir(), dir);
-    if (test_run(cmd, &out) != 0)
-        fail_msg("cordon-idlc rejected the IDL:\n%s", out);
-    free(out);
+    assert_idl_checks(dir);
     remove_tree(dir);
 }
 
@@ -317,20 +328,13 @@ static void callbacks_across_files(void **state)
 static void called_pointer_is_not_a_slot(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cordon-split-p-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char kdir[300];
-    snprintf(kdir, sizeof kdir, "%s/k", dir);
-    assert_int_equal(mkdir(kdir, 0755), 0);
-    put_file(kdir, "kern.h",
-             "struct clock;\n"
-             "struct clock_ops { long (*get_time)(struct clock *c); "
-             "int (*open)(struct clock *c); };\n"
-             "struct clock { const struct clock_ops *ops; const struct clock_ops *kops; };\n"
-             "int clock_register(struct clock *c);\n");
-    char ddir[300];
-    snprintf(ddir, sizeof ddir, "%s/d", dir);
-    assert_int_equal(mkdir(ddir, 0755), 0);
+    char dir[] = "/tmp/cordon-split-p-XXXXXX", kdir[300], ddir[300];
+    synth_dirs(dir, kdir, ddir,
+               "struct clock;\n"
+               "struct clock_ops { long (*get_time)(struct clock *c); "
+               "int (*open)(struct clock *c); };\n"
+               "struct clock { const struct clock_ops *ops; const struct clock_ops *kops; };\n"
+               "int clock_register(struct clock *c);\n");
     put_file(ddir, "drv.c",
              "#include \"kern.h\"\n"
              "static int drv_open(struct clock *c) { return (int)c->kops->get_time(c); }\n"
@@ -348,11 +352,7 @@ static void called_pointer_is_not_a_slot(void **state)
         !strstr(idl, "get_time: the kernel's function, called by the driver"))
         fail_msg("IDL:\n%s", idl);
     free(idl);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "%s/cordon-idlc --check %s/out.idl 2>&1", bin_dir(), dir);
-    if (test_run(cmd, &out) != 0)
-        fail_msg("cordon-idlc rejected the IDL:\n%s", out);
-    free(out);
+    assert_idl_checks(dir);
     remove_tree(dir);
 }
 
@@ -449,19 +449,12 @@ static void kernel_functions_as_values(void **state)
 static void not_driver_code_and_globals(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cordon-split-g-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char kdir[300];
-    snprintf(kdir, sizeof kdir, "%s/k", dir);
-    assert_int_equal(mkdir(kdir, 0755), 0);
-    put_file(kdir, "kern.h",
-             "extern unsigned long jiffies;\nvoid ____wrong_branch_error(void);\n"
-             "int kfn(void);\nint kother(void);\n"
-             "static inline int check(int x) { if (x > 100) ____wrong_branch_error(); "
-             "return x; }\n");
-    char ddir[300];
-    snprintf(ddir, sizeof ddir, "%s/d", dir);
-    assert_int_equal(mkdir(ddir, 0755), 0);
+    char dir[] = "/tmp/cordon-split-g-XXXXXX", kdir[300], ddir[300];
+    synth_dirs(dir, kdir, ddir,
+               "extern unsigned long jiffies;\nvoid ____wrong_branch_error(void);\n"
+               "int kfn(void);\nint kother(void);\n"
+               "static inline int check(int x) { if (x > 100) ____wrong_branch_error(); "
+               "return x; }\n");
     put_file(ddir, "drv.h",
              "#include \"kern.h\"\n"
              "static inline int unused_helper(void) { return kother(); }\n");
@@ -602,20 +595,13 @@ static void oracle_linux_null_blk(void **state)
 static void concurrency(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cordon-split-s-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char kdir[300];
-    snprintf(kdir, sizeof kdir, "%s/k", dir);
-    assert_int_equal(mkdir(kdir, 0755), 0);
-    put_file(kdir, "kern.h",
-             "typedef struct { int l; } spinlock_t;\n"
-             "struct dev { spinlock_t lock; int count; int refs; int mode; };\n"
-             "void spin_lock(spinlock_t *l);\nvoid spin_unlock(spinlock_t *l);\n"
-             "void rcu_read_lock(void);\nvoid rcu_read_unlock(void);\n"
-             "void atomic_inc(int *v);\nint kfn(struct dev *d);\n");
-    char ddir[300];
-    snprintf(ddir, sizeof ddir, "%s/d", dir);
-    assert_int_equal(mkdir(ddir, 0755), 0);
+    char dir[] = "/tmp/cordon-split-s-XXXXXX", kdir[300], ddir[300];
+    synth_dirs(dir, kdir, ddir,
+               "typedef struct { int l; } spinlock_t;\n"
+               "struct dev { spinlock_t lock; int count; int refs; int mode; };\n"
+               "void spin_lock(spinlock_t *l);\nvoid spin_unlock(spinlock_t *l);\n"
+               "void rcu_read_lock(void);\nvoid rcu_read_unlock(void);\n"
+               "void atomic_inc(int *v);\nint kfn(struct dev *d);\n");
     put_file(ddir, "drv.c",
              "#include \"kern.h\"\n"
              "int drv_go(struct dev *d)\n{\n"

@@ -218,27 +218,34 @@ void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel
     }
 }
 
-/* "rpc_ptr RET PREFIX_NAME(ARGS);" for a function prototype type. A type
- * with no IDL form is written as a FIXME (and warned about by idl_type). */
-void write_rpc_ptr(struct analysis *a, FILE *o, CXType proto, const char *prefix, const char *name,
-                   const char *what)
+/* A result type, rpcs' and slots' alike: no string comes back (char * is a
+ * FIXME with a warning), and a type with no IDL form is a FIXME of type
+ * fallback. */
+static void write_result_type(struct analysis *a, FILE *o, CXType rt, const char *what,
+                              const char *fallback)
 {
-    fprintf(o, "    rpc_ptr ");
-    CXType rt = clang_getResultType(proto);
     CXType rpt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(rt)));
     if (clang_getCanonicalType(rt).kind == CXType_Void) {
         fprintf(o, "void");
     } else if (clang_getCanonicalType(rt).kind == CXType_Pointer &&
                (rpt.kind == CXType_Char_S || rpt.kind == CXType_Char_U)) {
-        /* the rule for rpcs' results (write_ret): no string comes back */
         warn(a,
              "%s: returns char *: a string cannot come back as a result; return it through a "
              "projection",
              what);
         fprintf(o, "u64 /* FIXME: char * */");
     } else if (!idl_type(a, o, rt, what, 0)) {
-        fprintf(o, "s32 /* FIXME */");
+        fprintf(o, "%s /* FIXME */", fallback);
     }
+}
+
+/* "rpc_ptr RET PREFIX_NAME(ARGS);" for a function prototype type. A type
+ * with no IDL form is written as a FIXME (and warned about by idl_type). */
+void write_rpc_ptr(struct analysis *a, FILE *o, CXType proto, const char *prefix, const char *name,
+                   const char *what)
+{
+    fprintf(o, "    rpc_ptr ");
+    write_result_type(a, o, clang_getResultType(proto), what, "s32");
     fprintf(o, " %s_%s(", prefix, name);
     int na = clang_getNumArgTypes(proto);
     if (na <= 0)
@@ -299,17 +306,5 @@ void write_enum(FILE *o, const char *name, CXCursor decl)
 
 void write_ret(struct analysis *a, FILE *o, CXCursor fn, const char *what)
 {
-    CXType rt = clang_getCursorResultType(fn);
-    CXType rpt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(rt)));
-    if (clang_getCanonicalType(rt).kind == CXType_Pointer &&
-        (rpt.kind == CXType_Char_S || rpt.kind == CXType_Char_U)) {
-        warn(a,
-             "%s: returns char *: a string cannot come back as a result; return it through a "
-             "projection",
-             what);
-        fprintf(o, "u64 /* FIXME: char * */");
-    } else if (clang_getCanonicalType(rt).kind == CXType_Void)
-        fprintf(o, "void");
-    else if (!idl_type(a, o, rt, what, 0))
-        fprintf(o, "s64 /* FIXME */");
+    write_result_type(a, o, clang_getCursorResultType(fn), what, "s64");
 }

@@ -70,7 +70,9 @@ static void note_kernel_fn_value(struct analysis *a, CXCursor ref)
     if (!clang_Cursor_isNull(def) && in_driver(a, def))
         return;
     char *n = spell(fn), w[512];
-    if (!is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0) {
+    /* static-call trampolines (__SCT__*) are how an inline calls, not values */
+    if (!is_compile_time_check(n) && strncmp(n, "__builtin", 9) != 0 &&
+        strncmp(n, "__SCT__", 7) != 0) {
         where(a, ref, w, sizeof w);
         set_add(&a->kernel_fn_values, n, w, fn);
     }
