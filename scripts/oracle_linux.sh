@@ -20,6 +20,11 @@ done
 for f in "${files[@]}"; do
   clang "${flags[@]}" -Wno-everything -c "$f" -o "$obj/$(basename "$f" .c).o"
 done
+if [ "${ORACLE_ADDRESSES:-}" = 1 ]; then
+  # the driver functions whose address the objects take
+  python3 "$here/scripts/oracle_addresses.py" "$obj"/*.o
+  exit
+fi
 # undefined in some object and defined in none (a call from one of the
 # driver's files to another is the driver's own)
 nm --defined-only "$obj"/*.o | awk 'NF == 3 { print $3 }' | sort -u >"$obj/defined"

@@ -83,6 +83,13 @@ void report_json(struct analysis *a, FILE *r, const char *modname, const struct 
     fputc(',', r);
     json_list(r, "kernel_fn_values", &a->kernel_fn_values);
     fputc(',', r);
+    fprintf(r, "\"module_entries\":[");
+    for (int i = 0, n = 0; i < a->kernel_to_drv.n; i++)
+        if (a->kernel_to_drv.module_entry[i]) {
+            fprintf(r, "%s", n++ ? "," : "");
+            json_str(r, a->kernel_to_drv.v[i]);
+        }
+    fprintf(r, "],");
     json_list(r, "protected_fields", &a->protected_fields);
     fprintf(r,
             ",\"parse_errors\":%d,\"seconds\":%.3f,\"parse_seconds\":%.3f,"
