@@ -93,6 +93,17 @@ int find_ops(struct gen *g, const struct idl_rpc *r, char *expr, size_t n,
     return 0;
 }
 
+/* The return of a generated function that found no glue to call through
+ * (why says which): the rpc's dead value, or -EIO in its return type. */
+static void emit_no_glue_return(struct gen *g, const struct idl_rpc *r, const char *rt,
+                                const char *why)
+{
+    if (dead_value(r))
+        out(g, "        return%s;\n", dead_value(r));
+    else
+        out(g, "        return (%s)-5; /* -EIO: %s */\n", rt, why);
+}
+
 /* A pool of CDN_FN_POOL trampolines for rpc_ptr r passed as an argument: C
  * has no closures, so each trampoline is bound to one (domain, function)
  * pair; the pool's functions are one macro applied CDN_FN_POOL times. */
@@ -111,10 +122,7 @@ static void emit_fn_pool(struct gen *g, const struct idl_rpc *r)
         ")\n{\n    struct cdn_glue *cdn_g = cdn_glue_fn_glue(&%s_pool_%s[cdn_k]);\n"
         "    if (!cdn_g)\n",
         g->m, r->name);
-    if (dead_value(r))
-        out(g, "        return%s;\n", dead_value(r));
-    else
-        out(g, "        return (%s)-5; /* -EIO: its domain is gone */\n", rt);
+    emit_no_glue_return(g, r, rt, "its domain is gone");
     char pre[256];
     snprintf(pre, sizeof pre,
              "    cdn_w_u8(cdn_w, 1); /* a function passed by pointer */\n"
@@ -180,10 +188,7 @@ void emit_host_callers(struct gen *g)
         out(g, "    const void *cdn_ops = (const void *)(%s);\n", expr);
         out(g, "    struct cdn_glue *cdn_g = cdn_glue_owner_of(cdn_ops);\n");
         out(g, "    if (!cdn_g)\n");
-        if (dead_value(r))
-            out(g, "        return%s;\n", dead_value(r));
-        else
-            out(g, "        return (%s)-5; /* -EIO: no domain owns this table */\n", rt);
+        emit_no_glue_return(g, r, rt, "no domain owns this table");
         char pre[256];
         snprintf(pre, sizeof pre,
                  "    cdn_w_u8(cdn_w, 0); /* an ops-table slot */\n"
@@ -206,10 +211,7 @@ void emit_domain_stubs(struct gen *g)
         out(g, "%s%s%s(", rt, type_gap(rt), r->name);
         print_params(g, r, 0);
         out(g, ")\n{\n    struct cdn_glue *cdn_g = cdn_glue_current();\n    if (!cdn_g)\n");
-        if (dead_value(r))
-            out(g, "        return%s;\n", dead_value(r));
-        else
-            out(g, "        return (%s)-5; /* -EIO: glue not initialised */\n", rt);
+        emit_no_glue_return(g, r, rt, "glue not initialised");
         if (r->oneway) {
             /* [oneway]: marshal, send, go on; the host handles it in order */
             out(g, "    struct cdn_wbuf cdn_wb;\n    struct cdn_wbuf *cdn_w = &cdn_wb;\n"

@@ -27,17 +27,23 @@ static const char *field_expr(const char *expr, char *buf, size_t n)
     return buf;
 }
 
+/* Opens the block that puts or gets one field: always, for a field that
+ * travels both ways, else only in the call's direction d. */
+static void open_field_block(struct gen *g, const struct idl_var *fl, int d)
+{
+    if (d == DIR_ALL) /* both ways: whatever the call's direction */
+        out(g, "    { /* %s */\n", fl->name);
+    else
+        out(g, "    if (dir & %s) { /* %s */\n", dir_name(d), fl->name);
+}
+
 static void emit_put_field(struct gen *g, const struct idl_var *fl)
 {
     char fx[512];
     const struct idl_type *t = fl->type;
     char e[256];
     snprintf(e, sizeof e, "o->%s", fl->name);
-    int d = field_dir_io(g, fl, 1);
-    if (d == DIR_ALL) /* both ways: whatever the call's direction */
-        out(g, "    { /* %s */\n", fl->name);
-    else
-        out(g, "    if (dir & %s) { /* %s */\n", dir_name(d), fl->name);
+    open_field_block(g, fl, field_dir_io(g, fl, 1));
     switch (t->kind) {
     case T_SCALAR:
     case T_BOOL:
@@ -97,11 +103,7 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
 {
     const struct idl_type *t = fl->type;
     char e[256];
-    int d = field_dir_io(g, fl, 0);
-    if (d == DIR_ALL) /* both ways: whatever the call's direction */
-        out(g, "    { /* %s */\n", fl->name);
-    else
-        out(g, "    if (dir & %s) { /* %s */\n", dir_name(d), fl->name);
+    open_field_block(g, fl, field_dir_io(g, fl, 0));
     switch (t->kind) {
     case T_SCALAR:
     case T_BOOL:
