@@ -12,11 +12,14 @@ entry must be undefined in the objects; and every callback it lists must
 have its address taken in the objects (scripts/oracle_addresses.py). Prints
 the differences; exit status 1 if any.
 """
+import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,6 +38,15 @@ EXCLUDED = re.compile(
     r"__might_fault|__cond_resched|__preempt_count|__check_object_size|bitmap_|__bitmap|"
     r"__local_bh_|bcmp$)")
 
+# Calls the compiler removes by folding a header inline for the constant
+# arguments of one call site, which the analysis (one walk of each inline,
+# whatever its arguments) cannot see: listed, though not in the objects.
+FOLDED = {
+    # ixgbe_main.c: bitmap_clear(adapter->fwd_bitmask, 1, 63) takes the
+    # small_const_nbits(64) branch once inlined
+    "__bitmap_clear",
+}
+
 TRACE = re.compile(r"^(__bpf_trace_|__SCT__tp_func_|trace_event_raw_event_|perf_trace_|"
                    r"trace_raw_output_|__traceiter_)")
 
@@ -48,14 +60,23 @@ def main():
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     driver = sys.argv[1]
-    undefined = set(run("bash", "scripts/oracle_linux.sh", driver).split())
+    obj = tempfile.mkdtemp(prefix="cordon-oracle-")
+    try:
+        env = dict(os.environ, ORACLE_OBJ=obj)
+        undefined = set(subprocess.run(["bash", "scripts/oracle_linux.sh", driver], cwd=HERE,
+                                       env=env, capture_output=True, text=True,
+                                       check=True).stdout.split())
+        taken = set(run("python3", "scripts/oracle_addresses.py",
+                        *sorted(glob.glob(os.path.join(obj, "*.o")))).split())
+    finally:
+        shutil.rmtree(obj, ignore_errors=True)
     a = json.loads(run("bash", "scripts/split_linux.sh", driver, "--json"))
     d2k = set(a["drv_to_kernel"])
     said = d2k | set(a["locks"]) | set(a["kernel_globals"])
     said |= {entry.split()[0] for entry in a.get("kernel_in_ops", [])}
     said |= set(a.get("kernel_fn_values", []))
     unexplained = sorted(u for u in undefined - said if not EXCLUDED.match(u))
-    not_undefined = sorted(d2k - undefined)
+    not_undefined = sorted(d2k - undefined - FOLDED)
     for u in unexplained:
         print(f"{driver}: undefined in the objects, not in the analysis: {u}")
     for u in not_undefined:
@@ -69,9 +90,6 @@ def main():
     # the addresses of functions the driver keeps in its own structures,
     # which the analysis rightly leaves out and an object cannot tell
     # apart: those are counted, not failed.
-    env = dict(os.environ, ORACLE_ADDRESSES="1")
-    taken = set(subprocess.run(["bash", "scripts/oracle_linux.sh", driver], cwd=HERE, env=env,
-                               capture_output=True, text=True, check=True).stdout.split())
     taken = {t for t in taken if not TRACE.match(t)}
     k2d = {k for k in set(a["kernel_to_drv"]) - set(a.get("module_entries", []))
            if not TRACE.match(k)}

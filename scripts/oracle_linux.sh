@@ -11,15 +11,20 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 driver=${1:?usage: oracle_linux.sh dummy|null_blk|ixgbe}
 # the same files and flags as the analyzer gets (split_linux.sh prints them)
 mapfile -t cmd < <(CORDON_SPLIT_PRINT=1 bash "$here/scripts/split_linux.sh" "$driver")
-obj=$(mktemp -d)
-trap 'rm -rf "$obj"' EXIT
+# ORACLE_OBJ=DIR keeps the objects there (oracle_check.py reads them again)
+if [ -n "${ORACLE_OBJ:-}" ]; then
+  obj=$ORACLE_OBJ; mkdir -p "$obj"
+else
+  obj=$(mktemp -d)
+  trap 'rm -rf "$obj"' EXIT
+fi
 files=() flags=() sep=0
 for a in "${cmd[@]}"; do
   if [ "$a" = "--" ]; then sep=1; elif [ $sep = 0 ]; then files+=("$a"); else flags+=("$a"); fi
 done
-for f in "${files[@]}"; do
-  clang "${flags[@]}" -Wno-everything -c "$f" -o "$obj/$(basename "$f" .c).o"
-done
+# in parallel (ixgbe has 21 files)
+printf '%s\n' "${files[@]}" | xargs -P "$(nproc)" -I{} sh -c \
+  'clang "$@" -Wno-everything -c "$0" -o "'"$obj"'/$(basename "$0" .c).o"' {} "${flags[@]}"
 if [ "${ORACLE_ADDRESSES:-}" = 1 ]; then
   # the driver functions whose address the objects take
   python3 "$here/scripts/oracle_addresses.py" "$obj"/*.o

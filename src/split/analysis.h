@@ -12,6 +12,8 @@
  *   source.c      where a cursor is: driver or kernel, file:line, names
  *   visit.c       walks the driver's functions and globals: calls, accesses,
  *                 callbacks, locks
+ *   constant.c    conditions the compiler decides (dead branches)
+ *   reach.c       the call graph: what the compiler keeps
  *   patterns.c    expression patterns: cookies, sentinels, driver-owned args
  *   names.c       name sets and the name rules (local library, freeing, locks)
  *   cycles.c      which projection fields would make a projection recursive
@@ -43,12 +45,18 @@ struct name_set {
 /* Grows *items (each size bytes, *cap of them) to hold at least need, or
  * exits with status 2: an analysis that lost results would be wrong. */
 void grow_or_die(void **items, int *cap, int need, size_t size);
+/* Says so and exits with status 2. */
+void out_of_memory(void) __attribute__((noreturn));
+
+/* One call in the driver's call graph (reach.c), by name. */
+struct call_edge {
+    char *from, *to;
+};
 
 /* One read or write of a field of a kernel struct by the driver. */
 struct access {
     char *strct, *field, *where;
     int written;
-    CXCursor field_decl;
 };
 
 /* A projection field pointing to (or embedding) another projection. */
@@ -126,10 +134,17 @@ struct analysis {
 
     /* ---- per driver function being walked ---- */
     char current_fn[256];
+    CXCursor current_def; /* its definition */
     int held;                     /* critical sections open (track_critical_section) */
     char held_by[300];            /* the innermost one's class and primitive */
     CXSourceLocation *call_sites; /* its direct calls */
     int ncall_sites, call_sites_cap;
+
+    /* ---- the call graph (reach.c) ---- */
+    char node[256];         /* the function whose body is walked (or a header inline) */
+    struct call_edge *calls; /* every call met */
+    int ncalls, calls_cap;
+    struct name_set roots; /* functions whose address is taken: live */
 
     /* ---- recursion: projections are copied, so they cannot be cyclic ---- */
     struct edge *edges;
@@ -171,6 +186,21 @@ void drop_driver_defined_calls(struct analysis *a);
 /* After every unit: pending references a driver file defines count. */
 void resolve_pending_refs(struct analysis *a);
 
+/* constant.c */
+/* Whether the compiler knows expression c's value (IS_ENABLED(...), a
+ * literal, a static function returning a constant): sets *v. */
+int const_value(CXCursor c, long long *v);
+/* c's first max children into out; returns how many c has. */
+int child_cursors(CXCursor c, CXCursor *out, int max);
+
+/* reach.c */
+/* A call from the function being walked (a->node) to callee. */
+void reach_call(struct analysis *a, const char *callee);
+/* fn's address is taken: it is live whoever calls it. */
+void reach_root(struct analysis *a, const char *fn);
+/* Drops from drv_to_kernel what only unreachable functions call. */
+void drop_unreachable_calls(struct analysis *a);
+
 /* patterns.c */
 CXCursor strip_implicit(CXCursor c);
 CXCursor member_under(CXCursor c);
@@ -178,6 +208,9 @@ enum CXChildVisitResult first_expr(CXCursor c, CXCursor parent, CXClientData d);
 void find_cookies(struct analysis *a, CXCursor c, enum CXCursorKind k);
 void find_sentinels(struct analysis *a, CXCursor c, enum CXCursorKind k);
 void note_driver_owned_args(struct analysis *a, CXCursor call, const char *fname);
+/* If var is a local initialised with a function that every use of var
+ * (in fn_body) only calls or tests, that function; else a null cursor. */
+CXCursor local_only_called(CXCursor var, CXCursor fn_body);
 
 /* cycles.c */
 void note_edge(struct analysis *a, const char *from, const char *to, const char *field,

@@ -255,6 +255,7 @@ static int analyse(struct analysis *a, const struct unit_list *u, struct split_t
         /* the unit is kept: cursors in the sets point into it */
     }
     drop_driver_defined_calls(a);
+    drop_unreachable_calls(a);
     resolve_pending_refs(a);
     t->seconds = seconds_since(&t0);
     t->parse_errors = errors;
@@ -264,6 +265,8 @@ static int analyse(struct analysis *a, const struct unit_list *u, struct split_t
 int main(int argc, char **argv)
 {
     struct analysis *a = calloc(1, sizeof *a);
+    if (a)
+        a->current_def = clang_getNullCursor();
     struct options opt = {0};
     if (!a) {
         fprintf(stderr, "cordon-split: out of memory\n");

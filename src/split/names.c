@@ -15,6 +15,12 @@ int set_find(const struct name_set *s, const char *x)
     return -1;
 }
 
+void out_of_memory(void)
+{
+    fprintf(stderr, "cordon-split: out of memory\n");
+    exit(2);
+}
+
 void grow_or_die(void **items, int *cap, int need, size_t size)
 {
     if (need <= *cap)
@@ -23,10 +29,8 @@ void grow_or_die(void **items, int *cap, int need, size_t size)
     while (ncap < need)
         ncap *= 2;
     void *p = realloc(*items, (size_t)ncap * size);
-    if (!p) {
-        fprintf(stderr, "cordon-split: out of memory\n");
-        exit(2);
-    }
+    if (!p)
+        out_of_memory();
     memset((char *)p + (size_t)*cap * size, 0, (size_t)(ncap - *cap) * size);
     *items = p;
     *cap = ncap;

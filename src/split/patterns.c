@@ -232,3 +232,64 @@ CXCursor member_under(CXCursor c)
     k = strip_implicit(k);
     return clang_getCursorKind(k) == CXCursor_MemberRefExpr ? k : clang_getNullCursor();
 }
+
+/*
+ * A local variable holding a driver function (null_blk's configfs macro:
+ * `int (*apply_fn)(...) = APPLY; ... if (apply_fn) ret = apply_fn(...);`):
+ * if every use of the variable calls it or tests it, the function is only
+ * called from here, never handed on, and is no callback. Any other use
+ * (passed, stored, returned, assigned) is an escape.
+ */
+struct local_uses {
+    CXCursor var;
+    int uses, benign;
+};
+
+static int names_var(CXCursor e, CXCursor var)
+{
+    e = strip_implicit(e);
+    return clang_getCursorKind(e) == CXCursor_DeclRefExpr &&
+           clang_equalCursors(clang_getCursorReferenced(e), var);
+}
+
+static enum CXChildVisitResult count_uses(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    struct local_uses *u = d;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    CXCursor kid[2];
+    int n = 0;
+    if (k == CXCursor_DeclRefExpr && clang_equalCursors(clang_getCursorReferenced(c), u->var))
+        u->uses++;
+    if (k == CXCursor_CallExpr || k == CXCursor_IfStmt || k == CXCursor_WhileStmt ||
+        k == CXCursor_ConditionalOperator) {
+        n = child_cursors(c, kid, 1) > 0; /* the callee, or the condition */
+    } else if (k == CXCursor_UnaryOperator &&
+               clang_getCursorUnaryOperatorKind(c) == CXUnaryOperator_LNot) {
+        n = child_cursors(c, kid, 1) > 0;
+    } else if (k == CXCursor_BinaryOperator &&
+               (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_EQ ||
+                clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_NE ||
+                clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_LAnd ||
+                clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_LOr)) {
+        n = child_cursors(c, kid, 2) >= 2 ? 2 : 0;
+    }
+    for (int i = 0; i < n; i++)
+        u->benign += names_var(kid[i], u->var);
+    return CXChildVisit_Recurse;
+}
+
+CXCursor local_only_called(CXCursor var, CXCursor fn_body)
+{
+    if (clang_Cursor_hasVarDeclGlobalStorage(var) != 0)
+        return clang_getNullCursor();
+    CXCursor init = strip_implicit(clang_Cursor_getVarDeclInitializer(var));
+    if (clang_getCursorKind(init) != CXCursor_DeclRefExpr)
+        return clang_getNullCursor();
+    CXCursor fn = clang_getCursorReferenced(init);
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
+        return clang_getNullCursor();
+    struct local_uses u = {var, 0, 0};
+    clang_visitChildren(fn_body, count_uses, &u);
+    return u.uses > 0 && u.uses == u.benign ? fn : clang_getNullCursor();
+}

@@ -47,8 +47,8 @@ void record_access(struct analysis *a, CXCursor member, int written)
      * through (snprintf(disk->disk_name, ...)): count it written too. */
     grow_or_die((void **)&a->acc, &a->acc_cap, a->nacc + 2, sizeof *a->acc);
     if (!written && clang_getCanonicalType(clang_getCursorType(field)).kind == CXType_ConstantArray)
-        a->acc[a->nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1, field};
-    a->acc[a->nacc++] = (struct access){st, spell(field), strdup(w), written, field};
+        a->acc[a->nacc++] = (struct access){strdup(st), spell(field), strdup(w), 1};
+    a->acc[a->nacc++] = (struct access){st, spell(field), strdup(w), written};
     if (a->held > 0) /* inside a critical section of the driver's */
         note_protected(a, st, field, written, w);
     CXCursor rec = clang_getCursorSemanticParent(field);
@@ -106,6 +106,26 @@ static void note_function_ref(struct analysis *a, CXCursor ref, const char *how,
 }
 
 static void note_call_site(struct analysis *a, CXCursor call);
+
+/* A function named other than as a callee: its address is taken, so the
+ * compiler keeps it, whoever calls it (reach.c). */
+static void note_root(struct analysis *a, CXCursor ref)
+{
+    CXCursor fn = clang_getCursorReferenced(ref);
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
+        return;
+    char *n = spell(fn);
+    reach_root(a, n);
+    free(n);
+}
+
+static enum CXChildVisitResult roots_visit(CXCursor c, CXCursor parent, CXClientData d)
+{
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_DeclRefExpr)
+        note_root(d, c);
+    return CXChildVisit_Recurse;
+}
 
 /*
  * Concurrency (as KSplit classifies it): each synchronisation primitive the
@@ -287,6 +307,13 @@ static int is_call_site(struct analysis *a, CXCursor ref)
     return 0;
 }
 
+/* Walks c itself and, unless its visit says otherwise, what is under it. */
+static void walk_node(struct analysis *a, CXCursor c, CXCursor parent)
+{
+    if (body_visit(c, parent, a) == CXChildVisit_Recurse)
+        clang_visitChildren(c, body_visit, a);
+}
+
 static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d)
 {
     (void)parent;
@@ -294,6 +321,29 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
     enum CXCursorKind k = clang_getCursorKind(c);
     find_cookies(a, c, k);
     find_sentinels(a, c, k);
+    if (k == CXCursor_IfStmt || k == CXCursor_ConditionalOperator) {
+        /* a branch the compiler drops (IS_ENABLED, `return false;`) is
+         * not walked: its calls are not in the object (constant.c) */
+        CXCursor kid[3];
+        long long v;
+        int n = child_cursors(c, kid, 3);
+        if (n >= 2 && n <= 3 && const_value(kid[0], &v)) {
+            int live = v ? 1 : 2;
+            walk_node(a, kid[0], c);
+            if (live < n)
+                walk_node(a, kid[live], c);
+            return CXChildVisit_Continue;
+        }
+    }
+    if (k == CXCursor_VarDecl && !clang_Cursor_isNull(a->current_def)) {
+        CXCursor fn = local_only_called(c, a->current_def);
+        if (!clang_Cursor_isNull(fn)) { /* called through a local: a call */
+            char *n = spell(fn);
+            reach_call(a, n);
+            free(n);
+            return CXChildVisit_Continue;
+        }
+    }
     if (k == CXCursor_DeclRefExpr) {
         CXCursor var = clang_getCursorReferenced(c);
         if (clang_getCursorKind(var) == CXCursor_VarDecl &&
@@ -312,8 +362,10 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
         warn(a, "%s: inline assembly: what it calls or touches (get_user, put_user) is not seen",
              w);
     }
-    if (k == CXCursor_DeclRefExpr && !is_call_site(a, c))
+    if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
         note_kernel_fn_value(a, c);
+        note_root(a, c);
+    }
     if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
         /* a driver function whose address escapes can be called by anyone
          * holding it; Linux's module_init/module_exit take it in
@@ -367,6 +419,7 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             int inline_in_header = !clang_Cursor_isNull(def) && !defined_here;
             char w[512];
             where(a, c, w, sizeof w);
+            reach_call(a, n);
             if (is_local_lib(a, n) && strstr(n, "printk"))
                 a->uses_log = 1;
             if (strcmp(n, "cdn_blk_media") == 0 && clang_Cursor_getNumArguments(callee) > 0) {
@@ -392,8 +445,13 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
              * are the driver's (dev_kfree_skb calls consume_skb). Each is
              * followed once per unit; local and lock functions are not. */
             if (inline_in_header && !is_local_lib(a, n) && !is_compile_time_check(n) &&
-                inline_first_visit(a, def))
+                inline_first_visit(a, def)) {
+                char caller[sizeof a->node];
+                memcpy(caller, a->node, sizeof caller);
+                snprintf(a->node, sizeof a->node, "%s", n); /* its calls are its own */
                 clang_visitChildren(def, body_visit, a);
+                memcpy(a->node, caller, sizeof caller);
+            }
             free(n);
         }
     }
@@ -492,12 +550,16 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
     if (k == CXCursor_FunctionDecl && clang_isCursorDefinition(c) && !header_inline(c)) {
         char *n = spell(c);
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
+        snprintf(a->node, sizeof a->node, "%s", n);
+        a->current_def = c;
         set_add(&a->driver_defs, n, NULL, c);
         free(n);
         a->ncall_sites = 0;
         a->held = 0; /* a section does not outlive its function */
         clang_visitChildren(c, body_visit, a);
         a->current_fn[0] = 0;
+        a->node[0] = 0;
+        a->current_def = clang_getNullCursor();
         a->held = 0; /* nor reaches the initialisers after it */
     } else if (k == CXCursor_VarDecl) {
         char *n = spell(c);
@@ -508,6 +570,7 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
         if (!driver_typed(a, clang_getCursorType(c)))
             clang_visitChildren(c, init_visit, &in);
         clang_visitChildren(c, ops_init, a); /* designated initialisers write fields */
+        clang_visitChildren(c, roots_visit, a); /* functions named there are kept */
         a->current_fn[0] = 0;
         free(n);
     }
