@@ -134,14 +134,14 @@ struct analysis {
 
     /* ---- per driver function being walked ---- */
     char current_fn[256];
-    CXCursor current_def; /* its definition */
+    CXCursor current_def;         /* its definition */
     int held;                     /* critical sections open (track_critical_section) */
     char held_by[300];            /* the innermost one's class and primitive */
     CXSourceLocation *call_sites; /* its direct calls */
     int ncall_sites, call_sites_cap;
 
     /* ---- the call graph (reach.c) ---- */
-    char node[256];         /* the function whose body is walked (or a header inline) */
+    char node[256];          /* the function whose body is walked (or a header inline) */
     struct call_edge *calls; /* every call met */
     int ncalls, calls_cap;
     struct name_set roots; /* functions whose address is taken: live */

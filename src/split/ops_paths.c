@@ -147,8 +147,7 @@ static int add_ops_path(struct ops_search *q, CXType proto, CXCursor table, cons
         char note[300];
         snprintf(note, sizeof note, "the way to the %s table, for the trampolines", table_name);
         grow_or_die((void **)&a->acc, &a->acc_cap, a->nacc + 1, sizeof *a->acc);
-        a->acc[a->nacc++] =
-            (struct access){st, spell(q->bfs[k].field), strdup(note), 0};
+        a->acc[a->nacc++] = (struct access){st, spell(q->bfs[k].field), strdup(note), 0};
         CXCursor prec = q->bfs[q->bfs[k].parent].rec;
         char *pn = spell(prec);
         set_add(&a->structs, pn, NULL, prec);

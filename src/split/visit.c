@@ -569,7 +569,7 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
          * or an array of them) are not the kernel's to call */
         if (!driver_typed(a, clang_getCursorType(c)))
             clang_visitChildren(c, init_visit, &in);
-        clang_visitChildren(c, ops_init, a); /* designated initialisers write fields */
+        clang_visitChildren(c, ops_init, a);    /* designated initialisers write fields */
         clang_visitChildren(c, roots_visit, a); /* functions named there are kept */
         a->current_fn[0] = 0;
         free(n);
