@@ -20,6 +20,7 @@
  *   ops_paths.c   the fields from an ops slot's arguments to its table
  *   idl_types.c   C types as IDL types; rpc and rpc_ptr declarations
  *   idl_write.c   the module body: rpcs, slots, projections
+ *   retain.c      which parsed units the analysis still points into
  *   report.c      the report, as text or JSON
  *   main.c        the command line
  */
@@ -240,6 +241,10 @@ void write_ret(struct analysis *a, FILE *o, CXCursor fn, const char *what);
 void write_module_body(struct analysis *a, FILE *o);
 int write_idl(struct analysis *a, FILE *o, const char *const *files, int nfiles,
               const char *modname);
+
+/* retain.c */
+/* Whether a cursor the IDL writer will read lies in tu. */
+int unit_in_use(struct analysis *a, CXTranslationUnit tu);
 
 /* report.c */
 struct split_timing {

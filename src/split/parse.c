@@ -15,18 +15,24 @@
  * build (ixgbe's units include thousands of header lines each). */
 #define CDN_PARSE_OPTIONS CXTranslationUnit_IgnoreNonErrorsFromIncludedFiles
 
-/* The work the parsing threads share: the next file to parse. */
+/* The work the parsing threads share: the next file to parse, and which
+ * are parsed (the walking thread waits for them, in order). */
 struct parse_job {
     const char **files;
     int nfiles, next, done;
     const char *const *args; /* flags for every file */
     int nargs;
-    char ***full_argv; /* or a command per file */
+    char ***full_argv; /* or a command per file (with a shared header) */
     int *full_argc;
+    int fell_back; /* units a shared header did not suit, parsed plainly */
     CXTranslationUnit *tus;
     enum CXErrorCode *err;
+    unsigned char *parsed;
     pthread_mutex_t lock;
+    pthread_cond_t parsed_cond;
 };
+
+static int unit_has_errors(CXTranslationUnit tu, enum CXErrorCode err);
 
 static void *parse_worker(void *arg)
 {
@@ -38,14 +44,29 @@ static void *parse_worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (f < 0)
             break;
-        if (j->full_argv)
-            j->err[f] = clang_parseTranslationUnit2(
-                idx, j->files[f], (const char *const *)j->full_argv[f], j->full_argc[f], NULL, 0,
-                CDN_PARSE_OPTIONS, &j->tus[f]);
-        else
-            j->err[f] = clang_parseTranslationUnit2(idx, j->files[f], j->args, j->nargs, NULL, 0,
-                                                    CDN_PARSE_OPTIONS, &j->tus[f]);
+        CXTranslationUnit tu = NULL;
+        enum CXErrorCode err = CXError_Failure;
+        int fell_back = 0;
+        if (j->full_argv) {
+            err =
+                clang_parseTranslationUnit2(idx, j->files[f], (const char *const *)j->full_argv[f],
+                                            j->full_argc[f], NULL, 0, CDN_PARSE_OPTIONS, &tu);
+            if (unit_has_errors(tu, err)) { /* the shared header did not suit it */
+                if (tu)
+                    clang_disposeTranslationUnit(tu);
+                tu = NULL;
+                fell_back = 1;
+            }
+        }
+        if (!j->full_argv || fell_back)
+            err = clang_parseTranslationUnit2(idx, j->files[f], j->args, j->nargs, NULL, 0,
+                                              CDN_PARSE_OPTIONS, &tu);
         pthread_mutex_lock(&j->lock);
+        j->tus[f] = tu;
+        j->err[f] = err;
+        j->fell_back += fell_back;
+        j->parsed[f] = 1;
+        pthread_cond_broadcast(&j->parsed_cond);
         j->done++;
         if (j->nfiles > 4) /* progress, for long runs */
             fprintf(stderr, "[%d/%d] %s\n", j->done, j->nfiles, j->files[f]);
@@ -54,36 +75,49 @@ static void *parse_worker(void *arg)
     return NULL;
 }
 
-/* Parses every unit of job, in parallel. */
-static void parse_all(struct parse_job *job)
+/*
+ * Parses every unit of job on one thread per CPU while this thread hands
+ * each to walk as soon as it and all before it are parsed: the walk sees
+ * the units in command-line order, and a unit it is done with can be
+ * disposed of before the last is parsed (ixgbe's 21 units, ~50 MB each,
+ * would otherwise all be alive at once).
+ */
+static void parse_all(struct parse_job *job, split_walk_fn walk, void *ctx)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int nthreads = (int)(ncpu < 1 ? 1 : ncpu > 16 ? 16 : ncpu);
     if (nthreads > job->nfiles)
         nthreads = job->nfiles;
     pthread_t threads[16];
-    int started[16] = {0};
+    int started[16] = {0}, nstarted = 0;
     for (int t = 0; t < nthreads; t++)
-        started[t] = pthread_create(&threads[t], NULL, parse_worker, job) == 0;
-    parse_worker(job); /* this thread helps too (and does it all without threads) */
+        nstarted += started[t] = pthread_create(&threads[t], NULL, parse_worker, job) == 0;
+    if (!nstarted)
+        parse_worker(job); /* no thread: this one parses it all first */
+    for (int f = 0; f < job->nfiles; f++) {
+        pthread_mutex_lock(&job->lock);
+        while (!job->parsed[f])
+            pthread_cond_wait(&job->parsed_cond, &job->lock);
+        pthread_mutex_unlock(&job->lock);
+        if (walk(ctx, f, job->tus[f], job->err[f]))
+            job->tus[f] = NULL;
+    }
     for (int t = 0; t < nthreads; t++)
         if (started[t])
             pthread_join(threads[t], NULL);
 }
 
-/* Whether any unit failed or has an error diagnostic. */
-static int units_have_errors(struct parse_job *job)
+/* Whether a unit failed or has an error diagnostic. */
+static int unit_has_errors(CXTranslationUnit tu, enum CXErrorCode err)
 {
-    for (int f = 0; f < job->nfiles; f++) {
-        if (job->err[f] != CXError_Success)
+    if (err != CXError_Success || !tu)
+        return 1;
+    for (unsigned i = 0; i < clang_getNumDiagnostics(tu); i++) {
+        CXDiagnostic dg = clang_getDiagnostic(tu, i);
+        int bad = clang_getDiagnosticSeverity(dg) >= CXDiagnostic_Error;
+        clang_disposeDiagnostic(dg);
+        if (bad)
             return 1;
-        for (unsigned i = 0; i < clang_getNumDiagnostics(job->tus[f]); i++) {
-            CXDiagnostic dg = clang_getDiagnostic(job->tus[f], i);
-            int bad = clang_getDiagnosticSeverity(dg) >= CXDiagnostic_Error;
-            clang_disposeDiagnostic(dg);
-            if (bad)
-                return 1;
-        }
     }
     return 0;
 }
@@ -103,7 +137,8 @@ static void note_pch_includes(struct analysis *a, const struct split_pch *pch)
     }
 }
 
-int parse_units(const struct unit_list *u, struct analysis *a, struct parsed_units *out)
+int parse_units(const struct unit_list *u, struct analysis *a, struct parsed_units *out,
+                split_walk_fn walk, void *ctx)
 {
     struct parse_job job = {.files = u->files,
                             .nfiles = u->nfiles,
@@ -113,12 +148,15 @@ int parse_units(const struct unit_list *u, struct analysis *a, struct parsed_uni
                             .full_argc = u->argc};
     job.tus = calloc((size_t)u->nfiles, sizeof *job.tus);
     job.err = calloc((size_t)u->nfiles, sizeof *job.err);
-    if (!job.tus || !job.err) {
+    job.parsed = calloc((size_t)u->nfiles, 1);
+    if (!job.tus || !job.err || !job.parsed) {
         free(job.tus);
         free(job.err);
+        free(job.parsed);
         return -1;
     }
     pthread_mutex_init(&job.lock, NULL);
+    pthread_cond_init(&job.parsed_cond, NULL);
     /* The headers groups of files begin with, parsed once. */
     struct split_pch pch = {0};
     if (!u->argv && !getenv("CORDON_SPLIT_NO_PCH") &&
@@ -127,21 +165,12 @@ int parse_units(const struct unit_list *u, struct analysis *a, struct parsed_uni
         job.full_argc = pch.argc;
         note_pch_includes(a, &pch);
     }
-    parse_all(&job);
-    if (job.full_argv && !u->argv && units_have_errors(&job)) {
-        /* a shared header did not suit every unit: parse them plainly */
-        for (int f = 0; f < u->nfiles; f++)
-            if (job.tus[f])
-                clang_disposeTranslationUnit(job.tus[f]);
-        memset(job.tus, 0, sizeof *job.tus * (size_t)u->nfiles);
-        job.full_argv = NULL;
-        job.full_argc = NULL;
-        job.next = job.done = 0;
-        parse_all(&job);
-    }
-    out->precompiled_headers = job.full_argv && !u->argv ? pch.n : 0;
+    parse_all(&job, walk, ctx);
+    out->precompiled_headers = job.full_argv && !u->argv && job.fell_back < u->nfiles ? pch.n : 0;
     split_pch_remove(&pch);
+    pthread_cond_destroy(&job.parsed_cond);
     pthread_mutex_destroy(&job.lock);
+    free(job.parsed);
     out->tus = job.tus;
     out->err = job.err;
     return 0;

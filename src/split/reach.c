@@ -6,8 +6,8 @@
  * only under IS_ENABLED(CONFIG_KMSAN)); neither are the kernel calls it
  * makes. The walk records one edge per call, from the function being
  * walked (a driver function, or a header inline it follows) to the callee
- * by name; the roots are the driver's non-static functions and every
- * function whose address is taken. drop_unreachable_calls then removes
+ * by name; the roots (reach_root) are the driver's non-static functions
+ * and every function whose address is taken. drop_unreachable_calls then removes
  * from drv_to_kernel every kernel function no live function calls.
  *
  * Names stand for nodes: two static functions of one name in two files
@@ -95,9 +95,6 @@ void drop_unreachable_calls(struct analysis *a)
         from[i] = intern(&t, a->calls[i].from);
         to[i] = intern(&t, a->calls[i].to);
     }
-    for (int i = 0; i < a->driver_defs.n; i++)
-        if (clang_Cursor_getStorageClass(a->driver_defs.decl[i]) != CX_SC_Static)
-            live[intern(&t, a->driver_defs.v[i])] = 1;
     for (int i = 0; i < a->roots.n; i++)
         live[intern(&t, a->roots.v[i])] = 1;
     /* to a fixed point: each pass makes live what a live function calls */

@@ -552,7 +552,10 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
         snprintf(a->current_fn, sizeof a->current_fn, "%s", n);
         snprintf(a->node, sizeof a->node, "%s", n);
         a->current_def = c;
-        set_add(&a->driver_defs, n, NULL, c);
+        /* no cursor kept: its unit may be disposed of after the walk */
+        set_add(&a->driver_defs, n, NULL, clang_getNullCursor());
+        if (clang_Cursor_getStorageClass(c) != CX_SC_Static)
+            reach_root(a, n); /* another object may call it */
         free(n);
         a->ncall_sites = 0;
         a->held = 0; /* a section does not outlive its function */
@@ -603,8 +606,9 @@ void resolve_pending_refs(struct analysis *a)
         int d = set_find(&a->driver_defs, a->pending_refs.v[i]);
         if (d < 0)
             continue; /* no driver file defines it: the kernel's */
+        /* the declaration the reference saw (its unit is kept) */
         int k = set_add(&a->kernel_to_drv, a->pending_refs.v[i], a->pending_refs.note[i],
-                        a->driver_defs.decl[d]);
+                        a->pending_refs.decl[i]);
         if (a->pending_refs.module_entry[i])
             a->kernel_to_drv.module_entry[k] = 1;
     }
