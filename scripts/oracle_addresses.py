@@ -6,7 +6,8 @@
 Prints, one per line, every function defined in the objects whose address
 is stored in data (an R_X86_64_64 relocation outside the unwind tables)
 or loaded in code without a call (R_X86_64_32S or R_X86_64_PC32 to the
-function's first byte), and the functions module_init/module_exit name
+function's first byte), every function EXPORT_SYMBOL puts in the symbol
+table (other modules call it), and the functions module_init/module_exit name
 (the init_module/cleanup_module aliases). The kernel-to-driver half of
 scripts/oracle_check.py compares these with the analysis.
 """
@@ -72,6 +73,9 @@ def taken(obj, defined):
             off = addend
         elif kind == "R_X86_64_PC32" and code:
             off = addend + 4
+        elif kind == "R_X86_64_PC32" and section.startswith(".rela___ksymtab"):
+            off = addend  # EXPORT_SYMBOL's table entry: another module calls it
+
         else:
             continue
         if target in idx and (idx[target], off) in at:

@@ -101,6 +101,8 @@ struct analysis {
      * and by the kernel's own ("struct.field"); and the kernel's functions
      * placed there ("fn (in var.field)"): they cross nothing */
     struct name_set driver_slots, kernel_slots, kernel_in_ops;
+    /* inline assembly: "the header whose macro wrote it (where)" */
+    struct name_set inline_asm;
     /* the kernel's functions the driver uses as values, not calls */
     struct name_set kernel_fn_values;
     /* kernel struct fields the driver touches inside a critical section:
@@ -109,6 +111,8 @@ struct analysis {
     /* ops slots the driver fills whose table no argument of the slot leads
      * to ("struct.field"): the host could not call them (ops_paths.c) */
     struct name_set unreachable_slots;
+    /* the fields those ways use ("struct.field"): cycle cutting spares them */
+    struct name_set ops_path_fields;
     /* arguments pointing into the driver's own memory: "function#index" */
     struct name_set driver_owned_args;
     struct access *acc; /* field accesses, in the order met */
@@ -212,6 +216,8 @@ void note_driver_owned_args(struct analysis *a, CXCursor call, const char *fname
 /* If var is a local initialised with a function that every use of var
  * (in fn_body) only calls or tests, that function; else a null cursor. */
 CXCursor local_only_called(CXCursor var, CXCursor fn_body);
+/* Whether every use of var (a local or a parameter) in body calls or tests it. */
+int only_called(CXCursor var, CXCursor body);
 
 /* cycles.c */
 void note_edge(struct analysis *a, const char *from, const char *to, const char *field,
@@ -221,6 +227,9 @@ int is_cut(struct analysis *a, const char *from, const char *field);
 
 /* ops_paths.c */
 void add_ops_paths(struct analysis *a);
+/* After the cycles are cut: a slot whose only way to its table went
+ * through a cut field is unreachable too (and said so). */
+void check_ops_paths(struct analysis *a);
 int slot_is_drivers(struct analysis *a, const char *key);
 CXType filled_slot(struct analysis *a, CXCursor c, const char *sname);
 

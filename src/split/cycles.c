@@ -27,7 +27,9 @@ void note_edge(struct analysis *a, const char *from, const char *to, const char 
  * the current path, 2 done. An edge to a struct on the path closes a
  * cycle. An embedded struct cannot be left out (it is part of the bytes),
  * and C has no cycle of embedded structs only, so the edge cut is the
- * closing one if it is a pointer, else the last pointer edge on the cycle.
+ * closing one if it is a pointer, else the last pointer edge on the cycle;
+ * an edge an ops slot's way to its table needs is cut only if every other
+ * pointer edge of the cycle is needed too.
  * Returns 1 when it cut an edge: the search starts over on the new graph,
  * so which edge goes does not depend on where the search began.
  */
@@ -35,24 +37,34 @@ struct walk {
     struct analysis *a;
     char *color;
     int *path, depth;
+    int *cycle; /* the edges of the cycle being cut */
 };
+
+/* Whether edge e is a field on the way from an ops slot's arguments to its
+ * table (ops_paths.c): cutting it would leave the host unable to call the
+ * slot, so another edge of the cycle goes if one can. */
+static int on_ops_path(struct analysis *a, int e)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s.%s", a->edges[e].from_name, a->edges[e].field);
+    return set_find(&a->ops_path_fields, key) >= 0;
+}
 
 static int cut_cycle(struct walk *w, int closing)
 {
     struct analysis *a = w->a;
-    if (!a->edges[closing].embedded) {
-        a->cut[closing] = 1;
-        return 1;
-    }
-    int head = a->edges[closing].to;
-    for (int k = w->depth - 1; k >= 0; k--) {
-        if (!a->edges[w->path[k]].embedded) {
-            a->cut[w->path[k]] = 1;
-            return 1;
-        }
-        if (a->edges[w->path[k]].from == head)
-            break;
-    }
+    int head = a->edges[closing].to, n = 0;
+    w->cycle[n++] = closing;
+    for (int k = w->depth - 1; k >= 0 && a->edges[w->cycle[n - 1]].from != head; k--)
+        w->cycle[n++] = w->path[k];
+    /* the closing edge if it can go, else the last pointer edge before it;
+     * first among the edges no ops path needs */
+    for (int any = 0; any < 2; any++)
+        for (int i = 0; i < n; i++)
+            if (!a->edges[w->cycle[i]].embedded && (any || !on_ops_path(a, w->cycle[i]))) {
+                a->cut[w->cycle[i]] = 1;
+                return 1;
+            }
     return 0; /* embedded only: impossible in C; nothing to cut */
 }
 
@@ -80,8 +92,9 @@ static int dfs(struct walk *w, int v)
 void find_cycles(struct analysis *a)
 {
     struct walk w = {a, calloc((size_t)a->structs.n + 1, 1),
-                     calloc((size_t)a->structs.n + 1, sizeof *w.path), 0};
-    if (!w.color || !w.path) {
+                     calloc((size_t)a->structs.n + 1, sizeof *w.path), 0,
+                     calloc((size_t)a->structs.n + 2, sizeof *w.cycle)};
+    if (!w.color || !w.path || !w.cycle) {
         fprintf(stderr, "cordon-split: out of memory\n");
         exit(2);
     }
@@ -100,6 +113,7 @@ void find_cycles(struct analysis *a)
     }
     free(w.color);
     free(w.path);
+    free(w.cycle);
 }
 
 int is_cut(struct analysis *a, const char *from, const char *field)

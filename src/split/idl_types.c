@@ -164,6 +164,16 @@ int idl_type(struct analysis *a, FILE *o, CXType t, const char *what, int field)
     return 0;
 }
 
+/* A parameter's IDL name: its own, or argN for an unnamed one (two
+ * unnamed parameters must not share a name). */
+static const char *param_name(const char *an, int i, char *buf, size_t n)
+{
+    if (*an)
+        return idl_ident(an);
+    snprintf(buf, n, "arg%d", i);
+    return buf;
+}
+
 void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel)
 {
     int freed_one = 0;
@@ -180,7 +190,8 @@ void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel
     for (int i = 0; i < n; i++) {
         CXCursor arg = clang_Cursor_getArgument(fn, (unsigned)i);
         char *an = spell(arg);
-        char what[512];
+        char what[512], pbuf[32];
+        const char *pn = param_name(an, i, pbuf, sizeof pbuf);
         snprintf(what, sizeof what, "%s(%s)", fname, an);
         if (i)
             fprintf(o, ", ");
@@ -188,18 +199,16 @@ void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel
         CXType pt = clang_getCanonicalType(clang_getPointeeType(clang_getCanonicalType(at)));
         char *sn = clang_getCanonicalType(at).kind == CXType_Pointer ? type_struct_name(pt) : NULL;
         if (clang_getCanonicalType(at).kind == CXType_Pointer && pt.kind == CXType_FunctionProto) {
-            fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : "cb", *an ? idl_ident(an) : "cb");
+            fprintf(o, "rpc_ptr %s_%s %s", fname, *an ? an : pbuf, pn);
         } else if (sn && in_drv_to_kernel && !is_freeing_fn(fname, n) &&
                    set_find(&a->driver_owned_args,
                             (snprintf(okey, sizeof okey, "%s#%d", fname, i), okey)) >= 0) {
             set_add(&a->structs, sn, NULL, clang_getTypeDeclaration(pt));
-            fprintf(o, "projection %s [alloc(caller)] * %s", proj_name(a, sn),
-                    *an ? idl_ident(an) : "arg");
+            fprintf(o, "projection %s [alloc(caller)] * %s", proj_name(a, sn), pn);
             warn(a, "%s: the driver passes its own object: [alloc(caller)]; check", what);
         } else if (sn && !freed_one && in_drv_to_kernel && is_freeing_fn(fname, n)) {
             set_add(&a->structs, sn, NULL, clang_getTypeDeclaration(pt));
-            fprintf(o, "projection %s [dealloc(callee)] * %s", proj_name(a, sn),
-                    *an ? idl_ident(an) : "arg");
+            fprintf(o, "projection %s [dealloc(callee)] * %s", proj_name(a, sn), pn);
             warn(a,
                  "%s: taken as freeing its argument (by the function's name): "
                  "[dealloc(callee)]; check",
@@ -208,10 +217,7 @@ void write_params(struct analysis *a, FILE *o, CXCursor fn, int in_drv_to_kernel
         } else {
             if (!idl_type(a, o, at, what, 0))
                 fprintf(o, "u64 /* FIXME */");
-            if (*an)
-                fprintf(o, " %s", idl_ident(an));
-            else
-                fprintf(o, " arg%d", i);
+            fprintf(o, " %s", pn);
         }
         free(sn);
         free(an);
@@ -270,10 +276,11 @@ void write_fnptr_decls(struct analysis *a, FILE *o, CXCursor fn)
             clang_getPointeeType(clang_getCanonicalType(clang_getCursorType(arg))));
         if (pt.kind != CXType_FunctionProto)
             continue;
-        char *an = spell(arg);
+        char *an = spell(arg), pbuf[32];
         char what[300];
         snprintf(what, sizeof what, "%s(%s)", fname, an);
-        write_rpc_ptr(a, o, pt, fname, *an ? an : "cb", what);
+        param_name(an, i, pbuf, sizeof pbuf); /* as write_params names it */
+        write_rpc_ptr(a, o, pt, fname, *an ? an : pbuf, what);
         free(an);
     }
     free(fname);

@@ -61,6 +61,7 @@ struct bfs_node {
 /* One search: from the struct arguments of a slot to its table. */
 struct ops_search {
     struct analysis *a;
+    int checking; /* check_ops_paths: cut fields are no way; add nothing */
     struct bfs_node bfs[BFS_MAX];
     int nbfs;
     int target_hit; /* the node that reached the table, or -1 */
@@ -99,6 +100,14 @@ static enum CXChildVisitResult bfs_fields(CXCursor c, CXCursor parent, CXClientD
     CXCursor rec = clang_getCursorDefinition(clang_getTypeDeclaration(t));
     if (clang_Cursor_isNull(rec) || in_driver(q->a, rec))
         return CXChildVisit_Continue;
+    if (q->checking) {
+        char *st = field_struct(c), *fn = spell(c);
+        int cut = st && is_cut(q->a, st, fn);
+        free(st);
+        free(fn);
+        if (cut)
+            return CXChildVisit_Continue;
+    }
     if (q->nbfs < BFS_MAX && !bfs_seen(q, rec)) {
         q->bfs[q->nbfs] = (struct bfs_node){rec, q->cur, c};
         if (clang_equalCursors(rec, q->target))
@@ -140,14 +149,19 @@ static int add_ops_path(struct ops_search *q, CXType proto, CXCursor table, cons
     }
     if (q->target_hit < 0)
         return 0;
+    if (q->checking)
+        return 1;
     for (int k = q->target_hit; q->bfs[k].parent >= 0; k = q->bfs[k].parent) {
         char *st = field_struct(q->bfs[k].field);
         if (!st)
             continue;
         char note[300];
         snprintf(note, sizeof note, "the way to the %s table, for the trampolines", table_name);
+        char key[600], *fname = spell(q->bfs[k].field);
+        snprintf(key, sizeof key, "%s.%s", st, fname);
+        set_add(&a->ops_path_fields, key, NULL, clang_getNullCursor());
         grow_or_die((void **)&a->acc, &a->acc_cap, a->nacc + 1, sizeof *a->acc);
-        a->acc[a->nacc++] = (struct access){st, spell(q->bfs[k].field), strdup(note), 0};
+        a->acc[a->nacc++] = (struct access){st, fname, strdup(note), 0};
         CXCursor prec = q->bfs[q->bfs[k].parent].rec;
         char *pn = spell(prec);
         set_add(&a->structs, pn, NULL, prec);
@@ -178,13 +192,18 @@ static enum CXChildVisitResult ops_paths_visit(CXCursor c, CXCursor parent, CXCl
          * so it could not call the slot: the IDL leaves it out */
         char *fn = spell(c), key[300];
         snprintf(key, sizeof key, "%s.%s", ss->sname, fn);
+        if (ss->q->checking && set_find(&ss->q->a->unreachable_slots, key) < 0)
+            warn(ss->q->a,
+                 "%s: its table is reached only through a field left out to break a cycle: "
+                 "the host could not call it (left out)",
+                 key);
         set_add(&ss->q->a->unreachable_slots, key, NULL, c);
         free(fn);
     }
     return CXChildVisit_Continue;
 }
 
-void add_ops_paths(struct analysis *a)
+static void search_ops_paths(struct analysis *a, int checking)
 {
     struct ops_search *q = calloc(1, sizeof *q);
     if (!q) {
@@ -192,6 +211,7 @@ void add_ops_paths(struct analysis *a)
         return;
     }
     q->a = a;
+    q->checking = checking;
     int n = a->structs.n; /* the search may add structs; theirs are not tables */
     for (int i = 0; i < n; i++) {
         CXCursor rec = clang_getCursorDefinition(a->structs.decl[i]);
@@ -201,4 +221,14 @@ void add_ops_paths(struct analysis *a)
         clang_visitChildren(rec, ops_paths_visit, &ss);
     }
     free(q);
+}
+
+void add_ops_paths(struct analysis *a)
+{
+    search_ops_paths(a, 0);
+}
+
+void check_ops_paths(struct analysis *a)
+{
+    search_ops_paths(a, 1);
 }

@@ -235,7 +235,9 @@ CXCursor member_under(CXCursor c)
 
 /*
  * A local variable holding a driver function (null_blk's configfs macro:
- * `int (*apply_fn)(...) = APPLY; ... if (apply_fn) ret = apply_fn(...);`):
+ * `int (*apply_fn)(...) = APPLY; ... if (apply_fn) ret = apply_fn(...);`),
+ * or a header inline's parameter given one (veth's
+ * `ptr_ring_cleanup(&ring, veth_ptr_free)`, whose loop calls `destroy`):
  * if every use of the variable calls it or tests it, the function is only
  * called from here, never handed on, and is no callback. Any other use
  * (passed, stored, returned, assigned) is an escape.
@@ -279,6 +281,13 @@ static enum CXChildVisitResult count_uses(CXCursor c, CXCursor parent, CXClientD
     return CXChildVisit_Recurse;
 }
 
+int only_called(CXCursor var, CXCursor body)
+{
+    struct local_uses u = {var, 0, 0};
+    clang_visitChildren(body, count_uses, &u);
+    return u.uses == u.benign;
+}
+
 CXCursor local_only_called(CXCursor var, CXCursor fn_body)
 {
     if (clang_Cursor_hasVarDeclGlobalStorage(var) != 0)
@@ -289,7 +298,5 @@ CXCursor local_only_called(CXCursor var, CXCursor fn_body)
     CXCursor fn = clang_getCursorReferenced(init);
     if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
         return clang_getNullCursor();
-    struct local_uses u = {var, 0, 0};
-    clang_visitChildren(fn_body, count_uses, &u);
-    return u.uses > 0 && u.uses == u.benign ? fn : clang_getNullCursor();
+    return only_called(var, fn_body) ? fn : clang_getNullCursor();
 }

@@ -79,6 +79,8 @@ void report_json(struct analysis *a, FILE *r, const char *modname, const struct 
     fputc(',', r);
     json_list(r, "kernel_globals", &a->kernel_globals);
     fputc(',', r);
+    json_list(r, "inline_asm", &a->inline_asm);
+    fputc(',', r);
     json_list(r, "kernel_in_ops", &a->kernel_in_ops);
     fputc(',', r);
     json_list(r, "kernel_fn_values", &a->kernel_fn_values);

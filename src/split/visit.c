@@ -199,6 +199,58 @@ static enum CXChildVisitResult callback_args(CXCursor c, CXCursor parent, CXClie
 
 static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientData d);
 
+/* Inline assembly: what it calls or touches is not seen. Listed by the
+ * header whose macro wrote it ("asm/uaccess.h": get_user/put_user, which
+ * call __get_user_N/__put_user_N) and where the driver uses it. */
+static void note_inline_asm(struct analysis *a, CXCursor c)
+{
+    CXFile f;
+    unsigned l, col, off;
+    clang_getSpellingLocation(clang_getCursorLocation(c), &f, &l, &col, &off);
+    CXString fs = clang_getFileName(f);
+    const char *path = clang_getCString(fs) ? clang_getCString(fs) : "";
+    const char *inc = strstr(path, "/include/");
+    char entry[700], w[512];
+    where(a, c, w, sizeof w);
+    snprintf(entry, sizeof entry, "%s (%s)", inc ? inc + 9 : path, w);
+    clang_disposeString(fs);
+    if (set_find(&a->inline_asm, entry) < 0)
+        warn(a, "%s: inline assembly: what it calls or touches (get_user, put_user) is not seen",
+             w);
+    set_add(&a->inline_asm, entry, NULL, clang_getNullCursor());
+}
+
+/* A function handed to a function whose body is in view (a header
+ * inline, which runs in the domain, or the driver's own: loop's
+ * loop_attr_show(dev, buf, loop_attr_dio_show)) whose parameter that body
+ * only calls or tests: a call from here, not a callback nor a kernel
+ * function value (its name is made a call site, so the walk below does not
+ * list it as either). */
+static void note_args_only_called(struct analysis *a, CXCursor call, CXCursor def)
+{
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n && i < clang_Cursor_getNumArguments(def); i++) {
+        CXCursor arg = strip_implicit(clang_Cursor_getArgument(call, i));
+        if (clang_getCursorKind(arg) != CXCursor_DeclRefExpr)
+            continue;
+        CXCursor fn = clang_getCursorReferenced(arg);
+        if (clang_getCursorKind(fn) != CXCursor_FunctionDecl ||
+            !only_called(clang_Cursor_getArgument(def, i), def))
+            continue;
+        note_call_site(a, arg);
+        char *name = spell(fn), w[512];
+        reach_call(a, name);
+        CXCursor fdef = clang_getCursorDefinition(fn);
+        if (clang_Cursor_isNull(fdef) && !in_driver(a, fn) && !is_local_lib(a, name)) {
+            /* the kernel's (an XDP inline's bpf_dispatcher_xdp_func): the
+             * inline calls it from the domain */
+            where(a, arg, w, sizeof w);
+            set_add(&a->drv_to_kernel, name, w, fn);
+        }
+        free(name);
+    }
+}
+
 /* Marks an inline kernel function's definition as followed in this
  * translation unit (an open-addressing table: ixgbe's units reach
  * thousands, so a list would be slow); returns 0 if it already was (or the table is
@@ -289,11 +341,21 @@ static enum CXChildVisitResult assigned_visit(CXCursor c, CXCursor parent, CXCli
                : CXChildVisit_Continue;
 }
 
+/* Records where a call's callee is named: (f)(x) names f after the
+ * parenthesis, not where the call begins. */
 static void note_call_site(struct analysis *a, CXCursor call)
 {
+    CXCursor callee = call;
+    if (clang_getCursorKind(call) == CXCursor_CallExpr) {
+        CXCursor kid[1];
+        if (child_cursors(call, kid, 1) > 0)
+            callee = strip_implicit(kid[0]);
+        if (clang_getCursorKind(callee) != CXCursor_DeclRefExpr)
+            callee = call;
+    }
     grow_or_die((void **)&a->call_sites, &a->call_sites_cap, a->ncall_sites + 1,
                 sizeof *a->call_sites);
-    a->call_sites[a->ncall_sites++] = clang_getCursorLocation(call);
+    a->call_sites[a->ncall_sites++] = clang_getCursorLocation(callee);
 }
 
 /* Whether ref is at one of the current function's direct calls: a
@@ -335,6 +397,19 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             return CXChildVisit_Continue;
         }
     }
+    if (k == CXCursor_BinaryOperator &&
+        (clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_LAnd ||
+         clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_LOr)) {
+        /* 0 && x, 1 || x: x is never evaluated (RCU_LOCKDEP_WARN's
+         * `while (0 && (c))` without lockdep) */
+        CXCursor kid[2];
+        long long v;
+        int and = clang_getCursorBinaryOperatorKind(c) == CXBinaryOperator_LAnd;
+        if (child_cursors(c, kid, 2) == 2 && const_value(kid[0], &v) && (and? !v : !!v)) {
+            walk_node(a, kid[0], c);
+            return CXChildVisit_Continue;
+        }
+    }
     if (k == CXCursor_VarDecl && !clang_Cursor_isNull(a->current_def)) {
         CXCursor fn = local_only_called(c, a->current_def);
         if (!clang_Cursor_isNull(fn)) { /* called through a local: a call */
@@ -356,12 +431,8 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
             free(n);
         }
     }
-    if (k == CXCursor_AsmStmt) {
-        char w[512];
-        where(a, c, w, sizeof w);
-        warn(a, "%s: inline assembly: what it calls or touches (get_user, put_user) is not seen",
-             w);
-    }
+    if (k == CXCursor_AsmStmt)
+        note_inline_asm(a, c);
     if (k == CXCursor_DeclRefExpr && !is_call_site(a, c)) {
         note_kernel_fn_value(a, c);
         note_root(a, c);
@@ -440,6 +511,8 @@ static enum CXChildVisitResult body_visit(CXCursor c, CXCursor parent, CXClientD
                 clang_visitChildren(c, callback_args, a);
                 note_driver_owned_args(a, c, n);
             }
+            if (!clang_Cursor_isNull(def))
+                note_args_only_called(a, c, def);
             /* A kernel header's inline function runs in the domain, as part
              * of the driver: its calls into the kernel and its field accesses
              * are the driver's (dev_kfree_skb calls consume_skb). Each is
