@@ -135,6 +135,8 @@ struct outcome {
     int32_t malformed[10];
     int host_calls_during_malformed;
     int dead_ret, dead_err;
+    uint64_t dead_kick;
+    int dead_kick_err;
 };
 
 static void run_demo(enum cdn_backend be, struct outcome *o)
@@ -215,6 +217,8 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
     cdn_domain_wait(dom, NULL, 5 * SEC);
     o->dead_ret = demo_call_demo_probe(g, 1);
     o->dead_err = cdn_glue_last_error(g);
+    o->dead_kick = demo_call_demo_kick(g, registered, 1); /* [dead(12345)] */
+    o->dead_kick_err = cdn_glue_last_error(g);
 
     cdn_glue_destroy(g);
     cdn_domain_destroy(dom);
@@ -253,6 +257,8 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->host_calls_during_malformed, 0);
     assert_int_equal(o->dead_ret, -5);
     assert_int_equal(o->dead_err, CDN_EDEAD);
+    assert_int_equal(o->dead_kick, 12345); /* the rpc's own dead value */
+    assert_int_equal(o->dead_kick_err, CDN_EDEAD);
 }
 
 static struct outcome by_backend[2];

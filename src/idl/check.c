@@ -389,6 +389,23 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
                               "'%s': a [oneway] rpc has no [out] arguments and takes no callbacks",
                               v->name);
         }
+        if (r->has_dead) {
+            const struct idl_type *rt = r->ret->type;
+            if (r->ret->pointer || (rt->kind != T_SCALAR && rt->kind != T_ENUM))
+                idl_error(d, r->dead_loc,
+                          "[dead(...)] gives the value of an integer or enum result; '%s' "
+                          "returns none (void returns nothing, a pointer NULL, a bool false)",
+                          r->name);
+            else if (rt->kind == T_SCALAR && rt->width < 8 &&
+                     (rt->is_signed ? r->dead < -(INT64_C(1) << (rt->width * 8 - 1)) ||
+                                          r->dead >= (INT64_C(1) << (rt->width * 8 - 1))
+                                    : r->dead < 0 || r->dead >= (INT64_C(1) << (rt->width * 8))))
+                idl_error(d, r->dead_loc, "dead value %lld does not fit '%s''s result",
+                          (long long)r->dead, r->name);
+            else if (rt->kind == T_SCALAR && rt->width == 8 && !rt->is_signed && r->dead < 0)
+                idl_error(d, r->dead_loc, "dead value %lld does not fit '%s''s result",
+                          (long long)r->dead, r->name);
+        }
         for (struct idl_var *v = r->params; v; v = v->next)
             if (v->type->kind == T_RPC_PTR && r->kind != RPC_IMPORT)
                 idl_error(d, v->loc,

@@ -98,7 +98,9 @@ int find_ops(struct gen *g, const struct idl_rpc *r, char *expr, size_t n,
 static void emit_no_glue_return(struct gen *g, const struct idl_rpc *r, const char *rt,
                                 const char *why)
 {
-    if (dead_value(r))
+    if (r->has_dead)
+        out(g, "        return (%s)%lldLL; /* [dead]: %s */\n", rt, (long long)r->dead, why);
+    else if (dead_value(r))
         out(g, "        return%s;\n", dead_value(r));
     else
         out(g, "        return (%s)-5; /* -EIO: %s */\n", rt, why);

@@ -10,6 +10,14 @@
 
 /* ---- parameters ---- */
 
+/* A fixed count as text (for an emitted expression). */
+static const char *count_str(uint64_t n)
+{
+    static char buf[32]; /* the generator is single-threaded */
+    snprintf(buf, sizeof buf, "%lluu", (unsigned long long)n);
+    return buf;
+}
+
 /* Caller side: writes the [in] part of parameter v. */
 void put_param_in(struct gen *g, const struct idl_var *v)
 {
@@ -36,8 +44,9 @@ void put_param_in(struct gen *g, const struct idl_var *v)
         break;
     case T_ARRAY:
         if (t->size_kind == A_FIXED) {
-            out(g, "    for (uint32_t cdn_i = 0; cdn_i < %llu; cdn_i++)\n",
-                (unsigned long long)t->count);
+            if (t->elem->kind != T_SCALAR)
+                out(g, "    for (uint32_t cdn_i = 0; cdn_i < %llu; cdn_i++)\n",
+                    (unsigned long long)t->count);
         } else {
             out(g, "    {\n        uint32_t cdn_n = 0;\n");
             if (t->size_kind == A_NULL)
@@ -50,11 +59,21 @@ void put_param_in(struct gen *g, const struct idl_var *v)
                     "        cdn_n = (uint32_t)(%s);\n        if (cdn_n > %llu)\n"
                     "            cdn_w->err = CDN_EINVAL, cdn_n = 0;\n",
                     t->expr, (unsigned long long)t->bound);
-            out(g, "        cdn_w_u32(cdn_w, cdn_n);\n        for (uint32_t cdn_i = 0; cdn_i < "
-                   "cdn_n; cdn_i++)\n");
+            out(g, "        cdn_w_u32(cdn_w, cdn_n);\n");
+            if (t->elem->kind != T_SCALAR)
+                out(g, "        for (uint32_t cdn_i = 0; cdn_i < cdn_n; cdn_i++)\n");
         }
-        snprintf(e, sizeof e, "%s[cdn_i]", v->name);
-        put_scalar(g, t->elem, e, t->size_kind == A_FIXED ? "        " : "            ");
+        if (t->elem->kind == T_SCALAR) {
+            /* integers travel as they lie in memory (the wire is little
+             * endian, as the machine): one copy of the real length */
+            out(g, "%s    if (%s)\n%s        cdn_w_bytes(cdn_w, %s, (size_t)%s * %u);\n",
+                t->size_kind == A_FIXED ? "" : "    ", t->size_kind == A_FIXED ? "1" : "cdn_n",
+                t->size_kind == A_FIXED ? "" : "    ", v->name,
+                t->size_kind == A_FIXED ? count_str(t->count) : "cdn_n", (unsigned)t->elem->width);
+        } else {
+            snprintf(e, sizeof e, "%s[cdn_i]", v->name);
+            put_scalar(g, t->elem, e, t->size_kind == A_FIXED ? "        " : "            ");
+        }
         if (t->size_kind != A_FIXED)
             out(g, "    }\n");
         break;
@@ -130,28 +149,48 @@ void get_param_in(struct gen *g, const struct idl_var *v)
         const char *ec = el->kind == T_SCALAR ? scalar_c(el)
                          : el->kind == T_BOOL ? "bool"
                                               : "int32_t";
-        uint64_t cap = t->size_kind == A_FIXED ? t->count : t->bound + 1;
-        out(g, "    %s *%s = cdn_tmp_alloc(&cdn_tmp, %llu * sizeof(%s));\n", ec, v->name,
-            (unsigned long long)cap, ec);
-        out(g, "    uint32_t %s_n = %s;\n", v->name,
-            t->size_kind == A_FIXED ? "0" : "0 /* read below */");
-        out(g, "    if (!%s)\n        cdn_r_fail(cdn_r, CDN_ENOMEM);\n", v->name);
-        out(g, "    else {\n");
-        if (t->size_kind == A_FIXED)
-            out(g, "        %s_n = %llu;\n", v->name, (unsigned long long)t->count);
-        else
-            out(g, "        %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
-                (unsigned long long)t->bound);
-        out(g, "        for (uint32_t cdn_i = 0; cdn_i < %s_n; cdn_i++)\n", v->name);
-        snprintf(e, sizeof e, "%s[cdn_i]", v->name);
-        get_scalar(g, el, e, "            ");
+        if (el->kind == T_SCALAR) {
+            /* the count first, then one copy of the real length into an
+             * allocation of that length (+1 for a sentinel array's zero) */
+            out(g, "    %s *%s = NULL;\n", ec, v->name);
+            if (t->size_kind == A_FIXED)
+                out(g, "    uint32_t %s_n = %llu;\n", v->name, (unsigned long long)t->count);
+            else
+                out(g, "    uint32_t %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
+                    (unsigned long long)t->bound);
+            out(g,
+                "    if (!cdn_r->err) {\n"
+                "        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)%s_n * %u);\n"
+                "        %s = cdn_tmp_alloc(&cdn_tmp, ((size_t)%s_n + 1) * %u);\n"
+                "        if (!%s)\n            cdn_r_fail(cdn_r, CDN_ENOMEM);\n"
+                "        else if (cdn_src && %s_n)\n"
+                "            memcpy(%s, cdn_src, (size_t)%s_n * %u);\n",
+                v->name, (unsigned)el->width, v->name, v->name, (unsigned)el->width, v->name,
+                v->name, v->name, v->name, (unsigned)el->width);
+        } else {
+            uint64_t cap = t->size_kind == A_FIXED ? t->count : t->bound + 1;
+            out(g, "    %s *%s = cdn_tmp_alloc(&cdn_tmp, %llu * sizeof(%s));\n", ec, v->name,
+                (unsigned long long)cap, ec);
+            out(g, "    uint32_t %s_n = %s;\n", v->name,
+                t->size_kind == A_FIXED ? "0" : "0 /* read below */");
+            out(g, "    if (!%s)\n        cdn_r_fail(cdn_r, CDN_ENOMEM);\n", v->name);
+            out(g, "    else {\n");
+            if (t->size_kind == A_FIXED)
+                out(g, "        %s_n = %llu;\n", v->name, (unsigned long long)t->count);
+            else
+                out(g, "        %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
+                    (unsigned long long)t->bound);
+            out(g, "        for (uint32_t cdn_i = 0; cdn_i < %s_n; cdn_i++)\n", v->name);
+            snprintf(e, sizeof e, "%s[cdn_i]", v->name);
+            get_scalar(g, el, e, "            ");
+        }
         if (t->size_kind == A_NULL) {
             out(g,
-                "        for (uint32_t cdn_i = 0; cdn_i < %s_n; cdn_i++)\n"
+                "        for (uint32_t cdn_i = 0; %s && cdn_i < %s_n; cdn_i++)\n"
                 "            if (!%s[cdn_i])\n                cdn_r_fail(cdn_r, CDN_EPROTO); "
                 "/* a zero before the end */\n",
-                v->name, v->name);
-            out(g, "        %s[%s_n] = 0;\n", v->name, v->name);
+                v->name, v->name, v->name);
+            out(g, "        if (%s)\n            %s[%s_n] = 0;\n", v->name, v->name, v->name);
         }
         out(g, "    }\n");
         break;

@@ -104,7 +104,9 @@ void emit_dead_return(struct gen *g, const struct idl_rpc *r, const char *indent
     const char *dv = dead_value(r);
     char rt[128];
     ret_type(g, r, rt, sizeof rt);
-    if (dv)
+    if (r->has_dead)
+        out(g, "%sreturn (%s)%lldLL; /* [dead] */\n", indent, rt, (long long)r->dead);
+    else if (dv)
         out(g, "%sreturn%s;\n", indent, dv);
     else
         out(g, "%sreturn (%s)cdn_glue_dead_value(cdn_g);\n", indent, rt);

@@ -164,9 +164,10 @@ static struct idl_type *new_type(struct parser *p, enum idl_type_kind k, struct 
 static const struct {
     const char *name;
     uint8_t width, is_signed;
-} scalars[] = {{"u8", 1, 0},  {"u16", 2, 0},      {"u32", 4, 0},  {"u64", 8, 0},
-               {"s8", 1, 1},  {"s16", 2, 1},      {"s32", 4, 1},  {"s64", 8, 1},
-               {"int", 4, 1}, {"unsigned", 4, 0}, {"long", 8, 1}, {"char", 1, 1}};
+} scalars[] = {{"u8", 1, 0},     {"u16", 2, 0},      {"u32", 4, 0},  {"u64", 8, 0},
+               {"s8", 1, 1},     {"s16", 2, 1},      {"s32", 4, 1},  {"s64", 8, 1},
+               {"int", 4, 1},    {"unsigned", 4, 0}, {"long", 8, 1}, {"char", 1, 1},
+               {"size_t", 8, 0}, {"ssize_t", 8, 1},  {"ulong", 8, 0}};
 
 static struct idl_type *parse_type(struct parser *p);
 
@@ -216,6 +217,19 @@ static struct idl_type *parse_type(struct parser *p)
             t->width = scalars[i].width;
             t->is_signed = scalars[i].is_signed;
             next(p);
+            /* C's names in more words: unsigned long [long], unsigned
+             * char, long long (LP64: long is 64 bits) */
+            int is_unsigned = strcmp(scalars[i].name, "unsigned") == 0;
+            if (is_unsigned && is_word(&p->tok, "char")) {
+                t->width = 1;
+                next(p);
+            } else if ((is_unsigned || strcmp(scalars[i].name, "long") == 0) &&
+                       is_word(&p->tok, "long")) {
+                t->width = 8;
+                next(p);
+                if (is_unsigned && is_word(&p->tok, "long"))
+                    next(p);
+            }
             return t;
         }
     if (is_word(&p->tok, "bool")) {
@@ -419,26 +433,58 @@ static int parse_params(struct parser *p, struct idl_rpc *r)
     }
 }
 
+/* An rpc's attributes: [oneway], [dead(VALUE)], comma-separated. */
+static int parse_rpc_attrs(struct parser *p, struct idl_rpc *r)
+{
+    struct idl_loc bracket = p->tok.loc;
+    next(p);
+    for (;;) {
+        struct idl_loc at = p->tok.loc;
+        if (is_word(&p->tok, "oneway")) {
+            r->oneway = 1;
+            r->oneway_loc = bracket;
+            next(p);
+        } else if (is_word(&p->tok, "dead")) {
+            next(p);
+            int neg = 0;
+            uint64_t v;
+            if (!expect(p, TK_LPAREN, "'(' after 'dead'"))
+                return 0;
+            if (p->tok.kind == TK_MINUS) {
+                neg = 1;
+                next(p);
+            }
+            if (!parse_u64(p, &v, "the value a failed call returns") ||
+                !expect(p, TK_RPAREN, "')' after the dead value"))
+                return 0;
+            if (v > (uint64_t)INT64_MAX) {
+                idl_error(p->d, at, "dead value does not fit in 64 bits");
+                v = 0;
+            }
+            r->has_dead = 1;
+            r->dead = neg ? -(int64_t)v : (int64_t)v;
+            r->dead_loc = at;
+        } else {
+            unexpected(p, "'oneway' or 'dead(VALUE)' (an rpc's attributes)");
+            return 0;
+        }
+        if (p->tok.kind == TK_COMMA) {
+            next(p);
+            continue;
+        }
+        return expect(p, TK_RBRACK, "']' after the rpc's attributes");
+    }
+}
+
 /* rpc / export rpc / rpc_ptr: RET NAME(PARAMS); */
 static void parse_rpc(struct parser *p, enum idl_rpc_kind kind, struct idl_loc loc)
 {
     struct idl_rpc *r = idl_alloc(p->f, sizeof *r);
     r->kind = kind;
     r->loc = loc;
-    if (p->tok.kind == TK_LBRACK) { /* rpc [oneway] void f(...) */
-        r->oneway_loc = p->tok.loc;
-        next(p);
-        if (!is_word(&p->tok, "oneway")) {
-            unexpected(p, "'oneway' (the only attribute of an rpc)");
-            sync(p);
-            return;
-        }
-        next(p);
-        if (!expect(p, TK_RBRACK, "']' after 'oneway'")) {
-            sync(p);
-            return;
-        }
-        r->oneway = 1;
+    if (p->tok.kind == TK_LBRACK && !parse_rpc_attrs(p, r)) { /* rpc [oneway] void f(...) */
+        sync(p);
+        return;
     }
     r->ret = idl_alloc(p->f, sizeof *r->ret);
     if (!parse_typed(p, r->ret) || !(r->name = ident(p, "a function name", &r->loc)) ||

@@ -85,11 +85,14 @@ static void print_var(FILE *o, const struct idl_var *v)
 
 void idl_print_rpc(FILE *o, const struct idl_rpc *r)
 {
-    fprintf(o, "%s%s ",
+    fprintf(o, "%s%s",
             r->kind == RPC_EXPORT ? "export rpc"
             : r->kind == RPC_PTR  ? "rpc_ptr"
                                   : "rpc",
             r->oneway ? " [oneway]" : "");
+    if (r->has_dead)
+        fprintf(o, " [dead(%lld)]", (long long)r->dead);
+    fputc(' ', o);
     print_var(o, r->ret);
     /* a pointer return is written "T *name(" */
     fprintf(o, "%s%s(", r->ret->pointer ? "" : " ", r->name);

@@ -250,12 +250,12 @@ uint64_t checksum(uint32_t n, const uint32_t *words, const uint8_t *mac, const i
         if (cdn_n > 64)
             cdn_w->err = CDN_EINVAL, cdn_n = 0;
         cdn_w_u32(cdn_w, cdn_n);
-        for (uint32_t cdn_i = 0; cdn_i < cdn_n; cdn_i++)
-            cdn_w_u32(cdn_w, (uint32_t)(words[cdn_i]));
+        if (cdn_n)
+            cdn_w_bytes(cdn_w, words, (size_t)cdn_n * 4);
     }
     /* mac */
-    for (uint32_t cdn_i = 0; cdn_i < 6; cdn_i++)
-        cdn_w_u8(cdn_w, (uint8_t)(mac[cdn_i]));
+    if (1)
+        cdn_w_bytes(cdn_w, mac, (size_t)6u * 1);
     /* zs */
     {
         uint32_t cdn_n = 0;
@@ -264,8 +264,8 @@ uint64_t checksum(uint32_t n, const uint32_t *words, const uint8_t *mac, const i
         if (cdn_n > 8)
             cdn_w->err = CDN_EINVAL, cdn_n = 0;
         cdn_w_u32(cdn_w, cdn_n);
-        for (uint32_t cdn_i = 0; cdn_i < cdn_n; cdn_i++)
-            cdn_w_u16(cdn_w, (uint16_t)(zs[cdn_i]));
+        if (cdn_n)
+            cdn_w_bytes(cdn_w, zs, (size_t)cdn_n * 2);
     }
     struct cdn_msg cdn_store;
     struct cdn_rbuf cdn_rb;
@@ -708,7 +708,7 @@ static int demo_serve_demo_probe(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r,
 
 /*
  * tests/idl/demo.idl:26
- *   export rpc u64 demo_kick(projection device *dev, u32 times);
+ *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Serves the host's call.
  */
 static int demo_serve_demo_kick(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct cdn_msg *rep)

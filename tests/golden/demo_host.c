@@ -229,7 +229,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
 
 /*
  * tests/idl/demo.idl:26
- *   export rpc u64 demo_kick(projection device *dev, u32 times);
+ *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Calls the domain's function of that name.
  */
 uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_t times)
@@ -246,7 +246,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
     struct cdn_rbuf *cdn_r = &cdn_rb;
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_demo_kick, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
-        return (uint64_t)cdn_glue_dead_value(cdn_g);
+        return (uint64_t)12345LL; /* [dead] */
     uint64_t cdn_ret = 0;
     cdn_ret = (uint64_t)cdn_r_u64(cdn_r);
     void *cdn_out_dev = NULL;
@@ -262,7 +262,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         cdn_obj_drop(cdn_out_dev);
-        return (uint64_t)cdn_glue_dead_value(cdn_g);
+        return (uint64_t)12345LL; /* [dead] */
     }
     cdn_obj_apply(dev, cdn_out_dev, sizeof(struct device));
     return cdn_ret;
@@ -520,38 +520,42 @@ static int demo_serve_checksum(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, s
     uint32_t n = 0;
     n = (uint32_t)cdn_r_u32(cdn_r);
     /* words */
-    uint32_t *words = cdn_tmp_alloc(&cdn_tmp, 65 * sizeof(uint32_t));
-    uint32_t words_n = 0 /* read below */;
-    if (!words)
-        cdn_r_fail(cdn_r, CDN_ENOMEM);
-    else {
-        words_n = cdn_r_count(cdn_r, 64);
-        for (uint32_t cdn_i = 0; cdn_i < words_n; cdn_i++)
-            words[cdn_i] = (uint32_t)cdn_r_u32(cdn_r);
+    uint32_t *words = NULL;
+    uint32_t words_n = cdn_r_count(cdn_r, 64);
+    if (!cdn_r->err) {
+        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)words_n * 4);
+        words = cdn_tmp_alloc(&cdn_tmp, ((size_t)words_n + 1) * 4);
+        if (!words)
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else if (cdn_src && words_n)
+            memcpy(words, cdn_src, (size_t)words_n * 4);
     }
     /* mac */
-    uint8_t *mac = cdn_tmp_alloc(&cdn_tmp, 6 * sizeof(uint8_t));
-    uint32_t mac_n = 0;
-    if (!mac)
-        cdn_r_fail(cdn_r, CDN_ENOMEM);
-    else {
-        mac_n = 6;
-        for (uint32_t cdn_i = 0; cdn_i < mac_n; cdn_i++)
-            mac[cdn_i] = (uint8_t)cdn_r_u8(cdn_r);
+    uint8_t *mac = NULL;
+    uint32_t mac_n = 6;
+    if (!cdn_r->err) {
+        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)mac_n * 1);
+        mac = cdn_tmp_alloc(&cdn_tmp, ((size_t)mac_n + 1) * 1);
+        if (!mac)
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else if (cdn_src && mac_n)
+            memcpy(mac, cdn_src, (size_t)mac_n * 1);
     }
     /* zs */
-    int16_t *zs = cdn_tmp_alloc(&cdn_tmp, 9 * sizeof(int16_t));
-    uint32_t zs_n = 0 /* read below */;
-    if (!zs)
-        cdn_r_fail(cdn_r, CDN_ENOMEM);
-    else {
-        zs_n = cdn_r_count(cdn_r, 8);
-        for (uint32_t cdn_i = 0; cdn_i < zs_n; cdn_i++)
-            zs[cdn_i] = (int16_t)cdn_r_u16(cdn_r);
-        for (uint32_t cdn_i = 0; cdn_i < zs_n; cdn_i++)
+    int16_t *zs = NULL;
+    uint32_t zs_n = cdn_r_count(cdn_r, 8);
+    if (!cdn_r->err) {
+        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)zs_n * 2);
+        zs = cdn_tmp_alloc(&cdn_tmp, ((size_t)zs_n + 1) * 2);
+        if (!zs)
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else if (cdn_src && zs_n)
+            memcpy(zs, cdn_src, (size_t)zs_n * 2);
+        for (uint32_t cdn_i = 0; zs && cdn_i < zs_n; cdn_i++)
             if (!zs[cdn_i])
                 cdn_r_fail(cdn_r, CDN_EPROTO); /* a zero before the end */
-        zs[zs_n] = 0;
+        if (zs)
+            zs[zs_n] = 0;
     }
     if (!cdn_r->err && words_n != (uint32_t)(n))
         cdn_r_fail(cdn_r, CDN_EPROTO); /* count disagrees with {{n}} */
