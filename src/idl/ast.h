@@ -88,6 +88,8 @@ struct idl_rpc {
     uint32_t id; /* assigned by the checker */
     int oneway;  /* rpc [oneway]: sent without waiting for a reply */
     struct idl_loc oneway_loc;
+    int declared; /* [declared]: an included header declares the function */
+    struct idl_loc declared_loc;
     int has_dead; /* [dead(VALUE)]: what a failed call returns */
     int64_t dead;
     struct idl_loc dead_loc;

@@ -148,28 +148,53 @@ static int scalar_sibling(const struct idl_var *siblings, const char *name, size
     return 0;
 }
 
-/* A size expression may use integers, + - * / ( ) and scalar siblings. */
-static void check_expr(struct checker *c, const struct idl_var *v, const struct idl_var *siblings)
+/* Is the identifier `name` a pointer to a scalar among `siblings`? */
+static int scalar_pointer_sibling(const struct idl_var *siblings, const char *name, size_t len)
+{
+    for (const struct idl_var *s = siblings; s; s = s->next)
+        if (s->name && strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+            return (s->type->kind == T_SCALAR || s->type->kind == T_ENUM) && s->pointer;
+    return 0;
+}
+
+/* A size expression may use integers, + - * / ( ), scalar siblings and,
+ * in a parameter list, *p for a pointer-to-scalar parameter p (uncompress's
+ * `{{*destLen}}`: the value it points to, checked each way). */
+static void check_expr(struct checker *c, const struct idl_var *v, const struct idl_var *siblings,
+                       int params)
 {
     const struct idl_type *t = v->type;
     if (!((t->kind == T_ARRAY && t->size_kind == A_EXPR) || (t->kind == T_SHARED && t->expr)))
         return;
     const char *p = t->expr;
-    int any = 0;
+    int any = 0, operand = 1, deref = 0; /* an operand is expected; a unary * was seen */
     while (*p) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_') {
             const char *s = p;
             while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
                    (*p >= '0' && *p <= '9'))
                 p++;
-            if (!scalar_sibling(siblings, s, (size_t)(p - s))) {
+            int ok = deref ? params && t->kind == T_SHARED &&
+                                 scalar_pointer_sibling(siblings, s, (size_t)(p - s))
+                           : scalar_sibling(siblings, s, (size_t)(p - s));
+            if (!ok) {
                 idl_error(c->d, t->expr_loc,
-                          "size expression of '%s' uses '%.*s', which is not a scalar %s here",
-                          v->name, (int)(p - s), s, "argument or field");
+                          deref ? "size expression of '%s' uses '*%.*s': only a shared buffer's "
+                                  "expression may read a pointer-to-scalar %s"
+                                : "size expression of '%s' uses '%.*s', which is not a scalar %s "
+                                  "here",
+                          v->name, (int)(p - s), s,
+                          deref ? "parameter" : "argument or field");
                 return;
             }
             any = 1;
+            operand = deref = 0;
+        } else if (*p == '*' && operand) {
+            deref = 1;
+            p++;
         } else if ((*p >= '0' && *p <= '9') || strchr(" +-*/()", *p)) {
+            if (*p != ' ')
+                operand = !((*p >= '0' && *p <= '9') || *p == ')');
             p++;
         } else {
             idl_error(c->d, t->expr_loc,
@@ -260,7 +285,7 @@ static void check_var(struct checker *c, struct idl_var *v, enum use use,
         return;
     check_attrs(c, v, use);
     check_bounds(c, v);
-    check_expr(c, v, siblings);
+    check_expr(c, v, siblings, use == USE_PARAM);
 }
 
 /* Duplicate names in a list of variables. */
@@ -389,6 +414,10 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
                               "'%s': a [oneway] rpc has no [out] arguments and takes no callbacks",
                               v->name);
         }
+        if (r->declared && r->kind != RPC_EXPORT)
+            idl_error(d, r->declared_loc,
+                      "[declared] applies to export rpcs: the domain's functions, which a "
+                      "library's own header declares");
         if (r->has_dead) {
             const struct idl_type *rt = r->ret->type;
             if (r->ret->pointer || (rt->kind != T_SCALAR && rt->kind != T_ENUM))

@@ -133,9 +133,10 @@ static void emit_side_header(struct gen *g, enum side s)
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);\n\n",
         g->m, side);
     if (s == DOMAIN) {
-        out(g, "/* The driver's functions the host calls (export rpcs). */\n");
+        out(g, "/* The driver's functions the host calls (export rpcs; a [declared]\n"
+               " * one's prototype is its own header's). */\n");
         for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next) {
-            if (r->kind != RPC_EXPORT)
+            if (r->kind != RPC_EXPORT || r->declared)
                 continue;
             ret_type(g, r, rt, sizeof rt);
             out(g, "%s%s%s(", rt, type_gap(rt), r->name);

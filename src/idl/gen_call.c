@@ -33,6 +33,7 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, const char *p
     get_ret(g, r);
     for (const struct idl_var *v = r->params; v; v = v->next)
         get_param_out(g, v);
+    check_reply_sizes(g, r);
     out(g, "    cdn_st = cdn_r_finish(cdn_r);\n    if (cdn_st != CDN_OK) {\n"
            "        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */\n");
     for (const struct idl_var *v = r->params; v; v = v->next)
@@ -44,6 +45,10 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, const char *p
         if (v->type->kind == T_PROJECTION && v->pointer)
             out(g, "    cdn_obj_apply(%s, cdn_out_%s, sizeof(struct %s));\n", v->name, v->name,
                 v->type->proj->c_struct);
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->pointer && param_dir(v) & DIR_OUT &&
+            (v->type->kind == T_SCALAR || v->type->kind == T_BOOL || v->type->kind == T_ENUM))
+            out(g, "    if (%s)\n        *%s = %s_out;\n", v->name, v->name, v->name);
     emit_deallocs(g, r);
     if (r->ret->type->kind != T_VOID)
         out(g, "    return cdn_ret;\n");

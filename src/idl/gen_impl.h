@@ -70,6 +70,7 @@ void emit_proj_helpers(struct gen *g, enum side side);
 void put_param_in(struct gen *g, const struct idl_var *v);
 void get_param_in(struct gen *g, const struct idl_var *v);
 void check_expr_counts(struct gen *g, const struct idl_rpc *r);
+void check_reply_sizes(struct gen *g, const struct idl_rpc *r);
 void put_param_out(struct gen *g, const struct idl_var *v);
 void get_param_out(struct gen *g, const struct idl_var *v);
 void put_ret(struct gen *g, const struct idl_rpc *r);

@@ -78,18 +78,18 @@ void put_param_in(struct gen *g, const struct idl_var *v)
             out(g, "    }\n");
         break;
     case T_SHARED:
-        out(g, "    uint64_t %s_sref = 0;\n    {\n        uint32_t cdn_len;\n", v->name);
+        out(g, "    uint64_t %s_sref = 0;\n    uint32_t %s_slen = 0;\n    {\n", v->name, v->name);
         out(g,
-            "        if (cdn_glue_shared_out(cdn_g, %s, &%s_sref, &cdn_len) != CDN_OK)\n"
+            "        if (cdn_glue_shared_out(cdn_g, %s, &%s_sref, &%s_slen) != CDN_OK)\n"
             "            cdn_w->err = CDN_EINVAL;\n",
-            v->name, v->name);
+            v->name, v->name, v->name);
         /* ownership: [move] (default) hands it over, [lend] lends it for the call */
         out(g,
             "        else if (cdn_glue_shared_give(cdn_g, %s_sref, %d) != CDN_OK)\n"
             "            cdn_w->err = CDN_EPERM; /* not ours to %s */\n",
             v->name, !!(v->attrs & AT_LEND), (v->attrs & AT_LEND) ? "lend" : "give");
-        out(g, "        cdn_w_u64(cdn_w, %s_sref);\n        cdn_w_u32(cdn_w, cdn_len);\n    }\n",
-            v->name);
+        out(g, "        cdn_w_u64(cdn_w, %s_sref);\n        cdn_w_u32(cdn_w, %s_slen);\n    }\n",
+            v->name, v->name);
         break;
     case T_PROJECTION:
         out(g, "    cdn_w_object(cdn_g, cdn_w, %s, %s_TYPE_%s, CDN_DIR_IN, put_%s);\n", v->name,
@@ -229,9 +229,80 @@ void get_param_in(struct gen *g, const struct idl_var *v)
     }
 }
 
+/*
+ * A shared buffer's size expression may read a pointer-to-scalar
+ * parameter (`{{*destLen}}`). rewrite_derefs copies expr with each `*p`
+ * written as `p` + suffix (the caller's `p_out`, the value a reply brings)
+ * and calls each on every such p (the callee checks p is there).
+ */
+static void rewrite_derefs(const char *expr, const char *suffix, char *buf, size_t n,
+                           void (*each)(struct gen *, const char *, size_t), struct gen *g)
+{
+    size_t o = 0;
+    int operand = 1;
+    for (const char *p = expr; *p;) {
+        if (*p == '*' && operand) {
+            const char *q = p + 1;
+            while (*q == ' ')
+                q++;
+            const char *id = q;
+            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || *q == '_' ||
+                   (*q >= '0' && *q <= '9'))
+                q++;
+            if (each)
+                each(g, id, (size_t)(q - id));
+            o += (size_t)snprintf(buf + (o < n ? o : n), o < n ? n - o : 0, "%.*s%s",
+                                  (int)(q - id), id, suffix);
+            p = q;
+            operand = 0;
+            continue;
+        }
+        if (*p != ' ')
+            operand = !((*p >= '0' && *p <= '9') || *p == ')' || (*p >= 'a' && *p <= 'z') ||
+                        (*p >= 'A' && *p <= 'Z') || *p == '_');
+        if (o + 1 < n)
+            buf[o] = *p;
+        o++;
+        p++;
+    }
+    buf[o < n ? o : n - 1] = 0;
+}
+
+static void require_present(struct gen *g, const char *id, size_t len)
+{
+    out(g,
+        "    if (!cdn_r->err && !%.*s)\n"
+        "        cdn_r_fail(cdn_r, CDN_EPROTO); /* a size expression reads *%.*s */\n",
+        (int)len, id, (int)len, id);
+}
+
+/* Caller side, the reply read: a buffer whose expression reads an [out]
+ * value must still hold what the callee says (uncompress's *destLen
+ * coming back is at most the buffer lent): else the reply is refused. */
+void check_reply_sizes(struct gen *g, const struct idl_rpc *r)
+{
+    for (const struct idl_var *v = r->params; v; v = v->next) {
+        if (v->type->kind != T_SHARED || !v->type->expr || !strchr(v->type->expr, '*'))
+            continue;
+        char e[512];
+        rewrite_derefs(v->type->expr, "_out", e, sizeof e, NULL, g);
+        if (strcmp(e, v->type->expr) == 0)
+            continue; /* a product, not a pointer read */
+        out(g,
+            "    if (!cdn_r->err && (uint64_t)(%s) > %s_slen)\n"
+            "        cdn_r_fail(cdn_r, CDN_EPROTO); /* more than %s holds: {{%s}} */\n",
+            e, v->name, v->name, v->type->expr);
+    }
+}
+
 /* After all [in] values are read: size expressions must agree. */
 void check_expr_counts(struct gen *g, const struct idl_rpc *r)
 {
+    for (const struct idl_var *v = r->params; v; v = v->next)
+        if (v->type->kind == T_SHARED && v->type->expr && strchr(v->type->expr, '*')) {
+            char e[512];
+            rewrite_derefs(v->type->expr, "", e, sizeof e, require_present, g);
+        }
     for (const struct idl_var *v = r->params; v; v = v->next)
         if (v->type->kind == T_ARRAY && v->type->size_kind == A_EXPR)
             out(g,
@@ -275,7 +346,13 @@ void get_param_out(struct gen *g, const struct idl_var *v)
     char e[256];
     if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
         if (param_dir(v) & DIR_OUT) {
-            snprintf(e, sizeof e, "*%s", v->name);
+            /* into a temporary: applied only once the whole reply validated */
+            struct idl_var tmp = *v;
+            char ty[128];
+            tmp.pointer = 0;
+            c_type(g, &tmp, ty, sizeof ty);
+            out(g, "    %s %s_out = 0;\n", ty, v->name);
+            snprintf(e, sizeof e, "%s_out", v->name);
             out(g, "    if (%s)\n", v->name);
             get_scalar(g, t, e, "        ");
         }

@@ -433,7 +433,8 @@ static int parse_params(struct parser *p, struct idl_rpc *r)
     }
 }
 
-/* An rpc's attributes: [oneway], [dead(VALUE)], comma-separated. */
+/* An rpc's attributes: [oneway], [dead(VALUE)], [declared],
+ * comma-separated. */
 static int parse_rpc_attrs(struct parser *p, struct idl_rpc *r)
 {
     struct idl_loc bracket = p->tok.loc;
@@ -443,6 +444,10 @@ static int parse_rpc_attrs(struct parser *p, struct idl_rpc *r)
         if (is_word(&p->tok, "oneway")) {
             r->oneway = 1;
             r->oneway_loc = bracket;
+            next(p);
+        } else if (is_word(&p->tok, "declared")) {
+            r->declared = 1;
+            r->declared_loc = at;
             next(p);
         } else if (is_word(&p->tok, "dead")) {
             next(p);
@@ -465,7 +470,7 @@ static int parse_rpc_attrs(struct parser *p, struct idl_rpc *r)
             r->dead = neg ? -(int64_t)v : (int64_t)v;
             r->dead_loc = at;
         } else {
-            unexpected(p, "'oneway' or 'dead(VALUE)' (an rpc's attributes)");
+            unexpected(p, "'oneway', 'dead(VALUE)' or 'declared' (an rpc's attributes)");
             return 0;
         }
         if (p->tok.kind == TK_COMMA) {

@@ -90,8 +90,12 @@ void idl_print_rpc(FILE *o, const struct idl_rpc *r)
             : r->kind == RPC_PTR  ? "rpc_ptr"
                                   : "rpc",
             r->oneway ? " [oneway]" : "");
-    if (r->has_dead)
+    if (r->has_dead && r->declared)
+        fprintf(o, " [dead(%lld), declared]", (long long)r->dead);
+    else if (r->has_dead)
         fprintf(o, " [dead(%lld)]", (long long)r->dead);
+    else if (r->declared)
+        fprintf(o, " [declared]");
     fputc(' ', o);
     print_var(o, r->ret);
     /* a pointer return is written "T *name(" */

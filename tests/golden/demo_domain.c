@@ -481,14 +481,14 @@ uint32_t buffer_sum(void *buf, uint32_t len)
     cdn_wbuf_init(cdn_w, cdn_g);
     /* buf */
     uint64_t buf_sref = 0;
+    uint32_t buf_slen = 0;
     {
-        uint32_t cdn_len;
-        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &buf_slen) != CDN_OK)
             cdn_w->err = CDN_EINVAL;
         else if (cdn_glue_shared_give(cdn_g, buf_sref, 1) != CDN_OK)
             cdn_w->err = CDN_EPERM; /* not ours to lend */
         cdn_w_u64(cdn_w, buf_sref);
-        cdn_w_u32(cdn_w, cdn_len);
+        cdn_w_u32(cdn_w, buf_slen);
     }
     /* len */
     cdn_w_u32(cdn_w, (uint32_t)(len));
@@ -524,14 +524,14 @@ int32_t consume(void *buf)
     cdn_wbuf_init(cdn_w, cdn_g);
     /* buf */
     uint64_t buf_sref = 0;
+    uint32_t buf_slen = 0;
     {
-        uint32_t cdn_len;
-        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &buf_slen) != CDN_OK)
             cdn_w->err = CDN_EINVAL;
         else if (cdn_glue_shared_give(cdn_g, buf_sref, 0) != CDN_OK)
             cdn_w->err = CDN_EPERM; /* not ours to give */
         cdn_w_u64(cdn_w, buf_sref);
-        cdn_w_u32(cdn_w, cdn_len);
+        cdn_w_u32(cdn_w, buf_slen);
     }
     struct cdn_msg cdn_store;
     struct cdn_rbuf cdn_rb;
@@ -578,15 +578,21 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
     int cdn_st = cdn_glue_call(cdn_g, demo_RPC_divide, cdn_w, cdn_r, &cdn_store);
     if (cdn_st != CDN_OK)
         return;
+    int32_t quotient_out = 0;
     if (quotient)
-        *quotient = (int32_t)cdn_r_u32(cdn_r);
+        quotient_out = (int32_t)cdn_r_u32(cdn_r);
+    int32_t rem_out = 0;
     if (rem)
-        *rem = (int32_t)cdn_r_u32(cdn_r);
+        rem_out = (int32_t)cdn_r_u32(cdn_r);
     cdn_st = cdn_r_finish(cdn_r);
     if (cdn_st != CDN_OK) {
         cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
         return;
     }
+    if (quotient)
+        *quotient = quotient_out;
+    if (rem)
+        *rem = rem_out;
 }
 
 /*

@@ -9,7 +9,8 @@
 void demo_domain_init(struct cdn_glue *cdn_g);
 int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);
 
-/* The driver's functions the host calls (export rpcs). */
+/* The driver's functions the host calls (export rpcs; a [declared]
+ * one's prototype is its own header's). */
 int32_t demo_probe(uint32_t seed);
 uint64_t demo_kick(struct device *dev, uint32_t times);
 uint32_t demo_take(void *buf, uint32_t len);

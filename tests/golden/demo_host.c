@@ -280,14 +280,14 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
     cdn_wbuf_init(cdn_w, cdn_g);
     /* buf */
     uint64_t buf_sref = 0;
+    uint32_t buf_slen = 0;
     {
-        uint32_t cdn_len;
-        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &cdn_len) != CDN_OK)
+        if (cdn_glue_shared_out(cdn_g, buf, &buf_sref, &buf_slen) != CDN_OK)
             cdn_w->err = CDN_EINVAL;
         else if (cdn_glue_shared_give(cdn_g, buf_sref, 0) != CDN_OK)
             cdn_w->err = CDN_EPERM; /* not ours to give */
         cdn_w_u64(cdn_w, buf_sref);
-        cdn_w_u32(cdn_w, cdn_len);
+        cdn_w_u32(cdn_w, buf_slen);
     }
     /* len */
     cdn_w_u32(cdn_w, (uint32_t)(len));
