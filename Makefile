@@ -27,7 +27,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -fPIC -fvisibility=default
 LDLIBS  := -ldl -lpthread
 
 PUB_HDR := $(wildcard include/cordon/*.h)
-LIB_SRC := $(wildcard src/ipc/*.c src/domain/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
+LIB_SRC := $(wildcard src/ipc/*.c src/domain/*.c src/supervise/*.c src/async/*.c src/cap/*.c src/heap/*.c src/glue/*.c src/util/*.c)
 LIB_ASM := $(wildcard src/async/*.S)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(LIB_ASM:%.S=$(BUILD)/obj/%.o)
 LAUNCH_SRC := $(wildcard src/launcher/*.c)
@@ -45,7 +45,7 @@ BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_UTIL := $(BUILD)/obj/tests/util.o
-TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/net_ring_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c tests/modules/params_liar.c,$(wildcard tests/modules/*.c))
+TEST_MOD_SRC := $(filter-out tests/modules/net_bad.c tests/modules/net_ring_bad.c tests/modules/blk_bad.c tests/modules/blk_faulty.c tests/modules/dummysplit_module.c tests/modules/nullsplit_module.c tests/modules/params_liar.c tests/modules/zbox_liar.c,$(wildcard tests/modules/*.c))
 TEST_MOD := $(TEST_MOD_SRC:tests/modules/%.c=$(BUILD)/tests/modules/%.so)
 BENCH_MOD_SRC := $(filter-out bench/modules/idl_bench.c,$(wildcard bench/modules/*.c))
 BENCH_MOD := $(BENCH_MOD_SRC:bench/modules/%.c=$(BUILD)/lib/cordon/%.so)
@@ -74,7 +74,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 GEN_CB := $(BUILD)/gen/cb
 all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc \
 	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc \
-	$(BUILD)/bin/cordon-kdomain
+	$(BUILD)/bin/cordon-kdomain $(BUILD)/bin/zbox-demo $(BUILD)/lib/cordon/zbox.so
 
 deps:
 	@bash scripts/deps.sh
@@ -206,7 +206,7 @@ $$($(1)_MOBJ): $(BUILD)/mobj/$(1)/%.o: %.c | $(if $(2),$(BUILD)/gen/$(2)/$(2)_do
 	$$(CC) $$(MOD_CFLAGS) -MMD -MP -Wno-missing-prototypes $$(KINC) $(if $(2),-I$(BUILD)/gen/$(2)) -c $$< -o $$@
 $(BUILD)/lib/cordon/$(1).so: $$($(1)_MOBJ)
 	@mkdir -p $$(@D)
-	$$(CC) $$(MOD_LDFLAGS) $(4) -o $$@.tmp $$^ && mv -f $$@.tmp $$@
+	$$(CC) $$(MOD_LDFLAGS) -o $$@.tmp $$^ $(4) && mv -f $$@.tmp $$@
 endef
 
 # DRIVER(name, dir, domain-side kernel library sources, link flags): one
@@ -296,7 +296,7 @@ $(eval $(call SPLIT_IDL,nullsplit,drivers/block/null_blk.c,kernel/drvlib/blk_med
 
 SPLIT_E2E_OBJ := $(BUILD)/obj/gen/dummysplit_host.o $(BUILD)/obj/gen/nullsplit_host.o
 
-tests: $(TEST_BIN) $(TEST_MOD)
+tests: $(TEST_BIN) $(TEST_MOD) $(BUILD)/lib/cordon/zbox.so $(BUILD)/lib/cordon/zbox_liar.so
 
 # The dispatch fuzzer compiles the generated host glue of tests/idl/demo.idl.
 $(BUILD)/fuzz/fuzz_dispatch: fuzz/fuzz_dispatch.c $(GEN_DEMO)/demo_host.c $(LIB_SRC)
@@ -411,6 +411,30 @@ clean:
 $(BUILD)/bin/cordon-kdomain: tools/kdomain.c $(PUB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDSAN)
+
+# ---- examples/zlib: zlib isolated in a domain (docs/libraries.md) ----
+# The module links Debian's libz.a into itself: a domain loads no shared
+# library but libc and libcordon (the archive's objects are PIC).
+ZLIB_A := $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/libz.a /usr/lib/libz.a))
+$(eval $(call GLUE,zbox,examples/zlib/zbox.idl,))
+$(eval $(call MODULE,zbox,zbox,examples/zlib/zbox_module.c,$(ZLIB_A)))
+$(eval $(call MODULE,zbox_liar,zbox,tests/modules/zbox_liar.c,))
+ZBOX_DEMO := $(BUILD)/bin/zbox-demo
+# the supervisor's tests run on this glue, with zlib and with a liar
+$(BUILD)/obj/tests/test_supervisor.o: tests/test_supervisor.c $(BUILD)/gen/zbox/zbox_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen/zbox $(CFLAGS) -c $< -o $@
+$(BUILD)/tests/test_supervisor: $(BUILD)/obj/tests/test_supervisor.o $(BUILD)/obj/gen/zbox_host.o $(TEST_UTIL) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $< $(BUILD)/obj/gen/zbox_host.o $(TEST_UTIL) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lcmocka -lz $(LDLIBS)
+$(BUILD)/obj/examples/zlib/zbox_demo.o: examples/zlib/zbox_demo.c $(BUILD)/gen/zbox/zbox_host.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(BUILD)/gen/zbox $(CFLAGS) -c $< -o $@
+# -rdynamic and the whole archive: the inproc backend runs modules in this
+# process, linked against its libcordon symbols
+$(ZBOX_DEMO): $(BUILD)/obj/examples/zlib/zbox_demo.o $(BUILD)/obj/gen/zbox_host.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) -rdynamic $(LDSAN) -o $@ $(filter %.o,$^) -Wl,--whole-archive $(LIBA) -Wl,--no-whole-archive -lz $(LDLIBS)
 
 DEMO := $(BUILD)/bin/cordon-demo
 $(BUILD)/obj/tools/demo.o: tools/demo.c

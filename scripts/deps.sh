@@ -11,6 +11,7 @@ pkgs=(
   libclang-19-dev     # cordon-split, the analyzer (libclang's C API)
   linux-source-6.1 linux-headers-amd64  # real drivers the analyzer is tested on
   python3             # the analyzer's oracle check (scripts/oracle_check.py)
+  zlib1g-dev          # examples/zlib: the library isolated in a domain
   gnuplot-nox         # benchmark charts (PNG)
   qemu-system-x86 busybox-static cpio xz-utils  # the kernel suite's guest (tests/kernel)
 )

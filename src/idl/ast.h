@@ -136,6 +136,7 @@ struct idl_file {
     struct idl_projection *projections;
     struct idl_enum *enums;
     struct idl_arena *arena;
+    uint64_t wire_max; /* the largest message any rpc needs (set by the checker) */
 };
 
 /* Arena allocation: zeroed memory freed with the file. */

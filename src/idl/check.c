@@ -183,8 +183,7 @@ static void check_expr(struct checker *c, const struct idl_var *v, const struct 
                                   "expression may read a pointer-to-scalar %s"
                                 : "size expression of '%s' uses '%.*s', which is not a scalar %s "
                                   "here",
-                          v->name, (int)(p - s), s,
-                          deref ? "parameter" : "argument or field");
+                          v->name, (int)(p - s), s, deref ? "parameter" : "argument or field");
                 return;
             }
             any = 1;
@@ -448,6 +447,8 @@ int idl_check(struct idl_file *f, struct idl_diag *d)
             check_var(&c, v, USE_PARAM, r->params);
             wire += wire_max(v);
         }
+        if (wire > f->wire_max)
+            f->wire_max = wire;
         if (!cyclic && wire > MAX_WIRE)
             idl_error(d, r->loc,
                       "the arguments of '%s' can take up to %llu bytes on the wire; "

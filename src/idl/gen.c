@@ -70,6 +70,15 @@ static void emit_common(struct gen *g)
         " * the host's side checks the domain's when it starts (%s_host_check). */\n"
         "#define %s_IDL_FINGERPRINT 0x%016llxull\n",
         g->m, g->m, (unsigned long long)idl_fingerprint(g->f));
+    uint64_t ext = (g->f->wire_max + 63) / 64 * 64;
+    ext = ext < 64 ? 64 : ext > 65536 ? 65536 : ext;
+    out(g,
+        "\n/* The largest message an rpc of this module can need, in bytes, and a\n"
+        " * channel geometry that carries it (cdn_domain_config.geometry; the\n"
+        " * default carries 4 KiB a message, and %s_host_check refuses a\n"
+        " * channel smaller than this IDL needs with CDN_ELIMIT). */\n"
+        "#define %s_WIRE_MAX %lluu\n#define %s_GEOMETRY {64, %lluu}\n",
+        g->m, g->m, (unsigned long long)g->f->wire_max, g->m, (unsigned long long)ext);
     if (g->f->rpcs) {
         out(g, "\n/* rpc ids, in declaration order */\nenum {\n");
         for (const struct idl_rpc *r = g->f->rpcs; r; r = r->next)
@@ -127,7 +136,8 @@ static void emit_side_header(struct gen *g, enum side s)
     if (s == HOST)
         out(g,
             "/* Whether the domain's glue comes from the same IDL (CDN_OK; else\n"
-            " * CDN_EPROTO, or the crossing's status). */\n"
+            " * CDN_EPROTO, or the crossing's status), over a channel that carries\n"
+            " * every call (else CDN_ELIMIT: see MODULE_GEOMETRY). */\n"
             "int %s_host_check(struct cdn_glue *cdn_g);\n",
             g->m);
     out(g, "int %s_%s_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);\n\n",
@@ -177,6 +187,8 @@ static void emit_side_source(struct gen *g, enum side s)
             "/* Asks the domain which IDL its glue was generated from: CDN_OK if the\n"
             " * same as this side's, CDN_EPROTO if not, or the crossing's status. */\n"
             "int %s_host_check(struct cdn_glue *cdn_g)\n{\n"
+            "    if (cdn_glue_wire_max(cdn_g) < %s_WIRE_MAX)\n"
+            "        return CDN_ELIMIT; /* the channel cannot carry every call: %s_GEOMETRY */\n"
             "    struct cdn_wbuf cdn_w;\n    struct cdn_rbuf cdn_r;\n    struct cdn_msg "
             "cdn_store;\n"
             "    cdn_wbuf_init(&cdn_w, cdn_g);\n"
@@ -188,7 +200,7 @@ static void emit_side_source(struct gen *g, enum side s)
             "    cdn_st = cdn_r_finish(&cdn_r);\n"
             "    if (cdn_st != CDN_OK)\n        return cdn_st;\n"
             "    return cdn_fp == %s_IDL_FINGERPRINT ? CDN_OK : CDN_EPROTO;\n}\n\n",
-            g->m, g->m);
+            g->m, g->m, g->m, g->m);
     out(g, "void %s_%s_init(struct cdn_glue *cdn_g)\n{\n", g->m, side);
     out(g, "    cdn_glue_set_dispatch(cdn_g, %s_%s_dispatch);\n", g->m, side);
     if (s == DOMAIN)

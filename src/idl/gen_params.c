@@ -251,8 +251,8 @@ static void rewrite_derefs(const char *expr, const char *suffix, char *buf, size
                 q++;
             if (each)
                 each(g, id, (size_t)(q - id));
-            o += (size_t)snprintf(buf + (o < n ? o : n), o < n ? n - o : 0, "%.*s%s",
-                                  (int)(q - id), id, suffix);
+            o += (size_t)snprintf(buf + (o < n ? o : n), o < n ? n - o : 0, "%.*s%s", (int)(q - id),
+                                  id, suffix);
             p = q;
             operand = 0;
             continue;

@@ -14,6 +14,13 @@
  * the host's side checks the domain's when it starts (demo_host_check). */
 #define demo_IDL_FINGERPRINT 0xb304ad10db0814fdull
 
+/* The largest message an rpc of this module can need, in bytes, and a
+ * channel geometry that carries it (cdn_domain_config.geometry; the
+ * default carries 4 KiB a message, and demo_host_check refuses a
+ * channel smaller than this IDL needs with CDN_ELIMIT). */
+#define demo_WIRE_MAX 302u
+#define demo_GEOMETRY {64, 320u}
+
 /* rpc ids, in declaration order */
 enum {
     demo_RPC_add = 1, /* rpc */

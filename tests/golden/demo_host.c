@@ -937,6 +937,8 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
  * same as this side's, CDN_EPROTO if not, or the crossing's status. */
 int demo_host_check(struct cdn_glue *cdn_g)
 {
+    if (cdn_glue_wire_max(cdn_g) < demo_WIRE_MAX)
+        return CDN_ELIMIT; /* the channel cannot carry every call: demo_GEOMETRY */
     struct cdn_wbuf cdn_w;
     struct cdn_rbuf cdn_r;
     struct cdn_msg cdn_store;

@@ -8,7 +8,8 @@
 /* Installs the dispatcher on g. */
 void demo_host_init(struct cdn_glue *cdn_g);
 /* Whether the domain's glue comes from the same IDL (CDN_OK; else
- * CDN_EPROTO, or the crossing's status). */
+ * CDN_EPROTO, or the crossing's status), over a channel that carries
+ * every call (else CDN_ELIMIT: see MODULE_GEOMETRY). */
 int demo_host_check(struct cdn_glue *cdn_g);
 int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep);
 

@@ -1,0 +1,181 @@
+/*
+ * test_supervisor.c - a library in a supervised domain (cordon/supervisor.h),
+ * through examples/zlib's glue: zlib itself (zbox.so) and a hostile one
+ * (tests/modules/zbox_liar.c).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cordon/supervisor.h"
+#include "util.h"
+#include "zbox_host.h"
+
+static int bind_zbox(struct cdn_glue *g, void *arg)
+{
+    (void)arg;
+    zbox_host_init(g);
+    return zbox_host_check(g);
+}
+
+struct fixture {
+    struct cdn_heap *heap;
+    struct cdn_sup *sup;
+    unsigned char *src, *z, *dst;
+    cdn_href refs[3];
+};
+
+static int start(struct fixture *f, const char *module, int max_restarts, int small_channel,
+                 char *why, size_t why_len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.so", test_lib_dir(), module);
+    memset(f, 0, sizeof *f);
+    assert_int_equal(cdn_heap_create(0, &f->heap), CDN_OK);
+    struct cdn_sup_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cdn_domain_config_init(&cfg.domain);
+    cfg.domain.module_path = path;
+    cfg.domain.heap = f->heap;
+    if (!small_channel)
+        cfg.domain.geometry = (struct cdn_chan_geometry)zbox_GEOMETRY;
+    cfg.policy.max_restarts = max_restarts;
+    cfg.policy.warm_spare = 1;
+    cfg.policy.call_timeout_ns = 2000000000ll;
+    cfg.bind = bind_zbox;
+    int r = cdn_sup_start(&cfg, &f->sup, why, why_len);
+    if (r != CDN_OK)
+        return r;
+    void *p[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cdn_heap_alloc(f->heap, CDN_HEAP_HOST, 16384, &f->refs[i], &p[i]), CDN_OK);
+    f->src = p[0], f->z = p[1], f->dst = p[2];
+    for (int i = 0; i < 16384; i++)
+        f->src[i] = (unsigned char)("supervised zlib "[i % 16]);
+    return CDN_OK;
+}
+
+static void stop(struct fixture *f)
+{
+    for (int i = 0; i < 3; i++)
+        cdn_heap_free(f->heap, f->refs[i], CDN_HEAP_HOST);
+    cdn_sup_destroy(f->sup);
+    cdn_heap_destroy(f->heap);
+}
+
+/* One round trip; 1 if every byte came back. */
+static int round_trip(struct fixture *f, struct cdn_glue *g)
+{
+    unsigned long zl = 16384, ol = 16384;
+    if (zbox_call_compress2(g, f->z, &zl, f->src, 16384, 6) != Z_OK)
+        return 0;
+    if (zbox_call_uncompress(g, f->dst, &ol, f->z, zl) != Z_OK || ol != 16384)
+        return 0;
+    return memcmp(f->src, f->dst, 16384) == 0;
+}
+
+/* zlib in a domain: its results, its own errors on garbage, checksums by
+ * value and in place. */
+static void test_library_round_trip(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(start(&f, "zbox", 3, 0, NULL, 0), CDN_OK);
+    struct cdn_glue *g = cdn_sup_glue(f.sup);
+    assert_true(round_trip(&f, g));
+    assert_int_equal(zbox_call_compressBound(g, 1000), compressBound(1000));
+    memset(f.z, 0x5a, 256);
+    unsigned long ol = 16384;
+    assert_int_equal(zbox_call_uncompress(g, f.dst, &ol, f.z, 256), Z_DATA_ERROR);
+    assert_int_equal(cdn_glue_last_error(g), CDN_OK);
+    unsigned long want = crc32(0, f.src, 4096);
+    assert_int_equal(zbox_call_crc32(g, 0, f.src, 4096), want);
+    assert_int_equal(zbox_call_crc32_z(g, 0, f.src, 4096), want);
+    /* a length longer than the lent buffer is refused before zlib runs */
+    ol = 1ul << 20;
+    assert_int_equal(zbox_call_uncompress(g, f.dst, &ol, f.z, 256), -99);
+    assert_int_equal(ol, 1ul << 20);
+    stop(&f);
+}
+
+/* Killed mid-work: the call returns the rpc's dead value, the next glue is
+ * a new instance (a new generation) that works. */
+static void test_restart_after_kill(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(start(&f, "zbox", 3, 0, NULL, 0), CDN_OK);
+    struct cdn_glue *g = cdn_sup_glue(f.sup);
+    assert_int_equal(cdn_sup_generation(f.sup), 1);
+    kill(cdn_domain_pid(cdn_sup_domain(f.sup)), SIGKILL);
+    unsigned long zl = 16384;
+    assert_int_equal(zbox_call_compress2(g, f.z, &zl, f.src, 16384, 6), -99);
+    assert_int_equal(cdn_glue_last_error(g), CDN_EDEAD);
+    assert_int_equal(zl, 16384); /* nothing applied */
+    g = cdn_sup_glue(f.sup);
+    assert_non_null(g);
+    assert_int_equal(cdn_sup_generation(f.sup), 2);
+    assert_true(round_trip(&f, g));
+    struct cdn_sup_stats st;
+    cdn_sup_get_stats(f.sup, &st);
+    assert_int_equal(st.restarts, 1);
+    assert_true(st.last_restart_ns > 0);
+    stop(&f);
+}
+
+/* A lying library: the length it claims is refused, the caller's value
+ * kept; a library that dies in a call is replaced; the policy gives up
+ * after its restarts. */
+static void test_hostile_library(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(start(&f, "zbox_liar", 2, 0, NULL, 0), CDN_OK);
+    struct cdn_glue *g = cdn_sup_glue(f.sup);
+    unsigned long ol = 4096;
+    assert_int_equal(zbox_call_uncompress(g, f.dst, &ol, f.z, 100), -99);
+    assert_int_equal(cdn_glue_last_error(g), CDN_EPROTO);
+    assert_int_equal(ol, 4096); /* the lie never reached the caller */
+    g = cdn_sup_glue(f.sup);    /* a protocol breaker is replaced */
+    assert_int_equal(cdn_sup_generation(f.sup), 2);
+    assert_int_equal(zbox_call_crc32(g, 0, f.src, 16), 0); /* [dead(0)]: it exited */
+    assert_int_equal(cdn_glue_last_error(g), CDN_EDEAD);
+    g = cdn_sup_glue(f.sup);
+    assert_int_equal(cdn_sup_generation(f.sup), 3);
+    assert_int_equal(zbox_call_crc32(g, 0, f.src, 16), 0);
+    assert_null(cdn_sup_glue(f.sup)); /* a third death within the window: given up */
+    struct cdn_sup_stats st;
+    cdn_sup_get_stats(f.sup, &st);
+    assert_true(st.gave_up);
+    assert_int_equal(st.restarts, 2);
+    stop(&f);
+}
+
+/* The default channel carries 4 KiB a message; zbox's by-value crc32
+ * needs 16 KiB: the glue check refuses the channel at start, with a
+ * reason, instead of failing one call at run time. A module that cannot
+ * load says why. */
+static void test_start_refused_with_reason(void **state)
+{
+    (void)state;
+    struct fixture f;
+    char why[256];
+    assert_int_equal(start(&f, "zbox", 3, 1, why, sizeof why), CDN_ELIMIT);
+    assert_non_null(strstr(why, "bind"));
+    cdn_heap_destroy(f.heap);
+    assert_int_equal(start(&f, "no_such_module", 3, 0, why, sizeof why), CDN_ELOAD);
+    assert_true(why[0] != 0);
+    cdn_heap_destroy(f.heap);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_library_round_trip),
+        cmocka_unit_test(test_restart_after_kill),
+        cmocka_unit_test(test_hostile_library),
+        cmocka_unit_test(test_start_refused_with_reason),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
