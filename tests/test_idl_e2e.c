@@ -65,9 +65,13 @@ struct device *device_alloc(const char *name, uint32_t mtu)
     return d;
 }
 
+static int label_seen; /* the domain's char * field arrived */
+
 int32_t device_register(struct device *dev)
 {
     host_calls++;
+    label_seen = dev->label && strcmp(dev->label, "demo-label") == 0;
+    dev->label = (char *)"host-seen";
     dev->flags |= 0x100;
     registered = dev;
     return 0;
@@ -162,8 +166,10 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
     cdn_domain_set_handler(dom, demo_host_dispatch, g);
 
     /* every domain -> host rpc, from the domain's probe */
+    label_seen = 0;
     o->probe = demo_call_demo_probe(g, 7);
     assert_int_equal(cdn_glue_last_error(g), CDN_OK);
+    assert_true(label_seen);
     assert_non_null(registered);
     o->flags = registered->flags;
     o->mtu = registered->mtu;

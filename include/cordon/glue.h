@@ -235,6 +235,19 @@ CDN_R_FIXED(cdn_r_u64, uint64_t)
 /* Reads a string of at most max characters into dst (cap bytes, NUL added);
  * an over-long string or one with a NUL inside sets the error. */
 void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max);
+
+/*
+ * A string<N> field whose C type is a pointer (zlib's `char *msg`) rather
+ * than an array: NULL crosses as NULL, and the receiving side's pointer is
+ * set to storage the glue owns (freed with the glue; a string that arrives
+ * unchanged reuses it). At most CDN_GLUE_STRING_BYTES of it per glue: a
+ * peer that sends ever new strings fails its calls with CDN_ELIMIT. The
+ * generated code picks the form by the field's type (CDN_IS_ARRAY).
+ */
+#define CDN_GLUE_STRING_BYTES (1u << 20)
+#define CDN_IS_ARRAY(x)       (!__builtin_types_compatible_p(__typeof__(x), __typeof__(&(x)[0])))
+void cdn_w_string_field(struct cdn_wbuf *w, const char *s, size_t max);
+void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, size_t max);
 /* A bool must be 0 or 1. */
 int cdn_r_bool(struct cdn_rbuf *r);
 /* An element count that must not exceed max. */

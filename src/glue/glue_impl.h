@@ -20,6 +20,8 @@ struct cdn_glue {
     struct cdn_hmap by_ref, by_obj;
     struct cdn_hmap shadows; /* objects this glue allocated (freed on forget) */
     struct cdn_hmap shared;  /* domain: heap pointer -> (ref, len) */
+    struct cdn_hmap strings; /* storage of received char * string fields -> size */
+    size_t string_bytes;     /* their total: at most CDN_GLUE_STRING_BYTES */
     uint64_t next_id;        /* domain: counter for domain-chosen ids */
     struct cdn_heap *heap;
     uint32_t heap_domain;

@@ -120,3 +120,49 @@ void cdn_obj_drop(void *copy)
 {
     free(copy);
 }
+
+/* ---- string fields held by pointer ---- */
+
+void cdn_w_string_field(struct cdn_wbuf *w, const char *s, size_t max)
+{
+    if (!s)
+        cdn_w_u32(w, UINT32_MAX); /* NULL */
+    else
+        cdn_w_string(w, s, max);
+}
+
+void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, size_t max)
+{
+    uint32_t n = cdn_r_u32(r);
+    if (r->err)
+        return;
+    if (n == UINT32_MAX) {
+        *slot = NULL;
+        return;
+    }
+    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
+    if (!p || memchr(p, 0, n)) {
+        cdn_r_fail(r, CDN_EPROTO); /* too long, cut short, or a NUL inside */
+        return;
+    }
+    /* the string it has now, if the glue's and the same: nothing to do */
+    struct cdn_hmap_entry *old = *slot ? cdn_hmap_get(&g->strings, (uintptr_t)*slot) : NULL;
+    if (old && old->aux == (uint64_t)n + 1 && memcmp(*slot, p, n) == 0)
+        return;
+    if (g->string_bytes + n + 1 > CDN_GLUE_STRING_BYTES) {
+        cdn_r_fail(r, CDN_ELIMIT);
+        return;
+    }
+    /* a new buffer: the object is a copy applied only if the whole message
+     * validates, so the old one may still be the real object's */
+    char *buf = malloc((size_t)n + 1);
+    if (!buf || cdn_hmap_put(&g->strings, (uintptr_t)buf, buf, (uint64_t)n + 1) != 0) {
+        free(buf);
+        cdn_r_fail(r, CDN_ENOMEM);
+        return;
+    }
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    g->string_bytes += (size_t)n + 1;
+    *slot = buf;
+}

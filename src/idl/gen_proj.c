@@ -50,8 +50,12 @@ static void emit_put_field(struct gen *g, const struct idl_var *fl)
     case T_ENUM:
         put_scalar(g, t, e, "        ");
         break;
-    case T_STRING:
-        out(g, "        cdn_w_string(cdn_w, o->%s, %llu);\n", fl->name,
+    case T_STRING: /* a char array, or a char * (CDN_IS_ARRAY decides when compiled) */
+        out(g,
+            "        if (CDN_IS_ARRAY(o->%s))\n            cdn_w_string(cdn_w, (const char *)o->%s, "
+            "%llu);\n        else\n            cdn_w_string_field(cdn_w, (const char *)o->%s, "
+            "%llu);\n",
+            fl->name, fl->name, (unsigned long long)t->bound, fl->name,
             (unsigned long long)t->bound);
         break;
     case T_ARRAY:
@@ -112,7 +116,11 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
         get_scalar(g, t, e, "        ");
         break;
     case T_STRING:
-        out(g, "        cdn_r_string(cdn_r, o->%s, sizeof(o->%s), %llu);\n", fl->name, fl->name,
+        out(g,
+            "        if (CDN_IS_ARRAY(o->%s))\n            cdn_r_string(cdn_r, (char *)o->%s, "
+            "sizeof(o->%s), %llu);\n        else\n            cdn_r_string_field(cdn_g, cdn_r, "
+            "(char **)(void *)&o->%s, %llu);\n",
+            fl->name, fl->name, fl->name, (unsigned long long)t->bound, fl->name,
             (unsigned long long)t->bound);
         break;
     case T_ARRAY:

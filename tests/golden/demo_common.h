@@ -12,7 +12,7 @@
 
 /* What this glue was generated from (cordon-idlc's fingerprint of the IDL):
  * the host's side checks the domain's when it starts (demo_host_check). */
-#define demo_IDL_FINGERPRINT 0xb304ad10db0814fdull
+#define demo_IDL_FINGERPRINT 0x08e062dfee3bfba6ull
 
 /* The largest message an rpc of this module can need, in bytes, and a
  * channel geometry that carries it (cdn_domain_config.geometry; the

@@ -54,7 +54,10 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 {
     struct device *o = cdn_obj;
     { /* name */
-        cdn_w_string(cdn_w, o->name, 15);
+        if (CDN_IS_ARRAY(o->name))
+            cdn_w_string(cdn_w, (const char *)o->name, 15);
+        else
+            cdn_w_string_field(cdn_w, (const char *)o->name, 15);
     }
     { /* flags */
         cdn_w_u32(cdn_w, (uint32_t)(o->flags));
@@ -75,6 +78,12 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
     if (dir & CDN_DIR_OUT) { /* stats */
         put_stats(cdn_g, cdn_w, &o->stats, dir);
     }
+    { /* label */
+        if (CDN_IS_ARRAY(o->label))
+            cdn_w_string(cdn_w, (const char *)o->label, 31);
+        else
+            cdn_w_string_field(cdn_w, (const char *)o->label, 31);
+    }
 }
 
 /* The fields of projection device this side accepts
@@ -83,7 +92,10 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 {
     struct device *o = cdn_obj;
     { /* name */
-        cdn_r_string(cdn_r, o->name, sizeof(o->name), 15);
+        if (CDN_IS_ARRAY(o->name))
+            cdn_r_string(cdn_r, (char *)o->name, sizeof(o->name), 15);
+        else
+            cdn_r_string_field(cdn_g, cdn_r, (char **)(void *)&o->name, 15);
     }
     { /* flags */
         o->flags = (uint32_t)cdn_r_u32(cdn_r);
@@ -107,10 +119,16 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
     if (dir & CDN_DIR_OUT) { /* stats */
         get_stats(cdn_g, cdn_r, &o->stats, dir);
     }
+    { /* label */
+        if (CDN_IS_ARRAY(o->label))
+            cdn_r_string(cdn_r, (char *)o->label, sizeof(o->label), 31);
+        else
+            cdn_r_string_field(cdn_g, cdn_r, (char **)(void *)&o->label, 31);
+    }
 }
 
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:50). */
+ * (tests/idl/demo.idl:51). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -125,7 +143,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:50). */
+ * (tests/idl/demo.idl:51). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -140,7 +158,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:55). */
+ * (tests/idl/demo.idl:56). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -161,7 +179,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:55). */
+ * (tests/idl/demo.idl:56). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;

@@ -30,6 +30,7 @@ struct device {
     uint8_t addr[6];
     const struct device_ops *ops;
     struct stats stats;
+    char *label; /* a string held by pointer: string<31> */
 };
 
 struct packet {

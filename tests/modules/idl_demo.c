@@ -123,9 +123,14 @@ int32_t demo_probe(uint32_t seed)
     my_dev->flags = 0x11;
     memcpy(my_dev->addr, "\x02\x00\x5e\x10\x20\x30", 6);
     my_dev->ops = &my_ops;
+    if (my_dev->label) /* NULL on the host: NULL here */
+        return 6;
+    my_dev->label = (char *)"demo-label";
     if (device_register(my_dev) != 0)
         return 6;
     if (my_dev->flags != 0x11 + 0x100) /* the host set a flag: [in, out] */
+        return 7;
+    if (!my_dev->label || strcmp(my_dev->label, "host-seen") != 0) /* a char * field back */
         return 7;
     int32_t q = 0, rem = 1000;
     divide(17, 5, &q, &rem);
