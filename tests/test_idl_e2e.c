@@ -138,6 +138,7 @@ struct outcome {
     int32_t consume_ok, consume_again, give_not_owned_ret, give_not_owned_err;
     int32_t malformed[10];
     int host_calls_during_malformed;
+    int32_t fresh_retry; /* a failed call's new object, sent again */
     int dead_ret, dead_err;
     uint64_t dead_kick;
     int dead_kick_err;
@@ -218,6 +219,14 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
         o->malformed[i] = demo_call_demo_probe(g, 666 + i);
     o->host_calls_during_malformed = host_calls - before;
 
+    /* a call that failed after exporting a new object, then again */
+    struct device *first = registered;
+    o->fresh_retry = demo_call_demo_probe(g, 30);
+    if (registered != first) {
+        free(registered);
+        registered = first;
+    }
+
     /* a dead domain: the stub returns the dead value and says why */
     cdn_domain_kill(dom, "test");
     cdn_domain_wait(dom, NULL, 5 * SEC);
@@ -262,6 +271,7 @@ static void check_outcome(const struct outcome *o)
                      cdn_strerror(o->malformed[i]), cdn_strerror(want[i]));
     assert_int_equal(o->host_calls_during_malformed, 0);
     assert_int_equal(o->dead_ret, -5);
+    assert_int_equal(o->fresh_retry, 0);
     assert_int_equal(o->dead_err, CDN_EDEAD);
     assert_int_equal(o->dead_kick, 12345); /* the rpc's own dead value */
     assert_int_equal(o->dead_kick_err, CDN_EDEAD);

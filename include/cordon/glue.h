@@ -121,7 +121,8 @@ struct cdn_fn_slot {
     M(0)                                                                                           \
     M(1)                                                                                           \
     M(2)                                                                                           \
-    M(3) M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) \
+    M(3)                                                                                           \
+    M(4) M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19)      \
         M(20) M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34)  \
             M(35) M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48)    \
                 M(49) M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61)      \
@@ -143,11 +144,19 @@ void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
 
 /* ---- wire buffers ---- */
 
+#define CDN_WBUF_FRESH 8 /* new objects a message remembers (cdn_w_object) */
+
 struct cdn_wbuf {
     uint8_t *buf;
     uint32_t len, cap;
     int err;
     struct cdn_glue *g; /* its channel bounds the payload (checked at send) */
+    /* objects this message exports for the first time: if the call fails
+     * (not sent, refused, or no answer), they are forgotten again, so the
+     * next call sends them as new instead of naming a reference the peer
+     * never accepted */
+    void *fresh[CDN_WBUF_FRESH];
+    uint32_t nfresh;
     uint8_t small[256];
 };
 
@@ -167,6 +176,7 @@ static inline void cdn_wbuf_init(struct cdn_wbuf *w, struct cdn_glue *g)
     w->cap = sizeof w->small;
     w->err = 0;
     w->g = g;
+    w->nfresh = 0;
 }
 
 static inline void cdn_wbuf_release(struct cdn_wbuf *w)

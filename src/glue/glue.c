@@ -354,6 +354,16 @@ static void payload_to_msg(const void *buf, uint32_t len, struct cdn_msg *m)
     }
 }
 
+/* A call that failed: the objects its message exported for the first time
+ * are forgotten, whatever the peer saw (refused requests register nothing;
+ * a dead or timed-out peer's glue goes anyway). */
+static void forget_fresh(struct cdn_glue *g, struct cdn_wbuf *w)
+{
+    for (uint32_t i = 0; i < w->nfresh; i++)
+        cdn_glue_forget(g, w->fresh[i]);
+    w->nfresh = 0;
+}
+
 static int glue_call_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w,
                             struct cdn_rbuf *r, struct cdn_msg *store)
 {
@@ -374,6 +384,8 @@ static int glue_call_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w
             st = cdn_ep_call(g->ep, &req, store, g->dispatch, g, g->timeout_ns);
         g->in_call--;
     }
+    if (st != CDN_OK)
+        forget_fresh(g, w);
     cdn_wbuf_release(w);
     g->last_error = st;
     if (st == CDN_OK)
@@ -413,6 +425,8 @@ static int glue_send_oneway_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_
         }
         g->in_call--;
     }
+    if (st != CDN_OK)
+        forget_fresh(g, w);
     cdn_wbuf_release(w);
     g->last_error = st;
     return st;

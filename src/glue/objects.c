@@ -16,6 +16,8 @@ void cdn_w_object(struct cdn_glue *g, struct cdn_wbuf *w, void *obj, uint16_t ty
     int is_new = 0;
     if (cdn_glue_export(g, obj, type, &ref, &is_new) != CDN_OK)
         w->err = CDN_EINVAL;
+    if (is_new && obj && w->nfresh < CDN_WBUF_FRESH)
+        w->fresh[w->nfresh++] = obj; /* (more than that in one message: not undone) */
     cdn_w_u64(w, ref);
     cdn_w_u8(w, is_new ? CDN_REF_FLAG_NEW : 0);
     if (obj)

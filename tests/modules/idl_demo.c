@@ -102,6 +102,20 @@ int32_t demo_probe(uint32_t seed)
 {
     if (seed >= 666)
         return malformed(seed);
+    if (seed == 30) { /* a call that fails after exporting a new object */
+        static const struct device_ops ops2 = {.open = dev_open, .xmit = dev_xmit};
+        struct device *d = device_alloc("demo1", 9000);
+        if (!d)
+            return 30;
+        d->ops = &ops2; /* new to the host */
+        d->label = (char *)"a label longer than its thirty-one characters";
+        if (device_register(d) != -5 || cdn_glue_last_error(cdn_glue_current()) != CDN_EINVAL)
+            return 31; /* refused here: never sent */
+        d->label = (char *)"short";
+        if (device_register(d) != 0) /* ops2 goes as new again, not as a stale ref */
+            return 32;
+        return 0;
+    }
     if (seed == 20 || seed == 21) { /* give `kept` back to the host ([move]) */
         int32_t r = consume(kept);
         return r == 0 ? 0 : cdn_glue_last_error(cdn_glue_current());
