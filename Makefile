@@ -74,7 +74,8 @@ BENCH := $(BUILD)/bin/cordon-bench
 GEN_CB := $(BUILD)/gen/cb
 all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc \
 	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc \
-	$(BUILD)/bin/cordon-kdomain $(BUILD)/bin/zbox-demo $(BUILD)/lib/cordon/zbox.so
+	$(BUILD)/bin/cordon-kdomain $(BUILD)/bin/zbox-demo $(BUILD)/lib/cordon/zbox.so \
+	$(BUILD)/lib/pkgconfig/cordon-uninstalled.pc
 
 deps:
 	@bash scripts/deps.sh
@@ -275,6 +276,12 @@ $(KMLIB): $(KMOD_OBJ)
 $(BUILD)/lib/pkgconfig/%.pc: %.pc.in
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+# the build tree as pkg-config sees it: PKG_CONFIG_PATH=build/lib/pkgconfig
+# prefers NAME-uninstalled.pc, whose paths are this tree's
+$(BUILD)/lib/pkgconfig/cordon-uninstalled.pc: cordon.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(abspath .)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|^libdir=.*|libdir=$(abspath $(BUILD))/lib|' $< > $@
 
 
 # The analyzer's IDL, used for real: cordon-split writes the IDL of

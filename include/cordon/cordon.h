@@ -19,5 +19,6 @@
 #include "cordon/error.h"
 #include "cordon/heap.h"
 #include "cordon/module.h"
+#include "cordon/supervisor.h"
 
 #endif
