@@ -417,17 +417,11 @@ static void cycles_any_order(void **state)
 static void kernel_functions_as_values(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/cordon-split-v-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char kdir[300], ddir[300];
-    snprintf(kdir, sizeof kdir, "%s/k", dir);
-    snprintf(ddir, sizeof ddir, "%s/d", dir);
-    assert_int_equal(mkdir(kdir, 0755), 0);
-    assert_int_equal(mkdir(ddir, 0755), 0);
-    put_file(kdir, "kern.h",
-             "struct waiter { int (*func)(struct waiter *w); };\n"
-             "int kernel_wake(struct waiter *w);\nint kernel_batch_end(int n);\n"
-             "int kernel_wait(struct waiter *w);\nint kernel_batch(int (*end)(int n));\n");
+    char dir[] = "/tmp/cordon-split-v-XXXXXX", kdir[300], ddir[300];
+    synth_dirs(dir, kdir, ddir,
+               "struct waiter { int (*func)(struct waiter *w); };\n"
+               "int kernel_wake(struct waiter *w);\nint kernel_batch_end(int n);\n"
+               "int kernel_wait(struct waiter *w);\nint kernel_batch(int (*end)(int n));\n");
     put_file(ddir, "drv.c",
              "#include \"kern.h\"\n"
              "int drv_go(void)\n{\n    struct waiter w = { .func = kernel_wake };\n"

@@ -24,13 +24,7 @@ uint64_t array_call(const uint64_t *a)
 
 static int cb_main(struct cdn_dom_ctx *ctx)
 {
-    struct cdn_glue *g;
-    if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)
-        return CDN_ENOMEM;
-    cb_domain_init(g);
-    int r = cdn_ep_serve(cdn_dom_ep(ctx), cb_domain_dispatch, g);
-    cdn_glue_destroy(g);
-    return r;
+    return cdn_dom_serve_glue(ctx, cb_domain_init, cb_domain_dispatch);
 }
 
 const struct cdn_module cordon_module = {

@@ -62,6 +62,16 @@ static int box_open(struct box *b, int warm_spare, char *why, size_t why_len)
     return r;
 }
 
+/* box_open with a warm spare, saying why on stderr if it fails. */
+static int box_open_or_say(struct box *b)
+{
+    char why[256];
+    int r = box_open(b, 1, why, sizeof why);
+    if (r != CDN_OK)
+        fprintf(stderr, "zbox-demo: cannot start the domain: %s (%s)\n", cdn_strerror(r), why);
+    return r;
+}
+
 static void box_close(struct box *b)
 {
     cdn_sup_destroy(b->sup);
@@ -92,12 +102,8 @@ static void step(int ok, const char *what)
 static int walk_through(const char *path)
 {
     struct box b;
-    char why[256];
-    int r = box_open(&b, 1, why, sizeof why);
-    if (r != CDN_OK) {
-        fprintf(stderr, "zbox-demo: cannot start the domain: %s (%s)\n", cdn_strerror(r), why);
+    if (box_open_or_say(&b) != CDN_OK)
         return 2;
-    }
     cdn_href in_ref, z_ref, out_ref;
     size_t cap = 60000;
     unsigned char *in = heap_buf(&b, cap, &in_ref), *z = heap_buf(&b, 65536, &z_ref),
@@ -248,12 +254,8 @@ static int64_t run_case(struct bench *x, int c)
 static int zbox_bench(int json)
 {
     struct box b;
-    char why[256];
-    int r = box_open(&b, 1, why, sizeof why);
-    if (r != CDN_OK) {
-        fprintf(stderr, "zbox-demo: cannot start the domain: %s (%s)\n", cdn_strerror(r), why);
+    if (box_open_or_say(&b) != CDN_OK)
         return 2;
-    }
     struct bench x = {.b = &b, .g = cdn_sup_glue(b.sup)};
     cdn_href r1, r2, r3, r4;
     x.src = heap_buf(&b, 16384, &r1);

@@ -163,6 +163,8 @@ struct analysis {
 int set_find(const struct name_set *s, const char *x);
 /* Adds x (copied) unless present; returns its index. */
 int set_add(struct name_set *s, const char *x, const char *note, CXCursor decl);
+/* Keeps the entries keep() says yes to, in order; frees the others. */
+void set_filter(struct name_set *s, int (*keep)(void *ctx, const char *name), void *ctx);
 int is_compile_time_check(const char *n);
 /* Whether a kernel function called n with nargs arguments frees its first
  * struct argument (by its name, as a person would guess at first sight). */

@@ -133,3 +133,21 @@ int is_lock_name(const char *n)
            strncmp(n, "up_", 3) == 0 || strncmp(n, "local_bh", 8) == 0 ||
            strncmp(n, "__local_bh", 10) == 0 || strncmp(n, "u64_stats", 9) == 0;
 }
+
+void set_filter(struct name_set *s, int (*keep)(void *ctx, const char *name), void *ctx)
+{
+    int kept = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (!keep(ctx, s->v[i])) {
+            free(s->v[i]);
+            free(s->note[i]);
+            continue;
+        }
+        s->v[kept] = s->v[i];
+        s->note[kept] = s->note[i];
+        s->decl[kept] = s->decl[i];
+        s->module_entry[kept] = s->module_entry[i];
+        kept++;
+    }
+    s->n = kept;
+}

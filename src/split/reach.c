@@ -78,6 +78,19 @@ static int lookup(const struct names *t, const char *s)
     return -1;
 }
 
+struct reach_result {
+    const struct names *t;
+    const char *live;
+};
+
+/* Called by a live function, or never seen called (kept: not ours to judge). */
+static int called_by_live(void *ctx, const char *name)
+{
+    const struct reach_result *res = ctx;
+    int id = lookup(res->t, name);
+    return id < 0 || res->live[id];
+}
+
 void drop_unreachable_calls(struct analysis *a)
 {
     struct names t = {0};
@@ -104,21 +117,8 @@ void drop_unreachable_calls(struct analysis *a)
             if (live[from[i]] && !live[to[i]])
                 live[to[i]] = 1, changed = 1;
     }
-    struct name_set *s = &a->drv_to_kernel;
-    int kept = 0;
-    for (int i = 0; i < s->n; i++) {
-        int id = lookup(&t, s->v[i]);
-        if (id >= 0 && !live[id]) { /* called, by dead code only */
-            free(s->v[i]);
-            free(s->note[i]);
-            continue;
-        }
-        s->v[kept] = s->v[i];
-        s->note[kept] = s->note[i];
-        s->decl[kept] = s->decl[i];
-        kept++;
-    }
-    s->n = kept;
+    struct reach_result res = {&t, live};
+    set_filter(&a->drv_to_kernel, called_by_live, &res);
     free(t.key);
     free(t.id);
     free(from);

@@ -655,22 +655,15 @@ enum CXChildVisitResult top_visit(CXCursor c, CXCursor parent, CXClientData d)
 
 /* A function another driver file defines is the driver's own: each
  * translation unit alone could not know that. */
+static int not_driver_defined(void *ctx, const char *name)
+{
+    struct analysis *a = ctx;
+    return set_find(&a->driver_defs, name) < 0;
+}
+
 void drop_driver_defined_calls(struct analysis *a)
 {
-    struct name_set *s = &a->drv_to_kernel;
-    int kept = 0;
-    for (int i = 0; i < s->n; i++) {
-        if (set_find(&a->driver_defs, s->v[i]) >= 0) {
-            free(s->v[i]);
-            free(s->note[i]);
-            continue;
-        }
-        s->v[kept] = s->v[i];
-        s->note[kept] = s->note[i];
-        s->decl[kept] = s->decl[i];
-        kept++;
-    }
-    s->n = kept;
+    set_filter(&a->drv_to_kernel, not_driver_defined, a);
 }
 
 void resolve_pending_refs(struct analysis *a)

@@ -44,17 +44,7 @@ uLong crc32_z(uLong crc, const Bytef *buf, z_size_t len)
 
 static int liar_main(struct cdn_dom_ctx *ctx)
 {
-    struct cdn_glue *g;
-    if (cdn_glue_create(CDN_GLUE_DOMAIN, cdn_dom_ep(ctx), &g) != CDN_OK)
-        return CDN_ENOMEM;
-    void *base;
-    size_t size;
-    cdn_dom_heap(ctx, &base, &size);
-    cdn_glue_set_heap_mapping(g, base, size);
-    zbox_domain_init(g);
-    int r = cdn_ep_serve(cdn_dom_ep(ctx), zbox_domain_dispatch, g);
-    cdn_glue_destroy(g);
-    return r;
+    return cdn_dom_serve_glue(ctx, zbox_domain_init, zbox_domain_dispatch);
 }
 
 const struct cdn_module cordon_module = {
