@@ -102,6 +102,14 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
     *rem += a % b;
 }
 
+void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
+{
+    host_calls++;
+    snprintf(name, 16, "dev%u", id);
+    for (uint32_t i = 0; i < cap; i++)
+        bytes[i] = (uint8_t)(id + i);
+}
+
 int32_t consume(void *buf)
 {
     host_calls++;
@@ -139,6 +147,9 @@ struct outcome {
     int32_t malformed[10];
     int host_calls_during_malformed;
     int32_t fresh_retry; /* a failed call's new object, sent again */
+    int32_t fill_ret;
+    char fill_tag[16];
+    uint16_t fill_vals[4];
     int dead_ret, dead_err;
     uint64_t dead_kick;
     int dead_kick_err;
@@ -219,6 +230,13 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
         o->malformed[i] = demo_call_demo_probe(g, 666 + i);
     o->host_calls_during_malformed = host_calls - before;
 
+    /* [out] string and array filled by the domain */
+    char tag[16] = "unchanged";
+    uint16_t vals[4] = {1, 2, 3, 4};
+    o->fill_ret = demo_call_demo_fill(g, tag, vals);
+    snprintf(o->fill_tag, sizeof o->fill_tag, "%s", tag);
+    memcpy(o->fill_vals, vals, sizeof vals);
+
     /* a call that failed after exporting a new object, then again */
     struct device *first = registered;
     o->fresh_retry = demo_call_demo_probe(g, 30);
@@ -272,6 +290,10 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->host_calls_during_malformed, 0);
     assert_int_equal(o->dead_ret, -5);
     assert_int_equal(o->fresh_retry, 0);
+    assert_int_equal(o->fill_ret, 10);
+    assert_string_equal(o->fill_tag, "filled");
+    assert_int_equal(o->fill_vals[0], 11);
+    assert_int_equal(o->fill_vals[3], 44);
     assert_int_equal(o->dead_err, CDN_EDEAD);
     assert_int_equal(o->dead_kick, 12345); /* the rpc's own dead value */
     assert_int_equal(o->dead_kick_err, CDN_EDEAD);

@@ -76,6 +76,21 @@ const void *cdn_r_bytes(struct cdn_rbuf *r, size_t n)
     return p;
 }
 
+const char *cdn_r_string_view(struct cdn_rbuf *r, size_t max, uint32_t *len)
+{
+    *len = 0;
+    uint32_t n = cdn_r_u32(r);
+    if (r->err)
+        return NULL;
+    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
+    if (!p || memchr(p, 0, n)) {
+        cdn_r_fail(r, CDN_EPROTO);
+        return NULL;
+    }
+    *len = n;
+    return p;
+}
+
 void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max)
 {
     if (cap)

@@ -215,9 +215,16 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
     struct idl_loc loc = v->attr_loc.line ? v->attr_loc : v->loc;
     const char *what = use == USE_PARAM ? "argument" : use == USE_FIELD ? "field" : "return value";
     int proj_ptr = v->type->kind == T_PROJECTION && v->pointer;
-    if ((a & (AT_IN | AT_OUT)) && use == USE_PARAM && !v->pointer)
+    int buffer = v->type->kind == T_STRING || v->type->kind == T_ARRAY;
+    if ((a & (AT_IN | AT_OUT)) && use == USE_PARAM && !v->pointer && !buffer)
         idl_error(c->d, loc, "direction attribute on non-pointer %s '%s' (scalars are always [in])",
                   what, v->name);
+    if ((a & AT_OUT) && use == USE_PARAM && v->type->kind == T_ARRAY &&
+        (v->type->size_kind == A_NULL || !v->type->elem || v->type->elem->kind != T_SCALAR))
+        idl_error(c->d, loc,
+                  "[out] array '%s': only integer arrays of a fixed size or a {{size}} "
+                  "cross back",
+                  v->name);
     if ((a & (AT_IN | AT_OUT)) && use == USE_RETURN)
         idl_error(c->d, loc, "direction attribute on a return value (returns are always [out])");
     if ((a & AT_UNUSED) && use != USE_FIELD)

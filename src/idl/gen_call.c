@@ -49,6 +49,18 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, const char *p
         if (v->pointer && param_dir(v) & DIR_OUT &&
             (v->type->kind == T_SCALAR || v->type->kind == T_BOOL || v->type->kind == T_ENUM))
             out(g, "    if (%s)\n        *%s = %s_out;\n", v->name, v->name, v->name);
+    for (const struct idl_var *v = r->params; v; v = v->next) {
+        if (!(param_dir(v) & DIR_OUT))
+            continue;
+        if (v->type->kind == T_STRING)
+            out(g,
+                "    if (%s) {\n        memcpy(%s, %s_got, %s_len);\n        %s[%s_len] = 0;\n    "
+                "}\n",
+                v->name, v->name, v->name, v->name, v->name, v->name);
+        else if (v->type->kind == T_ARRAY)
+            out(g, "    if (%s && %s_gotn)\n        memcpy(%s, %s_got, (size_t)%s_gotn * %u);\n",
+                v->name, v->name, v->name, v->name, v->name, (unsigned)v->type->elem->width);
+    }
     emit_deallocs(g, r);
     if (r->ret->type->kind != T_VOID)
         out(g, "    return cdn_ret;\n");

@@ -40,10 +40,27 @@ void put_param_in(struct gen *g, const struct idl_var *v)
         put_scalar(g, t, v->name, "    ");
         break;
     case T_STRING:
-        out(g, "    cdn_w_string(cdn_w, %s, %llu);\n", v->name, (unsigned long long)t->bound);
+        if (param_dir(v) & DIR_IN) /* an [out]-only string sends nothing */
+            out(g, "    cdn_w_string(cdn_w, %s, %llu);\n", v->name, (unsigned long long)t->bound);
         break;
     case T_ARRAY:
+        if (param_dir(v) == DIR_OUT) {
+            /* [out] only: the capacity goes, the callee fills that many */
+            if (t->size_kind == A_FIXED)
+                out(g, "    uint32_t %s_cap = %llu;\n", v->name, (unsigned long long)t->count);
+            else
+                out(g,
+                    "    uint32_t %s_cap = (uint32_t)(%s);\n    if (%s_cap > %llu)\n"
+                    "        cdn_w->err = CDN_EINVAL, %s_cap = 0;\n"
+                    "    cdn_w_u32(cdn_w, %s_cap);\n",
+                    v->name, t->expr, v->name, (unsigned long long)t->bound, v->name, v->name);
+            break;
+        }
+        if (param_dir(v) & DIR_OUT) /* [in, out]: as many come back as went */
+            out(g, "    uint32_t %s_cap = 0;\n", v->name);
         if (t->size_kind == A_FIXED) {
+            if (param_dir(v) & DIR_OUT)
+                out(g, "    %s_cap = %llu;\n", v->name, (unsigned long long)t->count);
             if (t->elem->kind != T_SCALAR)
                 out(g, "    for (uint32_t cdn_i = 0; cdn_i < %llu; cdn_i++)\n",
                     (unsigned long long)t->count);
@@ -60,6 +77,8 @@ void put_param_in(struct gen *g, const struct idl_var *v)
                     "            cdn_w->err = CDN_EINVAL, cdn_n = 0;\n",
                     t->expr, (unsigned long long)t->bound);
             out(g, "        cdn_w_u32(cdn_w, cdn_n);\n");
+            if (param_dir(v) & DIR_OUT)
+                out(g, "        %s_cap = cdn_n;\n", v->name);
             if (t->elem->kind != T_SCALAR)
                 out(g, "        for (uint32_t cdn_i = 0; cdn_i < cdn_n; cdn_i++)\n");
         }
@@ -139,6 +158,10 @@ void get_param_in(struct gen *g, const struct idl_var *v)
     case T_STRING:
         out(g, "    char *%s = cdn_tmp_alloc(&cdn_tmp, %llu);\n", v->name,
             (unsigned long long)t->bound + 1);
+        if (param_dir(v) == DIR_OUT) { /* the callee's to fill: N + 1, zeroed */
+            out(g, "    if (!%s)\n        cdn_r_fail(cdn_r, CDN_ENOMEM);\n", v->name);
+            break;
+        }
         out(g,
             "    if (%s)\n        cdn_r_string(cdn_r, %s, %llu, %llu);\n    else\n"
             "        cdn_r_fail(cdn_r, CDN_ENOMEM);\n",
@@ -149,6 +172,20 @@ void get_param_in(struct gen *g, const struct idl_var *v)
         const char *ec = el->kind == T_SCALAR ? scalar_c(el)
                          : el->kind == T_BOOL ? "bool"
                                               : "int32_t";
+        if (el->kind == T_SCALAR && param_dir(v) == DIR_OUT) {
+            /* [out] only: room for the capacity the caller gave, zeroed */
+            out(g, "    %s *%s = NULL;\n", ec, v->name);
+            if (t->size_kind == A_FIXED)
+                out(g, "    uint32_t %s_n = %llu;\n", v->name, (unsigned long long)t->count);
+            else
+                out(g, "    uint32_t %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
+                    (unsigned long long)t->bound);
+            out(g,
+                "    if (!cdn_r->err && !(%s = cdn_tmp_alloc(&cdn_tmp, ((size_t)%s_n + 1) * %u)))\n"
+                "        cdn_r_fail(cdn_r, CDN_ENOMEM);\n",
+                v->name, v->name, (unsigned)el->width);
+            break;
+        }
         if (el->kind == T_SCALAR) {
             /* the count first, then one copy of the real length into an
              * allocation of that length (+1 for a sentinel array's zero) */
@@ -321,6 +358,17 @@ void put_param_out(struct gen *g, const struct idl_var *v)
 {
     const struct idl_type *t = v->type;
     char e[256];
+    if (t->kind == T_STRING && (param_dir(v) & DIR_OUT)) {
+        out(g, "    cdn_w_string(cdn_w, %s, %llu);\n", v->name, (unsigned long long)t->bound);
+        return;
+    }
+    if (t->kind == T_ARRAY && (param_dir(v) & DIR_OUT)) { /* as many as the caller gave room for */
+        out(g,
+            "    cdn_w_u32(cdn_w, %s_n);\n    if (%s_n)\n"
+            "        cdn_w_bytes(cdn_w, %s, (size_t)%s_n * %u);\n",
+            v->name, v->name, v->name, v->name, (unsigned)t->elem->width);
+        return;
+    }
     if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
         if (param_dir(v) & DIR_OUT) {
             snprintf(e, sizeof e, "%s_val", v->name);
@@ -344,6 +392,23 @@ void get_param_out(struct gen *g, const struct idl_var *v)
 {
     const struct idl_type *t = v->type;
     char e[256];
+    if (t->kind == T_STRING && (param_dir(v) & DIR_OUT)) {
+        /* checked now, copied into the caller's buffer once all is valid */
+        out(g, "    uint32_t %s_len = 0;\n", v->name);
+        out(g, "    const char *%s_got = cdn_r_string_view(cdn_r, %llu, &%s_len);\n", v->name,
+            (unsigned long long)t->bound, v->name);
+        return;
+    }
+    if (t->kind == T_ARRAY && (param_dir(v) & DIR_OUT)) {
+        out(g, "    uint32_t %s_gotn = cdn_r_count(cdn_r, %s_cap);\n", v->name, v->name);
+        out(g, "    const void *%s_got = cdn_r_bytes(cdn_r, (size_t)%s_gotn * %u);\n", v->name,
+            v->name, (unsigned)t->elem->width);
+        out(g,
+            "    if (!cdn_r->err && %s_gotn != %s_cap)\n"
+            "        cdn_r_fail(cdn_r, CDN_EPROTO); /* not the room it was given */\n",
+            v->name, v->name);
+        return;
+    }
     if (v->pointer && (t->kind == T_SCALAR || t->kind == T_BOOL || t->kind == T_ENUM)) {
         if (param_dir(v) & DIR_OUT) {
             /* into a temporary: applied only once the whole reply validated */

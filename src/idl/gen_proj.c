@@ -52,7 +52,8 @@ static void emit_put_field(struct gen *g, const struct idl_var *fl)
         break;
     case T_STRING: /* a char array, or a char * (CDN_IS_ARRAY decides when compiled) */
         out(g,
-            "        if (CDN_IS_ARRAY(o->%s))\n            cdn_w_string(cdn_w, (const char *)o->%s, "
+            "        if (CDN_IS_ARRAY(o->%s))\n            cdn_w_string(cdn_w, (const char "
+            "*)o->%s, "
             "%llu);\n        else\n            cdn_w_string_field(cdn_w, (const char *)o->%s, "
             "%llu);\n",
             fl->name, fl->name, (unsigned long long)t->bound, fl->name,

@@ -40,12 +40,12 @@ void c_type(struct gen *g, const struct idl_var *v, char *buf, size_t n)
     case T_ENUM:
         snprintf(buf, n, "enum %s%s", t->ref, v->pointer ? " *" : "");
         break;
-    case T_STRING:
-        snprintf(buf, n, "const char *");
+    case T_STRING: /* an [out] one is the caller's buffer of N + 1 */
+        snprintf(buf, n, "%schar *", (v->attrs & AT_OUT) ? "" : "const ");
         break;
     case T_ARRAY: {
         const struct idl_type *e = t->elem;
-        snprintf(buf, n, "const %s *",
+        snprintf(buf, n, "%s%s *", (v->attrs & AT_OUT) ? "" : "const ",
                  e->kind == T_SCALAR ? scalar_c(e)
                  : e->kind == T_BOOL ? "bool"
                                      : "int32_t");

@@ -12,7 +12,7 @@
 
 /* What this glue was generated from (cordon-idlc's fingerprint of the IDL):
  * the host's side checks the domain's when it starts (demo_host_check). */
-#define demo_IDL_FINGERPRINT 0x08e062dfee3bfba6ull
+#define demo_IDL_FINGERPRINT 0x932c5de8db6cc8b1ull
 
 /* The largest message an rpc of this module can need, in bytes, and a
  * channel geometry that carries it (cdn_domain_config.geometry; the
@@ -35,11 +35,13 @@ enum {
     demo_RPC_divide = 10, /* rpc */
     demo_RPC_bump_stats = 11, /* rpc */
     demo_RPC_call_twice = 12, /* rpc */
-    demo_RPC_demo_probe = 13, /* export rpc */
-    demo_RPC_demo_kick = 14, /* export rpc */
-    demo_RPC_demo_take = 15, /* export rpc */
-    demo_RPC_dev_open = 16, /* rpc_ptr */
-    demo_RPC_dev_xmit = 17, /* rpc_ptr */
+    demo_RPC_describe = 13, /* rpc */
+    demo_RPC_demo_probe = 14, /* export rpc */
+    demo_RPC_demo_kick = 15, /* export rpc */
+    demo_RPC_demo_take = 16, /* export rpc */
+    demo_RPC_demo_fill = 17, /* export rpc */
+    demo_RPC_dev_open = 18, /* rpc_ptr */
+    demo_RPC_dev_xmit = 19, /* rpc_ptr */
 };
 
 /* handle type tags of the projections */
@@ -65,13 +67,13 @@ static inline int demo_valid_color(int32_t v)
 }
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:32
  *   rpc_ptr s32 dev_open(projection device *dev);
  */
 typedef int32_t (*demo_fn_dev_open)(struct device *dev);
 
 /*
- * tests/idl/demo.idl:31
+ * tests/idl/demo.idl:33
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  */
 typedef enum color (*demo_fn_dev_xmit)(struct packet *pkt, struct device *dev);

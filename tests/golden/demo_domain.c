@@ -17,7 +17,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:33). */
+ * (tests/idl/demo.idl:35). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -34,7 +34,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:33). */
+ * (tests/idl/demo.idl:35). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -49,7 +49,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:38). */
+ * (tests/idl/demo.idl:40). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -87,7 +87,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:38). */
+ * (tests/idl/demo.idl:40). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -128,7 +128,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:51). */
+ * (tests/idl/demo.idl:53). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -143,7 +143,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:51). */
+ * (tests/idl/demo.idl:53). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -158,7 +158,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:56). */
+ * (tests/idl/demo.idl:58). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -179,7 +179,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:56). */
+ * (tests/idl/demo.idl:58). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -709,7 +709,56 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
 }
 
 /*
- * tests/idl/demo.idl:25
+ * tests/idl/demo.idl:23
+ *   rpc void describe(u32 id, string<15> [out] name, array<u8, {{cap}}, 64> [out] bytes,
+ *                     u32 cap);
+ * Runs in the host.
+ */
+void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
+{
+    struct cdn_glue *cdn_g = cdn_glue_current();
+    if (!cdn_g)
+        return;
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* id */
+    cdn_w_u32(cdn_w, (uint32_t)(id));
+    /* name */
+    /* bytes */
+    uint32_t bytes_cap = (uint32_t)(cap);
+    if (bytes_cap > 64)
+        cdn_w->err = CDN_EINVAL, bytes_cap = 0;
+    cdn_w_u32(cdn_w, bytes_cap);
+    /* cap */
+    cdn_w_u32(cdn_w, (uint32_t)(cap));
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_describe, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return;
+    uint32_t name_len = 0;
+    const char *name_got = cdn_r_string_view(cdn_r, 15, &name_len);
+    uint32_t bytes_gotn = cdn_r_count(cdn_r, bytes_cap);
+    const void *bytes_got = cdn_r_bytes(cdn_r, (size_t)bytes_gotn * 1);
+    if (!cdn_r->err && bytes_gotn != bytes_cap)
+        cdn_r_fail(cdn_r, CDN_EPROTO); /* not the room it was given */
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        return;
+    }
+    if (name) {
+        memcpy(name, name_got, name_len);
+        name[name_len] = 0;
+    }
+    if (bytes && bytes_gotn)
+        memcpy(bytes, bytes_got, (size_t)bytes_gotn * 1);
+}
+
+/*
+ * tests/idl/demo.idl:26
  *   export rpc s32 demo_probe(u32 seed);
  * Serves the host's call.
  */
@@ -731,7 +780,7 @@ static int demo_serve_demo_probe(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r,
 }
 
 /*
- * tests/idl/demo.idl:26
+ * tests/idl/demo.idl:27
  *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Serves the host's call.
  */
@@ -762,7 +811,7 @@ static int demo_serve_demo_kick(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:27
+ * tests/idl/demo.idl:28
  *   export rpc u32 demo_take(shared<4096, {{len}}> *buf, u32 len);
  * Serves the host's call.
  */
@@ -799,7 +848,49 @@ static int demo_serve_demo_take(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:29
+ *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
+ * Serves the host's call.
+ */
+static int demo_serve_demo_fill(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct cdn_msg *rep)
+{
+    struct cdn_tmp cdn_tmp;
+    cdn_tmp_init(&cdn_tmp);
+    /* tag */
+    char *tag = cdn_tmp_alloc(&cdn_tmp, 16);
+    if (!tag)
+        cdn_r_fail(cdn_r, CDN_ENOMEM);
+    /* vals */
+    uint16_t *vals = NULL;
+    uint32_t vals_n = 4;
+    if (!cdn_r->err) {
+        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)vals_n * 2);
+        vals = cdn_tmp_alloc(&cdn_tmp, ((size_t)vals_n + 1) * 2);
+        if (!vals)
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else if (cdn_src && vals_n)
+            memcpy(vals, cdn_src, (size_t)vals_n * 2);
+    }
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_tmp_free(&cdn_tmp);
+        return cdn_st;
+    }
+    int32_t cdn_ret = demo_fill(tag, vals);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
+    cdn_w_string(cdn_w, tag, 15);
+    cdn_w_u32(cdn_w, vals_n);
+    if (vals_n)
+        cdn_w_bytes(cdn_w, vals, (size_t)vals_n * 2);
+    cdn_tmp_free(&cdn_tmp);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+}
+
+/*
+ * tests/idl/demo.idl:32
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Serves the host's call.
  */
@@ -844,7 +935,7 @@ static int demo_serve_dev_open(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, s
 }
 
 /*
- * tests/idl/demo.idl:31
+ * tests/idl/demo.idl:33
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Serves the host's call.
  */
@@ -924,6 +1015,8 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
         return demo_serve_demo_kick(cdn_g, &cdn_r, rep);
     case demo_RPC_demo_take:
         return demo_serve_demo_take(cdn_g, &cdn_r, rep);
+    case demo_RPC_demo_fill:
+        return demo_serve_demo_fill(cdn_g, &cdn_r, rep);
     case demo_RPC_dev_open:
         return demo_serve_dev_open(cdn_g, &cdn_r, rep);
     case demo_RPC_dev_xmit:

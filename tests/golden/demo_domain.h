@@ -14,5 +14,6 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
 int32_t demo_probe(uint32_t seed);
 uint64_t demo_kick(struct device *dev, uint32_t times);
 uint32_t demo_take(void *buf, uint32_t len);
+int32_t demo_fill(char *tag, uint16_t *vals);
 
 #endif

@@ -20,7 +20,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:33). */
+ * (tests/idl/demo.idl:35). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -38,7 +38,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:33). */
+ * (tests/idl/demo.idl:35). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -58,7 +58,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:38). */
+ * (tests/idl/demo.idl:40). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -96,7 +96,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:38). */
+ * (tests/idl/demo.idl:40). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -137,7 +137,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:51). */
+ * (tests/idl/demo.idl:53). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -152,7 +152,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:51). */
+ * (tests/idl/demo.idl:53). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -167,7 +167,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:56). */
+ * (tests/idl/demo.idl:58). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -188,7 +188,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:56). */
+ * (tests/idl/demo.idl:58). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -218,7 +218,7 @@ static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /*
- * tests/idl/demo.idl:25
+ * tests/idl/demo.idl:26
  *   export rpc s32 demo_probe(u32 seed);
  * Calls the domain's function of that name.
  */
@@ -246,7 +246,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
 }
 
 /*
- * tests/idl/demo.idl:26
+ * tests/idl/demo.idl:27
  *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Calls the domain's function of that name.
  */
@@ -287,7 +287,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
 }
 
 /*
- * tests/idl/demo.idl:27
+ * tests/idl/demo.idl:28
  *   export rpc u32 demo_take(shared<4096, {{len}}> *buf, u32 len);
  * Calls the domain's function of that name.
  */
@@ -326,7 +326,51 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
 }
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:29
+ *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
+ * Calls the domain's function of that name.
+ */
+int32_t demo_call_demo_fill(struct cdn_glue *cdn_g, char *tag, uint16_t *vals)
+{
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* tag */
+    /* vals */
+    uint32_t vals_cap = 0;
+    vals_cap = 4;
+    if (1)
+        cdn_w_bytes(cdn_w, vals, (size_t)4u * 2);
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_demo_fill, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    int32_t cdn_ret = 0;
+    cdn_ret = (int32_t)cdn_r_u32(cdn_r);
+    uint32_t tag_len = 0;
+    const char *tag_got = cdn_r_string_view(cdn_r, 15, &tag_len);
+    uint32_t vals_gotn = cdn_r_count(cdn_r, vals_cap);
+    const void *vals_got = cdn_r_bytes(cdn_r, (size_t)vals_gotn * 2);
+    if (!cdn_r->err && vals_gotn != vals_cap)
+        cdn_r_fail(cdn_r, CDN_EPROTO); /* not the room it was given */
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        return (int32_t)cdn_glue_dead_value(cdn_g);
+    }
+    if (tag) {
+        memcpy(tag, tag_got, tag_len);
+        tag[tag_len] = 0;
+    }
+    if (vals && vals_gotn)
+        memcpy(vals, vals_got, (size_t)vals_gotn * 2);
+    return cdn_ret;
+}
+
+/*
+ * tests/idl/demo.idl:32
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Passed as an argument: a pool of trampolines, each bound to one domain function while its
  * domain lives.
@@ -387,7 +431,7 @@ static const demo_fn_dev_open demo_fns_dev_open[CDN_FN_POOL] = {
 #undef demo_FN_dev_open
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:32
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Installed in device_ops.open; the ops table is dev->ops, and its owner the domain to call.
  */
@@ -432,7 +476,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
 }
 
 /*
- * tests/idl/demo.idl:31
+ * tests/idl/demo.idl:33
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Installed in device_ops.xmit; the ops table is dev->ops, and its owner the domain to call.
  */
@@ -913,6 +957,50 @@ static int demo_serve_call_twice(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r,
     return cdn_glue_reply(cdn_g, cdn_w, rep);
 }
 
+/*
+ * tests/idl/demo.idl:23
+ *   rpc void describe(u32 id, string<15> [out] name, array<u8, {{cap}}, 64> [out] bytes,
+ *                     u32 cap);
+ * Serves the domain's call.
+ */
+static int demo_serve_describe(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct cdn_msg *rep)
+{
+    struct cdn_tmp cdn_tmp;
+    cdn_tmp_init(&cdn_tmp);
+    /* id */
+    uint32_t id = 0;
+    id = (uint32_t)cdn_r_u32(cdn_r);
+    /* name */
+    char *name = cdn_tmp_alloc(&cdn_tmp, 16);
+    if (!name)
+        cdn_r_fail(cdn_r, CDN_ENOMEM);
+    /* bytes */
+    uint8_t *bytes = NULL;
+    uint32_t bytes_n = cdn_r_count(cdn_r, 64);
+    if (!cdn_r->err && !(bytes = cdn_tmp_alloc(&cdn_tmp, ((size_t)bytes_n + 1) * 1)))
+        cdn_r_fail(cdn_r, CDN_ENOMEM);
+    /* cap */
+    uint32_t cap = 0;
+    cap = (uint32_t)cdn_r_u32(cdn_r);
+    if (!cdn_r->err && bytes_n != (uint32_t)(cap))
+        cdn_r_fail(cdn_r, CDN_EPROTO); /* count disagrees with {{cap}} */
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_tmp_free(&cdn_tmp);
+        return cdn_st;
+    }
+    describe(id, name, bytes, cap);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_string(cdn_w, name, 15);
+    cdn_w_u32(cdn_w, bytes_n);
+    if (bytes_n)
+        cdn_w_bytes(cdn_w, bytes, (size_t)bytes_n * 1);
+    cdn_tmp_free(&cdn_tmp);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+}
+
 /* Serves the requests the host receives; install with demo_host_init. Every
  * value is validated before the real function runs; a bad one fails the
  * call with an error status and the function is not called. */
@@ -946,6 +1034,8 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
         return demo_serve_bump_stats(cdn_g, &cdn_r, rep);
     case demo_RPC_call_twice:
         return demo_serve_call_twice(cdn_g, &cdn_r, rep);
+    case demo_RPC_describe:
+        return demo_serve_describe(cdn_g, &cdn_r, rep);
     default:
         return CDN_ENOENT;
     }

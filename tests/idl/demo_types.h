@@ -49,6 +49,7 @@ int32_t device_register(struct device *dev);
 void device_free(struct device *dev);
 uint32_t buffer_sum(void *buf, uint32_t len);
 int32_t consume(void *buf);
+void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap);
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem);
 int32_t bump_stats(struct device *dev, uint64_t by);
 int32_t call_twice(int (*cb)(struct device *dev), struct device *dev);

@@ -98,6 +98,14 @@ static int32_t malformed(uint32_t seed)
 }
 
 /* Exercises every rpc; returns 0, or the number of the first failed check. */
+int32_t demo_fill(char *tag, uint16_t *vals)
+{
+    strcpy(tag, "filled");
+    for (int i = 0; i < 4; i++)
+        vals[i] = (uint16_t)(vals[i] * 11); /* [in, out]: what came, changed */
+    return 10;
+}
+
 int32_t demo_probe(uint32_t seed)
 {
     if (seed >= 666)
@@ -121,6 +129,11 @@ int32_t demo_probe(uint32_t seed)
         return r == 0 ? 0 : cdn_glue_last_error(cdn_glue_current());
     }
     if (add(2, 40, 3, true) != -45 || add(1, 2, 3, false) != 6)
+        return 1;
+    char name[16] = "x";
+    uint8_t bytes[8] = {0};
+    describe(40, name, bytes, 5); /* [out] string and array from the host */
+    if (strcmp(name, "dev40") != 0 || bytes[0] != 40 || bytes[4] != 44 || bytes[5] != 0)
         return 1;
     uint32_t words[5] = {1, 2, 3, 4, 5};
     uint8_t mac[6] = {1, 1, 1, 1, 1, 1};
