@@ -69,6 +69,14 @@ int32_t consume(void *buf)
     return buf ? 0 : -1;
 }
 
+void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
+{
+    /* writes exactly the room it was given: the fuzzer's reads check it */
+    snprintf(name, 16, "dev%u", id % 1000);
+    for (uint32_t i = 0; i < cap; i++)
+        bytes[i] = (uint8_t)(id + i);
+}
+
 int32_t call_twice(int (*cb)(struct device *dev), struct device *dev)
 {
     (void)cb; /* never call back: no domain behind this fuzzer */

@@ -148,6 +148,8 @@ struct outcome {
     int host_calls_during_malformed;
     int32_t fresh_retry; /* a failed call's new object, sent again */
     int32_t fill_ret;
+    char name42[32];
+    int name0_null;
     char fill_tag[16];
     uint16_t fill_vals[4];
     int dead_ret, dead_err;
@@ -230,6 +232,11 @@ static void run_demo(enum cdn_backend be, struct outcome *o)
         o->malformed[i] = demo_call_demo_probe(g, 666 + i);
     o->host_calls_during_malformed = host_calls - before;
 
+    /* a string result, and a NULL one */
+    const char *nm = demo_call_demo_name(g, 42);
+    snprintf(o->name42, sizeof o->name42, "%s", nm ? nm : "(null)");
+    o->name0_null = demo_call_demo_name(g, 0) == NULL && cdn_glue_last_error(g) == CDN_OK;
+
     /* [out] string and array filled by the domain */
     char tag[16] = "unchanged";
     uint16_t vals[4] = {1, 2, 3, 4};
@@ -291,6 +298,8 @@ static void check_outcome(const struct outcome *o)
     assert_int_equal(o->dead_ret, -5);
     assert_int_equal(o->fresh_retry, 0);
     assert_int_equal(o->fill_ret, 10);
+    assert_string_equal(o->name42, "name-42");
+    assert_true(o->name0_null);
     assert_string_equal(o->fill_tag, "filled");
     assert_int_equal(o->fill_vals[0], 11);
     assert_int_equal(o->fill_vals[3], 44);

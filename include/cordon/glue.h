@@ -123,11 +123,11 @@ struct cdn_fn_slot {
     M(2)                                                                                           \
     M(3)                                                                                           \
     M(4)                                                                                           \
-    M(5) M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20)     \
-        M(21) M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35)  \
-            M(36) M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49)    \
-                M(50) M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62)      \
-                    M(63)
+    M(5)                                                                                           \
+    M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21)    \
+        M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36)  \
+            M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50)    \
+                M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
@@ -262,6 +262,10 @@ const char *cdn_r_string_view(struct cdn_rbuf *r, size_t max, uint32_t *len);
 #define CDN_IS_ARRAY(x)       (!__builtin_types_compatible_p(__typeof__(x), __typeof__(&(x)[0])))
 void cdn_w_string_field(struct cdn_wbuf *w, const char *s, size_t max);
 void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, size_t max);
+/* An rpc's string result: in a buffer the glue keeps for that rpc, valid
+ * until the rpc's next call on this glue (or the glue's end); NULL for a
+ * NULL result or a malformed one (r->err says which). */
+const char *cdn_r_string_result(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t rpc, size_t max);
 /* A bool must be 0 or 1. */
 int cdn_r_bool(struct cdn_rbuf *r);
 /* An element count that must not exceed max. */

@@ -117,6 +117,7 @@ int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue 
     cdn_hmap_init(&g->shadows);
     cdn_hmap_init(&g->shared);
     cdn_hmap_init(&g->strings);
+    cdn_hmap_init(&g->results);
     cdn_lock(&owners_lock);
     g->id = next_glue_id++;
     int bad = cdn_hmap_put(&by_id, g->id, g, 0);
@@ -170,6 +171,10 @@ void cdn_glue_destroy(struct cdn_glue *g)
         if (g->strings.slots[i].key)
             free(g->strings.slots[i].ptr);
     cdn_hmap_free(&g->strings);
+    for (size_t i = 0; i < g->results.cap; i++)
+        if (g->results.slots[i].key)
+            free(g->results.slots[i].ptr);
+    cdn_hmap_free(&g->results);
     cdn_cap_destroy(g->caps);
     free(g->reply_ext);
     free(g);

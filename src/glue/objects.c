@@ -168,3 +168,31 @@ void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, siz
     g->string_bytes += (size_t)n + 1;
     *slot = buf;
 }
+
+const char *cdn_r_string_result(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t rpc, size_t max)
+{
+    uint32_t n = cdn_r_u32(r);
+    if (r->err || n == UINT32_MAX)
+        return NULL;
+    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
+    if (!p || memchr(p, 0, n)) {
+        cdn_r_fail(r, CDN_EPROTO);
+        return NULL;
+    }
+    /* one buffer per rpc, replaced by its next call: bounded by the module */
+    struct cdn_hmap_entry *e = cdn_hmap_get(&g->results, (uint64_t)rpc + 1);
+    char *buf = e ? e->ptr : NULL;
+    if (!e || e->aux < (uint64_t)n + 1) {
+        char *nb = realloc(buf, (size_t)n + 1);
+        if (!nb || cdn_hmap_put(&g->results, (uint64_t)rpc + 1, nb, (uint64_t)n + 1) != 0) {
+            if (nb && !e)
+                free(nb);
+            cdn_r_fail(r, CDN_ENOMEM);
+            return NULL;
+        }
+        buf = nb;
+    }
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    return buf;
+}

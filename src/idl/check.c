@@ -269,12 +269,11 @@ static void check_attrs(struct checker *c, const struct idl_var *v, enum use use
                   "value itself",
                   v->name);
     if (use == USE_RETURN &&
-        (v->type->kind == T_ARRAY || v->type->kind == T_STRING ||
+        (v->type->kind == T_ARRAY ||
          (v->pointer && v->type->kind != T_PROJECTION && v->type->kind != T_SHARED)))
-        idl_error(c->d, v->loc, "a function cannot return %s; return a projection or a scalar",
-                  v->type->kind == T_ARRAY    ? "an array"
-                  : v->type->kind == T_STRING ? "a string"
-                                              : "a pointer");
+        idl_error(c->d, v->loc,
+                  "a function cannot return %s; return a projection, a string or a scalar",
+                  v->type->kind == T_ARRAY ? "an array" : "a pointer");
     if (v->type->kind == T_PROJECTION && !v->pointer && use != USE_FIELD)
         idl_error(c->d, v->loc, "projection '%s' passed by value; pass a pointer", v->type->ref);
     if (v->type->kind == T_RPC_PTR && use == USE_RETURN)

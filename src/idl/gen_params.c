@@ -447,6 +447,9 @@ void put_ret(struct gen *g, const struct idl_rpc *r)
     switch (t->kind) {
     case T_VOID:
         break;
+    case T_STRING: /* NULL crosses as NULL */
+        out(g, "    cdn_w_string_field(cdn_w, cdn_ret, %llu);\n", (unsigned long long)t->bound);
+        break;
     case T_PROJECTION:
         out(g, "    cdn_w_object(cdn_g, cdn_w, cdn_ret, %s_TYPE_%s, CDN_DIR_OUT, put_%s);\n", g->m,
             t->proj->name, t->proj->name);
@@ -469,6 +472,10 @@ void get_ret(struct gen *g, const struct idl_rpc *r)
     ret_type(g, r, rt, sizeof rt);
     switch (t->kind) {
     case T_VOID:
+        break;
+    case T_STRING: /* in the glue's storage for this rpc, until its next call */
+        out(g, "    const char *cdn_ret = cdn_r_string_result(cdn_g, cdn_r, %s_RPC_%s, %llu);\n",
+            g->m, r->name, (unsigned long long)t->bound);
         break;
     case T_PROJECTION:
         out(g,

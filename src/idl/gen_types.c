@@ -93,6 +93,7 @@ const char *dead_value(const struct idl_rpc *r)
         return " false";
     case T_PROJECTION:
     case T_SHARED:
+    case T_STRING:
         return " NULL";
     default:
         return NULL; /* cast of cdn_glue_dead_value */

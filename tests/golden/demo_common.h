@@ -12,7 +12,7 @@
 
 /* What this glue was generated from (cordon-idlc's fingerprint of the IDL):
  * the host's side checks the domain's when it starts (demo_host_check). */
-#define demo_IDL_FINGERPRINT 0x932c5de8db6cc8b1ull
+#define demo_IDL_FINGERPRINT 0xec00f522a3aa729bull
 
 /* The largest message an rpc of this module can need, in bytes, and a
  * channel geometry that carries it (cdn_domain_config.geometry; the
@@ -39,9 +39,10 @@ enum {
     demo_RPC_demo_probe = 14, /* export rpc */
     demo_RPC_demo_kick = 15, /* export rpc */
     demo_RPC_demo_take = 16, /* export rpc */
-    demo_RPC_demo_fill = 17, /* export rpc */
-    demo_RPC_dev_open = 18, /* rpc_ptr */
-    demo_RPC_dev_xmit = 19, /* rpc_ptr */
+    demo_RPC_demo_name = 17, /* export rpc */
+    demo_RPC_demo_fill = 18, /* export rpc */
+    demo_RPC_dev_open = 19, /* rpc_ptr */
+    demo_RPC_dev_xmit = 20, /* rpc_ptr */
 };
 
 /* handle type tags of the projections */
@@ -67,13 +68,13 @@ static inline int demo_valid_color(int32_t v)
 }
 
 /*
- * tests/idl/demo.idl:32
+ * tests/idl/demo.idl:33
  *   rpc_ptr s32 dev_open(projection device *dev);
  */
 typedef int32_t (*demo_fn_dev_open)(struct device *dev);
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  */
 typedef enum color (*demo_fn_dev_xmit)(struct packet *pkt, struct device *dev);

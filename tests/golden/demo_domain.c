@@ -17,7 +17,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:35). */
+ * (tests/idl/demo.idl:36). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -34,7 +34,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:35). */
+ * (tests/idl/demo.idl:36). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -49,7 +49,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:40). */
+ * (tests/idl/demo.idl:41). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -87,7 +87,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:40). */
+ * (tests/idl/demo.idl:41). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -128,7 +128,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:53). */
+ * (tests/idl/demo.idl:54). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -143,7 +143,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:53). */
+ * (tests/idl/demo.idl:54). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -158,7 +158,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:58). */
+ * (tests/idl/demo.idl:59). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -179,7 +179,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:58). */
+ * (tests/idl/demo.idl:59). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -849,6 +849,27 @@ static int demo_serve_demo_take(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 
 /*
  * tests/idl/demo.idl:29
+ *   export rpc string<31> demo_name(u32 id);
+ * Serves the host's call.
+ */
+static int demo_serve_demo_name(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct cdn_msg *rep)
+{
+    /* id */
+    uint32_t id = 0;
+    id = (uint32_t)cdn_r_u32(cdn_r);
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK)
+        return cdn_st;
+    const char * cdn_ret = demo_name(id);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_string_field(cdn_w, cdn_ret, 31);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+}
+
+/*
+ * tests/idl/demo.idl:30
  *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
  * Serves the host's call.
  */
@@ -890,7 +911,7 @@ static int demo_serve_demo_fill(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:32
+ * tests/idl/demo.idl:33
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Serves the host's call.
  */
@@ -935,7 +956,7 @@ static int demo_serve_dev_open(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, s
 }
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Serves the host's call.
  */
@@ -1015,6 +1036,8 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
         return demo_serve_demo_kick(cdn_g, &cdn_r, rep);
     case demo_RPC_demo_take:
         return demo_serve_demo_take(cdn_g, &cdn_r, rep);
+    case demo_RPC_demo_name:
+        return demo_serve_demo_name(cdn_g, &cdn_r, rep);
     case demo_RPC_demo_fill:
         return demo_serve_demo_fill(cdn_g, &cdn_r, rep);
     case demo_RPC_dev_open:

@@ -14,6 +14,7 @@ int demo_domain_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *r
 int32_t demo_probe(uint32_t seed);
 uint64_t demo_kick(struct device *dev, uint32_t times);
 uint32_t demo_take(void *buf, uint32_t len);
+const char *demo_name(uint32_t id);
 int32_t demo_fill(char *tag, uint16_t *vals);
 
 #endif

@@ -20,7 +20,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:35). */
+ * (tests/idl/demo.idl:36). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -38,7 +38,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:35). */
+ * (tests/idl/demo.idl:36). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -58,7 +58,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:40). */
+ * (tests/idl/demo.idl:41). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -96,7 +96,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:40). */
+ * (tests/idl/demo.idl:41). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -137,7 +137,7 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:53). */
+ * (tests/idl/demo.idl:54). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -152,7 +152,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:53). */
+ * (tests/idl/demo.idl:54). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -167,7 +167,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:58). */
+ * (tests/idl/demo.idl:59). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -188,7 +188,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:58). */
+ * (tests/idl/demo.idl:59). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -327,6 +327,33 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
 
 /*
  * tests/idl/demo.idl:29
+ *   export rpc string<31> demo_name(u32 id);
+ * Calls the domain's function of that name.
+ */
+const char *demo_call_demo_name(struct cdn_glue *cdn_g, uint32_t id)
+{
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* id */
+    cdn_w_u32(cdn_w, (uint32_t)(id));
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_demo_name, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return NULL;
+    const char *cdn_ret = cdn_r_string_result(cdn_g, cdn_r, demo_RPC_demo_name, 31);
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        return NULL;
+    }
+    return cdn_ret;
+}
+
+/*
+ * tests/idl/demo.idl:30
  *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
  * Calls the domain's function of that name.
  */
@@ -370,7 +397,7 @@ int32_t demo_call_demo_fill(struct cdn_glue *cdn_g, char *tag, uint16_t *vals)
 }
 
 /*
- * tests/idl/demo.idl:32
+ * tests/idl/demo.idl:33
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Passed as an argument: a pool of trampolines, each bound to one domain function while its
  * domain lives.
@@ -431,7 +458,7 @@ static const demo_fn_dev_open demo_fns_dev_open[CDN_FN_POOL] = {
 #undef demo_FN_dev_open
 
 /*
- * tests/idl/demo.idl:32
+ * tests/idl/demo.idl:33
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Installed in device_ops.open; the ops table is dev->ops, and its owner the domain to call.
  */
@@ -476,7 +503,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
 }
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Installed in device_ops.xmit; the ops table is dev->ops, and its owner the domain to call.
  */

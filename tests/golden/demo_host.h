@@ -16,6 +16,7 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
 int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed);
 uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_t times);
 uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len);
+const char *demo_call_demo_name(struct cdn_glue *cdn_g, uint32_t id);
 int32_t demo_call_demo_fill(struct cdn_glue *cdn_g, char *tag, uint16_t *vals);
 
 #endif

@@ -4,6 +4,7 @@
  * ops table, and, on request, sends deliberately malformed requests to check
  * that the host's generated dispatch rejects them.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cordon/module.h"
@@ -98,6 +99,15 @@ static int32_t malformed(uint32_t seed)
 }
 
 /* Exercises every rpc; returns 0, or the number of the first failed check. */
+const char *demo_name(uint32_t id)
+{
+    static char name[32];
+    if (!id)
+        return NULL;
+    snprintf(name, sizeof name, "name-%u", id);
+    return name;
+}
+
 int32_t demo_fill(char *tag, uint16_t *vals)
 {
     strcpy(tag, "filled");

@@ -65,6 +65,10 @@ struct device *device_alloc(const char *name, uint32_t mtu)
 int32_t device_register(struct device *dev)
 {
 	idltest_host_calls++;
+	/* a char * string field: the domain's arrived in glue storage */
+	if (!dev->label || strcmp(dev->label, "demo-label") != 0)
+		return -22;
+	dev->label = (char *)"host-seen";
 	dev->flags |= 0x100;
 	idltest_registered = dev;
 	return 0;
@@ -100,6 +104,16 @@ int32_t consume(void *buf)
 {
 	idltest_host_calls++;
 	return 0;
+}
+
+void describe(u32 id, char *name, u8 *bytes, u32 cap)
+{
+	u32 i;
+
+	idltest_host_calls++;
+	snprintf(name, 16, "dev%u", id);
+	for (i = 0; i < cap; i++)
+		bytes[i] = (u8)(id + i);
 }
 
 int32_t call_twice(int (*cb)(struct device *dev), struct device *dev)
