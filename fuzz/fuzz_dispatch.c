@@ -69,6 +69,11 @@ int32_t consume(void *buf)
     return buf ? 0 : -1;
 }
 
+uint32_t pair_sum(pair_t *p)
+{
+    return p->a + p->b;
+}
+
 void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
 {
     /* writes exactly the room it was given: the fuzzer's reads check it */

@@ -102,6 +102,12 @@ void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem)
     *rem += a % b;
 }
 
+uint32_t pair_sum(pair_t *p)
+{
+    host_calls++;
+    return p->a + p->b;
+}
+
 void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
 {
     host_calls++;

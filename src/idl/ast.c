@@ -72,3 +72,12 @@ struct idl_rpc *idl_find_rpc(const struct idl_file *f, const char *name)
             return r;
     return NULL;
 }
+
+char *idl_strcat(struct idl_file *f, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *r = idl_alloc(f, la + lb + 1);
+    memcpy(r, a, la);
+    memcpy(r + la, b, lb + 1);
+    return r;
+}

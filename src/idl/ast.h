@@ -98,7 +98,8 @@ struct idl_rpc {
 
 struct idl_projection {
     const char *name;
-    const char *c_struct; /* the T of <struct T> */
+    const char *c_struct; /* the T of <struct T> or <T> */
+    const char *c_type;   /* "struct T", or T for a typedef */
     struct idl_loc loc;
     struct idl_var *fields;
     uint32_t nfields;
@@ -142,6 +143,7 @@ struct idl_file {
 /* Arena allocation: zeroed memory freed with the file. */
 void *idl_alloc(struct idl_file *f, size_t n);
 char *idl_strndup(struct idl_file *f, const char *s, size_t n);
+char *idl_strcat(struct idl_file *f, const char *a, const char *b);
 void idl_file_free(struct idl_file *f);
 
 struct idl_projection *idl_find_projection(const struct idl_file *f, const char *name);

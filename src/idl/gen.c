@@ -91,7 +91,7 @@ static void emit_common(struct gen *g)
     if (g->f->projections) {
         out(g, "\n/* handle type tags of the projections */\nenum {\n");
         for (const struct idl_projection *p = g->f->projections; p; p = p->next)
-            out(g, "    %s_TYPE_%s = %u, /* struct %s */\n", g->m, p->name, p->id, p->c_struct);
+            out(g, "    %s_TYPE_%s = %u, /* %s */\n", g->m, p->name, p->id, p->c_type);
         out(g, "};\n");
     }
     out(g, "\n");

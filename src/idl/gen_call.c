@@ -43,8 +43,8 @@ static void emit_call_body(struct gen *g, const struct idl_rpc *r, const char *p
     out(g, "    }\n");
     for (const struct idl_var *v = r->params; v; v = v->next)
         if (v->type->kind == T_PROJECTION && v->pointer)
-            out(g, "    cdn_obj_apply(%s, cdn_out_%s, sizeof(struct %s));\n", v->name, v->name,
-                v->type->proj->c_struct);
+            out(g, "    cdn_obj_apply(%s, cdn_out_%s, sizeof(%s));\n", v->name, v->name,
+                v->type->proj->c_type);
     for (const struct idl_var *v = r->params; v; v = v->next)
         if (v->pointer && param_dir(v) & DIR_OUT &&
             (v->type->kind == T_SCALAR || v->type->kind == T_BOOL || v->type->kind == T_ENUM))

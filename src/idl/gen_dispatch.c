@@ -45,9 +45,9 @@ static void emit_serve(struct gen *g, const struct idl_rpc *r)
             proj_type(g, ops, ty, sizeof ty);
             out(g,
                 "        if (cdn_kind == 0 && cdn_glue_resolve(cdn_g, cdn_fref, 0, %s, "
-                "sizeof(struct %s), &cdn_obj) == CDN_OK && cdn_obj)\n"
-                "            cdn_fn = (%s_fn_%s)((struct %s *)cdn_obj)->%s;\n        else ",
-                ty, ops->c_struct, g->m, r->name, ops->c_struct, slot->name);
+                "sizeof(%s), &cdn_obj) == CDN_OK && cdn_obj)\n"
+                "            cdn_fn = (%s_fn_%s)((%s *)cdn_obj)->%s;\n        else ",
+                ty, ops->c_type, g->m, r->name, ops->c_type, slot->name);
         } else {
             out(g, "        ");
         }

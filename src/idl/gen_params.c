@@ -245,10 +245,9 @@ void get_param_in(struct gen *g, const struct idl_var *v)
         break;
     case T_PROJECTION:
         out(g,
-            "    struct %s *%s =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(struct "
-            "%s), "
+            "    %s *%s =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(%s), "
             "CDN_DIR_IN, %d, get_%s);\n",
-            t->proj->c_struct, v->name, g->m, t->proj->name, t->proj->c_struct,
+            t->proj->c_type, v->name, g->m, t->proj->name, t->proj->c_type,
             !g->host || (v->attrs & AT_ALLOC_CALLER) ? 1 : 0, t->proj->name);
         break;
     case T_RPC_PTR:
@@ -432,12 +431,12 @@ void get_param_out(struct gen *g, const struct idl_var *v)
             "    if (cdn_r_u8(cdn_r)) {\n"
             "        if (!%s || !cdn_glue_ref_of(cdn_g, %s))\n"
             "            cdn_r_fail(cdn_r, CDN_EPROTO);\n"
-            "        else if (!(cdn_out_%s = cdn_obj_copy(%s, sizeof(struct %s))))\n"
+            "        else if (!(cdn_out_%s = cdn_obj_copy(%s, sizeof(%s))))\n"
             "            cdn_r_fail(cdn_r, CDN_ENOMEM);\n"
             "        else\n"
             "            get_%s(cdn_g, cdn_r, cdn_out_%s, CDN_DIR_OUT);\n"
             "    }\n",
-            v->name, v->name, v->name, v->name, t->proj->c_struct, t->proj->name, v->name);
+            v->name, v->name, v->name, v->name, t->proj->c_type, t->proj->name, v->name);
     }
 }
 
@@ -479,9 +478,9 @@ void get_ret(struct gen *g, const struct idl_rpc *r)
         break;
     case T_PROJECTION:
         out(g,
-            "    %s cdn_ret =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(struct %s), "
+            "    %s cdn_ret =\n        cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(%s), "
             "CDN_DIR_OUT, %d, get_%s);\n",
-            rt, g->m, t->proj->name, t->proj->c_struct,
+            rt, g->m, t->proj->name, t->proj->c_type,
             !g->host || (r->ret->attrs & AT_ALLOC_CALLEE) ? 1 : 0, t->proj->name);
         break;
     case T_SHARED:

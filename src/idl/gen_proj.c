@@ -164,9 +164,9 @@ static void emit_get_field(struct gen *g, const struct idl_projection *p, const 
     case T_PROJECTION:
         if (fl->pointer)
             out(g,
-                "        o->%s = cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(struct %s), dir, "
+                "        o->%s = cdn_r_object(cdn_g, cdn_r, %s_TYPE_%s, sizeof(%s), dir, "
                 "%d, get_%s);\n",
-                fl->name, g->m, t->proj->name, t->proj->c_struct,
+                fl->name, g->m, t->proj->name, t->proj->c_type,
                 !g->host || (fl->attrs & AT_ALLOC_CALLER) ? 1 : 0, t->proj->name);
         else
             out(g, "        get_%s(cdn_g, cdn_r, &o->%s, dir);\n", t->proj->name, fl->name);
@@ -216,7 +216,7 @@ static void emit_put_fields(struct gen *g, const struct idl_projection *p, enum 
         "static void put_%s(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, "
         "unsigned dir)\n{\n",
         p->name);
-    out(g, "    struct %s *o = cdn_obj;\n", p->c_struct);
+    out(g, "    %s *o = cdn_obj;\n", p->c_type);
     out(g, "    (void)cdn_g;\n    (void)cdn_w;\n    (void)o;\n    (void)dir;\n");
     for (const struct idl_var *fl = p->fields; fl; fl = fl->next)
         if (fl->type->kind != T_RPC_PTR && field_dir_io(g, fl, 1))
@@ -294,7 +294,7 @@ static void emit_get_fields(struct gen *g, const struct idl_projection *p, enum 
         "static void get_%s(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, "
         "unsigned dir)\n{\n",
         p->name);
-    out(g, "    struct %s *o = cdn_obj;\n", p->c_struct);
+    out(g, "    %s *o = cdn_obj;\n", p->c_type);
     out(g, "    (void)cdn_g;\n    (void)cdn_r;\n    (void)o;\n    (void)dir;\n");
     for (const struct idl_var *fl = p->fields; fl; fl = fl->next) {
         if (!field_dir_io(g, fl, 0))

@@ -52,7 +52,7 @@ void c_type(struct gen *g, const struct idl_var *v, char *buf, size_t n)
         break;
     }
     case T_PROJECTION:
-        snprintf(buf, n, "struct %s *", t->proj->c_struct);
+        snprintf(buf, n, "%s *", t->proj->c_type);
         break;
     case T_SHARED:
         snprintf(buf, n, "void *");

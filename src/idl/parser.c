@@ -538,19 +538,19 @@ static void parse_projection(struct parser *p, struct idl_loc loc)
         sync(p);
         return;
     }
-    if (!is_word(&p->tok, "struct")) {
-        unexpected(p, "'struct'");
-        sync(p);
-        return;
-    }
-    next(p);
-    if (!(pr->c_struct = c_ident(p, "a struct name")) ||
+    /* <struct T>, or <T> for a typedef of a struct (an anonymous one:
+     * typedef struct { ... } T;) */
+    int tagged = is_word(&p->tok, "struct");
+    if (tagged)
+        next(p);
+    if (!(pr->c_struct = c_ident(p, tagged ? "a struct name" : "'struct' or a typedef name")) ||
         !expect(p, TK_GT, "'>' after the struct name") ||
         !(pr->name = ident(p, "a projection name", &pr->loc)) ||
         !expect(p, TK_LBRACE, "'{' to open the projection")) {
         sync(p);
         return;
     }
+    pr->c_type = tagged ? idl_strcat(p->f, "struct ", pr->c_struct) : pr->c_struct;
     struct idl_var **tail = &pr->fields;
     while (p->tok.kind != TK_RBRACE && p->tok.kind != TK_EOF && !p->d->stopped) {
         if (!parse_field(p, pr, &tail))

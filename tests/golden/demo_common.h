@@ -12,7 +12,7 @@
 
 /* What this glue was generated from (cordon-idlc's fingerprint of the IDL):
  * the host's side checks the domain's when it starts (demo_host_check). */
-#define demo_IDL_FINGERPRINT 0xec00f522a3aa729bull
+#define demo_IDL_FINGERPRINT 0x9c22fb2b121f7ba2ull
 
 /* The largest message an rpc of this module can need, in bytes, and a
  * channel geometry that carries it (cdn_domain_config.geometry; the
@@ -35,22 +35,24 @@ enum {
     demo_RPC_divide = 10, /* rpc */
     demo_RPC_bump_stats = 11, /* rpc */
     demo_RPC_call_twice = 12, /* rpc */
-    demo_RPC_describe = 13, /* rpc */
-    demo_RPC_demo_probe = 14, /* export rpc */
-    demo_RPC_demo_kick = 15, /* export rpc */
-    demo_RPC_demo_take = 16, /* export rpc */
-    demo_RPC_demo_name = 17, /* export rpc */
-    demo_RPC_demo_fill = 18, /* export rpc */
-    demo_RPC_dev_open = 19, /* rpc_ptr */
-    demo_RPC_dev_xmit = 20, /* rpc_ptr */
+    demo_RPC_pair_sum = 13, /* rpc */
+    demo_RPC_describe = 14, /* rpc */
+    demo_RPC_demo_probe = 15, /* export rpc */
+    demo_RPC_demo_kick = 16, /* export rpc */
+    demo_RPC_demo_take = 17, /* export rpc */
+    demo_RPC_demo_name = 18, /* export rpc */
+    demo_RPC_demo_fill = 19, /* export rpc */
+    demo_RPC_dev_open = 20, /* rpc_ptr */
+    demo_RPC_dev_xmit = 21, /* rpc_ptr */
 };
 
 /* handle type tags of the projections */
 enum {
     demo_TYPE_device_ops = 1, /* struct device_ops */
     demo_TYPE_device = 2, /* struct device */
-    demo_TYPE_stats = 3, /* struct stats */
-    demo_TYPE_packet = 4, /* struct packet */
+    demo_TYPE_pair = 3, /* pair_t */
+    demo_TYPE_stats = 4, /* struct stats */
+    demo_TYPE_packet = 5, /* struct packet */
 };
 
 /* enum color: values the other side may send */
@@ -68,13 +70,13 @@ static inline int demo_valid_color(int32_t v)
 }
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr s32 dev_open(projection device *dev);
  */
 typedef int32_t (*demo_fn_dev_open)(struct device *dev);
 
 /*
- * tests/idl/demo.idl:34
+ * tests/idl/demo.idl:35
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  */
 typedef enum color (*demo_fn_dev_xmit)(struct packet *pkt, struct device *dev);

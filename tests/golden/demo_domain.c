@@ -11,13 +11,15 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
                            unsigned dir);
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
+static void put_pair(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
+static void get_pair(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:36). */
+ * (tests/idl/demo.idl:37). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -34,7 +36,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:36). */
+ * (tests/idl/demo.idl:37). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -49,7 +51,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:41). */
+ * (tests/idl/demo.idl:42). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -87,7 +89,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:41). */
+ * (tests/idl/demo.idl:42). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -127,8 +129,38 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
     }
 }
 
+/* The fields of projection pair this side sends
+ * (tests/idl/demo.idl:55). */
+static void put_pair(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
+{
+    pair_t *o = cdn_obj;
+    (void)cdn_g;
+    (void)dir;
+    { /* a */
+        cdn_w_u32(cdn_w, (uint32_t)(o->a));
+    }
+    { /* b */
+        cdn_w_u32(cdn_w, (uint32_t)(o->b));
+    }
+}
+
+/* The fields of projection pair this side accepts
+ * (tests/idl/demo.idl:55). */
+static void get_pair(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
+{
+    pair_t *o = cdn_obj;
+    (void)cdn_g;
+    (void)dir;
+    { /* a */
+        o->a = (uint32_t)cdn_r_u32(cdn_r);
+    }
+    { /* b */
+        o->b = (uint32_t)cdn_r_u32(cdn_r);
+    }
+}
+
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:54). */
+ * (tests/idl/demo.idl:60). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -143,7 +175,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:54). */
+ * (tests/idl/demo.idl:60). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -158,7 +190,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:59). */
+ * (tests/idl/demo.idl:65). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -179,7 +211,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:59). */
+ * (tests/idl/demo.idl:65). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -710,6 +742,49 @@ int32_t call_twice(demo_fn_dev_open cb, struct device *dev)
 
 /*
  * tests/idl/demo.idl:23
+ *   rpc u32 pair_sum(projection pair [alloc(caller), dealloc(caller)] *p);
+ * Runs in the host.
+ */
+uint32_t pair_sum(pair_t *p)
+{
+    struct cdn_glue *cdn_g = cdn_glue_current();
+    if (!cdn_g)
+        return (uint32_t)-5; /* -EIO: glue not initialised */
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    /* p */
+    cdn_w_object(cdn_g, cdn_w, p, demo_TYPE_pair, CDN_DIR_IN, put_pair);
+    struct cdn_msg cdn_store;
+    struct cdn_rbuf cdn_rb;
+    struct cdn_rbuf *cdn_r = &cdn_rb;
+    int cdn_st = cdn_glue_call(cdn_g, demo_RPC_pair_sum, cdn_w, cdn_r, &cdn_store);
+    if (cdn_st != CDN_OK)
+        return (uint32_t)cdn_glue_dead_value(cdn_g);
+    uint32_t cdn_ret = 0;
+    cdn_ret = (uint32_t)cdn_r_u32(cdn_r);
+    void *cdn_out_p = NULL;
+    if (cdn_r_u8(cdn_r)) {
+        if (!p || !cdn_glue_ref_of(cdn_g, p))
+            cdn_r_fail(cdn_r, CDN_EPROTO);
+        else if (!(cdn_out_p = cdn_obj_copy(p, sizeof(pair_t))))
+            cdn_r_fail(cdn_r, CDN_ENOMEM);
+        else
+            get_pair(cdn_g, cdn_r, cdn_out_p, CDN_DIR_OUT);
+    }
+    cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK) {
+        cdn_glue_set_error(cdn_g, cdn_st); /* a malformed reply: nothing applied */
+        cdn_obj_drop(cdn_out_p);
+        return (uint32_t)cdn_glue_dead_value(cdn_g);
+    }
+    cdn_obj_apply(p, cdn_out_p, sizeof(pair_t));
+    cdn_glue_forget(cdn_g, p);
+    return cdn_ret;
+}
+
+/*
+ * tests/idl/demo.idl:24
  *   rpc void describe(u32 id, string<15> [out] name, array<u8, {{cap}}, 64> [out] bytes,
  *                     u32 cap);
  * Runs in the host.
@@ -758,7 +833,7 @@ void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)
 }
 
 /*
- * tests/idl/demo.idl:26
+ * tests/idl/demo.idl:27
  *   export rpc s32 demo_probe(u32 seed);
  * Serves the host's call.
  */
@@ -780,7 +855,7 @@ static int demo_serve_demo_probe(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r,
 }
 
 /*
- * tests/idl/demo.idl:27
+ * tests/idl/demo.idl:28
  *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Serves the host's call.
  */
@@ -811,7 +886,7 @@ static int demo_serve_demo_kick(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:28
+ * tests/idl/demo.idl:29
  *   export rpc u32 demo_take(shared<4096, {{len}}> *buf, u32 len);
  * Serves the host's call.
  */
@@ -848,7 +923,7 @@ static int demo_serve_demo_take(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:29
+ * tests/idl/demo.idl:30
  *   export rpc string<31> demo_name(u32 id);
  * Serves the host's call.
  */
@@ -869,7 +944,7 @@ static int demo_serve_demo_name(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:31
  *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
  * Serves the host's call.
  */
@@ -911,7 +986,7 @@ static int demo_serve_demo_fill(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, 
 }
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Serves the host's call.
  */
@@ -956,7 +1031,7 @@ static int demo_serve_dev_open(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, s
 }
 
 /*
- * tests/idl/demo.idl:34
+ * tests/idl/demo.idl:35
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Serves the host's call.
  */

@@ -11,6 +11,8 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
                            unsigned dir);
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
+static void put_pair(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
+static void get_pair(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir);
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir);
@@ -20,7 +22,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev);
 static enum color demo_tramp_device_ops_xmit(struct packet *pkt, struct device *dev);
 
 /* The fields of projection device_ops this side sends
- * (tests/idl/demo.idl:36). */
+ * (tests/idl/demo.idl:37). */
 static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj,
                            unsigned dir)
 {
@@ -38,7 +40,7 @@ static void put_device_ops(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void 
 }
 
 /* The fields of projection device_ops this side accepts
- * (tests/idl/demo.idl:36). */
+ * (tests/idl/demo.idl:37). */
 static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj,
                            unsigned dir)
 {
@@ -58,7 +60,7 @@ static void get_device_ops(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void 
 }
 
 /* The fields of projection device this side sends
- * (tests/idl/demo.idl:41). */
+ * (tests/idl/demo.idl:42). */
 static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -96,7 +98,7 @@ static void put_device(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection device this side accepts
- * (tests/idl/demo.idl:41). */
+ * (tests/idl/demo.idl:42). */
 static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct device *o = cdn_obj;
@@ -136,8 +138,38 @@ static void get_device(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
     }
 }
 
+/* The fields of projection pair this side sends
+ * (tests/idl/demo.idl:55). */
+static void put_pair(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
+{
+    pair_t *o = cdn_obj;
+    (void)cdn_g;
+    (void)dir;
+    { /* a */
+        cdn_w_u32(cdn_w, (uint32_t)(o->a));
+    }
+    { /* b */
+        cdn_w_u32(cdn_w, (uint32_t)(o->b));
+    }
+}
+
+/* The fields of projection pair this side accepts
+ * (tests/idl/demo.idl:55). */
+static void get_pair(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
+{
+    pair_t *o = cdn_obj;
+    (void)cdn_g;
+    (void)dir;
+    { /* a */
+        o->a = (uint32_t)cdn_r_u32(cdn_r);
+    }
+    { /* b */
+        o->b = (uint32_t)cdn_r_u32(cdn_r);
+    }
+}
+
 /* The fields of projection stats this side sends
- * (tests/idl/demo.idl:54). */
+ * (tests/idl/demo.idl:60). */
 static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -152,7 +184,7 @@ static void put_stats(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_
 }
 
 /* The fields of projection stats this side accepts
- * (tests/idl/demo.idl:54). */
+ * (tests/idl/demo.idl:60). */
 static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct stats *o = cdn_obj;
@@ -167,7 +199,7 @@ static void get_stats(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_
 }
 
 /* The fields of projection packet this side sends
- * (tests/idl/demo.idl:59). */
+ * (tests/idl/demo.idl:65). */
 static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -188,7 +220,7 @@ static void put_packet(struct cdn_glue *cdn_g, struct cdn_wbuf *cdn_w, void *cdn
 }
 
 /* The fields of projection packet this side accepts
- * (tests/idl/demo.idl:59). */
+ * (tests/idl/demo.idl:65). */
 static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn_obj, unsigned dir)
 {
     struct packet *o = cdn_obj;
@@ -218,7 +250,7 @@ static void get_packet(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, void *cdn
 }
 
 /*
- * tests/idl/demo.idl:26
+ * tests/idl/demo.idl:27
  *   export rpc s32 demo_probe(u32 seed);
  * Calls the domain's function of that name.
  */
@@ -246,7 +278,7 @@ int32_t demo_call_demo_probe(struct cdn_glue *cdn_g, uint32_t seed)
 }
 
 /*
- * tests/idl/demo.idl:27
+ * tests/idl/demo.idl:28
  *   export rpc [dead(12345)] u64 demo_kick(projection device *dev, u32 times);
  * Calls the domain's function of that name.
  */
@@ -287,7 +319,7 @@ uint64_t demo_call_demo_kick(struct cdn_glue *cdn_g, struct device *dev, uint32_
 }
 
 /*
- * tests/idl/demo.idl:28
+ * tests/idl/demo.idl:29
  *   export rpc u32 demo_take(shared<4096, {{len}}> *buf, u32 len);
  * Calls the domain's function of that name.
  */
@@ -326,7 +358,7 @@ uint32_t demo_call_demo_take(struct cdn_glue *cdn_g, void *buf, uint32_t len)
 }
 
 /*
- * tests/idl/demo.idl:29
+ * tests/idl/demo.idl:30
  *   export rpc string<31> demo_name(u32 id);
  * Calls the domain's function of that name.
  */
@@ -353,7 +385,7 @@ const char *demo_call_demo_name(struct cdn_glue *cdn_g, uint32_t id)
 }
 
 /*
- * tests/idl/demo.idl:30
+ * tests/idl/demo.idl:31
  *   export rpc s32 demo_fill(string<15> [out] tag, array<u16, 4> [in, out] vals);
  * Calls the domain's function of that name.
  */
@@ -397,7 +429,7 @@ int32_t demo_call_demo_fill(struct cdn_glue *cdn_g, char *tag, uint16_t *vals)
 }
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Passed as an argument: a pool of trampolines, each bound to one domain function while its
  * domain lives.
@@ -458,7 +490,7 @@ static const demo_fn_dev_open demo_fns_dev_open[CDN_FN_POOL] = {
 #undef demo_FN_dev_open
 
 /*
- * tests/idl/demo.idl:33
+ * tests/idl/demo.idl:34
  *   rpc_ptr s32 dev_open(projection device *dev);
  * Installed in device_ops.open; the ops table is dev->ops, and its owner the domain to call.
  */
@@ -503,7 +535,7 @@ static int32_t demo_tramp_device_ops_open(struct device *dev)
 }
 
 /*
- * tests/idl/demo.idl:34
+ * tests/idl/demo.idl:35
  *   rpc_ptr enum color dev_xmit(projection packet *pkt, projection device *dev);
  * Installed in device_ops.xmit; the ops table is dev->ops, and its owner the domain to call.
  */
@@ -986,6 +1018,34 @@ static int demo_serve_call_twice(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r,
 
 /*
  * tests/idl/demo.idl:23
+ *   rpc u32 pair_sum(projection pair [alloc(caller), dealloc(caller)] *p);
+ * Serves the domain's call.
+ */
+static int demo_serve_pair_sum(struct cdn_glue *cdn_g, struct cdn_rbuf *cdn_r, struct cdn_msg *rep)
+{
+    /* p */
+    pair_t *p =
+        cdn_r_object(cdn_g, cdn_r, demo_TYPE_pair, sizeof(pair_t), CDN_DIR_IN, 1, get_pair);
+    int cdn_st = cdn_r_finish(cdn_r);
+    if (cdn_st != CDN_OK)
+        return cdn_st;
+    uint32_t cdn_ret = pair_sum(p);
+    struct cdn_wbuf cdn_wb;
+    struct cdn_wbuf *cdn_w = &cdn_wb;
+    cdn_wbuf_init(cdn_w, cdn_g);
+    cdn_w_u32(cdn_w, (uint32_t)(cdn_ret));
+    if (p && cdn_glue_ref_of(cdn_g, p)) {
+        cdn_w_u8(cdn_w, 1);
+        put_pair(cdn_g, cdn_w, p, CDN_DIR_OUT);
+    } else {
+        cdn_w_u8(cdn_w, 0);
+    }
+    cdn_glue_forget(cdn_g, p);
+    return cdn_glue_reply(cdn_g, cdn_w, rep);
+}
+
+/*
+ * tests/idl/demo.idl:24
  *   rpc void describe(u32 id, string<15> [out] name, array<u8, {{cap}}, 64> [out] bytes,
  *                     u32 cap);
  * Serves the domain's call.
@@ -1061,6 +1121,8 @@ int demo_host_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep
         return demo_serve_bump_stats(cdn_g, &cdn_r, rep);
     case demo_RPC_call_twice:
         return demo_serve_call_twice(cdn_g, &cdn_r, rep);
+    case demo_RPC_pair_sum:
+        return demo_serve_pair_sum(cdn_g, &cdn_r, rep);
     case demo_RPC_describe:
         return demo_serve_describe(cdn_g, &cdn_r, rep);
     default:

@@ -20,6 +20,10 @@ struct stats {
     uint64_t tx_bytes;
 };
 
+typedef struct {
+    uint32_t a, b;
+} pair_t;
+
 struct device {
     char name[16];
     uint32_t flags;
@@ -50,6 +54,7 @@ void device_free(struct device *dev);
 uint32_t buffer_sum(void *buf, uint32_t len);
 int32_t consume(void *buf);
 void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap);
+uint32_t pair_sum(pair_t *p);
 void divide(int32_t a, int32_t b, int32_t *quotient, int32_t *rem);
 int32_t bump_stats(struct device *dev, uint64_t by);
 int32_t call_twice(int (*cb)(struct device *dev), struct device *dev);

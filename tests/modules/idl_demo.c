@@ -143,6 +143,9 @@ int32_t demo_probe(uint32_t seed)
     char name[16] = "x";
     uint8_t bytes[8] = {0};
     describe(40, name, bytes, 5); /* [out] string and array from the host */
+    pair_t pr = {.a = 30, .b = 12};
+    if (pair_sum(&pr) != 42) /* a projection of a typedef'd anonymous struct */
+        return 1;
     if (strcmp(name, "dev40") != 0 || bytes[0] != 40 || bytes[4] != 44 || bytes[5] != 0)
         return 1;
     uint32_t words[5] = {1, 2, 3, 4, 5};

@@ -106,6 +106,12 @@ int32_t consume(void *buf)
 	return 0;
 }
 
+u32 pair_sum(pair_t *p)
+{
+	idltest_host_calls++;
+	return p->a + p->b;
+}
+
 void describe(u32 id, char *name, u8 *bytes, u32 cap)
 {
 	u32 i;
