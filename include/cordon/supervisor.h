@@ -17,11 +17,10 @@
  * (the warm spare, if kept). Calls are never replayed: a library call may
  * have had effects, and only the caller knows whether to repeat it.
  *
- * Handles the dead instance gave out (an open stream, a parser) name
- * state that died with it: cdn_sup_generation() changes with each
- * instance, so a caller that records it beside a handle can tell a stale
- * handle and fail it cleanly instead of sending it to an instance that
- * never issued it (where the glue would refuse it anyway, CDN_EBADH).
+ * Objects the dead instance created (an open stream, a parser) died with
+ * it, and their host-side shadows are freed with its glue: record
+ * cdn_sup_generation() beside each and treat it as gone once the
+ * generation changes; never pass one to the next instance.
  *
  * Policy: at most policy.max_restarts restarts within policy.window_ns;
  * beyond that the supervisor gives up and cdn_sup_glue() returns NULL
