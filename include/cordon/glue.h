@@ -124,10 +124,11 @@ struct cdn_fn_slot {
     M(3)                                                                                           \
     M(4)                                                                                           \
     M(5)                                                                                           \
-    M(6) M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21)    \
-        M(22) M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36)  \
-            M(37) M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50)    \
-                M(51) M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
+    M(6)                                                                                           \
+    M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21) M(22)   \
+        M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36) M(37)  \
+            M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50) M(51)    \
+                M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
@@ -142,6 +143,22 @@ struct cdn_glue_stats {
     uint32_t objects;    /* objects with a reference on this side */
 };
 void cdn_glue_get_stats(const struct cdn_glue *g, struct cdn_glue_stats *out);
+
+/*
+ * The whole main of a module that serves a generated glue (an isolated
+ * library's, for instance): a domain glue on the module's endpoint, the
+ * shared heap's mapping set on it, init (MODULE_domain_init) called, and
+ * requests served with dispatch (MODULE_domain_dispatch) until the host
+ * stops the domain. Returns what cdn_ep_serve returns, or CDN_ENOMEM.
+ *
+ *   static int main_fn(struct cdn_dom_ctx *ctx)
+ *   {
+ *       return cdn_dom_serve_glue(ctx, zbox_domain_init, zbox_domain_dispatch);
+ *   }
+ */
+struct cdn_dom_ctx;
+int cdn_dom_serve_glue(struct cdn_dom_ctx *ctx, void (*init)(struct cdn_glue *g),
+                       cdn_handler_fn dispatch);
 
 /* ---- wire buffers ---- */
 

@@ -58,22 +58,6 @@ void cdn_dom_heap(struct cdn_dom_ctx *ctx, void **base, size_t *size);
  */
 void *cdn_dom_heap_ptr(struct cdn_dom_ctx *ctx, uint64_t ref, size_t len);
 
-/*
- * The whole main of a module that serves a generated glue (an isolated
- * library's, for instance): a domain glue on the module's endpoint, the
- * shared heap's mapping set on it, init (MODULE_domain_init) called, and
- * requests served with dispatch (MODULE_domain_dispatch) until the host
- * stops the domain. Returns what cdn_ep_serve returns, or CDN_ENOMEM.
- *
- *   static int main_fn(struct cdn_dom_ctx *ctx)
- *   {
- *       return cdn_dom_serve_glue(ctx, zbox_domain_init, zbox_domain_dispatch);
- *   }
- */
-struct cdn_glue;
-int cdn_dom_serve_glue(struct cdn_dom_ctx *ctx, void (*init)(struct cdn_glue *g),
-                       cdn_handler_fn dispatch);
-
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cordon/glue.h"
 #include "module_ctx.h"
 
 struct cdn_ep *cdn_dom_ep(struct cdn_dom_ctx *ctx)
@@ -44,17 +43,4 @@ int cdn_dom_hello(struct cdn_ep *ep, int64_t timeout_ns)
     memcpy(req.data, &abi, sizeof abi);
     req.inline_len = sizeof abi;
     return cdn_ep_call(ep, &req, &rep, NULL, NULL, timeout_ns);
-}
-
-int cdn_dom_serve_glue(struct cdn_dom_ctx *ctx, void (*init)(struct cdn_glue *g),
-                       cdn_handler_fn dispatch)
-{
-    struct cdn_glue *g;
-    if (cdn_glue_create(CDN_GLUE_DOMAIN, ctx->ep, &g) != CDN_OK)
-        return CDN_ENOMEM;
-    cdn_glue_set_heap_mapping(g, ctx->heap_base, ctx->heap_size);
-    init(g);
-    int r = cdn_ep_serve(ctx->ep, dispatch, g);
-    cdn_glue_destroy(g);
-    return r;
 }
