@@ -55,8 +55,7 @@ void c_type(struct gen *g, const struct idl_var *v, char *buf, size_t n)
         snprintf(buf, n, "%s *", t->proj->c_type);
         break;
     case T_SHARED: /* [in] only: the callee reads it, so the caller's may be const */
-        snprintf(buf, n, "%svoid *",
-                 (v->attrs & AT_IN) && !(v->attrs & AT_OUT) ? "const " : "");
+        snprintf(buf, n, "%svoid *", (v->attrs & AT_IN) && !(v->attrs & AT_OUT) ? "const " : "");
         break;
     case T_RPC_PTR:
         snprintf(buf, n, "%s_fn_%s", g->m, t->ref);

@@ -88,9 +88,8 @@ static size_t heap_size;
     }
 HOG_SETUP(0)
 HOG_SETUP(1)
-HOG_SETUP(2)
-HOG_SETUP(3) HOG_SETUP(4) HOG_SETUP(5) HOG_SETUP(6) HOG_SETUP(7) HOG_SETUP(8) HOG_SETUP(9)
-    HOG_SETUP(10) HOG_SETUP(11) HOG_SETUP(12) HOG_SETUP(13) HOG_SETUP(14)
+HOG_SETUP(2) HOG_SETUP(3) HOG_SETUP(4) HOG_SETUP(5) HOG_SETUP(6) HOG_SETUP(7) HOG_SETUP(8)
+    HOG_SETUP(9) HOG_SETUP(10) HOG_SETUP(11) HOG_SETUP(12) HOG_SETUP(13) HOG_SETUP(14)
         HOG_SETUP(15) static void (*const hog_setups[16])(struct net_device *) = {
             hog_setup0,  hog_setup1,  hog_setup2,  hog_setup3, hog_setup4,  hog_setup5,
             hog_setup6,  hog_setup7,  hog_setup8,  hog_setup9, hog_setup10, hog_setup11,
