@@ -71,7 +71,7 @@ int32_t consume(void *buf)
 
 uint32_t pair_sum(pair_t *p)
 {
-    return p->a + p->b;
+    return p ? p->a + p->b : 0; /* a projection pointer may be NULL */
 }
 
 void describe(uint32_t id, char *name, uint8_t *bytes, uint32_t cap)

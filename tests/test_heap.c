@@ -249,10 +249,45 @@ static int setup_inproc(void **state)
     return 0;
 }
 
+/* Pointers inside objects (and at their end) resolve to the object, by
+ * its size class; an inner reference is checked like the object's, with
+ * the room left from where it points. */
+static void test_inner_references(void **state)
+{
+    (void)state;
+    struct cdn_heap *h;
+    assert_int_equal(cdn_heap_create(0, &h), CDN_OK);
+    cdn_href a, b;
+    void *pa, *pb;
+    assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 1000, &a, &pa), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(h, 1, 100, &b, &pb), CDN_OK);
+    cdn_href r;
+    size_t len, delta;
+    assert_int_equal(cdn_heap_ref_within(h, (char *)pa + 300, &r, &len, &delta), CDN_OK);
+    assert_true(r == a && len == 1000 && delta == 300);
+    assert_int_equal(cdn_heap_ref_within(h, (char *)pa + 1000, &r, &len, &delta), CDN_OK);
+    assert_true(r == a && delta == 1000); /* the end of a */
+    assert_int_equal(cdn_heap_ref_within(h, (char *)pa + 1001, &r, &len, &delta), CDN_EBADH);
+    void *p;
+    assert_int_equal(cdn_heap_access_within(h, a + 300, CDN_HEAP_HOST, 700, &p), CDN_OK);
+    assert_ptr_equal(p, (char *)pa + 300);
+    assert_int_equal(cdn_heap_access_within(h, a + 300, CDN_HEAP_HOST, 701, &p), CDN_ETOOBIG);
+    assert_int_equal(cdn_heap_access_within(h, a + 300, 1, 10, &p), CDN_EPERM); /* not 1's */
+    assert_int_equal(cdn_heap_access_within(h, b + 50, 1, 50, &p), CDN_OK);
+    /* a stale generation: the object freed and its place reused */
+    assert_int_equal(cdn_heap_free(h, b, 1), CDN_OK);
+    cdn_href b2;
+    assert_int_equal(cdn_heap_alloc(h, 1, 100, &b2, &pb), CDN_OK);
+    assert_int_equal(cdn_heap_access_within(h, b + 50, 1, 10, &p), CDN_EBADH);
+    assert_int_equal(cdn_heap_access_within(h, b2 + 50, 1, 10, &p), CDN_OK);
+    cdn_heap_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_free_reuse),
+        cmocka_unit_test(test_inner_references),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_ownership_rules),
         cmocka_unit_test(test_free_any),

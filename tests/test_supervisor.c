@@ -51,8 +51,11 @@ static int start(struct fixture *f, const char *module, int max_restarts, int sm
     for (int i = 0; i < 3; i++)
         assert_int_equal(cdn_heap_alloc(f->heap, CDN_HEAP_HOST, 16384, &f->refs[i], &p[i]), CDN_OK);
     f->src = p[0], f->z = p[1], f->dst = p[2];
-    for (int i = 0; i < 16384; i++)
-        f->src[i] = (unsigned char)("supervised zlib "[i % 16]);
+    uint32_t x = 12345; /* half text, half noise: compresses, but not to nothing */
+    for (int i = 0; i < 16384; i++) {
+        x = x * 1103515245u + 12345u;
+        f->src[i] = i % 2 ? (unsigned char)(x >> 24) : (unsigned char)("supervised zlib "[i % 16]);
+    }
     return CDN_OK;
 }
 
@@ -99,6 +102,65 @@ static void test_library_round_trip(void **state)
     stop(&f);
 }
 
+/* Inflates f->z (zl bytes) into f->dst in 1 KiB steps of input: next_in
+ * and next_out point inside the heap buffers and come back advanced.
+ * Returns inflate's last result; stops after `steps` steps if > 0. */
+static int stream_inflate(struct cdn_glue *g, z_stream *zs, struct fixture *f, unsigned long zl,
+                          int steps)
+{
+    int r = Z_OK;
+    for (int i = 0; r == Z_OK && (steps <= 0 || i < steps); i++) {
+        size_t used = (size_t)((unsigned char *)zs->next_in - f->z) + zs->avail_in;
+        if (zs->avail_in == 0 && used < zl)
+            zs->avail_in = (uInt)(zl - used < 1024 ? zl - used : 1024);
+        r = zbox_call_inflate(g, zs, Z_NO_FLUSH);
+    }
+    return r;
+}
+
+/* Streaming through a z_stream whose pointers move inside shared buffers;
+ * a stream opened before the domain died gets zlib's own error from the
+ * next instance, never another stream's bytes. */
+static void test_stream_across_restart(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(start(&f, "zbox", 3, 0, NULL, 0), CDN_OK);
+    struct cdn_glue *g = cdn_sup_glue(f.sup);
+    unsigned long zl = 16384;
+    assert_int_equal(zbox_call_compress2(g, f.z, &zl, f.src, 16384, 1), Z_OK);
+    assert_true(zl > 2048); /* several steps of input */
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    zs.next_in = f.z;
+    zs.next_out = f.dst;
+    zs.avail_out = 16384;
+    assert_int_equal(zbox_call_inflateInit_(g, &zs, ZLIB_VERSION, (int)sizeof zs), Z_OK);
+    assert_int_equal(stream_inflate(g, &zs, &f, zl, 0), Z_STREAM_END);
+    assert_int_equal(zs.total_out, 16384);
+    assert_ptr_equal(zs.next_out, f.dst + 16384); /* at the end of its buffer */
+    assert_memory_equal(f.src, f.dst, 16384);
+    assert_int_equal(zbox_call_inflateEnd(g, &zs), Z_OK);
+
+    /* a second stream, killed part way */
+    memset(&zs, 0, sizeof zs);
+    memset(f.dst, 0, 16384);
+    zs.next_in = f.z;
+    zs.next_out = f.dst;
+    zs.avail_out = 16384;
+    assert_int_equal(zbox_call_inflateInit_(g, &zs, ZLIB_VERSION, (int)sizeof zs), Z_OK);
+    assert_int_equal(stream_inflate(g, &zs, &f, zl, 1), Z_OK);
+    uint64_t gen = cdn_sup_generation(f.sup);
+    kill(cdn_domain_pid(cdn_sup_domain(f.sup)), SIGKILL);
+    assert_int_equal(zbox_call_inflate(g, &zs, Z_NO_FLUSH), -99);
+    g = cdn_sup_glue(f.sup);
+    assert_int_equal(cdn_sup_generation(f.sup), gen + 1);
+    /* the caller should drop it (the generation changed); passing it on
+     * anyway gets zlib's own refusal from an instance that never saw it */
+    assert_int_equal(zbox_call_inflate(g, &zs, Z_NO_FLUSH), Z_STREAM_ERROR);
+    stop(&f);
+}
+
 /* Killed mid-work: the call returns the rpc's dead value, the next glue is
  * a new instance (a new generation) that works. */
 static void test_restart_after_kill(void **state)
@@ -131,24 +193,37 @@ static void test_hostile_library(void **state)
 {
     (void)state;
     struct fixture f;
-    assert_int_equal(start(&f, "zbox_liar", 2, 0, NULL, 0), CDN_OK);
+    assert_int_equal(start(&f, "zbox_liar", 3, 0, NULL, 0), CDN_OK);
     struct cdn_glue *g = cdn_sup_glue(f.sup);
     unsigned long ol = 4096;
     assert_int_equal(zbox_call_uncompress(g, f.dst, &ol, f.z, 100), -99);
     assert_int_equal(cdn_glue_last_error(g), CDN_EPROTO);
     assert_int_equal(ol, 4096); /* the lie never reached the caller */
     g = cdn_sup_glue(f.sup);    /* a protocol breaker is replaced */
-    assert_int_equal(cdn_sup_generation(f.sup), 2);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    zs.next_in = f.z;
+    zs.avail_in = 100;
+    zs.next_out = f.dst;
+    zs.avail_out = 4096;
+    assert_int_equal(zbox_call_inflateInit_(g, &zs, ZLIB_VERSION, (int)sizeof zs), Z_OK);
+    assert_int_equal(zbox_call_inflate(g, &zs, Z_NO_FLUSH), -99); /* next_out out of bounds */
+    assert_ptr_equal(zs.next_out, f.dst);                         /* never applied */
+    g = cdn_sup_glue(f.sup);
+    assert_int_equal(cdn_sup_generation(f.sup), 2);        /* its own glue refused: it lives */
     assert_int_equal(zbox_call_crc32(g, 0, f.src, 16), 0); /* [dead(0)]: it exited */
     assert_int_equal(cdn_glue_last_error(g), CDN_EDEAD);
     g = cdn_sup_glue(f.sup);
     assert_int_equal(cdn_sup_generation(f.sup), 3);
     assert_int_equal(zbox_call_crc32(g, 0, f.src, 16), 0);
-    assert_null(cdn_sup_glue(f.sup)); /* a third death within the window: given up */
+    g = cdn_sup_glue(f.sup);
+    assert_int_equal(cdn_sup_generation(f.sup), 4);
+    assert_int_equal(zbox_call_crc32(g, 0, f.src, 16), 0);
+    assert_null(cdn_sup_glue(f.sup)); /* a fourth death within the window: given up */
     struct cdn_sup_stats st;
     cdn_sup_get_stats(f.sup, &st);
     assert_true(st.gave_up);
-    assert_int_equal(st.restarts, 2);
+    assert_int_equal(st.restarts, 3);
     stop(&f);
 }
 
@@ -172,9 +247,8 @@ static void test_start_refused_with_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_library_round_trip),
-        cmocka_unit_test(test_restart_after_kill),
-        cmocka_unit_test(test_hostile_library),
+        cmocka_unit_test(test_library_round_trip),        cmocka_unit_test(test_restart_after_kill),
+        cmocka_unit_test(test_stream_across_restart),     cmocka_unit_test(test_hostile_library),
         cmocka_unit_test(test_start_refused_with_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,6 +95,21 @@ int cdn_heap_access(struct cdn_heap *h, cdn_href ref, uint32_t who, size_t need,
  * address in the heap); CDN_EBADH if no object starts there. */
 int cdn_heap_ref_of(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len);
 
+/*
+ * Pointers into an object, not only at its start (a stream's next_in that
+ * the library advances; its end included, for a buffer filled up). An
+ * *inner reference* is the object's reference with the offset of the
+ * pointer in place of the object's (its generation kept):
+ *   cdn_heap_ref_within: the object holding ptr, its length, and how far
+ *     into it ptr is (0..len);
+ *   cdn_heap_access_within: as cdn_heap_access for an inner reference,
+ *     with need counted from the inner offset; *ptr is the inner pointer.
+ */
+int cdn_heap_ref_within(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len,
+                        size_t *delta);
+int cdn_heap_access_within(struct cdn_heap *h, cdn_href inner, uint32_t who, size_t need,
+                           void **ptr);
+
 /* The owner of ref, or CDN_EBADH. */
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner);
 

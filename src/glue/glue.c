@@ -775,21 +775,35 @@ int cdn_glue_shared_out(struct cdn_glue *g, const void *ptr, uint64_t *ref, uint
         return CDN_OK;
     if (g->side == CDN_GLUE_DOMAIN) {
         struct cdn_hmap_entry *e = cdn_hmap_get(&g->shared, (uint64_t)(uintptr_t)ptr);
-        if (!e)
-            return CDN_EINVAL; /* not a heap buffer the host gave us */
-        *ref = e->aux;
-        *len = (uint32_t)(uintptr_t)e->ptr;
-        return CDN_OK;
+        if (e) {
+            *ref = e->aux;
+            *len = (uint32_t)(uintptr_t)e->ptr;
+            return CDN_OK;
+        }
+        /* inside (or at the end of) a buffer the host gave us: the same
+         * reference, moved by as much (a stream's advancing next_in) */
+        const uint8_t *p = ptr;
+        for (size_t i = 0; i < g->shared.cap; i++) {
+            const struct cdn_hmap_entry *b = &g->shared.slots[i];
+            const uint8_t *s0 = (const uint8_t *)(uintptr_t)b->key;
+            uint64_t n = (uint64_t)(uintptr_t)b->ptr;
+            if (b->key && p > s0 && (uint64_t)(p - s0) <= n) {
+                *ref = b->aux + (uint64_t)(p - s0);
+                *len = (uint32_t)(n - (uint64_t)(p - s0));
+                return CDN_OK;
+            }
+        }
+        return CDN_EINVAL; /* not a heap buffer the host gave us */
     }
     if (!g->heap)
         return CDN_EINVAL;
     cdn_href r;
-    size_t n;
-    int st = cdn_heap_ref_of(g->heap, ptr, &r, &n);
+    size_t n, delta;
+    int st = cdn_heap_ref_within(g->heap, ptr, &r, &n, &delta);
     if (st != CDN_OK)
         return st;
-    *ref = r;
-    *len = (uint32_t)n;
+    *ref = r + delta; /* an inner reference when ptr is not the start */
+    *len = (uint32_t)(n - delta);
     return CDN_OK;
 }
 
@@ -824,19 +838,23 @@ int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t 
     *ptr = NULL;
     if (ref == 0)
         return len == 0 ? CDN_OK : CDN_EBADH;
-    if (len == 0 || len > max)
+    if (len > max) /* 0: a pointer at a buffer's end (a full stream's next_out) */
         return CDN_EBADH;
     if (g->side == CDN_GLUE_HOST) {
         if (!g->heap)
             return CDN_EBADH;
         /* The domain may name what it owns or borrows, and host-owned buffers
-         * (it can read those bytes anyway: the heap is mapped into it). */
-        size_t n;
-        int st = cdn_heap_access(g->heap, ref, g->heap_domain, len, ptr, &n);
+         * (it can read those bytes anyway: the heap is mapped into it); at
+         * their start or inside them (an inner reference). */
+        int st = cdn_heap_access_within(g->heap, ref, g->heap_domain, len, ptr);
         if (st == CDN_EPERM) {
+            cdn_href obj;
+            size_t n, delta;
             uint32_t owner;
-            if (cdn_heap_owner(g->heap, ref, &owner) == CDN_OK && owner == CDN_HEAP_HOST)
-                st = cdn_heap_access(g->heap, ref, CDN_HEAP_HOST, len, ptr, &n);
+            if (cdn_heap_ref_within(g->heap, cdn_heap_base(g->heap) + (ref & 0xffffffffu), &obj, &n,
+                                    &delta) == CDN_OK &&
+                cdn_heap_owner(g->heap, obj, &owner) == CDN_OK && owner == CDN_HEAP_HOST)
+                st = cdn_heap_access_within(g->heap, ref, CDN_HEAP_HOST, len, ptr);
         }
         return st == CDN_OK ? CDN_OK : CDN_EBADH;
     }
@@ -844,7 +862,10 @@ int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t 
     if (!g->heap_base || off > g->heap_size || len > g->heap_size - off)
         return CDN_EBADH;
     *ptr = g->heap_base + off;
-    if (cdn_hmap_put(&g->shared, (uint64_t)(uintptr_t)*ptr, (void *)(uintptr_t)len, ref) != 0)
+    /* remembered to send back (not an end pointer: another buffer may
+     * start where it ends) */
+    if (len &&
+        cdn_hmap_put(&g->shared, (uint64_t)(uintptr_t)*ptr, (void *)(uintptr_t)len, ref) != 0)
         return CDN_ENOMEM;
     return CDN_OK;
 }

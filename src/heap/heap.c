@@ -334,6 +334,67 @@ int cdn_heap_ref_of(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *
     return CDN_OK;
 }
 
+/* The live object holding heap offset off (off may be its end, for an
+ * end pointer): the chunk's size class puts its objects at multiples of
+ * their size, so the start is off rounded down (off - 1 for an end). */
+static struct obj_meta *containing(struct cdn_heap *h, uint64_t off, uint64_t *start)
+{
+    if (off > h->size)
+        return NULL;
+    for (int end = 0; end < 2; end++) {
+        if (end && off == 0)
+            break;
+        uint64_t at = off - (uint64_t)end;
+        if (at >= h->size)
+            continue;
+        uint8_t cls = h->chunk_cls[at / CHUNK];
+        if (cls == CHUNK_FREE)
+            continue;
+        uint64_t objsize = (uint64_t)UNIT << cls;
+        uint64_t s = at - at % objsize;
+        struct obj_meta *m = &h->meta[s / UNIT];
+        if (m->state == OBJ_LIVE && off - s <= m->len && (end == 0 || off - s == m->len)) {
+            *start = s;
+            return m;
+        }
+    }
+    return NULL;
+}
+
+int cdn_heap_ref_within(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len,
+                        size_t *delta)
+{
+    const uint8_t *p = ptr;
+    uint64_t start;
+    if (!h || p < h->base || p > h->base + h->size)
+        return CDN_EBADH;
+    struct obj_meta *m = containing(h, (uint64_t)(p - h->base), &start);
+    if (!m)
+        return CDN_EBADH;
+    *ref = start | ((cdn_href)m->gen << 32);
+    *len = m->len;
+    *delta = (size_t)((uint64_t)(p - h->base) - start);
+    return CDN_OK;
+}
+
+int cdn_heap_access_within(struct cdn_heap *h, cdn_href inner, uint32_t who, size_t need,
+                           void **ptr)
+{
+    if (!h || !valid_domain(who))
+        return CDN_EINVAL;
+    uint64_t off = inner & 0xffffffffu, start;
+    struct obj_meta *m = containing(h, off, &start);
+    if (!m || m->gen != (uint32_t)(inner >> 32))
+        return violation(h, CDN_EBADH);
+    int may = m->owner == who || (who != CDN_HEAP_HOST && (m->borrowers & (1ull << who)));
+    if (!may)
+        return violation(h, CDN_EPERM);
+    if (need > m->len - (off - start))
+        return violation(h, CDN_ETOOBIG);
+    *ptr = h->base + off;
+    return CDN_OK;
+}
+
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner)
 {
     struct obj_meta *m = h ? lookup(h, ref) : NULL;

@@ -36,6 +36,26 @@ uLong crc32(uLong crc, const Bytef *buf, uInt len)
     exit(3); /* dies in the middle of a call */
 }
 
+int inflateInit_(z_streamp strm, const char *version, int stream_size)
+{
+    (void)version, (void)stream_size;
+    strm->msg = NULL;
+    return Z_OK;
+}
+
+int inflate(z_streamp strm, int flush)
+{
+    (void)flush;
+    strm->next_out += 1u << 20; /* past the buffer it was given */
+    return Z_OK;
+}
+
+int inflateEnd(z_streamp strm)
+{
+    (void)strm;
+    return Z_OK;
+}
+
 uLong crc32_z(uLong crc, const Bytef *buf, z_size_t len)
 {
     (void)crc, (void)buf;

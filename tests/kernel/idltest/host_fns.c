@@ -109,7 +109,7 @@ int32_t consume(void *buf)
 u32 pair_sum(pair_t *p)
 {
 	idltest_host_calls++;
-	return p->a + p->b;
+	return p ? p->a + p->b : 0; /* a projection pointer may be NULL */
 }
 
 void describe(u32 id, char *name, u8 *bytes, u32 cap)
