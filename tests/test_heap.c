@@ -283,11 +283,43 @@ static void test_inner_references(void **state)
     cdn_heap_destroy(h);
 }
 
+/* Objects over 64 KiB take whole chunks in a row: inner pointers anywhere
+ * in them resolve to them, a freed span is reused by the next object of
+ * its length, and reclaim finds them. */
+static void test_large_objects(void **state)
+{
+    (void)state;
+    struct cdn_heap *h;
+    assert_int_equal(cdn_heap_create(0, &h), CDN_OK);
+    cdn_href small, big, big2;
+    void *ps, *pb, *pb2, *p;
+    assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 100, &small, &ps), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(h, CDN_HEAP_HOST, 200000, &big, &pb), CDN_OK);
+    memset(pb, 7, 200000); /* all of it is ours */
+    cdn_href r;
+    size_t len, delta;
+    assert_int_equal(cdn_heap_ref_within(h, (char *)pb + 150000, &r, &len, &delta), CDN_OK);
+    assert_true(r == big && len == 200000 && delta == 150000); /* in its third chunk */
+    assert_int_equal(cdn_heap_access_within(h, big + 199999, CDN_HEAP_HOST, 1, &p), CDN_OK);
+    assert_int_equal(cdn_heap_access_within(h, big + 199999, CDN_HEAP_HOST, 2, &p), CDN_ETOOBIG);
+    assert_int_equal(cdn_heap_ref_within(h, (char *)pb + 200001, &r, &len, &delta), CDN_EBADH);
+    assert_int_equal(cdn_heap_free(h, big, CDN_HEAP_HOST), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(h, 1, 199000, &big2, &pb2), CDN_OK);
+    assert_ptr_equal(pb2, pb); /* the same span, a new generation */
+    assert_true(big2 != big);
+    assert_int_equal(cdn_heap_access_within(h, big + 10, CDN_HEAP_HOST, 1, &p), CDN_EBADH);
+    assert_int_equal(cdn_heap_reclaim(h, 1), 1);
+    assert_int_equal(cdn_heap_alloc(h, 1, CDN_HEAP_MAX_OBJ, &big, &pb),
+                     CDN_ENOMEM); /* 16 MiB heap */
+    cdn_heap_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_free_reuse),
         cmocka_unit_test(test_inner_references),
+        cmocka_unit_test(test_large_objects),
         cmocka_unit_test(test_exhaustion),
         cmocka_unit_test(test_ownership_rules),
         cmocka_unit_test(test_free_any),

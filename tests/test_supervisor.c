@@ -161,6 +161,33 @@ static void test_stream_across_restart(void **state)
     stop(&f);
 }
 
+/* Buffers over 64 KiB cross in the shared heap like any other: 300 KB
+ * compressed and back. */
+static void test_buffers_over_64k(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(start(&f, "zbox", 3, 0, NULL, 0), CDN_OK);
+    struct cdn_glue *g = cdn_sup_glue(f.sup);
+    enum { N = 300000 };
+    cdn_href rs, rz, rd;
+    unsigned char *s, *z, *d;
+    assert_int_equal(cdn_heap_alloc(f.heap, CDN_HEAP_HOST, N, &rs, (void **)&s), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(f.heap, CDN_HEAP_HOST, N + 1024, &rz, (void **)&z), CDN_OK);
+    assert_int_equal(cdn_heap_alloc(f.heap, CDN_HEAP_HOST, N, &rd, (void **)&d), CDN_OK);
+    for (int i = 0; i < N; i++)
+        s[i] = f.src[i % 16384];
+    unsigned long zl = N + 1024, dl = N;
+    assert_int_equal(zbox_call_compress2(g, z, &zl, s, N, 6), Z_OK);
+    assert_int_equal(zbox_call_uncompress(g, d, &dl, z, zl), Z_OK);
+    assert_int_equal(dl, N);
+    assert_memory_equal(s, d, N);
+    cdn_heap_free(f.heap, rs, CDN_HEAP_HOST);
+    cdn_heap_free(f.heap, rz, CDN_HEAP_HOST);
+    cdn_heap_free(f.heap, rd, CDN_HEAP_HOST);
+    stop(&f);
+}
+
 /* Killed mid-work: the call returns the rpc's dead value, the next glue is
  * a new instance (a new generation) that works. */
 static void test_restart_after_kill(void **state)
@@ -247,8 +274,11 @@ static void test_start_refused_with_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_library_round_trip),        cmocka_unit_test(test_restart_after_kill),
-        cmocka_unit_test(test_stream_across_restart),     cmocka_unit_test(test_hostile_library),
+        cmocka_unit_test(test_library_round_trip),
+        cmocka_unit_test(test_restart_after_kill),
+        cmocka_unit_test(test_stream_across_restart),
+        cmocka_unit_test(test_buffers_over_64k),
+        cmocka_unit_test(test_hostile_library),
         cmocka_unit_test(test_start_refused_with_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

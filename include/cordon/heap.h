@@ -44,7 +44,8 @@ extern "C" {
 #define CDN_HEAP_HOST        0u
 #define CDN_HEAP_MAX_DOMAINS 63u
 #define CDN_HEAP_MIN_OBJ     64u
-#define CDN_HEAP_MAX_OBJ     65536u
+#define CDN_HEAP_MAX_OBJ     (16u << 20) /* over 64 KiB: whole 64 KiB chunks in a row */
+#define CDN_HEAP_CHUNK       65536u      /* the largest object a chunk holds by itself */
 
 /* offset (low 32 bits) | generation (high 32 bits); 0 is never valid */
 typedef uint64_t cdn_href;

@@ -510,7 +510,7 @@ int cdn_blk_run_sync(struct gendisk *disk, struct request *rq, cdn_href ref, con
 int cdn_blk_rw(struct gendisk *disk, int op, u64 sector, u32 bytes, void *buf)
 {
     if (!disk || !disk->added || (op != REQ_OP_READ && op != REQ_OP_WRITE) || bytes == 0 ||
-        bytes > CDN_HEAP_MAX_OBJ || bytes % 512)
+        bytes > CDN_HEAP_CHUNK || bytes % 512)
         return -EINVAL;
     if (disk->orphaned)
         cdn_core_wait_driver(disk->orphan_owner); /* by policy: wait for a restart, or not */

@@ -246,7 +246,7 @@ void cdn_blk_async_reset(void)
 
 struct request *cdn_blk_alloc_request(struct gendisk *disk, u32 bytes)
 {
-    if (!disk || bytes == 0 || bytes > CDN_HEAP_MAX_OBJ || bytes % 512)
+    if (!disk || bytes == 0 || bytes > CDN_HEAP_CHUNK || bytes % 512)
         return NULL;
     struct request *rq = calloc(1, sizeof *rq);
     if (!rq)

@@ -84,7 +84,7 @@ unsigned long cdn_skbs_live(void)
 /* An skb whose data lives in heap. */
 static struct sk_buff *skb_alloc_in(struct cdn_heap *heap, unsigned int size)
 {
-    if (!heap || !pool || size == 0 || size > CDN_HEAP_MAX_OBJ)
+    if (!heap || !pool || size == 0 || size > CDN_HEAP_CHUNK)
         return NULL;
     struct skb_head *h;
     if (free_top) {

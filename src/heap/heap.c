@@ -28,6 +28,12 @@
 #define NCLASSES   11 /* 64 << 0 .. 64 << 10 */
 #define NO_OBJ     UINT32_MAX
 #define CHUNK_FREE 0xff
+/* Objects over a chunk take whole chunks, in a row: the first is marked
+ * LARGE_HEAD, the rest LARGE_TAIL; a freed span waits for an object of
+ * the same number of chunks (spans are never split or joined). */
+#define LARGE_HEAD 0xfd
+#define LARGE_TAIL 0xfe
+#define MAX_SPAN   (CDN_HEAP_MAX_OBJ / CHUNK)
 
 enum { OBJ_NONE = 0, OBJ_FREE = 1, OBJ_LIVE = 2 };
 
@@ -49,6 +55,7 @@ struct cdn_heap {
     uint8_t *chunk_cls;    /* size / CHUNK entries */
     uint32_t nchunks, next_chunk;
     uint32_t free_list[NCLASSES];
+    uint32_t large_free[MAX_SPAN + 1]; /* by span length in chunks */
     uint32_t owned[CDN_HEAP_MAX_DOMAINS + 1];
     struct cdn_heap_stats stats;
 };
@@ -81,6 +88,8 @@ int cdn_heap_create(size_t size, struct cdn_heap **out)
     memset(h->chunk_cls, CHUNK_FREE, h->nchunks);
     for (int c = 0; c < NCLASSES; c++)
         h->free_list[c] = NO_OBJ;
+    for (uint32_t k = 0; k <= MAX_SPAN; k++)
+        h->large_free[k] = NO_OBJ;
     *out = h;
     return CDN_OK;
 }
@@ -151,18 +160,51 @@ static int grow_class(struct cdn_heap *h, int c)
     return CDN_OK;
 }
 
+static uint32_t span_of(size_t len)
+{
+    return (uint32_t)((len + CHUNK - 1) / CHUNK);
+}
+
+/* A span of k chunks for one large object: a freed one of that length,
+ * or the next k chunks never used. Its head unit, or NO_OBJ. */
+static uint32_t take_span(struct cdn_heap *h, uint32_t k)
+{
+    uint32_t u = h->large_free[k];
+    if (u != NO_OBJ) {
+        h->large_free[k] = h->meta[u].next_free;
+        return u;
+    }
+    if (h->nchunks - h->next_chunk < k)
+        return NO_OBJ;
+    uint32_t chunk = h->next_chunk;
+    h->next_chunk += k;
+    h->chunk_cls[chunk] = LARGE_HEAD;
+    for (uint32_t i = 1; i < k; i++)
+        h->chunk_cls[chunk + i] = LARGE_TAIL;
+    u = chunk * (CHUNK / UNIT);
+    h->meta[u].gen = 1;
+    return u;
+}
+
 int cdn_heap_alloc(struct cdn_heap *h, uint32_t owner, size_t len, cdn_href *out, void **ptr)
 {
     if (!h || !out || len == 0 || !valid_domain(owner))
         return CDN_EINVAL;
     if (len > CDN_HEAP_MAX_OBJ)
         return CDN_ETOOBIG;
-    int c = class_of(len);
-    if (h->free_list[c] == NO_OBJ && grow_class(h, c) != CDN_OK)
-        return CDN_ENOMEM;
-    uint32_t u = h->free_list[c];
+    uint32_t u;
+    if (len > CHUNK) {
+        u = take_span(h, span_of(len));
+        if (u == NO_OBJ)
+            return CDN_ENOMEM;
+    } else {
+        int c = class_of(len);
+        if (h->free_list[c] == NO_OBJ && grow_class(h, c) != CDN_OK)
+            return CDN_ENOMEM;
+        u = h->free_list[c];
+        h->free_list[c] = h->meta[u].next_free;
+    }
     struct obj_meta *m = &h->meta[u];
-    h->free_list[c] = m->next_free;
     m->state = OBJ_LIVE;
     m->owner = owner;
     m->borrowers = 0;
@@ -203,8 +245,14 @@ static void release(struct cdn_heap *h, struct obj_meta *m)
     if (m->gen == 0)
         m->gen = 1;
     m->borrowers = 0;
-    m->next_free = h->free_list[m->cls];
-    h->free_list[m->cls] = u;
+    if (h->chunk_cls[(uint64_t)u * UNIT / CHUNK] == LARGE_HEAD) {
+        uint32_t k = span_of(m->len);
+        m->next_free = h->large_free[k];
+        h->large_free[k] = u;
+    } else {
+        m->next_free = h->free_list[m->cls];
+        h->free_list[m->cls] = u;
+    }
 }
 
 int cdn_heap_free(struct cdn_heap *h, cdn_href ref, uint32_t who)
@@ -347,11 +395,17 @@ static struct obj_meta *containing(struct cdn_heap *h, uint64_t off, uint64_t *s
         uint64_t at = off - (uint64_t)end;
         if (at >= h->size)
             continue;
-        uint8_t cls = h->chunk_cls[at / CHUNK];
+        uint64_t c = at / CHUNK;
+        uint8_t cls = h->chunk_cls[c];
         if (cls == CHUNK_FREE)
             continue;
-        uint64_t objsize = (uint64_t)UNIT << cls;
-        uint64_t s = at - at % objsize;
+        while (cls == LARGE_TAIL && c > 0) /* back to its span's head */
+            cls = h->chunk_cls[--c];
+        uint64_t s;
+        if (cls == LARGE_HEAD)
+            s = c * CHUNK;
+        else
+            s = at - at % ((uint64_t)UNIT << cls);
         struct obj_meta *m = &h->meta[s / UNIT];
         if (m->state == OBJ_LIVE && off - s <= m->len && (end == 0 || off - s == m->len)) {
             *start = s;
@@ -414,7 +468,10 @@ uint32_t cdn_heap_reclaim(struct cdn_heap *h, uint32_t domain)
      * out in order and never taken back), and only at their class's
      * stride: a heap used lightly is looked through quickly. */
     for (uint32_t c = 0; c < h->next_chunk; c++) {
-        uint32_t stride = (UNIT << h->chunk_cls[c]) / UNIT;
+        if (h->chunk_cls[c] == LARGE_TAIL)
+            continue; /* its object is its head chunk's */
+        uint32_t stride =
+            h->chunk_cls[c] == LARGE_HEAD ? CHUNK / UNIT : (UNIT << h->chunk_cls[c]) / UNIT;
         uint32_t first = c * (CHUNK / UNIT);
         for (uint32_t u = first; u < first + CHUNK / UNIT; u += stride) {
             struct obj_meta *m = &h->meta[u];

@@ -14,6 +14,7 @@
 #define MAX_PARAMS 16u
 #define MAX_FIELDS 64u
 #define MAX_ELEMS  65536u
+#define MAX_SHARED (16u << 20) /* the shared heap's largest object (CDN_HEAP_MAX_OBJ) */
 
 struct checker {
     struct idl_file *f;
@@ -131,9 +132,9 @@ static void check_bounds(struct checker *c, const struct idl_var *v)
         if (!t->has_bound)
             idl_error(c->d, t->loc, "shared buffer '%s' needs a maximum size: shared<N>",
                       v->name ? v->name : "(return)");
-        else if (t->bound == 0 || t->bound > 65536)
-            idl_error(c->d, t->loc, "shared buffer bound %llu out of range (1..65536)",
-                      (unsigned long long)t->bound);
+        else if (t->bound == 0 || t->bound > MAX_SHARED)
+            idl_error(c->d, t->loc, "shared buffer bound %llu out of range (1..%u)",
+                      (unsigned long long)t->bound, MAX_SHARED);
         if (!v->pointer)
             idl_error(c->d, t->loc, "a shared buffer is passed by pointer: shared<N> *name");
     }
