@@ -128,6 +128,19 @@ void put_param_in(struct gen *g, const struct idl_var *v)
     }
 }
 
+/* Callee side: an integer array parameter's pointer (set once its room is
+ * allocated) and its count: fixed, or read (at most the bound). */
+static void declare_scalar_array(struct gen *g, const struct idl_var *v, const char *ec)
+{
+    const struct idl_type *t = v->type;
+    out(g, "    %s *%s = NULL;\n", ec, v->name);
+    if (t->size_kind == A_FIXED)
+        out(g, "    uint32_t %s_n = %llu;\n", v->name, (unsigned long long)t->count);
+    else
+        out(g, "    uint32_t %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
+            (unsigned long long)t->bound);
+}
+
 /* Callee side: declares a local for parameter v and reads its [in] part. */
 void get_param_in(struct gen *g, const struct idl_var *v)
 {
@@ -174,12 +187,7 @@ void get_param_in(struct gen *g, const struct idl_var *v)
                                               : "int32_t";
         if (el->kind == T_SCALAR && param_dir(v) == DIR_OUT) {
             /* [out] only: room for the capacity the caller gave, zeroed */
-            out(g, "    %s *%s = NULL;\n", ec, v->name);
-            if (t->size_kind == A_FIXED)
-                out(g, "    uint32_t %s_n = %llu;\n", v->name, (unsigned long long)t->count);
-            else
-                out(g, "    uint32_t %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
-                    (unsigned long long)t->bound);
+            declare_scalar_array(g, v, ec);
             out(g,
                 "    if (!cdn_r->err && !(%s = cdn_tmp_alloc(&cdn_tmp, ((size_t)%s_n + 1) * %u)))\n"
                 "        cdn_r_fail(cdn_r, CDN_ENOMEM);\n",
@@ -189,12 +197,7 @@ void get_param_in(struct gen *g, const struct idl_var *v)
         if (el->kind == T_SCALAR) {
             /* the count first, then one copy of the real length into an
              * allocation of that length (+1 for a sentinel array's zero) */
-            out(g, "    %s *%s = NULL;\n", ec, v->name);
-            if (t->size_kind == A_FIXED)
-                out(g, "    uint32_t %s_n = %llu;\n", v->name, (unsigned long long)t->count);
-            else
-                out(g, "    uint32_t %s_n = cdn_r_count(cdn_r, %llu);\n", v->name,
-                    (unsigned long long)t->bound);
+            declare_scalar_array(g, v, ec);
             out(g,
                 "    if (!cdn_r->err) {\n"
                 "        const void *cdn_src = cdn_r_bytes(cdn_r, (size_t)%s_n * %u);\n"
