@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # make demo: the main job on its built-in default. cordon-demo runs the dummy
 # network driver and null_blk natively and isolated (live progress on stderr),
-# then the IPC table shows what one crossing costs against its baselines.
+# then the IPC table shows what one crossing costs against its baselines, and
+# zbox-demo isolates a C library (zlib).
 set -euo pipefail
 build=${1:-build}
 "$build/bin/cordon-demo"
 echo
 echo "== what one crossing costs: null calls into a sandboxed process domain vs. the baselines"
 "$build/bin/cordon-bench" ipc 2>/dev/null
+
+# A C library isolated the same way: zlib, fed garbage, killed, restarted.
+echo
+echo "== a C library in a domain: zlib (examples/zlib, docs/libraries.md)"
+"$build/bin/zbox-demo"
 
 # The kernel act: the same dummy driver isolated from a real Linux kernel
 # (Debian's, booted under QEMU with cordon.ko), when QEMU can run here.
