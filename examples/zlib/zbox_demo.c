@@ -55,7 +55,6 @@ static int box_open(struct box *b, int warm_spare, int cpu, char *why, size_t wh
     cfg.domain.module_path = module;
     cfg.domain.heap = b->heap;
     cfg.domain.geometry = (struct cdn_chan_geometry)zbox_GEOMETRY; /* carries every call */
-    cfg.domain.domain_policy = CDN_WAIT_ADAPTIVE; /* an idle library (or spare) sleeps */
     cfg.domain.cpu = cpu;
     cfg.policy.max_restarts = 1000;
     cfg.policy.warm_spare = warm_spare;
