@@ -7,10 +7,12 @@
  * rejected by the generated dispatch without calling the host function.
  */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cordon/supervisor.h"
 #include "demo_host.h"
 #include "util.h"
 
@@ -365,6 +367,59 @@ static void test_demo_async(void **state)
     registered = NULL;
 }
 
+static int bind_demo(struct cdn_glue *g, void *arg)
+{
+    (void)arg;
+    demo_host_init(g);
+    return demo_host_check(g);
+}
+
+/* Under a supervisor: the host keeps pointing at the ops table the dead
+ * instance installed (a shadow of its glue). Calling through it fails with
+ * the dead value instead of reaching freed memory, and passing the device
+ * (whose ops are that shadow) to the new instance is refused, not sent as
+ * if the new instance had made it. */
+static void test_supervised_stale_objects(void **state)
+{
+    (void)state;
+    registered = NULL;
+    struct cdn_heap *heap;
+    assert_int_equal(cdn_heap_create(0, &heap), CDN_OK);
+    struct cdn_sup_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cdn_domain_config_init(&cfg.domain);
+    cfg.domain.module_path = test_module_path("idl_demo");
+    cfg.domain.heap = heap;
+    cfg.policy.max_restarts = 2;
+    cfg.policy.warm_spare = 1;
+    cfg.bind = bind_demo;
+    struct cdn_sup *sup;
+    char why[256];
+    if (cdn_sup_start(&cfg, &sup, why, sizeof why) != CDN_OK)
+        fail_msg("start: %s", why);
+    struct cdn_glue *g = cdn_sup_glue(sup);
+    assert_int_equal(demo_call_demo_probe(g, 7), 0);
+    assert_non_null(registered);
+    struct device *dev = registered;
+    assert_non_null(dev->ops);
+    assert_true(dev->ops->open(dev) > 0); /* through the live instance */
+    kill(cdn_domain_pid(cdn_sup_domain(sup)), SIGKILL);
+    assert_int_equal(demo_call_demo_probe(g, 1), -5);
+    g = cdn_sup_glue(sup);
+    assert_non_null(g);
+    assert_int_equal(dev->ops->open(dev), -5);               /* the retired glue: no crossing */
+    assert_int_equal(demo_call_demo_kick(g, dev, 1), 12345); /* its ops: refused */
+    assert_true(cdn_glue_last_error(g) != CDN_OK);
+    registered = NULL;
+    assert_int_equal(demo_call_demo_probe(g, 7), 0); /* the new instance works */
+    assert_non_null(registered);
+    cdn_sup_destroy(sup);
+    free(dev);
+    free(registered);
+    registered = NULL;
+    cdn_heap_destroy(heap);
+}
+
 static void test_demo_inproc(void **state)
 {
     (void)state;
@@ -392,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_demo_process),
         cmocka_unit_test(test_backends_agree),
         cmocka_unit_test(test_demo_async),
+        cmocka_unit_test(test_supervised_stale_objects),
     };
     return cmocka_run_group_tests_name("idl-e2e", tests, NULL, NULL);
 }

@@ -45,6 +45,14 @@ struct cdn_glue;
 int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue **out);
 void cdn_glue_destroy(struct cdn_glue *g);
 
+/* The glue's domain died and another instance took over (cordon/supervisor.h):
+ * from now on its calls fail with CDN_EDEAD without touching the channel,
+ * the shadows it made stay allocated until cdn_glue_destroy (a host that
+ * still points at one reads stale fields, not freed memory), and every
+ * other glue refuses to send one (CDN_EBADH): what it stood for exists
+ * only in the dead domain. */
+void cdn_glue_retire(struct cdn_glue *g);
+
 /* The generated dispatcher for requests arriving on this glue. */
 void cdn_glue_set_dispatch(struct cdn_glue *g, cdn_handler_fn fn);
 cdn_handler_fn cdn_glue_dispatch_fn(const struct cdn_glue *g);
@@ -125,10 +133,11 @@ struct cdn_fn_slot {
     M(4)                                                                                           \
     M(5)                                                                                           \
     M(6)                                                                                           \
-    M(7) M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21) M(22)   \
-        M(23) M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36) M(37)  \
-            M(38) M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50) M(51)    \
-                M(52) M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
+    M(7)                                                                                           \
+    M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23)  \
+        M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36) M(37) M(38)  \
+            M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50) M(51) M(52)    \
+                M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 

@@ -17,10 +17,14 @@
  * (the warm spare, if kept). Calls are never replayed: a library call may
  * have had effects, and only the caller knows whether to repeat it.
  *
- * Objects the dead instance created (an open stream, a parser) died with
- * it, and their host-side shadows are freed with its glue: record
- * cdn_sup_generation() beside each and treat it as gone once the
- * generation changes; never pass one to the next instance.
+ * Objects the dead instance created (an open stream, a parser, an ops
+ * table) died with it. Their host-side shadows stay allocated while the
+ * glue that made them is among the last 8 retired (cdn_glue_retire): a
+ * call through one (an ops table's slot) fails with the dead value, and
+ * passing one to the new instance is refused (CDN_EBADH), never sent as if
+ * the new instance had made it. cdn_sup_generation() changes with each
+ * instance: record it beside such an object and drop the object once the
+ * generation changes; after 8 more restarts its memory is freed.
  *
  * Policy: at most policy.max_restarts restarts within policy.window_ns;
  * beyond that the supervisor gives up and cdn_sup_glue() returns NULL

@@ -369,10 +369,15 @@ static void forget_fresh(struct cdn_glue *g, struct cdn_wbuf *w)
     w->nfresh = 0;
 }
 
+void cdn_glue_retire(struct cdn_glue *g)
+{
+    g->retired = 1;
+}
+
 static int glue_call_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w,
                             struct cdn_rbuf *r, struct cdn_msg *store)
 {
-    int st = w->err;
+    int st = g->retired ? CDN_EDEAD : w->err;
     if (st == CDN_OK && w->len > g->wire_max)
         st = CDN_ETOOBIG;
     if (st == CDN_OK) {
@@ -409,7 +414,7 @@ int cdn_glue_call(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w, struct c
 
 static int glue_send_oneway_locked(struct cdn_glue *g, uint16_t rpc, struct cdn_wbuf *w)
 {
-    int st = w->err;
+    int st = g->retired ? CDN_EDEAD : w->err;
     if (st == CDN_OK && w->len > g->wire_max)
         st = CDN_ETOOBIG;
     if (st == CDN_OK) {
@@ -505,6 +510,8 @@ int cdn_glue_poll(struct cdn_glue *g)
 
 static int glue_post_locked(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t len)
 {
+    if (g->retired)
+        return g->last_error = CDN_EDEAD;
     if (len > g->wire_max)
         return g->last_error = CDN_ETOOBIG;
     struct cdn_msg req;
@@ -611,6 +618,11 @@ int cdn_glue_export(struct cdn_glue *g, void *obj, uint16_t type, uint64_t *ref,
         *ref = 0;
         return CDN_OK;
     }
+    /* the shadow of an object a dead instance made (cdn_glue_retire):
+     * nothing it stood for exists in this glue's domain */
+    struct cdn_glue *maker = cdn_glue_owner_of(obj);
+    if (maker && maker != g && maker->retired)
+        return CDN_EBADH;
     struct cdn_hmap_entry *e = cdn_hmap_get(&g->by_obj, (uint64_t)(uintptr_t)obj);
     if (e) {
         if (ref_type(e->aux) != type)

@@ -23,6 +23,7 @@ struct cdn_glue {
     struct cdn_hmap strings; /* storage of received char * string fields -> size */
     size_t string_bytes;     /* their total: at most CDN_GLUE_STRING_BYTES */
     struct cdn_hmap results; /* rpc id + 1 -> the string its last call returned */
+    int retired;             /* its domain died: no call crosses; shadows kept */
     uint64_t next_id;        /* domain: counter for domain-chosen ids */
     struct cdn_heap *heap;
     uint32_t heap_domain;

@@ -4,9 +4,12 @@
  * Invariants:
  *   - s->dom and s->glue are the live instance's, or both NULL (none live:
  *     the next cdn_sup_glue starts one, if the policy allows);
- *   - a dead instance's glue is destroyed (every handle it issued revoked)
- *     and its heap objects reclaimed before the next instance starts, so
- *     nothing of the old instance can be reached through the new one;
+ *   - a dead instance's glue is retired (no call crosses it; every other
+ *     glue refuses its shadows) and its heap objects reclaimed before the
+ *     next instance starts, so nothing of the old instance can be reached
+ *     through the new one; the last SUP_RETIRED retired glues keep their
+ *     shadows allocated (a host still pointing at one reads stale fields,
+ *     never freed memory), older ones are destroyed;
  *   - s->spare, when set, is a started-but-not-greeted domain of the same
  *     configuration (cdn_domain_start_async), never one that served calls.
  */
@@ -22,6 +25,7 @@
 
 #define SUP_MAX_RESTART_LOG 64 /* restart times remembered for the policy */
 #define SUP_GRAVES          8  /* dead instances whose exit is still under way */
+#define SUP_RETIRED         8  /* dead instances whose glue (and shadows) are kept */
 
 struct cdn_sup {
     struct cdn_sup_config cfg; /* its strings are the supervisor's copies */
@@ -29,6 +33,14 @@ struct cdn_sup {
     struct cdn_domain *dom, *spare;
     struct cdn_domain *grave[SUP_GRAVES]; /* killed, their exit not yet reaped */
     int ngrave;
+    /* the last dead instances' glues, retired (cdn_glue_retire), with the
+     * domains their channel lives in: a host still pointing at one of
+     * their shadows reads stale fields, and passing it on fails cleanly */
+    struct {
+        struct cdn_glue *glue;
+        struct cdn_domain *dom;
+    } retired[SUP_RETIRED];
+    int nretired;
     struct cdn_glue *glue;
     uint64_t generation;
     int error;
@@ -147,11 +159,19 @@ static void end_instance(struct cdn_sup *s, const char *why)
      * need not have finished: bury) */
     if (cdn_domain_wait_stopped(s->dom, 1000000000ll) != CDN_OK)
         cdn_domain_wait(s->dom, NULL, 1000000000ll);
-    cdn_glue_destroy(s->glue);
-    bury(s, 0);
-    if (s->ngrave == SUP_GRAVES)
-        bury(s, 1);
-    s->grave[s->ngrave++] = s->dom;
+    cdn_glue_retire(s->glue);
+    if (s->nretired == SUP_RETIRED) { /* the oldest goes: its shadows freed */
+        cdn_glue_destroy(s->retired[0].glue);
+        bury(s, 0);
+        if (s->ngrave == SUP_GRAVES)
+            bury(s, 1);
+        s->grave[s->ngrave++] = s->retired[0].dom; /* reaped when its exit ends */
+        memmove(&s->retired[0], &s->retired[1], sizeof s->retired[0] * (SUP_RETIRED - 1));
+        s->nretired--;
+    }
+    s->retired[s->nretired].glue = s->glue;
+    s->retired[s->nretired].dom = s->dom;
+    s->nretired++;
     if (s->cfg.domain.heap)
         s->stats.objects_reclaimed += cdn_heap_reclaim(s->cfg.domain.heap, heap_id(s));
     s->dom = NULL;
@@ -294,6 +314,10 @@ void cdn_sup_destroy(struct cdn_sup *s)
         cdn_domain_kill(s->spare, "supervisor: destroyed");
         cdn_domain_wait(s->spare, NULL, 1000000000ll);
         cdn_domain_destroy(s->spare);
+    }
+    for (int i = 0; i < s->nretired; i++) {
+        cdn_glue_destroy(s->retired[i].glue);
+        cdn_domain_destroy(s->retired[i].dom);
     }
     bury(s, 1);
     free_strings(s);
