@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cordon/supervisor.h"
@@ -271,6 +272,19 @@ static void test_start_refused_with_reason(void **state)
     cdn_heap_destroy(f.heap);
 }
 
+/* The example's own program, as a user runs it: every step as expected. */
+static void test_example_program(void **state)
+{
+    (void)state;
+    const char *bin = getenv("CORDON_BIN");
+    char cmd[4200], *out;
+    snprintf(cmd, sizeof cmd, "%s/zbox-demo 2>&1", bin && *bin ? bin : "build/bin");
+    int rc = test_run(cmd, &out);
+    if (rc != 0 || !strstr(out, "every step as expected"))
+        fail_msg("zbox-demo exited %d:\n%s", rc, out);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +294,7 @@ int main(void)
         cmocka_unit_test(test_buffers_over_64k),
         cmocka_unit_test(test_hostile_library),
         cmocka_unit_test(test_start_refused_with_reason),
+        cmocka_unit_test(test_example_program),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
