@@ -107,6 +107,7 @@ EXPORT_SYMBOL_GPL(cdn_r_fail);
 EXPORT_SYMBOL_GPL(cdn_r_object);
 EXPORT_SYMBOL_GPL(cdn_r_string);
 EXPORT_SYMBOL_GPL(cdn_r_string_view);
+EXPORT_SYMBOL_GPL(cdn_r_string_view_or_null);
 EXPORT_SYMBOL_GPL(cdn_w_string_field);
 EXPORT_SYMBOL_GPL(cdn_r_string_field);
 EXPORT_SYMBOL_GPL(cdn_r_string_result);

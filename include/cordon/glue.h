@@ -134,10 +134,11 @@ struct cdn_fn_slot {
     M(5)                                                                                           \
     M(6)                                                                                           \
     M(7)                                                                                           \
-    M(8) M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23)  \
-        M(24) M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36) M(37) M(38)  \
-            M(39) M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50) M(51) M(52)    \
-                M(53) M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
+    M(8)                                                                                           \
+    M(9) M(10) M(11) M(12) M(13) M(14) M(15) M(16) M(17) M(18) M(19) M(20) M(21) M(22) M(23) M(24) \
+        M(25) M(26) M(27) M(28) M(29) M(30) M(31) M(32) M(33) M(34) M(35) M(36) M(37) M(38) M(39)  \
+            M(40) M(41) M(42) M(43) M(44) M(45) M(46) M(47) M(48) M(49) M(50) M(51) M(52) M(53)    \
+                M(54) M(55) M(56) M(57) M(58) M(59) M(60) M(61) M(62) M(63)
 _Static_assert(CDN_FN_POOL == 64, "CDN_FN_POOL_EACH lists CDN_FN_POOL indices");
 int cdn_glue_fn_bind(struct cdn_glue *g, uint64_t ref, struct cdn_fn_slot *pool, int n);
 
@@ -275,6 +276,9 @@ void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max);
 /* A string of at most max characters, where it lies in the message (no
  * NUL inside; *len its length): for copying once the message is valid. */
 const char *cdn_r_string_view(struct cdn_rbuf *r, size_t max, uint32_t *len);
+/* The same, where the sender may send NULL (cdn_w_string_field): then
+ * NULL with *is_null set and r not failed. */
+const char *cdn_r_string_view_or_null(struct cdn_rbuf *r, size_t max, uint32_t *len, int *is_null);
 
 /*
  * A string<N> field whose C type is a pointer (zlib's `char *msg`) rather

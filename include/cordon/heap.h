@@ -104,12 +104,15 @@ int cdn_heap_ref_of(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *
  *   cdn_heap_ref_within: the object holding ptr, its length, and how far
  *     into it ptr is (0..len);
  *   cdn_heap_access_within: as cdn_heap_access for an inner reference,
- *     with need counted from the inner offset; *ptr is the inner pointer.
+ *     with need counted from the inner offset; *ptr is the inner pointer;
+ *   cdn_heap_owner_within: as cdn_heap_owner for an inner reference.
  */
 int cdn_heap_ref_within(struct cdn_heap *h, const void *ptr, cdn_href *ref, size_t *len,
                         size_t *delta);
 int cdn_heap_access_within(struct cdn_heap *h, cdn_href inner, uint32_t who, size_t need,
                            void **ptr);
+/* The owner of the object an inner reference falls in, or CDN_EBADH. */
+int cdn_heap_owner_within(struct cdn_heap *h, cdn_href inner, uint32_t *owner);
 
 /* The owner of ref, or CDN_EBADH. */
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner);

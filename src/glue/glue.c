@@ -139,6 +139,15 @@ int cdn_glue_create(enum cdn_glue_side side, struct cdn_ep *ep, struct cdn_glue 
     return CDN_OK;
 }
 
+/* Frees a map whose values are the glue's own allocations. */
+static void free_with_values(struct cdn_hmap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].key)
+            free(m->slots[i].ptr);
+    cdn_hmap_free(m);
+}
+
 void cdn_glue_destroy(struct cdn_glue *g)
 {
     if (!g)
@@ -167,14 +176,8 @@ void cdn_glue_destroy(struct cdn_glue *g)
     cdn_hmap_free(&g->by_obj);
     cdn_hmap_free(&g->shadows);
     cdn_hmap_free(&g->shared);
-    for (size_t i = 0; i < g->strings.cap; i++)
-        if (g->strings.slots[i].key)
-            free(g->strings.slots[i].ptr);
-    cdn_hmap_free(&g->strings);
-    for (size_t i = 0; i < g->results.cap; i++)
-        if (g->results.slots[i].key)
-            free(g->results.slots[i].ptr);
-    cdn_hmap_free(&g->results);
+    free_with_values(&g->strings);
+    free_with_values(&g->results);
     cdn_cap_destroy(g->caps);
     free(g->reply_ext);
     free(g);
@@ -859,15 +862,10 @@ int cdn_glue_shared_in(struct cdn_glue *g, uint64_t ref, uint32_t len, uint32_t 
          * (it can read those bytes anyway: the heap is mapped into it); at
          * their start or inside them (an inner reference). */
         int st = cdn_heap_access_within(g->heap, ref, g->heap_domain, len, ptr);
-        if (st == CDN_EPERM) {
-            cdn_href obj;
-            size_t n, delta;
-            uint32_t owner;
-            if (cdn_heap_ref_within(g->heap, cdn_heap_base(g->heap) + (ref & 0xffffffffu), &obj, &n,
-                                    &delta) == CDN_OK &&
-                cdn_heap_owner(g->heap, obj, &owner) == CDN_OK && owner == CDN_HEAP_HOST)
-                st = cdn_heap_access_within(g->heap, ref, CDN_HEAP_HOST, len, ptr);
-        }
+        uint32_t owner;
+        if (st == CDN_EPERM && cdn_heap_owner_within(g->heap, ref, &owner) == CDN_OK &&
+            owner == CDN_HEAP_HOST)
+            st = cdn_heap_access_within(g->heap, ref, CDN_HEAP_HOST, len, ptr);
         return st == CDN_OK ? CDN_OK : CDN_EBADH;
     }
     uint64_t off = ref & 0xffffffffu;

@@ -135,18 +135,13 @@ void cdn_w_string_field(struct cdn_wbuf *w, const char *s, size_t max)
 
 void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, size_t max)
 {
-    uint32_t n = cdn_r_u32(r);
-    if (r->err)
-        return;
-    if (n == UINT32_MAX) {
+    uint32_t n;
+    int is_null;
+    const char *p = cdn_r_string_view_or_null(r, max, &n, &is_null);
+    if (is_null)
         *slot = NULL;
+    if (!p)
         return;
-    }
-    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
-    if (!p || memchr(p, 0, n)) {
-        cdn_r_fail(r, CDN_EPROTO); /* too long, cut short, or a NUL inside */
-        return;
-    }
     /* the string it has now, if the glue's and the same: nothing to do */
     struct cdn_hmap_entry *old = *slot ? cdn_hmap_get(&g->strings, (uintptr_t)*slot) : NULL;
     if (old && old->aux == (uint64_t)n + 1 && memcmp(*slot, p, n) == 0)
@@ -171,14 +166,11 @@ void cdn_r_string_field(struct cdn_glue *g, struct cdn_rbuf *r, char **slot, siz
 
 const char *cdn_r_string_result(struct cdn_glue *g, struct cdn_rbuf *r, uint16_t rpc, size_t max)
 {
-    uint32_t n = cdn_r_u32(r);
-    if (r->err || n == UINT32_MAX)
-        return NULL;
-    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
-    if (!p || memchr(p, 0, n)) {
-        cdn_r_fail(r, CDN_EPROTO);
-        return NULL;
-    }
+    uint32_t n;
+    int is_null;
+    const char *p = cdn_r_string_view_or_null(r, max, &n, &is_null);
+    if (!p)
+        return NULL; /* NULL sent, or r failed */
     /* one buffer per rpc, replaced by its next call: bounded by the module */
     struct cdn_hmap_entry *e = cdn_hmap_get(&g->results, (uint64_t)rpc + 1);
     char *buf = e ? e->ptr : NULL;

@@ -76,18 +76,44 @@ const void *cdn_r_bytes(struct cdn_rbuf *r, size_t n)
     return p;
 }
 
+/* The n bytes of a string after its length: at most max, none of them
+ * NUL (an embedded NUL would truncate silently); else NULL, r failed. */
+static const char *string_bytes(struct cdn_rbuf *r, uint32_t n, size_t max)
+{
+    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
+    if (!p || memchr(p, 0, n)) {
+        cdn_r_fail(r, CDN_EPROTO);
+        return NULL;
+    }
+    return p;
+}
+
+const char *cdn_r_string_view_or_null(struct cdn_rbuf *r, size_t max, uint32_t *len, int *is_null)
+{
+    *len = 0;
+    *is_null = 0;
+    uint32_t n = cdn_r_u32(r);
+    if (r->err)
+        return NULL;
+    if (n == UINT32_MAX) { /* cdn_w_string_field's NULL */
+        *is_null = 1;
+        return NULL;
+    }
+    const char *p = string_bytes(r, n, max);
+    if (p)
+        *len = n;
+    return p;
+}
+
 const char *cdn_r_string_view(struct cdn_rbuf *r, size_t max, uint32_t *len)
 {
     *len = 0;
     uint32_t n = cdn_r_u32(r);
     if (r->err)
         return NULL;
-    const char *p = n <= max ? cdn_r_bytes(r, n) : NULL;
-    if (!p || memchr(p, 0, n)) {
-        cdn_r_fail(r, CDN_EPROTO);
-        return NULL;
-    }
-    *len = n;
+    const char *p = string_bytes(r, n, max);
+    if (p)
+        *len = n;
     return p;
 }
 
@@ -95,18 +121,12 @@ void cdn_r_string(struct cdn_rbuf *r, char *dst, size_t cap, size_t max)
 {
     if (cap)
         dst[0] = 0;
-    uint32_t n = cdn_r_u32(r);
-    if (r->err)
-        return;
-    if (n > max || (size_t)n + 1 > cap) {
-        r->err = CDN_EPROTO;
-        return;
-    }
-    const char *p = cdn_r_bytes(r, n);
+    uint32_t n;
+    const char *p = cdn_r_string_view(r, max, &n);
     if (!p)
         return;
-    if (memchr(p, 0, n)) {
-        r->err = CDN_EPROTO; /* an embedded NUL would truncate silently */
+    if ((size_t)n + 1 > cap) {
+        cdn_r_fail(r, CDN_EPROTO);
         return;
     }
     memcpy(dst, p, n);

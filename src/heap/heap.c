@@ -449,6 +449,16 @@ int cdn_heap_access_within(struct cdn_heap *h, cdn_href inner, uint32_t who, siz
     return CDN_OK;
 }
 
+int cdn_heap_owner_within(struct cdn_heap *h, cdn_href inner, uint32_t *owner)
+{
+    uint64_t start;
+    struct obj_meta *m = h ? containing(h, inner & 0xffffffffu, &start) : NULL;
+    if (!m || m->gen != (uint32_t)(inner >> 32))
+        return CDN_EBADH;
+    *owner = m->owner;
+    return CDN_OK;
+}
+
 int cdn_heap_owner(struct cdn_heap *h, cdn_href ref, uint32_t *owner)
 {
     struct obj_meta *m = h ? lookup(h, ref) : NULL;
