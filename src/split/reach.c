@@ -54,28 +54,29 @@ static uint64_t hash(const char *s)
     return h;
 }
 
-static int intern(struct names *t, char *s)
+/* Where s is in t, or the empty slot where it would go. */
+static size_t probe(const struct names *t, const char *s)
 {
     size_t i = hash(s) & (t->cap - 1);
-    while (t->key[i]) {
-        if (strcmp(t->key[i], s) == 0)
-            return t->id[i];
+    while (t->key[i] && strcmp(t->key[i], s) != 0)
         i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static int intern(struct names *t, char *s)
+{
+    size_t i = probe(t, s);
+    if (!t->key[i]) {
+        t->key[i] = s;
+        t->id[i] = t->n++;
     }
-    t->key[i] = s;
-    t->id[i] = t->n;
-    return t->n++;
+    return t->id[i];
 }
 
 static int lookup(const struct names *t, const char *s)
 {
-    size_t i = hash(s) & (t->cap - 1);
-    while (t->key[i]) {
-        if (strcmp(t->key[i], s) == 0)
-            return t->id[i];
-        i = (i + 1) & (t->cap - 1);
-    }
-    return -1;
+    size_t i = probe(t, s);
+    return t->key[i] ? t->id[i] : -1;
 }
 
 struct reach_result {
