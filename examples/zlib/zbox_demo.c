@@ -304,8 +304,8 @@ static int zbox_bench(int json)
     int64_t rs[KILLS];
     int dead_ok = 0;
     for (int k = 0; k < KILLS; k++) {
-        /* a crash some time after the last restart: its spare has had the
-         * 10-40 ms its launch takes (the launch is not the restart's) */
+        /* a crash some time after the last restart: its spare has had time
+         * to launch (the launch is not the restart's) */
         nanosleep(&(struct timespec){0, 100000000}, NULL);
         kill(cdn_domain_pid(cdn_sup_domain(b.sup)), SIGKILL);
         unsigned long len = 4096;
