@@ -79,7 +79,7 @@ static void *parse_worker(void *arg)
  * Parses every unit of job on one thread per CPU while this thread hands
  * each to walk as soon as it and all before it are parsed: the walk sees
  * the units in command-line order, and a unit it is done with can be
- * disposed of before the last is parsed (ixgbe has 21 units, each with its AST,
+ * disposed of before the last is parsed (ixgbe's 21 units, each with its whole AST,
  * would otherwise all be alive at once).
  */
 static void parse_all(struct parse_job *job, split_walk_fn walk, void *ctx)
