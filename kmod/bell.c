@@ -36,10 +36,9 @@ void cordon_bell_del(struct cordon_chan *c)
 }
 
 /* The wait queue of the channel whose region holds word, or NULL. */
-static wait_queue_head_t *bell_of(const u32 *word)
+static struct cordon_chan *chan_of(const u32 *word)
 {
-	wait_queue_head_t *q = NULL;
-	struct cordon_chan *c;
+	struct cordon_chan *c, *found = NULL;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(c, &chans, node)
@@ -47,12 +46,12 @@ static wait_queue_head_t *bell_of(const u32 *word)
 		const u8 *w = (const u8 *)word, *base = c->region;
 
 		if (base && w >= base && w + sizeof(*word) <= base + c->size) {
-			q = &c->bell;
+			found = c;
 			break;
 		}
 	}
 	rcu_read_unlock();
-	return q;
+	return found;
 }
 
 static long timeout_jiffies(s64 ns)
@@ -64,24 +63,25 @@ static long timeout_jiffies(s64 ns)
 	return max_t(long, 1, nsecs_to_jiffies(ns));
 }
 
-/* The kernel's endpoint sleeps (futex.h, in the module). */
+/* (The channel outlives its endpoint's waits: both end at release.) */
 void cdn_kbell_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns)
 {
-	wait_queue_head_t *q = bell_of(word);
+	struct cordon_chan *c = chan_of(word);
 
-	if (!q)
+	if (!c)
 		return;
-	wait_event_interruptible_timeout(*q, READ_ONCE(*word) != expected,
+	wait_event_interruptible_timeout(c->bell,
+					 READ_ONCE(*word) != expected ||
+						 atomic_read(&c->kicks) != READ_ONCE(c->kick_seen),
 					 timeout_jiffies(timeout_ns));
 }
 
-/* The kernel's endpoint rings the domain. */
 void cdn_kbell_wake(uint32_t *word, int count)
 {
-	wait_queue_head_t *q = bell_of(word);
+	struct cordon_chan *c = chan_of(word);
 
-	if (q)
-		wake_up_all(q);
+	if (c)
+		wake_up_all(&c->bell);
 }
 
 /* CORDON_IOC_WAIT: the domain sleeps on a word of its own region. */

@@ -38,6 +38,10 @@ struct cordon_chan {
 	void *service_data;
 	struct task_struct *server; /* the echo service's thread */
 	wait_queue_head_t bell;	    /* sleepers on this channel's words */
+	/* a kernel sleeper on the bell also wakes when kicks moves past
+	 * kick_seen (its owner's other work: cordon_chan_kick) */
+	atomic_t kicks;
+	int kick_seen;
 	atomic64_t waits, wakes;
 };
 
@@ -45,6 +49,18 @@ struct cordon_chan {
 void cordon_bell_add(struct cordon_chan *c);
 void cordon_bell_del(struct cordon_chan *c);
 long cordon_bell_wait_user(struct cordon_chan *c, u32 offset, u32 expected, s64 timeout_ns);
+/* Wakes the kernel's sleeper on c's bell for work of its own; arm before
+ * looking for that work, so a kick in between is not lost. */
+static inline void cordon_chan_kick_arm(struct cordon_chan *c)
+{
+	WRITE_ONCE(c->kick_seen, atomic_read(&c->kicks));
+}
+
+static inline void cordon_chan_kick(struct cordon_chan *c)
+{
+	atomic_inc(&c->kicks);
+	wake_up_all(&c->bell);
+}
 
 /* service.c */
 struct cordon_service *cordon_service_get(u32 id);

@@ -73,6 +73,7 @@ EXPORT_SYMBOL_GPL(cdn_glue_shared_out);
 EXPORT_SYMBOL_GPL(cdn_glue_shared_take);
 EXPORT_SYMBOL_GPL(cdn_glue_side_of);
 EXPORT_SYMBOL_GPL(cdn_glue_user);
+EXPORT_SYMBOL_GPL(cdn_glue_wait);
 EXPORT_SYMBOL_GPL(cdn_glue_wire_max);
 EXPORT_SYMBOL_GPL(cdn_heap_access);
 EXPORT_SYMBOL_GPL(cdn_heap_alloc);

@@ -344,6 +344,13 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
  * the channel's failure (CDN_EDEAD, CDN_EPROTO). */
 int cdn_glue_poll(struct cdn_glue *g);
 
+/* Waits, holding the glue's lock, until the peer has sent something or
+ * timeout_ns has passed (an adaptive channel sleeps; a spinning one returns
+ * at once): for a thread that serves a glue by itself between polls, so the
+ * peer rings it instead of waiting for its next poll. CDN_OK, CDN_EAGAIN
+ * (nothing came), or the channel's failure. */
+int cdn_glue_wait(struct cdn_glue *g, int64_t timeout_ns);
+
 /* Domain: the address of [off, off + len) of the shared heap mapping, or
  * NULL if that range is not inside it (a bounds check, nothing recorded). */
 void *cdn_glue_heap_range(const struct cdn_glue *g, uint64_t off, uint64_t len);

@@ -41,6 +41,7 @@ struct cordon_create {
 #define CORDON_SERVICE_ECHO    1  /* answers every request with its own payload */
 #define CORDON_SERVICE_MODULES 64 /* first id a module may register */
 #define CORDON_SERVICE_DUMMY   65 /* drivers/net/kmod/dummy_kmod.c: the dummy driver */
+#define CORDON_SERVICE_NULL_BLK 66 /* drivers/block/kmod/null_blk_kmod.c: null_blk */
 #define CORDON_SERVICE_MAX     127
 
 /* CORDON_IOC_SERVICE commands of an isolated net driver's channel
@@ -54,6 +55,38 @@ struct cordon_net_stats {
     __u64 queued, posted, completed, dropped; /* packets */
     __u64 batches, refreshes;
     __u64 protocol_errors; /* completions naming what was never posted, or twice */
+};
+
+/*
+ * CORDON_IOC_SERVICE commands of an isolated block driver's channel
+ * (kmod/cordon_blk.h). A disk outlives the domain that serves it: when the
+ * channel's file goes (the domain died and its supervisor closed the
+ * channel) or the host gives up on the domain (a request past its deadline,
+ * a protocol violation), the disk is orphaned: its queue stops, requests in
+ * flight wait on it, and a new channel of the same service whose
+ * CORDON_BLK_INIT names the disk takes it over once its driver's init
+ * succeeds. An orphan no domain takes within 10 s fails its I/O until one
+ * does.
+ */
+#define CORDON_BLK_INIT  1 /* run the driver's init; in: "" (a new disk) or the name of
+                             * an orphaned disk to take over; out: struct cordon_blk_init */
+#define CORDON_BLK_EXIT  2 /* delete the disk, then run the driver's exit */
+#define CORDON_BLK_STATS 3 /* out: struct cordon_blk_stats */
+
+struct cordon_blk_init {
+    __s32 status;     /* the driver's init (CDN_E*), or -errno making the disk */
+    __u32 reattached; /* 1: an orphaned disk was taken over, not made */
+    char name[32];    /* the disk's name (/sys/block/NAME) */
+};
+
+struct cordon_blk_stats {
+    __u64 posted, completed, failed; /* requests: to the domain, ended OK, ended in error */
+    __u64 requeued;        /* given back to the block layer (a fence, or "busy") */
+    __u64 protocol_errors; /* completions naming what is not in flight, bad messages */
+    __u64 fences;          /* times the host gave up on a domain serving this disk */
+    __u32 attached;        /* this channel serves a disk */
+    __u32 orphaned;        /* disks of the service waiting for a domain */
+    char fence_reason[64]; /* why this channel was given up, or "" */
 };
 
 /* CORDON_IOC_SERVICE: a command for the channel's service, with a buffer

@@ -507,6 +507,14 @@ int cdn_glue_poll(struct cdn_glue *g)
     return st;
 }
 
+int cdn_glue_wait(struct cdn_glue *g, int64_t timeout_ns)
+{
+    cdn_reentrant_take(&g->lock);
+    int st = peer_gone(g) ? CDN_EDEAD : cdn_ep_wait_readable(g->ep, timeout_ns);
+    cdn_reentrant_drop(&g->lock);
+    return st;
+}
+
 /* How long a posting side spins on a full channel before it serves the
  * peer's messages and tries again. */
 #define POST_SPIN_NS 20000

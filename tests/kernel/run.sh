@@ -7,13 +7,18 @@
 #
 #   tests/kernel/run.sh [BUILD_DIR]     default build
 #
+# CORDON_KERNEL_FAULTS (default 200): the size of each block campaign in
+# the guest (blk_test: crashes, and attacks by a hostile domain).
+# CORDON_KERNEL_ONLY=NAME runs only the guest test NAME (e.g. blk_test).
+#
 # When the archive holds no image for the installed headers' version, the
 # suite says so and counts nothing (exit 0). A guest that does not end
-# within CORDON_KERNEL_TIMEOUT seconds (default 300) fails the suite.
+# within CORDON_KERNEL_TIMEOUT seconds (default 900) fails the suite.
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(mkdir -p "${1:-build}" && cd "${1:-build}" && pwd)/kernel
-timeout_s=${CORDON_KERNEL_TIMEOUT:-300}
+timeout_s=${CORDON_KERNEL_TIMEOUT:-900}
+faults=${CORDON_KERNEL_FAULTS:-200}
 summary() { # PASSED FAILED
   echo "$1 passed, $2 failed"
   [ -n "${CORDON_TEST_SUMMARY:-}" ] && echo "$1 $2" >>"$CORDON_TEST_SUMMARY"
@@ -66,13 +71,21 @@ mkdir -p "$dum" && cp "$here/drivers/net/kmod/dummy_kmod.c" "$dum/" &&
   cp "$here/drivers/net/kmod/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/"
 "$here/build/bin/cordon-idlc" "$here/drivers/net/dummy.idl" -o "$dum" || fail "cordon-idlc failed"
 kbuild "$dum" cordon_dummy.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
+# null_blk's: its glue compiled against the driver's view of blk-mq
+nb=$src/null_blk
+mkdir -p "$nb/linux" && cp "$here/drivers/block/kmod/null_blk_kmod.c" "$here/kmod/cordon_log.h" "$nb/" &&
+  cp "$here/drivers/block/kmod/null_blk.kbuild" "$nb/Kbuild" &&
+  cp "$here/drivers/block/kmod/linux/blk-mq.h" "$nb/linux/"
+"$here/build/bin/cordon-idlc" "$here/drivers/block/null_blk.idl" -o "$nb" || fail "cordon-idlc failed"
+kbuild "$nb" cordon_null_blk.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 
 # 3. the guest's programs: static, against the library's own channel code
 root=$build/initramfs
 rm -rf "$root" && mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/cordon/tests}
 cp /bin/busybox "$root/bin/" && ln -s busybox "$root/bin/sh"
 cp "$here/tests/kernel/init" "$root/init"
-cp "$src/kmod/cordon.ko" "$gen/cordon_idltest.ko" "$dum/cordon_dummy.ko" "$root/lib/cordon/"
+cp "$src/kmod/cordon.ko" "$gen/cordon_idltest.ko" "$dum/cordon_dummy.ko" "$nb/cordon_null_blk.ko" \
+  "$root/lib/cordon/"
 cc="gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -I$here/include"
 $cc -o "$root/lib/cordon/guest_exit" "$here/tests/kernel/guest/guest_exit.c" ||
   fail "guest_exit did not build"
@@ -102,10 +115,15 @@ done
 # driver modules it loads (the same files the user-space host uses)
 cp "$here/build/bin/cordon-domain" "$here/build/bin/cordon-kdomain" "$root/lib/cordon/"
 cp "$here/tests/kernel/guest/kdomain_test.sh" "$root/lib/cordon/tests/kdomain_test"
-cp "$here/build/lib/cordon/dummy.so" "$root/lib/cordon/"
+cp "$here/build/lib/cordon/dummy.so" "$here/build/lib/cordon/null_blk.so" \
+  "$here/build/lib/cordon/blk_faulty.so" "$root/lib/cordon/"
 # Linux's own modules from the image: the native baseline, and pktgen
 mkdir -p "$root/lib/cordon/native"
-for m in drivers/net/dummy.ko net/core/pktgen.ko; do
+# (null_blk.ko and configfs.ko; ext4 and what it needs, for a file system
+# on the isolated disk)
+for m in drivers/net/dummy.ko net/core/pktgen.ko drivers/block/null_blk/null_blk.ko \
+         fs/configfs/configfs.ko lib/crc16.ko fs/mbcache.ko fs/jbd2/jbd2.ko \
+         crypto/crc32c_generic.ko fs/ext4/ext4.ko; do
   cp "$build/image/root/lib/modules/$ver/kernel/$m" "$root/lib/cordon/native/" ||
     fail "the image has no $m"
 done
@@ -122,7 +140,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -m 5
   -nodefaults -no-reboot -net none -display none -serial stdio \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -kernel "$build/image/vmlinux" -initrd "$build/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet" </dev/null >"$log" 2>&1
+  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet cordon.faults=$faults${CORDON_KERNEL_ONLY:+ cordon.only=$CORDON_KERNEL_ONLY}" </dev/null >"$log" 2>&1
 qrc=$?
 tr -d '\r' <"$log" | grep -E '^(ok |FAIL |cordon-guest:)'
 passed=$(tr -d '\r' <"$log" | grep -c '^ok ')

@@ -10,6 +10,8 @@
  *   9 oversized message   10 allocation storm   11 slow reply (10 ms)
  *   12 keepalive: never complete, and post an empty completion message
  *      every 100 ms from then on (a request kept "alive" by noise)
+ *   13 forged completions: a run far ahead of what was posted, a run longer
+ *      than the slots, a verdict for a number never posted; then complete
  * Any other request completes normally, through the real stub.
  */
 #include <linux/blk-mq.h>
@@ -119,6 +121,22 @@ void __wrap_blk_mq_end_request(struct request *rq, blk_status_t error)
         if (!started && ring_glue && cdn_glue_async(ring_glue))
             started = cdn_async_spawn(cdn_glue_async(ring_glue), keepalive, NULL) == CDN_OK;
         return; /* kept */
+    }
+    case 13: {
+        struct {
+            struct cdn_ring_done_hdr h;
+            struct cdn_ring_run run;
+        } ahead = {{1, 0, 0}, {0x7ffffff0u, 1, 0}}, longer = {{1, 0, 0}, {0, 300, 0}};
+        struct {
+            struct cdn_ring_done_hdr h;
+            struct cdn_ring_verdict v;
+        } never = {{0, 1, 0}, {0x6fffffffu, 9}};
+        if (ring_glue) {
+            cdn_glue_post(ring_glue, CDN_RPC_RQRING_DONE, &ahead, sizeof ahead);
+            cdn_glue_post(ring_glue, CDN_RPC_RQRING_DONE, &longer, sizeof longer);
+            cdn_glue_post(ring_glue, CDN_RPC_RQRING_DONE, &never, sizeof never);
+        }
+        break;
     }
     default:
         break;
