@@ -595,7 +595,7 @@ static void hostile_campaign(struct dom *victim, long attacks)
 
 /* ---- an indication of speed (TCG) ---- */
 
-/* 4 KiB requests at random blocks of the first 32 MiB for secs seconds,
+/* 4 KiB requests at random blocks of the first 8 MiB (prefilled) for secs seconds,
  * qd at a time (Linux AIO, O_DIRECT); IOPS, or -1. */
 static double run_io(const char *name, int write, unsigned qd, double secs)
 {
@@ -625,7 +625,7 @@ static double run_io(const char *name, int write, unsigned qd, double secs)
         unsigned n = 0;
         while (nfree && now_ms() < end) {
             unsigned i = free_list[--nfree];
-            cb[i].aio_offset = (int64_t)((unsigned)rand_r(&seed) % 8192u) * BLOCK;
+            cb[i].aio_offset = (int64_t)((unsigned)rand_r(&seed) % (2 * WBLOCKS)) * BLOCK;
             cbp[n++] = &cb[i];
         }
         if (n && syscall(SYS_io_submit, ctx, (long)n, cbp) != (long)n)
@@ -673,8 +673,12 @@ static void bench(long rounds)
         struct cordon_blk_init in;
         if (dom_start(&b, NULLB, "", &in) != 0 || prefill(b.name) != 0)
             break;
+        printf("cordon-guest: bench round %ld: isolated %s\n", r + 1, b.name);
+        fflush(stdout);
         for (int k = 0; k < NCASES; k++)
             iso[k][n] = run_io(b.name, cases[k].write, cases[k].qd, 1.0);
+        printf("cordon-guest: bench round %ld: native\n", r + 1);
+        fflush(stdout);
         service(b.fd, CORDON_BLK_EXIT, NULL, 0, NULL, 0);
         dom_end(&b);
         if (sh("insmod /lib/cordon/native/configfs.ko 2>/dev/null; insmod "
@@ -810,12 +814,12 @@ int main(void)
      * that crashes it on a given sector; the hostile campaign's victim is
      * the plain driver again (each switch is a restart) */
     d.module = FAULTY;
-    if (r == 0 && dom_restart(&d) >= 0 && prefill(d.name) == 0)
+    if (faults && r == 0 && dom_restart(&d) >= 0 && prefill(d.name) == 0)
         crash_campaign(&d, faults);
     d.module = NULLB;
-    if (dom_restart(&d) >= 0 && prefill(d.name) == 0)
+    if (faults && dom_restart(&d) >= 0 && prefill(d.name) == 0)
         hostile_campaign(&d, faults);
-    else
+    else if (faults)
         CHECK("blk_victim_ready", 0, "%s", d.why);
 
     CHECK("blk_exit_in_domain", service(d.fd, CORDON_BLK_EXIT, NULL, 0, NULL, 0) == 0, "%s",
