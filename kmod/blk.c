@@ -32,9 +32,15 @@
  *   - every request the block layer gave the disk is in exactly one place:
  *     pending, a slot, or back with the block layer (ended or requeued).
  *   - what the host spends on a domain is bounded: the slots (256), a
- *     request's size (128 KiB), its time in flight (BLK_DEADLINE_NS, then
+ *     request's size (64 KiB), its time in flight (BLK_DEADLINE_NS, then
  *     the domain is given up), "busy" answers per request (BLK_BUSY_MAX),
- *     a glue call (2 s), an orphan's wait for a new domain (BLK_GRACE).
+ *     tries per request (BLK_TRIES), a glue call (2 s), an orphan's wait
+ *     for a new domain (BLK_GRACE), view objects (CORDON_BLK_VIEWS).
+ *   - device memory never takes the heap's last BLK_IO_RESERVE bytes
+ *     (media_stored <= media_max counts parked chunks too, so a new domain
+ *     with a heap no smaller can always take every chunk back); a request
+ *     that finds no heap for its buffer waits for completions, or fails at
+ *     once when none is in flight.
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
@@ -51,7 +57,7 @@
 #include "cordon_rings.h"
 #include "../src/ipc/endpoint.h"
 
-#define BLK_MAX_SECTORS	 256u			 /* 128 KiB a request */
+#define BLK_MAX_SECTORS	 128u			 /* 64 KiB a request: one heap chunk */
 #define BLK_POLL	 (HZ / 50 ? HZ / 50 : 1) /* the thread looks at the channel this often */
 #define BLK_POLL_NS	 (20LL * NSEC_PER_MSEC)
 #define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC)	 /* a request in flight longer: domain given up */
@@ -59,6 +65,7 @@
 #define BLK_GRACE	 (10 * HZ)		 /* an orphan waits this long for a new domain */
 #define BLK_GLUE_TIMEOUT (2LL * NSEC_PER_SEC)
 #define BLK_MAX_CHUNKS	 16384u /* 1 GiB of device memory */
+#define BLK_IO_RESERVE	 (8u << 20) /* of a domain's heap, never given to device memory */
 
 struct blk_service {
 	struct cordon_service s;
@@ -114,6 +121,8 @@ struct cordon_blkdisk {
 	u32 next_seq, in_flight;
 	struct blk_chunk *media;
 	u32 nchunks;
+	u32 media_stored, media_max; /* chunks stored (in the heap or parked), and the most */
+	size_t heap_size;	      /* the heap it was made with: a new domain's is no smaller */
 	struct delayed_work orphan_work;
 };
 
@@ -132,6 +141,7 @@ struct cordon_blkchan {
 	char pattern[DISK_NAME_LEN];
 	u64 sectors;
 	bool fenced;
+	bool starved; /* the last post found no heap for a request's buffer */
 	char fence_reason[64];
 	void *views[CORDON_BLK_VIEWS];
 	struct cordon_blk_stats count;
@@ -223,7 +233,10 @@ u64 cordon_blk_media(struct cordon_blkchan *bc, u32 index, bool alloc)
 		return 0;
 	mutex_lock(&bd->ring_mutex);
 	ch = &bd->media[index];
-	if (!ch->p && (alloc || ch->parked)) {
+	/* a new chunk only within the media's share of the heap (requests'
+	 * buffers keep the rest); a parked one always comes back (every
+	 * stored chunk fits that share of a heap no smaller) */
+	if (!ch->p && (ch->parked || (alloc && bd->media_stored < bd->media_max))) {
 		void *p;
 		cdn_href r;
 
@@ -234,6 +247,7 @@ u64 cordon_blk_media(struct cordon_blkchan *bc, u32 index, bool alloc)
 				ch->parked = NULL;
 			} else {
 				memset(p, 0, CORDON_BLK_MEDIA_CHUNK);
+				bd->media_stored++;
 			}
 			ch->p = p;
 			ch->ref = r;
@@ -357,6 +371,7 @@ static int post_batch(struct cordon_blkchan *bc)
 	u32 first, n = 0;
 	int st;
 
+	bc->starved = false;
 	mutex_lock(&bd->ring_mutex);
 	first = bd->next_seq;
 	while (n < CDN_RING_BATCH_MAX && bd->in_flight < CDN_RING_SLOTS) {
@@ -374,9 +389,15 @@ static int post_batch(struct cordon_blkchan *bc)
 		if (!rq)
 			break;
 		if (cdn_heap_alloc(bc->heap, CDN_HEAP_HOST, blk_rq_bytes(rq), &ref, &p) != CDN_OK) {
-			spin_lock(&bd->lock); /* the heap is full: it waits for completions */
+			if (!bd->in_flight && !n) { /* nothing will free any: it fails */
+				bc->count.failed++;
+				end_rq(rq, BLK_STS_IOERR);
+				continue;
+			}
+			spin_lock(&bd->lock); /* it waits for completions to free buffers */
 			list_add(&rq->queuelist, &bd->pending);
 			spin_unlock(&bd->lock);
+			bc->starved = true;
 			break;
 		}
 		if (rq_data_dir(rq) == WRITE)
@@ -687,9 +708,9 @@ static int blk_thread(void *arg)
 		const char *why;
 
 		cordon_chan_kick_arm(bc->c);
-		if (bc->fenced)
-			schedule_timeout_interruptible(BLK_POLL); /* nothing more from it */
-		else if (!work_waiting(bc))
+		if (bc->fenced || !bc->bd) /* given up; or before init, when calls need the glue */
+			schedule_timeout_interruptible(BLK_POLL);
+		else if (!work_waiting(bc) || bc->starved)
 			cdn_glue_wait(bc->g, BLK_POLL_NS);
 		if (!bc->bd) {
 			cdn_glue_poll(bc->g); /* the handshake, the driver's log lines */
@@ -750,6 +771,9 @@ static int disk_make(struct cordon_blkchan *bc)
 	INIT_LIST_HEAD(&bd->node);
 	INIT_DELAYED_WORK(&bd->orphan_work, orphan_expired);
 	bd->sectors = bc->sectors;
+	bd->heap_size = cdn_heap_size(bc->heap);
+	bd->media_max = bd->heap_size > BLK_IO_RESERVE ?
+				(u32)((bd->heap_size - BLK_IO_RESERVE) / CORDON_BLK_MEDIA_CHUNK) : 0;
 	bd->nchunks = DIV_ROUND_UP(bc->sectors << SECTOR_SHIFT, CORDON_BLK_MEDIA_CHUNK);
 	bd->media = kvcalloc(bd->nchunks, sizeof(*bd->media), GFP_KERNEL);
 	err = -ENOMEM;
@@ -830,7 +854,8 @@ static struct cordon_blkdisk *claim_orphan(struct cordon_blkchan *bc, const char
 static int disk_reattach(struct cordon_blkchan *bc, struct cordon_blkdisk *bd)
 {
 	cancel_delayed_work_sync(&bd->orphan_work);
-	if (bc->sectors != bd->sectors) { /* not the disk this driver would make */
+	if (bc->sectors != bd->sectors || cdn_heap_size(bc->heap) < bd->heap_size) {
+		/* not the disk this driver would make, or its memory would not fit */
 		spin_lock(&bd->lock);
 		bd->state = BLK_ORPHAN;
 		spin_unlock(&bd->lock);

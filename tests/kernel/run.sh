@@ -140,7 +140,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -m 5
   -nodefaults -no-reboot -net none -display none -serial stdio \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -kernel "$build/image/vmlinux" -initrd "$build/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet cordon.faults=$faults${CORDON_KERNEL_ONLY:+ cordon.only=$CORDON_KERNEL_ONLY}" </dev/null >"$log" 2>&1
+  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet cordon.faults=$faults cordon.dump_after=$((timeout_s - 30))${CORDON_KERNEL_ONLY:+ cordon.only=$CORDON_KERNEL_ONLY}" </dev/null >"$log" 2>&1
 qrc=$?
 tr -d '\r' <"$log" | grep -E '^(ok |FAIL |cordon-guest:)'
 passed=$(tr -d '\r' <"$log" | grep -c '^ok ')
