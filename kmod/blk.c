@@ -60,17 +60,17 @@
 #define BLK_MAX_SECTORS	 128u			 /* 64 KiB a request: one heap chunk */
 #define BLK_POLL	 (HZ / 50 ? HZ / 50 : 1) /* the thread looks at the channel this often */
 #define BLK_POLL_NS	 (20LL * NSEC_PER_MSEC)
-#define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC)	 /* a request in flight longer: domain given up */
-#define BLK_BUSY_MAX	 1000			 /* "busy" answers before a request fails */
-#define BLK_GRACE	 (10 * HZ)		 /* an orphan waits this long for a new domain */
+#define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC) /* a request in flight longer: domain given up */
+#define BLK_BUSY_MAX	 1000		      /* "busy" answers before a request fails */
+#define BLK_GRACE	 (10 * HZ)	      /* an orphan waits this long for a new domain */
 #define BLK_GLUE_TIMEOUT (2LL * NSEC_PER_SEC)
-#define BLK_MAX_CHUNKS	 16384u /* 1 GiB of device memory */
+#define BLK_MAX_CHUNKS	 16384u	    /* 1 GiB of device memory */
 #define BLK_IO_RESERVE	 (8u << 20) /* of a domain's heap, never given to device memory */
 
 struct blk_service {
 	struct cordon_service s;
 	struct cordon_blk_driver *drv;
-	struct mutex lock;     /* disks, and a disk's claim by a channel */
+	struct mutex lock;	/* disks, and a disk's claim by a channel */
 	struct list_head disks; /* struct cordon_blkdisk */
 };
 
@@ -111,7 +111,7 @@ struct cordon_blkdisk {
 	char name[DISK_NAME_LEN];
 	u64 sectors;
 	int unit;
-	spinlock_t lock;	      /* chan, state, pending */
+	spinlock_t lock;	     /* chan, state, pending */
 	struct cordon_blkchan *chan; /* the domain serving it, or NULL */
 	enum blk_state state;
 	bool quiesced, deleting;
@@ -122,7 +122,7 @@ struct cordon_blkdisk {
 	struct blk_chunk *media;
 	u32 nchunks;
 	u32 media_stored, media_max; /* chunks stored (in the heap or parked), and the most */
-	size_t heap_size;	      /* the heap it was made with: a new domain's is no smaller */
+	size_t heap_size;	     /* the heap it was made with: a new domain's is no smaller */
 	struct delayed_work orphan_work;
 };
 
@@ -240,7 +240,8 @@ u64 cordon_blk_media(struct cordon_blkchan *bc, u32 index, bool alloc)
 		void *p;
 		cdn_href r;
 
-		if (cdn_heap_alloc(bc->heap, CDN_HEAP_HOST, CORDON_BLK_MEDIA_CHUNK, &r, &p) == CDN_OK) {
+		if (cdn_heap_alloc(bc->heap, CDN_HEAP_HOST, CORDON_BLK_MEDIA_CHUNK, &r, &p) ==
+		    CDN_OK) {
 			if (ch->parked) {
 				memcpy(p, ch->parked, CORDON_BLK_MEDIA_CHUNK);
 				kvfree(ch->parked);
@@ -325,7 +326,8 @@ static void copy_in(struct request *rq, u8 *dst)
 	struct req_iterator it;
 	struct bio_vec bv;
 
-	rq_for_each_segment(bv, rq, it) {
+	rq_for_each_segment(bv, rq, it)
+	{
 		memcpy_from_bvec((char *)dst, &bv);
 		dst += bv.bv_len;
 	}
@@ -336,7 +338,8 @@ static void copy_out(struct request *rq, const u8 *src)
 	struct req_iterator it;
 	struct bio_vec bv;
 
-	rq_for_each_segment(bv, rq, it) {
+	rq_for_each_segment(bv, rq, it)
+	{
 		memcpy_to_bvec(&bv, (const char *)src);
 		src += bv.bv_len;
 	}
@@ -470,8 +473,7 @@ static int complete_one(struct cordon_blkchan *bc, struct cordon_blkdisk *bd, u3
 	}
 	pdu = blk_mq_rq_to_pdu(rq);
 	if (verdict && (status == BLK_STS_RESOURCE || status == BLK_STS_DEV_RESOURCE) &&
-	    ++pdu->busy < BLK_BUSY_MAX &&
-	    ktime_get_ns() - pdu->first_ns < (u64)BLK_DEADLINE_NS) {
+	    ++pdu->busy < BLK_BUSY_MAX && ktime_get_ns() - pdu->first_ns < (u64)BLK_DEADLINE_NS) {
 		bc->count.requeued++; /* "busy": the block layer sends it again */
 		requeue_rq(rq, true);
 		return CDN_OK;
@@ -633,7 +635,8 @@ static void fence(struct cordon_blkchan *bc, const char *why)
 	bd->in_flight = 0;
 	park_media(bd, bc);
 	mutex_unlock(&bd->ring_mutex);
-	list_for_each_entry_safe(rq, tmp, &held, queuelist) { /* the domain had these */
+	list_for_each_entry_safe(rq, tmp, &held, queuelist)
+	{ /* the domain had these */
 		struct blk_pdu *pdu = blk_mq_rq_to_pdu(rq);
 
 		if (++pdu->lost >= BLK_TRIES) {
@@ -643,14 +646,16 @@ static void fence(struct cordon_blkchan *bc, const char *why)
 		}
 	}
 	list_splice_tail_init(&held, &back);
-	list_for_each_entry_safe(rq, tmp, &back, queuelist) {
+	list_for_each_entry_safe(rq, tmp, &back, queuelist)
+	{
 		list_del_init(&rq->queuelist);
 		if (bd->deleting) {
 			bc->count.failed++;
 			end_rq(rq, BLK_STS_IOERR);
 		} else {
 			bc->count.requeued++;
-			((struct blk_pdu *)blk_mq_rq_to_pdu(rq))->first_ns = 0; /* a new domain, a new count */
+			((struct blk_pdu *)blk_mq_rq_to_pdu(rq))->first_ns =
+				0; /* a new domain, a new count */
 			requeue_rq(rq, false);
 		}
 	}
@@ -677,11 +682,12 @@ static const char *watch(struct cordon_blkchan *bc)
 	for (i = 0; i < CDN_RING_SLOTS && !why; i++)
 		if (bd->slot[i].rq && now - bd->slot[i].posted_ns > (u64)BLK_DEADLINE_NS) {
 			why = "a request outlived its deadline";
-			pr_info("cordon: %s: request %u (sector %llu, %u bytes, %s) outlived its deadline; %u in flight, next %u\n",
+			pr_info("cordon: %s: request %u (sector %llu, %u bytes, %s) outlived its "
+				"deadline; %u in flight, next %u\n",
 				bd->name, bd->slot[i].seq, (u64)blk_rq_pos(bd->slot[i].rq),
 				blk_rq_bytes(bd->slot[i].rq),
-				rq_data_dir(bd->slot[i].rq) == WRITE ? "write" : "read", bd->in_flight,
-				bd->next_seq);
+				rq_data_dir(bd->slot[i].rq) == WRITE ? "write" : "read",
+				bd->in_flight, bd->next_seq);
 		}
 	mutex_unlock(&bd->ring_mutex);
 	return why;
@@ -772,8 +778,9 @@ static int disk_make(struct cordon_blkchan *bc)
 	INIT_DELAYED_WORK(&bd->orphan_work, orphan_expired);
 	bd->sectors = bc->sectors;
 	bd->heap_size = cdn_heap_size(bc->heap);
-	bd->media_max = bd->heap_size > BLK_IO_RESERVE ?
-				(u32)((bd->heap_size - BLK_IO_RESERVE) / CORDON_BLK_MEDIA_CHUNK) : 0;
+	bd->media_max = bd->heap_size > BLK_IO_RESERVE
+				? (u32)((bd->heap_size - BLK_IO_RESERVE) / CORDON_BLK_MEDIA_CHUNK)
+				: 0;
 	bd->nchunks = DIV_ROUND_UP(bc->sectors << SECTOR_SHIFT, CORDON_BLK_MEDIA_CHUNK);
 	bd->media = kvcalloc(bd->nchunks, sizeof(*bd->media), GFP_KERNEL);
 	err = -ENOMEM;
@@ -834,7 +841,8 @@ static struct cordon_blkdisk *claim_orphan(struct cordon_blkchan *bc, const char
 	struct cordon_blkdisk *bd, *found = NULL;
 
 	mutex_lock(&bc->svc->lock);
-	list_for_each_entry(bd, &bc->svc->disks, node) {
+	list_for_each_entry(bd, &bc->svc->disks, node)
+	{
 		if (strcmp(bd->name, name) != 0)
 			continue;
 		spin_lock(&bd->lock);
@@ -964,8 +972,8 @@ static long blk_command(struct cordon_chan *c, u32 cmd, u8 *buf, u32 len, u32 *o
 		bc->count.attached = READ_ONCE(bc->bd) != NULL;
 		bc->count.orphaned = 0;
 		mutex_lock(&bc->svc->lock);
-		list_for_each_entry(bd, &bc->svc->disks, node)
-			bc->count.orphaned += READ_ONCE(bd->chan) == NULL;
+		list_for_each_entry(bd, &bc->svc->disks, node) bc->count.orphaned +=
+			READ_ONCE(bd->chan) == NULL;
 		mutex_unlock(&bc->svc->lock);
 		memcpy(bc->count.fence_reason, bc->fence_reason, sizeof(bc->fence_reason));
 		BUILD_BUG_ON(sizeof(bc->count) > 256);
@@ -1075,7 +1083,8 @@ void cordon_blk_unregister(struct cordon_blk_driver *d)
 	if (!svc)
 		return;
 	cordon_service_unregister(&svc->s);
-	list_for_each_entry_safe(bd, tmp, &svc->disks, node) {
+	list_for_each_entry_safe(bd, tmp, &svc->disks, node)
+	{
 		list_del_init(&bd->node);
 		cancel_delayed_work_sync(&bd->orphan_work);
 		spin_lock(&bd->lock);

@@ -65,8 +65,7 @@ int cordon_blk_want_depth(struct cordon_blkchan *bc, u32 depth);
 /* add_disk: the disk the driver made (view: its glue object, named in the
  * request ring's batches), its name pattern (at most one %d, which the
  * host numbers) and capacity in 512-byte sectors. 0 or -errno. */
-int cordon_blk_want_disk(struct cordon_blkchan *bc, void *view, const char *pattern,
-			 u64 sectors);
+int cordon_blk_want_disk(struct cordon_blkchan *bc, void *view, const char *pattern, u64 sectors);
 /* cdn_blk_media_chunk: the shared-heap reference of the device's memory
  * chunk index (CORDON_BLK_MEDIA_CHUNK bytes), made on first use when
  * alloc; 0 if out of range, not stored and !alloc, or out of memory. */

@@ -37,12 +37,12 @@ struct cordon_create {
 
 /* Who serves the kernel's side of a channel. Ids from
  * CORDON_SERVICE_MODULES up belong to modules built on cordon.ko. */
-#define CORDON_SERVICE_NONE    0  /* nothing: the channel waits */
-#define CORDON_SERVICE_ECHO    1  /* answers every request with its own payload */
-#define CORDON_SERVICE_MODULES 64 /* first id a module may register */
-#define CORDON_SERVICE_DUMMY   65 /* drivers/net/kmod/dummy_kmod.c: the dummy driver */
+#define CORDON_SERVICE_NONE     0  /* nothing: the channel waits */
+#define CORDON_SERVICE_ECHO     1  /* answers every request with its own payload */
+#define CORDON_SERVICE_MODULES  64 /* first id a module may register */
+#define CORDON_SERVICE_DUMMY    65 /* drivers/net/kmod/dummy_kmod.c: the dummy driver */
 #define CORDON_SERVICE_NULL_BLK 66 /* drivers/block/kmod/null_blk_kmod.c: null_blk */
-#define CORDON_SERVICE_MAX     127
+#define CORDON_SERVICE_MAX      127
 
 /* CORDON_IOC_SERVICE commands of an isolated net driver's channel
  * (kmod/cordon_net.h) */
@@ -68,8 +68,9 @@ struct cordon_net_stats {
  * succeeds. An orphan no domain takes within 10 s fails its I/O until one
  * does.
  */
-#define CORDON_BLK_INIT  1 /* run the driver's init; in: "" (a new disk) or the name of
-                             * an orphaned disk to take over; out: struct cordon_blk_init */
+/* CORDON_BLK_INIT: runs the driver's init; in: "" (a new disk) or the name
+ * of an orphaned disk to take over; out: struct cordon_blk_init */
+#define CORDON_BLK_INIT  1
 #define CORDON_BLK_EXIT  2 /* delete the disk, then run the driver's exit */
 #define CORDON_BLK_STATS 3 /* out: struct cordon_blk_stats */
 
@@ -80,7 +81,8 @@ struct cordon_blk_init {
 };
 
 struct cordon_blk_stats {
-    __u64 posted, completed, failed; /* requests: to the domain, ended OK, ended in error */
+    /* requests: posted to the domain, ended OK, ended in error */
+    __u64 posted, completed, failed;
     __u64 requeued;        /* given back to the block layer (a fence, or "busy") */
     __u64 protocol_errors; /* completions naming what is not in flight, bad messages */
     __u64 fences;          /* times the host gave up on a domain serving this disk */
@@ -117,10 +119,10 @@ struct cordon_stats {
     char violation[128]; /* the first violation, NUL-terminated */
 };
 
-#define CORDON_IOC_MAGIC  'c'
-#define CORDON_IOC_CREATE _IOWR(CORDON_IOC_MAGIC, 1, struct cordon_create)
-#define CORDON_IOC_WAIT   _IOW(CORDON_IOC_MAGIC, 2, struct cordon_wait)
-#define CORDON_IOC_WAKE   _IO(CORDON_IOC_MAGIC, 3)
+#define CORDON_IOC_MAGIC   'c'
+#define CORDON_IOC_CREATE  _IOWR(CORDON_IOC_MAGIC, 1, struct cordon_create)
+#define CORDON_IOC_WAIT    _IOW(CORDON_IOC_MAGIC, 2, struct cordon_wait)
+#define CORDON_IOC_WAKE    _IO(CORDON_IOC_MAGIC, 3)
 #define CORDON_IOC_STATS   _IOR(CORDON_IOC_MAGIC, 4, struct cordon_stats)
 #define CORDON_IOC_SERVICE _IOWR(CORDON_IOC_MAGIC, 5, struct cordon_service_call)
 

@@ -13,5 +13,5 @@
 #define malloc(n)     kmalloc((n), GFP_KERNEL)
 #define calloc(n, s)  kvcalloc((n), (s), GFP_KERNEL)
 #define realloc(p, n) krealloc((p), (n), GFP_KERNEL)
-#define free(p)       kvfree(p)
+#define free(p)	      kvfree(p)
 #endif

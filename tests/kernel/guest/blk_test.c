@@ -40,12 +40,12 @@
 #include "check.h"
 #include "cordon/kabi.h"
 
-#define HEAP_SIZE   (32u << 20)
-#define SECTORS     131072u /* null_blk.c's 64 MiB */
-#define BLOCK       4096u
-#define FAULT_BASE  120000ull /* blk_faulty.c's CDN_FAULT_BASE, in sectors */
-#define NULLB       "/lib/cordon/null_blk.so"
-#define FAULTY      "/lib/cordon/blk_faulty.so"
+#define HEAP_SIZE  (32u << 20)
+#define SECTORS    131072u /* null_blk.c's 64 MiB */
+#define BLOCK      4096u
+#define FAULT_BASE 120000ull /* blk_faulty.c's CDN_FAULT_BASE, in sectors */
+#define NULLB      "/lib/cordon/null_blk.so"
+#define FAULTY     "/lib/cordon/blk_faulty.so"
 
 static double now_ms(void)
 {
@@ -105,9 +105,9 @@ static int dom_launch(struct dom *d, const char *module)
         if (dup2(d->fd, 3) != 3 || fcntl(3, F_SETFD, 0) != 0)
             _exit(127);
         execl("/lib/cordon/cordon-domain", "cordon-domain", "--kernel", "--fd", "3", "--slots",
-              "64", "--ext", "4096", "--heap-size", heap, "--policy", "adaptive",
-              "--peer-policy", "adaptive", "--mem-limit", "201326592", "--module", module,
-              "--keep-stderr", (char *)NULL);
+              "64", "--ext", "4096", "--heap-size", heap, "--policy", "adaptive", "--peer-policy",
+              "adaptive", "--mem-limit", "201326592", "--module", module, "--keep-stderr",
+              (char *)NULL);
         _exit(127);
     }
     return d->pid > 0 ? 0 : -1;
@@ -562,11 +562,12 @@ static void report(const char *what, struct campaign *c, struct traffic *t, long
     qsort(c->restart_ms, (size_t)c->nrestart, sizeof(double), cmp_double);
     double p50 = c->nrestart ? c->restart_ms[c->nrestart / 2] : 0;
     double p99 = c->nrestart ? c->restart_ms[(c->nrestart * 99) / 100] : 0;
-    printf("cordon-guest: %s: %ld faults, %ld restarts (%ld failed), restart p50 %.1f ms p99 "
-           "%.1f ms; traffic %ld writes (%ld failed), %ld reads (%ld failed, %ld wrong); "
-           "%ld acknowledged writes lost\n",
-           what, c->faults, c->restarts, c->unrecovered, p50, p99, t->writes, t->write_errors,
-           t->reads, t->read_errors, t->bad_reads, lost);
+    printf(
+        "cordon-guest: %s: %ld faults (%ld not recovered), %ld restarts, restart p50 %.1f ms p99 "
+        "%.1f ms; traffic %ld writes (%ld failed), %ld reads (%ld failed, %ld wrong); "
+        "%ld acknowledged writes lost\n",
+        what, c->faults, c->unrecovered, c->restarts, p50, p99, t->writes, t->write_errors,
+        t->reads, t->read_errors, t->bad_reads, lost);
 }
 
 /* Faults from outside the driver: SIGKILL, SIGSEGV, a hang (SIGSTOP). */
@@ -631,22 +632,36 @@ static void hostile_campaign(struct dom *victim, long attacks)
         unsigned kind = i % 40 == 17 ? 6 : i % 40 == 37 ? 12 : kinds[i % 10];
         c.faults++;
         pid_t p;
-        if (kind == 99) { /* garbage in every byte of the region: both rings */
+        if (kind == 99) { /* garbage in every byte of the region (both rings) and the heap */
             void *reg = mmap(NULL, h.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, h.fd, 0);
-            if (reg != MAP_FAILED) {
-                unsigned s = (unsigned)i;
-                for (size_t o = 0; o + 4 <= h.region_size; o += 4)
-                    *(volatile uint32_t *)((char *)reg + o) = (uint32_t)rand_r(&s);
+            void *heap = mmap(NULL, HEAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, h.fd,
+                              (off_t)h.region_size);
+            unsigned s = (unsigned)i;
+            for (size_t o = 0; reg != MAP_FAILED && o + 4 <= h.region_size; o += 4)
+                *(volatile uint32_t *)((char *)reg + o) = (uint32_t)rand_r(&s);
+            for (size_t o = 0; heap != MAP_FAILED && o + 4 <= HEAP_SIZE; o += 4)
+                *(volatile uint32_t *)((char *)heap + o) = (uint32_t)rand_r(&s);
+            if (reg != MAP_FAILED)
                 munmap(reg, h.region_size);
-            }
+            if (heap != MAP_FAILED)
+                munmap(heap, HEAP_SIZE);
             p = poison_read(h.name, 100); /* an ordinary read: it meets the garbage */
         } else {
             p = poison_read(h.name, kind);
         }
+        double t0 = now_ms();
         int r = supervise_until(&h, p, 20000, &c);
-        if (r != 0)
+        if (r != 0) {
+            struct cordon_blk_stats hs1;
+            blk_stats(&h, &hs1);
+            printf("cordon-guest: attack %ld (kind %u) not over after %.0f ms: hostile domain %d "
+                   "%s, attached %u, posted %llu, completed %llu, failed %llu (%s)\n",
+                   i, kind, now_ms() - t0, (int)h.pid,
+                   h.pid > 0 && kill(h.pid, 0) == 0 ? "alive" : "gone", hs1.attached,
+                   (unsigned long long)hs1.posted, (unsigned long long)hs1.completed,
+                   (unsigned long long)hs1.failed, h.why);
             c.unrecovered++;
-        else
+        } else
             c.recovered++;
     }
     struct cordon_blk_stats hs;
@@ -661,8 +676,7 @@ static void hostile_campaign(struct dom *victim, long attacks)
     CHECK("hostile_campaign_victim_data_intact", lost == 0 && t && t->bad_reads == 0,
           "%ld writes lost, %ld wrong reads", lost, t ? t->bad_reads : -1);
     CHECK("hostile_campaign_victim_never_failed", t && !t->read_errors && !t->write_errors,
-          "%ld read errors, %ld write errors", t ? t->read_errors : -1,
-          t ? t->write_errors : -1);
+          "%ld read errors, %ld write errors", t ? t->read_errors : -1, t ? t->write_errors : -1);
     /* the bound: a victim read never waited on the hostile domain's
      * deadline (3 s) or restarts */
     CHECK("hostile_campaign_victim_not_stalled", t && t->max_read_ms < 1000.0,
@@ -861,10 +875,10 @@ int main(void)
         waitpid(p, &st, 0);
         printf("cordon-guest: a hung domain given up after %.0f ms (%s), restarted in %.1f ms\n",
                gave_up, s.fence_reason, rs);
-        CHECK("blk_hung_domain_given_up", gave_up < 6000 && rs >= 0 && WIFEXITED(st) &&
-                                              WEXITSTATUS(st) == 0,
-              "given up after %.0f ms (%s), restart %.1f ms, the read %s", gave_up,
-              s.fence_reason, rs, WIFEXITED(st) && !WEXITSTATUS(st) ? "went through" : "failed");
+        CHECK("blk_hung_domain_given_up",
+              gave_up < 6000 && rs >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "given up after %.0f ms (%s), restart %.1f ms, the read %s", gave_up, s.fence_reason,
+              rs, WIFEXITED(st) && !WEXITSTATUS(st) ? "went through" : "failed");
     } else {
         CHECK("blk_prefilled", 0, "the blocks for the traffic could not be written");
     }
@@ -886,9 +900,8 @@ int main(void)
         sh(c2);
     }
     CHECK("blk_serves_after_recovery", r == 0,
-          "%s; attached %u, fences %llu (%s); domain %s (status %#x)", strerror(errno),
-          s.attached, (unsigned long long)s.fences, s.fence_reason,
-          gone == d.pid ? "ended" : "alive", wst);
+          "%s; attached %u, fences %llu (%s); domain %s (status %#x)", strerror(errno), s.attached,
+          (unsigned long long)s.fences, s.fence_reason, gone == d.pid ? "ended" : "alive", wst);
     /* the crash campaign's driver is blk_faulty.so: null_blk.c with a shim
      * that crashes it on a given sector; the hostile campaign's victim is
      * the plain driver again (each switch is a restart) */
