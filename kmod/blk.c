@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * blk.c - isolated block drivers with the kernel as host (cordon_blk.h).
+ * blk.c - isolated block drivers with the kernel as host (cordon_blk.h):
+ * the service, what the driver's init asks for, the disks it makes and takes
+ * over, the commands. The request path is blk_ring.c.
  *
  * Two objects. A cordon_blkdisk is the real disk: Linux's tag set and
  * gendisk, the request ring's host half (pending requests, the slots of
@@ -42,114 +44,14 @@
  *     that finds no heap for its buffer waits for completions, or fails at
  *     once when none is in flight.
  */
-#include <linux/blk-mq.h>
-#include <linux/blkdev.h>
 #include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
-#include "cordon.h"
-#include "cordon_blk.h"
-#include "cordon/heap.h"
-#include "cordon_rings.h"
+#include "blk_impl.h"
 #include "../src/ipc/endpoint.h"
-
-#define BLK_MAX_SECTORS	 128u			 /* 64 KiB a request: one heap chunk */
-#define BLK_POLL	 (HZ / 50 ? HZ / 50 : 1) /* the thread looks at the channel this often */
-#define BLK_POLL_NS	 (20LL * NSEC_PER_MSEC)
-#define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC) /* a request in flight longer: domain given up */
-#define BLK_BUSY_MAX	 1000		      /* "busy" answers before a request fails */
-#define BLK_GRACE	 (10 * HZ)	      /* an orphan waits this long for a new domain */
-#define BLK_GLUE_TIMEOUT (2LL * NSEC_PER_SEC)
-#define BLK_MAX_CHUNKS	 16384u	    /* 1 GiB of device memory */
-#define BLK_IO_RESERVE	 (8u << 20) /* of a domain's heap, never given to device memory */
-
-struct blk_service {
-	struct cordon_service s;
-	struct cordon_blk_driver *drv;
-	struct mutex lock;	/* disks, and a disk's claim by a channel */
-	struct list_head disks; /* struct cordon_blkdisk */
-};
-
-struct blk_pdu { /* per request, in the block layer's allocation */
-	u64 first_ns;
-	u32 busy;
-	u32 lost; /* times a domain was given up while it held the request */
-};
-
-/* A request a given-up domain held goes to the next one once; held by a
- * second one that fails, it fails (a request that kills every driver it
- * meets must not kill them forever). Whole-block reads and writes are
- * idempotent and the caller was told nothing, so running one again loses
- * no acknowledged write. */
-#define BLK_TRIES 2
-
-struct blk_slot {
-	struct request *rq; /* NULL: free */
-	void *buf;
-	cdn_href ref;
-	u32 seq;
-	u64 posted_ns;
-};
-
-struct blk_chunk {
-	void *p; /* in the attached channel's heap */
-	cdn_href ref;
-	void *parked; /* private copy while no domain serves the disk */
-};
-
-enum blk_state { BLK_LIVE, BLK_ORPHAN, BLK_CLAIMED, BLK_FAILING };
-
-struct cordon_blkdisk {
-	struct list_head node; /* in svc->disks while it may be claimed */
-	struct blk_service *svc;
-	struct blk_mq_tag_set set;
-	struct gendisk *disk;
-	char name[DISK_NAME_LEN];
-	u64 sectors;
-	int unit;
-	spinlock_t lock;	     /* chan, state, pending */
-	struct cordon_blkchan *chan; /* the domain serving it, or NULL */
-	enum blk_state state;
-	bool quiesced, deleting;
-	struct list_head pending; /* started, not yet posted (rq->queuelist) */
-	struct mutex ring_mutex;  /* slot[], next_seq, in_flight, media */
-	struct blk_slot slot[CDN_RING_SLOTS];
-	u32 next_seq, in_flight;
-	struct blk_chunk *media;
-	u32 nchunks;
-	u32 media_stored, media_max; /* chunks stored (in the heap or parked), and the most */
-	size_t heap_size;	     /* the heap it was made with: a new domain's is no smaller */
-	struct delayed_work orphan_work;
-};
-
-struct cordon_blkchan {
-	struct blk_service *svc;
-	struct cordon_chan *c;
-	struct cdn_glue *g;
-	struct cdn_heap *heap;
-	u8 *heap_base;
-	struct task_struct *thread;
-	bool hello;
-	struct cordon_blkdisk *bd; /* the disk it serves (the thread's to change) */
-	/* what the driver's init asked for */
-	u32 depth;
-	void *view;
-	char pattern[DISK_NAME_LEN];
-	u64 sectors;
-	bool fenced;
-	bool starved; /* the last post found no heap for a request's buffer */
-	char fence_reason[64];
-	void *views[CORDON_BLK_VIEWS];
-	struct cordon_blk_stats count;
-	struct {
-		struct cdn_ring_batch_hdr hdr;
-		struct cdn_rqring_desc d[CDN_RING_BATCH_MAX];
-	} msg;
-};
 
 static DEFINE_IDA(blk_units);
 
@@ -261,479 +163,6 @@ u64 cordon_blk_media(struct cordon_blkchan *bc, u32 index, bool alloc)
 }
 EXPORT_SYMBOL_GPL(cordon_blk_media);
 
-/* ---- the block layer's side ---- */
-
-static blk_status_t blk_queue_rq(struct blk_mq_hw_ctx *hctx, const struct blk_mq_queue_data *qd)
-{
-	struct cordon_blkdisk *bd = hctx->queue->queuedata;
-	struct request *rq = qd->rq;
-	struct blk_pdu *pdu = blk_mq_rq_to_pdu(rq);
-	struct cordon_blkchan *bc;
-
-	if (req_op(rq) != REQ_OP_READ && req_op(rq) != REQ_OP_WRITE)
-		return BLK_STS_NOTSUPP;
-	if (blk_rq_bytes(rq) > BLK_MAX_SECTORS << SECTOR_SHIFT || !blk_rq_bytes(rq))
-		return BLK_STS_IOERR;
-	spin_lock(&bd->lock);
-	if (bd->state == BLK_FAILING) {
-		spin_unlock(&bd->lock);
-		return BLK_STS_IOERR;
-	}
-	bc = bd->chan;
-	if (bd->state != BLK_LIVE || !bc) { /* between domains: the queue stops soon */
-		spin_unlock(&bd->lock);
-		return BLK_STS_RESOURCE;
-	}
-	if (!pdu->first_ns) {
-		pdu->first_ns = ktime_get_ns();
-		pdu->busy = 0;
-	}
-	blk_mq_start_request(rq);
-	list_add_tail(&rq->queuelist, &bd->pending);
-	spin_unlock(&bd->lock);
-	cordon_chan_kick(bc->c); /* the thread may sleep on the channel's bell */
-	return BLK_STS_OK;
-}
-
-/* The host watches deadlines itself (the thread): the block layer's timer
- * only restarts. */
-static enum blk_eh_timer_return blk_timeout(struct request *rq)
-{
-	return BLK_EH_RESET_TIMER;
-}
-
-static int blk_init_request(struct blk_mq_tag_set *set, struct request *rq, unsigned int hctx_idx,
-			    unsigned int numa_node)
-{
-	memset(blk_mq_rq_to_pdu(rq), 0, sizeof(struct blk_pdu));
-	return 0;
-}
-
-static const struct blk_mq_ops blk_ops = {
-	.queue_rq = blk_queue_rq,
-	.timeout = blk_timeout,
-	.init_request = blk_init_request,
-};
-
-static const struct block_device_operations blk_fops = {
-	.owner = THIS_MODULE,
-};
-
-/* ---- the ring ---- */
-
-static void copy_in(struct request *rq, u8 *dst)
-{
-	struct req_iterator it;
-	struct bio_vec bv;
-
-	rq_for_each_segment(bv, rq, it)
-	{
-		memcpy_from_bvec((char *)dst, &bv);
-		dst += bv.bv_len;
-	}
-}
-
-static void copy_out(struct request *rq, const u8 *src)
-{
-	struct req_iterator it;
-	struct bio_vec bv;
-
-	rq_for_each_segment(bv, rq, it)
-	{
-		memcpy_to_bvec(&bv, (const char *)src);
-		src += bv.bv_len;
-	}
-}
-
-/* Ends rq as the block layer expects, after the fact that it is no longer
- * in any table of ours. */
-static void end_rq(struct request *rq, blk_status_t st)
-{
-	memset(blk_mq_rq_to_pdu(rq), 0, sizeof(struct blk_pdu));
-	blk_mq_end_request(rq, st);
-}
-
-static void requeue_rq(struct request *rq, bool delay)
-{
-	blk_mq_requeue_request(rq, false);
-	if (delay)
-		blk_mq_delay_kick_requeue_list(rq->q, 3);
-}
-
-/*
- * Moves up to one batch of pending requests into slots and posts it. The
- * buffers are allocated and filled under ring_mutex; the post (the glue's
- * lock) is not, so the order is the completion path's. Returns the number
- * posted, 0 if nothing was, -EIO if the post failed (the domain is gone).
- */
-static int post_batch(struct cordon_blkchan *bc)
-{
-	struct cordon_blkdisk *bd = bc->bd;
-	struct cdn_rqring_desc *d = bc->msg.d;
-	struct request *rq;
-	u32 first, n = 0;
-	int st;
-
-	bc->starved = false;
-	mutex_lock(&bd->ring_mutex);
-	first = bd->next_seq;
-	while (n < CDN_RING_BATCH_MAX && bd->in_flight < CDN_RING_SLOTS) {
-		struct blk_slot *sl = &bd->slot[(first + n) % CDN_RING_SLOTS];
-		void *p;
-		cdn_href ref;
-
-		if (sl->rq)
-			break; /* an older request still holds this slot */
-		spin_lock(&bd->lock);
-		rq = list_first_entry_or_null(&bd->pending, struct request, queuelist);
-		if (rq)
-			list_del_init(&rq->queuelist);
-		spin_unlock(&bd->lock);
-		if (!rq)
-			break;
-		if (cdn_heap_alloc(bc->heap, CDN_HEAP_HOST, blk_rq_bytes(rq), &ref, &p) != CDN_OK) {
-			if (!bd->in_flight && !n) { /* nothing will free any: it fails */
-				bc->count.failed++;
-				end_rq(rq, BLK_STS_IOERR);
-				continue;
-			}
-			spin_lock(&bd->lock); /* it waits for completions to free buffers */
-			list_add(&rq->queuelist, &bd->pending);
-			spin_unlock(&bd->lock);
-			bc->starved = true;
-			break;
-		}
-		if (rq_data_dir(rq) == WRITE)
-			copy_in(rq, p);
-		sl->rq = rq;
-		sl->buf = p;
-		sl->ref = ref;
-		sl->seq = first + n;
-		sl->posted_ns = ktime_get_ns();
-		memset(&d[n], 0, sizeof(d[n]));
-		d[n].sector = blk_rq_pos(rq);
-		d[n].data_off = (u32)((u8 *)p - bc->heap_base);
-		d[n].nr_bytes = blk_rq_bytes(rq);
-		d[n].op = rq_data_dir(rq) == WRITE ? 1 : 0;
-		bd->in_flight++;
-		n++;
-	}
-	bd->next_seq = first + n;
-	mutex_unlock(&bd->ring_mutex);
-	if (!n)
-		return 0;
-	d[n - 1].last = 1;
-	bc->msg.hdr.ref = cdn_glue_ref_of(bc->g, bc->view);
-	bc->msg.hdr.first_seq = first;
-	bc->msg.hdr.count = (u16)n;
-	bc->msg.hdr.flags = 0;
-	st = cdn_glue_post(bc->g, CDN_RPC_RQRING, &bc->msg,
-			   sizeof(bc->msg.hdr) + n * sizeof(struct cdn_rqring_desc));
-	if (st != CDN_OK) {
-		/* never left: the requests stay in their slots, and the
-		 * fence that follows gives them back */
-		return -EIO;
-	}
-	bc->count.posted += n;
-	return (int)n;
-}
-
-/* Takes request seq out of its slot, if it is in flight under that number. */
-static struct request *take_slot(struct cordon_blkdisk *bd, u32 seq, struct blk_slot *out)
-{
-	struct blk_slot *sl = &bd->slot[seq % CDN_RING_SLOTS];
-	struct request *rq = sl->rq;
-
-	if (!rq || sl->seq != seq)
-		return NULL;
-	*out = *sl;
-	sl->rq = NULL;
-	bd->in_flight--;
-	return rq;
-}
-
-/* One completion (a run's member, status from the run) or verdict. */
-static int complete_one(struct cordon_blkchan *bc, struct cordon_blkdisk *bd, u32 seq, s32 status,
-			bool verdict)
-{
-	struct blk_slot sl;
-	struct request *rq;
-	struct blk_pdu *pdu;
-
-	mutex_lock(&bd->ring_mutex);
-	rq = take_slot(bd, seq, &sl);
-	if (rq && status == BLK_STS_OK && rq_data_dir(rq) == READ)
-		copy_out(rq, sl.buf); /* the buffer's bytes read once, into the pages */
-	if (rq)
-		cdn_heap_free(bc->heap, sl.ref, CDN_HEAP_HOST);
-	mutex_unlock(&bd->ring_mutex);
-	if (!rq) {
-		bc->count.protocol_errors++;
-		return CDN_EBADH;
-	}
-	pdu = blk_mq_rq_to_pdu(rq);
-	if (verdict && (status == BLK_STS_RESOURCE || status == BLK_STS_DEV_RESOURCE) &&
-	    ++pdu->busy < BLK_BUSY_MAX && ktime_get_ns() - pdu->first_ns < (u64)BLK_DEADLINE_NS) {
-		bc->count.requeued++; /* "busy": the block layer sends it again */
-		requeue_rq(rq, true);
-		return CDN_OK;
-	}
-	if (status == BLK_STS_OK) {
-		bc->count.completed++;
-		end_rq(rq, BLK_STS_OK);
-	} else {
-		/* whatever the domain says, the block layer sees an I/O error */
-		bc->count.failed++;
-		end_rq(rq, BLK_STS_IOERR);
-	}
-	return CDN_OK;
-}
-
-/* CDN_RPC_RQRING_DONE, under the glue's lock. */
-static int take_completions(struct cordon_blkchan *bc, const void *buf, u32 len)
-{
-	struct cdn_ring_done_hdr hdr;
-	const u8 *runs, *verdicts;
-	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts), first_err = CDN_OK;
-	struct cordon_blkdisk *bd = bc->bd;
-	u32 i, k;
-
-	if (st != CDN_OK || !bd) {
-		bc->count.protocol_errors++;
-		return st != CDN_OK ? st : CDN_ESTATE;
-	}
-	for (i = 0; i < hdr.nruns; i++) {
-		struct cdn_ring_run r;
-
-		memcpy(&r, runs + i * sizeof(r), sizeof(r)); /* the domain's: copied, then read */
-		if (r.count == 0 || r.count > CDN_RING_SLOTS) {
-			bc->count.protocol_errors++;
-			first_err = first_err ?: CDN_EPROTO;
-			continue;
-		}
-		for (k = 0; k < r.count; k++) {
-			st = complete_one(bc, bd, r.first_seq + k, r.status, false);
-			first_err = first_err ?: st;
-		}
-	}
-	for (i = 0; i < hdr.nverdicts; i++) {
-		struct cdn_ring_verdict v;
-
-		memcpy(&v, verdicts + i * sizeof(v), sizeof(v));
-		st = complete_one(bc, bd, v.seq, v.value ? v.value : BLK_STS_IOERR, true);
-		first_err = first_err ?: st;
-	}
-	return first_err;
-}
-
-static int blk_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
-{
-	struct cdn_glue *g = arg;
-	struct cordon_blkchan *bc = cdn_glue_user(g);
-
-	if (req->rpc_id == CDN_RPC_HELLO) { /* the launcher's handshake: this host takes it */
-		WRITE_ONCE(bc->hello, true);
-		return CDN_OK;
-	}
-	if (req->rpc_id == CDN_RPC_RQRING_DONE)
-		return take_completions(bc, req->ext_len ? req->ext : req->data,
-					req->ext_len ? req->ext_len : req->inline_len);
-	if (cdn_rpc_is_ring(req->rpc_id)) {
-		bc->count.protocol_errors++; /* the host's own ring ids: never from a domain */
-		return CDN_EPROTO;
-	}
-	return bc->svc->drv->dispatch(g, req, rep);
-}
-
-/* ---- orphans and fences ---- */
-
-/* A disk that waited BLK_GRACE for a new domain fails its I/O from now on
- * (its queue runs again, and queue_rq fails each request at once). */
-static void orphan_expired(struct work_struct *w)
-{
-	struct cordon_blkdisk *bd = container_of(w, struct cordon_blkdisk, orphan_work.work);
-	bool run = false;
-
-	mutex_lock(&bd->svc->lock);
-	spin_lock(&bd->lock);
-	if (bd->state == BLK_ORPHAN) {
-		bd->state = BLK_FAILING;
-		run = bd->quiesced;
-		bd->quiesced = false;
-	}
-	spin_unlock(&bd->lock);
-	mutex_unlock(&bd->svc->lock);
-	if (run) {
-		blk_mq_unquiesce_queue(bd->disk->queue);
-		blk_mq_kick_requeue_list(bd->disk->queue);
-	}
-}
-
-/* Copies every stored chunk out of the channel's heap (ring_mutex held). */
-static void park_media(struct cordon_blkdisk *bd, struct cordon_blkchan *bc)
-{
-	u32 i;
-
-	for (i = 0; i < bd->nchunks; i++) {
-		struct blk_chunk *ch = &bd->media[i];
-
-		if (!ch->p)
-			continue;
-		ch->parked = kvmalloc(CORDON_BLK_MEDIA_CHUNK, GFP_KERNEL);
-		if (ch->parked)
-			memcpy(ch->parked, ch->p, CORDON_BLK_MEDIA_CHUNK);
-		else
-			pr_err("cordon: %s: out of memory parking the device's memory\n", bd->name);
-		cdn_heap_free(bc->heap, ch->ref, CDN_HEAP_HOST);
-		ch->p = NULL;
-		ch->ref = 0;
-	}
-}
-
-/*
- * The host gives up on bc's domain (it died, hung, or broke the protocol):
- * nothing more is taken from it, its disk's queue stops, the requests it
- * held go back to the block layer (to run again on the next domain), and
- * the device's memory is parked. A disk being deleted fails them instead.
- * Runs in the thread, or at stop once the thread has ended.
- */
-static void fence(struct cordon_blkchan *bc, const char *why)
-{
-	struct cordon_blkdisk *bd = bc->bd;
-	struct request *rq, *tmp;
-	LIST_HEAD(back);
-	LIST_HEAD(held);
-	u32 i;
-
-	if (!bd)
-		return;
-	cdn_ep_mark_dead(bc->c->ep); /* every call and post to it fails at once */
-	bc->fenced = true;
-	strscpy(bc->fence_reason, why, sizeof(bc->fence_reason));
-	bc->count.fences++;
-	spin_lock(&bd->lock);
-	bd->chan = NULL;
-	bd->state = bd->deleting ? BLK_FAILING : BLK_ORPHAN;
-	spin_unlock(&bd->lock);
-	if (!bd->deleting && !bd->quiesced) {
-		blk_mq_quiesce_queue(bd->disk->queue); /* queue_rq in progress has returned */
-		bd->quiesced = true;
-	}
-	spin_lock(&bd->lock);
-	list_splice_init(&bd->pending, &back);
-	spin_unlock(&bd->lock);
-	mutex_lock(&bd->ring_mutex);
-	for (i = 0; i < CDN_RING_SLOTS; i++) {
-		struct blk_slot *sl = &bd->slot[i];
-
-		if (!sl->rq)
-			continue;
-		cdn_heap_free(bc->heap, sl->ref, CDN_HEAP_HOST);
-		list_add_tail(&sl->rq->queuelist, &held);
-		sl->rq = NULL;
-	}
-	bd->in_flight = 0;
-	park_media(bd, bc);
-	mutex_unlock(&bd->ring_mutex);
-	list_for_each_entry_safe(rq, tmp, &held, queuelist)
-	{ /* the domain had these */
-		struct blk_pdu *pdu = blk_mq_rq_to_pdu(rq);
-
-		if (++pdu->lost >= BLK_TRIES) {
-			list_del_init(&rq->queuelist);
-			bc->count.failed++;
-			end_rq(rq, BLK_STS_IOERR);
-		}
-	}
-	list_splice_tail_init(&held, &back);
-	list_for_each_entry_safe(rq, tmp, &back, queuelist)
-	{
-		list_del_init(&rq->queuelist);
-		if (bd->deleting) {
-			bc->count.failed++;
-			end_rq(rq, BLK_STS_IOERR);
-		} else {
-			bc->count.requeued++;
-			((struct blk_pdu *)blk_mq_rq_to_pdu(rq))->first_ns =
-				0; /* a new domain, a new count */
-			requeue_rq(rq, false);
-		}
-	}
-	bc->bd = NULL;
-	if (!bd->deleting)
-		schedule_delayed_work(&bd->orphan_work, BLK_GRACE);
-	pr_info("cordon: %s: domain given up (%s); the disk waits for the next one\n", bd->name,
-		why);
-}
-
-/* Why the thread should give up on its domain, or NULL. */
-static const char *watch(struct cordon_blkchan *bc)
-{
-	struct cordon_blkdisk *bd = bc->bd;
-	u64 now = ktime_get_ns();
-	const char *why = NULL;
-	u32 i;
-
-	if (cdn_ep_broken(bc->c->ep))
-		return "the channel broke the protocol";
-	if (cdn_ep_marked_dead(bc->c->ep))
-		return "the channel is dead";
-	mutex_lock(&bd->ring_mutex);
-	for (i = 0; i < CDN_RING_SLOTS && !why; i++)
-		if (bd->slot[i].rq && now - bd->slot[i].posted_ns > (u64)BLK_DEADLINE_NS) {
-			why = "a request outlived its deadline";
-			pr_info("cordon: %s: request %u (sector %llu, %u bytes, %s) outlived its "
-				"deadline; %u in flight, next %u\n",
-				bd->name, bd->slot[i].seq, (u64)blk_rq_pos(bd->slot[i].rq),
-				blk_rq_bytes(bd->slot[i].rq),
-				rq_data_dir(bd->slot[i].rq) == WRITE ? "write" : "read",
-				bd->in_flight, bd->next_seq);
-		}
-	mutex_unlock(&bd->ring_mutex);
-	return why;
-}
-
-static bool work_waiting(struct cordon_blkchan *bc)
-{
-	struct cordon_blkdisk *bd = READ_ONCE(bc->bd);
-
-	return bd && !list_empty_careful(&bd->pending);
-}
-
-/*
- * The channel's one server once the driver's init is done: posts what
- * queue_rq queued, takes completions and the driver's calls, and watches
- * the domain. It sleeps on the channel's bell, so the domain's messages
- * and queue_rq's kick both wake it.
- */
-static int blk_thread(void *arg)
-{
-	struct cordon_blkchan *bc = arg;
-
-	while (!kthread_should_stop()) {
-		const char *why;
-
-		cordon_chan_kick_arm(bc->c);
-		if (bc->fenced || !bc->bd) /* given up; or before init, when calls need the glue */
-			schedule_timeout_interruptible(BLK_POLL);
-		else if (!work_waiting(bc) || bc->starved)
-			cdn_glue_wait(bc->g, BLK_POLL_NS);
-		if (!bc->bd) {
-			cdn_glue_poll(bc->g); /* the handshake, the driver's log lines */
-			continue;
-		}
-		while (bc->bd && post_batch(bc) > 0) {
-			cdn_glue_poll(bc->g); /* completions free slots for the next batch */
-			cond_resched();
-		}
-		cdn_glue_poll(bc->g);
-		why = bc->bd ? watch(bc) : NULL;
-		if (why)
-			fence(bc, why);
-	}
-	return 0;
-}
-
 /* ---- a disk's making, taking over and deletion ---- */
 
 static void disk_free(struct cordon_blkdisk *bd)
@@ -775,7 +204,7 @@ static int disk_make(struct cordon_blkchan *bc)
 	mutex_init(&bd->ring_mutex);
 	INIT_LIST_HEAD(&bd->pending);
 	INIT_LIST_HEAD(&bd->node);
-	INIT_DELAYED_WORK(&bd->orphan_work, orphan_expired);
+	INIT_DELAYED_WORK(&bd->orphan_work, cordon_blk_orphan_expired);
 	bd->sectors = bc->sectors;
 	bd->heap_size = cdn_heap_size(bc->heap);
 	bd->media_max = bd->heap_size > BLK_IO_RESERVE
@@ -792,7 +221,7 @@ static int disk_make(struct cordon_blkchan *bc)
 		goto free;
 	}
 	disk_name(bd->name, bc->pattern, bd->unit);
-	bd->set.ops = &blk_ops;
+	bd->set.ops = &cordon_blk_ops;
 	bd->set.nr_hw_queues = 1;
 	bd->set.queue_depth = bc->depth;
 	bd->set.numa_node = NUMA_NO_NODE;
@@ -809,7 +238,7 @@ static int disk_make(struct cordon_blkchan *bc)
 		goto free;
 	}
 	bd->disk = disk;
-	disk->fops = &blk_fops;
+	disk->fops = &cordon_blk_fops;
 	disk->private_data = bd;
 	strscpy(disk->disk_name, bd->name, DISK_NAME_LEN);
 	set_capacity(disk, bd->sectors);
@@ -950,7 +379,8 @@ static long blk_exit(struct cordon_blkchan *bc)
 	mutex_lock(&bd->ring_mutex);
 	WRITE_ONCE(bc->bd, NULL);
 	if (!bc->fenced)
-		park_media(bd, bc); /* frees the chunks from the heap; the copies go below */
+		cordon_blk_park_media(bd,
+				      bc); /* frees the chunks from the heap; the copies go below */
 	mutex_unlock(&bd->ring_mutex);
 	if (!bc->fenced)
 		bc->svc->drv->call_exit(bc->g); /* the driver's own teardown */
@@ -1006,8 +436,8 @@ static int blk_start(struct cordon_chan *c)
 	cdn_glue_set_timeout(bc->g, BLK_GLUE_TIMEOUT);
 	svc->drv->host_init(bc->g);
 	cdn_glue_set_user(bc->g, bc);
-	cdn_glue_set_dispatch(bc->g, blk_dispatch);
-	bc->thread = kthread_run(blk_thread, bc, "cordon-%s", svc->drv->name);
+	cdn_glue_set_dispatch(bc->g, cordon_blk_dispatch);
+	bc->thread = kthread_run(cordon_blk_thread, bc, "cordon-%s", svc->drv->name);
 	if (IS_ERR(bc->thread)) {
 		err = PTR_ERR(bc->thread);
 		goto destroy;
@@ -1036,7 +466,7 @@ static void blk_stop(struct cordon_chan *c)
 		kthread_stop(bc->thread);
 	}
 	if (bc->bd)
-		fence(bc, "the domain's channel was closed");
+		cordon_blk_fence(bc, "the domain's channel was closed");
 	cdn_glue_destroy(bc->g);
 	for (i = 0; i < CORDON_BLK_VIEWS; i++)
 		kfree(bc->views[i]);
