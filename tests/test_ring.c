@@ -252,6 +252,24 @@ static void test_mark_dead(void **state)
     pair_close(&p);
 }
 
+/* cdn_ep_wait_readable sleeps once: a quiet channel gives CDN_EAGAIN (a
+ * thread with other work to look at gets back to it), not the whole
+ * timeout; a message that is there gives CDN_OK, and is still there. */
+static void test_wait_readable_sleeps_once(void **state)
+{
+    (void)state;
+    struct pair p;
+    pair_open(&p, 4, 0, CDN_WAIT_ADAPTIVE);
+    assert_int_equal(cdn_ep_wait_readable(p.host, 10000000000LL), CDN_EAGAIN);
+    struct cdn_msg m;
+    req(&m, 7);
+    assert_int_equal(cdn_ep_send(p.dom, &m, 0), CDN_OK);
+    assert_int_equal(cdn_ep_wait_readable(p.host, 10000000000LL), CDN_OK);
+    assert_int_equal(cdn_ep_recv(p.host, &m, 0), CDN_OK);
+    assert_int_equal(test_get_u64(&m), 7);
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_forged_full_slot),
         cmocka_unit_test(test_adaptive_threads),
         cmocka_unit_test(test_mark_dead),
+        cmocka_unit_test(test_wait_readable_sleeps_once),
         cmocka_unit_test(test_forged_ack),
         cmocka_unit_test(test_acks_keep_ring_flowing),
     };

@@ -203,8 +203,10 @@ int cdn_ep_send(struct cdn_ep *ep, const struct cdn_msg *msg, int64_t timeout_ns
 int cdn_ep_recv(struct cdn_ep *ep, struct cdn_msg *msg, int64_t timeout_ns);
 /* With the adaptive policy, waits (spinning, then asleep) until a message
  * can be received, without receiving it: CDN_OK, CDN_ETIMEDOUT, CDN_EDEAD
- * or CDN_EPROTO. With the spin policy it returns CDN_EAGAIN at once: the
- * caller polls. */
+ * or CDN_EPROTO; it sleeps once at most, and a wake-up that brought no
+ * message (a spurious one, or the sleeper's owner waking it for other
+ * work) returns CDN_EAGAIN. With the spin policy it returns CDN_EAGAIN at
+ * once: the caller polls. */
 int cdn_ep_wait_readable(struct cdn_ep *ep, int64_t timeout_ns);
 
 /* Marks the endpoint dead (peer gone): waits in progress and later calls

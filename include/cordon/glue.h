@@ -344,11 +344,12 @@ int cdn_glue_post(struct cdn_glue *g, uint16_t rpc, const void *buf, uint32_t le
  * the channel's failure (CDN_EDEAD, CDN_EPROTO). */
 int cdn_glue_poll(struct cdn_glue *g);
 
-/* Waits, holding the glue's lock, until the peer has sent something or
- * timeout_ns has passed (an adaptive channel sleeps; a spinning one returns
- * at once): for a thread that serves a glue by itself between polls, so the
- * peer rings it instead of waiting for its next poll. CDN_OK, CDN_EAGAIN
- * (nothing came), or the channel's failure. */
+/* Waits, holding the glue's lock, until the peer has sent something, the
+ * sleep is woken, or timeout_ns has passed (an adaptive channel sleeps; a
+ * spinning one returns at once): for a thread that serves a glue by itself
+ * between polls, so the peer rings it instead of waiting for its next
+ * poll. CDN_OK, CDN_EAGAIN or CDN_ETIMEDOUT (nothing came), or the
+ * channel's failure. */
 int cdn_glue_wait(struct cdn_glue *g, int64_t timeout_ns);
 
 /* Domain: the address of [off, off + len) of the shared heap mapping, or

@@ -307,6 +307,8 @@ static int wait_seq(struct cdn_ep *ep, uint8_t *slot, uint32_t want, uint32_t id
             return cdn_ep_violation_set(ep, what, pos, s);
         if (is_dead(ep))
             return CDN_EDEAD;
+        if (w->once)
+            return CDN_EAGAIN; /* woken for something else, or the slice ended */
     }
 #undef IDLE
 }
@@ -414,6 +416,7 @@ int cdn_ep_wait_readable(struct cdn_ep *ep, int64_t timeout_ns)
     if (ep->policy != CDN_WAIT_ADAPTIVE)
         return CDN_EAGAIN; /* a spinning side never sleeps here */
     struct cdn_wait w = cdn_wait_for(timeout_ns);
+    w.once = 1;
     uint64_t c = ep->rx.pos;
     uint8_t *slot = ep->rx.slots + (size_t)(c & ep->mask) * CDN_SLOT_SIZE;
     uint32_t n = ep->geom.ring_slots;

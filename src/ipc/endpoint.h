@@ -50,11 +50,12 @@ struct cdn_ep {
 struct cdn_wait {
     int64_t timeout_ns; /* < 0: none; 0: do not wait */
     int64_t deadline;   /* 0 until first needed */
+    int once;           /* return after one sleep, whatever woke it (CDN_EAGAIN) */
 };
 
 static inline struct cdn_wait cdn_wait_for(int64_t timeout_ns)
 {
-    struct cdn_wait w = {timeout_ns, 0};
+    struct cdn_wait w = {timeout_ns, 0, 0};
     return w;
 }
 
