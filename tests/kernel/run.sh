@@ -10,6 +10,8 @@
 # CORDON_KERNEL_FAULTS (default 200): the size of each block campaign in
 # the guest (blk_test: crashes, and attacks by a hostile domain).
 # CORDON_KERNEL_ONLY=NAME runs only the guest test NAME (e.g. blk_test).
+# CORDON_KERNEL_BENCH_ROUNDS=N adds blk_test's comparison with Linux's
+# null_blk.ko, N rounds alternating (an indication only: TCG).
 #
 # When the archive holds no image for the installed headers' version, the
 # suite says so and counts nothing (exit 0). A guest that does not end
@@ -140,7 +142,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel tcg -machine q35 -cpu qemu64 -m 5
   -nodefaults -no-reboot -net none -display none -serial stdio \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -kernel "$build/image/vmlinux" -initrd "$build/initramfs.cpio.gz" \
-  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet cordon.faults=$faults cordon.dump_after=$((timeout_s - 30))${CORDON_KERNEL_ONLY:+ cordon.only=$CORDON_KERNEL_ONLY}" </dev/null >"$log" 2>&1
+  -append "console=ttyS0 panic=-1 mitigations=off tsc=reliable quiet cordon.faults=$faults${CORDON_KERNEL_BENCH_ROUNDS:+ cordon.bench_rounds=$CORDON_KERNEL_BENCH_ROUNDS} cordon.dump_after=$((timeout_s - 30))${CORDON_KERNEL_ONLY:+ cordon.only=$CORDON_KERNEL_ONLY}" </dev/null >"$log" 2>&1
 qrc=$?
 tr -d '\r' <"$log" | grep -E '^(ok |FAIL |cordon-guest:)'
 passed=$(tr -d '\r' <"$log" | grep -c '^ok ')
