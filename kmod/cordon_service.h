@@ -35,6 +35,10 @@ struct cordon_service {
 int cordon_service_register(struct cordon_service *s);
 void cordon_service_unregister(struct cordon_service *s);
 
+/* A line the domain of driver printed, into the kernel's log: sanitised
+ * and rate-limited (domain_log.c). */
+void cordon_domain_log(const char *driver, const char *msg);
+
 struct cdn_ep *cordon_chan_ep(struct cordon_chan *c);
 struct cdn_heap *cordon_chan_heap(struct cordon_chan *c); /* NULL without a heap */
 void cordon_chan_set_data(struct cordon_chan *c, void *data);

@@ -8,10 +8,10 @@
  * real disk from it. The driver itself (drivers/block/null_blk.c, the same
  * file the user-space host runs) lives in a domain.
  */
-#include <linux/ctype.h>
 #include <linux/module.h>
 
 #include "cordon_blk.h"
+#include "cordon_service.h"
 #include "null_blk_host.h"
 
 /* The channel whose driver owns the tag set (its ops table is the glue's
@@ -82,17 +82,10 @@ u64 cdn_blk_media_chunk(struct gendisk *disk, u32 index, bool alloc)
 	return disk && disk->chan ? cordon_blk_media(disk->chan, index, alloc) : 0;
 }
 
-/* The driver's printk lines: printable ASCII only, marked as the domain's,
- * and rate-limited (the domain's flood is not the kernel log's). */
+/* The driver's printk lines: sanitised, rate-limited (cordon.ko). */
 void cdn_kernel_log(const char *msg)
 {
-	char line[256];
-	size_t i;
-
-	for (i = 0; msg[i] && i < sizeof(line) - 1; i++)
-		line[i] = isprint(msg[i]) ? msg[i] : '?';
-	line[i] = 0;
-	pr_info_ratelimited("cordon: null_blk domain: %s\n", line);
+	cordon_domain_log("null_blk", msg);
 }
 
 static struct cordon_blk_driver null_blk_isolated = {

@@ -6,24 +6,17 @@
  * cordon.ko's net host (kmod/net.c) runs the rest. The driver itself
  * (dummy.c, the same file the user-space host runs) lives in a domain.
  */
-#include <linux/ctype.h>
 #include <linux/module.h>
 
 #include "cordon_log.h"
 #include "cordon_net.h"
+#include "cordon_service.h"
 #include "dummy_host.h"
 
-/* The driver's printk lines: printable ASCII only, marked as the domain's,
- * and rate-limited (the domain's flood is not the kernel log's). */
+/* The driver's printk lines: sanitised, rate-limited (cordon.ko). */
 void cdn_kernel_log(const char *msg)
 {
-	char line[256];
-	size_t i;
-
-	for (i = 0; msg[i] && i < sizeof(line) - 1; i++)
-		line[i] = isprint(msg[i]) ? msg[i] : '?';
-	line[i] = 0;
-	pr_info_ratelimited("cordon: dummy domain: %s\n", line); /* a domain may flood */
+	cordon_domain_log("dummy", msg);
 }
 
 static struct cordon_net_driver dummy_isolated = {

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "guest_util.h"
 #include "cordon/kabi.h"
 
 #define HEAP_SIZE  (32u << 20)
@@ -65,17 +66,6 @@ struct dom {
     const char *module;
     size_t region_size; /* its channel's region (mapped at offset 0) */
 };
-
-static int service(int fd, uint32_t cmd, const void *in, uint32_t in_len, void *out, size_t n)
-{
-    struct cordon_service_call call = {.cmd = cmd, .len = in_len};
-    if (in_len)
-        memcpy(call.buf, in, in_len);
-    int r = ioctl(fd, CORDON_IOC_SERVICE, &call);
-    if (r == 0 && out)
-        memcpy(out, call.buf, n < call.len ? n : call.len);
-    return r;
-}
 
 static int blk_stats(const struct dom *d, struct cordon_blk_stats *s)
 {
@@ -234,17 +224,6 @@ static int dev_open(const char *name, int flags)
         usleep(10000);
     }
     return -1;
-}
-
-static long read_num(const char *path)
-{
-    char buf[64] = "";
-    int f = open(path, O_RDONLY);
-    if (f < 0)
-        return -1;
-    ssize_t n = read(f, buf, sizeof buf - 1);
-    close(f);
-    return n > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 static void drop_caches(int fd)

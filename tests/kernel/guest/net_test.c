@@ -28,6 +28,7 @@
 
 #include "../../../src/domain/module_ctx.h"
 #include "check.h"
+#include "guest_util.h"
 #include "cordon/kabi.h"
 #include "cordon/module.h"
 
@@ -54,17 +55,6 @@ static int domain(int fd, void *region, size_t rsize, void *heap, size_t hsize)
     return cordon_module.main(&ctx) == CDN_OK ? 0 : 1;
 }
 
-static long read_num(const char *path)
-{
-    char buf[64] = "";
-    int f = open(path, O_RDONLY);
-    if (f < 0)
-        return -1;
-    ssize_t n = read(f, buf, sizeof buf - 1);
-    close(f);
-    return n > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 static int write_str(const char *path, const char *s)
 {
     int f = open(path, O_WRONLY);
@@ -87,15 +77,6 @@ static int set_up(const char *name, int up)
         r = ioctl(s, SIOCSIFFLAGS, &ifr);
     }
     close(s);
-    return r;
-}
-
-static int service(int fd, uint32_t cmd, void *out, size_t n)
-{
-    struct cordon_service_call call = {.cmd = cmd};
-    int r = ioctl(fd, CORDON_IOC_SERVICE, &call);
-    if (r == 0 && out)
-        memcpy(out, call.buf, n < call.len ? n : call.len);
     return r;
 }
 
@@ -175,7 +156,7 @@ int main(void)
     CHECK("domain_sandboxed", strstr(status, "Seccomp:\t2") && strstr(status, "Uid:\t65534"),
           "the domain's status says otherwise");
     unsigned char init[4 + IFNAMSIZ] = {0};
-    int r = service(fd, CORDON_NET_INIT, init, sizeof init);
+    int r = service(fd, CORDON_NET_INIT, NULL, 0, init, sizeof init);
     int32_t st;
     memcpy(&st, init, 4);
     char name[IFNAMSIZ + 1] = "";
@@ -194,7 +175,7 @@ int main(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     long sent = send_frames(name, PACKETS);
     struct cordon_net_stats ns = {0};
-    service(fd, CORDON_NET_SYNC, &ns, sizeof ns);
+    service(fd, CORDON_NET_SYNC, NULL, 0, &ns, sizeof ns);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     printf("cordon-guest: %ld frames through the isolated dummy in %.2f s (%.0f/s, TCG)\n", sent,
@@ -231,7 +212,7 @@ int main(void)
         pg = write_str("/proc/net/pktgen/pgctrl", "start\n") == 0
                  ? 0
                  : 4; /* (it drops the last character) */
-    service(fd, CORDON_NET_SYNC, &ns, sizeof ns);
+    service(fd, CORDON_NET_SYNC, NULL, 0, &ns, sizeof ns);
     snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_packets", name);
     tx = read_num(path);
     CHECK("pktgen_through_the_domain", !pg && tx == before + 100000 && ns.dropped == 0,
@@ -242,7 +223,7 @@ int main(void)
     CHECK("device_down", set_up(name, 0) == 0, "%s", strerror(errno));
     /* down and up again: the ring and the counters carry on */
     int cycled = set_up(name, 1) == 0 && send_frames(name, 1000) == 1000;
-    service(fd, CORDON_NET_SYNC, &ns, sizeof ns);
+    service(fd, CORDON_NET_SYNC, NULL, 0, &ns, sizeof ns);
     snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_packets", name);
     long tx2 = read_num(path);
     CHECK("down_and_up_again", cycled && tx2 == tx + 1000 && set_up(name, 0) == 0,
@@ -251,7 +232,7 @@ int main(void)
            "%llu, dropped %llu; the driver counted %ld (tx_packets)\n",
            (unsigned long long)ns.posted, (unsigned long long)ns.completed,
            (unsigned long long)ns.dropped, tx2);
-    CHECK("driver_exit_in_domain", service(fd, CORDON_NET_EXIT, NULL, 0) == 0, "%s",
+    CHECK("driver_exit_in_domain", service(fd, CORDON_NET_EXIT, NULL, 0, NULL, 0) == 0, "%s",
           strerror(errno));
     snprintf(path, sizeof path, "/sys/class/net/%s", name);
     CHECK("device_gone", stat(path, &sb) != 0, "%s still there", path);

@@ -1,0 +1,43 @@
+/*
+ * guest_util.h - small helpers the guest tests share: a number from a
+ * sysfs or procfs file, and a command for a channel's service.
+ */
+#ifndef CORDON_GUEST_UTIL_H
+#define CORDON_GUEST_UTIL_H
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cordon/kabi.h"
+
+/* The number at the start of the file at path, or -1. */
+static inline long read_num(const char *path)
+{
+    char buf[64] = "";
+    int f = open(path, O_RDONLY);
+    if (f < 0)
+        return -1;
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    close(f);
+    return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* CORDON_IOC_SERVICE: cmd with in_len bytes of in; up to n bytes of the
+ * answer into out (may be NULL). The ioctl's result. */
+static inline int service(int fd, uint32_t cmd, const void *in, uint32_t in_len, void *out,
+                          size_t n)
+{
+    struct cordon_service_call call = {.cmd = cmd, .len = in_len};
+    if (in_len)
+        memcpy(call.buf, in, in_len);
+    int r = ioctl(fd, CORDON_IOC_SERVICE, &call);
+    if (r == 0 && out)
+        memcpy(out, call.buf, n < call.len ? n : call.len);
+    return r;
+}
+
+#endif
