@@ -424,6 +424,8 @@ static const char *watch(struct cordon_blkchan *bc)
 	const char *why = NULL;
 	u32 i;
 
+	if (cordon_chan_domain_gone(bc->c))
+		return "the domain's process is gone";
 	if (cdn_ep_broken(bc->c->ep))
 		return "the channel broke the protocol";
 	if (cdn_ep_marked_dead(bc->c->ep))

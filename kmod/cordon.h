@@ -42,6 +42,9 @@ struct cordon_chan {
 	 * kick_seen (its owner's other work: cordon_chan_kick) */
 	atomic_t kicks;
 	int kick_seen;
+	/* the process that first slept or rang on the bell (only a domain
+	 * does: its supervisor has no use for either); set once */
+	struct pid *domain;
 	atomic64_t waits, wakes;
 };
 
@@ -61,6 +64,10 @@ static inline void cordon_chan_kick(struct cordon_chan *c)
 	atomic_inc(&c->kicks);
 	wake_up_all(&c->bell);
 }
+
+/* main.c: notes the caller of CORDON_IOC_WAIT or CORDON_IOC_WAKE as the
+ * channel's domain, the first time */
+void cordon_chan_note_domain(struct cordon_chan *c);
 
 /* service.c */
 struct cordon_service *cordon_service_get(u32 id);

@@ -39,6 +39,11 @@ void cordon_service_unregister(struct cordon_service *s);
  * and rate-limited (domain_log.c). */
 void cordon_domain_log(const char *driver, const char *msg);
 
+/* Whether the channel's domain process has exited (or is exiting), even
+ * while another process keeps the channel's file open: false until the
+ * domain has first slept or rung on the channel's bell. */
+bool cordon_chan_domain_gone(struct cordon_chan *c);
+
 struct cdn_ep *cordon_chan_ep(struct cordon_chan *c);
 struct cdn_heap *cordon_chan_heap(struct cordon_chan *c); /* NULL without a heap */
 void cordon_chan_set_data(struct cordon_chan *c, void *data);

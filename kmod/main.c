@@ -14,6 +14,8 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -52,9 +54,37 @@ static int cordon_release(struct inode *inode, struct file *f)
 		vfree(c->region);
 	}
 	cdn_heap_destroy(c->heap);
+	put_pid(c->domain);
 	kfree(c);
 	return 0;
 }
+
+void cordon_chan_note_domain(struct cordon_chan *c)
+{
+	struct pid *p;
+
+	if (READ_ONCE(c->domain))
+		return;
+	p = get_task_pid(current, PIDTYPE_TGID);
+	if (cmpxchg(&c->domain, NULL, p))
+		put_pid(p); /* another thread of it came first */
+}
+
+bool cordon_chan_domain_gone(struct cordon_chan *c)
+{
+	struct pid *p = READ_ONCE(c->domain);
+	struct task_struct *t;
+	bool gone;
+
+	if (!p)
+		return false;
+	rcu_read_lock();
+	t = pid_task(p, PIDTYPE_TGID);
+	gone = !t || (t->flags & PF_EXITING) || t->exit_state;
+	rcu_read_unlock();
+	return gone;
+}
+EXPORT_SYMBOL_GPL(cordon_chan_domain_gone);
 
 static long create(struct cordon_chan *c, struct cordon_create __user *uarg)
 {
@@ -181,12 +211,14 @@ static long cordon_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case CORDON_IOC_CREATE:
 		return create(c, (struct cordon_create __user *)arg);
 	case CORDON_IOC_WAIT:
+		cordon_chan_note_domain(c);
 		if (copy_from_user(&w, (void __user *)arg, sizeof(w)))
 			return -EFAULT;
 		if (!READ_ONCE(c->region))
 			return -EINVAL;
 		return cordon_bell_wait_user(c, w.offset, w.expected, w.timeout_ns);
 	case CORDON_IOC_WAKE:
+		cordon_chan_note_domain(c);
 		atomic64_inc(&c->wakes);
 		wake_up_all(&c->bell);
 		return 0;

@@ -866,6 +866,24 @@ int main(void)
         CHECK("blk_prefilled", 0, "the blocks for the traffic could not be written");
     }
 
+    /* a domain that dies while its channel stays open (no I/O in flight,
+     * so no deadline would ever fire): the kernel sees its process go */
+    kill(d.pid, SIGKILL);
+    double t0 = now_ms(), seen_ms = -1;
+    struct cordon_blk_stats dead;
+    while (now_ms() - t0 < 2000 && seen_ms < 0) {
+        if (blk_stats(&d, &dead) == 0 && !dead.attached)
+            seen_ms = now_ms() - t0;
+        else
+            usleep(5000);
+    }
+    waitpid(d.pid, NULL, 0);
+    d.pid = -1;
+    double back = dom_restart(&d);
+    CHECK("blk_dead_domain_seen_with_its_channel_open",
+          seen_ms >= 0 && strstr(dead.fence_reason, "process is gone") && back >= 0,
+          "seen after %.0f ms (%s), restart %.1f ms", seen_ms, dead.fence_reason, back);
+
     test_heap_full(d.name);
 
     /* campaigns: crashes of the disk's own driver, then a hostile neighbour */
