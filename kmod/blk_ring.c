@@ -239,41 +239,53 @@ static int complete_one(struct cordon_blkchan *bc, struct cordon_blkdisk *bd, u3
 	return CDN_OK;
 }
 
+struct done_ctx {
+	struct cordon_blkchan *bc;
+	struct cordon_blkdisk *bd;
+};
+
+static int blk_run_done(void *arg, const struct cdn_ring_run *r)
+{
+	struct done_ctx *c = arg;
+	int st, first_err = CDN_OK;
+	u32 k;
+
+	for (k = 0; k < r->count; k++) {
+		st = complete_one(c->bc, c->bd, r->first_seq + k, r->status, false);
+		first_err = first_err ?: st;
+	}
+	return first_err;
+}
+
+static int blk_verdict(void *arg, const struct cdn_ring_verdict *v)
+{
+	struct done_ctx *c = arg;
+
+	return complete_one(c->bc, c->bd, v->seq, v->value ? v->value : BLK_STS_IOERR, true);
+}
+
+/* (Any run status: the block layer is told OK or an I/O error.) */
+static const struct cdn_ring_done_walker blk_walker = {
+	.run = blk_run_done,
+	.verdict = blk_verdict,
+};
+
 /* CDN_RPC_RQRING_DONE, under the glue's lock. */
 static int take_completions(struct cordon_blkchan *bc, const void *buf, u32 len)
 {
 	struct cdn_ring_done_hdr hdr;
 	const u8 *runs, *verdicts;
-	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts), first_err = CDN_OK;
-	struct cordon_blkdisk *bd = bc->bd;
-	u32 i, k;
+	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
+	struct done_ctx c = {bc, bc->bd};
+	u32 bad = 0;
 
-	if (st != CDN_OK || !bd) {
+	if (st != CDN_OK || !c.bd) {
 		bc->count.protocol_errors++;
 		return st != CDN_OK ? st : CDN_ESTATE;
 	}
-	for (i = 0; i < hdr.nruns; i++) {
-		struct cdn_ring_run r;
-
-		memcpy(&r, runs + i * sizeof(r), sizeof(r)); /* the domain's: copied, then read */
-		if (r.count == 0 || r.count > CDN_RING_SLOTS) {
-			bc->count.protocol_errors++;
-			first_err = first_err ?: CDN_EPROTO;
-			continue;
-		}
-		for (k = 0; k < r.count; k++) {
-			st = complete_one(bc, bd, r.first_seq + k, r.status, false);
-			first_err = first_err ?: st;
-		}
-	}
-	for (i = 0; i < hdr.nverdicts; i++) {
-		struct cdn_ring_verdict v;
-
-		memcpy(&v, verdicts + i * sizeof(v), sizeof(v));
-		st = complete_one(bc, bd, v.seq, v.value ? v.value : BLK_STS_IOERR, true);
-		first_err = first_err ?: st;
-	}
-	return first_err;
+	st = cdn_ring_done_walk(&hdr, runs, verdicts, &blk_walker, &c, &bad);
+	bc->count.protocol_errors += bad;
+	return st;
 }
 
 int cordon_blk_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)

@@ -212,44 +212,57 @@ static int complete_one(struct cordon_netdev *nd, u32 seq)
 	return CDN_OK;
 }
 
+static int net_run_done(void *arg, const struct cdn_ring_run *r)
+{
+	int st, first_err = CDN_OK;
+	u32 k;
+
+	for (k = 0; k < r->count; k++) {
+		st = complete_one(arg, r->first_seq + k);
+		first_err = first_err ?: st;
+	}
+	return first_err;
+}
+
+/* not sent (the driver said busy, or lied): the copy is dropped */
+static int net_verdict(void *arg, const struct cdn_ring_verdict *v)
+{
+	struct cordon_netdev *nd = arg;
+	int st = complete_one(nd, v->seq);
+
+	if (st == CDN_OK) {
+		nd->count.completed--;
+		nd->count.dropped++;
+	}
+	return st;
+}
+
+/* A transmit run carries no status: any is a lie. */
+static int net_status_ok(int status)
+{
+	return status == 0;
+}
+
+static const struct cdn_ring_done_walker net_walker = {
+	.status_ok = net_status_ok,
+	.run = net_run_done,
+	.verdict = net_verdict,
+};
+
 static int take_completions_locked(struct cordon_netdev *nd, const void *buf, u32 len)
 {
 	struct cdn_ring_done_hdr hdr;
 	const u8 *runs, *verdicts;
-	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts), first_err = CDN_OK;
-	u32 i, k;
+	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
+	u32 bad = 0;
 
 	if (st != CDN_OK) {
 		nd->count.protocol_errors++;
 		return st;
 	}
-	for (i = 0; i < hdr.nruns; i++) {
-		struct cdn_ring_run r;
-
-		memcpy(&r, runs + i * sizeof(r), sizeof(r)); /* the domain's: copied, then read */
-		if (r.count == 0 || r.count > CDN_RING_SLOTS || r.status) {
-			nd->count.protocol_errors++;
-			first_err = first_err ?: CDN_EPROTO;
-			continue;
-		}
-		for (k = 0; k < r.count; k++) {
-			st = complete_one(nd, r.first_seq + k);
-			first_err = first_err ?: st;
-		}
-	}
-	for (i = 0; i < hdr.nverdicts; i++) {
-		struct cdn_ring_verdict v;
-
-		memcpy(&v, verdicts + i * sizeof(v), sizeof(v));
-		/* not sent (the driver said busy, or lied): the copy is dropped */
-		st = complete_one(nd, v.seq);
-		if (st == CDN_OK) {
-			nd->count.completed--;
-			nd->count.dropped++;
-		}
-		first_err = first_err ?: st;
-	}
-	return first_err;
+	st = cdn_ring_done_walk(&hdr, runs, verdicts, &net_walker, nd, &bad);
+	nd->count.protocol_errors += bad;
+	return st;
 }
 
 /* CDN_RPC_TXRING_DONE: runs of packets the driver freed, and verdicts.

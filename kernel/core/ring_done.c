@@ -9,6 +9,24 @@
 
 #include "core_impl.h"
 
+struct apply_ctx {
+    struct cdn_driver *drv;
+    struct cdn_inflight *tab;
+    const struct cdn_ring_done_ops *ops;
+};
+
+static int apply_run(void *arg, const struct cdn_ring_run *r)
+{
+    const struct apply_ctx *c = arg;
+    return c->ops->run(c->drv, c->tab, r);
+}
+
+static int apply_verdict(void *arg, const struct cdn_ring_verdict *v)
+{
+    const struct apply_ctx *c = arg;
+    return c->ops->verdict(c->drv, c->tab, v);
+}
+
 int cdn_ring_done_apply(struct cdn_driver *drv, struct cdn_inflight *tab, const void *buf,
                         uint32_t len, const struct cdn_ring_done_ops *ops)
 {
@@ -18,22 +36,7 @@ int cdn_ring_done_apply(struct cdn_driver *drv, struct cdn_inflight *tab, const 
     if (st != CDN_OK)
         return st;
     cdn_kstats.ring_completions++;
-    int first_err = CDN_OK;
-    for (uint32_t i = 0; i < hdr.nruns; i++) {
-        struct cdn_ring_run r; /* copied out: the message is the domain's */
-        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
-        st = r.count == 0 || r.count > CDN_RING_SLOTS || !ops->status_ok(r.status)
-                 ? CDN_EPROTO
-                 : ops->run(drv, tab, &r);
-        if (st != CDN_OK && first_err == CDN_OK)
-            first_err = st;
-    }
-    for (uint32_t i = 0; i < hdr.nverdicts; i++) {
-        struct cdn_ring_verdict v;
-        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
-        st = ops->verdict(drv, tab, &v);
-        if (st != CDN_OK && first_err == CDN_OK)
-            first_err = st;
-    }
-    return first_err;
+    const struct cdn_ring_done_walker w = {ops->status_ok, apply_run, apply_verdict};
+    struct apply_ctx c = {drv, tab, ops};
+    return cdn_ring_done_walk(&hdr, runs, verdicts, &w, &c, NULL);
 }

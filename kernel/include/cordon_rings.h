@@ -114,6 +114,23 @@ struct cdn_ring_verdict {
 int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr *hdr,
                         const uint8_t **runs, const uint8_t **verdicts);
 
+/* What a host does with each part of a parsed completion message. */
+struct cdn_ring_done_walker {
+    int (*status_ok)(int status); /* a run's status the ring allows; NULL: any */
+    int (*run)(void *arg, const struct cdn_ring_run *r);
+    int (*verdict)(void *arg, const struct cdn_ring_verdict *v);
+};
+
+/* Hands each run and verdict of a message cdn_ring_done_parse accepted to
+ * w, each copied out of the message before it is read. A run of no
+ * objects, of more than CDN_RING_SLOTS, or with a status status_ok refuses
+ * is not handed on: it counts in *bad_runs (may be NULL) and as
+ * CDN_EPROTO. Returns the first failure, in order, or CDN_OK.
+ * (kernel/lib/ring_msg.c) */
+int cdn_ring_done_walk(const struct cdn_ring_done_hdr *hdr, const uint8_t *runs,
+                       const uint8_t *verdicts, const struct cdn_ring_done_walker *w, void *arg,
+                       uint32_t *bad_runs);
+
 /* ---- block requests ---- */
 
 struct cdn_rqring_desc {

@@ -1,7 +1,8 @@
 /*
- * ring_msg.c - the layout check of a ring's completion message, for every
- * host that reads one (the kernel core here, cordon.ko in a real kernel:
- * the same file is compiled into both). Pure: the C library's memcpy only.
+ * ring_msg.c - the layout check of a ring's completion message, and the
+ * walk over its parts, for every host that reads one (the kernel core
+ * here, cordon.ko in a real kernel: the same file is compiled into both).
+ * Pure: the C library's memcpy only.
  */
 #include <string.h>
 
@@ -24,4 +25,33 @@ int cdn_ring_done_parse(const void *buf, uint32_t len, struct cdn_ring_done_hdr 
     *runs = (const uint8_t *)buf + sizeof *hdr;
     *verdicts = *runs + (size_t)hdr->nruns * sizeof(struct cdn_ring_run);
     return CDN_OK;
+}
+
+int cdn_ring_done_walk(const struct cdn_ring_done_hdr *hdr, const uint8_t *runs,
+                       const uint8_t *verdicts, const struct cdn_ring_done_walker *w, void *arg,
+                       uint32_t *bad_runs)
+{
+    int first_err = CDN_OK;
+    for (uint32_t i = 0; i < hdr->nruns; i++) {
+        struct cdn_ring_run r; /* copied out: the message is the domain's */
+        memcpy(&r, runs + (size_t)i * sizeof r, sizeof r);
+        int st;
+        if (r.count == 0 || r.count > CDN_RING_SLOTS || (w->status_ok && !w->status_ok(r.status))) {
+            if (bad_runs)
+                (*bad_runs)++;
+            st = CDN_EPROTO;
+        } else {
+            st = w->run(arg, &r);
+        }
+        if (st != CDN_OK && first_err == CDN_OK)
+            first_err = st;
+    }
+    for (uint32_t i = 0; i < hdr->nverdicts; i++) {
+        struct cdn_ring_verdict v;
+        memcpy(&v, verdicts + (size_t)i * sizeof v, sizeof v);
+        int st = w->verdict(arg, &v);
+        if (st != CDN_OK && first_err == CDN_OK)
+            first_err = st;
+    }
+    return first_err;
 }
