@@ -63,13 +63,6 @@ struct cordon_blkchan *cordon_blk_chan_of(struct cdn_glue *g)
 }
 EXPORT_SYMBOL_GPL(cordon_blk_chan_of);
 
-void cordon_blk_protocol_error(struct cordon_blkchan *bc)
-{
-	if (bc)
-		bc->count.protocol_errors++;
-}
-EXPORT_SYMBOL_GPL(cordon_blk_protocol_error);
-
 void *cordon_blk_view_alloc(struct cordon_blkchan *bc, size_t size)
 {
 	int i;

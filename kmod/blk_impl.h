@@ -16,12 +16,11 @@
 #include "cordon/heap.h"
 #include "cordon_rings.h"
 
-#define BLK_MAX_SECTORS	 128u			 /* 64 KiB a request: one heap chunk */
-#define BLK_POLL	 (HZ / 50 ? HZ / 50 : 1) /* the thread looks at the channel this often */
-#define BLK_POLL_NS	 (20LL * NSEC_PER_MSEC)
-#define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC) /* a request in flight longer: domain given up */
-#define BLK_BUSY_MAX	 1000		      /* "busy" answers before a request fails */
-#define BLK_GRACE	 (10 * HZ)	      /* an orphan waits this long for a new domain */
+#define BLK_MAX_SECTORS	 128u			/* 64 KiB a request: one heap chunk */
+#define BLK_POLL_NS	 (20LL * NSEC_PER_MSEC) /* the thread looks at the channel this often */
+#define BLK_DEADLINE_NS	 (3LL * NSEC_PER_SEC)	/* a request in flight longer: domain given up */
+#define BLK_BUSY_MAX	 1000			/* "busy" answers before a request fails */
+#define BLK_GRACE	 (10 * HZ)		/* an orphan waits this long for a new domain */
 #define BLK_GLUE_TIMEOUT (2LL * NSEC_PER_SEC)
 #define BLK_MAX_CHUNKS	 16384u	    /* 1 GiB of device memory */
 #define BLK_IO_RESERVE	 (8u << 20) /* of a domain's heap, never given to device memory */

@@ -479,7 +479,7 @@ int cordon_blk_thread(void *arg)
 
 		cordon_chan_kick_arm(bc->c);
 		if (bc->fenced || !bc->bd) /* given up; or before init, when calls need the glue */
-			schedule_timeout_interruptible(BLK_POLL);
+			schedule_timeout_interruptible(max(1UL, nsecs_to_jiffies(BLK_POLL_NS)));
 		else if (!work_waiting(bc) || bc->starved)
 			cdn_glue_wait(bc->g, BLK_POLL_NS);
 		if (!bc->bd) {

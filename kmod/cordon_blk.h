@@ -71,7 +71,5 @@ int cordon_blk_want_disk(struct cordon_blkchan *bc, void *view, const char *patt
  * alloc; 0 if out of range, not stored and !alloc, or out of memory. */
 #define CORDON_BLK_MEDIA_CHUNK 65536u
 u64 cordon_blk_media(struct cordon_blkchan *bc, u32 index, bool alloc);
-/* Counts a call a domain should never make (a per-call request end). */
-void cordon_blk_protocol_error(struct cordon_blkchan *bc);
 
 #endif
