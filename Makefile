@@ -72,7 +72,7 @@ BENCH := $(BUILD)/bin/cordon-bench
 .PHONY: bench-all faults hostile golden all deps test test-unit test-asan test-kernel fuzz demo bench install format clean tests
 
 GEN_CB := $(BUILD)/gen/cb
-all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/pkgconfig/cordon.pc \
+all: $(LIBA) $(LIBSO) $(LAUNCHER) $(IDLC) $(SPLIT) $(BENCH) $(BUILD)/lib/cordon/net_bad.so $(BUILD)/bin/cordon-demo $(BENCH_MOD) $(BUILD)/lib/cordon/idl_bench.so $(BUILD)/lib/cordon/dummy.so $(BUILD)/lib/cordon/null_blk.so $(BUILD)/lib/cordon/blk_faulty.so $(BUILD)/lib/cordon/net_ring_bad.so $(BUILD)/lib/pkgconfig/cordon.pc \
 	$(KLIB) $(KMLIB) $(BUILD)/lib/pkgconfig/cordon-kernel.pc $(BUILD)/lib/pkgconfig/cordon-kmod.pc \
 	$(BUILD)/bin/cordon-kdomain $(BUILD)/bin/zbox-demo $(BUILD)/lib/cordon/zbox.so \
 	$(BUILD)/lib/pkgconfig/cordon-uninstalled.pc

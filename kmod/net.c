@@ -1,359 +1,339 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * net.c - isolated network drivers with the kernel as host (cordon_net.h).
+ * net.c - isolated network drivers with the kernel as host (cordon_net.h):
+ * the service, what the driver's init asks for, the devices it makes and
+ * takes over, the commands. The transmit path is net_ring.c.
  *
- * One cordon_netdev per channel: the driver's glue on the channel, the
- * device the driver registered, and the transmit ring's host half.
+ * Two objects. A cordon_netport is the real device (in its net_device's
+ * private area): its ops are the host's, its queue of packets not yet
+ * posted, its counters. A cordon_netchan is one domain serving it: the glue
+ * on a channel, its heap, the slots of the packets in flight, the thread
+ * that posts and completes. A device outlives its domains; a domain serves
+ * at most one device.
  *
- * Transmit: net_xmit (the device's ndo_start_xmit, with bottom halves off)
- * only queues the skb and wakes the channel's thread. The thread copies each
- * packet into a buffer of the domain's heap, frees the skb, and posts the
- * buffers in batches (cordon_rings.h); the domain's transmit loop
- * (kernel/drvlib/txring.c) runs the driver's ndo_start_xmit on shadows and
- * sends back completions, which free the buffers. Nothing the kernel's
- * transmit path does waits for the domain.
+ * The driver never touches the real device: its calls (alloc_netdev_mqs,
+ * register_netdevice, ether_setup, ...) act on its model of the device, a
+ * view object of the glue module's (drivers/net/kmod/linux/netdevice.h);
+ * register_netdevice records the model here, and once the driver's init
+ * has returned the host makes the device from it, every field checked
+ * (port_apply_model). A reply from the domain can rewrite its model, never
+ * a live device's flags, MTU or features.
  *
  * Invariants:
  *   - slot[seq % CDN_RING_SLOTS] holds the buffer of packet seq while it is
  *     in flight, and its seq: a completion for any other number (never
  *     posted, already completed, or a stale lap) is refused and counted.
- *   - only the thread touches the heap and the slots (and INIT/EXIT, which
- *     stop it from posting first).
- *   - the device's ops table is the glue's shadow of the driver's; its
- *     ndo_start_xmit and ndo_get_stats64 are replaced by net_xmit and
- *     net_get_stats64 before the device can be brought up.
+ *   - only the channel's thread touches the heap and the slots (and INIT,
+ *     EXIT, SYNC, which stop it from posting or wait for it).
+ *   - port->chan is the domain serving the device or NULL; it changes under
+ *     port->chan_mutex, is published with RCU (net_xmit reads it under
+ *     rcu_read_lock), and a detached channel is freed only after
+ *     synchronize_net. nc->port changes under nc->port_mutex, and only
+ *     while the thread cannot be using it (the thread itself fences, or is
+ *     stopped first).
+ *   - a port is on svc->ports from its registration until its
+ *     unregistration; an orphan (no domain, nobody claiming it) is
+ *     unregistered after NET_GRACE unless claimed, and only the service's
+ *     channel naming it claims it.
+ *   - lock order: RTNL, then port->chan_mutex, then the glue's lock;
+ *     svc->lock is never held across a glue call or an unregistration.
+ *   - what the host spends on a domain is bounded: the slots (256), the
+ *     device's queue (NET_TXQ_MAX), a packet's time in flight
+ *     (NET_DEADLINE, then the domain is given up), a glue call (2 s), view objects
+ *     (CORDON_NET_VIEWS), devices (one a channel), an orphan's wait for a
+ *     new domain (NET_GRACE).
  */
+#include <linux/ctype.h>
 #include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/kthread.h>
-#include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
-#include <linux/skbuff.h>
 #include <linux/slab.h>
 
-#include "cordon.h"
-#include "cordon_net.h"
-#include "cordon/heap.h"
-#include "cordon_rings.h"
+#include "net_impl.h"
+#include "../src/ipc/endpoint.h"
 
-#define NET_TXQ_MAX	 1024			 /* skbs queued before the stack is told to wait */
-#define NET_POLL	 (HZ / 50 ? HZ / 50 : 1) /* the thread looks at the channel this often */
-#define NET_STATS_EVERY	 (HZ / 10 ? HZ / 10 : 1) /* and refreshes the counters */
-#define NET_GLUE_TIMEOUT (2LL * NSEC_PER_SEC)
+/* ---- the view functions' side (cordon_net.h) ---- */
 
-struct net_service {
-	struct cordon_service s;
-	struct cordon_net_driver *drv;
-};
+/* The channel whose init or exit runs now, RTNL held: only one at a time. */
+static struct cordon_netchan *net_in_call;
 
-struct net_slot {
-	cdn_href buf; /* 0: free */
-	u32 seq;
-};
-
-struct cordon_netdev {
-	struct cordon_net_driver *drv;
-	struct cdn_glue *g;
-	struct cdn_heap *heap;
-	u8 *heap_base;
-	struct task_struct *thread;
-	wait_queue_head_t wq;
-	struct sk_buff_head txq;
-	struct net_device *dev;		/* the driver's device, once INIT found it */
-	bool posting;			/* the thread posts (INIT done, no EXIT yet) */
-	bool hello;			/* the domain said it is ready (CDN_RPC_HELLO) */
-	struct task_struct *rtnl_owner; /* the task running init or exit, RTNL held */
-	unsigned int rtnl_depth;	/* the driver's rtnl_lock calls inside it */
-	void (*dom_get_stats64)(struct net_device *dev, struct rtnl_link_stats64 *s);
-	spinlock_t stats_lock;
-	spinlock_t ring_lock;		/* slot[], in_flight, next_seq, the heap */
-	struct rtnl_link_stats64 stats; /* the driver's counters, last read */
-	unsigned long stats_at;
-	bool stats_due;
-	u32 next_seq, in_flight;
-	struct net_slot slot[CDN_RING_SLOTS];
-	u8 batch[sizeof(struct cdn_ring_batch_hdr) +
-		 CDN_RING_BATCH_MAX * sizeof(struct cdn_txring_desc)];
-	struct cordon_net_stats count;
-	atomic64_t queued, dropped_early;
-};
-
-static netdev_tx_t net_xmit(struct sk_buff *skb, struct net_device *dev)
+struct cordon_netchan *cordon_net_chan_current(void)
 {
-	struct cordon_netdev *nd = dev->ml_priv;
+	struct cordon_netchan *nc = READ_ONCE(net_in_call);
 
-	if (unlikely(!nd || !READ_ONCE(nd->posting))) {
-		atomic64_inc(&nd->dropped_early);
-		dev_kfree_skb_any(skb);
-		return NETDEV_TX_OK;
+	return nc && READ_ONCE(nc->rtnl_owner) == current ? nc : NULL;
+}
+EXPORT_SYMBOL_GPL(cordon_net_chan_current);
+
+void *cordon_net_view_alloc(struct cordon_netchan *nc, size_t size)
+{
+	int i;
+
+	for (i = 0; nc && i < CORDON_NET_VIEWS; i++)
+		if (!nc->views[i])
+			return nc->views[i] = kzalloc(size, GFP_KERNEL);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(cordon_net_view_alloc);
+
+void cordon_net_ether_defaults(struct cordon_net_model *m)
+{
+	m->type = ARPHRD_ETHER;
+	m->hard_header_len = ETH_HLEN;
+	m->mtu = ETH_DATA_LEN;
+	m->min_mtu = ETH_MIN_MTU;
+	m->max_mtu = ETH_DATA_LEN;
+	m->addr_len = ETH_ALEN;
+	m->flags = IFF_BROADCAST | IFF_MULTICAST;
+	m->priv_flags |= IFF_TX_SKB_SHARING;
+}
+EXPORT_SYMBOL_GPL(cordon_net_ether_defaults);
+
+/* A name pattern the host accepts: [a-z0-9_-], at most one "%d". */
+static bool pattern_ok(const char *p)
+{
+	int i, holes = 0;
+
+	for (i = 0; p[i]; i++) {
+		if (p[i] == '%') {
+			if (p[i + 1] != 'd')
+				return false;
+			holes++;
+			i++;
+		} else if (!islower(p[i]) && !isdigit(p[i]) && p[i] != '_' && p[i] != '-') {
+			return false;
+		}
 	}
-	if (skb_queue_len(&nd->txq) >= NET_TXQ_MAX) {
-		netif_stop_queue(dev);
-		return NETDEV_TX_BUSY;
+	return i > 0 && holes <= 1 && i < IFNAMSIZ - (holes ? 3 : 0);
+}
+
+int cordon_net_want_device(struct cordon_netchan *nc, void *view, const struct cordon_net_model *m)
+{
+	struct cordon_net_model c = *m; /* the glue module's copy may change under us: one read */
+
+	if (!nc || !view || nc->view || nc->port)
+		return -EBUSY; /* one device a channel */
+	c.pattern[sizeof(c.pattern) - 1] = 0;
+	if (!pattern_ok(c.pattern) || c.type != ARPHRD_ETHER || c.addr_len != ETH_ALEN)
+		return -EINVAL; /* an Ethernet-like device, named as the host allows */
+	nc->view = view;
+	nc->model = c;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(cordon_net_want_device);
+
+void cordon_net_drop_device(struct cordon_netchan *nc, void *view)
+{
+	if (nc && view && nc->view == view && !nc->port)
+		nc->view = NULL; /* its init unwinding; a served device goes with EXIT */
+}
+EXPORT_SYMBOL_GPL(cordon_net_drop_device);
+
+/* ---- a device's making, orphaning, taking over and unregistering ---- */
+
+#define NET_FLAGS_MODEL (IFF_BROADCAST | IFF_MULTICAST | IFF_NOARP)
+#define NET_PRIV_MODEL	IFF_LIVE_ADDR_CHANGE
+/* what the host's transmit path supports: it copies every packet whole
+ * (SG, HIGHDMA), finishes checksums itself (HW_CSUM), locks nothing per
+ * packet (LLTX); no offload the domain would have to finish */
+#define NET_FEATURES (NETIF_F_SG | NETIF_F_HIGHDMA | NETIF_F_HW_CSUM | NETIF_F_LLTX)
+
+static void port_setup(struct net_device *dev)
+{
+	ether_setup(dev);
+	dev->netdev_ops = &cordon_net_port_ops;
+	dev->needs_free_netdev = true;
+	dev->features |= NETIF_F_NETNS_LOCAL; /* the device stays where its host is */
+}
+
+/* The model's fields, checked, onto a device not yet registered. */
+static void port_apply_model(struct net_device *dev, const struct cordon_net_model *m)
+{
+	u32 min_mtu = min_t(u32, m->min_mtu, NET_MTU_MAX);
+	u32 max_mtu = m->max_mtu ? clamp_t(u32, m->max_mtu, min_mtu, NET_MTU_MAX) : NET_MTU_MAX;
+
+	dev->flags = (dev->flags & ~NET_FLAGS_MODEL) | (m->flags & NET_FLAGS_MODEL);
+	dev->priv_flags |= m->priv_flags & NET_PRIV_MODEL;
+	dev->features |= m->features & NET_FEATURES;
+	dev->hw_features |= m->hw_features & NET_FEATURES;
+	dev->hw_enc_features |= m->hw_enc_features & NET_FEATURES;
+	dev->min_mtu = min_mtu;
+	dev->max_mtu = max_mtu;
+	dev->mtu = clamp_t(u32, m->mtu, min_mtu, max_mtu);
+	eth_hw_addr_random(dev); /* the driver's address is the host's to give */
+	if (!m->carrier)
+		netif_carrier_off(dev);
+}
+
+/* Unregisters port's device (frees the port with it). Not on svc->ports. */
+static void port_unregister(struct cordon_netport *port)
+{
+	unregister_netdev(port->dev);
+}
+
+static void port_orphan_expired(struct work_struct *w)
+{
+	struct cordon_netport *port =
+		container_of(to_delayed_work(w), struct cordon_netport, orphan_work);
+	bool expired;
+
+	mutex_lock(&port->svc->lock);
+	expired = port->orphan;
+	if (expired)
+		list_del_init(&port->node); /* no longer anyone's to claim */
+	mutex_unlock(&port->svc->lock);
+	if (expired) {
+		pr_info("cordon: %s: no driver took it over in %d s; unregistered\n",
+			port->dev->name, NET_GRACE / HZ);
+		port_unregister(port);
 	}
-	skb_queue_tail(&nd->txq, skb);
-	atomic64_inc(&nd->queued);
-	wake_up(&nd->wq);
-	return NETDEV_TX_OK;
 }
 
-static void net_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *s)
+/* A new device, as nc's driver's model asks; registered, not yet served. */
+static struct cordon_netport *port_make(struct cordon_netchan *nc, int *err)
 {
-	struct cordon_netdev *nd = dev->ml_priv;
-	unsigned long flags;
+	const char *pattern = nc->model.pattern;
+	struct cordon_netport *port;
+	struct net_device *dev;
 
-	if (!nd)
-		return;
-	spin_lock_irqsave(&nd->stats_lock, flags);
-	*s = nd->stats;
-	spin_unlock_irqrestore(&nd->stats_lock, flags);
-	s->tx_dropped += atomic64_read(&nd->dropped_early) + READ_ONCE(nd->count.dropped);
+	dev = alloc_netdev(sizeof(*port), pattern,
+			   strchr(pattern, '%') ? NET_NAME_ENUM : NET_NAME_PREDICTABLE, port_setup);
+	if (!dev) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	port = netdev_priv(dev);
+	port->dev = dev;
+	port->svc = nc->svc;
+	strscpy(port->pattern, pattern, sizeof(port->pattern));
+	INIT_LIST_HEAD(&port->node);
+	mutex_init(&port->chan_mutex);
+	skb_queue_head_init(&port->txq);
+	spin_lock_init(&port->stats_lock);
+	atomic64_set(&port->dropped, 0);
+	INIT_DELAYED_WORK(&port->orphan_work, port_orphan_expired);
+	port_apply_model(dev, &nc->model);
+	*err = register_netdev(dev);
+	if (*err) {
+		free_netdev(dev);
+		return NULL;
+	}
+	mutex_lock(&nc->svc->lock);
+	list_add_tail(&port->node, &nc->svc->ports);
+	mutex_unlock(&nc->svc->lock);
+	return port;
 }
 
-/* The driver's own counters, through its ndo_get_stats64 in the domain. */
-static void refresh_stats(struct cordon_netdev *nd)
+/* Claims the orphaned device called name of nc's service, or NULL: only
+ * the supervisor of the domain that served it names it, so a restarted
+ * driver never takes another driver's device. */
+static struct cordon_netport *port_claim(struct cordon_netchan *nc, const char *name)
 {
-	struct rtnl_link_stats64 s;
+	struct cordon_netport *port, *found = NULL;
 
-	memset(&s, 0, sizeof(s));
-	nd->dom_get_stats64(nd->dev, &s);
-	spin_lock_bh(&nd->stats_lock);
-	nd->stats = s;
-	spin_unlock_bh(&nd->stats_lock);
-	nd->count.refreshes++;
-	nd->stats_at = jiffies;
-	nd->stats_due = false;
-}
-
-static void drop_slot(struct cordon_netdev *nd, struct net_slot *sl)
-{
-	cdn_heap_free(nd->heap, sl->buf, CDN_HEAP_HOST);
-	sl->buf = 0;
-	nd->in_flight--;
-}
-
-/*
- * Copies up to one batch of queued packets into the heap and posts it. The
- * slots and the heap are under ring_lock; the post (which takes the glue's
- * lock, and may serve completions while the ring is full) is not, so the
- * two locks are never held in the other order than the completion path's.
- */
-static int post_batch(struct cordon_netdev *nd)
-{
-	struct cdn_ring_batch_hdr *hdr = (void *)nd->batch;
-	struct cdn_txring_desc *desc = (void *)(hdr + 1);
-	u32 first, n = 0, k;
-	int st;
-
-	spin_lock(&nd->ring_lock);
-	first = nd->next_seq;
-	while (n < CDN_RING_BATCH_MAX && nd->in_flight < CDN_RING_SLOTS) {
-		struct sk_buff *skb = skb_dequeue(&nd->txq);
-		struct net_slot *sl = &nd->slot[(first + n) % CDN_RING_SLOTS];
-		cdn_href buf;
-		void *p;
-
-		if (!skb)
+	mutex_lock(&nc->svc->lock);
+	list_for_each_entry(port, &nc->svc->ports, node)
+	{
+		if (port->orphan && strcmp(port->dev->name, name) == 0 &&
+		    strcmp(port->pattern, nc->model.pattern) == 0) {
+			port->orphan = false; /* the orphan timer, if it fires, finds it taken */
+			found = port;
 			break;
-		if (skb->len > U16_MAX ||
-		    cdn_heap_alloc(nd->heap, CDN_HEAP_HOST, skb->len, &buf, &p) != CDN_OK) {
-			nd->count.dropped++;
-			dev_kfree_skb_any(skb);
-			continue;
 		}
-		sl->buf = buf;
-		sl->seq = first + n;
-		skb_copy_bits(skb, 0, p, skb->len);
-		desc[n].data_off = (u32)((u8 *)p - nd->heap_base);
-		desc[n].len = (u16)skb->len;
-		desc[n].protocol = (u16)skb->protocol;
-		consume_skb(skb);
-		nd->in_flight++;
-		n++;
 	}
-	nd->next_seq = first + n;
-	spin_unlock(&nd->ring_lock);
-	if (!n)
-		return -EAGAIN;
-	hdr->ref = cdn_glue_ref_of(nd->g, nd->dev);
-	hdr->first_seq = first;
-	hdr->count = (u16)n;
-	hdr->flags = 0;
-	st = cdn_glue_post(nd->g, CDN_RPC_TXRING, nd->batch,
-			   sizeof(*hdr) + n * sizeof(struct cdn_txring_desc));
-	spin_lock(&nd->ring_lock);
-	if (st != CDN_OK) { /* the domain is gone or broken: these never left */
-		for (k = 0; k < n; k++) {
-			struct net_slot *sl = &nd->slot[(first + k) % CDN_RING_SLOTS];
-
-			if (sl->buf && sl->seq == first + k)
-				drop_slot(nd, sl);
-		}
-		nd->count.dropped += n;
-	} else {
-		nd->count.posted += n;
-		nd->count.batches++;
-	}
-	spin_unlock(&nd->ring_lock);
-	return st == CDN_OK ? 0 : -EIO;
+	mutex_unlock(&nc->svc->lock);
+	if (found)
+		cancel_delayed_work(&found->orphan_work);
+	return found;
 }
 
-/* A completion for packet seq: frees its buffer, if seq is in flight. */
-static int complete_one(struct cordon_netdev *nd, u32 seq)
+/* nc's driver serves port from now: the device's queue runs again, and the
+ * carrier the old driver was told is told to the new one. */
+static int port_attach(struct cordon_netchan *nc, struct cordon_netport *port)
 {
-	struct net_slot *sl = &nd->slot[seq % CDN_RING_SLOTS];
-
-	if (!sl->buf || sl->seq != seq) {
-		nd->count.protocol_errors++;
-		return CDN_EBADH;
+	mutex_lock(&nc->port_mutex);
+	if (nc->fenced) {
+		mutex_unlock(&nc->port_mutex);
+		return -EIO; /* given up meanwhile */
 	}
-	drop_slot(nd, sl);
-	nd->count.completed++;
-	nd->stats_due = true;
-	return CDN_OK;
-}
-
-static int net_run_done(void *arg, const struct cdn_ring_run *r)
-{
-	int st, first_err = CDN_OK;
-	u32 k;
-
-	for (k = 0; k < r->count; k++) {
-		st = complete_one(arg, r->first_seq + k);
-		first_err = first_err ?: st;
-	}
-	return first_err;
-}
-
-/* not sent (the driver said busy, or lied): the copy is dropped */
-static int net_verdict(void *arg, const struct cdn_ring_verdict *v)
-{
-	struct cordon_netdev *nd = arg;
-	int st = complete_one(nd, v->seq);
-
-	if (st == CDN_OK) {
-		nd->count.completed--;
-		nd->count.dropped++;
-	}
-	return st;
-}
-
-/* A transmit run carries no status: any is a lie. */
-static int net_status_ok(int status)
-{
-	return status == 0;
-}
-
-static const struct cdn_ring_done_walker net_walker = {
-	.status_ok = net_status_ok,
-	.run = net_run_done,
-	.verdict = net_verdict,
-};
-
-static int take_completions_locked(struct cordon_netdev *nd, const void *buf, u32 len)
-{
-	struct cdn_ring_done_hdr hdr;
-	const u8 *runs, *verdicts;
-	int st = cdn_ring_done_parse(buf, len, &hdr, &runs, &verdicts);
-	u32 bad = 0;
-
-	if (st != CDN_OK) {
-		nd->count.protocol_errors++;
-		return st;
-	}
-	st = cdn_ring_done_walk(&hdr, runs, verdicts, &net_walker, nd, &bad);
-	nd->count.protocol_errors += bad;
-	return st;
-}
-
-/* CDN_RPC_TXRING_DONE: runs of packets the driver freed, and verdicts.
- * Runs where the glue's lock is held: the thread's poll, or any call's
- * nested serving. */
-static int take_completions(struct cordon_netdev *nd, const void *buf, u32 len)
-{
-	int st;
-
-	spin_lock(&nd->ring_lock);
-	st = take_completions_locked(nd, buf, len);
-	spin_unlock(&nd->ring_lock);
-	return st;
-}
-
-/* The glue's dispatcher: ring completions here, the rest generated. */
-static int net_dispatch(void *arg, const struct cdn_msg *req, struct cdn_msg *rep)
-{
-	struct cdn_glue *g = arg;
-	struct cordon_netdev *nd = cdn_glue_user(g);
-
-	if (req->rpc_id == CDN_RPC_HELLO) { /* the launcher's handshake: this host takes it */
-		WRITE_ONCE(nd->hello, true);
-		return CDN_OK;
-	}
-	if (nd->drv->rpc_rtnl_lock && req->rpc_id == nd->drv->rpc_rtnl_lock) {
-		if (READ_ONCE(nd->rtnl_owner) != current) {
-			nd->count.protocol_errors++; /* RTNL outside init or exit: never */
-			return CDN_ESTATE;
-		}
-		nd->rtnl_depth++;
-		return CDN_OK;
-	}
-	if (nd->drv->rpc_rtnl_unlock && req->rpc_id == nd->drv->rpc_rtnl_unlock) {
-		if (READ_ONCE(nd->rtnl_owner) != current || !nd->rtnl_depth) {
-			nd->count.protocol_errors++;
-			return CDN_ESTATE;
-		}
-		nd->rtnl_depth--;
-		return CDN_OK;
-	}
-	if (req->rpc_id == CDN_RPC_TXRING_DONE)
-		return take_completions(nd, req->ext_len ? req->ext : req->data,
-					req->ext_len ? req->ext_len : req->inline_len);
-	return nd->drv->dispatch(g, req, rep);
-}
-
-static int net_thread(void *arg)
-{
-	struct cordon_netdev *nd = arg;
-
-	while (!kthread_should_stop()) {
-		wait_event_interruptible_timeout(
-			nd->wq, !skb_queue_empty(&nd->txq) || kthread_should_stop(), NET_POLL);
-		while (READ_ONCE(nd->posting) && !skb_queue_empty(&nd->txq) &&
-		       nd->in_flight < CDN_RING_SLOTS && post_batch(nd) == 0)
-			;
-		cdn_glue_poll(nd->g); /* completions, the driver's printk lines */
-		if (READ_ONCE(nd->posting) &&
-		    (nd->stats_due || time_after(jiffies, nd->stats_at + NET_STATS_EVERY)))
-			refresh_stats(nd);
-		if (READ_ONCE(nd->posting) && netif_queue_stopped(nd->dev) &&
-		    skb_queue_len(&nd->txq) < NET_TXQ_MAX / 2)
-			netif_wake_queue(nd->dev);
-	}
+	mutex_lock(&port->chan_mutex);
+	nc->port = port;
+	cordon_net_refresh_stats(nc);
+	if (port->carrier_set) /* the device's carrier stays the host's either way */
+		nc->svc->drv->change_carrier(nc->view, port->carrier);
+	rcu_assign_pointer(port->chan, nc);
+	mutex_unlock(&port->chan_mutex);
+	smp_store_release(&nc->posting, true); /* after nc->port: the thread reads it */
+	mutex_unlock(&nc->port_mutex);
+	netif_wake_queue(port->dev);
+	wake_up(&nc->wq);
 	return 0;
 }
 
-/* The device the driver registered: the one whose ops table is the glue's. */
-static struct net_device *find_device(struct cordon_netdev *nd)
+/*
+ * nc no longer serves its device. The driver's counts so far stay in the
+ * device's; what the stack sends meanwhile waits in its queue (up to
+ * NET_TXQ_MAX, then in the stack's). Orphaned: it waits NET_GRACE for a new
+ * domain; otherwise the caller unregisters it. Called by the thread, or
+ * with it stopped.
+ */
+static struct cordon_netport *port_detach(struct cordon_netchan *nc, bool orphan)
 {
-	struct net_device *dev, *found = NULL;
+	struct cordon_netport *port;
+	unsigned long flags;
 
-	rtnl_lock();
-	for_each_netdev(&init_net,
-			dev) if (dev->netdev_ops && cdn_glue_owner_of(dev->netdev_ops) == nd->g)
-	{
-		found = dev;
-		break;
+	mutex_lock(&nc->port_mutex);
+	port = nc->port;
+	WRITE_ONCE(nc->posting, false);
+	if (!port) {
+		mutex_unlock(&nc->port_mutex);
+		return NULL;
 	}
-	if (found) {
-		struct net_device_ops *ops = (struct net_device_ops *)found->netdev_ops;
-
-		nd->dom_get_stats64 = ops->ndo_get_stats64;
-		found->ml_priv = nd;
-		ops->ndo_start_xmit = net_xmit;
-		ops->ndo_get_stats64 = net_get_stats64;
+	mutex_lock(&port->chan_mutex);
+	RCU_INIT_POINTER(port->chan, NULL);
+	mutex_unlock(&port->chan_mutex);
+	synchronize_net(); /* net_xmit no longer sees nc */
+	spin_lock_irqsave(&port->stats_lock, flags);
+	port->base.rx_packets += port->last.rx_packets;
+	port->base.tx_packets += port->last.tx_packets;
+	port->base.rx_bytes += port->last.rx_bytes;
+	port->base.tx_bytes += port->last.tx_bytes;
+	port->base.rx_dropped += port->last.rx_dropped;
+	port->base.tx_dropped += port->last.tx_dropped;
+	memset(&port->last, 0, sizeof(port->last));
+	spin_unlock_irqrestore(&port->stats_lock, flags);
+	atomic64_add(nc->in_flight, &port->dropped); /* copies in a dead domain's heap */
+	nc->port = NULL;
+	mutex_unlock(&nc->port_mutex);
+	if (orphan) {
+		mutex_lock(&nc->svc->lock);
+		port->orphan = true;
+		mutex_unlock(&nc->svc->lock);
+		schedule_delayed_work(&port->orphan_work, NET_GRACE);
 	}
-	rtnl_unlock();
-	return found;
+	return port;
 }
+
+/* The host gives the domain up: nothing more is asked of it, and its
+ * device waits for the next one. */
+void cordon_net_fence(struct cordon_netchan *nc, const char *why)
+{
+	struct cordon_netport *port;
+
+	cdn_ep_mark_dead(nc->c->ep); /* every call and post to it fails at once */
+	mutex_lock(&nc->port_mutex);
+	WRITE_ONCE(nc->fenced, true);
+	strscpy(nc->fence_reason, why, sizeof(nc->fence_reason));
+	nc->count.fences++;
+	mutex_unlock(&nc->port_mutex);
+	port = port_detach(nc, true);
+	if (port)
+		pr_info("cordon: %s: driver given up (%s); the device waits for a new one\n",
+			port->dev->name, why);
+}
+
+/* ---- the commands ---- */
 
 /*
  * The driver's init or exit, with RTNL held by this task for the whole call
@@ -361,107 +341,148 @@ static struct net_device *find_device(struct cordon_netdev *nd)
  * under RTNL takes them). The driver's own rtnl_lock inside only counts;
  * whatever it leaves unbalanced ends with the call.
  */
-static s32 call_under_rtnl(struct cordon_netdev *nd, s32 (*call)(struct cdn_glue *g))
+static s32 call_under_rtnl(struct cordon_netchan *nc, s32 (*call)(struct cdn_glue *g))
 {
 	s32 st;
 
 	rtnl_lock();
-	WRITE_ONCE(nd->rtnl_owner, current);
-	nd->rtnl_depth = 0;
-	st = call(nd->g);
-	WRITE_ONCE(nd->rtnl_owner, NULL);
-	nd->rtnl_depth = 0;
+	WRITE_ONCE(nc->rtnl_owner, current);
+	WRITE_ONCE(net_in_call, nc);
+	nc->rtnl_depth = 0;
+	st = call(nc->g);
+	WRITE_ONCE(net_in_call, NULL);
+	WRITE_ONCE(nc->rtnl_owner, NULL);
+	nc->rtnl_depth = 0;
 	rtnl_unlock();
 	return st;
 }
 
-static struct cordon_net_driver *exit_driver_of(struct cdn_glue *g)
-{
-	return ((struct cordon_netdev *)cdn_glue_user(g))->drv;
-}
-
 static s32 call_exit_status(struct cdn_glue *g)
 {
-	exit_driver_of(g)->call_exit(g);
+	((struct cordon_netchan *)cdn_glue_user(g))->svc->drv->call_exit(g);
 	return CDN_OK;
 }
 
-static long net_init(struct cordon_netdev *nd, u8 *buf, u32 *out_len)
+/* CORDON_NET_INIT; buf in: empty (a new device), or the name of an
+ * orphaned device to take over. */
+static long net_init(struct cordon_netchan *nc, u8 *buf, u32 len, u32 *out_len)
 {
+	struct cordon_net_init out;
+	struct cordon_netport *port = NULL;
+	unsigned long until = jiffies + 5 * HZ;
+	char claim[IFNAMSIZ] = "";
 	s32 st;
 
-	unsigned long until = jiffies + 5 * HZ;
-
-	if (nd->dev)
+	if (len > sizeof(claim) - 1)
+		return -EINVAL;
+	memcpy(claim, buf, len);
+	claim[len] = 0;
+	if (nc->port || nc->view || nc->fenced || !nc->thread)
 		return -EBUSY;
+	memset(&out, 0, sizeof(out));
 	/* no call before the domain's HELLO: until then it serves nothing */
-	while (!READ_ONCE(nd->hello) && time_before(jiffies, until))
+	while (!READ_ONCE(nc->hello) && time_before(jiffies, until))
 		schedule_timeout_interruptible(1);
-	st = READ_ONCE(nd->hello) ? nd->drv->check_glue(nd->g) : CDN_ETIMEDOUT;
+	st = READ_ONCE(nc->hello) ? nc->svc->drv->check_glue(nc->g) : CDN_ETIMEDOUT;
 	if (st == CDN_OK)
-		st = call_under_rtnl(nd, nd->drv->call_init);
+		st = call_under_rtnl(nc, nc->svc->drv->call_init);
+	if (st == CDN_OK && !nc->view)
+		st = CDN_ENOENT; /* the driver registered no device */
 	if (st == CDN_OK) {
-		nd->dev = find_device(nd);
-		if (!nd->dev)
-			st = CDN_ENOENT; /* the driver registered no device */
+		int err = 0;
+
+		if (claim[0] && !(port = port_claim(nc, claim)))
+			err = -ENOENT; /* no orphan of that name */
+		else if (!port)
+			port = port_make(nc, &err);
+		if (port) {
+			err = port_attach(nc, port);
+			if (err) { /* given up meanwhile: the device waits for the next */
+				mutex_lock(&nc->svc->lock);
+				port->orphan = true;
+				mutex_unlock(&nc->svc->lock);
+				schedule_delayed_work(&port->orphan_work, NET_GRACE);
+			}
+		}
+		if (err)
+			st = err; /* the host could not make, take over or attach the device */
+		else
+			out.reattached = claim[0] != 0;
 	}
-	if (nd->dev && nd->dom_get_stats64) {
-		refresh_stats(nd);
-		smp_store_release(&nd->posting, true); /* after dev: the thread reads it */
-	}
-	memcpy(buf, &st, sizeof(st));
-	memset(buf + 4, 0, IFNAMSIZ);
-	if (nd->dev)
-		strscpy(buf + 4, nd->dev->name, IFNAMSIZ);
-	*out_len = 4 + IFNAMSIZ;
+	if (st == CDN_OK)
+		strscpy(out.name, port->dev->name, sizeof(out.name));
+	out.status = st;
+	memcpy(buf, &out, sizeof(out));
+	*out_len = sizeof(out);
 	return 0;
 }
 
-/* Stops posting and waits (a bounded while) for what is in flight. */
-static void quiesce(struct cordon_netdev *nd)
+/* Waits (a bounded while) for what is queued and in flight to complete. */
+static void net_drain(struct cordon_netchan *nc, unsigned long timeout)
 {
-	unsigned long until = jiffies + HZ;
+	unsigned long until = jiffies + timeout;
 
-	WRITE_ONCE(nd->posting, false);
-	skb_queue_purge(&nd->txq);
-	while (nd->in_flight && time_before(jiffies, until))
+	while (time_before(jiffies, until)) {
+		struct cordon_netport *port = READ_ONCE(nc->port);
+
+		if (!READ_ONCE(nc->posting) ||
+		    (!nc->in_flight && (!port || skb_queue_empty(&port->txq))))
+			break; /* done, or nothing more will be */
 		schedule_timeout_interruptible(1);
+	}
 }
 
-static long net_exit(struct cordon_netdev *nd)
+/* CORDON_NET_EXIT: the device goes, then the driver's own teardown. */
+static long net_exit(struct cordon_netchan *nc)
 {
-	if (!nd->dev)
+	struct cordon_netport *port;
+
+	if (!READ_ONCE(nc->posting))
 		return -ENODEV;
-	quiesce(nd);
-	call_under_rtnl(nd, call_exit_status); /* the driver unregisters (and frees) its device */
-	nd->dev = NULL;
+	net_drain(nc, HZ);
+	kthread_stop(nc->thread); /* from here only this task uses the channel */
+	nc->thread = NULL;
+	port = port_detach(nc, false);
+	if (!port)
+		return -ENODEV;
+	mutex_lock(&nc->svc->lock);
+	list_del_init(&port->node);
+	mutex_unlock(&nc->svc->lock);
+	port_unregister(port);
+	call_under_rtnl(nc, call_exit_status); /* the driver unregisters (and frees) its model */
 	return 0;
 }
 
 static long net_command(struct cordon_chan *c, u32 cmd, u8 *buf, u32 len, u32 *out_len)
 {
-	struct cordon_netdev *nd = cordon_chan_data(c);
+	struct cordon_netchan *nc = cordon_chan_data(c);
+	struct cordon_netport *port;
 	unsigned long until;
 
 	switch (cmd) {
 	case CORDON_NET_INIT:
-		return net_init(nd, buf, out_len);
+		return net_init(nc, buf, len, out_len);
 	case CORDON_NET_EXIT:
-		return net_exit(nd);
+		return net_exit(nc);
 	case CORDON_NET_SYNC:
-		until = jiffies + 5 * HZ;
-		while ((!skb_queue_empty(&nd->txq) || nd->in_flight) && time_before(jiffies, until))
-			schedule_timeout_interruptible(1);
-		if (nd->dev && READ_ONCE(nd->posting))
-			nd->stats_due = true;
+		net_drain(nc, 5 * HZ);
+		if (READ_ONCE(nc->posting))
+			nc->stats_due = true;
 		until = jiffies + HZ;
-		while (nd->stats_due && time_before(jiffies, until))
+		while (nc->stats_due && READ_ONCE(nc->posting) && time_before(jiffies, until))
 			schedule_timeout_interruptible(1);
 		fallthrough;
 	case CORDON_NET_STATS:
-		nd->count.queued = atomic64_read(&nd->queued);
-		memcpy(buf, &nd->count, sizeof(nd->count));
-		*out_len = sizeof(nd->count);
+		nc->count.queued = atomic64_read(&nc->queued);
+		nc->count.attached = READ_ONCE(nc->posting);
+		nc->count.orphaned = 0;
+		mutex_lock(&nc->svc->lock);
+		list_for_each_entry(port, &nc->svc->ports, node) nc->count.orphaned += port->orphan;
+		mutex_unlock(&nc->svc->lock);
+		memcpy(nc->count.fence_reason, nc->fence_reason, sizeof(nc->fence_reason));
+		BUILD_BUG_ON(sizeof(nc->count) > 256);
+		memcpy(buf, &nc->count, sizeof(nc->count));
+		*out_len = sizeof(nc->count);
 		return 0;
 	default:
 		return -EINVAL;
@@ -470,71 +491,82 @@ static long net_command(struct cordon_chan *c, u32 cmd, u8 *buf, u32 len, u32 *o
 
 static int net_start(struct cordon_chan *c)
 {
-	struct net_service *ns = container_of(c->service, struct net_service, s);
-	struct cordon_netdev *nd;
+	struct net_service *svc = container_of(c->service, struct net_service, s);
+	struct cordon_netchan *nc;
 	int err = -ENOMEM;
 
 	if (!c->heap)
 		return -EINVAL; /* packets travel in the domain's heap */
-	nd = kzalloc(sizeof(*nd), GFP_KERNEL);
-	if (!nd)
+	nc = kzalloc(sizeof(*nc), GFP_KERNEL);
+	if (!nc)
 		return -ENOMEM;
-	nd->drv = ns->drv;
-	nd->heap = c->heap;
-	nd->heap_base = cdn_heap_base(c->heap);
-	init_waitqueue_head(&nd->wq);
-	skb_queue_head_init(&nd->txq);
-	spin_lock_init(&nd->stats_lock);
-	spin_lock_init(&nd->ring_lock);
-	if (cdn_glue_create(CDN_GLUE_HOST, c->ep, &nd->g) != CDN_OK)
+	nc->svc = svc;
+	nc->c = c;
+	nc->heap = c->heap;
+	nc->heap_base = cdn_heap_base(c->heap);
+	init_waitqueue_head(&nc->wq);
+	mutex_init(&nc->port_mutex);
+	spin_lock_init(&nc->ring_lock);
+	atomic64_set(&nc->queued, 0);
+	if (cdn_glue_create(CDN_GLUE_HOST, c->ep, &nc->g) != CDN_OK)
 		goto free;
-	cdn_glue_set_heap(nd->g, c->heap, 1);
-	cdn_glue_set_timeout(nd->g, NET_GLUE_TIMEOUT);
-	nd->drv->host_init(nd->g);
-	cdn_glue_set_user(nd->g, nd);
-	cdn_glue_set_dispatch(nd->g, net_dispatch);
-	nd->thread = kthread_run(net_thread, nd, "cordon-%s", nd->drv->name);
-	if (IS_ERR(nd->thread)) {
-		err = PTR_ERR(nd->thread);
+	cdn_glue_set_heap(nc->g, c->heap, 1);
+	cdn_glue_set_timeout(nc->g, NET_GLUE_TIMEOUT);
+	svc->drv->host_init(nc->g);
+	cdn_glue_set_user(nc->g, nc);
+	cdn_glue_set_dispatch(nc->g, cordon_net_dispatch);
+	nc->thread = kthread_run(cordon_net_thread, nc, "cordon-%s", svc->drv->name);
+	if (IS_ERR(nc->thread)) {
+		err = PTR_ERR(nc->thread);
 		goto destroy;
 	}
-	cordon_chan_set_data(c, nd);
+	cordon_chan_set_data(c, nc);
 	return 0;
 destroy:
-	cdn_glue_destroy(nd->g);
+	cdn_glue_destroy(nc->g);
 free:
-	kfree(nd);
+	kfree(nc);
 	return err;
 }
 
+/* The channel's file is gone: the domain is dead or was let go. Its
+ * device, if it still had one, is orphaned for the next domain. */
 static void net_stop(struct cordon_chan *c)
 {
-	struct cordon_netdev *nd = cordon_chan_data(c);
+	struct cordon_netchan *nc = cordon_chan_data(c);
+	int i;
 
-	if (!nd)
+	if (!nc)
 		return;
-	WRITE_ONCE(nd->posting, false);
+	WRITE_ONCE(nc->posting, false);
 	cdn_ep_mark_dead(c->ep); /* nothing more from this domain: calls fail at once */
-	kthread_stop(nd->thread);
-	skb_queue_purge(&nd->txq);
-	if (nd->dev) /* the domain never ran the driver's exit: the host takes the device down */
-		unregister_netdev(nd->dev);
-	cdn_glue_destroy(nd->g);
-	kfree(nd);
+	if (nc->thread)
+		kthread_stop(nc->thread);
+	if (port_detach(nc, true))
+		pr_info("cordon: %s: the domain's channel was closed; the device waits for a new "
+			"driver\n",
+			nc->model.pattern);
+	cdn_glue_destroy(nc->g);
+	for (i = 0; i < CORDON_NET_VIEWS; i++)
+		kfree(nc->views[i]);
+	kfree(nc);
 }
 
 int cordon_net_register(struct cordon_net_driver *d)
 {
-	struct net_service *ns;
+	struct net_service *svc;
 	int err;
 
-	if (!d || !d->host_init || !d->dispatch || !d->check_glue || !d->call_init || !d->call_exit)
+	if (!d || !d->host_init || !d->dispatch || !d->check_glue || !d->call_init ||
+	    !d->call_exit || !d->get_stats || !d->change_carrier)
 		return -EINVAL;
-	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
-	if (!ns)
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL);
+	if (!svc)
 		return -ENOMEM;
-	ns->drv = d;
-	ns->s = (struct cordon_service){
+	svc->drv = d;
+	mutex_init(&svc->lock);
+	INIT_LIST_HEAD(&svc->ports);
+	svc->s = (struct cordon_service){
 		.id = d->service,
 		.name = d->name,
 		.owner = d->owner,
@@ -542,23 +574,35 @@ int cordon_net_register(struct cordon_net_driver *d)
 		.stop = net_stop,
 		.command = net_command,
 	};
-	err = cordon_service_register(&ns->s);
+	err = cordon_service_register(&svc->s);
 	if (err)
-		kfree(ns);
+		kfree(svc);
 	else
-		d->registered = ns;
+		d->registered = svc;
 	return err;
 }
 EXPORT_SYMBOL_GPL(cordon_net_register);
 
+/* No channel is open (each holds the owner module): what is left are
+ * orphans, unregistered here. */
 void cordon_net_unregister(struct cordon_net_driver *d)
 {
-	struct net_service *ns = d ? d->registered : NULL;
+	struct net_service *svc = d ? d->registered : NULL;
+	struct cordon_netport *port, *tmp;
 
-	if (!ns)
+	if (!svc)
 		return;
-	cordon_service_unregister(&ns->s);
-	kfree(ns);
+	cordon_service_unregister(&svc->s);
+	mutex_lock(&svc->lock);
+	list_for_each_entry(port, &svc->ports, node) port->orphan = false;
+	mutex_unlock(&svc->lock);
+	list_for_each_entry_safe(port, tmp, &svc->ports, node)
+	{
+		cancel_delayed_work_sync(&port->orphan_work); /* finds it not orphaned */
+		list_del_init(&port->node);
+		port_unregister(port);
+	}
+	kfree(svc);
 	d->registered = NULL;
 }
 EXPORT_SYMBOL_GPL(cordon_net_unregister);

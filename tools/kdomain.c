@@ -6,11 +6,11 @@
  * init, and keeps the driver up until it is told to stop (SIGINT, SIGTERM),
  * then runs the driver's exit.
  *
- * A block driver (--block) is also supervised: when its domain dies, or
- * the kernel gives it up, a new domain takes the disk over (a warm spare,
- * launched ahead, so the restart does not wait for a process to start), up
- * to --max-restarts times. Exit status 0, 1 on a failure (said on stderr),
- * 2 on a usage error.
+ * The driver is supervised: when its domain dies, or the kernel gives it
+ * up, a new domain takes its device (the net device, or with --block the
+ * disk) over: a warm spare, launched ahead, so the restart does not wait
+ * for a process to start; up to --max-restarts times. Exit status 0, 1 on a failure (said on
+ * stderr), 2 on a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,12 +36,6 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-/* A domain's exit wakes the net driver's wait (pause). */
-static void on_child(int sig)
-{
-    (void)sig;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -49,8 +43,8 @@ static void usage(FILE *f)
             "                      [--block [--max-restarts N]] SERVICE MODULE.so\n"
             "Runs the isolated driver MODULE.so with the kernel as host: SERVICE is the\n"
             "id its glue module registered (dummy: %d, null_blk: %d; null_blk needs\n"
-            "--block). A block driver's domain is restarted when it fails, and the new\n"
-            "one takes the disk over (at most --max-restarts times, default 100).\n"
+            "--block). The driver's domain is restarted when it fails, and the new one\n"
+            "takes its device over (at most --max-restarts times, default 100).\n"
             "Stops on SIGINT or SIGTERM.\n",
             CORDON_SERVICE_DUMMY, CORDON_SERVICE_NULL_BLK);
 }
@@ -129,59 +123,64 @@ static double now_ms(void)
     return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-static int run_net(const struct opts *o)
+/* What differs between a net and a block driver's channel. */
+struct kind {
+    uint32_t init, exit, stats;
+};
+static const struct kind net_kind = {CORDON_NET_INIT, CORDON_NET_EXIT, CORDON_NET_STATS};
+static const struct kind blk_kind = {CORDON_BLK_INIT, CORDON_BLK_EXIT, CORDON_BLK_STATS};
+
+/* The driver's init on d; claim: "" (a new device) or the orphan to take
+ * over. 0 with the device's name in name, or the init's status. */
+static int32_t driver_init(const struct kind *k, struct dom *d, const char *claim, char *name,
+                           size_t cap, int *reattached)
 {
-    struct dom d;
-    if (launch(o, &d) != 0)
-        return 1;
-    unsigned char init[4 + IFNAMSIZ] = {0};
-    int32_t st = -1;
-    if (service(d.fd, CORDON_NET_INIT, NULL, 0, init, sizeof init) == 0)
-        memcpy(&st, init, 4);
-    if (st != 0) {
-        fprintf(stderr, "cordon-kdomain: the driver's init failed (%d)\n", st);
-        end(&d);
-        return 1;
-    }
-    char name[IFNAMSIZ + 1] = "";
-    memcpy(name, init + 4, IFNAMSIZ);
-    printf("cordon-kdomain: %s is up, its driver in domain %d\n", name, (int)d.pid);
-    fflush(stdout);
-    while (!stop && waitpid(d.pid, NULL, WNOHANG) == 0)
-        pause();
-    int rc = 0;
-    if (stop && service(d.fd, CORDON_NET_EXIT, NULL, 0, NULL, 0) != 0) {
-        fprintf(stderr, "cordon-kdomain: the driver's exit failed: %s\n", strerror(errno));
-        rc = 1;
-    }
-    end(&d);
-    return rc;
+    union {
+        struct cordon_net_init net;
+        struct cordon_blk_init blk;
+    } out;
+    memset(&out, 0, sizeof out);
+    out.net.status = -1;
+    if (service(d->fd, k->init, claim, (uint32_t)strlen(claim), &out, sizeof out) != 0)
+        return -1;
+    int32_t st = k == &net_kind ? out.net.status : out.blk.status;
+    const char *n = k == &net_kind ? out.net.name : out.blk.name;
+    size_t len = k == &net_kind ? sizeof out.net.name : sizeof out.blk.name;
+    *reattached = (int)(k == &net_kind ? out.net.reattached : out.blk.reattached);
+    snprintf(name, cap, "%.*s", (int)len, n);
+    return st;
 }
 
-/* Whether the block driver's domain has died, or the kernel gave it up. */
-static int blk_failed(struct dom *d)
+/* Whether the driver's domain has died, or the kernel gave it up. */
+static int driver_failed(const struct kind *k, struct dom *d)
 {
     if (waitpid(d->pid, NULL, WNOHANG) == d->pid) {
         d->pid = -1;
         return 1;
     }
-    struct cordon_blk_stats s;
-    return service(d->fd, CORDON_BLK_STATS, NULL, 0, &s, sizeof s) == 0 && !s.attached;
+    union {
+        struct cordon_net_stats net;
+        struct cordon_blk_stats blk;
+    } s;
+    memset(&s, 0, sizeof s);
+    if (service(d->fd, k->stats, NULL, 0, &s, sizeof s) != 0)
+        return 0;
+    return k == &net_kind ? !s.net.attached : !s.blk.attached;
 }
 
-static int run_block(const struct opts *o)
+static int run(const struct opts *o, const struct kind *k)
 {
     struct dom d, spare = {-1, -1};
-    struct cordon_blk_init in = {.status = -1};
+    char name[64] = "", again[64];
+    int reattached;
     if (launch(o, &d) != 0)
         return 1;
-    if (service(d.fd, CORDON_BLK_INIT, NULL, 0, &in, sizeof in) != 0 || in.status != 0) {
-        fprintf(stderr, "cordon-kdomain: the driver's init failed (%d)\n", in.status);
+    int32_t st = driver_init(k, &d, "", name, sizeof name, &reattached);
+    if (st != 0) {
+        fprintf(stderr, "cordon-kdomain: the driver's init failed (%d)\n", st);
         end(&d);
         return 1;
     }
-    char name[sizeof in.name + 1] = "";
-    memcpy(name, in.name, sizeof in.name);
     printf("cordon-kdomain: %s is up, its driver in domain %d\n", name, (int)d.pid);
     fflush(stdout);
     long restarts = 0;
@@ -190,7 +189,7 @@ static int run_block(const struct opts *o)
         if (spare.fd < 0 && launch(o, &spare) != 0)
             spare.fd = -1; /* the next restart launches its own */
         usleep(10000);
-        if (stop || !blk_failed(&d))
+        if (stop || !driver_failed(k, &d))
             continue;
         if (restarts++ >= o->max_restarts) {
             fprintf(stderr, "cordon-kdomain: %s: the driver failed %ld times; giving up\n", name,
@@ -207,10 +206,10 @@ static int run_block(const struct opts *o)
             rc = 1;
             break;
         }
-        if (service(d.fd, CORDON_BLK_INIT, name, (uint32_t)strlen(name), &in, sizeof in) != 0 ||
-            in.status != 0 || !in.reattached) {
+        st = driver_init(k, &d, name, again, sizeof again, &reattached);
+        if (st != 0 || !reattached) {
             fprintf(stderr, "cordon-kdomain: %s: the restarted driver's init failed (%d)\n", name,
-                    in.status);
+                    st);
             rc = 1;
             break;
         }
@@ -218,7 +217,7 @@ static int run_block(const struct opts *o)
                now_ms() - t0, (int)d.pid);
         fflush(stdout);
     }
-    if (stop && service(d.fd, CORDON_BLK_EXIT, NULL, 0, NULL, 0) != 0) {
+    if (stop && service(d.fd, k->exit, NULL, 0, NULL, 0) != 0) {
         fprintf(stderr, "cordon-kdomain: the driver's exit failed: %s\n", strerror(errno));
         rc = 1;
     }
@@ -260,7 +259,5 @@ int main(int argc, char **argv)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct sigaction sc = {.sa_handler = on_child};
-    sigaction(SIGCHLD, &sc, NULL);
-    return o.block ? run_block(&o) : run_net(&o);
+    return run(&o, o.block ? &blk_kind : &net_kind);
 }

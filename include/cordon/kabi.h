@@ -44,17 +44,37 @@ struct cordon_create {
 #define CORDON_SERVICE_NULL_BLK 66 /* drivers/block/kmod/null_blk_kmod.c: null_blk */
 #define CORDON_SERVICE_MAX      127
 
-/* CORDON_IOC_SERVICE commands of an isolated net driver's channel
- * (kmod/cordon_net.h) */
-#define CORDON_NET_INIT  1 /* run the driver's init; out: __s32 status, then the device's name */
-#define CORDON_NET_EXIT  2 /* run the driver's exit */
+/*
+ * CORDON_IOC_SERVICE commands of an isolated net driver's channel
+ * (kmod/cordon_net.h). A device outlives the domain that serves it: when
+ * the channel's file goes or the host gives up on the domain (its process
+ * gone, a protocol violation), the device is orphaned: it stays
+ * registered, what the stack sends waits in its queue, and a new channel of
+ * the same service whose CORDON_NET_INIT names the device takes it over
+ * once its driver's init succeeds. An orphan no domain takes within 10 s is
+ * unregistered.
+ */
+/* CORDON_NET_INIT: runs the driver's init; in: "" (a new device) or the
+ * name of an orphaned device to take over; out: struct cordon_net_init */
+#define CORDON_NET_INIT  1
+#define CORDON_NET_EXIT  2 /* unregister the device, then run the driver's exit */
 #define CORDON_NET_STATS 3 /* out: struct cordon_net_stats */
 #define CORDON_NET_SYNC  4 /* post what is queued, wait for every completion, read the counters */
+
+struct cordon_net_init {
+    __s32 status;     /* the driver's init (CDN_E*), or -errno making the device */
+    char name[16];    /* the device's name (/sys/class/net/NAME) */
+    __u32 reattached; /* 1: an orphaned device was taken over, not made */
+};
 
 struct cordon_net_stats {
     __u64 queued, posted, completed, dropped; /* packets */
     __u64 batches, refreshes;
     __u64 protocol_errors; /* completions naming what was never posted, or twice */
+    __u64 fences;          /* 1 once the host gave this domain up */
+    __u32 attached;        /* 1 while the domain serves its device */
+    __u32 orphaned;        /* the service's devices no domain serves */
+    char fence_reason[64];
 };
 
 /*

@@ -67,10 +67,12 @@ gen=$src/idltest
 cp -r "$here/tests/kernel/idltest" "$src/" && cp "$here/tests/idl/demo_types.h" "$gen/"
 "$here/build/bin/cordon-idlc" "$here/tests/idl/demo.idl" -o "$gen" || fail "cordon-idlc failed"
 kbuild "$gen" cordon_idltest.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
-# the dummy driver's kernel-side glue module
+# the dummy driver's kernel-side glue module: compiled against the driver's
+# view of the network core
 dum=$src/dummy
-mkdir -p "$dum" && cp "$here/drivers/net/kmod/dummy_kmod.c" "$dum/" &&
-  cp "$here/drivers/net/kmod/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/"
+mkdir -p "$dum/linux" && cp "$here/drivers/net/kmod/dummy_kmod.c" "$dum/" &&
+  cp "$here/drivers/net/kmod/dummy.kbuild" "$dum/Kbuild" && cp "$here/kmod/cordon_log.h" "$dum/" &&
+  cp "$here"/drivers/net/kmod/linux/*.h "$dum/linux/"
 "$here/build/bin/cordon-idlc" "$here/drivers/net/dummy.idl" -o "$dum" || fail "cordon-idlc failed"
 kbuild "$dum" cordon_dummy.ko KBUILD_EXTRA_SYMBOLS="$src/kmod/Module.symvers"
 # null_blk's: its glue compiled against the driver's view of blk-mq
@@ -118,7 +120,7 @@ done
 cp "$here/build/bin/cordon-domain" "$here/build/bin/cordon-kdomain" "$root/lib/cordon/"
 cp "$here/tests/kernel/guest/kdomain_test.sh" "$root/lib/cordon/tests/kdomain_test"
 cp "$here/build/lib/cordon/dummy.so" "$here/build/lib/cordon/null_blk.so" \
-  "$here/build/lib/cordon/blk_faulty.so" "$root/lib/cordon/"
+  "$here/build/lib/cordon/blk_faulty.so" "$here/build/lib/cordon/net_ring_bad.so" "$root/lib/cordon/"
 # Linux's own modules from the image: the native baseline, and pktgen
 mkdir -p "$root/lib/cordon/native"
 # (null_blk.ko and configfs.ko; ext4 and what it needs, for a file system

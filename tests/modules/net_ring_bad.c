@@ -13,6 +13,9 @@
  *   68  crash (SIGSEGV) in the middle of a batch
  *   69  free the skb, then unregister and free its own device in the middle
  *       of a batch (the rest of the batch finds no device)
+ *   70  hang (spin for good) in the middle of a batch
+ *   71  rewrite its device's MTU, flags and features (the next reply that
+ *       carries the device sends them: they must reach no real device)
  *   else  behave (count and free)
  */
 #include <linux/module.h>
@@ -74,6 +77,15 @@ static netdev_tx_t ring_bad_xmit(struct sk_buff *skb, struct net_device *dev)
         free_netdev(bad_dev);
         bad_dev = NULL;
         return NETDEV_TX_OK;
+    case 71:
+        dev->mtu = 7;
+        dev->flags = 0;
+        dev->features = ~0ull;
+        dev_kfree_skb(skb);
+        return NETDEV_TX_OK;
+    case 70:
+        for (;;)
+            __asm__ volatile("" ::: "memory");
     default:
         dev_kfree_skb(skb);
         return NETDEV_TX_OK;

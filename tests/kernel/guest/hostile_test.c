@@ -5,7 +5,7 @@
  * completion messages, unknown rpcs, a flood of log lines; then a driver
  * that never answers its init, and one killed with packets in flight. The
  * kernel must refuse and count each, stay up (run.sh fails on any kernel
- * warning), and take the device down cleanly when the domain's file goes.
+ * warning), and keep the device, orphaned, when the domain's file goes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -171,8 +171,8 @@ static void test_hung_init(void)
     close_chan(&c);
 }
 
-/* The real driver, killed with packets queued: the device goes away
- * cleanly when the domain's file does. */
+/* The real driver, killed with packets queued: the device stays, orphaned,
+ * when the domain's file goes. */
 static void test_killed_mid_traffic(void)
 {
     struct chan c;
@@ -211,17 +211,13 @@ static void test_killed_mid_traffic(void)
     kill(pid, SIGKILL); /* the driver dies with packets in flight */
     waitpid(pid, NULL, 0);
     usleep(200000);
-    close_chan(&c); /* the domain's file goes: the kernel takes the device down */
+    close_chan(&c); /* the domain's file goes: the kernel orphans the device */
     char path[64];
     snprintf(path, sizeof path, "/sys/class/net/%s", name);
     struct stat sb;
-    int gone = 0;
-    for (int i = 0; i < 300 && !gone; i++) {
-        gone = stat(path, &sb) != 0;
-        if (!gone)
-            usleep(10000);
-    }
-    CHECK("killed_driver_device_removed", gone, "%s is still there", path);
+    /* it waits for a new driver (net_recovery_test takes one over, and sees
+     * one nobody takes unregistered); rmmod of the glue module ends it */
+    CHECK("killed_driver_device_orphaned", stat(path, &sb) == 0, "%s is gone", path);
     kill(ping, SIGKILL);
     waitpid(ping, NULL, 0);
 }

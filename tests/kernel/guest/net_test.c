@@ -29,6 +29,7 @@
 #include "../../../src/domain/module_ctx.h"
 #include "check.h"
 #include "guest_util.h"
+#include "net_util.h"
 #include "cordon/kabi.h"
 #include "cordon/module.h"
 
@@ -55,58 +56,11 @@ static int domain(int fd, void *region, size_t rsize, void *heap, size_t hsize)
     return cordon_module.main(&ctx) == CDN_OK ? 0 : 1;
 }
 
-static int write_str(const char *path, const char *s)
-{
-    int f = open(path, O_WRONLY);
-    if (f < 0)
-        return -1;
-    ssize_t n = write(f, s, strlen(s));
-    close(f);
-    return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static int set_up(const char *name, int up)
-{
-    int s = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-    int r = ioctl(s, SIOCGIFFLAGS, &ifr);
-    if (r == 0) {
-        ifr.ifr_flags = (short)(up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP);
-        r = ioctl(s, SIOCSIFFLAGS, &ifr);
-    }
-    close(s);
-    return r;
-}
-
 /* Sends n frames of FRAME_LEN bytes on the device through AF_PACKET;
  * returns how many the socket took. */
 static long send_frames(const char *name, long n)
 {
-    int s = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
-    if (s < 0)
-        return -1;
-    struct sockaddr_ll to = {
-        .sll_family = AF_PACKET, .sll_ifindex = (int)if_nametoindex(name), .sll_halen = 6};
-    memset(to.sll_addr, 0xff, 6);
-    unsigned char frame[FRAME_LEN];
-    memset(frame, 0, sizeof frame);
-    memset(frame, 0xff, 6);             /* broadcast */
-    frame[12] = 0x88, frame[13] = 0xb5; /* a local experimental ethertype */
-    long sent = 0;
-    for (long i = 0; i < n; i++) {
-        memcpy(frame + 14, &i, sizeof i);
-        ssize_t r;
-        while ((r = sendto(s, frame, sizeof frame, 0, (struct sockaddr *)&to, sizeof to)) < 0 &&
-               (errno == ENOBUFS || errno == EAGAIN))
-            usleep(100); /* the device's queue is full: wait for completions */
-        if (r != (ssize_t)sizeof frame)
-            break;
-        sent++;
-    }
-    close(s);
-    return sent;
+    return send_frames_len(name, n, FRAME_LEN);
 }
 
 int main(void)
