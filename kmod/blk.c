@@ -44,7 +44,6 @@
  *     that finds no heap for its buffer waits for completions, or fails at
  *     once when none is in flight.
  */
-#include <linux/ctype.h>
 #include <linux/idr.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -83,31 +82,13 @@ int cordon_blk_want_depth(struct cordon_blkchan *bc, u32 depth)
 }
 EXPORT_SYMBOL_GPL(cordon_blk_want_depth);
 
-/* A name pattern the host accepts: [a-z0-9_-], with exactly one "%d". */
-static bool pattern_ok(const char *p)
-{
-	int i, holes = 0;
-
-	for (i = 0; p[i]; i++) {
-		if (p[i] == '%') {
-			if (p[i + 1] != 'd')
-				return false;
-			holes++;
-			i++;
-		} else if (!islower(p[i]) && !isdigit(p[i]) && p[i] != '_' && p[i] != '-') {
-			return false;
-		}
-	}
-	return holes == 1 && i < DISK_NAME_LEN - 8;
-}
-
 int cordon_blk_want_disk(struct cordon_blkchan *bc, void *view, const char *pattern, u64 sectors)
 {
 	char p[DISK_NAME_LEN];
 
 	if (!bc || !view || bc->view || !bc->depth)
 		return -EINVAL; /* once, after a tag set */
-	if (strscpy(p, pattern, sizeof(p)) < 0 || !pattern_ok(p))
+	if (strscpy(p, pattern, sizeof(p)) < 0 || !cordon_name_pattern_ok(p, sizeof(p), true))
 		return -EINVAL;
 	if (!sectors || sectors > (u64)BLK_MAX_CHUNKS * (CORDON_BLK_MEDIA_CHUNK >> SECTOR_SHIFT))
 		return -EINVAL;

@@ -43,6 +43,10 @@ void cordon_domain_log(const char *driver, const char *msg);
  * while another process keeps the channel's file open: false until the
  * domain has first slept or rung on the channel's bell. */
 bool cordon_chan_domain_gone(struct cordon_chan *c);
+/* Whether a device name pattern a driver gives is one the host accepts:
+ * [a-z0-9_-] and at most one "%d" (exactly one if need_hole), short
+ * enough that the host's number fits a name of cap bytes. */
+bool cordon_name_pattern_ok(const char *p, size_t cap, bool need_hole);
 
 struct cdn_ep *cordon_chan_ep(struct cordon_chan *c);
 struct cdn_heap *cordon_chan_heap(struct cordon_chan *c); /* NULL without a heap */

@@ -43,7 +43,6 @@
  *     (CORDON_NET_VIEWS), devices (one a channel), an orphan's wait for a
  *     new domain (NET_GRACE).
  */
-#include <linux/ctype.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/kthread.h>
@@ -90,24 +89,6 @@ void cordon_net_ether_defaults(struct cordon_net_model *m)
 }
 EXPORT_SYMBOL_GPL(cordon_net_ether_defaults);
 
-/* A name pattern the host accepts: [a-z0-9_-], at most one "%d". */
-static bool pattern_ok(const char *p)
-{
-	int i, holes = 0;
-
-	for (i = 0; p[i]; i++) {
-		if (p[i] == '%') {
-			if (p[i + 1] != 'd')
-				return false;
-			holes++;
-			i++;
-		} else if (!islower(p[i]) && !isdigit(p[i]) && p[i] != '_' && p[i] != '-') {
-			return false;
-		}
-	}
-	return i > 0 && holes <= 1 && i < IFNAMSIZ - (holes ? 3 : 0);
-}
-
 int cordon_net_want_device(struct cordon_netchan *nc, void *view, const struct cordon_net_model *m)
 {
 	struct cordon_net_model c = *m; /* the glue module's copy may change under us: one read */
@@ -115,7 +96,8 @@ int cordon_net_want_device(struct cordon_netchan *nc, void *view, const struct c
 	if (!nc || !view || nc->view || nc->port)
 		return -EBUSY; /* one device a channel */
 	c.pattern[sizeof(c.pattern) - 1] = 0;
-	if (!pattern_ok(c.pattern) || c.type != ARPHRD_ETHER || c.addr_len != ETH_ALEN)
+	if (!cordon_name_pattern_ok(c.pattern, sizeof(c.pattern), false) ||
+	    c.type != ARPHRD_ETHER || c.addr_len != ETH_ALEN)
 		return -EINVAL; /* an Ethernet-like device, named as the host allows */
 	nc->view = view;
 	nc->model = c;

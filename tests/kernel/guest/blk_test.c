@@ -49,13 +49,6 @@
 #define NULLB      "/lib/cordon/null_blk.so"
 #define FAULTY     "/lib/cordon/blk_faulty.so"
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* ---- a domain, and its supervision ---- */
 
 struct dom {
@@ -493,12 +486,6 @@ static pid_t poison_read(const char *name, unsigned kind)
     return p;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 struct campaign {
     long faults, recovered, restarts, unrecovered;
     unsigned long long protocol_errors, fences; /* the kernel's counts, over every channel */
@@ -784,19 +771,6 @@ static void bench(long rounds)
                "alternating rounds, TCG); isolated/native %.2f\n",
                cases[k].name, iso[k][n / 2], nat[k][n / 2], n, ratio[n / 2]);
     }
-}
-
-static long cmdline_num(const char *key, long def)
-{
-    char buf[1024] = "";
-    int f = open("/proc/cmdline", O_RDONLY);
-    if (f >= 0) {
-        ssize_t n = read(f, buf, sizeof buf - 1);
-        buf[n > 0 ? n : 0] = 0;
-        close(f);
-    }
-    char *p = strstr(buf, key);
-    return p ? strtol(p + strlen(key), NULL, 10) : def;
 }
 
 int main(void)

@@ -1,6 +1,7 @@
 /*
  * guest_util.h - small helpers the guest tests share: a number from a
- * sysfs or procfs file, and a command for a channel's service.
+ * sysfs or procfs file or the kernel's command line, a command for a
+ * channel's service, the clock, an order for qsort.
  */
 #ifndef CORDON_GUEST_UTIL_H
 #define CORDON_GUEST_UTIL_H
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cordon/kabi.h"
@@ -26,6 +28,34 @@ static inline long read_num(const char *path)
     ssize_t n = read(f, buf, sizeof buf - 1);
     close(f);
     return n > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* The number after key (e.g. "cordon.faults=") on the kernel's command
+ * line, or def. */
+static inline long cmdline_num(const char *key, long def)
+{
+    char buf[1024] = "";
+    int f = open("/proc/cmdline", O_RDONLY);
+    if (f >= 0) {
+        ssize_t n = read(f, buf, sizeof buf - 1);
+        buf[n > 0 ? n : 0] = 0;
+        close(f);
+    }
+    char *p = strstr(buf, key);
+    return p ? strtol(p + strlen(key), NULL, 10) : def;
+}
+
+static inline double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static inline int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 /* CORDON_IOC_SERVICE: cmd with in_len bytes of in; up to n bytes of the

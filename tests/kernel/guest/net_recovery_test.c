@@ -22,13 +22,6 @@
 #define DUMMY "/lib/cordon/dummy.so"
 #define BAD   "/lib/cordon/net_ring_bad.so"
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* ---- a domain, and its supervision ---- */
 
 struct dom {
@@ -185,12 +178,6 @@ static int counted_exactly(struct dom *d, long n, size_t len)
         return 1;
     snprintf(d->why, sizeof d->why, "sent %ld of %ld, counted %ld", sent, n, after - before);
     return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static double pct(double *v, int n, int p)
@@ -421,19 +408,6 @@ static void hostile_campaign(struct dom *victim, long attacks)
     double gone = now_ms() - t0;
     CHECK("net_orphan_unregistered_after_grace", kept && stat(path, &sb) != 0 && gone > 8000,
           "kept %d, gone after %.0f ms", kept, gone);
-}
-
-static long cmdline_num(const char *key, long def)
-{
-    char buf[1024] = "";
-    int f = open("/proc/cmdline", O_RDONLY);
-    if (f >= 0) {
-        ssize_t n = read(f, buf, sizeof buf - 1);
-        buf[n > 0 ? n : 0] = 0;
-        close(f);
-    }
-    char *p = strstr(buf, key);
-    return p ? strtol(p + strlen(key), NULL, 10) : def;
 }
 
 int main(void)
