@@ -52,8 +52,9 @@ struct cordon_net_driver {
 	int32_t (*call_init)(struct cdn_glue *g);
 	void (*call_exit)(struct cdn_glue *g);
 	/* the driver's ops on its model of the device (view), through the
-	 * glue: its counters; a carrier change (0 or -errno) */
-	void (*get_stats)(void *view, struct cordon_net_counters *out);
+	 * glue: its counters (0, or -EIO when the call failed: out is then
+	 * not its answer); a carrier change (0 or -errno) */
+	int (*get_stats)(void *view, struct cordon_net_counters *out);
 	int (*change_carrier)(void *view, bool on);
 	/* the driver's rtnl_lock and rtnl_unlock rpcs, if its IDL has them
 	 * (NAME_RPC_rtnl_lock): the net host answers them itself */

@@ -35,7 +35,8 @@
  *     unregistration; an orphan (no domain, nobody claiming it) is
  *     unregistered after NET_GRACE unless claimed, and only the service's
  *     channel naming it claims it.
- *   - lock order: RTNL, then port->chan_mutex, then the glue's lock;
+ *   - lock order: RTNL, then port->chan_mutex, then the glue's lock; RTNL,
+ *     then svc->lock (a claim reads names);
  *     svc->lock is never held across a glue call or an unregistration.
  *   - what the host spends on a domain is bounded: the slots (256), the
  *     device's queue (NET_TXQ_MAX), a packet's time in flight
@@ -201,30 +202,41 @@ static struct cordon_netport *port_make(struct cordon_netchan *nc, int *err)
 		free_netdev(dev);
 		return NULL;
 	}
+	rtnl_lock();
+	strscpy(port->registered_name, dev->name, sizeof(port->registered_name));
+	rtnl_unlock();
 	mutex_lock(&nc->svc->lock);
 	list_add_tail(&port->node, &nc->svc->ports);
 	mutex_unlock(&nc->svc->lock);
 	return port;
 }
 
-/* Claims the orphaned device called name of nc's service, or NULL: only
+/* Claims the orphaned device of nc's service called name, or NULL: only
  * the supervisor of the domain that served it names it, so a restarted
- * driver never takes another driver's device. */
+ * driver never takes another driver's device. The name is the device's
+ * own, or the one it was registered under (a supervisor's name for it
+ * survives a rename); an own name goes first. */
 static struct cordon_netport *port_claim(struct cordon_netchan *nc, const char *name)
 {
 	struct cordon_netport *port, *found = NULL;
+	int pass;
 
+	rtnl_lock(); /* dev->name: renames hold it */
 	mutex_lock(&nc->svc->lock);
-	list_for_each_entry(port, &nc->svc->ports, node)
-	{
-		if (port->orphan && strcmp(port->dev->name, name) == 0 &&
-		    strcmp(port->pattern, nc->model.pattern) == 0) {
-			port->orphan = false; /* the orphan timer, if it fires, finds it taken */
-			found = port;
-			break;
+	for (pass = 0; pass < 2 && !found; pass++) {
+		list_for_each_entry(port, &nc->svc->ports, node)
+		{
+			if (port->orphan && strcmp(port->pattern, nc->model.pattern) == 0 &&
+			    strcmp(pass ? port->registered_name : port->dev->name, name) == 0) {
+				port->orphan =
+					false; /* the orphan timer, if it fires, finds it taken */
+				found = port;
+				break;
+			}
 		}
 	}
 	mutex_unlock(&nc->svc->lock);
+	rtnl_unlock();
 	if (found)
 		cancel_delayed_work(&found->orphan_work);
 	return found;

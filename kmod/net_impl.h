@@ -43,6 +43,7 @@ struct cordon_netport {
 	struct net_service *svc;
 	struct net_device *dev;
 	char pattern[IFNAMSIZ];
+	char registered_name[IFNAMSIZ]; /* a supervisor's name for it, whatever it is called now */
 	struct cordon_netchan __rcu *chan; /* the domain serving it, or NULL */
 	struct mutex chan_mutex;	   /* chan, for callers that sleep */
 	bool orphan;			   /* no domain, and nobody claiming it (svc->lock) */
@@ -78,6 +79,7 @@ struct cordon_netchan {
 	spinlock_t ring_lock; /* slot[], in_flight, next_seq, the heap */
 	unsigned long stats_at;
 	bool stats_due;
+	bool stats_stalled; /* the last read got no answer: no periodic one until a completion */
 	u32 next_seq, in_flight;
 	struct net_slot slot[CDN_RING_SLOTS];
 	u8 batch[sizeof(struct cdn_ring_batch_hdr) +

@@ -121,7 +121,15 @@ void cordon_net_refresh_stats(struct cordon_netchan *nc)
 	unsigned long flags;
 
 	memset(&c, 0, sizeof(c));
-	nc->svc->drv->get_stats(nc->view, &c);
+	nc->stats_at = jiffies;
+	nc->stats_due = false;
+	if (nc->svc->drv->get_stats(nc->view, &c) != 0) {
+		/* the driver did not answer: the counts stay as they were, and
+		 * no periodic read waits on it again until it completes a packet
+		 * (a hung driver must not hold its thread from the deadline) */
+		nc->stats_stalled = true;
+		return;
+	}
 	spin_lock_irqsave(&port->stats_lock, flags);
 	port->last.rx_packets = c.rx_packets;
 	port->last.tx_packets = c.tx_packets;
@@ -131,8 +139,6 @@ void cordon_net_refresh_stats(struct cordon_netchan *nc)
 	port->last.tx_dropped = c.tx_dropped;
 	spin_unlock_irqrestore(&port->stats_lock, flags);
 	nc->count.refreshes++;
-	nc->stats_at = jiffies;
-	nc->stats_due = false;
 }
 
 /* ---- the transmit ring's host half ---- */
@@ -226,6 +232,7 @@ static int complete_one(struct cordon_netchan *nc, u32 seq)
 	drop_slot(nc, sl);
 	nc->count.completed++;
 	nc->stats_due = true;
+	nc->stats_stalled = false;
 	return CDN_OK;
 }
 
@@ -369,7 +376,9 @@ int cordon_net_thread(void *arg)
 		       post_batch(nc) == 0)
 			;
 		cdn_glue_poll(nc->g); /* completions, the driver's printk lines */
-		if (port && (nc->stats_due || time_after(jiffies, nc->stats_at + NET_STATS_EVERY)))
+		if (port &&
+		    (nc->stats_due ||
+		     (!nc->stats_stalled && time_after(jiffies, nc->stats_at + NET_STATS_EVERY))))
 			cordon_net_refresh_stats(nc);
 		if (port && netif_queue_stopped(port->dev) &&
 		    skb_queue_len(&port->txq) < NET_TXQ_MAX / 2)

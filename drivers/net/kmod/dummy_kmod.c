@@ -160,20 +160,25 @@ void cdn_kernel_log(const char *msg)
 	cordon_domain_log("dummy", msg);
 }
 
-static void dummy_get_stats(void *view, struct cordon_net_counters *out)
+static int dummy_get_stats(void *view, struct cordon_net_counters *out)
 {
 	struct net_device *dev = view;
+	struct cdn_glue *g = dev->netdev_ops ? cdn_glue_owner_of(dev->netdev_ops) : NULL;
 	struct rtnl_link_stats64 s;
 
+	if (!g || !dev->netdev_ops->ndo_get_stats64)
+		return -EIO;
 	memset(&s, 0, sizeof(s));
-	if (dev->netdev_ops && dev->netdev_ops->ndo_get_stats64)
-		dev->netdev_ops->ndo_get_stats64(dev, &s);
+	dev->netdev_ops->ndo_get_stats64(dev, &s);
+	if (cdn_glue_last_error(g) != CDN_OK)
+		return -EIO; /* no answer, or a malformed one: nothing to take */
 	out->rx_packets = s.rx_packets;
 	out->tx_packets = s.tx_packets;
 	out->rx_bytes = s.rx_bytes;
 	out->tx_bytes = s.tx_bytes;
 	out->rx_dropped = s.rx_dropped;
 	out->tx_dropped = s.tx_dropped;
+	return 0;
 }
 
 static int dummy_change_carrier(void *view, bool on)

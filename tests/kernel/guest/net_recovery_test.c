@@ -272,6 +272,48 @@ static void test_carrier(struct dom *d)
           "off %d, kept %d, back on %d", off, kept, on);
 }
 
+/* Renamed by its user, the device is still the one its supervisor
+ * names by the name it was registered under. */
+static int rename_dev(const char *from, const char *to)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", from);
+    snprintf(ifr.ifr_newname, sizeof ifr.ifr_newname, "%s", to);
+    int r = set_up(from, 0) == 0 && ioctl(s, SIOCSIFNAME, &ifr) == 0 && set_up(to, 1) == 0 ? 0 : -1;
+    close(s);
+    return r;
+}
+
+static void test_renamed(struct dom *d)
+{
+    const char *other = "cdnren0";
+    unsigned idx = if_nametoindex(d->name);
+    int renamed = rename_dev(d->name, other) == 0;
+    kill(d->pid, SIGKILL);
+    dom_end(d);
+    struct dom *s = spare_of(d->module);
+    struct cordon_net_init in = {.status = -1};
+    char registered[IFNAMSIZ];
+    memcpy(registered, d->name, sizeof registered);
+    int r = -1;
+    if (s->fd >= 0) {
+        *d = *s;
+        s->fd = s->pid = -1;
+        r = dom_init(d, registered, &in); /* by the name it was registered under */
+    }
+    int same =
+        r == 0 && in.reattached && strcmp(in.name, other) == 0 && if_nametoindex(other) == idx;
+    int back = rename_dev(other, registered) == 0;
+    memcpy(d->name, registered, sizeof registered);
+    spare_ready(d->module);
+    CHECK("net_renamed_device_taken_over_by_its_first_name",
+          renamed && same && back && counted_exactly(d, 50, 128),
+          "renamed %d, taken over %d (init %d, reattached %u, now '%s'), renamed back %d: %s",
+          renamed, same, r, in.reattached, in.name, back, d->why);
+}
+
 /* ---- campaigns ---- */
 
 static void crash_campaign(struct dom *d, long faults)
@@ -424,6 +466,7 @@ int main(void)
     test_dead_channel_open(&d);
     test_hang(&d);
     test_carrier(&d);
+    test_renamed(&d);
     if (faults) {
         crash_campaign(&d, faults);
         hostile_campaign(&d, faults);
